@@ -1,0 +1,51 @@
+"""Development keys for the local chain only. NEVER use them on a real network.
+
+The local chain (anvil) is started with the well-known test mnemonic below, so its first
+accounts are funded and unlocked. The demo gives each authority and each demo company one of
+them. In production every party holds its own key in its own wallet; the service holds none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_account import Account
+
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+
+# index on the dev mnemonic → party; fixed so that demo, tests and docs agree
+DEV_AUTHORITIES: dict[str, int] = {
+    "city_regulator": 0,
+    "exchange_operator": 1,
+    "price_bureau": 2,
+    "finance_bureau": 3,
+    "verifier_a": 4,
+    "verifier_b": 5,
+    "bank": 6,
+    "settlement_bank": 7,
+    "district_regulator": 8,
+    "relayer": 9,
+}
+FIRST_COMPANY_INDEX = 10
+
+Account.enable_unaudited_hdwallet_features()
+
+
+@dataclass(frozen=True)
+class DevKey:
+    """A development key pair derived from ``DEV_MNEMONIC``."""
+
+    index: int
+    address: str
+    private_key: str
+
+
+def dev_key(index: int) -> DevKey:
+    """The key at ``m/44'/60'/0'/0/index`` of the dev mnemonic."""
+    acct = Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    return DevKey(index=index, address=acct.address, private_key=acct.key.hex())
+
+
+def authority_key(party: str) -> DevKey:
+    """The dev key of an authority, e.g. ``authority_key("city_regulator")``."""
+    return dev_key(DEV_AUTHORITIES[party])

@@ -1,0 +1,36 @@
+"""Service settings, read from the environment (prefix ``DRR_``) and an optional ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Everything the service needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="DRR_", env_file=".env", extra="ignore")
+
+    rpc_url: str = Field(
+        default="http://127.0.0.1:18545", description="JSON-RPC endpoint of a chain node"
+    )
+    deployment_file: Path = Field(
+        default=PROJECT_ROOT / "deployments" / "drr-local.json",
+        description="addresses and ABIs written by scripts/deploy.py",
+    )
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / '.run' / 'index.db'}",
+        description="SQLAlchemy URL of the event index (SQLite or PostgreSQL)",
+    )
+    title: str = "排污权登记与交易 · Discharge Rights Registry"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()

@@ -1,0 +1,84 @@
+"""Register the project's own Brownie networks (idempotent).
+
+Brownie attaches to whatever node already listens on a network's port, so the project never
+uses Brownie's default ``development`` network (port 8545): it registers networks with ports of
+its own, and ``make`` refuses to start when such a port is taken (see ``backend.devstack``).
+
+    python -m backend.toolchain.networks drr-test=18546 drr-local=18545
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# anvil settings shared by every project network (names are Brownie's cmd_settings keys)
+ANVIL_SETTINGS: dict[str, Any] = {
+    "accounts": 20,
+    "base_fee": 0,
+    "gas_limit": 30_000_000,
+    "evm_version": "paris",
+    "chain_id": 31337,
+}
+
+
+def network_config_path() -> Path:
+    """Brownie's user network file (created by Brownie on first import)."""
+    from brownie._config import _get_data_folder
+
+    return _get_data_folder().joinpath("network-config.yaml")
+
+
+def dev_network(network_id: str, port: int) -> dict[str, Any]:
+    """The Brownie entry of an anvil network on ``port``."""
+    return {
+        "id": network_id,
+        "name": f"anvil ({network_id}, port {port})",
+        "cmd": "anvil",
+        "host": "http://127.0.0.1",
+        "timeout": 120,
+        "cmd_settings": {"port": port, **ANVIL_SETTINGS},
+    }
+
+
+def ensure(networks: dict[str, int], path: Path | None = None) -> bool:
+    """Insert or update the given ``id → port`` development networks. Returns True if written."""
+    path = path or network_config_path()
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    development: list[dict[str, Any]] = config.setdefault("development", [])
+    changed = False
+    for network_id, port in networks.items():
+        wanted = dev_network(network_id, port)
+        current = next((n for n in development if n.get("id") == network_id), None)
+        if current == wanted:
+            continue
+        if current is not None:
+            development.remove(current)
+        development.append(wanted)
+        changed = True
+    if changed:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        tmp.replace(path)
+    return changed
+
+
+def main(argv: list[str]) -> int:
+    try:
+        wanted = {k: int(v) for k, v in (arg.split("=", 1) for arg in argv)}
+    except ValueError:
+        print("usage: python -m backend.toolchain.networks ID=PORT [ID=PORT ...]", file=sys.stderr)
+        return 2
+    changed = ensure(wanted)
+    for network_id, port in wanted.items():
+        print(
+            f"brownie network {network_id}: anvil on port {port}{' (updated)' if changed else ''}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

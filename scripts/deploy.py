@@ -1,0 +1,58 @@
+"""Deploy the registry and record the deployment (Brownie run script).
+
+    brownie run scripts/deploy.py --network <network>
+
+Writes ``deployments/<network>.json`` (addresses, ABIs, creation blocks, role holders), which
+the service, the indexer and the CLI read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from brownie import DischargeRegistry, accounts, network, web3
+
+from backend.chain.deployment import DeployedContract, Deployment
+from backend.chain.devkeys import DEV_AUTHORITIES
+
+DEPLOYMENTS = Path(__file__).resolve().parents[1] / "deployments"
+
+
+def _record(contract, tx) -> DeployedContract:
+    return DeployedContract(
+        address=contract.address,
+        abi=contract.abi,
+        block=tx.block_number,
+        tx_hash=tx.txid,
+    )
+
+
+def send(fn, *args, sender):
+    """Send a contract transaction without Brownie's per-transaction console output."""
+    return fn(*args, {"from": sender}, silent=True)
+
+
+def deploy(parties: dict) -> Deployment:
+    """Deploy every contract and grant the roles; ``parties`` maps party name → account."""
+    admin = parties["city_regulator"]
+    registry = DischargeRegistry.deploy(admin, {"from": admin}, silent=True)
+    send(registry.grantRole, registry.REGULATOR_ROLE(), parties["city_regulator"], sender=admin)
+    return Deployment(
+        chain_id=web3.eth.chain_id,
+        network=network.show_active(),
+        contracts={"DischargeRegistry": _record(registry, registry.tx)},
+        roles={"REGULATOR_ROLE": [parties["city_regulator"].address]},
+    )
+
+
+def dev_parties() -> dict:
+    """The authorities on the local chain: the chain's unlocked dev accounts (DEV ONLY)."""
+    return {name: accounts[index] for name, index in DEV_AUTHORITIES.items()}
+
+
+def main() -> Deployment:
+    deployment = deploy(dev_parties())
+    path = DEPLOYMENTS / f"{network.show_active()}.json"
+    deployment.save(path)
+    print(f"deployment written to {path}")
+    return deployment
