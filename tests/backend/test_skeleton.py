@@ -28,3 +28,19 @@ def test_explorer_home_lists_contracts_and_accounts(client, registry, regulator,
     assert page.status_code == 200
     assert "DischargeRegistry" in page.text
     assert companies[3].address in page.text
+
+
+def test_cli_status_reports_chain_and_contracts(settings, deployment, monkeypatch):
+    from click.testing import CliRunner
+
+    from backend import cli
+    from backend.core.config import get_settings
+
+    monkeypatch.setenv("DRR_RPC_URL", settings.rpc_url)
+    monkeypatch.setenv("DRR_DEPLOYMENT_FILE", str(settings.deployment_file))
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli.main, ["status"])
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert f"chain {deployment.chain_id}" in result.output
+    assert deployment.contracts["DischargeRegistry"].address in result.output
