@@ -43,7 +43,7 @@ node_modules/.installed: package-lock.json
 	$(PY) -m backend.toolchain.solc >/dev/null
 
 install: $(VENV)/.installed node_modules/.installed .solc/solc-v$(SOLC_VERSION)
-	@$(PY) -m backend.toolchain.networks $(TEST_NETWORK)=$(TEST_PORT) drr-local=$(LOCAL_PORT) >/dev/null
+	@$(PY) -m backend.toolchain.networks $(TEST_NETWORK)=$(TEST_PORT) drr-local-$(LOCAL_PORT)=$(LOCAL_PORT) >/dev/null
 
 compile: install
 	$(VENV)/bin/brownie compile

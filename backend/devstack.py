@@ -3,7 +3,7 @@
     python -m backend.devstack          (what `make run` calls)
 
 Starts anvil on the project's own port, deploys and seeds the demo through Brownie
-(network ``drr-local``), then serves the API and explorer. Ctrl-C stops everything.
+(network ``drr-local-<port>``), then serves the API and explorer. Ctrl-C stops everything.
 Ports come from ``DRR_CHAIN_PORT`` (default 18545) and ``DRR_API_PORT`` (default 8700).
 """
 
@@ -25,7 +25,7 @@ from backend.toolchain import networks
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_DIR = ROOT / ".run"
-NETWORK = "drr-local"
+DEPLOYMENT_FILE = ROOT / "deployments" / "local.json"
 
 
 class StackError(RuntimeError):
@@ -103,15 +103,23 @@ def brownie_env() -> dict[str, str]:
     return env
 
 
+def local_network(port: int) -> str:
+    """The Brownie network id of the local chain on ``port``."""
+    return f"drr-local-{port}"
+
+
 def seed(port: int) -> Path:
     """Deploy and load the demo city through Brownie; returns the deployment file."""
-    networks.ensure({NETWORK: port})
+    network = local_network(port)
+    networks.ensure({network: port})
     brownie = Path(sys.executable).with_name("brownie")
+    env = brownie_env()
+    env["DRR_DEPLOYMENT_FILE"] = str(DEPLOYMENT_FILE)
     subprocess.run(
-        [str(brownie), "run", "scripts/demo.py", "--network", NETWORK],
-        cwd=ROOT, env=brownie_env(), check=True,
+        [str(brownie), "run", "scripts/demo.py", "--network", network],
+        cwd=ROOT, env=env, check=True,
     )  # fmt: skip
-    return ROOT / "deployments" / f"{NETWORK}.json"
+    return DEPLOYMENT_FILE
 
 
 def start_service(api_port: int, rpc_url: str, deployment_file: Path) -> subprocess.Popen:

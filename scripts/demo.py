@@ -1,16 +1,16 @@
 """Deploy and load the demo city (Brownie run script; `make run` calls it).
 
-    brownie run scripts/demo.py --network drr-local
+    brownie run scripts/demo.py --network drr-local-18545
 
 Every party signs with a development key of the local chain (backend/chain/devkeys.py).
 """
 
 from __future__ import annotations
 
-from brownie import DischargeRegistry, accounts, network
+from brownie import DischargeRegistry, accounts
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
-from scripts.deploy import DEPLOYMENTS, deploy, dev_parties, send
+from scripts.deploy import deploy, deployment_path, dev_parties, send
 
 POLLUTANTS = [
     ("COD", "化学需氧量"),
@@ -35,7 +35,7 @@ def main() -> None:
     parties = dev_parties()
     regulator = parties["city_regulator"]
     deployment = deploy(parties)
-    path = DEPLOYMENTS / f"{network.show_active()}.json"
+    path = deployment_path()
     deployment.save(path)
     registry = DischargeRegistry.at(deployment.contracts["DischargeRegistry"].address)
     ids = [

@@ -2,12 +2,14 @@
 
     brownie run scripts/deploy.py --network <network>
 
-Writes ``deployments/<network>.json`` (addresses, ABIs, creation blocks, role holders), which
-the service, the indexer and the CLI read.
+Writes the deployment record (addresses, ABIs, creation blocks, role holders), which the
+service, the indexer and the CLI read, to ``$DRR_DEPLOYMENT_FILE`` or else
+``deployments/<network>.json``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from brownie import DischargeRegistry, accounts, network, web3
@@ -50,9 +52,15 @@ def dev_parties() -> dict:
     return {name: accounts[index] for name, index in DEV_AUTHORITIES.items()}
 
 
+def deployment_path() -> Path:
+    """Where this run writes the deployment record."""
+    override = os.environ.get("DRR_DEPLOYMENT_FILE")
+    return Path(override) if override else DEPLOYMENTS / f"{network.show_active()}.json"
+
+
 def main() -> Deployment:
     deployment = deploy(dev_parties())
-    path = DEPLOYMENTS / f"{network.show_active()}.json"
+    path = deployment_path()
     deployment.save(path)
     print(f"deployment written to {path}")
     return deployment

@@ -20,7 +20,7 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:18545", description="JSON-RPC endpoint of a chain node"
     )
     deployment_file: Path = Field(
-        default=PROJECT_ROOT / "deployments" / "drr-local.json",
+        default=PROJECT_ROOT / "deployments" / "local.json",
         description="addresses and ABIs written by scripts/deploy.py",
     )
     database_url: str = Field(

@@ -4,7 +4,7 @@ Brownie attaches to whatever node already listens on a network's port, so the pr
 uses Brownie's default ``development`` network (port 8545): it registers networks with ports of
 its own, and ``make`` refuses to start when such a port is taken (see ``backend.devstack``).
 
-    python -m backend.toolchain.networks drr-test=18546 drr-local=18545
+    python -m backend.toolchain.networks drr-test-18546=18546 drr-local-18545=18545
 """
 
 from __future__ import annotations
