@@ -21,3 +21,35 @@ def reverts(error: str, *args: object):
     if args:
         return brownie.reverts(f"{error}: {', '.join(_render(a) for a in args)}")
     return brownie.reverts(revert_pattern=rf"{re.escape(error)}(: .*)?")
+
+
+def movement(op, frm, to, pollutant, kg, price_fen=0, mode=0, region=0, origin=0, leased=False):
+    """An IRightsLedger.Movement tuple for the ledger's pre-check ``check``."""
+    return (
+        int(op),
+        str(frm),
+        str(to),
+        pollutant,
+        kg,
+        price_fen,
+        int(mode),
+        region,
+        int(origin),
+        leased,
+    )
+
+
+def fen_at_benchmark(kg: int, fen_per_tonne: int) -> int:
+    """The lowest price in fen at which ``kg`` may trade (R-15), rounded up like the contract."""
+    return (kg * fen_per_tonne + 999) // 1000
+
+
+def plain(value):
+    """A Brownie return value as plain Python (ints, strs, tuples), for comparisons."""
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    return str(value) if not isinstance(value, (bytes, bool)) else value
