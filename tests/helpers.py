@@ -53,3 +53,25 @@ def plain(value):
     if isinstance(value, int):
         return int(value)
     return str(value) if not isinstance(value, (bytes, bool)) else value
+
+
+def signed(
+    contract, primary_type: str, fields: list[tuple[str, str]], message: dict, key: str, **domain
+):
+    """Sign an action of ``contract`` with a dev key, as a company's wallet would.
+
+    ``domain`` overrides fields of the contract's own EIP-712 domain (to forge a signature for
+    another chain or contract)."""
+    from backend.chain.typed_data import Domain, sign, typed_data
+
+    _, name, version, chain_id, verifying, _, _ = contract.eip712Domain()
+    base = {"name": name, "version": version, "chain_id": chain_id, "verifying_contract": verifying}
+    data = typed_data(Domain(**{**base, **domain}), primary_type, {primary_type: fields}, message)
+    return "0x" + sign(data, key).hex()
+
+
+def company_key(index: int) -> str:
+    """The dev key of ``companies[index]`` (conftest)."""
+    from backend.chain.devkeys import FIRST_COMPANY_INDEX, dev_key
+
+    return dev_key(FIRST_COMPANY_INDEX + index).private_key
