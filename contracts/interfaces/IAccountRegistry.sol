@@ -100,6 +100,8 @@ interface IAccountRegistry {
     function accountAt(uint256 index) external view returns (address);
 
     // ---- city-wide lists (R-18, R-38) ----
+    /// @notice R-18: list or delist a district (or basin) as failing its standard for a pollutant.
+    /// Area ids on the list are below 128 (a city's districts and basins).
     function setNonAttainment(bool isBasin, uint16 area, uint32 pollutant, bool nonAttainment) external;
     function setSectorEnabled(Sector sector, bool enabled) external;
     function isNonAttainment(bool isBasin, uint16 area, uint32 pollutant) external view returns (bool);

@@ -19,11 +19,12 @@ interface IPriceBook {
     error PriceBookUnknownPollutant(uint32 pollutant);
     error PriceBookZeroPrice();
     error PriceBookEffectiveInPast(uint64 effectiveFrom, uint64 nowTime);
-    error PriceBookOutOfOrder(uint64 effectiveFrom, uint64 lastEffectiveFrom);
+    error PriceBookPending(uint64 effectiveFrom, uint64 pendingFrom);
     error PriceBookNoBenchmark(uint32 pollutant, uint16 region);
 
     /// @notice Publish a benchmark for `pollutant` in `region` (0 = city-wide) from `effectiveFrom`
-    /// (not in the past). An entry not yet in effect is replaced by one with the same time.
+    /// (not in the past). At most one publication waits for its time: it may be corrected by
+    /// publishing again for the same time, and a later one waits until it is in force.
     function publish(uint32 pollutant, uint16 region, uint64 fenPerTonne, uint64 effectiveFrom) external;
 
     /// @notice The benchmark in force now for `pollutant` in `region`, falling back to the

@@ -11,7 +11,17 @@ import {Roles} from "../access/Roles.sol";
 contract PriceBook is IPriceBook, AccessControl {
     bytes32 public constant PRICE_SETTER_ROLE = Roles.PRICE_SETTER;
 
+    /// @dev The latest publication and the price it replaces, in one slot, so that a settlement
+    /// reads one slot per region (R-15 is checked on every trade).
+    struct Current {
+        uint64 price;
+        uint64 effectiveFrom;
+        uint64 priorPrice;
+        bool exists;
+    }
+
     IAccountRegistry public immutable registry;
+    mapping(uint32 pollutant => mapping(uint16 region => Current)) private _current;
     mapping(uint32 pollutant => mapping(uint16 region => Benchmark[])) private _history;
 
     constructor(address admin, IAccountRegistry registry_) {
@@ -27,23 +37,28 @@ contract PriceBook is IPriceBook, AccessControl {
         if (!registry.pollutant(pollutant).exists) revert PriceBookUnknownPollutant(pollutant);
         if (fenPerTonne == 0) revert PriceBookZeroPrice();
         if (effectiveFrom < block.timestamp) revert PriceBookEffectiveInPast(effectiveFrom, uint64(block.timestamp));
+        Current storage current = _current[pollutant][region];
         Benchmark[] storage series = _history[pollutant][region];
         Benchmark memory entry = Benchmark(fenPerTonne, effectiveFrom, uint64(block.number));
-        uint256 n = series.length;
-        if (n > 0 && series[n - 1].effectiveFrom >= effectiveFrom) {
-            Benchmark storage last = series[n - 1];
-            // only a publication not yet in force may be replaced, and only at the same time
-            if (last.effectiveFrom != effectiveFrom) revert PriceBookOutOfOrder(effectiveFrom, last.effectiveFrom);
-            series[n - 1] = entry;
+        if (current.exists && current.effectiveFrom > block.timestamp) {
+            // a correction of the publication still waiting for its time
+            if (current.effectiveFrom != effectiveFrom) revert PriceBookPending(effectiveFrom, current.effectiveFrom);
+            current.price = fenPerTonne;
+            series[series.length - 1] = entry;
         } else {
+            current.priorPrice = current.price;
+            current.price = fenPerTonne;
+            current.effectiveFrom = effectiveFrom;
+            current.exists = true;
             series.push(entry);
         }
         emit BenchmarkPublished(pollutant, region, fenPerTonne, effectiveFrom, msg.sender);
     }
 
     /// @inheritdoc IPriceBook
-    function currentBenchmark(uint32 pollutant, uint16 region) public view returns (uint64) {
-        return benchmarkAt(pollutant, region, uint64(block.timestamp));
+    function currentBenchmark(uint32 pollutant, uint16 region) public view returns (uint64 price) {
+        price = _inForceNow(_current[pollutant][region]);
+        if (price == 0 && region != 0) price = _inForceNow(_current[pollutant][0]);
     }
 
     /// @inheritdoc IPriceBook
@@ -62,6 +77,10 @@ contract PriceBook is IPriceBook, AccessControl {
         uint64 price = currentBenchmark(pollutant, region);
         if (price == 0) revert PriceBookNoBenchmark(pollutant, region);
         return (uint256(kg) * price + 999) / 1000;
+    }
+
+    function _inForceNow(Current storage c) private view returns (uint64) {
+        return block.timestamp >= c.effectiveFrom ? c.price : c.priorPrice;
     }
 
     /// @dev Latest entry with effectiveFrom <= timestamp; entries are sorted by effectiveFrom.

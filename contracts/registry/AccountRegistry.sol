@@ -30,7 +30,15 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
     mapping(bytes32 creditCodeHash => address holder) private _holderOfCode;
     address[] private _accounts;
 
-    mapping(bytes32 areaKey => bool) private _nonAttainment;
+    /// @dev R-18 per pollutant: bit i of `districts` / `basins` set = area i fails its standard.
+    /// One slot, read on every trade. Area ids for the list are below MAX_LISTED_AREA.
+    struct NonAttainment {
+        uint128 districts;
+        uint128 basins;
+    }
+
+    uint16 public constant MAX_LISTED_AREA = 128;
+    mapping(uint32 pollutant => NonAttainment) private _nonAttainment;
     uint256 private _enabledSectors; // bit i set = Sector(i) enabled (R-38); one slot for the rule engine
     mapping(address regulator => uint16 district) private _districtOfRegulator;
 
@@ -180,7 +188,11 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
         onlyRole(REGULATOR_ROLE)
     {
         if (!_pollutants[pollutantId].exists) revert RegistryUnknownPollutant(pollutantId);
-        _nonAttainment[_areaKey(isBasin, area, pollutantId)] = nonAttainment;
+        if (area >= MAX_LISTED_AREA) revert RegistryInvalidDistrict(area);
+        NonAttainment storage list = _nonAttainment[pollutantId];
+        uint128 bit = uint128(1) << area;
+        if (isBasin) list.basins = nonAttainment ? list.basins | bit : list.basins & ~bit;
+        else list.districts = nonAttainment ? list.districts | bit : list.districts & ~bit;
         emit NonAttainmentChanged(isBasin, area, pollutantId, nonAttainment);
     }
 
@@ -194,7 +206,8 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
 
     /// @inheritdoc IAccountRegistry
     function isNonAttainment(bool isBasin, uint16 area, uint32 pollutantId) external view returns (bool) {
-        return _nonAttainment[_areaKey(isBasin, area, pollutantId)];
+        NonAttainment memory list = _nonAttainment[pollutantId];
+        return _listed(isBasin ? list.basins : list.districts, area);
     }
 
     /// @inheritdoc IAccountRegistry
@@ -237,8 +250,9 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
         uint256 enabled = _enabledSectors;
         ctx.fromSectorEnabled = enabled & (1 << uint8(ctx.from.sector)) != 0;
         ctx.toSectorEnabled = enabled & (1 << uint8(ctx.to.sector)) != 0;
-        ctx.toDistrictNonAttainment = _nonAttainment[_areaKey(false, ctx.to.district, pollutantId)];
-        ctx.toBasinNonAttainment = _nonAttainment[_areaKey(true, ctx.to.basin, pollutantId)];
+        NonAttainment memory list = _nonAttainment[pollutantId];
+        ctx.toDistrictNonAttainment = _listed(list.districts, ctx.to.district);
+        ctx.toBasinNonAttainment = _listed(list.basins, ctx.to.basin);
     }
 
     // ---------------------------------------------------------------- internals
@@ -268,7 +282,7 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
         revert RegistryNotAuthority(msg.sender);
     }
 
-    function _areaKey(bool isBasin, uint16 area, uint32 pollutantId) private pure returns (bytes32) {
-        return keccak256(abi.encode(isBasin, area, pollutantId));
+    function _listed(uint128 bitmap, uint16 area) private pure returns (bool) {
+        return area < MAX_LISTED_AREA && bitmap & (uint128(1) << area) != 0;
     }
 }

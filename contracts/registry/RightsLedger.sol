@@ -177,7 +177,7 @@ contract RightsLedger is TransferRules, AccessControl {
         } else if (op == Op.Trade) {
             _balances[m.from][m.pollutant].paid -= m.kg;
             _balances[m.to][m.pollutant].paid += m.kg;
-            if (_needsCertification(m)) _positions[m.from][m.pollutant].tradable -= m.kg;
+            if (m.mode != TradeMode.BuyBack) _consumeCertification(m.from, m.pollutant, m.kg);
             if (m.mode == TradeMode.GreenChannel) _greenChannelIntake[m.to] += m.kg;
             emit RightsTraded(m.from, m.to, m.pollutant, m.kg, m.priceFen, m.mode);
         } else if (op == Op.Surrender) {
@@ -228,9 +228,12 @@ contract RightsLedger is TransferRules, AccessControl {
         return Movement(Op.Allocate, address(0), holder, pollutant, kg, 0, TradeMode.None, region, origin, false);
     }
 
-    /// @dev Units sell recognised quantities (R-39); reserve sales and buy-backs need none.
-    function _needsCertification(Movement memory m) private view returns (bool) {
-        return m.mode != TradeMode.BuyBack && registry.profile(m.from).sector != Sector.Government;
+    /// @dev R-39: a unit's sale uses up its recognised quantity (the rule engine checked it
+    /// covers the sale). The reserve sells without recognition, so its figure stays at 0.
+    function _consumeCertification(address seller, uint32 pollutant, uint64 kg) private {
+        Position storage pos = _positions[seller][pollutant];
+        uint64 tradable = pos.tradable;
+        if (tradable != 0) pos.tradable = tradable > kg ? tradable - kg : 0;
     }
 
     function _requireOpen(address holder) private view {

@@ -199,6 +199,10 @@ def test_non_attainment_and_sector_rollout_are_city_lists_R18_R38(
     assert not registry.isNonAttainment(False, 4, 1)
     with reverts("RegistryUnknownPollutant", 9):
         registry.setNonAttainment(True, 4, 9, True, {"from": regulator})
+    with reverts("RegistryInvalidDistrict", 128):  # listed areas have ids below 128
+        registry.setNonAttainment(False, 128, 1, True, {"from": regulator})
+    registry.setNonAttainment(True, 4, 1, False, {"from": regulator})
+    assert not registry.isNonAttainment(True, 4, 1)
     registry.setSectorEnabled(int(Sector.INDUSTRY), True, {"from": regulator})
     assert registry.sectorEnabled(int(Sector.INDUSTRY))
     assert not registry.sectorEnabled(int(Sector.LIVESTOCK))
