@@ -18,6 +18,7 @@ from brownie import (
     PledgeBook,
     PriceBook,
     RightsLedger,
+    RightsLens,
     accounts,
     network,
     web3,
@@ -78,6 +79,7 @@ def deploy(parties: dict) -> Deployment:
     ledger = d.deploy(RightsLedger, admin, registry, prices)
     permits = d.deploy(PermitRegistry, admin, registry, ledger)
     pledges = d.deploy(PledgeBook, admin, ledger)
+    d.deploy(RightsLens, ledger, registry)
 
     d.grant(registry, "REGULATOR_ROLE", parties["city_regulator"])
     send(

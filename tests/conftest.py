@@ -14,6 +14,7 @@ import pytest
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector
 from scripts.deploy import deploy, dev_parties
+from tests.helpers import now
 
 DAY = 86_400
 YEAR = 365 * DAY
@@ -98,6 +99,11 @@ def ledger(deployment):
 
 
 @pytest.fixture(scope="module")
+def lens(deployment):
+    return _at(deployment, "RightsLens")
+
+
+@pytest.fixture(scope="module")
 def permits(deployment):
     return _at(deployment, "PermitRegistry")
 
@@ -174,9 +180,9 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
         Sector.INVESTOR,
     ):
         registry.setSectorEnabled(int(sector), True, opts)
-    now = chain.time()
+    t0 = now()
     for code, price in BENCHMARKS.items():
-        prices.publish(POLLUTANT_IDS[code], 0, price, now + 1, {"from": price_bureau})
+        prices.publish(POLLUTANT_IDS[code], 0, price, t0 + 1, {"from": price_bureau})
     chain.sleep(2)
     chain.mine()
     for district in (0, 1, 2, 3):
@@ -193,3 +199,64 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
     )
     units["reserve"] = Unit(reserve, "11500000MB0000000R", Sector.GOVERNMENT, 0, 0)
     return SimpleNamespace(**units, pollutant=POLLUTANT_IDS)
+
+
+@pytest.fixture(scope="module")
+def money(regulator):
+    """Settlement money stand-in (fen): anyone mints in tests."""
+    from brownie import TestMoney
+
+    return TestMoney.deploy({"from": regulator})
+
+
+@pytest.fixture(scope="module")
+def treasury(parties):
+    return parties["finance_bureau"]
+
+
+@pytest.fixture(scope="module")
+def reserve(regulator, registry, ledger, prices, compliance, money, treasury):
+    """The government reserve contract, registered as the city's Government account."""
+    from brownie import GovernmentReserve
+
+    r = GovernmentReserve.deploy(
+        regulator, registry, ledger, prices, compliance, money, treasury, {"from": regulator}
+    )
+    registry.registerAccount(
+        r,
+        "11500000MB0000001R",
+        "市排污权储备中心",
+        int(Sector.GOVERNMENT),
+        0,
+        0,
+        {"from": regulator},
+    )
+    r.grantRole(r.REGULATOR_ROLE(), regulator, {"from": regulator})
+    ledger.grantRole(ledger.RESERVE_ROLE(), r, {"from": regulator})
+    ledger.grantRole(ledger.EXCHANGE_ROLE(), r, {"from": regulator})
+    money.mint(r, 10**12, {"from": regulator})  # the reserve fund
+    return r
+
+
+@pytest.fixture(scope="module")
+def lifecycle(regulator, registry, ledger, pledges, compliance, reserve):
+    from brownie import UnitLifecycle
+
+    life = UnitLifecycle.deploy(
+        regulator, registry, ledger, pledges, compliance, reserve, {"from": regulator}
+    )
+    ledger.grantRole(ledger.LIFECYCLE_ROLE(), life, {"from": regulator})
+    registry.grantRole(registry.ACCOUNT_MANAGER_ROLE(), life, {"from": regulator})
+    pledges.grantRole(pledges.LIFECYCLE_ROLE(), life, {"from": regulator})
+    compliance.grantRole(compliance.LIFECYCLE_ROLE(), life, {"from": regulator})
+    reserve.grantRole(reserve.LIFECYCLE_ROLE(), life, {"from": regulator})
+    return life
+
+
+@pytest.fixture(scope="module")
+def leases(regulator, ledger, money):
+    from brownie import LeaseBook
+
+    book = LeaseBook.deploy(ledger, money, {"from": regulator})
+    ledger.grantRole(ledger.LEASING_ROLE(), book, {"from": regulator})
+    return book

@@ -75,3 +75,11 @@ def company_key(index: int) -> str:
     from backend.chain.devkeys import FIRST_COMPANY_INDEX, dev_key
 
     return dev_key(FIRST_COMPANY_INDEX + index).private_key
+
+
+def now() -> int:
+    """The latest block's timestamp: the contracts' "now" (Brownie's own clock may drift from it
+    across snapshot reverts)."""
+    from brownie import web3
+
+    return web3.eth.get_block("latest").timestamp

@@ -25,6 +25,9 @@ library Roles {
     bytes32 internal constant PERMIT_MANAGER = keccak256("PERMIT_MANAGER_ROLE"); // PermitRegistry
     bytes32 internal constant PLEDGE_MANAGER = keccak256("PLEDGE_MANAGER_ROLE"); // PledgeBook
     bytes32 internal constant COMPLIANCE = keccak256("COMPLIANCE_ROLE"); // ComplianceManager
+    bytes32 internal constant RESERVE = keccak256("RESERVE_ROLE"); // GovernmentReserve
+    bytes32 internal constant LEASING = keccak256("LEASING_ROLE"); // LeaseBook
+    bytes32 internal constant LIFECYCLE = keccak256("LIFECYCLE_ROLE"); // UnitLifecycle
     /// Contract modules allowed to maintain account status (closure, fraud).
     bytes32 internal constant ACCOUNT_MANAGER = keccak256("ACCOUNT_MANAGER_ROLE");
 }

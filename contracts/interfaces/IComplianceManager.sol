@@ -40,6 +40,7 @@ interface IComplianceManager {
     );
     event SurrenderClosed(address indexed unit, uint32 indexed pollutant, uint32 indexed period, uint64 shortfall);
     event OwedSettled(address indexed unit, uint32 indexed pollutant, uint64 kg, uint64 remaining, address by);
+    event SuccessorSet(address indexed unit, address indexed successor);
     event CarriedOver(
         address indexed unit, uint32 indexed pollutant, uint32 indexed period, uint64 kg, bool automatic
     );
@@ -90,6 +91,13 @@ interface IComplianceManager {
     /// @notice After the window, record the automatic carry-over of the units given (R-26).
     /// Units not eligible (not compliant, already carried over) are skipped.
     function sweepCarryOver(address[] calldata units, uint32 pollutant, uint32 period) external;
+
+    /// @notice R-30, R-31: a merged or split unit's surrender obligations are met from its
+    /// successor's rights (the record stays with the unit and period).
+    function setSuccessor(address unit, address successor) external;
+
+    /// @notice The account whose rights meet `unit`'s obligations (itself, or its last successor).
+    function obligor(address unit) external view returns (address);
 
     function period(uint32 id)
         external

@@ -27,6 +27,7 @@ interface IPledgeBook {
     event PledgeReleased(uint256 indexed id, address indexed bank);
     event PledgeEnforcementStarted(uint256 indexed id, address indexed bank, uint128 claimFen);
     event PledgeEnforced(uint256 indexed id, address indexed buyer, uint256 priceFen);
+    event PledgeSucceeded(uint256 indexed id, address indexed from, address indexed to);
 
     error PledgeNotPledgee(address bank);
     error PledgeUnknown(uint256 id);
@@ -58,6 +59,12 @@ interface IPledgeBook {
     function settleEnforcement(uint256 id, address buyer, uint256 priceFen)
         external
         returns (address holder, address bank, uint128 claimFen);
+
+    /// @notice R-30: in a merger the pledges pass to the successor with the rights; the bank keeps them.
+    function transferPledges(address from, address to) external;
+
+    /// @notice Whether `holder` has pledges the bank has not released or enforced.
+    function hasActivePledges(address holder) external view returns (bool);
 
     function pledgeOf(uint256 id) external view returns (Pledge memory);
     function pledgeCount() external view returns (uint256);

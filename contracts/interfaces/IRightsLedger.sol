@@ -74,6 +74,14 @@ interface IRightsLedger {
     event PermitRevoked(address indexed holder, uint32 version, address indexed by);
     event TradableCertified(address indexed holder, uint32 indexed pollutant, uint64 kg, address indexed by);
     event OwedChanged(address indexed holder, uint32 indexed pollutant, uint64 owed, address indexed by);
+    event RightsLeased(address indexed lessor, address indexed lessee, uint32 indexed pollutant, uint64 kg);
+    event RightsLeaseReturned(
+        address indexed lessor, address indexed lessee, uint32 indexed pollutant, uint64 kg, uint64 returned
+    );
+    event RightsSucceeded(address indexed from, address indexed to, uint32 indexed pollutant, Origin origin, uint64 kg);
+    event ObligationsSucceeded(
+        address indexed from, address indexed to, uint32 indexed pollutant, uint64 permitted, uint64 tradable, uint64 owed
+    );
 
     // one error per Reason (see Types.sol), with the offending values
     error LedgerZeroQuantity();
@@ -102,6 +110,8 @@ interface IRightsLedger {
     error LedgerCapBelowAllocated(uint16 region, uint32 pollutant, uint256 cap, uint256 allocated);
     error LedgerInvalidOrigin(Origin origin);
     error LedgerInvalidMode(TradeMode mode);
+    error LedgerActiveLease(address holder, uint32 pollutant);
+    error LedgerObligationTooLarge(address holder, uint32 pollutant);
 
     // ---- regulator ----
     function setCap(uint16 region, uint32 pollutant, uint64 capKg) external;
@@ -127,6 +137,26 @@ interface IRightsLedger {
     function transferPledged(address from, address to, uint32 pollutant, uint64 kg, uint256 priceFen) external;
     function surrender(address holder, uint32 pollutant, uint64 maxKg) external returns (uint64 burned);
     function setOwed(address holder, uint32 pollutant, uint64 kg) external;
+    /// @notice R-27: rights created for a centralised treatment facility go to the reserve,
+    /// charged to the cap of `region` (the facility's district).
+    function create(address reserve, uint32 pollutant, uint64 kg, uint16 region) external;
+    /// @notice R-27, R-33: unencumbered rights of `origin` taken into the reserve.
+    function reclaim(address from, address reserve, uint32 pollutant, Origin origin, uint64 kg) external;
+    /// @notice R-35: paid rights lent for a term; they count for the lessee's surrender.
+    function lease(address lessor, address lessee, uint32 pollutant, uint64 kg) external;
+    /// @notice R-35: the lease ends; what the lessee has left of it returns (at most `kg`).
+    function endLease(address lessor, address lessee, uint32 pollutant, uint64 kg) external returns (uint64 returned);
+    /// @notice R-30, R-31: rights of `from` by origin (`kgByOrigin` indexed by Origin; paid rights
+    /// carry their pledges with them, pledged first) and the given obligations pass to `to`.
+    function succeed(
+        address from,
+        address to,
+        uint32 pollutant,
+        uint64[3] calldata kgByOrigin,
+        uint64 permitted,
+        uint64 tradable,
+        uint64 owedKg
+    ) external;
 
     // ---- views ----
     function balanceOf(address holder, uint32 pollutant) external view returns (Balance memory);
@@ -138,10 +168,6 @@ interface IRightsLedger {
     function owesShortfall(address holder) external view returns (bool);
     /// @notice Rights the account owns and holds: paid + free + waived (pledged included).
     function holdings(address holder, uint32 pollutant) external view returns (uint64);
-    /// @notice What the account could use for surrender now: unpledged holdings plus leased-in rights.
-    function usable(address holder, uint32 pollutant) external view returns (uint64);
-    /// @notice What the account could sell now (R-05, R-06, R-07, R-39).
-    function sellable(address holder, uint32 pollutant) external view returns (uint64);
     function capOf(uint16 region, uint32 pollutant) external view returns (Cap memory);
     function totalSupply(uint32 pollutant) external view returns (uint256);
     function greenChannelIntake(address holder) external view returns (uint64);

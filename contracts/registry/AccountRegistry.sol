@@ -121,9 +121,10 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
     }
 
     /// @inheritdoc IAccountRegistry
+    /// @dev The unit lifecycle module (ACCOUNT_MANAGER_ROLE) sets the fraud restriction (R-33).
     function setRestriction(address holder, uint8 restriction, bool active, string calldata reason) external {
         Profile storage p = _openAccount(holder);
-        _requireAuthority(holder);
+        if (!hasRole(ACCOUNT_MANAGER_ROLE, msg.sender)) _requireAuthority(holder);
         // exactly one known reason bit per call, so every change is its own event
         if (restriction == 0 || restriction > RESTRICTION_LEGAL || restriction & (restriction - 1) != 0) {
             revert RegistryInvalidRestriction(restriction);

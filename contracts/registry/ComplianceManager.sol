@@ -13,6 +13,7 @@ import {SignedActions} from "../utils/SignedActions.sol";
 /// @notice Runs the permit cycle's end: surrender against verified usage, shortfall, carry-over.
 contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
+    bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
     bytes32 private constant SURRENDER_TYPEHASH =
         keccak256("Surrender(address unit,uint32 pollutant,uint32 period,uint256 nonce,uint256 deadline)");
     bytes32 private constant CARRY_OVER_TYPEHASH =
@@ -24,6 +25,7 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
 
     Period[] private _periods; // id = index + 1
     mapping(address unit => mapping(uint32 pollutant => mapping(uint32 period => Record))) private _records;
+    mapping(address unit => address) private _successor;
 
     constructor(address admin, IAccountRegistry registry_, IRightsLedger ledger_, IUsageOracle oracle_)
         SignedActions("ComplianceManager")
@@ -75,7 +77,10 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         r.closed = true;
         r.shortfall = shortfall;
         emit SurrenderClosed(unit, pollutant, periodId, shortfall);
-        if (shortfall != 0) ledger.setOwed(unit, pollutant, ledger.owed(unit, pollutant) + shortfall);
+        if (shortfall != 0) {
+            address owner = obligor(unit);
+            ledger.setOwed(owner, pollutant, ledger.owed(owner, pollutant) + shortfall);
+        }
     }
 
     /// @inheritdoc IComplianceManager
@@ -116,7 +121,23 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         }
     }
 
+    /// @inheritdoc IComplianceManager
+    function setSuccessor(address unit, address successor) external onlyRole(LIFECYCLE_ROLE) {
+        _successor[unit] = successor;
+        emit SuccessorSet(unit, successor);
+    }
+
     // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IComplianceManager
+    function obligor(address unit) public view returns (address) {
+        address next = _successor[unit];
+        while (next != address(0)) {
+            unit = next;
+            next = _successor[unit];
+        }
+        return unit;
+    }
 
     /// @inheritdoc IComplianceManager
     function period(uint32 id)
@@ -174,7 +195,7 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         Record storage r = _records[unit][pollutant][periodId];
         if (r.surrendered >= usage) revert ComplianceNothingDue(unit, pollutant, periodId);
         uint64 due = usage - r.surrendered;
-        uint64 burned = ledger.surrender(unit, pollutant, due);
+        uint64 burned = ledger.surrender(obligor(unit), pollutant, due);
         if (burned == 0) revert ComplianceNothingToSurrender(unit, pollutant, due);
         r.surrendered += burned;
         emit Surrendered(unit, pollutant, periodId, burned, due - burned, msg.sender);
@@ -193,7 +214,7 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     function _recordCarryOver(Record storage r, address unit, uint32 pollutant, uint32 periodId, bool automatic)
         private
     {
-        uint64 kg = ledger.holdings(unit, pollutant);
+        uint64 kg = ledger.holdings(obligor(unit), pollutant);
         r.carriedOver = true;
         r.carriedKg = kg;
         emit CarriedOver(unit, pollutant, periodId, kg, automatic);
@@ -210,9 +231,10 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         return _periods[id - 1];
     }
 
-    /// @dev The unit itself, or a regulator with authority over it ("runs surrender", SPEC §1).
+    /// @dev The unit itself (or its successor), or a regulator with authority over it ("runs
+    /// surrender", SPEC §1).
     function _requireActor(address unit) private view {
-        if (msg.sender != unit && !registry.isAuthorityFor(msg.sender, unit)) {
+        if (msg.sender != unit && msg.sender != obligor(unit) && !registry.isAuthorityFor(msg.sender, unit)) {
             revert ComplianceNotAuthorised(msg.sender, unit);
         }
     }

@@ -12,6 +12,7 @@ import {SignedActions} from "../utils/SignedActions.sol";
 contract PledgeBook is IPledgeBook, AccessControl, SignedActions {
     bytes32 public constant PLEDGEE_ROLE = Roles.PLEDGEE;
     bytes32 public constant EXCHANGE_ROLE = Roles.EXCHANGE;
+    bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
     bytes32 private constant PLEDGE_TYPEHASH = keccak256(
         "Pledge(address holder,address bank,uint32 pollutant,uint64 quantityKg,uint256 nonce,uint256 deadline)"
     );
@@ -73,6 +74,28 @@ contract PledgeBook is IPledgeBook, AccessControl, SignedActions {
         emit PledgeEnforced(id, buyer, priceFen);
         ledger.transferPledged(p.holder, buyer, p.pollutant, p.kg, priceFen);
         return (p.holder, p.bank, p.claimFen);
+    }
+
+    /// @inheritdoc IPledgeBook
+    function transferPledges(address from, address to) external onlyRole(LIFECYCLE_ROLE) {
+        uint256[] storage ids = _idsOf[from];
+        for (uint256 i; i < ids.length; ++i) {
+            Pledge storage p = _pledges[ids[i] - 1];
+            if (p.status != Status.Active && p.status != Status.Enforcing) continue;
+            p.holder = to;
+            _idsOf[to].push(ids[i]);
+            emit PledgeSucceeded(ids[i], from, to);
+        }
+    }
+
+    /// @inheritdoc IPledgeBook
+    function hasActivePledges(address holder) external view returns (bool) {
+        uint256[] storage ids = _idsOf[holder];
+        for (uint256 i; i < ids.length; ++i) {
+            Pledge storage p = _pledges[ids[i] - 1];
+            if (p.holder == holder && (p.status == Status.Active || p.status == Status.Enforcing)) return true;
+        }
+        return false;
     }
 
     /// @inheritdoc IPledgeBook

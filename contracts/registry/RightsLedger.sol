@@ -5,7 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IPriceBook} from "../interfaces/IPriceBook.sol";
-import {Op, Origin, TradeMode, Reason, Sector} from "../interfaces/Types.sol";
+import {Op, Origin, TradeMode, Reason} from "../interfaces/Types.sol";
 import {Roles} from "../access/Roles.sol";
 import {TransferRules} from "./TransferRules.sol";
 
@@ -19,6 +19,9 @@ contract RightsLedger is TransferRules, AccessControl {
     bytes32 public constant PERMIT_MANAGER_ROLE = Roles.PERMIT_MANAGER;
     bytes32 public constant PLEDGE_MANAGER_ROLE = Roles.PLEDGE_MANAGER;
     bytes32 public constant COMPLIANCE_ROLE = Roles.COMPLIANCE;
+    bytes32 public constant RESERVE_ROLE = Roles.RESERVE;
+    bytes32 public constant LEASING_ROLE = Roles.LEASING;
+    bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
 
     mapping(address holder => mapping(uint32 pollutant => Balance)) private _balances;
     mapping(address holder => mapping(uint32 pollutant => Position)) private _positions;
@@ -153,11 +156,75 @@ contract RightsLedger is TransferRules, AccessControl {
 
     /// @inheritdoc IRightsLedger
     function setOwed(address holder, uint32 pollutant, uint64 kg) external onlyRole(COMPLIANCE_ROLE) {
+        _setOwed(holder, pollutant, kg);
+    }
+
+    function _setOwed(address holder, uint32 pollutant, uint64 kg) private {
         uint64 before = _owed[holder][pollutant];
-        if (before == 0 && kg != 0) ++_owingPollutants[holder];
-        if (before != 0 && kg == 0) --_owingPollutants[holder];
+        if (before == kg) return;
+        if (before == 0) ++_owingPollutants[holder];
+        if (kg == 0) --_owingPollutants[holder];
         _owed[holder][pollutant] = kg;
         emit OwedChanged(holder, pollutant, kg, msg.sender);
+    }
+
+    /// @inheritdoc IRightsLedger
+    function create(address reserve, uint32 pollutant, uint64 kg, uint16 region) external onlyRole(RESERVE_ROLE) {
+        _update(Movement(Op.Allocate, address(0), reserve, pollutant, kg, 0, TradeMode.None, region, Origin.Paid, false));
+    }
+
+    /// @inheritdoc IRightsLedger
+    function reclaim(address from, address reserve, uint32 pollutant, Origin origin, uint64 kg)
+        external
+        onlyRole(RESERVE_ROLE)
+    {
+        _update(Movement(Op.Reclaim, from, reserve, pollutant, kg, 0, TradeMode.None, 0, origin, false));
+    }
+
+    /// @inheritdoc IRightsLedger
+    function lease(address lessor, address lessee, uint32 pollutant, uint64 kg) external onlyRole(LEASING_ROLE) {
+        _update(Movement(Op.LeaseOut, lessor, lessee, pollutant, kg, 0, TradeMode.None, 0, Origin.Paid, false));
+    }
+
+    /// @inheritdoc IRightsLedger
+    function endLease(address lessor, address lessee, uint32 pollutant, uint64 kg)
+        external
+        onlyRole(LEASING_ROLE)
+        returns (uint64 returned)
+    {
+        uint64 left = _positions[lessee][pollutant].leasedIn;
+        returned = left < kg ? left : kg;
+        _update(Movement(Op.LeaseReturn, lessee, lessor, pollutant, kg, returned, TradeMode.None, 0, Origin.Paid, true));
+    }
+
+    /// @inheritdoc IRightsLedger
+    function succeed(
+        address from,
+        address to,
+        uint32 pollutant,
+        uint64[3] calldata kgByOrigin,
+        uint64 permitted,
+        uint64 tradable,
+        uint64 owedKg
+    ) external onlyRole(LIFECYCLE_ROLE) {
+        Position storage source = _positions[from][pollutant];
+        if (source.leasedIn != 0 || source.leasedOut != 0) revert LedgerActiveLease(from, pollutant);
+        for (uint8 o; o < 3; ++o) {
+            if (kgByOrigin[o] == 0) continue;
+            _update(Movement(Op.Succession, from, to, pollutant, kgByOrigin[o], 0, TradeMode.None, 0, Origin(o), false));
+        }
+        uint64 owedBefore = _owed[from][pollutant];
+        if (permitted > source.permitted || tradable > source.tradable || owedKg > owedBefore) {
+            revert LedgerObligationTooLarge(from, pollutant);
+        }
+        source.permitted -= permitted;
+        source.tradable -= tradable;
+        Position storage target = _positions[to][pollutant];
+        target.permitted += permitted;
+        target.tradable += tradable;
+        _setOwed(from, pollutant, owedBefore - owedKg);
+        _setOwed(to, pollutant, _owed[to][pollutant] + owedKg);
+        emit ObligationsSucceeded(from, to, pollutant, permitted, tradable, owedKg);
     }
 
     // ------------------------------------------------------------------ the one balance change
@@ -202,6 +269,29 @@ contract RightsLedger is TransferRules, AccessControl {
             _debit(m.from, m.pollutant, m.origin, m.kg);
             _balances[m.to][m.pollutant].paid += m.kg;
             emit RightsReclaimed(m.from, m.to, m.pollutant, m.origin, m.kg);
+        } else if (op == Op.LeaseOut) {
+            _balances[m.from][m.pollutant].paid -= m.kg;
+            _positions[m.from][m.pollutant].leasedOut += m.kg;
+            _positions[m.to][m.pollutant].leasedIn += m.kg;
+            emit RightsLeased(m.from, m.to, m.pollutant, m.kg);
+        } else if (op == Op.LeaseReturn) {
+            // from = lessee, to = lessor; priceFen carries what is returned (the rest was surrendered)
+            uint64 returned = uint64(m.priceFen);
+            _positions[m.from][m.pollutant].leasedIn -= returned;
+            _positions[m.to][m.pollutant].leasedOut -= m.kg;
+            _balances[m.to][m.pollutant].paid += returned;
+            emit RightsLeaseReturned(m.to, m.from, m.pollutant, m.kg, returned);
+        } else {
+            // Succession: paid rights carry their pledges, pledged first (R-30)
+            Balance storage b = _balances[m.from][m.pollutant];
+            if (m.origin == Origin.Paid) {
+                uint64 liens = b.pledged < m.kg ? b.pledged : m.kg;
+                b.pledged -= liens;
+                _balances[m.to][m.pollutant].pledged += liens;
+            }
+            _debit(m.from, m.pollutant, m.origin, m.kg);
+            _credit(m.to, m.pollutant, m.origin, m.kg);
+            emit RightsSucceeded(m.from, m.to, m.pollutant, m.origin, m.kg);
         }
     }
 
@@ -278,25 +368,6 @@ contract RightsLedger is TransferRules, AccessControl {
     function holdings(address holder, uint32 pollutant) public view returns (uint64) {
         Balance storage b = _balances[holder][pollutant];
         return b.paid + b.free + b.waived;
-    }
-
-    /// @inheritdoc IRightsLedger
-    function usable(address holder, uint32 pollutant) external view returns (uint64) {
-        Balance storage b = _balances[holder][pollutant];
-        return b.paid + b.free + b.waived - b.pledged + _positions[holder][pollutant].leasedIn;
-    }
-
-    /// @inheritdoc IRightsLedger
-    function sellable(address holder, uint32 pollutant) external view returns (uint64 kg) {
-        Balance memory b = _balances[holder][pollutant];
-        Position memory pos = _positions[holder][pollutant];
-        kg = b.paid - b.pledged;
-        if (_permitIsValid(holder)) {
-            uint64 unencumbered = b.paid + b.free + b.waived - b.pledged;
-            uint64 excess = unencumbered > pos.permitted ? unencumbered - pos.permitted : 0;
-            if (excess < kg) kg = excess;
-        }
-        if (registry.profile(holder).sector != Sector.Government && pos.tradable < kg) kg = pos.tradable;
     }
 
     /// @inheritdoc IRightsLedger

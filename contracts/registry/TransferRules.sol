@@ -55,7 +55,18 @@ abstract contract TransferRules is IRightsLedger {
         if (op == Op.EnforcedSale) return _enforcementRules(m, c);
         if (op == Op.Reclaim) return _reclaimRules(m, c);
         if (op == Op.LeaseOut) return _leaseRules(m, c);
-        return (Reason.Ok, 0, 0); // LeaseReturn, Succession: quantities are checked by the ledger
+        if (op == Op.LeaseReturn) {
+            uint64 leasedOut = _position(m.to, m.pollutant).leasedOut;
+            return leasedOut < m.kg ? (Reason.InsufficientRights, leasedOut, m.kg) : (Reason.Ok, 0, 0);
+        }
+        return _successionRules(m);
+    }
+
+    /// @dev R-30, R-31: a successor takes what the unit holds of each origin, pledged paid included.
+    function _successionRules(Movement memory m) private view returns (Reason, uint256, uint256) {
+        Balance memory b = _balance(m.from, m.pollutant);
+        uint256 have = m.origin == Origin.Paid ? b.paid : m.origin == Origin.Free ? b.free : b.waived;
+        return have < m.kg ? (Reason.InsufficientRights, have, m.kg) : (Reason.Ok, 0, 0);
     }
 
     // R-10 caps, R-11 industrial policy, R-38 paid use per sector

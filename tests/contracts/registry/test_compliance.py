@@ -5,7 +5,7 @@ from brownie import chain
 
 from backend.chain.domain import Origin
 from tests.conftest import DAY, YEAR
-from tests.helpers import company_key, plain, reverts, signed
+from tests.helpers import company_key, now, plain, reverts, signed
 
 OPEN, AWAITING, DUE, OVERDUE, COMPLIANT, NON_COMPLIANT = 1, 2, 3, 4, 5, 6
 UNIT_PERIOD = [("unit", "address"), ("pollutant", "uint32"), ("period", "uint32")]
@@ -19,9 +19,9 @@ def cycle(city, ledger, exchange, regulator, compliance):
     ledger.allocate(city.chem, cod, int(Origin.WAIVED), 1_000, {"from": exchange})
     ledger.allocateFree(city.chem, cod, 2_000, {"from": regulator})
     ledger.allocate(city.chem, cod, int(Origin.PAID), 10_000, {"from": exchange})
-    now = chain.time()
-    end = now + DAY
-    compliance.definePeriod(now - YEAR, end, end + 30 * DAY, end + 60 * DAY, {"from": regulator})
+    t0 = now()
+    end = t0 + DAY
+    compliance.definePeriod(t0 - YEAR, end, end + 30 * DAY, end + 60 * DAY, {"from": regulator})
     return city
 
 
@@ -85,15 +85,15 @@ def test_shortfall_is_recorded_as_owed_after_the_deadline_R25(
     assert compliance.status(cycle.chem, cod, 1)[0] == NON_COMPLIANT
     with reverts("ComplianceAlreadyClosed"):
         compliance.closeSurrender(cycle.chem, cod, 1, {"from": regulator})
-    now = chain.time()
+    t0 = now()
     with reverts("PermitOwesShortfall", cycle.chem, cod, 7_000):
-        permits.issuePermit(cycle.chem, [cod], [0], now, now + YEAR, {"from": regulator})
+        permits.issuePermit(cycle.chem, [cod], [0], t0, t0 + YEAR, {"from": regulator})
     # the unit buys 7 t on the exchange and settles what it owes
     ledger.allocate(cycle.chem, cod, int(Origin.PAID), 7_000, {"from": exchange})
     tx = compliance.settleOwed(cycle.chem, cod, {"from": cycle.chem.account})
     assert tx.events["OwedSettled"]["remaining"] == 0
     assert ledger.owed(cycle.chem, cod) == 0
-    permits.issuePermit(cycle.chem, [cod], [0], now, now + YEAR, {"from": regulator})
+    permits.issuePermit(cycle.chem, [cod], [0], t0, t0 + YEAR, {"from": regulator})
     with reverts("ComplianceNothingOwed", cycle.chem, cod):
         compliance.settleOwed(cycle.chem, cod, {"from": cycle.chem.account})
 
@@ -145,7 +145,7 @@ def test_surrender_signed_by_the_unit_is_relayed_R24(compliance, usage, cycle, s
     cod = cycle.pollutant["COD"]
     usage.post(cycle.chem, cod, 1, 500, True)
     after_period()
-    deadline = chain.time() + 3_600
+    deadline = now() + 3_600
     message = {
         "unit": cycle.chem.address,
         "pollutant": cod,
@@ -181,7 +181,7 @@ def test_carry_over_signed_by_the_unit_R26(compliance, usage, cycle, stranger):
     cod = cycle.pollutant["COD"]
     usage.post(cycle.chem, cod, 1, 0, True)
     after_period()
-    deadline = chain.time() + 3_600
+    deadline = now() + 3_600
     message = {
         "unit": cycle.chem.address,
         "pollutant": cod,

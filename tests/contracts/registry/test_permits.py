@@ -5,7 +5,7 @@ from brownie import chain
 
 from backend.chain.domain import Origin
 from tests.conftest import DAY, YEAR
-from tests.helpers import plain, reverts
+from tests.helpers import now, plain, reverts
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +19,9 @@ def held(city, ledger, exchange, regulator):
 
 
 def issue(permits, actor, unit, pollutants, quantities, start_offset=-DAY, length=5 * YEAR):
-    now = chain.time()
+    t0 = now()
     return permits.issuePermit(
-        unit, pollutants, quantities, now + start_offset, now + length, {"from": actor}
+        unit, pollutants, quantities, t0 + start_offset, t0 + length, {"from": actor}
     )
 
 
@@ -57,7 +57,7 @@ def test_issue_refused_while_a_shortfall_is_owed_R25(permits, ledger, compliance
     with reverts("PermitOwesShortfall", held.chem, cod, 5):
         permits.changePermit(held.chem, [cod], [900], {"from": regulator})
     with reverts("PermitOwesShortfall", held.chem, cod, 5):
-        permits.renewPermit(held.chem, chain.time() + 10 * YEAR, {"from": regulator})
+        permits.renewPermit(held.chem, now() + 10 * YEAR, {"from": regulator})
 
 
 def test_change_replaces_all_quantities_in_a_new_version_R22(permits, ledger, regulator, held):
@@ -87,7 +87,7 @@ def test_renewal_re_checks_holdings_R22(permits, ledger, exchange, regulator, he
     """R-22 (seed 003: re-confirmed every 5 years): renewal needs holdings ≥ permitted again."""
     cod = held.pollutant["COD"]
     issue(permits, regulator, held.chem, [cod], [12_000])
-    new_end = chain.time() + 10 * YEAR
+    new_end = now() + 10 * YEAR
     ledger.grantRole(ledger.COMPLIANCE_ROLE(), regulator, {"from": regulator})
     ledger.surrender(held.chem, cod, 1, {"from": regulator})  # usage took 1 kg
     with reverts("PermitHoldingsBelowPermit", held.chem, cod, 11_999, 12_000):
@@ -99,14 +99,15 @@ def test_renewal_re_checks_holdings_R22(permits, ledger, exchange, regulator, he
         permits.renewPermit(held.chem, new_end, {"from": regulator})
 
 
-def test_revoked_permit_no_longer_binds_R06(permits, ledger, regulator, held):
+def test_revoked_permit_no_longer_binds_R06(permits, ledger, lens, regulator, held):
     """R-06 binds only while a permit is valid; revocation ends it now."""
     cod = held.pollutant["COD"]
     issue(permits, regulator, held.chem, [cod], [12_000])
-    assert ledger.sellable(held.chem, cod) == 0
+    assert lens.sellable(held.chem, cod) == 0
     tx = permits.revokePermit(held.chem, {"from": regulator})
     assert tx.events["PermitRevoked"]["version"] == 1
     assert not ledger.permitValid(held.chem)
+    assert lens.sellable(held.chem, cod) == 0  # nothing certified tradable yet (R-39)
     with reverts("PermitNoValidPermit", held.chem):
         permits.revokePermit(held.chem, {"from": regulator})
 
@@ -138,11 +139,11 @@ def test_malformed_permits_refused_R22(
 
 def test_invalid_period_refused_R22(permits, regulator, held):
     """R-22: a permit needs a validity period that ends in the future."""
-    now = chain.time()
+    t0 = now()
     with reverts("PermitInvalidPeriod"):
-        permits.issuePermit(held.chem, [1], [1], now, now, {"from": regulator})
+        permits.issuePermit(held.chem, [1], [1], t0, t0, {"from": regulator})
     with reverts("PermitInvalidPeriod"):
-        permits.issuePermit(held.chem, [1], [1], now - 2 * YEAR, now - YEAR, {"from": regulator})
+        permits.issuePermit(held.chem, [1], [1], t0 - 2 * YEAR, t0 - YEAR, {"from": regulator})
 
 
 def test_district_regulator_issues_only_in_its_district_R22(permits, district_regulator, held):

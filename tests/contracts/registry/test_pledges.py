@@ -5,7 +5,7 @@ from brownie import chain
 
 from backend.chain.domain import Op, Origin, Reason
 from tests.conftest import BENCHMARKS, DAY, YEAR
-from tests.helpers import company_key, fen_at_benchmark, movement, plain, reverts, signed
+from tests.helpers import company_key, fen_at_benchmark, movement, now, plain, reverts, signed
 
 PLEDGE_FIELDS = [
     ("holder", "address"),
@@ -23,8 +23,8 @@ def holder(city, ledger, exchange, regulator, permits):
     cod = city.pollutant["COD"]
     ledger.allocate(city.chem, cod, int(Origin.PAID), 10_000, {"from": exchange})
     ledger.allocateFree(city.chem, cod, 3_000, {"from": regulator})
-    now = chain.time()
-    permits.issuePermit(city.chem, [cod], [8_000], now - DAY, now + YEAR, {"from": regulator})
+    t0 = now()
+    permits.issuePermit(city.chem, [cod], [8_000], t0 - DAY, t0 + YEAR, {"from": regulator})
     return city
 
 
@@ -158,7 +158,7 @@ def test_pledge_signed_in_the_holders_wallet_is_relayed_R34(
     pledges, ledger, bank, holder, stranger
 ):
     """R-34: the holder signs typed data; anyone (the relayer) submits it."""
-    deadline = chain.time() + 3_600
+    deadline = now() + 3_600
     sig = signed(
         pledges,
         "Pledge",
@@ -174,7 +174,7 @@ def test_pledge_signed_in_the_holders_wallet_is_relayed_R34(
 
 def test_signed_pledge_cannot_be_replayed(pledges, bank, holder, stranger):
     """A signature works once: the nonce it was made for is used up."""
-    deadline = chain.time() + 3_600
+    deadline = now() + 3_600
     sig = signed(
         pledges,
         "Pledge",
@@ -189,7 +189,7 @@ def test_signed_pledge_cannot_be_replayed(pledges, bank, holder, stranger):
 
 def test_signed_pledge_expires(pledges, bank, holder, stranger):
     """A signature is refused after its deadline."""
-    deadline = chain.time() + 60
+    deadline = now() + 60
     sig = signed(
         pledges,
         "Pledge",
@@ -205,7 +205,7 @@ def test_signed_pledge_expires(pledges, bank, holder, stranger):
 @pytest.mark.parametrize("forgery", ["altered", "wrong_signer", "other_chain", "other_contract"])
 def test_forged_signed_pledges_are_refused(pledges, bank, holder, stranger, forgery):
     """Altered fields, another signer, another chain id or another contract: all refused."""
-    deadline = chain.time() + 3_600
+    deadline = now() + 3_600
     message = _pledge_message(holder.chem, bank, 1_000, 0, deadline)
     key, domain = company_key(0), {}
     if forgery == "wrong_signer":

@@ -3,7 +3,7 @@
 from brownie import chain
 
 from backend.chain.domain import PollutantClass
-from tests.helpers import plain, reverts
+from tests.helpers import now, plain, reverts
 
 
 def _cod(registry, regulator):
@@ -16,14 +16,14 @@ def test_benchmark_takes_effect_at_its_time_and_history_is_kept_R15(
 ):
     """R-15: a publication is in force from its effective time; the previous one until then."""
     cod = _cod(registry, regulator)
-    t0 = chain.time() + 10
+    t0 = now() + 10
     tx = prices.publish(cod, 0, 400_000, t0, {"from": price_bureau})
     assert tx.events["BenchmarkPublished"]["fenPerTonne"] == 400_000
     assert prices.currentBenchmark(cod, 0) == 0
     chain.sleep(11)
     chain.mine()
     assert prices.currentBenchmark(cod, 0) == 400_000
-    t1 = chain.time() + 1_000
+    t1 = now() + 1_000
     prices.publish(cod, 0, 450_000, t1, {"from": price_bureau})
     assert prices.currentBenchmark(cod, 0) == 400_000
     chain.sleep(1_001)
@@ -38,9 +38,9 @@ def test_benchmark_takes_effect_at_its_time_and_history_is_kept_R15(
 def test_regional_benchmark_falls_back_to_city_wide_R15(prices, registry, regulator, price_bureau):
     """R-15: a region without its own benchmark uses the city-wide one."""
     cod = _cod(registry, regulator)
-    now = chain.time()
-    prices.publish(cod, 0, 400_000, now + 1, {"from": price_bureau})
-    prices.publish(cod, 8, 520_000, now + 1, {"from": price_bureau})
+    t0 = now()
+    prices.publish(cod, 0, 400_000, t0 + 1, {"from": price_bureau})
+    prices.publish(cod, 8, 520_000, t0 + 1, {"from": price_bureau})
     chain.sleep(2)
     chain.mine()
     assert prices.currentBenchmark(cod, 8) == 520_000
@@ -52,7 +52,7 @@ def test_one_pending_publication_may_be_corrected_not_overtaken_R15(
 ):
     """R-15: a waiting publication is corrected at the same time; another time waits its turn."""
     cod = _cod(registry, regulator)
-    t = chain.time() + 100
+    t = now() + 100
     prices.publish(cod, 0, 400_000, t, {"from": price_bureau})
     prices.publish(cod, 0, 410_000, t, {"from": price_bureau})
     assert len(prices.history(cod, 0)) == 1
@@ -66,14 +66,14 @@ def test_one_pending_publication_may_be_corrected_not_overtaken_R15(
 def test_bad_publications_refused_R15(prices, registry, regulator, price_bureau):
     """R-15: only the price bureau publishes; positive price, known pollutant, not backdated."""
     cod = _cod(registry, regulator)
-    now = chain.time()
+    t0 = now()
     with reverts("AccessControlUnauthorizedAccount"):
-        prices.publish(cod, 0, 1, now + 10, {"from": regulator})
+        prices.publish(cod, 0, 1, t0 + 10, {"from": regulator})
     with reverts("PriceBookUnknownPollutant", 2):
-        prices.publish(2, 0, 1, now + 10, {"from": price_bureau})
+        prices.publish(2, 0, 1, t0 + 10, {"from": price_bureau})
     with reverts("PriceBookZeroPrice"):
-        prices.publish(cod, 0, 0, now + 10, {"from": price_bureau})
+        prices.publish(cod, 0, 0, t0 + 10, {"from": price_bureau})
     with reverts("PriceBookEffectiveInPast"):
-        prices.publish(cod, 0, 1, now - 100, {"from": price_bureau})
+        prices.publish(cod, 0, 1, t0 - 100, {"from": price_bureau})
     with reverts("PriceBookNoBenchmark", cod, 0):
         prices.quote(cod, 0, 1)

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from backend.chain.domain import Origin
 from tests.conftest import BENCHMARKS, DAY, YEAR
-from tests.helpers import fen_at_benchmark, reverts
+from tests.helpers import fen_at_benchmark, now, reverts
 from tests.model import LedgerModel
 
 UNITS = ("chem", "steel", "hotel", "fund")
@@ -42,8 +42,8 @@ def test_registry_invariants_hold_under_random_operations(
     for district in {a.district for a in accounts.values()}:
         for p in pollutants:
             ledger.setCap(district, p, CAP, {"from": regulator})
-    now = chain.time()
-    compliance.definePeriod(now - YEAR, now - DAY, now + YEAR, now + 2 * YEAR, {"from": regulator})
+    t0 = now()
+    compliance.definePeriod(t0 - YEAR, t0 - DAY, t0 + YEAR, t0 + 2 * YEAR, {"from": regulator})
     caps = {(d, p): CAP for d in set(regions.values()) for p in pollutants}
     chain.snapshot()
     w3_ledger = web3.eth.contract(address=ledger.address, abi=ledger.abi)
@@ -124,7 +124,7 @@ def test_registry_invariants_hold_under_random_operations(
         @rule(name=names, p=pollutant, kg=quantity)
         def issue_permit(self, name, p, kg):
             a = self.addr(name)
-            t = chain.time()
+            t = now()
             send = lambda: permits.issuePermit(
                 a, [p], [kg], t - DAY, t + 10 * YEAR, {"from": regulator}
             )

@@ -9,7 +9,7 @@ from brownie import chain
 
 from backend.chain.domain import Op, Origin, Reason, Sector, TradeMode
 from tests.conftest import BENCHMARKS, DAY, YEAR
-from tests.helpers import fen_at_benchmark, movement, plain, reverts
+from tests.helpers import fen_at_benchmark, movement, now, plain, reverts
 
 COD_PRICE = BENCHMARKS["COD"]
 SO2_PRICE = BENCHMARKS["SO2"]
@@ -116,8 +116,8 @@ def test_pledged_rights_cannot_be_sold_R07(ledger, exchange, pledges, bank, mark
 def test_holdings_never_fall_below_the_permit_R06(ledger, exchange, permits, regulator, market):
     """R-06: while the permit is valid only the excess over the permitted quantity is sold."""
     cod = market.pollutant["COD"]
-    now = chain.time()
-    permits.issuePermit(market.chem, [cod], [19_500], now - DAY, now + YEAR, {"from": regulator})
+    t0 = now()
+    permits.issuePermit(market.chem, [cod], [19_500], t0 - DAY, t0 + YEAR, {"from": regulator})
     refused(
         ledger,
         exchange,
@@ -167,9 +167,7 @@ def test_regional_benchmark_applies_to_the_buyers_region_R15(
 ):
     """R-15: where the price bureau set a regional benchmark, it binds sales into that region."""
     cod = market.pollutant["COD"]
-    prices.publish(
-        cod, market.steel.district, COD_PRICE * 2, chain.time() + 1, {"from": price_bureau}
-    )
+    prices.publish(cod, market.steel.district, COD_PRICE * 2, now() + 1, {"from": price_bureau})
     chain.sleep(2)
     chain.mine()
     city_price = fen_at_benchmark(1_000, COD_PRICE)
