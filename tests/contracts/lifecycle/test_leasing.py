@@ -23,7 +23,8 @@ def offer(leases, city, kg=4_000, rent=50_000, term=YEAR, lessee=None):
 
 
 def test_lease_lends_paid_rights_against_rent_R35(leases, ledger, money, regulator, lessor):
-    """R-35, R-16: the lessee accepts and pays the rent in the same transaction as the rights move."""
+    """R-35, R-16: the lessee accepts and pays the rent in the same transaction as the rights
+    move."""
     cod = lessor.pollutant["COD"]
     lease_id = offer(leases, lessor)
     money.mint(lessor.steel, 50_000, {"from": regulator})
@@ -94,7 +95,8 @@ def test_one_active_lease_per_lessee_and_pollutant_R35(leases, lessor):
 
 
 def test_lease_offer_and_acceptance_refusals_R35(leases, lessor):
-    """R-35: only the named lessee accepts, only the lessor cancels, no term in the past, no zero."""
+    """R-35: only the named lessee accepts, only the lessor cancels, no term in the past, no
+    zero."""
     lease_id = offer(leases, lessor, rent=0)
     with reverts("LeaseNotParty", lease_id, lessor.hotel.account):
         leases.acceptLease(lease_id, {"from": lessor.hotel.account})

@@ -1,7 +1,6 @@
 """Merger, split, closure and fraud (R-30 … R-33): one transaction each, all or nothing."""
 
 import pytest
-from brownie import chain
 
 from backend.chain.domain import Origin, TradeMode
 from tests.conftest import BENCHMARKS, DAY, YEAR
@@ -54,7 +53,8 @@ def test_merger_passes_everything_to_the_successor_R30(
 def test_merged_units_surrender_is_met_by_the_successor_R30_R24(
     lifecycle, compliance, usage, ledger, regulator, unit
 ):
-    """R-30: obligations pass — the merged unit's period is surrendered from the successor's rights."""
+    """R-30: obligations pass — the merged unit's period is surrendered from the successor's
+    rights."""
     cod = unit.pollutant["COD"]
     t0 = now()
     compliance.definePeriod(t0 - YEAR, t0 - 1, t0 + YEAR, t0 + 2 * YEAR, {"from": regulator})
@@ -94,7 +94,8 @@ def test_merger_needs_authority_over_both_units_R30(lifecycle, district_regulato
 
 
 def _plan(unit, cod, so2, first_paid=7_000):
-    """chem → steel and hotel; COD paid 10 t, free 2 t, waived 1 t, permit 6 t, owed 300; SO2 5 t."""
+    """chem → steel and hotel; COD paid 10 t, free 2 t, waived 1 t, permit 6 t, owed 300; SO2 5
+    t."""
     return [
         (unit.steel, cod, first_paid, 2_000, 0, 4_000, 300),
         (unit.hotel, cod, 10_000 - 7_000, 0, 1_000, 2_000, 0),

@@ -1,4 +1,5 @@
-"""The government reserve: inflows by source, outflows by use, money from the fund (R-21, R-26–R-29)."""
+"""The government reserve: inflows by source, outflows by use, money from the fund (R-21,
+R-26–R-29)."""
 
 import pytest
 from brownie import chain
@@ -69,8 +70,8 @@ def test_reclaim_refusals_R27(
 def test_buy_back_within_the_surplus_window_R26(
     reserve, compliance, usage, ledger, money, regulator, stocked
 ):
-    """R-26: after surrender the unit sells surplus paid rights back at the benchmark, in the window;
-    before surrender, after carry-over or after the window it cannot."""
+    """R-26: after surrender the unit sells surplus paid rights back at the benchmark, within the
+    window; before surrender, after carry-over or after the window it cannot."""
     cod = stocked.pollutant["COD"]
     t0 = now()
     end = t0 + DAY
@@ -195,7 +196,8 @@ def test_release_refusals_R28(reserve, regulator, money, stocked):
 def test_green_channel_from_the_reserve_without_deposit_R21(
     reserve, ledger, money, regulator, stocked
 ):
-    """R-21: a project needing < 1 t takes reserve rights by negotiated transfer, no party review."""
+    """R-21: a project needing < 1 t takes reserve rights by negotiated transfer, no party
+    review."""
     cod = stocked.pollutant["COD"]
     reserve.reclaim(stocked.chem, cod, int(Origin.FREE), 3_000, RECLAIMED, "", {"from": regulator})
     price = fen_at_benchmark(900, COD_PRICE)
