@@ -125,9 +125,7 @@ interface IRightsLedger {
 
     // ---- registry modules ----
     /// @notice PermitRegistry records a permit's validity (a new version); `actor` decided it.
-    function recordPermit(address holder, uint64 validFrom, uint64 validTo, address actor)
-        external
-        returns (uint32 version);
+    function recordPermit(address holder, uint64 validFrom, uint64 validTo, address actor) external;
     /// @notice PermitRegistry ends a permit now (closure, revocation).
     function endPermit(address holder, address actor) external;
     /// @notice PermitRegistry records the permitted quantity of a pollutant under the current version.
@@ -135,7 +133,8 @@ interface IRightsLedger {
     function pledgeRights(address holder, uint32 pollutant, uint64 kg) external;
     function releaseRights(address holder, uint32 pollutant, uint64 kg) external;
     function transferPledged(address from, address to, uint32 pollutant, uint64 kg, uint256 priceFen) external;
-    function surrender(address holder, uint32 pollutant, uint64 maxKg) external returns (uint64 burned);
+    /// @notice R-24: burn exactly `kg` of what the holder can use, in the surrender order.
+    function surrender(address holder, uint32 pollutant, uint64 kg) external;
     function setOwed(address holder, uint32 pollutant, uint64 kg) external;
     /// @notice R-27: rights created for a centralised treatment facility go to the reserve,
     /// charged to the cap of `region` (the facility's district).

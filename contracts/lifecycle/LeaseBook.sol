@@ -55,7 +55,7 @@ contract LeaseBook is ILeaseBook {
         _active[l.lessee][l.pollutant] = id;
         emit LeaseStarted(id);
         ledger.lease(l.lessor, l.lessee, l.pollutant, l.kg);
-        if (l.rentFen != 0) money.safeTransferFrom(l.lessee, l.lessor, l.rentFen);
+        if (l.rentFen != 0) money.safeTransferFrom(msg.sender, l.lessor, l.rentFen); // the lessee pays
     }
 
     /// @inheritdoc ILeaseBook

@@ -88,10 +88,12 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         _requireActor(unit);
         uint64 owed = ledger.owed(unit, pollutant);
         if (owed == 0) revert ComplianceNothingOwed(unit, pollutant);
-        uint64 burned = ledger.surrender(unit, pollutant, owed);
+        uint64 burned = _usable(unit, pollutant);
+        if (burned > owed) burned = owed;
         if (burned == 0) revert ComplianceNothingToSurrender(unit, pollutant, owed);
         emit OwedSettled(unit, pollutant, burned, owed - burned, msg.sender);
         ledger.setOwed(unit, pollutant, owed - burned);
+        ledger.surrender(unit, pollutant, burned);
     }
 
     /// @inheritdoc IComplianceManager
@@ -195,10 +197,13 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         Record storage r = _records[unit][pollutant][periodId];
         if (r.surrendered >= usage) revert ComplianceNothingDue(unit, pollutant, periodId);
         uint64 due = usage - r.surrendered;
-        uint64 burned = ledger.surrender(obligor(unit), pollutant, due);
+        address owner = obligor(unit);
+        uint64 burned = _usable(owner, pollutant);
+        if (burned > due) burned = due;
         if (burned == 0) revert ComplianceNothingToSurrender(unit, pollutant, due);
         r.surrendered += burned;
         emit Surrendered(unit, pollutant, periodId, burned, due - burned, msg.sender);
+        ledger.surrender(owner, pollutant, burned); // burns exactly `burned` (R-24 order)
     }
 
     function _carryOver(address unit, uint32 pollutant, uint32 periodId) private {
@@ -218,6 +223,12 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         r.carriedOver = true;
         r.carriedKg = kg;
         emit CarriedOver(unit, pollutant, periodId, kg, automatic);
+    }
+
+    /// @dev What the ledger can burn for `unit` now: unpledged holdings and leased-in rights.
+    function _usable(address unit, uint32 pollutant) private view returns (uint64) {
+        IRightsLedger.Balance memory b = ledger.balanceOf(unit, pollutant);
+        return b.paid + b.free + b.waived - b.pledged + ledger.positionOf(unit, pollutant).leasedIn;
     }
 
     function _finalUsage(address unit, uint32 pollutant, uint32 periodId) private view returns (uint64) {

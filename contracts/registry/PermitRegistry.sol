@@ -95,7 +95,7 @@ contract PermitRegistry is IPermitRegistry, AccessControl {
     function _recordQuantities(address holder, uint32[] calldata pollutants, uint64[] calldata quantities) private {
         uint32 count = registry.pollutantCount();
         for (uint32 p = 1; p <= count; ++p) {
-            uint64 kg;
+            uint64 kg = 0;
             for (uint256 i; i < pollutants.length; ++i) {
                 if (pollutants[i] == p) kg = quantities[i];
             }

@@ -93,13 +93,11 @@ contract RightsLedger is TransferRules, AccessControl {
     function recordPermit(address holder, uint64 validFrom, uint64 validTo, address actor)
         external
         onlyRole(PERMIT_MANAGER_ROLE)
-        returns (uint32 version)
     {
         Permit storage permit = _permits[holder];
         permit.validFrom = validFrom;
         permit.validTo = validTo;
-        version = ++permit.version;
-        emit PermitIssued(holder, version, validFrom, validTo, actor);
+        emit PermitIssued(holder, ++permit.version, validFrom, validTo, actor);
     }
 
     /// @inheritdoc IRightsLedger
@@ -137,21 +135,19 @@ contract RightsLedger is TransferRules, AccessControl {
 
     /// @inheritdoc IRightsLedger
     /// @dev R-24: leased-in rights first (they were taken for this), then waived and free before
-    /// paid; pledged rights are never surrendered (R-07). Burns what there is, up to `maxKg`.
-    function surrender(address holder, uint32 pollutant, uint64 maxKg)
-        external
-        onlyRole(COMPLIANCE_ROLE)
-        returns (uint64 burned)
-    {
+    /// paid; pledged rights are never surrendered (R-07). Burns exactly `kg` or reverts.
+    function surrender(address holder, uint32 pollutant, uint64 kg) external onlyRole(COMPLIANCE_ROLE) {
         Balance memory b = _balances[holder][pollutant];
         uint64[4] memory parts = [_positions[holder][pollutant].leasedIn, b.waived, b.free, b.paid - b.pledged];
         Origin[4] memory origins = [Origin.Paid, Origin.Waived, Origin.Free, Origin.Paid];
-        for (uint256 i; i < 4 && burned < maxKg; ++i) {
-            uint64 part = parts[i] < maxKg - burned ? parts[i] : maxKg - burned;
+        uint64 left = kg;
+        for (uint256 i; i < 4 && left != 0; ++i) {
+            uint64 part = parts[i] < left ? parts[i] : left;
             if (part == 0) continue;
             _update(Movement(Op.Surrender, holder, address(0), pollutant, part, 0, TradeMode.None, 0, origins[i], i == 0));
-            burned += part;
+            left -= part;
         }
+        if (left != 0) revert LedgerInsufficientRights(holder, pollutant, kg, kg - left);
     }
 
     /// @inheritdoc IRightsLedger

@@ -68,13 +68,17 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl {
     /// @inheritdoc IGovernmentReserve
     function reclaimForFraud(address unit, string calldata reason) external onlyRole(LIFECYCLE_ROLE) {
         uint32 count = registry.pollutantCount();
+        uint64[3][] memory parts = new uint64[3][](count + 1);
         for (uint32 p = 1; p <= count; ++p) {
             IRightsLedger.Balance memory b = ledger.balanceOf(unit, p);
-            uint64[3] memory parts = [b.paid - b.pledged, b.free, b.waived];
+            parts[p] = [b.paid - b.pledged, b.free, b.waived];
             for (uint8 o; o < 3; ++o) {
-                if (parts[o] == 0) continue;
-                _book(Source.Fraud, unit, p, Origin(o), parts[o], 0, reason);
-                ledger.reclaim(unit, address(this), p, Origin(o), parts[o]);
+                if (parts[p][o] != 0) _book(Source.Fraud, unit, p, Origin(o), parts[p][o], 0, reason);
+            }
+        }
+        for (uint32 p = 1; p <= count; ++p) {
+            for (uint8 o; o < 3; ++o) {
+                if (parts[p][o] != 0) ledger.reclaim(unit, address(this), p, Origin(o), parts[p][o]);
             }
         }
     }
@@ -139,7 +143,7 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl {
         emit ReserveOutflow(id, o.use, o.buyer, o.pollutant, o.source, o.kg, o.priceFen);
         TradeMode mode = o.use == Use.GreenChannel ? TradeMode.GreenChannel : TradeMode.ReserveRelease;
         ledger.trade(address(this), o.buyer, o.pollutant, o.kg, o.priceFen, mode); // R-15, R-17–R-21
-        money.safeTransferFrom(o.buyer, treasury, o.priceFen); // R-29: revenue to the treasury
+        money.safeTransferFrom(msg.sender, treasury, o.priceFen); // the buyer; R-29: revenue to the treasury
     }
 
     // ------------------------------------------------------------------ views

@@ -38,8 +38,8 @@ abstract contract SignedActions is EIP712, Nonces {
         returns (bool)
     {
         if (signer.code.length == 0) {
-            (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
-            return err == ECDSA.RecoverError.NoError && recovered == signer;
+            (address recovered, ECDSA.RecoverError err, bytes32 detail) = ECDSA.tryRecover(digest, signature);
+            return err == ECDSA.RecoverError.NoError && detail == bytes32(0) && recovered == signer;
         }
         (bool ok, bytes memory result) =
             signer.staticcall(abi.encodeCall(IERC1271.isValidSignature, (digest, signature)));

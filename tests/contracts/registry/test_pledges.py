@@ -94,7 +94,9 @@ def test_pledged_rights_are_not_surrendered_R07(pledges, ledger, regulator, bank
     cod = holder.pollutant["COD"]
     pledges.pledge(bank, cod, 5_000, {"from": holder.chem.account})
     ledger.grantRole(ledger.COMPLIANCE_ROLE(), regulator, {"from": regulator})
-    ledger.surrender(holder.chem, cod, 13_000, {"from": regulator})
+    with reverts("LedgerInsufficientRights", holder.chem, cod, 13_000, 8_000):
+        ledger.surrender(holder.chem, cod, 13_000, {"from": regulator})
+    ledger.surrender(holder.chem, cod, 8_000, {"from": regulator})
     assert plain(ledger.balanceOf(holder.chem, cod)) == (5_000, 0, 0, 5_000)
 
 
