@@ -19,6 +19,7 @@ from brownie import (
     PriceBook,
     RightsLedger,
     RightsLens,
+    VerificationOracle,
     accounts,
     network,
     web3,
@@ -29,6 +30,9 @@ from backend.chain.devkeys import DEV_AUTHORITIES
 
 DEPLOYMENTS = Path(__file__).resolve().parents[1] / "deployments"
 DEMO_DISTRICT = 1  # the district of the dev district regulator
+# Verified usage: both dev verifiers must agree; figures are final 7 days after agreement.
+ORACLE_QUORUM = 2
+ORACLE_DISPUTE_WINDOW = 7 * 24 * 3600
 
 
 def send(fn, *args, sender):
@@ -99,6 +103,10 @@ def deploy(parties: dict) -> Deployment:
     d.grant(ledger, "PLEDGE_MANAGER_ROLE", pledges)
     d.grant(pledges, "PLEDGEE_ROLE", parties["bank"])
     d.grant(pledges, "EXCHANGE_ROLE", parties["exchange_operator"])
+    oracle = d.deploy(VerificationOracle, admin, ORACLE_QUORUM, ORACLE_DISPUTE_WINDOW)
+    for verifier in ("verifier_a", "verifier_b"):
+        d.grant(oracle, "VERIFIER_ROLE", parties[verifier])
+    d.grant(oracle, "REGULATOR_ROLE", parties["city_regulator"])
     return d.record()
 
 
