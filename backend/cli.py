@@ -7,6 +7,7 @@ import click
 from backend.chain.client import Chain
 from backend.chain.deployment import Deployment
 from backend.core.config import get_settings
+from backend.oracle.cli import oracle
 
 
 @click.group()
@@ -25,3 +26,6 @@ def status() -> None:
     click.echo(f"network   {deployment.network}")
     for name, record in deployment.contracts.items():
         click.echo(f"contract  {name:<24} {record.address}  (block {record.block})")
+
+
+main.add_command(oracle)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from backend.api.routes import accounts, system
+from backend.api.routes import accounts, oracle, system
 from backend.chain.client import Chain
 from backend.chain.deployment import Deployment
 from backend.core.config import Settings, get_settings
@@ -33,5 +33,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(system.router, prefix="/api/v1")
     app.include_router(accounts.router, prefix="/api/v1")
+    app.include_router(oracle.router, prefix="/api/v1")
     app.include_router(pages.router)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +28,31 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the event index (SQLite or PostgreSQL)",
     )
     title: str = "排污权登记与交易 · Discharge Rights Registry"
+
+    # verification oracle, see docs/oracle.md
+    oracle_database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / '.run' / 'oracle.db'}",
+        description="SQLAlchemy URL of the oracle's own state (ingested files, postings)",
+    )
+    oracle_evidence_dir: Path = Field(
+        default=PROJECT_ROOT / ".run" / "evidence",
+        description="content-addressed store of monitoring files and evidence documents",
+    )
+    oracle_units_file: Path | None = Field(
+        default=None, description="units file (credit code → address, outlets); else on chain"
+    )
+    oracle_periods_file: Path | None = Field(
+        default=None, description="compliance periods file (id → span); else on chain"
+    )
+    oracle_registry_contract: str = "AccountRegistry"
+    oracle_compliance_contract: str = "Compliance"
+    oracle_keystore: Path | None = Field(
+        default=None, description="keystore of the verifier whose service this is"
+    )
+    oracle_keystore_password: SecretStr | None = None
+    oracle_relayer_keystore: Path | None = None
+    oracle_relayer_password: SecretStr | None = None
+    oracle_signature_ttl: int = Field(default=24 * 3600, description="seconds a signature lives")
 
 
 @lru_cache
