@@ -27,6 +27,8 @@ from backend.oracle.directory import UnitDirectory, UnitEntry
 from backend.oracle.pollutants import Pollutant
 from backend.oracle.records import BEIJING, DAY, HOUR, STOPPED_FLAG, Record, RecordError
 
+INVALID_FLAG = "!"  # a record refused by the parser, kept only for the coverage check
+
 SHORT_GAP = 24 * HOUR
 LOOKBACK = 720 * HOUR
 _CTX = Context(prec=40)  # fixed, so every verifier computes the same digits
@@ -118,6 +120,22 @@ def aggregate(
             record.credit_code = owner
         by_unit[record.credit_code].append(record)
     for error in errors:
+        if error.covers and error.credit_code:
+            # a placeholder holds the bad record's interval, so it is not reported as a gap too
+            outlet, pollutant, start, seconds = error.covers
+            by_unit[error.credit_code].append(
+                Record(
+                    error.source,
+                    error.location,
+                    error.credit_code,
+                    outlet,
+                    pollutant,
+                    start,
+                    seconds,
+                    INVALID_FLAG,
+                    None,
+                )
+            )
         if error.location == "file":
             file_errors.append(error)
         elif error.credit_code:

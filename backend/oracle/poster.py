@@ -123,6 +123,8 @@ class Poster:
         self.hooks = hooks or Hooks()
         self.w3 = oracle.w3
         self._next_nonce: int | None = None
+        self._head: tuple[int, float] | None = None  # (block time, when read)
+        self._gas_price: int | None = None
 
     # public -------------------------------------------------------------------------------
 
@@ -228,9 +230,12 @@ class Poster:
         return self._send(figure, posting, in_flight, report)
 
     def _chain_time(self) -> int:
-        """Deadlines are checked against block time, which may run ahead of this machine's clock."""
-        head = int(self.w3.eth.get_block("latest")["timestamp"])
-        return max(head, int(time.time()))
+        """Deadlines are checked against block time, which may run ahead of this machine's clock
+        (read from the node at most once a minute)."""
+        now = time.monotonic()
+        if self._head is None or now - self._head[1] > 60:
+            self._head = (int(self.w3.eth.get_block("latest")["timestamp"]), now)
+        return max(self._head[0] + int(now - self._head[1]), int(time.time()))
 
     @staticmethod
     def _matches(on_chain: ChainAttestation | None, figure: FigureRow) -> bool:
@@ -285,7 +290,7 @@ class Poster:
                 "from": sender,
                 "nonce": self._next_nonce,
                 "gas": int(gas * GAS_HEADROOM),
-                "gasPrice": self.w3.eth.gas_price,
+                "gasPrice": self._price(),
                 "chainId": self.oracle.domain.chain_id,
             }
         )
@@ -312,6 +317,11 @@ class Poster:
         self.hooks.after_send(posting)
         in_flight.append(_Sending(posting, figure))
         return None
+
+    def _price(self) -> int:
+        if self._gas_price is None:
+            self._gas_price = self.w3.eth.gas_price
+        return self._gas_price
 
     # receipts -----------------------------------------------------------------------------
 

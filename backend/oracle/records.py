@@ -19,7 +19,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -128,6 +128,9 @@ class RecordError:
     location: str  # "line 12", "record 5" or "file"
     credit_code: str | None
     message: str
+    # the interval a bad record was meant to cover (outlet, pollutant, start, seconds), so that
+    # it is not also reported as a gap
+    covers: tuple[str, Pollutant, int, int] | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         if self.source == "-":  # about a unit or a series as a whole, not one record
@@ -161,6 +164,8 @@ class Record:
 
 class _BadError(ValueError):
     """A field of a record is wrong; the message says which and why."""
+
+    covers: tuple[str, Pollutant, int, int] | None = None
 
 
 def parse_time(text: str) -> int:
@@ -249,7 +254,9 @@ class _Parser:
         try:
             self.records.append(self._record(location, credit_code, fields))
         except _BadError as bad:
-            self.errors.append(RecordError(self.source, location, credit_code, str(bad)))
+            self.errors.append(
+                RecordError(self.source, location, credit_code, str(bad), covers=bad.covers)
+            )
 
     def _record(self, location: str, credit_code: str | None, fields: dict[str, Any]) -> Record:
         outlet = str(fields.get("outlet") or "").strip()
@@ -267,6 +274,20 @@ class _Parser:
         seconds = INTERVALS.get(interval_text.lower())
         if seconds is None:
             raise _BadError(f"interval {interval_text!r} is not hour or day")
+        try:
+            flag, grams = self._quantity(fields, pollutant, seconds)
+        except _BadError as bad:
+            bad.covers = (outlet, pollutant, start, seconds)
+            raise
+        return Record(
+            self.source, location, credit_code or "", outlet, pollutant, start, seconds, flag, grams
+        )
+
+    @staticmethod
+    def _quantity(
+        fields: dict[str, Any], pollutant: Pollutant, seconds: int
+    ) -> tuple[str, Decimal | None]:
+        """The data flag and the mass in grams (None for an interval without a valid value)."""
         flag = str(fields.get("flag") or "N").strip().upper()
         if flag in VALID_FLAGS:
             grams: Decimal | None = _grams(fields, pollutant, seconds)
@@ -278,9 +299,7 @@ class _Parser:
             grams = None
         else:
             raise _BadError(f"data flag {flag!r} is not one of {', '.join(sorted(ALL_FLAGS))}")
-        return Record(
-            self.source, location, credit_code or "", outlet, pollutant, start, seconds, flag, grams
-        )
+        return flag, grams
 
 
 def _decode(content: bytes) -> str:

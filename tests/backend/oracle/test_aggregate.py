@@ -160,7 +160,7 @@ def test_bad_record_blocks_only_its_unit_R23(tmp_path, directory):
     rows[7] = {**rows[7], "flow_unit": "gallons"}
     result = run(tmp_path, directory, ("chem.csv", rows), ("power.csv", power_rows()))
     problems = problems_of(result, CHEM)
-    assert len(problems) == 4  # two bad records, and the hours they leave uncovered
+    assert len(problems) == 2  # the hours of the bad records are not also reported as gaps
     assert problems[0] == "chem.csv line 5: negative concentration -2"
     assert problems[1].startswith("chem.csv line 9: flow unit 'gallons' is not one of")
     assert kg_of(result, CHEM) == {}
