@@ -18,7 +18,7 @@ TEST_NETWORK := drr-test-$(TEST_PORT)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install run test lint compile clean bench-gas
+.PHONY: help install run test lint compile clean bench-gas bench-oracle
 
 help:
 	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer)"
@@ -65,3 +65,6 @@ clean:
 
 bench-gas: install
 	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_registry
+
+bench-oracle: install
+	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.oracle_throughput

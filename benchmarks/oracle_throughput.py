@@ -1,10 +1,9 @@
 """Throughput of the verification oracle (R-23): monitoring records ingested per second,
 attestations posted per second, and gas per attestation.
 
-    brownie run $PWD/benchmarks/oracle_throughput.py --network drr-test-18566
+    make bench-oracle          (or: python -m benchmarks.oracle_throughput)
 
-(Brownie starts the project's own anvil on that network's port.) Writes
-``benchmarks/results/oracle.json``; ``docs/benchmarks.md`` shows the numbers. Size with
+Writes ``benchmarks/results/oracle.json``; ``docs/benchmarks.md`` shows the numbers. Size with
 ``DRR_BENCH_UNITS`` (default 20 synthetic units × 4 hourly series × one year).
 """
 
@@ -12,12 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
-
-from brownie import VerificationOracle, web3
 
 from backend.chain.client import Chain
 from backend.oracle import demo_data
@@ -30,9 +26,8 @@ from backend.oracle.poster import Poster
 from backend.oracle.records import parse
 from backend.oracle.service import OracleContext, collect, ingest, read_sources
 from backend.oracle.store import CONFIRMED, OracleStore
-from scripts.deploy import deploy, dev_parties
+from benchmarks.common import connect, write_result
 
-RESULTS = Path(__file__).resolve().parent / "results" / "oracle.json"
 YEAR = 2025
 
 
@@ -61,7 +56,11 @@ def _post(ctx: OracleContext, chain_client: Chain, party: str) -> tuple[int, flo
     return report.sent, seconds, gas
 
 
-def main() -> None:
+def measure() -> dict:
+    from brownie import VerificationOracle, web3
+
+    from scripts.deploy import deploy, dev_parties
+
     units_count = int(os.environ.get("DRR_BENCH_UNITS", "20"))
     parties = dev_parties()
     deployment = deploy(parties)
@@ -120,13 +119,9 @@ def main() -> None:
     revision = oracle.attest(unit, 1, 1, 101, evidence, {"from": parties["verifier_a"]})
     agreeing = oracle.attest(unit, 1, 1, 101, evidence, {"from": parties["verifier_b"]})
 
-    results = {
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(),
-        },
-        "chain": "anvil (brownie network), automine unless stated",
+    return {
+        "chain": "anvil, automine unless stated",
+        "cpus": os.cpu_count(),
         "data": {
             "units": units_count,
             "series": units_count * 4,
@@ -155,6 +150,13 @@ def main() -> None:
             "attest_direct_reaching_quorum": agreeing.gas_used,
         },
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
-    print(json.dumps(results, indent=1))
+
+
+def main() -> None:
+    connect()
+    path = write_result("oracle", measure())
+    print(path.read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main()

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         default=None, description="compliance periods file (id → span); else on chain"
     )
     oracle_registry_contract: str = "AccountRegistry"
-    oracle_compliance_contract: str = "Compliance"
+    oracle_compliance_contract: str = "ComplianceManager"
     oracle_keystore: Path | None = Field(
         default=None, description="keystore of the verifier whose service this is"
     )

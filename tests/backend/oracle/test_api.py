@@ -125,8 +125,12 @@ def test_status_and_evidence_not_found_404_R23(client):
 
 
 def test_unconfigured_oracle_is_503_R23(settings, monitoring_dir):
-    """R-23: without a units file and without the account registry on chain the oracle says so."""
+    """R-23: without a periods file and without the compliance manager in the deployment record
+    the oracle says what is missing."""
     with TestClient(create_app(settings)) as unconfigured:
         response = upload(unconfigured, monitoring_dir)
     assert response.status_code == 503
-    assert "no units file" in response.json()["detail"]
+    assert response.json()["detail"] == (
+        "the oracle is not configured: no periods file (DRR_ORACLE_PERIODS_FILE) and no "
+        "ComplianceManager in the deployment record"
+    )
