@@ -30,11 +30,11 @@ CHEM = "91500000TEST0001AA"  # chemical plant: DW001 (COD, NH3-N), DA001 (SO2)
 POWER = "91500000TEST0002BB"  # power plant: DA001 (SO2, NOx)
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def fresh_chain(module_isolation):
     """Reset the chain before this module's fixtures deploy anything (an explicitly requested
     module fixture could otherwise deploy before Brownie's module reset)."""
+
 
 @pytest.fixture(scope="module")
 def units(companies):

@@ -15,11 +15,11 @@ OTHER_EVIDENCE = bytes.fromhex("22" * 32)
 DAY = 24 * 3600
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def fresh_chain(module_isolation):
     """Reset the chain before this module's fixtures deploy anything (an explicitly requested
     module fixture could otherwise deploy before Brownie's module reset)."""
+
 
 @pytest.fixture(scope="module")
 def oracle(deployment):
