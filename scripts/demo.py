@@ -18,6 +18,7 @@ from brownie import (
     RightsLedger,
     accounts,
     chain,
+    web3,
 )
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
@@ -74,7 +75,7 @@ def main() -> None:
     send(registry.setNonAttainment, False, 8, POLLUTANT_IDS["SO2"], True, sender=regulator)
     progress.step("sector roll-out and non-attainment list set (R-38, R-18)")
 
-    start = chain.time() + 1
+    start = web3.eth.get_block("latest").timestamp + 30
     for code, price in BENCHMARKS.items():
         send(prices.publish, POLLUTANT_IDS[code], 0, price, start, sender=parties["price_bureau"])
     for (district, code), price in REGIONAL_BENCHMARKS.items():
@@ -86,7 +87,7 @@ def main() -> None:
             start,
             sender=parties["price_bureau"],
         )
-    chain.sleep(2)
+    chain.sleep(31)
     chain.mine()
     progress.step("benchmark prices published (R-15)")
 

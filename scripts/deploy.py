@@ -14,6 +14,7 @@ from pathlib import Path
 
 from brownie import (
     AccountRegistry,
+    ComplianceManager,
     PermitRegistry,
     PledgeBook,
     PriceBook,
@@ -107,6 +108,9 @@ def deploy(parties: dict) -> Deployment:
     for verifier in ("verifier_a", "verifier_b"):
         d.grant(oracle, "VERIFIER_ROLE", parties[verifier])
     d.grant(oracle, "REGULATOR_ROLE", parties["city_regulator"])
+    compliance = d.deploy(ComplianceManager, admin, registry, ledger, oracle)
+    d.grant(compliance, "REGULATOR_ROLE", parties["city_regulator"])
+    d.grant(ledger, "COMPLIANCE_ROLE", compliance)
     return d.record()
 
 

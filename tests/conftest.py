@@ -182,8 +182,8 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
         registry.setSectorEnabled(int(sector), True, opts)
     t0 = now()
     for code, price in BENCHMARKS.items():
-        prices.publish(POLLUTANT_IDS[code], 0, price, t0 + 1, {"from": price_bureau})
-    chain.sleep(2)
+        prices.publish(POLLUTANT_IDS[code], 0, price, t0 + 60, {"from": price_bureau})
+    chain.sleep(61)
     chain.mine()
     for district in (0, 1, 2, 3):
         for pid in POLLUTANT_IDS.values():

@@ -124,10 +124,17 @@ def test_status_and_evidence_not_found_404_R23(client):
     assert client.get("/api/v1/oracle/evidence/not-a-hash").status_code == 404
 
 
-def test_unconfigured_oracle_is_503_R23(settings, monitoring_dir):
+def test_unconfigured_oracle_is_503_R23(settings, deployment, monitoring_dir, tmp_path):
     """R-23: without a periods file and without the compliance manager in the deployment record
     the oracle says what is missing."""
-    with TestClient(create_app(settings)) as unconfigured:
+    partial = deployment.model_copy(
+        update={
+            "contracts": {k: v for k, v in deployment.contracts.items() if k != "ComplianceManager"}
+        }
+    )
+    partial.save(tmp_path / "partial.json")
+    bare = settings.model_copy(update={"deployment_file": tmp_path / "partial.json"})
+    with TestClient(create_app(bare)) as unconfigured:
         response = upload(unconfigured, monitoring_dir)
     assert response.status_code == 503
     assert response.json()["detail"] == (
