@@ -50,9 +50,12 @@ class ContractError(ServiceError):
 
     def __init__(self, decoded: DecodedError, **extra: object) -> None:
         args_text = ", ".join(f"{k}={v}" for k, v in decoded.args.items())
+        detail = f"{decoded.name}({args_text})" if decoded.args else decoded.name
+        if extra.get("reason_code") is not None:
+            detail += f" (pre-check reason {extra['reason_code']})"
         super().__init__(
             decoded.name,
-            f"{decoded.name}({args_text})",
+            detail,
             args=decoded.args,
             contract=decoded.contract,
             **extra,
@@ -219,16 +222,20 @@ class ErrorDecoder:
         sig = self._by_selector.get(raw[:4])
         if sig is None:
             return DecodedError(
-                "UnknownContractError", {"selector": "0x" + raw[:4].hex()}, "0x" + raw[:4].hex(),
+                "UnknownContractError",
+                {"selector": "0x" + raw[:4].hex()},
+                "0x" + raw[:4].hex(),
                 hex_data,
-            )  # fmt: skip
+            )
         try:
             values = abi_decode([t for _, t in sig.inputs], raw[4:])
         except (DecodingError, ValueError, OverflowError):
             return DecodedError(
-                "UnknownContractError", {"selector": "0x" + raw[:4].hex()}, "0x" + raw[:4].hex(),
+                "UnknownContractError",
+                {"selector": "0x" + raw[:4].hex()},
+                "0x" + raw[:4].hex(),
                 hex_data,
-            )  # fmt: skip
+            )
         args = {name: jsonable(v) for (name, _), v in zip(sig.inputs, values, strict=True)}
         if sig.name == "Panic":
             args["meaning"] = PANIC_CODES.get(args["code"], "unknown panic code")
