@@ -198,18 +198,27 @@ def wallet_create(cli: CliContext, name: str, kdf: str, iterations: int | None) 
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="an existing keystore file (else the private key is asked for)",
 )
+@click.option("--key-stdin", is_flag=True, help="read the private key from standard input")
 @KDF
 @WORK
 @pass_cli
 def wallet_import(
-    cli: CliContext, name: str, source: Path | None, kdf: str, iterations: int | None
+    cli: CliContext,
+    name: str,
+    source: Path | None,
+    key_stdin: bool,
+    kdf: str,
+    iterations: int | None,
 ) -> None:
-    """Import a keystore file, or a private key typed in (never echoed)."""
+    """Import a keystore file, or a private key typed in (never echoed) or piped in."""
     try:
         if source is not None:
             made = cli.keystore().import_file(name, source, cli.password())
         else:
-            key = click.prompt("Private key (hex)", hide_input=True)
+            if key_stdin:
+                key = click.get_text_stream("stdin").readline().strip()
+            else:
+                key = click.prompt("Private key (hex)", hide_input=True)
             made = cli.keystore().import_key(name, key, cli.password(confirm=True), kdf, iterations)
     except WalletError as exc:
         raise click.ClickException(str(exc)) from None
@@ -560,6 +569,76 @@ def batch(
     click.echo(f"{len(todo) - failed} ok, {failed} failed; results in {out}", err=True)
     if failed:
         sys.exit(1)
+
+
+# ---------------------------------------------------------------------------------------------
+# dev: the local chain only
+
+PROBE_ARTIFACT = Path(__file__).resolve().parents[1] / "build/contracts/SignedActionProbe.json"
+DEMO_UNITS = 4  # dev keys FIRST_COMPANY_INDEX … +3 are the demo city's units
+
+
+@main.group()
+def dev() -> None:
+    """Helpers for the local development chain (chain id 31337, dev keys) only."""
+
+
+@dev.command("deploy-probe")
+@click.option(
+    "--artifact",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=PROBE_ARTIFACT,
+    show_default=True,
+    help="compiled SignedActionProbe",
+)
+@pass_cli
+def dev_deploy_probe(cli: CliContext, artifact: Path) -> None:
+    """Deploy the signed-action test probe, add it to the deployment record, and give each
+    demo unit an open probe account holding 10 000 kg of pollutant 3.
+
+    The probe stands in for the exchange's signed actions until they exist (docs/api.md).
+    A running service reads the record at start: start another one to see the probe.
+    """
+    from backend.chain.deployment import DeployedContract
+    from backend.chain.devkeys import FIRST_COMPANY_INDEX, authority_key, dev_key
+    from backend.chain.relayer import DEV_CHAIN_IDS
+
+    settings = cli.get_settings()
+    deployment = Deployment.load(settings.deployment_file)
+    chain = Chain.connect(settings.rpc_url, deployment)
+    w3 = chain.w3
+    if w3.eth.chain_id not in DEV_CHAIN_IDS:
+        raise click.ClickException(f"chain {w3.eth.chain_id} is not the local dev chain")
+    build = json.loads(artifact.read_text(encoding="utf-8"))
+    admin = authority_key("city_regulator")
+
+    def send(tx: dict[str, Any]) -> Any:  # noqa: ANN401 - a receipt
+        tx = {**tx, "from": admin.address, "nonce": w3.eth.get_transaction_count(admin.address)}
+        tx.setdefault("gas", w3.eth.estimate_gas(tx))
+        signed = w3.eth.account.sign_transaction(tx, admin.private_key)
+        receipt = w3.eth.wait_for_transaction_receipt(
+            w3.eth.send_raw_transaction(signed.raw_transaction)
+        )
+        if receipt["status"] != 1:
+            raise click.ClickException(f"transaction {receipt['transactionHash'].hex()} failed")
+        return receipt
+
+    factory = w3.eth.contract(abi=build["abi"], bytecode=build["bytecode"])
+    receipt = send(factory.constructor(admin.address).build_transaction({"from": admin.address}))
+    probe = w3.eth.contract(address=receipt["contractAddress"], abi=build["abi"])
+    for i in range(DEMO_UNITS):
+        unit = dev_key(FIRST_COMPANY_INDEX + i).address
+        send(probe.functions.openAccount(unit).build_transaction({"from": admin.address}))
+        send(probe.functions.credit(unit, 3, 10_000).build_transaction({"from": admin.address}))
+        click.echo(f"unit {unit}: probe account open, 10000 kg of pollutant 3")
+    deployment.contracts["SignedActionProbe"] = DeployedContract(
+        address=probe.address,
+        abi=build["abi"],
+        block=receipt["blockNumber"],
+        tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
+    )
+    deployment.save(settings.deployment_file)
+    click.echo(f"SignedActionProbe {probe.address} added to {settings.deployment_file}")
 
 
 # ---------------------------------------------------------------------------------------------

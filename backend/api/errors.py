@@ -228,9 +228,16 @@ def install(app: FastAPI) -> None:
         names = {404: "NotFound", 405: "MethodNotAllowed"}
         name = names.get(exc.status_code)
         if name is None:
-            return JSONResponse({"error": {"code": "HTTPError", "status": exc.status_code,
-                                           "message": str(exc.detail)}},
-                                status_code=exc.status_code)  # fmt: skip
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": "HTTPError",
+                        "status": exc.status_code,
+                        "message": str(exc.detail),
+                    }
+                },
+                status_code=exc.status_code,
+            )
         return _respond(ServiceError(name, str(exc.detail) if exc.detail else ""))
 
     @app.exception_handler(requests.ConnectionError)

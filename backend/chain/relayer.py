@@ -221,8 +221,9 @@ class Relayer:
             raise
         return Relayed(tx_hash, self._finish(key, tx_hash, timeout), replayed=False)
 
-    def forward_raw(self, raw: bytes, *, sender: str, to: str, timeout: float | None = None
-                    ) -> Relayed:  # fmt: skip
+    def forward_raw(
+        self, raw: bytes, *, sender: str, to: str, timeout: float | None = None
+    ) -> Relayed:
         """Broadcast a transaction a party signed itself (idempotent by its hash).
 
         The call is simulated first; a revert is decoded and nothing is broadcast.
@@ -428,9 +429,14 @@ class Relayer:
         """Claim ``key``; returns ``None`` if claimed now, else the existing row."""
         now = _now()
         row = {
-            "key": key, "fingerprint": fingerprint, "state": CLAIMED, "tx_hash": tx_hash,
-            "raw_tx": _hex(raw) if raw else None, "created_at": now, "updated_at": now,
-        }  # fmt: skip
+            "key": key,
+            "fingerprint": fingerprint,
+            "state": CLAIMED,
+            "tx_hash": tx_hash,
+            "raw_tx": _hex(raw) if raw else None,
+            "created_at": now,
+            "updated_at": now,
+        }
         try:
             with self._engine.begin() as conn:
                 conn.execute(insert(relayed), row)

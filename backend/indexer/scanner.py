@@ -119,8 +119,9 @@ class Indexer:
             log.info("indexer step raced (%s); retrying", exc)
             return Step("raced", cursor.block_number, target)
 
-    def catch_up(self, progress: Progress | None = None, stop: threading.Event | None = None
-                 ) -> int:  # fmt: skip
+    def catch_up(
+        self, progress: Progress | None = None, stop: threading.Event | None = None
+    ) -> int:
         """Index until the cursor reaches the target; returns the events added."""
         added = 0
         while stop is None or not stop.is_set():
@@ -203,8 +204,10 @@ class Indexer:
         fork = self._fork_point(cursor, head)
         log.warning(
             "reorg: block %d is no longer %s; rewinding to %d",
-            cursor.block_number, cursor.block_hash, fork,
-        )  # fmt: skip
+            cursor.block_number,
+            cursor.block_hash,
+            fork,
+        )
         return self._rewind(cursor, fork)
 
     def _fork_point(self, cursor: Cursor, head: int) -> int:
@@ -247,8 +250,9 @@ class Indexer:
                 if end == start:
                     raise
                 self.chunk = max(1, (end - start + 1) // 2)
-                log.info("eth_getLogs %d–%d refused (%s); chunk now %d", start, end, exc,
-                         self.chunk)  # fmt: skip
+                log.info(
+                    "eth_getLogs %d–%d refused (%s); chunk now %d", start, end, exc, self.chunk
+                )
         if end_hash is None or self._hash_at(end) != end_hash:
             raise _Raced(f"block {end} changed during the read")
         decoded = [d for d in (self.decoder.decode(entry) for entry in logs) if d is not None]

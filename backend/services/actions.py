@@ -79,9 +79,11 @@ Address = Annotated[
     str,
     StringConstraints(strict=True),
     AfterValidator(checksummed),
-    Field(description="EIP-55 checksummed address", examples=[
-        "0xBcd4042DE499D14e55001CcbB24a551F3b954096"]),
-]  # fmt: skip
+    Field(
+        description="EIP-55 checksummed address",
+        examples=["0xBcd4042DE499D14e55001CcbB24a551F3b954096"],
+    ),
+]
 Uint8 = uint(8)
 Uint16 = uint(16)
 Uint32 = uint(32)

@@ -15,6 +15,7 @@ import contextlib
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -91,14 +92,26 @@ class PgServer:
 
     def start(self) -> PgServer:
         stop_stale(self.port, self.bin)
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise PostgresUnavailableError(
+                    f"port {self.port} is in use; choose another: make test PG_TEST_PORT=<port>"
+                )
         if self._as_root:
             user = pwd.getpwnam(UNPRIVILEGED_USER)
             os.chown(self.root, user.pw_uid, user.pw_gid)
         self.root.chmod(0o700)
         self._run(
-            str(self.bin / "initdb"), "-D", str(self.data), "-U", SERVER_USER,
-            "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync",
-        )  # fmt: skip
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            SERVER_USER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
@@ -106,9 +119,18 @@ class PgServer:
         )
         try:
             self._run(
-                str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-                "-l", str(self.root / "server.log"), "-w", "-t", "60", "start",
-            )  # fmt: skip
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-l",
+                str(self.root / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
         except subprocess.CalledProcessError as exc:
             log = (self.root / "server.log").read_text(errors="replace")[-2000:]
             detail = f"PostgreSQL did not start:\n{exc.stderr}\n{log}"

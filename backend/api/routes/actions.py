@@ -48,6 +48,9 @@ class TypedDataIn(BaseModel):
 class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    action: str | None = Field(
+        default=None, description="optional; if given, must be this route's action"
+    )
     typed_data: TypedDataIn
     signature: str = Field(description="65-byte signature r‖s‖v, 0x-hex", examples=["0x…"])
 
@@ -144,9 +147,13 @@ def _add_action(router: APIRouter, spec: ActionSpec) -> None:
     ) -> PreparedOut:
         fields = spec.body.model_validate(body.model_dump(by_alias=True, exclude={"deadline"}))
         prepared = service.prepare_action(
-            chain=chain, actions=actions, name=spec.name, body=fields,
-            deadline=body.deadline, policy=policy,
-        )  # fmt: skip
+            chain=chain,
+            actions=actions,
+            name=spec.name,
+            body=fields,
+            deadline=body.deadline,
+            policy=policy,
+        )
         return PreparedOut(**vars(prepared))
 
     def submit(
@@ -158,11 +165,19 @@ def _add_action(router: APIRouter, spec: ActionSpec) -> None:
         policy: PolicyDep,
         idempotency_key: IdempotencyKey = None,
     ) -> SubmittedOut:
+        if body.action is not None and body.action != spec.name:
+            raise ServiceError("TypedDataMismatch", f"the envelope is for {body.action!r}")
         submitted = service.submit_action(
-            chain=chain, actions=actions, relayer=relayer, events=events, name=spec.name,
-            data=body.typed_data.model_dump(by_alias=True), signature=body.signature,
-            idempotency_key=idempotency_key, policy=policy,
-        )  # fmt: skip
+            chain=chain,
+            actions=actions,
+            relayer=relayer,
+            events=events,
+            name=spec.name,
+            data=body.typed_data.model_dump(by_alias=True),
+            signature=body.signature,
+            idempotency_key=idempotency_key,
+            policy=policy,
+        )
         return SubmittedOut(**vars(submitted))
 
     router.add_api_route(

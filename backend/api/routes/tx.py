@@ -63,8 +63,12 @@ def _receipt_out(
     )
 
 
-@router.post("/raw", response_model=TxOut, responses=ERROR_RESPONSES,
-             summary="Forward a raw signed transaction")  # fmt: skip
+@router.post(
+    "/raw",
+    response_model=TxOut,
+    responses=ERROR_RESPONSES,
+    summary="Forward a raw signed transaction",
+)
 def forward_raw(body: RawTxIn, chain: ChainDep, relayer: RelayerDep, events: EventsDep) -> TxOut:
     if not re.fullmatch(r"0x([0-9a-fA-F]{2})+", body.raw) or len(body.raw) > 2 + 2 * MAX_RAW_BYTES:
         raise ServiceError("TransactionMalformed", "expected 0x-hex bytes of a signed transaction")
@@ -88,8 +92,12 @@ def forward_raw(body: RawTxIn, chain: ChainDep, relayer: RelayerDep, events: Eve
     return _receipt_out(relayed.receipt, tx.sender, events, replayed=relayed.replayed)
 
 
-@router.get("/{tx_hash}", response_model=TxOut, responses=ERROR_RESPONSES,
-            summary="A mined transaction with its decoded events")  # fmt: skip
+@router.get(
+    "/{tx_hash}",
+    response_model=TxOut,
+    responses=ERROR_RESPONSES,
+    summary="A mined transaction with its decoded events",
+)
 def get_transaction(
     chain: ChainDep,
     events: EventsDep,

@@ -13,9 +13,13 @@ from tests.helpers import reverts
 
 POLLUTANT = 2
 FIELDS = [
-    ("from", "address"), ("to", "address"), ("pollutant", "uint32"), ("kg", "uint64"),
-    ("nonce", "uint256"), ("deadline", "uint256"),
-]  # fmt: skip
+    ("from", "address"),
+    ("to", "address"),
+    ("pollutant", "uint32"),
+    ("kg", "uint64"),
+    ("nonce", "uint256"),
+    ("deadline", "uint256"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +48,14 @@ def signed_transfer(probe, signer, frm, to, kg, *, nonce=None, deadline=None):
     contract = web3.eth.contract(address=probe.address, abi=probe.abi)
     nonce = probe.nonces(frm) if nonce is None else nonce
     deadline = chain.time() + 600 if deadline is None else deadline
-    message = {"from": frm, "to": to, "pollutant": POLLUTANT, "kg": kg, "nonce": nonce,
-               "deadline": deadline}  # fmt: skip
+    message = {
+        "from": frm,
+        "to": to,
+        "pollutant": POLLUTANT,
+        "kg": kg,
+        "nonce": nonce,
+        "deadline": deadline,
+    }
     data = typed_data(domain_of(contract), "Transfer", {"Transfer": FIELDS}, message)
     return frm, to, POLLUTANT, kg, deadline, sign(data, signer.private_key)
 
@@ -111,8 +121,9 @@ def test_reason_code_names_the_revert(probe, regulator, keys, accounts, case, re
         probe.freeze(beta.address, {"from": regulator})
     assert probe.canTransfer(acme.address, to, POLLUTANT, kg) == reason
     with reverts(error):
-        probe.transferBySig(*signed_transfer(probe, acme, acme.address, to, kg),
-                            {"from": accounts[9]})  # fmt: skip
+        probe.transferBySig(
+            *signed_transfer(probe, acme, acme.address, to, kg), {"from": accounts[9]}
+        )
     assert probe.balanceOf(acme.address, POLLUTANT) == 1_000
 
 
