@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
+from eth_utils import to_checksum_address as _to_checksum_address
 from hexbytes import HexBytes
 
 
@@ -259,12 +261,18 @@ def revert_data(exc: BaseException) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
+def checksum(address: str) -> str:
+    """EIP-55 form of an address (cached: the same accounts recur in every event)."""
+    return _to_checksum_address(address)
+
+
 def jsonable(value: object) -> Any:  # noqa: ANN401 - JSON is any shape
     """A decoded ABI value as JSON: bytes as 0x-hex, addresses checksummed, tuples as lists."""
     if isinstance(value, bytes | bytearray):
         return "0x" + bytes(value).hex()
     if isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
-        return to_checksum_address(value)
+        return checksum(value)
     if isinstance(value, Mapping):
         return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
