@@ -92,7 +92,7 @@ def test_signature_of_another_account_is_refused(probe, keys, accounts):
         probe.transferBySig(*args, {"from": accounts[9]})
 
 
-@pytest.mark.filterwarnings("ignore:rpc.sleep:FutureWarning")  # raised inside chain.sleep
+@pytest.mark.filterwarnings("ignore:rpc.:FutureWarning")  # raised inside chain.sleep
 def test_expired_signature_is_refused(probe, keys, accounts):
     acme, beta = keys[0], keys[1]
     deadline = chain.time() + 60
