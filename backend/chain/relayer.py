@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from eth_account.typed_transactions import TypedTransaction
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from sqlalchemy import (
+    JSON,
     Column,
     DateTime,
     Engine,
@@ -74,6 +75,7 @@ relayed = Table(
     Column("state", String(16), nullable=False),
     Column("tx_hash", String(66), index=True),
     Column("raw_tx", Text),
+    Column("meta", JSON, comment="what the caller reports with every answer for the key"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -89,6 +91,7 @@ class Relayed:
     tx_hash: str
     receipt: Mapping[str, Any]
     replayed: bool
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _now() -> datetime:
@@ -202,8 +205,12 @@ class Relayer:
         key: str,
         fingerprint: str,
         timeout: float | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> Relayed:
         """Send ``data`` to ``to`` once for ``key``; a repeated key returns the same transaction.
+
+        ``meta`` (e.g. the signed action's nonce) is stored with the key and returned with
+        every answer for it, so a retry reports the first request's facts.
 
         Raises :class:`ContractError` if the call would revert (nothing is sent),
         ``RelayTimeout`` if the receipt does not arrive in time (retry with the same key),
@@ -211,7 +218,7 @@ class Relayer:
         """
         account = self._require_account()
         timeout = self.receipt_timeout if timeout is None else timeout
-        existing = self._claim(key, fingerprint)
+        existing = self._claim(key, fingerprint, meta=meta)
         if existing is not None:
             return self._resume(existing, to=to, data=data, timeout=timeout)
         try:
@@ -219,7 +226,8 @@ class Relayer:
         except BaseException:
             self._release(key)
             raise
-        return Relayed(tx_hash, self._finish(key, tx_hash, timeout), replayed=False)
+        receipt = self._finish(key, tx_hash, timeout)
+        return Relayed(tx_hash, receipt, replayed=False, meta=dict(meta or {}))
 
     def forward_raw(
         self, raw: bytes, *, sender: str, to: str, timeout: float | None = None
@@ -378,14 +386,19 @@ class Relayer:
 
     def _resume(self, row: Mapping[str, Any], *, to: str, data: bytes, timeout: float) -> Relayed:
         key = row["key"]
+        meta = dict(row.get("meta") or {})
         row = self._await_sent(row, timeout)
         if row["state"] == CLAIMED and key.startswith("raw:"):
             self._broadcast(bytes(HexBytes(row["raw_tx"])), row["tx_hash"])
             self._set(key, state=SENT)
         elif row["state"] == CLAIMED:
             # the request that claimed the key died before sending: take it over
-            tx_hash = self._build_and_send(key, self._require_account(), to, data)
-            return Relayed(tx_hash, self._finish(key, tx_hash, timeout), replayed=True)
+            try:
+                tx_hash = self._build_and_send(key, self._require_account(), to, data)
+            except BaseException:
+                self._release(key)
+                raise
+            return Relayed(tx_hash, self._finish(key, tx_hash, timeout), True, meta)
         tx_hash = row["tx_hash"]
         if self._known(tx_hash) is None and row["raw_tx"]:
             log.info("re-broadcasting %s for a retried request", tx_hash)
@@ -401,7 +414,7 @@ class Relayer:
                 if self.nonces is not None:
                     self.nonces.forget()
                 tx_hash = self._build_and_send(key, self._require_account(), to, data)
-        return Relayed(tx_hash, self._finish(key, tx_hash, timeout), replayed=True)
+        return Relayed(tx_hash, self._finish(key, tx_hash, timeout), True, meta)
 
     def _await_sent(self, row: Mapping[str, Any], timeout: float) -> Mapping[str, Any]:
         """Wait while another request holds the claim without a transaction yet."""
@@ -424,7 +437,13 @@ class Relayer:
     # -- the idempotency store -----------------------------------------------------------------
 
     def _claim(
-        self, key: str, fingerprint: str, *, raw: bytes | None = None, tx_hash: str | None = None
+        self,
+        key: str,
+        fingerprint: str,
+        *,
+        raw: bytes | None = None,
+        tx_hash: str | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> Mapping[str, Any] | None:
         """Claim ``key``; returns ``None`` if claimed now, else the existing row."""
         now = _now()
@@ -434,6 +453,7 @@ class Relayer:
             "state": CLAIMED,
             "tx_hash": tx_hash,
             "raw_tx": _hex(raw) if raw else None,
+            "meta": dict(meta or {}),
             "created_at": now,
             "updated_at": now,
         }
@@ -444,7 +464,7 @@ class Relayer:
         except IntegrityError:
             existing = self.find(key)
             if existing is None:  # released in between: try once more
-                return self._claim(key, fingerprint, raw=raw, tx_hash=tx_hash)
+                return self._claim(key, fingerprint, raw=raw, tx_hash=tx_hash, meta=meta)
             if existing["fingerprint"] != fingerprint:
                 raise ServiceError(
                     "IdempotencyKeyReused", "the key was first used for another request"

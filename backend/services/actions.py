@@ -390,12 +390,13 @@ def submit_action(
         key=key,
         fingerprint=fingerprint,
         timeout=timeout,
+        meta={NONCE: message[NONCE]},
     )
     receipt = relayed.receipt
     return SubmittedAction(
         action=name,
         signer=signer,
-        nonce=message[NONCE],
+        nonce=int(relayed.meta.get(NONCE, message[NONCE])),
         tx_hash=relayed.tx_hash,
         block_number=int(receipt["blockNumber"]),
         block_hash="0x" + bytes(receipt["blockHash"]).hex(),

@@ -80,7 +80,6 @@ class PgServer:
         self.root = Path(tempfile.mkdtemp(prefix="drr-pg-"))
         self.data = self.root / "data"
         self._as_root = os.geteuid() == 0
-        self._created: list[str] = []
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         cmd = list(args)
@@ -145,7 +144,6 @@ class PgServer:
         name = f"drr_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
-        self._created.append(name)
         return self.url(name)
 
     def drop_database(self, url: str) -> None:

@@ -388,6 +388,7 @@ def test_idempotency_key_returns_first_tx_for_a_resigned_retry(api, probe, funde
     assert again.status_code == 200, again.text
     assert again.json()["tx_hash"] == first.json()["tx_hash"]
     assert again.json()["replayed"] is True
+    assert again.json()["nonce"] == 0  # the first request's, though the retry signed nonce 1
     assert probe.balanceOf(beta.address, POLLUTANT) == 250
     assert probe.nonces(acme.address) == 1
 

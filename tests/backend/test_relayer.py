@@ -1,7 +1,9 @@
 """The relayer: nonces under concurrency, resync, decoded reverts, idempotency, raw transactions."""
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from brownie import accounts, web3
@@ -11,7 +13,7 @@ from web3 import Web3
 
 from backend.chain.devkeys import authority_key
 from backend.chain.errors import ContractError, ErrorDecoder, ServiceError
-from backend.chain.relayer import Relayer, metadata, relayer_account
+from backend.chain.relayer import Relayer, metadata, relayed, relayer_account
 from backend.chain.typed_data import sign
 from backend.indexer.store import open_database
 from tests.backend.flows import error_of, prepare
@@ -20,12 +22,19 @@ POLLUTANT = 3
 
 
 @pytest.fixture
-def relayer(rpc_url, tmp_path, service_deployment):
+def relay_db(tmp_path):
     engine = open_database(f"sqlite:///{tmp_path / 'relay.db'}")
     metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def relayer(rpc_url, relay_db, service_deployment):
+    engine = relay_db
     decoder = ErrorDecoder.from_abis({n: c.abi for n, c in service_deployment.contracts.items()})
     w3 = Web3(Web3.HTTPProvider(rpc_url))
-    yield Relayer(
+    return Relayer(
         w3=w3,
         account=relayer_account(chain_id=w3.eth.chain_id),
         engine=engine,
@@ -33,7 +42,6 @@ def relayer(rpc_url, tmp_path, service_deployment):
         receipt_timeout=5,
         priority_fee_wei=0,
     )
-    engine.dispose()
 
 
 def noop_call(probe) -> bytes:
@@ -150,6 +158,50 @@ def test_transaction_reverted_in_its_block_is_decoded(relayer, api, probe, regul
     assert web3.eth.get_transaction_receipt(error.extra["tx_hash"])["status"] == 0
     assert relayer.find("race")["state"] == "failed"
     assert probe.balanceOf(beta.address, POLLUTANT) == 0
+
+
+def claim_left_by_a_crashed_request(engine, key, age_seconds):
+    """The row a request leaves when its process dies after claiming, before sending."""
+    moment = datetime.now(UTC) - timedelta(seconds=age_seconds)
+    with engine.begin() as conn:
+        conn.execute(
+            relayed.insert().values(
+                key=key,
+                fingerprint="f",
+                state="claimed",
+                meta={},
+                created_at=moment,
+                updated_at=moment,
+            )
+        )
+
+
+def test_stale_claim_is_taken_over(relayer, relay_db, probe):
+    claim_left_by_a_crashed_request(relay_db, "crashed", age_seconds=3600)
+    result = relayer.relay(to=probe.address, data=noop_call(probe), key="crashed", fingerprint="f")
+    assert result.receipt["status"] == 1 and result.replayed is True
+    assert relayer.find("crashed")["state"] == "mined"
+
+
+def test_fresh_claim_of_a_running_request_is_409(relayer, relay_db, probe):
+    start = web3.eth.get_transaction_count(relayer.address)
+    claim_left_by_a_crashed_request(relay_db, "busy", age_seconds=0)
+    with pytest.raises(ServiceError) as busy:
+        relayer.relay(
+            to=probe.address, data=noop_call(probe), key="busy", fingerprint="f", timeout=0.3
+        )
+    assert busy.value.name == "RequestInProgress"
+    assert web3.eth.get_transaction_count(relayer.address) == start
+
+
+def test_relayer_key_from_a_keystore_file(tmp_path):
+    own = Account.create()
+    keyfile = tmp_path / "relayer.json"
+    keyfile.write_text(json.dumps(Account.encrypt(own.key, "pw", kdf="pbkdf2", iterations=1000)))
+    found = relayer_account(chain_id=8888, keystore=keyfile, password="pw")
+    assert found.address == own.address
+    with pytest.raises(ServiceError):
+        relayer_account(chain_id=8888, keystore=keyfile)
 
 
 # -- raw signed transactions -------------------------------------------------------------------
