@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import requests
 from fastapi import FastAPI
 
 from backend.api import errors
@@ -57,8 +58,11 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
             receipt_timeout=settings.receipt_timeout_seconds,
             priority_fee_wei=settings.relayer_priority_fee_wei,
         )
-        for problem in actions.check(chain):
-            log.error("signed action misconfigured: %s", problem)
+        try:
+            for problem in actions.check(chain):
+                log.error("signed action misconfigured: %s", problem)
+        except requests.ConnectionError as exc:  # the node may come up after the service
+            log.warning("cannot check the signed actions against the chain yet: %s", exc)
         indexer_thread = None
         if settings.indexer_enabled:
             indexer = Indexer(

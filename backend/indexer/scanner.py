@@ -146,6 +146,11 @@ class Indexer:
                 self.catch_up(progress, stop)
                 failures = 0
                 stop.wait(poll_seconds)
+            except requests.ConnectionError:
+                failures += 1
+                delay = min(poll_seconds * 2**failures, 60.0)
+                log.warning("indexer: node unreachable; retrying in %.1f s", delay)
+                stop.wait(delay)
             except Exception:
                 failures += 1
                 delay = min(poll_seconds * 2**failures, 60.0)

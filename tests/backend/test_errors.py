@@ -211,3 +211,24 @@ def test_registry_check_finds_a_spec_that_does_not_fit(
 
 def test_service_error_is_the_root():
     assert issubclass(ContractError, ServiceError)
+
+
+def test_service_starts_without_its_node_and_answers_503(tmp_path):
+    """The node may come up after the service: requests meanwhile get 503 NodeUnavailable."""
+    from fastapi.testclient import TestClient
+
+    from backend.chain.deployment import Deployment
+    from backend.core.config import Settings
+    from backend.main import create_app
+
+    Deployment(chain_id=31337, network="offline", contracts={}).save(tmp_path / "d.json")
+    settings = Settings(
+        rpc_url="http://127.0.0.1:9",  # discard port: nothing answers
+        deployment_file=tmp_path / "d.json",
+        database_url=f"sqlite:///{tmp_path / 'i.db'}",
+        indexer_poll_seconds=0.05,
+    )
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/api/v1/deployment")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "NodeUnavailable"
