@@ -12,14 +12,15 @@ SOLC_VERSION := $(shell sed -n 's/^ *version: *\([0-9.]*\).*/\1/p' brownie-confi
 TEST_PORT ?= 18546
 LOCAL_PORT ?= 18545
 API_PORT ?= 8700
+BENCH_PORT ?= 18547
 # throwaway PostgreSQL server of the service tests (tests/backend/pgserver.py)
-PG_TEST_PORT ?= 18547
+PG_TEST_PORT ?= 18548
 TEST_NETWORK := drr-test-$(TEST_PORT)
 
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install run test lint compile clean
+.PHONY: help install run test lint compile clean bench-gas
 
 help:
 	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer)"
@@ -45,7 +46,7 @@ node_modules/.installed: package-lock.json
 	$(PY) -m backend.toolchain.solc >/dev/null
 
 install: $(VENV)/.installed node_modules/.installed .solc/solc-v$(SOLC_VERSION)
-	@$(PY) -m backend.toolchain.networks $(TEST_NETWORK)=$(TEST_PORT) drr-local-$(LOCAL_PORT)=$(LOCAL_PORT) >/dev/null
+	@$(PY) -m backend.toolchain.networks $(TEST_NETWORK)=$(TEST_PORT) drr-local-$(LOCAL_PORT)=$(LOCAL_PORT) drr-bench-$(BENCH_PORT)=$(BENCH_PORT) >/dev/null
 
 compile: install
 	$(VENV)/bin/brownie compile
@@ -64,3 +65,6 @@ test: lint
 
 clean:
 	rm -rf build reports .run .solc
+
+bench-gas: install
+	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_registry

@@ -12,21 +12,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from brownie import DischargeRegistry, accounts, network, web3
+from brownie import (
+    AccountRegistry,
+    PermitRegistry,
+    PledgeBook,
+    PriceBook,
+    RightsLedger,
+    RightsLens,
+    accounts,
+    network,
+    web3,
+)
 
 from backend.chain.deployment import DeployedContract, Deployment
 from backend.chain.devkeys import DEV_AUTHORITIES
 
 DEPLOYMENTS = Path(__file__).resolve().parents[1] / "deployments"
-
-
-def _record(contract, tx) -> DeployedContract:
-    return DeployedContract(
-        address=contract.address,
-        abi=contract.abi,
-        block=tx.block_number,
-        tx_hash=tx.txid,
-    )
+DEMO_DISTRICT = 1  # the district of the dev district regulator
 
 
 def send(fn, *args, sender):
@@ -34,17 +36,70 @@ def send(fn, *args, sender):
     return fn(*args, {"from": sender}, silent=True)
 
 
+class Deployer:
+    """Deploys contracts and grants roles, keeping the deployment record as it goes."""
+
+    def __init__(self, admin):
+        self.admin = admin
+        self.contracts: dict[str, object] = {}
+        self.records: dict[str, DeployedContract] = {}
+        self.roles: dict[str, set[str]] = {}
+
+    def deploy(self, container, *args):
+        contract = container.deploy(*args, {"from": self.admin}, silent=True)
+        self.contracts[container._name] = contract
+        self.records[container._name] = DeployedContract(
+            address=contract.address,
+            abi=contract.abi,
+            block=contract.tx.block_number,
+            tx_hash=contract.tx.txid,
+        )
+        return contract
+
+    def grant(self, contract, role_name: str, holder) -> None:
+        send(contract.grantRole, getattr(contract, role_name)(), holder, sender=self.admin)
+        address = getattr(holder, "address", holder)
+        self.roles.setdefault(f"{contract._name}.{role_name}", set()).add(str(address))
+
+    def record(self) -> Deployment:
+        return Deployment(
+            chain_id=web3.eth.chain_id,
+            network=network.show_active(),
+            contracts=self.records,
+            roles={name: sorted(holders) for name, holders in self.roles.items()},
+        )
+
+
 def deploy(parties: dict) -> Deployment:
     """Deploy every contract and grant the roles; ``parties`` maps party name → account."""
     admin = parties["city_regulator"]
-    registry = DischargeRegistry.deploy(admin, {"from": admin}, silent=True)
-    send(registry.grantRole, registry.REGULATOR_ROLE(), parties["city_regulator"], sender=admin)
-    return Deployment(
-        chain_id=web3.eth.chain_id,
-        network=network.show_active(),
-        contracts={"DischargeRegistry": _record(registry, registry.tx)},
-        roles={"REGULATOR_ROLE": [parties["city_regulator"].address]},
+    d = Deployer(admin)
+    registry = d.deploy(AccountRegistry, admin)
+    prices = d.deploy(PriceBook, admin, registry)
+    ledger = d.deploy(RightsLedger, admin, registry, prices)
+    permits = d.deploy(PermitRegistry, admin, registry, ledger)
+    pledges = d.deploy(PledgeBook, admin, ledger)
+    d.deploy(RightsLens, ledger, registry)
+
+    d.grant(registry, "REGULATOR_ROLE", parties["city_regulator"])
+    send(
+        registry.setDistrictRegulator,
+        parties["district_regulator"],
+        DEMO_DISTRICT,
+        sender=admin,
     )
+    d.roles.setdefault("AccountRegistry.DISTRICT_REGULATOR_ROLE", set()).add(
+        parties["district_regulator"].address
+    )
+    d.grant(prices, "PRICE_SETTER_ROLE", parties["price_bureau"])
+    d.grant(ledger, "REGULATOR_ROLE", parties["city_regulator"])
+    # Until the exchange's market contracts are deployed, the exchange operator settles directly.
+    d.grant(ledger, "EXCHANGE_ROLE", parties["exchange_operator"])
+    d.grant(ledger, "PERMIT_MANAGER_ROLE", permits)
+    d.grant(ledger, "PLEDGE_MANAGER_ROLE", pledges)
+    d.grant(pledges, "PLEDGEE_ROLE", parties["bank"])
+    d.grant(pledges, "EXCHANGE_ROLE", parties["exchange_operator"])
+    return d.record()
 
 
 def dev_parties() -> dict:

@@ -1,14 +1,26 @@
 """Shared fixtures: the deployment under test and the parties, named after their roles.
 
-Run through Brownie (``make test``), which starts the project's own anvil (network ``drr-test``)
-and reverts the chain after every test (``fn_isolation``).
+Run through Brownie (``make test``), which starts the project's own anvil (network
+``drr-test-<port>``) and reverts the chain after every test (``fn_isolation``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from types import SimpleNamespace
+
 import pytest
 
+from backend.chain.devkeys import FIRST_COMPANY_INDEX
+from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector
 from scripts.deploy import deploy, dev_parties
+from tests.helpers import now
+
+DAY = 86_400
+YEAR = 365 * DAY
+# benchmark prices, fen per tonne (元/吨 × 100)
+BENCHMARKS = {"COD": 400_000, "NH3-N": 800_000, "SO2": 200_000, "NOx": 200_000}
+CAP_KG = 10_000_000
 
 
 @pytest.fixture(autouse=True)
@@ -27,21 +39,224 @@ def regulator(parties):
 
 
 @pytest.fixture(scope="module")
-def deployment(parties):
-    return deploy(parties)
+def district_regulator(parties):
+    return parties["district_regulator"]
 
 
 @pytest.fixture(scope="module")
-def registry(deployment):
-    from brownie import DischargeRegistry
+def exchange(parties):
+    return parties["exchange_operator"]
 
-    return DischargeRegistry.at(deployment.contracts["DischargeRegistry"].address)
+
+@pytest.fixture(scope="module")
+def price_bureau(parties):
+    return parties["price_bureau"]
+
+
+@pytest.fixture(scope="module")
+def bank(parties):
+    return parties["bank"]
+
+
+@pytest.fixture(scope="module")
+def stranger():
+    from brownie import accounts
+
+    return accounts[FIRST_COMPANY_INDEX + 9]
 
 
 @pytest.fixture(scope="module")
 def companies():
     from brownie import accounts
 
-    from backend.chain.devkeys import FIRST_COMPANY_INDEX
+    return accounts[FIRST_COMPANY_INDEX : FIRST_COMPANY_INDEX + 8]
 
-    return accounts[FIRST_COMPANY_INDEX : FIRST_COMPANY_INDEX + 5]
+
+@pytest.fixture(scope="module")
+def deployment(parties):
+    return deploy(parties)
+
+
+def _at(deployment, name):
+    import brownie
+
+    return getattr(brownie, name).at(deployment.contracts[name].address)
+
+
+@pytest.fixture(scope="module")
+def registry(deployment):
+    return _at(deployment, "AccountRegistry")
+
+
+@pytest.fixture(scope="module")
+def prices(deployment):
+    return _at(deployment, "PriceBook")
+
+
+@pytest.fixture(scope="module")
+def ledger(deployment):
+    return _at(deployment, "RightsLedger")
+
+
+@pytest.fixture(scope="module")
+def lens(deployment):
+    return _at(deployment, "RightsLens")
+
+
+@pytest.fixture(scope="module")
+def permits(deployment):
+    return _at(deployment, "PermitRegistry")
+
+
+@pytest.fixture(scope="module")
+def pledges(deployment):
+    return _at(deployment, "PledgeBook")
+
+
+@pytest.fixture(scope="module")
+def usage(regulator):
+    """Final verified usage posted directly (the oracle's quorum is tested on its own)."""
+    from brownie import PostedUsage
+
+    return PostedUsage.deploy({"from": regulator})
+
+
+@pytest.fixture(scope="module")
+def compliance(regulator, registry, ledger, usage):
+    from brownie import ComplianceManager
+
+    manager = ComplianceManager.deploy(regulator, registry, ledger, usage, {"from": regulator})
+    manager.grantRole(manager.REGULATOR_ROLE(), regulator, {"from": regulator})
+    ledger.grantRole(ledger.COMPLIANCE_ROLE(), manager, {"from": regulator})
+    return manager
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A registered account in the test city."""
+
+    account: object
+    code: str
+    sector: Sector
+    district: int
+    basin: int
+
+    @property
+    def address(self) -> str:
+        return self.account.address
+
+    def __str__(self) -> str:
+        return self.account.address
+
+
+# name → (sector, district, basin); district 1 is the dev district regulator's
+CITY_UNITS = {
+    "chem": (Sector.INDUSTRY, 1, 1),  # 长江化工
+    "steel": (Sector.INDUSTRY, 2, 1),  # 嘉陵钢铁
+    "power": (Sector.THERMAL_POWER, 2, 1),  # 嘉陵热电
+    "power2": (Sector.THERMAL_POWER, 1, 1),  # 两江热电
+    "farm": (Sector.LIVESTOCK, 3, 2),  # 渝北养殖场
+    "hotel": (Sector.SERVICE, 1, 1),  # 解放碑酒店
+    "fund": (Sector.INVESTOR, 1, 1),  # 绿色投资基金
+}
+
+
+@pytest.fixture(scope="module")
+def city(registry, prices, ledger, regulator, price_bureau, companies):
+    """Seven pollutants, industry-first roll-out, caps, benchmarks and one unit per sector.
+
+    The reserve is a government account (here held by a dev account; the reserve contract in
+    deployment)."""
+    from brownie import accounts, chain
+
+    opts = {"from": regulator}
+    for p in POLLUTANTS:
+        registry.addPollutant(p.code, p.name_zh, int(p.pollutant_class), opts)
+    for sector in (
+        Sector.INDUSTRY,
+        Sector.THERMAL_POWER,
+        Sector.LIVESTOCK,
+        Sector.SERVICE,
+        Sector.INVESTOR,
+    ):
+        registry.setSectorEnabled(int(sector), True, opts)
+    t0 = now()
+    for code, price in BENCHMARKS.items():
+        prices.publish(POLLUTANT_IDS[code], 0, price, t0 + 1, {"from": price_bureau})
+    chain.sleep(2)
+    chain.mine()
+    for district in (0, 1, 2, 3):
+        for pid in POLLUTANT_IDS.values():
+            ledger.setCap(district, pid, CAP_KG, opts)
+    units = {}
+    for i, (name, (sector, district, basin)) in enumerate(CITY_UNITS.items()):
+        code = f"91500000MA5U{i:06d}"
+        registry.registerAccount(companies[i], code, name, int(sector), district, basin, opts)
+        units[name] = Unit(companies[i], code, sector, district, basin)
+    reserve = accounts[FIRST_COMPANY_INDEX + 8]
+    registry.registerAccount(
+        reserve, "11500000MB0000000R", "市政府储备", int(Sector.GOVERNMENT), 0, 0, opts
+    )
+    units["reserve"] = Unit(reserve, "11500000MB0000000R", Sector.GOVERNMENT, 0, 0)
+    return SimpleNamespace(**units, pollutant=POLLUTANT_IDS)
+
+
+@pytest.fixture(scope="module")
+def money(regulator):
+    """Settlement money stand-in (fen): anyone mints in tests."""
+    from brownie import TestMoney
+
+    return TestMoney.deploy({"from": regulator})
+
+
+@pytest.fixture(scope="module")
+def treasury(parties):
+    return parties["finance_bureau"]
+
+
+@pytest.fixture(scope="module")
+def reserve(regulator, registry, ledger, prices, compliance, money, treasury):
+    """The government reserve contract, registered as the city's Government account."""
+    from brownie import GovernmentReserve
+
+    r = GovernmentReserve.deploy(
+        regulator, registry, ledger, prices, compliance, money, treasury, {"from": regulator}
+    )
+    registry.registerAccount(
+        r,
+        "11500000MB0000001R",
+        "市排污权储备中心",
+        int(Sector.GOVERNMENT),
+        0,
+        0,
+        {"from": regulator},
+    )
+    r.grantRole(r.REGULATOR_ROLE(), regulator, {"from": regulator})
+    ledger.grantRole(ledger.RESERVE_ROLE(), r, {"from": regulator})
+    ledger.grantRole(ledger.EXCHANGE_ROLE(), r, {"from": regulator})
+    money.mint(r, 10**12, {"from": regulator})  # the reserve fund
+    return r
+
+
+@pytest.fixture(scope="module")
+def lifecycle(regulator, registry, ledger, pledges, compliance, reserve):
+    from brownie import UnitLifecycle
+
+    life = UnitLifecycle.deploy(
+        regulator, registry, ledger, pledges, compliance, reserve, {"from": regulator}
+    )
+    ledger.grantRole(ledger.LIFECYCLE_ROLE(), life, {"from": regulator})
+    registry.grantRole(registry.ACCOUNT_MANAGER_ROLE(), life, {"from": regulator})
+    pledges.grantRole(pledges.LIFECYCLE_ROLE(), life, {"from": regulator})
+    compliance.grantRole(compliance.LIFECYCLE_ROLE(), life, {"from": regulator})
+    reserve.grantRole(reserve.LIFECYCLE_ROLE(), life, {"from": regulator})
+    return life
+
+
+@pytest.fixture(scope="module")
+def leases(regulator, ledger, money):
+    from brownie import LeaseBook
+
+    book = LeaseBook.deploy(ledger, money, {"from": regulator})
+    ledger.grantRole(ledger.LEASING_ROLE(), book, {"from": regulator})
+    return book

@@ -21,3 +21,65 @@ def reverts(error: str, *args: object):
     if args:
         return brownie.reverts(f"{error}: {', '.join(_render(a) for a in args)}")
     return brownie.reverts(revert_pattern=rf"{re.escape(error)}(: .*)?")
+
+
+def movement(op, frm, to, pollutant, kg, price_fen=0, mode=0, region=0, origin=0, leased=False):
+    """An IRightsLedger.Movement tuple for the ledger's pre-check ``check``."""
+    return (
+        int(op),
+        str(frm),
+        str(to),
+        pollutant,
+        kg,
+        price_fen,
+        int(mode),
+        region,
+        int(origin),
+        leased,
+    )
+
+
+def fen_at_benchmark(kg: int, fen_per_tonne: int) -> int:
+    """The lowest price in fen at which ``kg`` may trade (R-15), rounded up like the contract."""
+    return (kg * fen_per_tonne + 999) // 1000
+
+
+def plain(value):
+    """A Brownie return value as plain Python (ints, strs, tuples), for comparisons."""
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    return str(value) if not isinstance(value, (bytes, bool)) else value
+
+
+def signed(
+    contract, primary_type: str, fields: list[tuple[str, str]], message: dict, key: str, **domain
+):
+    """Sign an action of ``contract`` with a dev key, as a company's wallet would.
+
+    ``domain`` overrides fields of the contract's own EIP-712 domain (to forge a signature for
+    another chain or contract)."""
+    from backend.chain.typed_data import Domain, sign, typed_data
+
+    _, name, version, chain_id, verifying, _, _ = contract.eip712Domain()
+    base = {"name": name, "version": version, "chain_id": chain_id, "verifying_contract": verifying}
+    data = typed_data(Domain(**{**base, **domain}), primary_type, {primary_type: fields}, message)
+    return "0x" + sign(data, key).hex()
+
+
+def company_key(index: int) -> str:
+    """The dev key of ``companies[index]`` (conftest)."""
+    from backend.chain.devkeys import FIRST_COMPANY_INDEX, dev_key
+
+    return dev_key(FIRST_COMPANY_INDEX + index).private_key
+
+
+def now() -> int:
+    """The latest block's timestamp: the contracts' "now" (Brownie's own clock may drift from it
+    across snapshot reverts)."""
+    from brownie import web3
+
+    return web3.eth.get_block("latest").timestamp

@@ -17,7 +17,7 @@ import yaml
 
 # anvil settings shared by every project network (names are Brownie's cmd_settings keys)
 ANVIL_SETTINGS: dict[str, Any] = {
-    "accounts": 20,
+    "accounts": 60,
     "base_fee": 0,
     "gas_limit": 30_000_000,
     "evm_version": "paris",

@@ -1,6 +1,6 @@
 """The service answers from the chain it is pointed at."""
 
-CODE = "91500000MA5U000009"
+from backend.chain.domain import Origin
 
 
 def test_deployment_endpoint_lists_contracts(client, deployment):
@@ -12,22 +12,24 @@ def test_deployment_endpoint_lists_contracts(client, deployment):
     assert body["latest_block"] >= deployment.start_block
 
 
-def test_accounts_endpoint_reads_chain_R02(client, registry, regulator, companies):
-    assert client.get("/api/v1/accounts").json() == []
-    pollutant = registry.addPollutant("SO2", "二氧化硫", {"from": regulator}).return_value
-    registry.registerAccount(companies[2], CODE, "渝北热电", 7, {"from": regulator})
-    registry.allocate(companies[2], pollutant, 40_000, {"from": regulator})
-    assert client.get("/api/v1/accounts").json() == [
-        {"holder": companies[2].address, "district": 7, "balances_kg": {str(pollutant): 40_000}}
+def test_accounts_endpoint_reads_chain_R02_R04(client, ledger, exchange, city):
+    """R-02, R-04: registered accounts and their holdings by origin, as the chain has them."""
+    ledger.allocate(city.power, city.pollutant["SO2"], int(Origin.PAID), 40_000, {"from": exchange})
+    accounts = {a["holder"]: a for a in client.get("/api/v1/accounts").json()}
+    assert len(accounts) == 8
+    power = accounts[city.power.address]
+    assert (power["sector"], power["district"]) == ("thermal_power", 2)
+    assert power["holdings"] == [
+        {"pollutant": 3, "paid_kg": 40_000, "free_kg": 0, "waived_kg": 0, "pledged_kg": 0}
     ]
+    assert accounts[city.chem.address]["holdings"] == []
 
 
-def test_explorer_home_lists_contracts_and_accounts(client, registry, regulator, companies):
-    registry.registerAccount(companies[3], CODE, "江北水务", 2, {"from": regulator})
+def test_explorer_home_lists_contracts_and_accounts(client, city):
     page = client.get("/")
     assert page.status_code == 200
-    assert "DischargeRegistry" in page.text
-    assert companies[3].address in page.text
+    assert "RightsLedger" in page.text
+    assert city.hotel.address in page.text
 
 
 def test_cli_status_reports_chain_and_contracts(settings, deployment, monkeypatch):
@@ -43,4 +45,4 @@ def test_cli_status_reports_chain_and_contracts(settings, deployment, monkeypatc
     get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert f"chain {deployment.chain_id}" in result.output
-    assert deployment.contracts["DischargeRegistry"].address in result.output
+    assert deployment.contracts["RightsLedger"].address in result.output

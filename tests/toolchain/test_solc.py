@@ -129,3 +129,41 @@ def test_rerun_replaces_the_previous_compiler(tmp_path):
     second = solc.prepare(tmp_path, prefer_native=False)
     assert first.executable == second.executable
     assert [p.name for p in tmp_path.iterdir()] == [f"solc-v{VERSION}"]
+
+
+def test_combined_json_for_static_analysers(launcher, tmp_path):
+    """The legacy --combined-json interface (crytic-compile / Slither) with remappings and
+    absolute file paths."""
+    source = tmp_path / "Probe.sol"
+    source.write_text(
+        'pragma solidity ^0.8.20; import "@openzeppelin/contracts/access/AccessControl.sol";'
+        " contract Probe is AccessControl {"
+        " function f() external pure returns (uint) { return 1; } }"
+    )
+    result = run(
+        launcher,
+        f"@openzeppelin/={ROOT}/node_modules/@openzeppelin/",
+        str(source),
+        "--combined-json",
+        "abi,ast,bin,bin-runtime,srcmap,srcmap-runtime,userdoc,devdoc,hashes",
+        "--allow-paths",
+        ".",
+        "--optimize",
+        "--evm-version",
+        "paris",
+    )
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    probe = output["contracts"][f"{source}:Probe"]
+    assert probe["hashes"]["f()"] == "26121ff0"
+    assert probe["bin-runtime"] and probe["srcmap-runtime"]
+    assert str(source) in output["sourceList"]
+    assert output["sources"][str(source)]["AST"]["nodeType"] == "SourceUnit"
+
+
+def test_combined_json_reports_compile_errors_on_stderr(launcher, tmp_path):
+    source = tmp_path / "Broken.sol"
+    source.write_text("pragma solidity ^0.8.20; contract Broken { function }")
+    result = run(launcher, str(source), "--combined-json", "abi")
+    assert result.returncode == 1
+    assert "ParserError" in result.stderr

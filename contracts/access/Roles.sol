@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+/// @title Roles
+/// @notice The parties of SPEC §1 as AccessControl role ids, shared by every contract so that a
+/// party holds the same role id everywhere. Contracts expose them as `X_ROLE` constants.
+library Roles {
+    /// 市生态环境局: registers accounts, approves allowances, sets caps, runs surrender.
+    bytes32 internal constant REGULATOR = keccak256("REGULATOR_ROLE");
+    /// 区县分局: the same, scoped to one district (AccountRegistry keeps the scope).
+    bytes32 internal constant DISTRICT_REGULATOR = keccak256("DISTRICT_REGULATOR_ROLE");
+    /// 交易机构 and its market contracts: the only path by which rights change holder (R-13).
+    bytes32 internal constant EXCHANGE = keccak256("EXCHANGE_ROLE");
+    /// 物价局: publishes benchmark prices (R-15).
+    bytes32 internal constant PRICE_SETTER = keccak256("PRICE_SETTER_ROLE");
+    /// 财政局: receives fees, grants fee waivers (R-12, R-29).
+    bytes32 internal constant TREASURY = keccak256("TREASURY_ROLE");
+    /// 核查机构: posts verified usage (R-23).
+    bytes32 internal constant VERIFIER = keccak256("VERIFIER_ROLE");
+    /// 金融机构: takes rights as collateral (R-34).
+    bytes32 internal constant PLEDGEE = keccak256("PLEDGEE_ROLE");
+    /// The exchange's settlement bank: issues and redeems settlement money (R-16).
+    bytes32 internal constant SETTLEMENT_BANK = keccak256("SETTLEMENT_BANK_ROLE");
+    /// Ledger capabilities of the registry's own modules (least privilege: one role per module).
+    bytes32 internal constant PERMIT_MANAGER = keccak256("PERMIT_MANAGER_ROLE"); // PermitRegistry
+    bytes32 internal constant PLEDGE_MANAGER = keccak256("PLEDGE_MANAGER_ROLE"); // PledgeBook
+    bytes32 internal constant COMPLIANCE = keccak256("COMPLIANCE_ROLE"); // ComplianceManager
+    bytes32 internal constant RESERVE = keccak256("RESERVE_ROLE"); // GovernmentReserve
+    bytes32 internal constant LEASING = keccak256("LEASING_ROLE"); // LeaseBook
+    bytes32 internal constant LIFECYCLE = keccak256("LIFECYCLE_ROLE"); // UnitLifecycle
+    /// Contract modules allowed to maintain account status (closure, fraud).
+    bytes32 internal constant ACCOUNT_MANAGER = keccak256("ACCOUNT_MANAGER_ROLE");
+}

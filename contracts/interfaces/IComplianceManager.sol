@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+/// @title IComplianceManager
+/// @notice Compliance periods, surrender (清缴, R-24), shortfall (R-25) and carry-over (结转, R-26).
+/// A period is a span the regulator defines (the permit's validity in Chongqing, a year where a city
+/// verifies yearly); verified usage for it comes from the oracle, and only final figures count.
+interface IComplianceManager {
+    struct Period {
+        uint64 start;
+        uint64 end; // exclusive; surrender opens here
+        uint64 surrenderDeadline; // after it a remaining shortfall is recorded as owed
+        uint64 carryOverDeadline; // surplus not sold, bought back or carried over by then is carried over
+    }
+
+    /// @notice Per unit, pollutant and period.
+    struct Record {
+        uint64 surrendered;
+        uint64 shortfall; // recorded when the surrender was closed after the deadline
+        bool closed;
+        bool carriedOver; // explicitly, or by the sweep after the window
+        uint64 carriedKg;
+    }
+
+    enum Status {
+        None, // no such period
+        Open, // the period has not ended
+        AwaitingVerification, // ended, no final verified usage yet
+        Due, // final usage not yet fully surrendered, deadline ahead
+        Overdue, // deadline passed, not yet closed
+        Compliant, // usage fully surrendered
+        NonCompliant // closed with a shortfall, recorded as owed
+    }
+
+    event PeriodDefined(
+        uint32 indexed period, uint64 start, uint64 end, uint64 surrenderDeadline, uint64 carryOverDeadline
+    );
+    event Surrendered(
+        address indexed unit, uint32 indexed pollutant, uint32 indexed period, uint64 kg, uint64 remaining, address by
+    );
+    event SurrenderClosed(address indexed unit, uint32 indexed pollutant, uint32 indexed period, uint64 shortfall);
+    event OwedSettled(address indexed unit, uint32 indexed pollutant, uint64 kg, uint64 remaining, address by);
+    event SuccessorSet(address indexed unit, address indexed successor);
+    event CarriedOver(
+        address indexed unit, uint32 indexed pollutant, uint32 indexed period, uint64 kg, bool automatic
+    );
+
+    error ComplianceInvalidPeriod(uint64 start, uint64 end, uint64 surrenderDeadline, uint64 carryOverDeadline);
+    error ComplianceUnknownPeriod(uint32 period);
+    error CompliancePeriodNotEnded(uint32 period, uint64 end);
+    error ComplianceUsageNotFinal(address unit, uint32 pollutant, uint32 period);
+    error ComplianceNothingDue(address unit, uint32 pollutant, uint32 period);
+    error ComplianceNothingToSurrender(address unit, uint32 pollutant, uint64 due);
+    error ComplianceDeadlinePassed(uint32 period, uint64 deadline);
+    error ComplianceDeadlineNotReached(uint32 period, uint64 deadline);
+    error ComplianceAlreadyClosed(address unit, uint32 pollutant, uint32 period);
+    error ComplianceNotCompliant(address unit, uint32 pollutant, uint32 period);
+    error ComplianceAlreadyCarriedOver(address unit, uint32 pollutant, uint32 period);
+    error ComplianceWindowClosed(uint32 period, uint64 carryOverDeadline);
+    error ComplianceNotAuthorised(address actor, address unit);
+    error ComplianceNothingOwed(address unit, uint32 pollutant);
+
+    function definePeriod(uint64 start, uint64 end, uint64 surrenderDeadline, uint64 carryOverDeadline)
+        external
+        returns (uint32 period);
+
+    /// @notice Surrender rights against the final verified usage: the unit itself, or a regulator
+    /// for it. Burns what the unit can use, up to what is due (R-24).
+    function surrender(address unit, uint32 pollutant, uint32 period) external;
+
+    /// @notice The same, signed by the unit as typed data
+    /// `Surrender(address unit,uint32 pollutant,uint32 period,uint256 nonce,uint256 deadline)`.
+    function surrenderBySig(address unit, uint32 pollutant, uint32 period, uint256 deadline, bytes calldata signature)
+        external;
+
+    /// @notice After the surrender deadline anyone may close a unit's surrender; a remaining
+    /// shortfall is recorded as owed (R-25).
+    function closeSurrender(address unit, uint32 pollutant, uint32 period) external;
+
+    /// @notice Surrender rights against the owed shortfall (the unit bought them on the exchange).
+    function settleOwed(address unit, uint32 pollutant) external;
+
+    /// @notice Carry the surplus of a fully surrendered period over to the next (R-26).
+    function carryOver(address unit, uint32 pollutant, uint32 period) external;
+
+    /// @notice The same, signed by the unit as typed data
+    /// `CarryOver(address unit,uint32 pollutant,uint32 period,uint256 nonce,uint256 deadline)`.
+    function carryOverBySig(address unit, uint32 pollutant, uint32 period, uint256 deadline, bytes calldata signature)
+        external;
+
+    /// @notice After the window, record the automatic carry-over of the units given (R-26).
+    /// Units not eligible (not compliant, already carried over) are skipped.
+    function sweepCarryOver(address[] calldata units, uint32 pollutant, uint32 period) external;
+
+    /// @notice R-30, R-31: a merged or split unit's surrender obligations are met from its
+    /// successor's rights (the record stays with the unit and period).
+    function setSuccessor(address unit, address successor) external;
+
+    /// @notice The account whose rights meet `unit`'s obligations (itself, or its last successor).
+    function obligor(address unit) external view returns (address);
+
+    function period(uint32 id)
+        external
+        view
+        returns (uint64 start, uint64 end, uint64 surrenderDeadline, uint64 carryOverDeadline);
+    function periodCount() external view returns (uint32);
+    function record(address unit, uint32 pollutant, uint32 period) external view returns (Record memory);
+    function status(address unit, uint32 pollutant, uint32 period)
+        external
+        view
+        returns (Status, uint64 usage, uint64 surrendered);
+    /// @notice Whether the period's surplus may still be sold or bought back instead of carried
+    /// over: fully surrendered, window open, not carried over yet (R-26).
+    function surplusWindowOpen(address unit, uint32 pollutant, uint32 period) external view returns (bool);
+}

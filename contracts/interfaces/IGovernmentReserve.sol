@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {Origin} from "./Types.sol";
+
+/// @title IGovernmentReserve
+/// @notice The city government's reserve of discharge rights (储备, SPEC §8): an account in the
+/// ledger whose every inflow is tagged by its source and every outflow by its use, so that the
+/// stock by source always equals inflows minus outflows (R-27, R-28, R-29). Money paid out comes
+/// from the reserve fund (the settlement money this contract holds); revenue goes to the treasury.
+interface IGovernmentReserve {
+    /// @notice Where reserve rights came from (R-27).
+    enum Source {
+        Reclaimed, // 回收: closed, banned or dissolved units
+        BoughtBack, // 回购: bought back from the market at the benchmark (R-26)
+        Facility, // 集中式污染治理设施: created by centralised sewage or garbage facilities
+        Idle, // seed 003: projects not started within 5 years
+        Fraud // R-33: reclaimed free of charge from a unit that obtained rights by deception
+    }
+
+    /// @notice What reserve rights went to (R-28).
+    enum Use {
+        Market, // released to the market by auction or negotiated transfer
+        PriorityProject, // strategic emerging industries, science demonstrations, livelihood projects
+        GreenChannel // R-21: projects needing less than 1 t in total
+    }
+
+    struct Offer {
+        address buyer;
+        uint32 pollutant;
+        uint64 kg;
+        Source source;
+        Use use;
+        bool open;
+        uint256 priceFen;
+    }
+
+    event ReserveInflow(
+        Source indexed source, address indexed from, uint32 indexed pollutant, Origin origin, uint64 kg, uint256 paidFen, string reason
+    );
+    event ReserveOutflow(
+        uint256 indexed offer, Use indexed use, address indexed to, uint32 pollutant, Source source, uint64 kg, uint256 priceFen
+    );
+    event ReleaseOffered(uint256 indexed id, address indexed buyer, uint32 pollutant, uint64 kg, uint256 priceFen, Use use);
+    event ReleaseWithdrawn(uint256 indexed id);
+    event ReleaseReason(uint256 indexed id, string reason);
+
+    error ReserveNotAuthority(address actor, address unit);
+    error ReserveNotUnit(address caller, address unit);
+    error ReserveBuyBackClosed(address unit, uint32 pollutant, uint32 period);
+    error ReserveInsufficientStock(Source source, uint32 pollutant, uint64 stock, uint64 needed);
+    error ReserveInsufficientFund(uint256 balance, uint256 needed);
+    error ReserveNotFacility(address facility);
+    error ReserveUnknownOffer(uint256 id);
+    error ReserveOfferClosed(uint256 id);
+    error ReserveNotBuyer(uint256 id, address caller);
+    error ReserveZeroQuantity();
+    error ReserveInvalidSource(Source source);
+
+    /// @notice R-27: a regulator reclaims a unit's rights into the reserve — free and waived ones
+    /// without pay, paid ones bought back at the benchmark from the reserve fund (seed 003 §2(二)).
+    /// `source` is Reclaimed or Idle.
+    function reclaim(address unit, uint32 pollutant, Origin origin, uint64 kg, Source source, string calldata reason)
+        external;
+
+    /// @notice R-33: every unencumbered right of a unit that obtained rights by deception, free of charge.
+    function reclaimForFraud(address unit, string calldata reason) external;
+
+    /// @notice R-26: the unit sells surplus paid rights of a surrendered period back at the benchmark,
+    /// within the period's window.
+    function buyBack(uint32 pollutant, uint32 period, uint64 kg) external;
+
+    /// @notice R-27: rights created by a centralised sewage or garbage facility enter the reserve,
+    /// paid to the facility at the benchmark (revenue for its operation), within its district's cap.
+    function acquireFromFacility(address facility, uint32 pollutant, uint64 kg) external;
+
+    /// @notice R-28: offer reserve rights to a buyer by negotiated transfer, for a priority project or
+    /// through the green channel (R-21); the buyer accepts and pays; proceeds go to the treasury (R-29).
+    function offerRelease(
+        address buyer,
+        uint32 pollutant,
+        uint64 kg,
+        uint256 priceFen,
+        Source source,
+        Use use,
+        string calldata reason
+    ) external returns (uint256 id);
+
+    function withdrawOffer(uint256 id) external;
+    function acceptRelease(uint256 id) external;
+
+    function stock(Source source, uint32 pollutant) external view returns (uint64);
+    function inflow(Source source, uint32 pollutant) external view returns (uint64);
+    function outflow(Source source, uint32 pollutant) external view returns (uint64);
+    function released(Use use, uint32 pollutant) external view returns (uint64);
+    function offer(uint256 id) external view returns (Offer memory);
+}

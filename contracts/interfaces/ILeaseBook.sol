@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+/// @title ILeaseBook
+/// @notice Leasing of paid rights (租赁, R-35): a holder offers paid rights for a term at a rent; the
+/// lessee accepts and pays the rent in the same transaction (R-16); the rights count for the
+/// lessee's surrender during the term and return automatically at its end — as much as is left,
+/// the rest recorded as owed by the lessee to the lessor.
+interface ILeaseBook {
+    enum Status {
+        None,
+        Offered,
+        Active,
+        Ended,
+        Cancelled
+    }
+
+    struct Lease {
+        address lessor;
+        address lessee;
+        uint32 pollutant;
+        uint64 kg;
+        uint64 endsAt;
+        Status status;
+        uint64 unreturned; // surrendered by the lessee, owed to the lessor
+        uint256 rentFen;
+    }
+
+    event LeaseOffered(
+        uint256 indexed id, address indexed lessor, address indexed lessee, uint32 pollutant, uint64 kg, uint64 endsAt, uint256 rentFen
+    );
+    event LeaseStarted(uint256 indexed id);
+    event LeaseCancelled(uint256 indexed id);
+    event LeaseEnded(uint256 indexed id, uint64 returned, uint64 unreturned);
+
+    error LeaseUnknown(uint256 id);
+    error LeaseWrongStatus(uint256 id, Status status);
+    error LeaseNotParty(uint256 id, address caller);
+    error LeaseInvalidTerm(uint64 endsAt);
+    error LeaseNotOver(uint256 id, uint64 endsAt);
+    error LeaseAlreadyActive(address lessee, uint32 pollutant, uint256 id);
+    error LeaseZeroQuantity();
+
+    function offerLease(address lessee, uint32 pollutant, uint64 kg, uint64 endsAt, uint256 rentFen)
+        external
+        returns (uint256 id);
+    function cancelLease(uint256 id) external;
+    /// @notice The lessee accepts: rights lent (the ledger checks R-05, R-06, R-07, R-17–R-20) and rent paid.
+    function acceptLease(uint256 id) external;
+    /// @notice After the term anyone ends the lease; the rest of the rights return to the lessor.
+    function endLease(uint256 id) external;
+
+    function lease(uint256 id) external view returns (Lease memory);
+    function leaseCount() external view returns (uint256);
+    function activeLease(address lessee, uint32 pollutant) external view returns (uint256);
+}

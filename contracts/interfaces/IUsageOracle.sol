@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+/// @title IUsageOracle
+/// @notice The verified actual usage that surrender is measured against (R-23).
+interface IUsageOracle {
+    /// @notice Verified usage of `unit` for `pollutant` in compliance period `period`, in kg.
+    /// @return isFinal true once the quorum agreed and the dispute window has passed (or a regulator correction closed it)
+    function finalUsage(address unit, uint32 pollutant, uint32 period) external view returns (bool isFinal, uint64 kg);
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ILeaseBook} from "../interfaces/ILeaseBook.sol";
+import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
+
+/// @title LeaseBook
+/// @notice Lease agreements; the ledger holds the lent quantities (leasedOut / leasedIn).
+contract LeaseBook is ILeaseBook {
+    using SafeERC20 for IERC20;
+
+    IRightsLedger public immutable ledger;
+    IERC20 public immutable money;
+
+    Lease[] private _leases; // id = index + 1
+    mapping(address lessee => mapping(uint32 pollutant => uint256 id)) private _active;
+
+    constructor(IRightsLedger ledger_, IERC20 money_) {
+        ledger = ledger_;
+        money = money_;
+    }
+
+    /// @inheritdoc ILeaseBook
+    function offerLease(address lessee, uint32 pollutant, uint64 kg, uint64 endsAt, uint256 rentFen)
+        external
+        returns (uint256 id)
+    {
+        if (kg == 0) revert LeaseZeroQuantity();
+        if (endsAt <= block.timestamp) revert LeaseInvalidTerm(endsAt);
+        _leases.push(Lease(msg.sender, lessee, pollutant, kg, endsAt, Status.Offered, 0, rentFen));
+        id = _leases.length;
+        emit LeaseOffered(id, msg.sender, lessee, pollutant, kg, endsAt, rentFen);
+    }
+
+    /// @inheritdoc ILeaseBook
+    function cancelLease(uint256 id) external {
+        Lease storage l = _get(id);
+        if (msg.sender != l.lessor) revert LeaseNotParty(id, msg.sender);
+        if (l.status != Status.Offered) revert LeaseWrongStatus(id, l.status);
+        l.status = Status.Cancelled;
+        emit LeaseCancelled(id);
+    }
+
+    /// @inheritdoc ILeaseBook
+    function acceptLease(uint256 id) external {
+        Lease storage l = _get(id);
+        if (msg.sender != l.lessee) revert LeaseNotParty(id, msg.sender);
+        if (l.status != Status.Offered) revert LeaseWrongStatus(id, l.status);
+        if (l.endsAt <= block.timestamp) revert LeaseInvalidTerm(l.endsAt);
+        uint256 current = _active[l.lessee][l.pollutant];
+        if (current != 0) revert LeaseAlreadyActive(l.lessee, l.pollutant, current);
+        l.status = Status.Active;
+        _active[l.lessee][l.pollutant] = id;
+        emit LeaseStarted(id);
+        ledger.lease(l.lessor, l.lessee, l.pollutant, l.kg);
+        if (l.rentFen != 0) money.safeTransferFrom(msg.sender, l.lessor, l.rentFen); // the lessee pays
+    }
+
+    /// @inheritdoc ILeaseBook
+    function endLease(uint256 id) external {
+        Lease storage l = _get(id);
+        if (l.status != Status.Active) revert LeaseWrongStatus(id, l.status);
+        if (block.timestamp < l.endsAt) revert LeaseNotOver(id, l.endsAt);
+        l.status = Status.Ended;
+        delete _active[l.lessee][l.pollutant];
+        uint64 returned = ledger.endLease(l.lessor, l.lessee, l.pollutant, l.kg);
+        l.unreturned = l.kg - returned;
+        emit LeaseEnded(id, returned, l.unreturned);
+    }
+
+    /// @inheritdoc ILeaseBook
+    function lease(uint256 id) external view returns (Lease memory) {
+        return _get(id);
+    }
+
+    /// @inheritdoc ILeaseBook
+    function leaseCount() external view returns (uint256) {
+        return _leases.length;
+    }
+
+    /// @inheritdoc ILeaseBook
+    function activeLease(address lessee, uint32 pollutant) external view returns (uint256) {
+        return _active[lessee][pollutant];
+    }
+
+    function _get(uint256 id) private view returns (Lease storage) {
+        if (id == 0 || id > _leases.length) revert LeaseUnknown(id);
+        return _leases[id - 1];
+    }
+}

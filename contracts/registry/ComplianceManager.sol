@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IComplianceManager} from "../interfaces/IComplianceManager.sol";
+import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
+import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
+import {IUsageOracle} from "../interfaces/IUsageOracle.sol";
+import {Roles} from "../access/Roles.sol";
+import {SignedActions} from "../utils/SignedActions.sol";
+
+/// @title ComplianceManager
+/// @notice Runs the permit cycle's end: surrender against verified usage, shortfall, carry-over.
+contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
+    bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
+    bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
+    bytes32 private constant SURRENDER_TYPEHASH =
+        keccak256("Surrender(address unit,uint32 pollutant,uint32 period,uint256 nonce,uint256 deadline)");
+    bytes32 private constant CARRY_OVER_TYPEHASH =
+        keccak256("CarryOver(address unit,uint32 pollutant,uint32 period,uint256 nonce,uint256 deadline)");
+
+    IRightsLedger public immutable ledger;
+    IAccountRegistry public immutable registry;
+    IUsageOracle public immutable oracle;
+
+    Period[] private _periods; // id = index + 1
+    mapping(address unit => mapping(uint32 pollutant => mapping(uint32 period => Record))) private _records;
+    mapping(address unit => address) private _successor;
+
+    constructor(address admin, IAccountRegistry registry_, IRightsLedger ledger_, IUsageOracle oracle_)
+        SignedActions("ComplianceManager")
+    {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        registry = registry_;
+        ledger = ledger_;
+        oracle = oracle_;
+    }
+
+    /// @inheritdoc IComplianceManager
+    function definePeriod(uint64 start, uint64 end, uint64 surrenderDeadline, uint64 carryOverDeadline)
+        external
+        onlyRole(REGULATOR_ROLE)
+        returns (uint32 id)
+    {
+        uint256 n = _periods.length;
+        if (
+            start >= end || end > surrenderDeadline || surrenderDeadline > carryOverDeadline
+                || (n > 0 && start < _periods[n - 1].end)
+        ) revert ComplianceInvalidPeriod(start, end, surrenderDeadline, carryOverDeadline);
+        _periods.push(Period(start, end, surrenderDeadline, carryOverDeadline));
+        id = uint32(n + 1);
+        emit PeriodDefined(id, start, end, surrenderDeadline, carryOverDeadline);
+    }
+
+    /// @inheritdoc IComplianceManager
+    function surrender(address unit, uint32 pollutant, uint32 periodId) external {
+        _requireActor(unit);
+        _surrender(unit, pollutant, periodId);
+    }
+
+    /// @inheritdoc IComplianceManager
+    function surrenderBySig(address unit, uint32 pollutant, uint32 periodId, uint256 deadline, bytes calldata signature)
+        external
+    {
+        _useSignature(unit, abi.encode(SURRENDER_TYPEHASH, unit, pollutant, periodId), deadline, signature);
+        _surrender(unit, pollutant, periodId);
+    }
+
+    /// @inheritdoc IComplianceManager
+    function closeSurrender(address unit, uint32 pollutant, uint32 periodId) external {
+        Period memory p = _period(periodId);
+        if (block.timestamp < p.surrenderDeadline) revert ComplianceDeadlineNotReached(periodId, p.surrenderDeadline);
+        Record storage r = _records[unit][pollutant][periodId];
+        if (r.closed) revert ComplianceAlreadyClosed(unit, pollutant, periodId);
+        uint64 usage = _finalUsage(unit, pollutant, periodId);
+        uint64 shortfall = usage > r.surrendered ? usage - r.surrendered : 0;
+        r.closed = true;
+        r.shortfall = shortfall;
+        emit SurrenderClosed(unit, pollutant, periodId, shortfall);
+        if (shortfall != 0) {
+            address owner = obligor(unit);
+            ledger.setOwed(owner, pollutant, ledger.owed(owner, pollutant) + shortfall);
+        }
+    }
+
+    /// @inheritdoc IComplianceManager
+    function settleOwed(address unit, uint32 pollutant) external {
+        _requireActor(unit);
+        uint64 owed = ledger.owed(unit, pollutant);
+        if (owed == 0) revert ComplianceNothingOwed(unit, pollutant);
+        uint64 burned = _usable(unit, pollutant);
+        if (burned > owed) burned = owed;
+        if (burned == 0) revert ComplianceNothingToSurrender(unit, pollutant, owed);
+        emit OwedSettled(unit, pollutant, burned, owed - burned, msg.sender);
+        ledger.setOwed(unit, pollutant, owed - burned);
+        ledger.surrender(unit, pollutant, burned);
+    }
+
+    /// @inheritdoc IComplianceManager
+    function carryOver(address unit, uint32 pollutant, uint32 periodId) external {
+        _requireActor(unit);
+        _carryOver(unit, pollutant, periodId);
+    }
+
+    /// @inheritdoc IComplianceManager
+    function carryOverBySig(address unit, uint32 pollutant, uint32 periodId, uint256 deadline, bytes calldata signature)
+        external
+    {
+        _useSignature(unit, abi.encode(CARRY_OVER_TYPEHASH, unit, pollutant, periodId), deadline, signature);
+        _carryOver(unit, pollutant, periodId);
+    }
+
+    /// @inheritdoc IComplianceManager
+    function sweepCarryOver(address[] calldata units, uint32 pollutant, uint32 periodId) external {
+        Period memory p = _period(periodId);
+        if (block.timestamp < p.carryOverDeadline) revert ComplianceDeadlineNotReached(periodId, p.carryOverDeadline);
+        for (uint256 i; i < units.length; ++i) {
+            Record storage r = _records[units[i]][pollutant][periodId];
+            if (r.carriedOver) continue;
+            (bool isFinal, uint64 usage) = oracle.finalUsage(units[i], pollutant, periodId);
+            if (!isFinal || r.surrendered < usage) continue;
+            _recordCarryOver(r, units[i], pollutant, periodId, true);
+        }
+    }
+
+    /// @inheritdoc IComplianceManager
+    function setSuccessor(address unit, address successor) external onlyRole(LIFECYCLE_ROLE) {
+        _successor[unit] = successor;
+        emit SuccessorSet(unit, successor);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IComplianceManager
+    function obligor(address unit) public view returns (address) {
+        address next = _successor[unit];
+        while (next != address(0)) {
+            unit = next;
+            next = _successor[unit];
+        }
+        return unit;
+    }
+
+    /// @inheritdoc IComplianceManager
+    function period(uint32 id)
+        external
+        view
+        returns (uint64 start, uint64 end, uint64 surrenderDeadline, uint64 carryOverDeadline)
+    {
+        Period memory p = _period(id);
+        return (p.start, p.end, p.surrenderDeadline, p.carryOverDeadline);
+    }
+
+    /// @inheritdoc IComplianceManager
+    function periodCount() external view returns (uint32) {
+        return uint32(_periods.length);
+    }
+
+    /// @inheritdoc IComplianceManager
+    function record(address unit, uint32 pollutant, uint32 periodId) external view returns (Record memory) {
+        return _records[unit][pollutant][periodId];
+    }
+
+    /// @inheritdoc IComplianceManager
+    function status(address unit, uint32 pollutant, uint32 periodId)
+        public
+        view
+        returns (Status, uint64 usage, uint64 surrendered)
+    {
+        if (periodId == 0 || periodId > _periods.length) return (Status.None, 0, 0);
+        Period memory p = _periods[periodId - 1];
+        Record memory r = _records[unit][pollutant][periodId];
+        surrendered = r.surrendered;
+        if (block.timestamp < p.end) return (Status.Open, 0, surrendered);
+        bool isFinal;
+        (isFinal, usage) = oracle.finalUsage(unit, pollutant, periodId);
+        if (!isFinal) return (Status.AwaitingVerification, usage, surrendered);
+        if (surrendered >= usage) return (Status.Compliant, usage, surrendered);
+        if (r.closed) return (Status.NonCompliant, usage, surrendered);
+        return (block.timestamp < p.surrenderDeadline ? Status.Due : Status.Overdue, usage, surrendered);
+    }
+
+    /// @inheritdoc IComplianceManager
+    function surplusWindowOpen(address unit, uint32 pollutant, uint32 periodId) external view returns (bool) {
+        (Status s,,) = status(unit, pollutant, periodId);
+        return s == Status.Compliant && !_records[unit][pollutant][periodId].carriedOver
+            && block.timestamp < _periods[periodId - 1].carryOverDeadline;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _surrender(address unit, uint32 pollutant, uint32 periodId) private {
+        Period memory p = _period(periodId);
+        if (block.timestamp < p.end) revert CompliancePeriodNotEnded(periodId, p.end);
+        if (block.timestamp >= p.surrenderDeadline) revert ComplianceDeadlinePassed(periodId, p.surrenderDeadline);
+        uint64 usage = _finalUsage(unit, pollutant, periodId);
+        Record storage r = _records[unit][pollutant][periodId];
+        if (r.surrendered >= usage) revert ComplianceNothingDue(unit, pollutant, periodId);
+        uint64 due = usage - r.surrendered;
+        address owner = obligor(unit);
+        uint64 burned = _usable(owner, pollutant);
+        if (burned > due) burned = due;
+        if (burned == 0) revert ComplianceNothingToSurrender(unit, pollutant, due);
+        r.surrendered += burned;
+        emit Surrendered(unit, pollutant, periodId, burned, due - burned, msg.sender);
+        ledger.surrender(owner, pollutant, burned); // burns exactly `burned` (R-24 order)
+    }
+
+    function _carryOver(address unit, uint32 pollutant, uint32 periodId) private {
+        Period memory p = _period(periodId);
+        if (block.timestamp >= p.carryOverDeadline) revert ComplianceWindowClosed(periodId, p.carryOverDeadline);
+        Record storage r = _records[unit][pollutant][periodId];
+        if (r.carriedOver) revert ComplianceAlreadyCarriedOver(unit, pollutant, periodId);
+        (Status s,,) = status(unit, pollutant, periodId);
+        if (s != Status.Compliant) revert ComplianceNotCompliant(unit, pollutant, periodId);
+        _recordCarryOver(r, unit, pollutant, periodId, false);
+    }
+
+    function _recordCarryOver(Record storage r, address unit, uint32 pollutant, uint32 periodId, bool automatic)
+        private
+    {
+        uint64 kg = ledger.holdings(obligor(unit), pollutant);
+        r.carriedOver = true;
+        r.carriedKg = kg;
+        emit CarriedOver(unit, pollutant, periodId, kg, automatic);
+    }
+
+    /// @dev What the ledger can burn for `unit` now: unpledged holdings and leased-in rights.
+    function _usable(address unit, uint32 pollutant) private view returns (uint64) {
+        IRightsLedger.Balance memory b = ledger.balanceOf(unit, pollutant);
+        return b.paid + b.free + b.waived - b.pledged + ledger.positionOf(unit, pollutant).leasedIn;
+    }
+
+    function _finalUsage(address unit, uint32 pollutant, uint32 periodId) private view returns (uint64) {
+        (bool isFinal, uint64 usage) = oracle.finalUsage(unit, pollutant, periodId);
+        if (!isFinal) revert ComplianceUsageNotFinal(unit, pollutant, periodId);
+        return usage;
+    }
+
+    function _period(uint32 id) private view returns (Period memory) {
+        if (id == 0 || id > _periods.length) revert ComplianceUnknownPeriod(id);
+        return _periods[id - 1];
+    }
+
+    /// @dev The unit itself (or its successor), or a regulator with authority over it ("runs
+    /// surrender", SPEC §1).
+    function _requireActor(address unit) private view {
+        if (msg.sender != unit && msg.sender != obligor(unit) && !registry.isAuthorityFor(msg.sender, unit)) {
+            revert ComplianceNotAuthorised(msg.sender, unit);
+        }
+    }
+}

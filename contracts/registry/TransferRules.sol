@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
+import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
+import {IPriceBook} from "../interfaces/IPriceBook.sol";
+import {Op, Origin, TradeMode, Reason, Sector, PollutantClass} from "../interfaces/Types.sol";
+
+/// @title TransferRules
+/// @notice The rule engine (compliance module): the one place where every rule about a balance
+/// change is evaluated. `_evaluate` answers with a Reason and the two values the refusal is about;
+/// the ledger calls it before every change and exposes it as the pre-check `check`; `_refuse`
+/// turns a Reason into its named custom error.
+abstract contract TransferRules is IRightsLedger {
+    /// R-21: a project needing less than 1 t in total may use the green channel.
+    uint64 public constant GREEN_CHANNEL_LIMIT_KG = 1000;
+
+    IAccountRegistry public immutable registry;
+    IPriceBook public immutable priceBook;
+
+    constructor(IAccountRegistry registry_, IPriceBook priceBook_) {
+        registry = registry_;
+        priceBook = priceBook_;
+    }
+
+    // state the rules read, kept by the ledger
+    function _balance(address holder, uint32 pollutant) internal view virtual returns (Balance memory);
+    function _position(address holder, uint32 pollutant) internal view virtual returns (Position memory);
+    function _permitIsValid(address holder) internal view virtual returns (bool);
+    function _cap(uint16 region, uint32 pollutant) internal view virtual returns (Cap memory);
+    function _greenIntake(address holder) internal view virtual returns (uint64);
+
+    /// @dev Why `m` is refused (Reason.Ok if it is allowed), and the values the refusal is about.
+    function _evaluate(Movement memory m) internal view returns (Reason, uint256, uint256) {
+        if (m.kg == 0) return (Reason.ZeroQuantity, 0, 0);
+        IAccountRegistry.MovementContext memory c = registry.movementContext(m.from, m.to, m.pollutant);
+        if (!c.pollutant.exists) return (Reason.UnknownPollutant, m.pollutant, 0);
+        Op op = m.op;
+        bool twoParties = op != Op.Allocate && op != Op.Surrender && op != Op.Pledge && op != Op.Release;
+        if (twoParties && m.from == m.to) return (Reason.SameAccount, 0, 0);
+        if (op != Op.Allocate) {
+            if (!c.from.registered) return (Reason.NotRegistered, uint160(m.from), 0);
+            if (c.from.closed) return (Reason.AccountClosed, uint160(m.from), 0);
+        }
+        if (op == Op.Allocate || twoParties) {
+            if (!c.to.registered) return (Reason.NotRegistered, uint160(m.to), 0);
+            if (c.to.closed) return (Reason.AccountClosed, uint160(m.to), 0);
+        }
+
+        if (op == Op.Allocate) return _allocationRules(m, c);
+        if (op == Op.Trade) return _tradeRules(m, c);
+        if (op == Op.Surrender) return _surrenderRules(m);
+        if (op == Op.Pledge) return _sellerRules(m);
+        if (op == Op.Release) return _pledgedRules(m);
+        if (op == Op.EnforcedSale) return _enforcementRules(m, c);
+        if (op == Op.Reclaim) return _reclaimRules(m, c);
+        if (op == Op.LeaseOut) return _leaseRules(m, c);
+        if (op == Op.LeaseReturn) {
+            uint64 leasedOut = _position(m.to, m.pollutant).leasedOut;
+            return leasedOut < m.kg ? (Reason.InsufficientRights, leasedOut, m.kg) : (Reason.Ok, 0, 0);
+        }
+        return _successionRules(m);
+    }
+
+    /// @dev R-30, R-31: a successor takes what the unit holds of each origin, pledged paid included.
+    function _successionRules(Movement memory m) private view returns (Reason, uint256, uint256) {
+        Balance memory b = _balance(m.from, m.pollutant);
+        uint256 have = m.origin == Origin.Paid ? b.paid : m.origin == Origin.Free ? b.free : b.waived;
+        return have < m.kg ? (Reason.InsufficientRights, have, m.kg) : (Reason.Ok, 0, 0);
+    }
+
+    // R-10 caps, R-11 industrial policy, R-38 paid use per sector
+    function _allocationRules(Movement memory m, IAccountRegistry.MovementContext memory c)
+        private
+        view
+        returns (Reason, uint256, uint256)
+    {
+        if (c.to.policyRestricted) return (Reason.PolicyRestricted, uint160(m.to), 0);
+        if (m.origin != Origin.Free && !_enabled(c.to.sector, c.toSectorEnabled)) {
+            return (Reason.SectorNotEnabled, uint160(m.to), uint8(c.to.sector));
+        }
+        Cap memory cap = _cap(m.region, m.pollutant);
+        if (!cap.set) return (Reason.NoCap, m.region, m.pollutant);
+        uint256 remaining = cap.cap - cap.allocated;
+        if (m.kg > remaining) return (Reason.CapExceeded, remaining, m.kg);
+        return (Reason.Ok, 0, 0);
+    }
+
+    function _tradeRules(Movement memory m, IAccountRegistry.MovementContext memory c)
+        private
+        view
+        returns (Reason r, uint256 have, uint256 need)
+    {
+        TradeMode mode = m.mode;
+        // who may take part (R-17, R-11, R-38)
+        if (c.from.restrictions != 0) return (Reason.Blacklisted, uint160(m.from), c.from.restrictions);
+        (r, have, need) = _buyerEligibility(m, c);
+        if (r != Reason.Ok) return (r, have, need);
+        if (!_enabled(c.from.sector, c.fromSectorEnabled)) {
+            return (Reason.SectorNotEnabled, uint160(m.from), uint8(c.from.sector));
+        }
+        // where the rights come from and go to (R-21, R-26, R-28)
+        bool fromReserve = c.from.sector == Sector.Government;
+        if ((mode == TradeMode.GreenChannel || mode == TradeMode.ReserveRelease) && !fromReserve) {
+            return (Reason.NotReserve, uint160(m.from), 0);
+        }
+        if (mode == TradeMode.BuyBack && c.to.sector != Sector.Government) return (Reason.NotReserve, uint160(m.to), 0);
+        if (mode == TradeMode.GreenChannel) {
+            uint64 intake = _greenIntake(m.to);
+            if (uint256(intake) + m.kg >= GREEN_CHANNEL_LIMIT_KG) return (Reason.GreenChannelLimit, intake, m.kg);
+        }
+        (r, have, need) = _placeRules(m, c);
+        if (r != Reason.Ok) return (r, have, need);
+        (r, have, need) = _priceRule(m, c.to.district);
+        if (r != Reason.Ok) return (r, have, need);
+        (r, have, need) = _sellerRules(m);
+        if (r != Reason.Ok) return (r, have, need);
+        // R-39: units sell only recognised quantities after the party review; the reserve and
+        // buy-backs (R-26) need no recognition
+        if (!fromReserve && mode != TradeMode.BuyBack) {
+            if (!c.from.qualifiedSeller) return (Reason.SellerNotQualified, uint160(m.from), 0);
+            uint64 certified = _position(m.from, m.pollutant).tradable;
+            if (certified < m.kg) return (Reason.NotCertifiedTradable, certified, m.kg);
+        }
+        return (Reason.Ok, 0, 0);
+    }
+
+    // R-24: only unpledged holdings and leased-in rights can be surrendered
+    function _surrenderRules(Movement memory m) private view returns (Reason, uint256, uint256) {
+        uint256 have;
+        if (m.leased) {
+            have = _position(m.from, m.pollutant).leasedIn;
+        } else {
+            Balance memory b = _balance(m.from, m.pollutant);
+            have = m.origin == Origin.Paid ? b.paid - b.pledged : m.origin == Origin.Free ? b.free : b.waived;
+        }
+        if (have < m.kg) return (Reason.InsufficientRights, have, m.kg);
+        return (Reason.Ok, 0, 0);
+    }
+
+    /// @dev R-05 (only paid), R-07 (never pledged rights), R-06 (never below the permit).
+    function _sellerRules(Movement memory m) private view returns (Reason, uint256, uint256) {
+        Balance memory b = _balance(m.from, m.pollutant);
+        uint256 movable = b.paid - b.pledged;
+        if (movable < m.kg) return (Reason.InsufficientRights, movable, m.kg);
+        if (_permitIsValid(m.from)) {
+            uint256 remaining = uint256(b.paid) + b.free + b.waived - b.pledged - m.kg;
+            uint64 permitted = _position(m.from, m.pollutant).permitted;
+            if (remaining < permitted) return (Reason.BelowPermit, remaining, permitted);
+        }
+        return (Reason.Ok, 0, 0);
+    }
+
+    function _pledgedRules(Movement memory m) private view returns (Reason, uint256, uint256) {
+        uint64 pledged = _balance(m.from, m.pollutant).pledged;
+        if (pledged < m.kg) return (Reason.InsufficientRights, pledged, m.kg);
+        return (Reason.Ok, 0, 0);
+    }
+
+    /// @dev R-34: the bank's lien prevails over the pledgor's own eligibility; the buyer and the
+    /// price are checked as for any trade.
+    function _enforcementRules(Movement memory m, IAccountRegistry.MovementContext memory c)
+        private
+        view
+        returns (Reason r, uint256 have, uint256 need)
+    {
+        (r, have, need) = _buyerEligibility(m, c);
+        if (r != Reason.Ok) return (r, have, need);
+        (r, have, need) = _placeRules(m, c);
+        if (r != Reason.Ok) return (r, have, need);
+        (r, have, need) = _priceRule(m, c.to.district);
+        if (r != Reason.Ok) return (r, have, need);
+        return _pledgedRules(m);
+    }
+
+    /// @dev R-27, R-33: reclaimed rights go to the government reserve, from unencumbered holdings.
+    function _reclaimRules(Movement memory m, IAccountRegistry.MovementContext memory c)
+        private
+        view
+        returns (Reason, uint256, uint256)
+    {
+        if (c.to.sector != Sector.Government) return (Reason.NotReserve, uint160(m.to), 0);
+        return _surrenderRules(m);
+    }
+
+    /// @dev R-35: a lease moves the use of paid rights like a sale does (same eligibility and
+    /// geography), without a price floor.
+    function _leaseRules(Movement memory m, IAccountRegistry.MovementContext memory c)
+        private
+        view
+        returns (Reason r, uint256 have, uint256 need)
+    {
+        if (c.from.restrictions != 0) return (Reason.Blacklisted, uint160(m.from), c.from.restrictions);
+        (r, have, need) = _buyerEligibility(m, c);
+        if (r != Reason.Ok) return (r, have, need);
+        if (!_enabled(c.from.sector, c.fromSectorEnabled)) {
+            return (Reason.SectorNotEnabled, uint160(m.from), uint8(c.from.sector));
+        }
+        (r, have, need) = _placeRules(m, c);
+        if (r != Reason.Ok) return (r, have, need);
+        return _sellerRules(m);
+    }
+
+    /// @dev R-17 credit restrictions, R-11 industrial policy, R-38 roll-out, for the receiving side.
+    function _buyerEligibility(Movement memory m, IAccountRegistry.MovementContext memory c)
+        private
+        pure
+        returns (Reason, uint256, uint256)
+    {
+        if (c.to.restrictions != 0) return (Reason.Blacklisted, uint160(m.to), c.to.restrictions);
+        if (c.to.policyRestricted) return (Reason.PolicyRestricted, uint160(m.to), 0);
+        if (!_enabled(c.to.sector, c.toSectorEnabled)) return (Reason.SectorNotEnabled, uint160(m.to), uint8(c.to.sector));
+        return (Reason.Ok, 0, 0);
+    }
+
+    /// @dev R-18 no sale into a non-attainment area from outside it; R-19 thermal power keeps its
+    /// air-pollutant rights among thermal power; R-20 industry and livestock never trade with each
+    /// other. The government reserve is on neither side of these lines.
+    function _placeRules(Movement memory m, IAccountRegistry.MovementContext memory c)
+        private
+        pure
+        returns (Reason, uint256, uint256)
+    {
+        Sector s = c.from.sector;
+        Sector t = c.to.sector;
+        if (s == Sector.Government || t == Sector.Government) return (Reason.Ok, 0, 0);
+        if (
+            (c.toDistrictNonAttainment && c.from.district != c.to.district)
+                || (c.toBasinNonAttainment && c.from.basin != c.to.basin)
+        ) return (Reason.NonAttainmentDestination, uint160(m.to), m.pollutant);
+        if (c.pollutant.class == PollutantClass.Air && (s == Sector.ThermalPower) != (t == Sector.ThermalPower)) {
+            return (Reason.ThermalPowerAirPollutant, uint160(m.from), uint160(m.to));
+        }
+        if ((_industrial(s) && t == Sector.Livestock) || (s == Sector.Livestock && _industrial(t))) {
+            return (Reason.IndustryLivestock, uint160(m.from), uint160(m.to));
+        }
+        return (Reason.Ok, 0, 0);
+    }
+
+    /// @dev R-15: the price covers the quantity at the benchmark of the buyer's region (or the
+    /// city-wide one), compared exactly in fen.
+    function _priceRule(Movement memory m, uint16 region) private view returns (Reason, uint256, uint256) {
+        uint64 benchmark = priceBook.currentBenchmark(m.pollutant, region);
+        if (benchmark == 0) return (Reason.NoBenchmark, m.pollutant, region);
+        uint256 minimumFen = (uint256(m.kg) * benchmark + 999) / 1000;
+        if (m.priceFen < minimumFen) return (Reason.PriceBelowBenchmark, m.priceFen, minimumFen);
+        return (Reason.Ok, 0, 0);
+    }
+
+    function _enabled(Sector sector, bool enabled) private pure returns (bool) {
+        return enabled || sector == Sector.Government;
+    }
+
+    function _industrial(Sector sector) private pure returns (bool) {
+        return sector == Sector.Industry || sector == Sector.ThermalPower;
+    }
+
+    /// @dev Reverts with the named error of `reason`.
+    function _refuse(Reason reason, Movement memory m, uint256 have, uint256 need) internal pure {
+        if (reason == Reason.ZeroQuantity) revert LedgerZeroQuantity();
+        if (reason == Reason.UnknownPollutant) revert LedgerUnknownPollutant(m.pollutant);
+        if (reason == Reason.NotRegistered) revert LedgerNotRegistered(address(uint160(have)));
+        if (reason == Reason.AccountClosed) revert LedgerAccountClosed(address(uint160(have)));
+        if (reason == Reason.InsufficientRights) revert LedgerInsufficientRights(m.from, m.pollutant, need, have);
+        if (reason == Reason.BelowPermit) revert LedgerBelowPermit(m.from, m.pollutant, have, need);
+        if (reason == Reason.CapExceeded) revert LedgerCapExceeded(m.region, m.pollutant, need, have);
+        if (reason == Reason.NoCap) revert LedgerNoCap(m.region, m.pollutant);
+        if (reason == Reason.PolicyRestricted) revert LedgerPolicyRestricted(address(uint160(have)));
+        if (reason == Reason.PriceBelowBenchmark) revert LedgerPriceBelowBenchmark(m.pollutant, have, need);
+        if (reason == Reason.NoBenchmark) revert LedgerNoBenchmark(m.pollutant, uint16(need));
+        if (reason == Reason.Blacklisted) revert LedgerBlacklisted(address(uint160(have)), need);
+        if (reason == Reason.NonAttainmentDestination) revert LedgerNonAttainmentDestination(m.to, m.pollutant);
+        if (reason == Reason.ThermalPowerAirPollutant) revert LedgerThermalPowerAirPollutant(m.from, m.to, m.pollutant);
+        if (reason == Reason.IndustryLivestock) revert LedgerIndustryLivestock(m.from, m.to);
+        if (reason == Reason.GreenChannelLimit) revert LedgerGreenChannelLimit(m.to, have, need);
+        if (reason == Reason.SectorNotEnabled) revert LedgerSectorNotEnabled(address(uint160(have)), need);
+        if (reason == Reason.SellerNotQualified) revert LedgerSellerNotQualified(m.from);
+        if (reason == Reason.NotCertifiedTradable) revert LedgerNotCertifiedTradable(m.from, m.pollutant, need, have);
+        if (reason == Reason.SameAccount) revert LedgerSameAccount(m.from);
+        if (reason == Reason.NotReserve) revert LedgerNotReserve(address(uint160(have)));
+    }
+}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IGovernmentReserve} from "../interfaces/IGovernmentReserve.sol";
+import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
+import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
+import {IPriceBook} from "../interfaces/IPriceBook.sol";
+import {IComplianceManager} from "../interfaces/IComplianceManager.sol";
+import {Origin, Sector, TradeMode} from "../interfaces/Types.sol";
+import {Roles} from "../access/Roles.sol";
+
+/// @title GovernmentReserve
+/// @notice The reserve account and its books: stock by source, releases by use (SPEC §8).
+contract GovernmentReserve is IGovernmentReserve, AccessControl {
+    using SafeERC20 for IERC20;
+
+    bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
+    bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
+    uint16 private constant CITY = 0; // the reserve buys back at the city-wide benchmark
+
+    IAccountRegistry public immutable registry;
+    IRightsLedger public immutable ledger;
+    IPriceBook public immutable priceBook;
+    IComplianceManager public immutable compliance;
+    IERC20 public immutable money;
+    address public immutable treasury;
+
+    mapping(Source source => mapping(uint32 pollutant => uint64)) private _inflow;
+    mapping(Source source => mapping(uint32 pollutant => uint64)) private _outflow;
+    mapping(Use use => mapping(uint32 pollutant => uint64)) private _released;
+    Offer[] private _offers; // id = index + 1
+
+    constructor(
+        address admin,
+        IAccountRegistry registry_,
+        IRightsLedger ledger_,
+        IPriceBook priceBook_,
+        IComplianceManager compliance_,
+        IERC20 money_,
+        address treasury_
+    ) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        registry = registry_;
+        ledger = ledger_;
+        priceBook = priceBook_;
+        compliance = compliance_;
+        money = money_;
+        treasury = treasury_;
+    }
+
+    // ------------------------------------------------------------------ inflows (R-27)
+
+    /// @inheritdoc IGovernmentReserve
+    function reclaim(address unit, uint32 pollutant, Origin origin, uint64 kg, Source source, string calldata reason)
+        external
+    {
+        if (!registry.isAuthorityFor(msg.sender, unit)) revert ReserveNotAuthority(msg.sender, unit);
+        if (source != Source.Reclaimed && source != Source.Idle) revert ReserveInvalidSource(source);
+        uint256 pay = origin == Origin.Paid ? priceBook.quote(pollutant, CITY, kg) : 0;
+        _book(source, unit, pollutant, origin, kg, pay, reason);
+        ledger.reclaim(unit, address(this), pollutant, origin, kg);
+        _pay(unit, pay);
+    }
+
+    /// @inheritdoc IGovernmentReserve
+    function reclaimForFraud(address unit, string calldata reason) external onlyRole(LIFECYCLE_ROLE) {
+        uint32 count = registry.pollutantCount();
+        uint64[3][] memory parts = new uint64[3][](count + 1);
+        for (uint32 p = 1; p <= count; ++p) {
+            IRightsLedger.Balance memory b = ledger.balanceOf(unit, p);
+            parts[p] = [b.paid - b.pledged, b.free, b.waived];
+            for (uint8 o; o < 3; ++o) {
+                if (parts[p][o] != 0) _book(Source.Fraud, unit, p, Origin(o), parts[p][o], 0, reason);
+            }
+        }
+        for (uint32 p = 1; p <= count; ++p) {
+            for (uint8 o; o < 3; ++o) {
+                if (parts[p][o] != 0) ledger.reclaim(unit, address(this), p, Origin(o), parts[p][o]);
+            }
+        }
+    }
+
+    /// @inheritdoc IGovernmentReserve
+    function buyBack(uint32 pollutant, uint32 period, uint64 kg) external {
+        if (!compliance.surplusWindowOpen(msg.sender, pollutant, period)) {
+            revert ReserveBuyBackClosed(msg.sender, pollutant, period);
+        }
+        uint256 price = priceBook.quote(pollutant, CITY, kg);
+        _book(Source.BoughtBack, msg.sender, pollutant, Origin.Paid, kg, price, "");
+        ledger.trade(msg.sender, address(this), pollutant, kg, price, TradeMode.BuyBack); // R-05, R-06, R-07
+        _pay(msg.sender, price);
+    }
+
+    /// @inheritdoc IGovernmentReserve
+    function acquireFromFacility(address facility, uint32 pollutant, uint64 kg) external {
+        if (!registry.isAuthorityFor(msg.sender, facility)) revert ReserveNotAuthority(msg.sender, facility);
+        IAccountRegistry.Profile memory p = registry.profile(facility);
+        if (p.sector != Sector.TreatmentFacility) revert ReserveNotFacility(facility);
+        uint256 pay = priceBook.quote(pollutant, p.district, kg);
+        _book(Source.Facility, facility, pollutant, Origin.Paid, kg, pay, "");
+        ledger.create(address(this), pollutant, kg, p.district); // R-10: within the district's cap
+        _pay(facility, pay);
+    }
+
+    // ------------------------------------------------------------------ outflows (R-28)
+
+    /// @inheritdoc IGovernmentReserve
+    function offerRelease(
+        address buyer,
+        uint32 pollutant,
+        uint64 kg,
+        uint256 priceFen,
+        Source source,
+        Use use,
+        string calldata reason
+    ) external onlyRole(REGULATOR_ROLE) returns (uint256 id) {
+        if (kg == 0) revert ReserveZeroQuantity();
+        _requireStock(source, pollutant, kg);
+        _offers.push(Offer(buyer, pollutant, kg, source, use, true, priceFen));
+        id = _offers.length;
+        emit ReleaseOffered(id, buyer, pollutant, kg, priceFen, use);
+        if (bytes(reason).length != 0) emit ReleaseReason(id, reason);
+    }
+
+    /// @inheritdoc IGovernmentReserve
+    function withdrawOffer(uint256 id) external onlyRole(REGULATOR_ROLE) {
+        Offer storage o = _openOffer(id);
+        o.open = false;
+        emit ReleaseWithdrawn(id);
+    }
+
+    /// @inheritdoc IGovernmentReserve
+    function acceptRelease(uint256 id) external {
+        Offer storage o = _openOffer(id);
+        if (msg.sender != o.buyer) revert ReserveNotBuyer(id, msg.sender);
+        _requireStock(o.source, o.pollutant, o.kg);
+        o.open = false;
+        _outflow[o.source][o.pollutant] += o.kg;
+        _released[o.use][o.pollutant] += o.kg;
+        emit ReserveOutflow(id, o.use, o.buyer, o.pollutant, o.source, o.kg, o.priceFen);
+        TradeMode mode = o.use == Use.GreenChannel ? TradeMode.GreenChannel : TradeMode.ReserveRelease;
+        ledger.trade(address(this), o.buyer, o.pollutant, o.kg, o.priceFen, mode); // R-15, R-17–R-21
+        money.safeTransferFrom(msg.sender, treasury, o.priceFen); // the buyer; R-29: revenue to the treasury
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IGovernmentReserve
+    function stock(Source source, uint32 pollutant) public view returns (uint64) {
+        return _inflow[source][pollutant] - _outflow[source][pollutant];
+    }
+
+    /// @inheritdoc IGovernmentReserve
+    function inflow(Source source, uint32 pollutant) external view returns (uint64) {
+        return _inflow[source][pollutant];
+    }
+
+    /// @inheritdoc IGovernmentReserve
+    function outflow(Source source, uint32 pollutant) external view returns (uint64) {
+        return _outflow[source][pollutant];
+    }
+
+    /// @inheritdoc IGovernmentReserve
+    function released(Use use, uint32 pollutant) external view returns (uint64) {
+        return _released[use][pollutant];
+    }
+
+    /// @inheritdoc IGovernmentReserve
+    function offer(uint256 id) external view returns (Offer memory) {
+        if (id == 0 || id > _offers.length) revert ReserveUnknownOffer(id);
+        return _offers[id - 1];
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _book(
+        Source source,
+        address from,
+        uint32 pollutant,
+        Origin origin,
+        uint64 kg,
+        uint256 paidFen,
+        string memory reason
+    ) private {
+        if (kg == 0) revert ReserveZeroQuantity();
+        _inflow[source][pollutant] += kg;
+        emit ReserveInflow(source, from, pollutant, origin, kg, paidFen, reason);
+    }
+
+    /// @dev Pays from the reserve fund after the rights moved (checks-effects-interactions).
+    function _pay(address to, uint256 fen) private {
+        if (fen == 0) return;
+        uint256 fund = money.balanceOf(address(this));
+        if (fund < fen) revert ReserveInsufficientFund(fund, fen);
+        money.safeTransfer(to, fen);
+    }
+
+    function _requireStock(Source source, uint32 pollutant, uint64 kg) private view {
+        uint64 have = stock(source, pollutant);
+        if (have < kg) revert ReserveInsufficientStock(source, pollutant, have, kg);
+    }
+
+    function _openOffer(uint256 id) private view returns (Offer storage o) {
+        if (id == 0 || id > _offers.length) revert ReserveUnknownOffer(id);
+        o = _offers[id - 1];
+        if (!o.open) revert ReserveOfferClosed(id);
+    }
+}

@@ -1,0 +1,119 @@
+"""Leasing of paid rights for a term (R-35)."""
+
+import pytest
+from brownie import chain
+
+from backend.chain.domain import Origin
+from tests.conftest import DAY, YEAR
+from tests.helpers import now, plain, reverts
+
+
+@pytest.fixture(scope="module")
+def lessor(city, ledger, exchange):
+    cod = city.pollutant["COD"]
+    ledger.allocate(city.chem, cod, int(Origin.PAID), 10_000, {"from": exchange})
+    return city
+
+
+def offer(leases, city, kg=4_000, rent=50_000, term=YEAR, lessee=None):
+    lessee = lessee or city.steel
+    return leases.offerLease(
+        lessee, city.pollutant["COD"], kg, now() + term, rent, {"from": city.chem.account}
+    ).return_value
+
+
+def test_lease_lends_paid_rights_against_rent_R35(leases, ledger, money, regulator, lessor):
+    """R-35, R-16: the lessee accepts and pays the rent in the same transaction as the rights
+    move."""
+    cod = lessor.pollutant["COD"]
+    lease_id = offer(leases, lessor)
+    money.mint(lessor.steel, 50_000, {"from": regulator})
+    money.approve(leases, 50_000, {"from": lessor.steel.account})
+    tx = leases.acceptLease(lease_id, {"from": lessor.steel.account})
+    assert tx.events["RightsLeased"]["kg"] == 4_000
+    assert money.balanceOf(lessor.chem) == 50_000
+    assert ledger.balanceOf(lessor.chem, cod)["paid"] == 6_000
+    assert ledger.positionOf(lessor.chem, cod)["leasedOut"] == 4_000
+    assert ledger.positionOf(lessor.steel, cod)["leasedIn"] == 4_000
+    assert ledger.totalSupply(cod) == 10_000
+
+
+def test_leased_rights_count_for_the_lessees_surrender_and_the_rest_returns_R35(
+    leases, ledger, compliance, usage, regulator, lessor
+):
+    """R-35: during the term the lessee surrenders with them; at the end what is left returns and
+    the rest is recorded as owed to the lessor."""
+    cod = lessor.pollutant["COD"]
+    lease_id = offer(leases, lessor, rent=0, term=30 * DAY)
+    leases.acceptLease(lease_id, {"from": lessor.steel.account})
+    t0 = now()
+    compliance.definePeriod(t0 - YEAR, t0 - 1, t0 + YEAR, t0 + 2 * YEAR, {"from": regulator})
+    usage.post(lessor.steel, cod, 1, 1_500, True)
+    tx = compliance.surrender(lessor.steel, cod, 1, {"from": lessor.steel.account})
+    assert tx.events["RightsSurrendered"][0]["leased"] is True
+    with reverts("LeaseNotOver"):
+        leases.endLease(lease_id, {"from": lessor.hotel.account})
+    chain.sleep(30 * DAY + 1)
+    tx = leases.endLease(lease_id, {"from": lessor.hotel.account})  # anyone ends it
+    assert (tx.events["LeaseEnded"]["returned"], tx.events["LeaseEnded"]["unreturned"]) == (
+        2_500,
+        1_500,
+    )
+    assert ledger.balanceOf(lessor.chem, cod)["paid"] == 8_500
+    assert plain(ledger.positionOf(lessor.steel, cod))[1:3] == (0, 0)
+    assert ledger.positionOf(lessor.chem, cod)["leasedOut"] == 0
+    assert leases.lease(lease_id)["unreturned"] == 1_500
+    assert leases.activeLease(lessor.steel, cod) == 0
+
+
+def test_lease_obeys_the_sellers_rules_R05_R06_R07(leases, ledger, permits, regulator, lessor):
+    """R-05, R-06, R-07: only unpledged paid rights above the permit are lent."""
+    cod = lessor.pollutant["COD"]
+    t0 = now()
+    permits.issuePermit(lessor.chem, [cod], [8_000], t0 - DAY, t0 + YEAR, {"from": regulator})
+    lease_id = offer(leases, lessor, rent=0, kg=2_001)
+    with reverts("LedgerBelowPermit", lessor.chem, cod, 7_999, 8_000):
+        leases.acceptLease(lease_id, {"from": lessor.steel.account})
+    assert leases.lease(lease_id)["status"] == 1
+
+
+def test_blacklisted_lessee_refused_R17(leases, registry, regulator, lessor):
+    """R-17: leasing is trading; restricted units take no part."""
+    registry.setRestriction(lessor.steel, 1, True, "环保信用不良", {"from": regulator})
+    lease_id = offer(leases, lessor, rent=0)
+    with reverts("LedgerBlacklisted", lessor.steel, 1):
+        leases.acceptLease(lease_id, {"from": lessor.steel.account})
+
+
+def test_one_active_lease_per_lessee_and_pollutant_R35(leases, lessor):
+    """R-35: a second lease of the same pollutant waits for the first to end."""
+    first = offer(leases, lessor, rent=0, kg=1_000)
+    second = offer(leases, lessor, rent=0, kg=1_000)
+    leases.acceptLease(first, {"from": lessor.steel.account})
+    with reverts("LeaseAlreadyActive", lessor.steel, lessor.pollutant["COD"], first):
+        leases.acceptLease(second, {"from": lessor.steel.account})
+
+
+def test_lease_offer_and_acceptance_refusals_R35(leases, lessor):
+    """R-35: only the named lessee accepts, only the lessor cancels, no term in the past, no
+    zero."""
+    lease_id = offer(leases, lessor, rent=0)
+    with reverts("LeaseNotParty", lease_id, lessor.hotel.account):
+        leases.acceptLease(lease_id, {"from": lessor.hotel.account})
+    with reverts("LeaseNotParty", lease_id, lessor.steel.account):
+        leases.cancelLease(lease_id, {"from": lessor.steel.account})
+    leases.cancelLease(lease_id, {"from": lessor.chem.account})
+    with reverts("LeaseWrongStatus", lease_id, 4):
+        leases.acceptLease(lease_id, {"from": lessor.steel.account})
+    with reverts("LeaseInvalidTerm"):
+        leases.offerLease(lessor.steel, 1, 1, now() - 1, 0, {"from": lessor.chem.account})
+    with reverts("LeaseZeroQuantity"):
+        leases.offerLease(lessor.steel, 1, 0, now() + DAY, 0, {"from": lessor.chem.account})
+    with reverts("LeaseUnknown", 99):
+        leases.endLease(99, {"from": lessor.chem.account})
+
+
+def test_only_the_lease_book_lends_rights_R13(ledger, regulator, lessor):
+    """R-13: the ledger's lease entry points are the lease book's alone."""
+    with reverts("AccessControlUnauthorizedAccount"):
+        ledger.lease(lessor.chem, lessor.steel, 1, 1, {"from": regulator})

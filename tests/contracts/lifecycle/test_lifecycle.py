@@ -1,0 +1,189 @@
+"""Merger, split, closure and fraud (R-30 … R-33): one transaction each, all or nothing."""
+
+import pytest
+
+from backend.chain.domain import Origin, TradeMode
+from tests.conftest import BENCHMARKS, DAY, YEAR
+from tests.helpers import fen_at_benchmark, now, plain, reverts
+
+FRAUD_SOURCE = 4
+
+
+@pytest.fixture(scope="module")
+def unit(city, ledger, exchange, regulator, permits, pledges, bank, compliance):
+    """chem: COD 10 t paid (4 t pledged), 2 t free, 1 t waived; SO2 5 t paid; permit COD 6 t;
+    owes 300 kg COD; certified 1 t COD tradable."""
+    cod, so2 = city.pollutant["COD"], city.pollutant["SO2"]
+    ledger.allocate(city.chem, cod, int(Origin.PAID), 10_000, {"from": exchange})
+    ledger.allocateFree(city.chem, cod, 2_000, {"from": regulator})
+    ledger.allocate(city.chem, cod, int(Origin.WAIVED), 1_000, {"from": exchange})
+    ledger.allocate(city.chem, so2, int(Origin.PAID), 5_000, {"from": exchange})
+    t0 = now()
+    permits.issuePermit(city.chem, [cod], [6_000], t0 - DAY, t0 + YEAR, {"from": regulator})
+    pledges.pledge(bank, cod, 4_000, {"from": city.chem.account})
+    ledger.certifyTradable(city.chem, cod, 1_000, {"from": regulator})
+    ledger.grantRole(ledger.COMPLIANCE_ROLE(), regulator, {"from": regulator})
+    ledger.setOwed(city.chem, cod, 300, {"from": regulator})
+    return city
+
+
+def test_merger_passes_everything_to_the_successor_R30(
+    lifecycle, ledger, registry, pledges, compliance, bank, regulator, exchange, unit
+):
+    """R-30: rights by origin, pledges (kept by the bank), permitted and certified quantities and
+    the owed shortfall pass in one transaction; the merged account closes."""
+    cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
+    tx = lifecycle.merge(unit.chem, unit.steel, "吸收合并", {"from": regulator})
+    assert tx.events["UnitsMerged"]["to"] == unit.steel.address
+    assert plain(ledger.balanceOf(unit.steel, cod)) == (10_000, 2_000, 1_000, 4_000)
+    assert ledger.balanceOf(unit.steel, so2)["paid"] == 5_000
+    assert plain(ledger.balanceOf(unit.chem, cod)) == (0, 0, 0, 0)
+    pos = ledger.positionOf(unit.steel, cod)
+    assert (pos["permitted"], pos["tradable"]) == (6_000, 1_000)
+    assert (ledger.owed(unit.steel, cod), ledger.owed(unit.chem, cod)) == (300, 0)
+    assert pledges.pledgeOf(1)["holder"] == unit.steel.address
+    assert compliance.obligor(unit.chem) == unit.steel.address
+    assert registry.profile(unit.chem)["closed"]
+    pledges.release(1, {"from": bank})  # the bank still holds the pledge
+    assert ledger.balanceOf(unit.steel, cod)["pledged"] == 0
+    with reverts("LedgerAccountClosed", unit.chem):
+        ledger.allocate(unit.chem, cod, 0, 1, {"from": exchange})
+
+
+def test_merged_units_surrender_is_met_by_the_successor_R30_R24(
+    lifecycle, compliance, usage, ledger, regulator, unit
+):
+    """R-30: obligations pass — the merged unit's period is surrendered from the successor's
+    rights."""
+    cod = unit.pollutant["COD"]
+    t0 = now()
+    compliance.definePeriod(t0 - YEAR, t0 - 1, t0 + YEAR, t0 + 2 * YEAR, {"from": regulator})
+    usage.post(unit.chem, cod, 1, 2_500, True)
+    lifecycle.merge(unit.chem, unit.steel, "合并", {"from": regulator})
+    tx = compliance.surrender(unit.chem, cod, 1, {"from": unit.steel.account})
+    assert tx.events["RightsSurrendered"][0]["holder"] == unit.steel.address
+    assert compliance.status(unit.chem, cod, 1)[0] == 5  # Compliant
+
+
+def test_merger_with_an_active_lease_changes_nothing_R30(
+    lifecycle, leases, ledger, money, regulator, unit
+):
+    """R-30: leases must end first; a refused merger leaves every balance as it was."""
+    so2 = unit.pollutant["SO2"]
+    lease_id = leases.offerLease(
+        unit.power, so2, 1_000, now() + YEAR, 0, {"from": unit.chem.account}
+    ).return_value
+    with reverts("LedgerThermalPowerAirPollutant"):  # the lease itself obeys R-19
+        leases.acceptLease(lease_id, {"from": unit.power.account})
+    lease_id = leases.offerLease(
+        unit.hotel, so2, 1_000, now() + YEAR, 0, {"from": unit.chem.account}
+    ).return_value
+    leases.acceptLease(lease_id, {"from": unit.hotel.account})
+    before = plain(ledger.balanceOf(unit.chem, unit.pollutant["COD"]))
+    with reverts("LedgerActiveLease", unit.chem, so2):
+        lifecycle.merge(unit.chem, unit.steel, "合并", {"from": regulator})
+    assert plain(ledger.balanceOf(unit.chem, unit.pollutant["COD"])) == before
+
+
+def test_merger_needs_authority_over_both_units_R30(lifecycle, district_regulator, unit):
+    """SPEC §1: a district regulator merges only units of its own district."""
+    with reverts("LifecycleNotAuthority", district_regulator, unit.steel):
+        lifecycle.merge(unit.chem, unit.steel, "合并", {"from": district_regulator})
+    with reverts("LifecycleSameUnit", unit.chem):
+        lifecycle.merge(unit.chem, unit.chem, "合并", {"from": district_regulator})
+
+
+def _plan(unit, cod, so2, first_paid=7_000):
+    """chem → steel and hotel; COD paid 10 t, free 2 t, waived 1 t, permit 6 t, owed 300; SO2 5
+    t."""
+    return [
+        (unit.steel, cod, first_paid, 2_000, 0, 4_000, 300),
+        (unit.hotel, cod, 10_000 - 7_000, 0, 1_000, 2_000, 0),
+        (unit.steel, so2, 5_000, 0, 0, 0, 0),
+    ]
+
+
+def test_split_distributes_by_the_approved_plan_R31(
+    lifecycle, ledger, pledges, registry, bank, regulator, unit
+):
+    """R-31: a plan that adds up per pollutant and field moves everything and closes the unit."""
+    cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
+    pledges.release(1, {"from": bank})
+    tx = lifecycle.split(unit.chem, _plan(unit, cod, so2), unit.steel, "分立", {"from": regulator})
+    assert tx.events["UnitSplit"]["obligor"] == unit.steel.address
+    assert plain(ledger.balanceOf(unit.steel, cod)) == (7_000, 2_000, 0, 0)
+    assert plain(ledger.balanceOf(unit.hotel, cod)) == (3_000, 0, 1_000, 0)
+    assert ledger.positionOf(unit.hotel, cod)["permitted"] == 2_000
+    assert ledger.owed(unit.steel, cod) == 300
+    assert registry.profile(unit.chem)["closed"]
+
+
+def test_split_that_does_not_add_up_changes_nothing_R31(
+    lifecycle, ledger, pledges, bank, regulator, unit
+):
+    """R-31: one kilogram off and nothing moves."""
+    cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
+    pledges.release(1, {"from": bank})
+    before = plain(ledger.balanceOf(unit.chem, cod))
+    with reverts("LifecyclePlanMismatch", cod, 0, 9_999, 10_000):
+        lifecycle.split(
+            unit.chem,
+            _plan(unit, cod, so2, first_paid=6_999),
+            unit.steel,
+            "分立",
+            {"from": regulator},
+        )
+    assert plain(ledger.balanceOf(unit.chem, cod)) == before
+    assert plain(ledger.balanceOf(unit.steel, cod)) == (0, 0, 0, 0)
+
+
+def test_split_waits_for_pledges_to_be_released_R31_R07(lifecycle, regulator, unit):
+    """R-07, R-31: pledged rights cannot be divided; the bank releases first."""
+    cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
+    with reverts("LifecycleActivePledges", unit.chem):
+        lifecycle.split(unit.chem, _plan(unit, cod, so2), unit.steel, "分立", {"from": regulator})
+
+
+def test_closure_after_surplus_is_disposed_R32(
+    lifecycle, reserve, ledger, permits, pledges, registry, bank, regulator, exchange, unit
+):
+    """R-32: closure is refused while anything is held, owed, pledged or permitted; afterwards the
+    account refuses all movement."""
+    cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
+    with reverts("LifecycleActivePledges", unit.chem):
+        lifecycle.close(unit.chem, "注销", {"from": regulator})
+    pledges.release(1, {"from": bank})
+    with reverts("LifecyclePermitValid", unit.chem):
+        lifecycle.close(unit.chem, "注销", {"from": regulator})
+    permits.revokePermit(unit.chem, {"from": regulator})
+    with reverts("LifecycleHoldsRights", unit.chem, cod):
+        lifecycle.close(unit.chem, "注销", {"from": regulator})
+    # the surplus goes to the reserve: free reclaimed, paid bought back (R-27)
+    for origin, kg in ((Origin.FREE, 2_000), (Origin.WAIVED, 1_000), (Origin.PAID, 10_000)):
+        reserve.reclaim(unit.chem, cod, int(origin), kg, 0, "关闭", {"from": regulator})
+    reserve.reclaim(unit.chem, so2, int(Origin.PAID), 5_000, 0, "关闭", {"from": regulator})
+    with reverts("LifecycleHoldsRights", unit.chem, cod):  # still owes 300 kg
+        lifecycle.close(unit.chem, "注销", {"from": regulator})
+    ledger.setOwed(unit.chem, cod, 0, {"from": regulator})
+    tx = lifecycle.close(unit.chem, "注销", {"from": regulator})
+    assert tx.events["AccountClosed"]["holder"] == unit.chem.address
+    price = fen_at_benchmark(100, BENCHMARKS["COD"])
+    with reverts("LedgerAccountClosed", unit.chem):
+        ledger.trade(
+            unit.steel, unit.chem, cod, 100, price, int(TradeMode.NEGOTIATED), {"from": exchange}
+        )
+
+
+def test_fraud_reclaims_free_of_charge_and_blacklists_R33(
+    lifecycle, reserve, ledger, registry, money, regulator, unit
+):
+    """R-33: rights obtained by deception go to the reserve without pay and the unit is
+    blacklisted; pledged rights stay with the bank's lien."""
+    cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
+    tx = lifecycle.sanctionFraud(unit.chem, "虚报排放数据", {"from": regulator})
+    assert {e["paidFen"] for e in tx.events["ReserveInflow"]} == {0}
+    assert plain(ledger.balanceOf(unit.chem, cod)) == (4_000, 0, 0, 4_000)
+    assert ledger.balanceOf(unit.chem, so2)["paid"] == 0
+    assert reserve.stock(FRAUD_SOURCE, cod) == 9_000
+    assert registry.profile(unit.chem)["restrictions"] == registry.RESTRICTION_FRAUD()
+    assert money.balanceOf(unit.chem) == 0

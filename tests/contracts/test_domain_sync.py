@@ -1,0 +1,36 @@
+"""The service's mirror of the contracts' vocabulary stays in sync with Types.sol."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from backend.chain import domain
+
+TYPES = Path(__file__).resolve().parents[2] / "contracts" / "interfaces" / "Types.sol"
+
+
+def _solidity_enum(name: str) -> list[str]:
+    body = re.search(rf"enum {name} \{{(.*?)\}}", TYPES.read_text(), re.S).group(1)
+    body = re.sub(r"//[^\n]*", "", body)
+    return [m.strip() for m in body.split(",") if m.strip()]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
+
+
+@pytest.mark.parametrize(
+    "enum",
+    [
+        domain.Sector,
+        domain.PollutantClass,
+        domain.Origin,
+        domain.Op,
+        domain.TradeMode,
+        domain.Reason,
+    ],
+)
+def test_python_enum_matches_solidity(enum):
+    members = _solidity_enum(enum.__name__)
+    assert [_snake(m) for m in members] == [e.name for e in enum]
