@@ -14,7 +14,8 @@ re-read of an already stored event does not call them again.
     )
     Indexer(..., hooks=Hooks([balances]))
 
-Keys are ``"Contract.Event"`` or just ``"Event"`` (that event of any contract).
+Keys are ``"Contract.Event"``, just ``"Event"`` (that event of any contract), or ``"*"``
+(every event).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Hooks:
         return [p.metadata for p in self.projections if p.metadata is not None]
 
     def _handlers(self, event: IndexedEvent, undo: bool) -> list[EventHandler]:
-        keys = (f"{event.contract}.{event.event}", event.event)
+        keys = (f"{event.contract}.{event.event}", event.event, "*")
         found = []
         for projection in self.projections:
             table = projection.undo if undo else projection.apply

@@ -21,10 +21,11 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+from eth_abi import encode as abi_encode
 from eth_account.messages import encode_typed_data, hash_domain
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
@@ -40,6 +41,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 
 from backend.chain.client import Chain
+from backend.chain.domain import Op, Origin, Reason, TradeMode
 from backend.chain.errors import (
     ConfigurationError,
     ContractError,
@@ -107,13 +109,28 @@ NONCE, DEADLINE, SIGNATURE = "nonce", "deadline", "signature"
 
 
 @dataclass(frozen=True)
+class PreCheck:
+    """A read-only pre-check whose first return value is a reason code (0 = allowed).
+
+    ``contract`` defaults to the action's own; ``args`` builds the call's arguments from the
+    message (default: the action's fields in the ``BySig`` function's order).
+    """
+
+    function: str
+    contract: str | None = None
+    args: Callable[[Mapping[str, Any]], Sequence[Any]] | None = None
+
+
+@dataclass(frozen=True)
 class ActionSpec:
     """One signable action. Everything else is derived from the contract's ABI.
 
     ``body`` lists the fields the actor fills in (every struct field but ``nonce`` and
-    ``deadline``), with the struct's field names as aliases where they are Python keywords.
-    ``reasons[code]`` is the custom error named by the pre-check's reason code ``code``
-    (``reasons[0]`` is ``"Ok"``).
+    ``deadline``), named (or aliased) as in the struct. By default the struct is the
+    ``BySig`` function's parameters plus ``nonce, deadline``; ``struct`` gives the contract's
+    EIP-712 type string instead when its field names differ from the parameter names (the
+    types must match position by position). ``reasons[code]`` is the custom error named by
+    the pre-check's reason code ``code`` (``reasons[0]`` is ``"Ok"``).
     """
 
     name: str
@@ -121,20 +138,30 @@ class ActionSpec:
     function: str
     body: type[ActionBody]
     summary: str
-    precheck: str | None = None
+    precheck: str | PreCheck | None = None
     precheck_args: tuple[str, ...] | None = None
     reasons: tuple[str, ...] = ("Ok",)
     signer: str | None = None
     primary_type: str | None = None
     typehash: str | None = None
+    struct: str | None = None
 
     @property
     def struct_name(self) -> str:
-        """``transferBySig`` → ``Transfer`` unless given."""
+        """The struct's name: from ``struct``, else ``transferBySig`` → ``Transfer``."""
+        if self.struct:
+            return self.struct.split("(", 1)[0].strip()
         if self.primary_type:
             return self.primary_type
         base = self.function.removesuffix("BySig")
         return base[:1].upper() + base[1:]
+
+    @property
+    def pre_check(self) -> PreCheck | None:
+        if isinstance(self.precheck, str):
+            args = self.precheck_args
+            return PreCheck(self.precheck, args=(lambda m: [m[n] for n in args]) if args else None)
+        return self.precheck
 
     def body_fields(self) -> list[str]:
         return [f.alias or name for name, f in self.body.model_fields.items()]
@@ -153,6 +180,7 @@ class BoundAction:
     domain: Domain
     fields: Fields
     call_inputs: tuple[str, ...]
+    precheck_contract: Contract | None = None
 
     @property
     def types(self) -> dict[str, Fields]:
@@ -215,7 +243,7 @@ class ActionRegistry:
         with self._lock:
             bound = self._bound.get(key)
         if bound is None:
-            bound = _bind(spec, chain.contract(spec.contract))
+            bound = _bind(spec, chain)
             with self._lock:
                 self._bound[key] = bound
         return bound
@@ -247,16 +275,39 @@ def _function_abi(contract: Contract, name: str) -> dict[str, Any]:
     return items[0]
 
 
-def _bind(spec: ActionSpec, contract: Contract) -> BoundAction:
+def _parse_struct(text: str) -> Fields:
+    match = re.fullmatch(r"\s*\w+\((.*)\)\s*", text)
+    if not match:
+        raise ConfigurationError(f"not an EIP-712 type string: {text!r}")
+    fields = [tuple(p.split()) for p in match.group(1).split(",") if p.strip()]
+    if any(len(f) != 2 for f in fields):
+        raise ConfigurationError(f"not an EIP-712 type string: {text!r}")
+    return [(name, kind) for kind, name in fields]
+
+
+def _bind(spec: ActionSpec, chain: Chain) -> BoundAction:
+    contract = chain.contract(spec.contract)
     fn = _function_abi(contract, spec.function)
     inputs = [(i["name"], i["type"]) for i in fn["inputs"]]
     if inputs[-2:] != [(DEADLINE, "uint256"), (SIGNATURE, "bytes")]:
         raise ConfigurationError(
             f"{spec.function} must end with (uint256 deadline, bytes signature)"
         )
-    call_inputs = inputs[:-2]
-    if any(t.startswith("tuple") for _, t in call_inputs):
+    params = inputs[:-2]
+    if any(t.startswith("tuple") for _, t in params):
         raise ConfigurationError(f"{spec.function}: signed structs are flat (no tuple fields)")
+    if spec.struct:
+        fields = _parse_struct(spec.struct)
+        if fields[-2:] != [(NONCE, "uint256"), (DEADLINE, "uint256")]:
+            raise ConfigurationError(f"{spec.struct}: must end with nonce, deadline")
+        call_inputs = fields[:-2]
+        if [t for _, t in call_inputs] != [t for _, t in params]:
+            raise ConfigurationError(
+                f"{spec.struct}: field types differ from {spec.function} parameters {params}"
+            )
+    else:
+        call_inputs = params
+        fields = [*params, (NONCE, "uint256"), (DEADLINE, "uint256")]
     names = [n for n, _ in call_inputs]
     if sorted(names) != sorted(spec.body_fields()):
         raise ConfigurationError(
@@ -265,13 +316,18 @@ def _bind(spec: ActionSpec, contract: Contract) -> BoundAction:
         )
     if dict(call_inputs).get(spec.signer_field) != "address":
         raise ConfigurationError(f"{spec.name}: signer field {spec.signer_field!r} not an address")
-    if spec.precheck:
-        check = _function_abi(contract, spec.precheck)
-        wanted = spec.precheck_args or tuple(names)
-        if len(check["inputs"]) != len(wanted) or len(check["outputs"]) != 1:
-            raise ConfigurationError(f"{spec.precheck} does not take {wanted} → reason code")
-    fields: Fields = [*call_inputs, (NONCE, "uint256"), (DEADLINE, "uint256")]
-    return BoundAction(spec, contract, domain_of(contract), fields, tuple(names))
+    check = spec.pre_check
+    check_contract = None
+    if check is not None:
+        if check.contract and check.contract not in chain.deployment.contracts:
+            raise ConfigurationError(f"pre-check contract {check.contract} is not deployed")
+        check_contract = chain.contract(check.contract) if check.contract else contract
+        abi = _function_abi(check_contract, check.function)
+        if check.args is None and len(abi["inputs"]) != len(names):
+            raise ConfigurationError(f"{check.function} does not take {names} → reason code")
+        if not abi["outputs"] or not abi["outputs"][0]["type"].startswith("uint"):
+            raise ConfigurationError(f"{check.function} must return a reason code first")
+    return BoundAction(spec, contract, domain_of(contract), fields, tuple(names), check_contract)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,14 +398,13 @@ def prepare_action(
     _precheck(bound, message)
     nonce = int(bound.contract.functions.nonces(signer).call())
     full = bound.full({**message, NONCE: nonce, DEADLINE: deadline})
-    signable = encode_typed_data(full_message=full)
     return PreparedAction(
         action=name,
         signer=signer,
         nonce=nonce,
         deadline=deadline,
         typed_data=full,
-        digest="0x" + keccak(b"\x19\x01" + signable.header + signable.body).hex(),
+        digest="0x" + digest_of(full).hex(),
         domain_separator="0x" + bytes(hash_domain(full["domain"])).hex(),
     )
 
@@ -370,16 +425,23 @@ def submit_action(
     """Check a signed action and relay it once (see the module docstring for the order)."""
     bound = actions.bind(chain, name)
     message = _validated_message(bound, data)
-    sig = _signature(signature)
     full = bound.full(message)
     signer = message[bound.spec.signer_field]
-    recovered = recover_signer(full, sig)
-    if recovered != signer:
-        raise ServiceError(
-            "SignerMismatch",
-            f"signed by {recovered}, but the action's {bound.spec.signer_field} is {signer}",
-            args={"signer": recovered, "expected": signer},
-        )
+    if chain.w3.eth.get_code(signer):  # a contract wallet (ERC-1271), e.g. a multi-signature
+        sig = _contract_signature(signature)
+        if not _erc1271_accepts(chain, signer, digest_of(full), sig):
+            raise ServiceError(
+                "SignerMismatch", f"the contract wallet {signer} does not accept this signature"
+            )
+    else:
+        sig = _signature(signature)
+        recovered = recover_signer(full, sig)
+        if recovered != signer:
+            raise ServiceError(
+                "SignerMismatch",
+                f"signed by {recovered}, but the action's {bound.spec.signer_field} is {signer}",
+                args={"signer": recovered, "expected": signer},
+            )
     key, fingerprint = _idempotency(bound, message, sig, idempotency_key)
     if relayer.find(key) is None:
         _check_fresh(chain, bound, message, signer, policy)
@@ -458,6 +520,34 @@ def _same_domain(given: object, domain: Domain) -> bool:
         return False
 
 
+def digest_of(full: Mapping[str, Any]) -> bytes:
+    """The EIP-712 hash a signer signs: keccak256(0x1901 ‖ domainSeparator ‖ structHash)."""
+    signable = encode_typed_data(full_message=dict(full))
+    return keccak(b"\x19\x01" + signable.header + signable.body)
+
+
+ERC1271_MAGIC = bytes.fromhex("1626ba7e")  # isValidSignature(bytes32,bytes)
+MAX_CONTRACT_SIGNATURE = 4096
+
+
+def _contract_signature(text: str) -> bytes:
+    """A contract wallet's signature: any bytes (multi-signature wallets concatenate)."""
+    if not isinstance(text, str) or not re.fullmatch(r"0x(?:[0-9a-fA-F]{2})+", text):
+        raise ServiceError("SignatureMalformed", "expected 0x followed by hex bytes")
+    if len(text) > 2 + 2 * MAX_CONTRACT_SIGNATURE:
+        raise ServiceError("SignatureMalformed", f"longer than {MAX_CONTRACT_SIGNATURE} bytes")
+    return bytes.fromhex(text[2:])
+
+
+def _erc1271_accepts(chain: Chain, wallet: str, digest: bytes, signature: bytes) -> bool:
+    data = ERC1271_MAGIC + abi_encode(["bytes32", "bytes"], [digest, signature])
+    try:
+        answer = chain.w3.eth.call({"to": wallet, "data": "0x" + data.hex()})
+    except (ContractLogicError, ValueError):
+        return False
+    return bytes(answer)[:4] == ERC1271_MAGIC
+
+
 def _signature(text: str) -> bytes:
     """A 65-byte ``r‖s‖v`` signature, ``v`` normalised to 27/28, low ``s`` (as OpenZeppelin)."""
     if not isinstance(text, str) or not re.fullmatch(r"0x[0-9a-fA-F]{130}", text):
@@ -532,13 +622,15 @@ def _precheck(
     contract's own arguments (needed, available …), not just the name.
     """
     spec = bound.spec
-    if not spec.precheck:
+    check = spec.pre_check
+    if check is None or bound.precheck_contract is None:
         return
-    args = [message[n] for n in (spec.precheck_args or bound.call_inputs)]
+    args = check.args(message) if check.args else [message[n] for n in bound.call_inputs]
     try:
-        code = int(getattr(bound.contract.functions, spec.precheck)(*args).call())
+        result = getattr(bound.precheck_contract.functions, check.function)(*args).call()
     except ContractLogicError as exc:
-        raise ServiceError("ServiceMisconfigured", f"pre-check {spec.precheck} reverted") from exc
+        raise ServiceError("ServiceMisconfigured", f"pre-check {check.function} reverted") from exc
+    code = int(result[0] if isinstance(result, list | tuple) else result)
     if code == 0:
         return
     name = spec.reasons[code] if code < len(spec.reasons) else f"UnknownReason{code}"
@@ -592,9 +684,48 @@ PROBE_TRANSFER = ActionSpec(
 )
 
 
+# -- the registry's pledge (contracts/registry/PledgeBook.sol) ---------------------------------
+
+LEDGER_REASONS: tuple[str, ...] = (
+    "Ok",
+    *("Ledger" + "".join(w.capitalize() for w in r.name.split("_")) for r in Reason if r),
+)  # reason code of RightsLedger.check → its custom error (Types.sol `Reason`)
+
+
+class PledgeBody(ActionBody):
+    """Pledge available excess paid rights to a bank (质押, R-07, R-34)."""
+
+    holder: Address = Field(description="the signer, whose rights are pledged")
+    bank: Address = Field(description="the pledgee (a bank with the PLEDGEE role)")
+    pollutant: Uint32 = Field(description="pollutant id")
+    quantity_kg: Kg = Field(alias="quantityKg")
+
+
+def _pledge_movement(m: Mapping[str, Any]) -> list[Any]:
+    """The ledger movement a pledge makes (RightsLedger.pledgeRights)."""
+    holder = m["holder"]
+    return [
+        (int(Op.PLEDGE), holder, holder, m["pollutant"], m["quantityKg"], 0,
+         int(TradeMode.NONE), 0, int(Origin.PAID), False)
+    ]  # fmt: skip
+
+
+PLEDGE = ActionSpec(
+    name="pledge",
+    contract="PledgeBook",
+    function="pledgeBySig",
+    body=PledgeBody,
+    summary="Pledge rights to a bank (质押)",
+    struct="Pledge(address holder,address bank,uint32 pollutant,uint64 quantityKg,"
+    "uint256 nonce,uint256 deadline)",
+    precheck=PreCheck("check", contract="RightsLedger", args=_pledge_movement),
+    reasons=LEDGER_REASONS,
+)
+
+
 def default_actions() -> ActionRegistry:
     """The registry the service starts with."""
-    return ActionRegistry([PROBE_TRANSFER])
+    return ActionRegistry([PLEDGE, PROBE_TRANSFER])
 
 
 __all__ = [

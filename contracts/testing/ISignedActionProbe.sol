@@ -3,9 +3,10 @@ pragma solidity 0.8.30;
 
 /// @title ISignedActionProbe
 /// @notice TEST ONLY. The smallest contract that follows the signed-action pattern of
-/// docs/signing.md: a holder signs an EIP-712 struct in its own wallet, anyone (the service's
-/// relayer) submits it to `<action>BySig`, and a read-only pre-check returns the reason code of
-/// the rule that would refuse it. The service's tests use it until the registry and exchange
+/// docs/signing.md: a holder signs an EIP-712 struct in its own wallet (an EOA or an ERC-1271
+/// contract wallet), anyone (the service's relayer) submits it to `<action>BySig`, and a
+/// read-only pre-check returns the reason code of the rule that would refuse it. Signature,
+/// nonce and deadline are checked by `SignedActions` (contracts/utils), as in the product. The service's tests use it until the registry and exchange
 /// actions exist; it is never part of a production deployment.
 interface ISignedActionProbe {
     /// @notice Why `canTransfer` would refuse a transfer; code `n` ↔ the custom error named below.
@@ -30,8 +31,6 @@ interface ISignedActionProbe {
     error ProbeUnknownAccount(address holder);
     error ProbeFrozenAccount(address holder);
     error ProbeInsufficientBalance(address holder, uint32 pollutant, uint64 needed, uint64 available);
-    error ProbeExpiredSignature(uint256 deadline, uint256 timestamp);
-    error ProbeInvalidSigner(address signer, address expected);
 
     /// @notice Opens an account (operator only).
     function openAccount(address holder) external;

@@ -2,14 +2,12 @@
 pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {SignedActions} from "../utils/SignedActions.sol";
 import {ISignedActionProbe} from "./ISignedActionProbe.sol";
 
 /// @title SignedActionProbe
 /// @notice TEST ONLY: the reference implementation of the signed-action pattern (docs/signing.md).
-contract SignedActionProbe is ISignedActionProbe, AccessControl, EIP712, Nonces {
+contract SignedActionProbe is ISignedActionProbe, AccessControl, SignedActions {
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     bytes32 public constant TRANSFER_TYPEHASH = keccak256(
         "Transfer(address from,address to,uint32 pollutant,uint64 kg,uint256 nonce,uint256 deadline)"
@@ -23,7 +21,7 @@ contract SignedActionProbe is ISignedActionProbe, AccessControl, EIP712, Nonces 
     mapping(address holder => Account) private _accounts;
     mapping(address holder => mapping(uint32 pollutant => uint64 kg)) private _balances;
 
-    constructor(address admin) EIP712("SignedActionProbe", "1") {
+    constructor(address admin) SignedActions("SignedActionProbe") {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(OPERATOR_ROLE, admin);
     }
@@ -62,11 +60,8 @@ contract SignedActionProbe is ISignedActionProbe, AccessControl, EIP712, Nonces 
         uint256 deadline,
         bytes calldata signature
     ) external {
-        if (block.timestamp > deadline) revert ProbeExpiredSignature(deadline, block.timestamp);
-        uint256 nonce = _useNonce(from);
-        bytes32 structHash = keccak256(abi.encode(TRANSFER_TYPEHASH, from, to, pollutant, kg, nonce, deadline));
-        address signer = ECDSA.recover(_hashTypedDataV4(structHash), signature);
-        if (signer != from) revert ProbeInvalidSigner(signer, from);
+        uint256 nonce = nonces(from);
+        _useSignature(from, abi.encode(TRANSFER_TYPEHASH, from, to, pollutant, kg), deadline, signature);
         _requireAllowed(from, to, pollutant, kg);
         _balances[from][pollutant] -= kg;
         _balances[to][pollutant] += kg;

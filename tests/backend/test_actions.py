@@ -470,3 +470,36 @@ def test_retry_rebroadcasts_a_transaction_the_node_lost(impatient_api, probe, fu
     assert retry.status_code == 200, retry.text
     assert retry.json()["tx_hash"] == sent
     assert probe.balanceOf(beta.address, POLLUTANT) == 250
+
+
+# -- contract wallets (ERC-1271) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def company_wallet(probe, regulator, company_keys, funded):
+    """A company whose account is a contract wallet owned by the key of company 3."""
+    from brownie import TestContractWallet
+
+    wallet = TestContractWallet.deploy(company_keys[3].address, {"from": regulator})
+    probe.openAccount(wallet, {"from": regulator})
+    probe.credit(wallet, POLLUTANT, 400, {"from": regulator})
+    return wallet
+
+
+def test_contract_wallet_signs_through_its_owner(api, probe, funded, company_wallet, company_keys):
+    """A multi-signature style wallet: the service asks the wallet (ERC-1271) to accept."""
+    beta = funded[1]
+    data = prepare(api, ACTION, {"from": company_wallet.address, "to": beta.address,
+                                 "pollutant": POLLUTANT, "kg": 150})  # fmt: skip
+    response = submit(api, ACTION, signed(data["typed_data"], company_keys[3].private_key))
+    assert response.status_code == 200, response.text
+    assert probe.balanceOf(company_wallet, POLLUTANT) == 250
+
+
+def test_contract_wallet_refuses_another_key(api, probe, funded, company_wallet, company_keys):
+    beta = funded[1]
+    data = prepare(api, ACTION, {"from": company_wallet.address, "to": beta.address,
+                                 "pollutant": POLLUTANT, "kg": 150})  # fmt: skip
+    response = submit(api, ACTION, signed(data["typed_data"], company_keys[0].private_key))
+    assert response.status_code == 401 and error_of(response)["code"] == "SignerMismatch"
+    assert probe.balanceOf(company_wallet, POLLUTANT) == 400

@@ -217,7 +217,7 @@ def test_dev_deploy_probe_adds_it_to_the_record(api, cli_settings, deployment, t
     )
     assert result.exit_code == 0, result.output
     saved = Deployment.load(record)
-    assert set(saved.contracts) == {"DischargeRegistry", "SignedActionProbe"}
+    assert set(saved.contracts) == {*deployment.contracts, "SignedActionProbe"}
     probe = web3.eth.contract(
         address=saved.contracts["SignedActionProbe"].address,
         abi=saved.contracts["SignedActionProbe"].abi,

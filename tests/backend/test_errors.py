@@ -27,6 +27,7 @@ from backend.services.actions import (
     Address,
     Kg,
     Uint32,
+    default_actions,
 )
 
 OZ_ARTIFACTS = Path(__file__).resolve().parents[2] / "node_modules/@openzeppelin/contracts/build"
@@ -57,25 +58,31 @@ def eth_call_revert(call) -> str:
     return data
 
 
-def test_decodes_custom_errors_from_the_chain(decoder, registry, probe, companies):
-    data = eth_call_revert(
-        lambda: web3.eth.call(
-            {
-                "to": registry.address,
-                "from": companies[0].address,
-                "data": registry.allocate.encode_input(companies[0], 1, 5),
-            }
+def test_decodes_custom_errors_from_the_chain(decoder, deployment, probe, companies):
+    """A role refusal of every deployed contract with roles decodes to its name and account."""
+    guarded = [
+        (name, c)
+        for name, c in deployment.contracts.items()
+        if any(i.get("name") == "grantRole" for i in c.abi)
+    ]
+    assert guarded
+    for _name, record in guarded:
+        contract = web3.eth.contract(address=record.address, abi=record.abi)
+        data = eth_call_revert(
+            lambda c=contract: web3.eth.call(
+                {
+                    "to": c.address,
+                    "from": companies[0].address,
+                    "data": c.encode_abi("grantRole", args=[b"\x00" * 32, companies[0].address]),
+                }
+            )
         )
-    )
-    decoded = decoder.decode(data)
-    assert decoded.name == "AccessControlUnauthorizedAccount"
-    assert decoded.args["account"] == companies[0].address
+        decoded = decoder.decode(data)
+        assert decoded.name == "AccessControlUnauthorizedAccount"
+        assert decoded.args["account"] == companies[0].address
     data = eth_call_revert(
         lambda: web3.eth.call(
-            {
-                "to": probe.address,
-                "data": probe.credit.encode_input(companies[1], 1, 5),
-            }
+            {"to": probe.address, "data": probe.credit.encode_input(companies[1], 1, 5)}
         )
     )
     assert decoder.decode(data).name == "AccessControlUnauthorizedAccount"
@@ -122,8 +129,11 @@ def test_decodes_builtin_and_unknown_reverts(decoder):
         ("RegistryUnknownPollutant", 404),
         ("ExchangeOrderNotFound", 404),
         ("ExchangeOrderExpired", 400),
-        ("ProbeExpiredSignature", 400),
-        ("ProbeInvalidSigner", 401),
+        ("SignedActionExpired", 400),
+        ("SignedActionInvalidSignature", 401),
+        ("LedgerNotRegistered", 404),
+        ("LedgerInsufficientRights", 409),
+        ("PledgeNotPledgee", 422),
         ("ECDSAInvalidSignatureS", 401),
         ("InvalidAccountNonce", 409),
         ("RegistryZeroQuantity", 422),
@@ -178,9 +188,12 @@ def test_probe_reasons_name_errors_of_its_abi(probe):
     assert set(PROBE_TRANSFER.reasons[1:]) <= errors
 
 
-def test_registry_check_confirms_typehash(service_deployment, rpc_url):
+def test_registry_check_confirms_every_default_action(service_deployment, rpc_url):
+    """Every action the service offers fits its deployed contract (struct, pre-check)."""
     chain = Chain.connect(rpc_url, service_deployment)
-    assert ActionRegistry([PROBE_TRANSFER]).check(chain) == []
+    registry = default_actions()
+    assert registry.check(chain) == []
+    assert {spec.contract for spec in registry} <= set(service_deployment.contracts)
 
 
 class MisnamedBody(ActionBody):
@@ -198,6 +211,13 @@ class MisnamedBody(ActionBody):
         ({"function": "canTransfer"}, "must end with (uint256 deadline, bytes signature)"),
         ({"function": "nothing"}, "is not one function"),
         ({"signer": "kg"}, "signer field 'kg' not an address"),
+        (
+            {
+                "struct": "Transfer(address from,address to,uint32 pollutant,uint32 kg,"
+                "uint256 nonce,uint256 deadline)"
+            },
+            "field types differ",
+        ),
     ],
 )
 def test_registry_check_finds_a_spec_that_does_not_fit(

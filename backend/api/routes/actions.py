@@ -115,7 +115,7 @@ def build_router(registry: service.ActionRegistry) -> APIRouter:
                     primary_type=spec.struct_name,
                     available=available,
                     fields=[TypedField(name=n, type=t) for n, t in fields],
-                    precheck=spec.precheck,
+                    precheck=spec.pre_check.function if spec.pre_check else None,
                     reasons=list(spec.reasons),
                 )
             )

@@ -80,7 +80,7 @@ def test_replayed_signature_is_refused(probe, keys, accounts):
     acme, beta = keys[0], keys[1]
     args = signed_transfer(probe, acme, acme.address, beta.address, 300)
     probe.transferBySig(*args, {"from": accounts[9]})
-    with reverts("ProbeInvalidSigner"):
+    with reverts("SignedActionInvalidSignature", acme.address):
         probe.transferBySig(*args, {"from": accounts[9]})
     assert probe.balanceOf(beta.address, POLLUTANT) == 300
 
@@ -88,17 +88,16 @@ def test_replayed_signature_is_refused(probe, keys, accounts):
 def test_signature_of_another_account_is_refused(probe, keys, accounts):
     acme, beta = keys[0], keys[1]
     args = signed_transfer(probe, beta, acme.address, beta.address, 300)
-    with reverts("ProbeInvalidSigner", beta.address, acme.address):
+    with reverts("SignedActionInvalidSignature", acme.address):
         probe.transferBySig(*args, {"from": accounts[9]})
 
 
-@pytest.mark.filterwarnings("ignore:rpc.:FutureWarning")  # raised inside chain.sleep
 def test_expired_signature_is_refused(probe, keys, accounts):
     acme, beta = keys[0], keys[1]
     deadline = chain.time() + 60
     args = signed_transfer(probe, acme, acme.address, beta.address, 300, deadline=deadline)
     chain.sleep(120)
-    with reverts("ProbeExpiredSignature"):
+    with reverts("SignedActionExpired"):
         probe.transferBySig(*args, {"from": accounts[9]})
     assert probe.nonces(acme.address) == 0
 
