@@ -13,6 +13,8 @@ TEST_PORT ?= 18546
 LOCAL_PORT ?= 18545
 API_PORT ?= 8700
 BENCH_PORT ?= 18547
+# throwaway PostgreSQL server of the service tests (tests/backend/pgserver.py)
+PG_TEST_PORT ?= 18548
 TEST_NETWORK := drr-test-$(TEST_PORT)
 
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
@@ -58,7 +60,8 @@ lint: install
 
 test: lint
 	@$(PY) -m backend.devstack check-port $(TEST_PORT) "test chain" TEST_PORT
-	$(VENV)/bin/brownie test tests --network $(TEST_NETWORK)
+	@$(PY) -m tests.backend.pgserver ensure
+	DRR_TEST_PG_PORT=$(PG_TEST_PORT) $(VENV)/bin/brownie test tests --network $(TEST_NETWORK)
 
 clean:
 	rm -rf build reports .run .solc
