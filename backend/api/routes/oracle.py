@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from backend.chain.errors import ServiceError
 from backend.oracle.contract import OracleContract
 from backend.oracle.evidence import EvidenceNotFoundError
 from backend.oracle.keys import SignerError
@@ -33,7 +34,7 @@ def _context(request: Request) -> OracleContext:
         try:
             state.oracle = context_from(state.settings, state.chain)
         except (OracleConfigError, ValueError) as exc:
-            raise HTTPException(503, f"the oracle is not configured: {exc}") from None
+            raise ServiceError("OracleNotConfigured", str(exc)) from None
     return state.oracle
 
 
@@ -44,7 +45,7 @@ def _poster(request: Request, ctx: Annotated[OracleContext, Depends(_context)]) 
         try:
             state.oracle_signers = service_signers(state.settings)
         except (OracleConfigError, SignerError) as exc:
-            raise HTTPException(503, f"the oracle's verifier key: {exc}") from None
+            raise ServiceError("OracleKeyUnavailable", str(exc)) from None
     if state.oracle_signers is None:
         return None
     signer, relayer = state.oracle_signers
@@ -129,7 +130,7 @@ def ingest_files(
     try:
         report = ingest(sources, period=period, ctx=ctx)
     except OracleInputError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise ServiceError("OracleInputRefused", str(exc)) from None
     body = report.as_dict(max_errors=MAX_ERRORS)
     body["posted"] = None
     if not report.figures:
@@ -158,7 +159,7 @@ def status(unit: str, period: int, ctx: OracleDep, oracle: OracleContractDep) ->
     try:
         return unit_status(unit, period, ctx=ctx, oracle=oracle)
     except OracleInputError as exc:
-        raise HTTPException(404, str(exc)) from None
+        raise ServiceError("OracleUnitUnknown", str(exc)) from None
 
 
 @router.get("/evidence/{sha256}", response_class=Response)
@@ -168,7 +169,7 @@ def evidence(sha256: str, ctx: OracleDep) -> Response:
     try:
         content = ctx.evidence.get(digest)
     except EvidenceNotFoundError:
-        raise HTTPException(404, f"no evidence with SHA-256 {sha256}") from None
+        raise ServiceError("EvidenceNotFound", sha256) from None
     source = ctx.store.source(digest)
     if source is None:
         return Response(content, media_type="application/json")

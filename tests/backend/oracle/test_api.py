@@ -97,7 +97,9 @@ def test_ingest_request_refused_422_R23(client, monitoring_dir, period, names, d
     """R-23: an undefined period or an ambiguous upload is refused as a whole."""
     response = upload(client, monitoring_dir, period=period, names=names)
     assert response.status_code == 422
-    assert response.json()["detail"] == detail
+    error = response.json()["error"]
+    assert error["code"] == "OracleInputRefused"
+    assert error["message"] == f"The monitoring data were refused (R-23): {detail}"
 
 
 def test_status_and_evidence_are_public_reads_R23(keyed_client, monitoring_dir, parties):
@@ -137,7 +139,7 @@ def test_unconfigured_oracle_is_503_R23(settings, deployment, monitoring_dir, tm
     with TestClient(create_app(bare)) as unconfigured:
         response = upload(unconfigured, monitoring_dir)
     assert response.status_code == 503
-    assert response.json()["detail"] == (
-        "the oracle is not configured: no periods file (DRR_ORACLE_PERIODS_FILE) and no "
-        "ComplianceManager in the deployment record"
+    assert response.json()["error"]["message"] == (
+        "The verification oracle is not configured: no periods file (DRR_ORACLE_PERIODS_FILE)"
+        " and no ComplianceManager in the deployment record"
     )
