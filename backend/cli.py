@@ -652,6 +652,8 @@ def indexer() -> None:
 
 
 def _indexer(cli: CliContext):  # noqa: ANN202 - imported lazily
+    from backend.indexer.hooks import Hooks
+    from backend.indexer.projections import read_model
     from backend.indexer.scanner import Indexer
     from backend.indexer.store import open_database
 
@@ -664,6 +666,7 @@ def _indexer(cli: CliContext):  # noqa: ANN202 - imported lazily
         deployment=deployment,
         confirmations=settings.indexer_confirmations,
         chunk_blocks=settings.indexer_chunk_blocks,
+        hooks=Hooks([read_model()]),
     )
     found.create_schema()
     return found

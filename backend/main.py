@@ -10,7 +10,7 @@ import requests
 from fastapi import FastAPI
 
 from backend.api import errors
-from backend.api.routes import accounts, oracle, system, tx
+from backend.api.routes import accounts, oracle, public, system, tx
 from backend.api.routes import actions as action_routes
 from backend.chain import relayer as relayer_module
 from backend.chain.client import Chain
@@ -19,7 +19,9 @@ from backend.chain.errors import ErrorDecoder
 from backend.chain.relayer import Relayer, relayer_account
 from backend.core.config import Settings, get_settings
 from backend.explorer import pages
+from backend.indexer import projections
 from backend.indexer.decode import EventDecoder
+from backend.indexer.hooks import Hooks
 from backend.indexer.scanner import Indexer, IndexerThread
 from backend.indexer.store import create_schema, open_database
 from backend.services.actions import ActionRegistry, default_actions
@@ -40,7 +42,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         deployment = Deployment.load(settings.deployment_file)
         chain = Chain.connect(settings.rpc_url, deployment)
         engine = open_database(settings.database_url)
-        create_schema(engine, relayer_module.metadata)
+        create_schema(engine, relayer_module.metadata, projections.metadata)
         decoder = ErrorDecoder.from_abis({n: c.abi for n, c in deployment.contracts.items()})
         app.state.chain = chain
         app.state.engine = engine
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
                 deployment=deployment,
                 confirmations=settings.indexer_confirmations,
                 chunk_blocks=settings.indexer_chunk_blocks,
+                hooks=Hooks([projections.read_model()]),
             )
             indexer.create_schema()
             indexer_thread = IndexerThread(indexer, settings.indexer_poll_seconds)
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.include_router(oracle.router, prefix="/api/v1")
     app.include_router(action_routes.build_router(actions), prefix="/api/v1")
     app.include_router(tx.router, prefix="/api/v1")
+    app.include_router(public.router, prefix="/api/v1")
     app.include_router(pages.router)
     return app
 
