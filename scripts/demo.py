@@ -23,6 +23,7 @@ from brownie import (
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
+from scripts import demo_disclosure
 from scripts.demo_city import BENCHMARKS, DISTRICTS, REGIONAL_BENCHMARKS, RESERVE, UNITS
 from scripts.deploy import deploy, deployment_path, dev_parties, send
 
@@ -45,7 +46,7 @@ class Progress:
 def main() -> None:
     parties = dev_parties()
     regulator, exchange = parties["city_regulator"], parties["exchange_operator"]
-    progress = Progress(6 + len(UNITS))
+    progress = Progress(9 + len(UNITS))
     deployment = deploy(parties)
     path = deployment_path()
     deployment.save(path)
@@ -150,4 +151,12 @@ def main() -> None:
     chem = accounts[FIRST_COMPANY_INDEX]
     send(pledges.pledge, parties["bank"], POLLUTANT_IDS["COD"], 20_000, sender=chem)
     progress.step("a pledge of 20 t COD to the bank (R-34)")
+    names = [u[0] for u in UNITS]
+    demo_disclosure.run(
+        parties,
+        deployment,
+        lambda n: accounts[FIRST_COMPANY_INDEX + names.index(n)],
+        send,
+        progress,
+    )
     print(f"demo city loaded in {time.monotonic() - progress.started:.1f} s")

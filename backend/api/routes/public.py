@@ -391,3 +391,56 @@ def _parameters(check: Any) -> list[str]:  # noqa: ANN401
     code = check.__code__
     names = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
     return list(names)
+
+
+class CalldataIn(BaseModel):
+    contract: str = Field(description="a contract of the deployment record")
+    function: str
+    args: list[Any] = Field(description="arguments as text, converted by the ABI's types")
+
+
+class CalldataOut(BaseModel):
+    to: str
+    data: str
+
+
+@router.post("/calldata", response_model=CalldataOut, summary="Encode a call for a wallet")
+def calldata(body: CalldataIn, chain: ChainDep) -> dict:
+    """The ``to`` and ``data`` of a contract call, for an authority's wallet to sign and send
+    itself (``eth_sendTransaction``). Nothing is sent; arguments are converted by the ABI."""
+    if body.contract not in chain.deployment.contracts:
+        raise ServiceError("ContractUnknown", f"{body.contract} is not in the deployment record")
+    contract = chain.contract(body.contract)
+    functions = [
+        f for f in contract.abi if f.get("type") == "function" and f["name"] == body.function
+    ]
+    if len(functions) != 1:
+        raise ServiceError("FunctionUnknown", f"{body.contract}.{body.function}")
+    inputs = functions[0]["inputs"]
+    if len(inputs) != len(body.args):
+        raise ServiceError("RequestInvalid", f"{body.function} takes {len(inputs)} arguments")
+    try:
+        args = [_abi_value(i["type"], v) for i, v in zip(inputs, body.args, strict=True)]
+        data = contract.encode_abi(body.function, args=args)
+    except (ValueError, TypeError) as exc:
+        raise ServiceError("RequestInvalid", f"arguments do not fit the ABI: {exc}") from None
+    return {"to": contract.address, "data": data}
+
+
+def _abi_value(kind: str, value: Any) -> Any:  # noqa: ANN401
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if kind.endswith("]") or kind.startswith("tuple"):
+        import json
+
+        return json.loads(text)
+    if kind.startswith(("uint", "int")):
+        return int(text, 0)
+    if kind == "bool":
+        return text.lower() in ("true", "1", "yes")
+    if kind == "address":
+        return to_checksum_address(text)
+    if kind.startswith("bytes"):
+        return bytes.fromhex(text.removeprefix("0x"))
+    return text
