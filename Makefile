@@ -61,6 +61,7 @@ lint: install
 test: lint
 	@$(PY) -m backend.devstack check-port $(TEST_PORT) "test chain" TEST_PORT
 	@$(PY) -m tests.backend.pgserver ensure
+	@$(PY) -m tests.e2e.browser ensure >/dev/null
 	DRR_TEST_PG_PORT=$(PG_TEST_PORT) $(VENV)/bin/brownie test tests --network $(TEST_NETWORK)
 
 clean:

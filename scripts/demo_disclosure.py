@@ -37,7 +37,8 @@ def run(parties, deployment, unit, send, progress) -> None:
         for seller in {t[1] for t in TRADES}:
             send(registry.setQualifiedSeller, unit(seller), True, sender=regulator)
         for seller, code in {(t[1], t[3]) for t in TRADES}:
-            total = sum(t[4] for t in TRADES if t[1] == seller and t[3] == code)
+            # what the demo sells, plus 10 t left to sell in the portal and console
+            total = sum(t[4] for t in TRADES if t[1] == seller and t[3] == code) + 10_000
             send(ledger.certifyTradable, unit(seller), POLLUTANT_IDS[code], total, sender=regulator)
         today = 0
         for day, seller, buyer, code, kg, per_t in TRADES:
