@@ -79,8 +79,8 @@ def test_every_state_figure_equals_the_chain_R36_R37(indexed, chain_reader, city
         for r in _rows(indexed, t.units):
             checked += _match(verify.unit(conn, chain_reader, holder=r["holder"]))
         for r in _rows(indexed, t.compliance):
-            checked += _match(verify.compliance(conn, chain_reader, unit=r["unit"],
-                                                pollutant=r["pollutant"], period=r["period"]))  # fmt: skip
+            key = {"unit": r["unit"], "pollutant": r["pollutant"], "period": r["period"]}
+            checked += _match(verify.compliance(conn, chain_reader, **key))
         for r in _rows(indexed, t.reserve_stock):
             checked += _match(verify.reserve_stock(conn, chain_reader, source=r["source"],
                                                    pollutant=r["pollutant"]))  # fmt: skip
@@ -242,3 +242,84 @@ def test_a_reorg_leaves_what_a_fresh_index_builds(full_deployment, any_database_
 
 def _sorted(rows):
     return sorted(rows, key=repr)
+
+
+@pytest.fixture
+def public_api(full_deployment, tmp_path, indexed_sqlite_url, rpc_url):
+    """The service over the indexed city (its own indexer off: the index is already built)."""
+    from fastapi.testclient import TestClient
+
+    from backend.core.config import Settings
+    from backend.main import create_app
+
+    deployment_file = tmp_path / "deployment.json"
+    full_deployment.save(deployment_file)
+    settings = Settings(rpc_url=rpc_url, deployment_file=deployment_file,
+                        database_url=indexed_sqlite_url, indexer_enabled=False)  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def indexed_sqlite_url(full_deployment, tmp_path):
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    engine, _ = index(full_deployment, url)
+    engine.dispose()
+    return url
+
+
+def test_read_endpoints_answer_every_figure_with_paging_and_errors_R36(public_api, city, scenario):
+    """R-36 over HTTP: JSON lists with keyset paging, a unit by address, search, the
+    OpenAPI document; bad input answers 422, an unknown unit 404."""
+    first = public_api.get("/api/v1/public/trades", params={"limit": 1}).json()
+    assert first["rows"][0]["tx_hash"] == scenario.trade_tx and first["before"] is None
+    units = public_api.get("/api/v1/public/units", params={"limit": 4}).json()
+    older = public_api.get("/api/v1/public/units", params={"limit": 4, "before": units["before"]})
+    assert len(units["rows"]) == 4 and len(older.json()["rows"]) == 4
+    assert {r["holder"] for r in units["rows"]}.isdisjoint(
+        r["holder"] for r in older.json()["rows"]
+    )
+    chem = public_api.get(f"/api/v1/public/units/{city.chem.address.lower()}").json()
+    assert chem["credit_code"] == city.chem.code and chem["permit"]["version"] == 1
+    found = public_api.get("/api/v1/public/units", params={"q": city.chem.code}).json()["rows"]
+    assert [r["holder"] for r in found] == [city.chem.address]
+    assert public_api.get(f"/api/v1/public/units/0x{'1' * 40}").status_code == 404
+    assert public_api.get("/api/v1/public/units/0x12").status_code == 422
+    assert public_api.get("/api/v1/public/trades", params={"limit": 0}).status_code == 422
+    assert public_api.get("/api/v1/public/trades", params={"party": "0xabc"}).status_code == 422
+    paths = public_api.get("/openapi.json").json()["paths"]
+    assert "/api/v1/public/trades" in paths and "/api/v1/public/verify/{figure}" in paths
+
+
+def test_verify_endpoints_reread_the_chain_R37(public_api, city, scenario):
+    answer = public_api.get(
+        "/api/v1/public/verify/holding", params={"holder": city.chem.address, "pollutant": 1}
+    ).json()
+    assert answer["match"] and answer["calls"][0]["function"] == "balanceOf"
+    log_index = public_api.get("/api/v1/public/trades").json()["rows"][0]["pos"] & (2**20 - 1)
+    event = public_api.get(f"/api/v1/public/verify/event/{scenario.trade_tx}/{log_index}").json()
+    assert event["match"] and event["chain"]["event"] == "RightsTraded"
+    missing = public_api.get("/api/v1/public/verify/holding", params={"holder": city.chem.address})
+    assert missing.status_code == 422
+    assert public_api.get("/api/v1/public/verify/nothing").status_code == 404
+    unknown = public_api.get("/api/v1/public/verify/pledge", params={"id": 99})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "FigureNotFound"
+
+
+def test_pages_in_chinese_by_default_english_on_request_and_downloads_R36(public_api, city):
+    home = public_api.get("/")
+    assert home.status_code == 200 and "市场概览" in home.text and "<svg" in home.text
+    english = public_api.get("/trades", params={"lang": "en"})
+    assert "Every trade" in english.text and english.cookies.get("lang") == "en"
+    assert "Every trade" in public_api.get("/trades").text  # the cookie keeps the choice
+    public_api.get("/", params={"lang": "zh"})
+    unit = public_api.get(f"/units/{city.chem.address}")
+    assert "chem" in unit.text and "90 t" in unit.text  # 100 t paid, 10 t sold
+    csv_text = public_api.get("/download/trades.csv").content.decode("utf-8-sig")
+    header, row = csv_text.splitlines()[:2]
+    assert header.startswith("pos,seller,buyer") and city.chem.address in row
+    rows = public_api.get("/download/allocations.json", params={"origin": 2}).json()
+    assert [r["holder"] for r in rows] == [city.steel.address]
+    assert public_api.get("/download/secrets.csv").status_code == 404
+    search = public_api.get("/units", params={"q": city.farm.code}, follow_redirects=False)
+    assert search.status_code == 303 and search.headers["location"] == f"/units/{city.farm.address}"
