@@ -45,8 +45,9 @@ def fill(engine, rows: int) -> list[str]:
             pos = (n + UNITS + 1) << 20
             seller, buyer = rng.sample(holders, 2)
             common = {"pos": pos, "block_number": n, "block_timestamp": n, "tx_hash": f"0x{n:064x}"}
-            trades.append({**common, "seller": seller, "buyer": buyer, "pollutant": n % 7 + 1,
-                           "kg": 1_000 + n % 5_000, "price_fen": 400_000 + n, "mode": 1})  # fmt: skip
+            trade = {"seller": seller, "buyer": buyer, "pollutant": n % 7 + 1,
+                     "kg": 1_000 + n % 5_000, "price_fen": 400_000 + n, "mode": 1}  # fmt: skip
+            trades.append({**common, **trade})
             history.append({**common, "holder": seller, "contract": "RightsLedger",
                             "event": "RightsTraded", "args": {"kg": 1}})  # fmt: skip
         with engine.begin() as conn:
