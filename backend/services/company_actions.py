@@ -130,7 +130,7 @@ ACCEPT_RELEASE = ActionSpec(
     body=AcceptReleaseBody,
     summary="Accept and pay for a reserve release (储备出让)",
     typehash="ACCEPT_RELEASE_TYPEHASH",
-    simulate=Simulation("acceptRelease", terms=_offer_terms),
+    simulate=Simulation("acceptRelease", args=lambda m: [m["id"]], terms=_offer_terms),
     payment=Payment(amount=lambda m: m["priceFen"]),
 )
 
@@ -189,7 +189,7 @@ ACCEPT_LEASE = ActionSpec(
     body=AcceptLeaseBody,
     summary="Accept a lease and pay its rent (租赁)",
     typehash="ACCEPT_LEASE_TYPEHASH",
-    simulate=Simulation("acceptLease", terms=_lease_terms),
+    simulate=Simulation("acceptLease", args=lambda m: [m["id"]], terms=_lease_terms),
     payment=Payment(amount=lambda m: m["rentFen"]),
 )
 

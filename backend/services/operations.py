@@ -159,7 +159,7 @@ def build_call(
         raw = revert_data(exc)
         if raw is None and not isinstance(exc, ContractLogicError):
             raise
-        raise ContractError(error_decoder(chain).decode(raw), contract=contract_name) from None
+        raise ContractError(error_decoder(chain).decode(raw)) from None
     named = {
         i["name"] or f"arg{n}": jsonable(v)
         for n, (i, v) in enumerate(zip(abi["inputs"], args, strict=True))
