@@ -19,8 +19,14 @@ def holder(city, ledger, exchange):
 
 
 def lease(holder, **changes):
-    body = {"lessor": holder.chem.address, "lessee": holder.steel.address, "pollutant": COD,
-            "kg": 1_000, "endsAt": now() + 86_400, "rentFen": 0}  # fmt: skip
+    body = {
+        "lessor": holder.chem.address,
+        "lessee": holder.steel.address,
+        "pollutant": COD,
+        "kg": 1_000,
+        "endsAt": now() + 86_400,
+        "rentFen": 0,
+    }
     return {**body, **changes}
 
 
@@ -58,9 +64,15 @@ def test_bad_values_are_422_and_name_the_field_R01(api, holder, change, field):
     ],
 )
 def test_bad_operation_bodies_are_422(api, city, change, problem):
-    body = {"sender": address_of("regulator"), "holder": "0x000000000000000000000000000000000000bEEF",
-            "creditCode": "91500000MA5UNEW002", "name": "新单位", "sector": "industry",
-            "district": 1, "basin": 1}  # fmt: skip
+    body = {
+        "sender": address_of("regulator"),
+        "holder": "0x000000000000000000000000000000000000bEEF",
+        "creditCode": "91500000MA5UNEW002",
+        "name": "新单位",
+        "sector": "industry",
+        "district": 1,
+        "basin": 1,
+    }
     response = build(api, "registry/register-account", {**body, **change})
     assert response.status_code == 422
     assert any(p["field"].endswith(problem) for p in error_of(response)["problems"])
@@ -69,11 +81,16 @@ def test_bad_operation_bodies_are_422(api, city, change, problem):
 def test_unknown_unit_is_404(api, holder):
     """An address that is no registered unit: the ledger's rule, 404, before signing."""
     stranger = "0x000000000000000000000000000000000000dEaD"
-    response = api.post("/api/v1/actions/buy-back/prepare", json={"unit": stranger,
-                        "pollutant": COD, "period": 1, "kg": 1})  # fmt: skip
+    response = api.post(
+        "/api/v1/actions/buy-back/prepare",
+        json={"unit": stranger, "pollutant": COD, "period": 1, "kg": 1},
+    )
     assert response.status_code == 409  # no surplus window for a stranger (R-26)
-    response = build(api, "allocation/certify-tradable", {"sender": address_of("regulator"),
-                     "holder": stranger, "pollutant": COD, "kg": 1})  # fmt: skip
+    response = build(
+        api,
+        "allocation/certify-tradable",
+        {"sender": address_of("regulator"), "holder": stranger, "pollutant": COD, "kg": 1},
+    )
     assert response.status_code == 404
     assert error_of(response)["code"] == "LedgerNotRegistered"
 
@@ -87,8 +104,13 @@ def test_bad_signature_wrong_signer_and_tampering_are_401(api, holder, leases):
     assert (bad.status_code, error_of(bad)["code"]) == (401, "SignatureMalformed")
     foreign = submit(api, "offer-lease", signed(prepared["typed_data"], key_of(1)))
     assert (foreign.status_code, error_of(foreign)["code"]) == (401, "SignerMismatch")
-    tampered = {**envelope, "typed_data": {**envelope["typed_data"],
-                "message": {**envelope["typed_data"]["message"], "rentFen": 0, "kg": 9_999}}}  # fmt: skip
+    tampered = {
+        **envelope,
+        "typed_data": {
+            **envelope["typed_data"],
+            "message": {**envelope["typed_data"]["message"], "rentFen": 0, "kg": 9_999},
+        },
+    }
     assert submit(api, "offer-lease", tampered).status_code == 401
     assert web3.eth.block_number == start
     assert leases.leaseCount() == 0
@@ -96,8 +118,9 @@ def test_bad_signature_wrong_signer_and_tampering_are_401(api, holder, leases):
 
 def test_expired_and_out_of_range_deadlines(api, holder):
     """A deadline in the past is refused at prepare (422) and at submit (400)."""
-    response = api.post("/api/v1/actions/offer-lease/prepare",
-                        json={**lease(holder), "deadline": now() - 10})  # fmt: skip
+    response = api.post(
+        "/api/v1/actions/offer-lease/prepare", json={**lease(holder), "deadline": now() - 10}
+    )
     assert (response.status_code, error_of(response)["code"]) == (422, "DeadlineOutOfRange")
     prepared = prepare(api, "offer-lease", lease(holder))
     typed = prepared["typed_data"]
@@ -129,8 +152,10 @@ def test_pre_check_refusal_names_the_rule_R17(api, holder, registry, regulator):
     registry.setRestriction(holder.steel, 1, True, "环保信用不良", {"from": regulator})
     envelope = signed(prepare(api, "offer-lease", lease(holder))["typed_data"], key_of(0))
     assert submit(api, "offer-lease", envelope).status_code == 200
-    response = api.post("/api/v1/actions/accept-lease/prepare", json={
-        "lessee": holder.steel.address, "id": 1, "pollutant": COD, "kg": 1_000, "rentFen": 0})  # fmt: skip
+    response = api.post(
+        "/api/v1/actions/accept-lease/prepare",
+        json={"lessee": holder.steel.address, "id": 1, "pollutant": COD, "kg": 1_000, "rentFen": 0},
+    )
     assert response.status_code == 409
     error = error_of(response)
     assert error["code"] == "LedgerBlacklisted"

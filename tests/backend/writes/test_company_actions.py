@@ -86,8 +86,14 @@ def test_company_sells_surplus_back_to_the_reserve_R26(api, stocked, period, mon
 
 
 def lease_offer(city, rent=50_000, kg=4_000):
-    return {"lessor": city.chem.address, "lessee": city.steel.address, "pollutant": COD,
-            "kg": kg, "endsAt": now() + YEAR, "rentFen": rent}  # fmt: skip
+    return {
+        "lessor": city.chem.address,
+        "lessee": city.steel.address,
+        "pollutant": COD,
+        "kg": kg,
+        "endsAt": now() + YEAR,
+        "rentFen": rent,
+    }
 
 
 def test_lease_offer_approval_acceptance_and_rent_R35_R16(api, stocked, leases, ledger, money):
@@ -97,8 +103,13 @@ def test_lease_offer_approval_acceptance_and_rent_R35_R16(api, stocked, leases, 
     offered = act(api, "offer-lease", lease_offer(stocked), 0)
     assert offered.status_code == 200, offered.text
     lease_id = events(offered.json())["LeaseOffered"]["id"]
-    accept = {"lessee": stocked.steel.address, "id": lease_id, "pollutant": COD, "kg": 4_000,
-              "rentFen": 50_000}  # fmt: skip
+    accept = {
+        "lessee": stocked.steel.address,
+        "id": lease_id,
+        "pollutant": COD,
+        "kg": 4_000,
+        "rentFen": 50_000,
+    }
     refused = api.post("/api/v1/actions/accept-lease/prepare", json=accept)
     assert refused.status_code == 409
     assert error_of(refused)["code"] == "PaymentNotApproved"
@@ -115,10 +126,16 @@ def test_lease_offer_approval_acceptance_and_rent_R35_R16(api, stocked, leases, 
 
 def test_lease_acceptance_with_other_terms_is_refused_R35(api, stocked, leases):
     """R-35: terms other than the offer's are refused at prepare with the offer's terms."""
-    lease_id = leases.offerLease(stocked.steel, COD, 4_000, now() + YEAR, 50_000,
-                                 {"from": stocked.chem.account}).return_value  # fmt: skip
-    accept = {"lessee": stocked.steel.address, "id": lease_id, "pollutant": COD, "kg": 4_000,
-              "rentFen": 1}  # fmt: skip
+    lease_id = leases.offerLease(
+        stocked.steel, COD, 4_000, now() + YEAR, 50_000, {"from": stocked.chem.account}
+    ).return_value
+    accept = {
+        "lessee": stocked.steel.address,
+        "id": lease_id,
+        "pollutant": COD,
+        "kg": 4_000,
+        "rentFen": 1,
+    }
     response = api.post("/api/v1/actions/accept-lease/prepare", json=accept)
     assert response.status_code == 409
     assert error_of(response)["code"] == "LeaseTermsMismatch"
@@ -127,10 +144,13 @@ def test_lease_acceptance_with_other_terms_is_refused_R35(api, stocked, leases):
 
 def test_lessor_cancels_its_offer_and_nobody_else_can_R35(api, stocked, leases):
     """R-35: only the lessor withdraws an offer (403 for the lessee, before signing)."""
-    lease_id = leases.offerLease(stocked.steel, COD, 1_000, now() + YEAR, 0,
-                                 {"from": stocked.chem.account}).return_value  # fmt: skip
-    foreign = api.post("/api/v1/actions/cancel-lease/prepare",
-                       json={"lessor": stocked.steel.address, "id": lease_id})  # fmt: skip
+    lease_id = leases.offerLease(
+        stocked.steel, COD, 1_000, now() + YEAR, 0, {"from": stocked.chem.account}
+    ).return_value
+    foreign = api.post(
+        "/api/v1/actions/cancel-lease/prepare",
+        json={"lessor": stocked.steel.address, "id": lease_id},
+    )
     assert foreign.status_code == 403
     assert error_of(foreign)["code"] == "LeaseNotParty"
     response = act(api, "cancel-lease", {"lessor": stocked.chem.address, "id": lease_id}, 0)
@@ -143,16 +163,42 @@ def test_buyer_accepts_a_reserve_release_offered_by_the_regulator_R28_R29(
 ):
     """R-28: the regulator's offer (an operation it signs) and the buyer's signed acceptance;
     R-29: the price goes to the treasury."""
-    operate(api, "reserve/reclaim", {"unit": stocked.chem.address, "pollutant": "COD",
-            "origin": "free", "kg": 3_000, "reason": "关停"}, "regulator")  # fmt: skip
+    operate(
+        api,
+        "reserve/reclaim",
+        {
+            "unit": stocked.chem.address,
+            "pollutant": "COD",
+            "origin": "free",
+            "kg": 3_000,
+            "reason": "关停",
+        },
+        "regulator",
+    )
     price = fen_at_benchmark(2_000, BENCHMARKS["COD"])
-    offered = operate(api, "reserve/offer-release", {
-        "buyer": stocked.steel.address, "pollutant": "COD", "kg": 2_000, "priceFen": price,
-        "source": "reclaimed", "use": "priority-project", "reason": "示范项目"}, "regulator")  # fmt: skip
+    offered = operate(
+        api,
+        "reserve/offer-release",
+        {
+            "buyer": stocked.steel.address,
+            "pollutant": "COD",
+            "kg": 2_000,
+            "priceFen": price,
+            "source": "reclaimed",
+            "use": "priority-project",
+            "reason": "示范项目",
+        },
+        "regulator",
+    )
     offer_id = events(offered)["ReleaseOffered"]["id"]
     operate(api, "payments/approve", {"spender": "GovernmentReserve", "fen": price}, 1)
-    body = {"buyer": stocked.steel.address, "id": offer_id, "pollutant": COD, "kg": 2_000,
-            "priceFen": price}  # fmt: skip
+    body = {
+        "buyer": stocked.steel.address,
+        "id": offer_id,
+        "pollutant": COD,
+        "kg": 2_000,
+        "priceFen": price,
+    }
     response = act(api, "accept-release", body, 1)
     assert response.status_code == 200, response.text
     assert money.balanceOf(treasury) == price
@@ -162,8 +208,13 @@ def test_buyer_accepts_a_reserve_release_offered_by_the_regulator_R28_R29(
 def test_verifiers_attest_with_signed_figures_and_unordered_nonces_R23(api, stocked):
     """R-23: each verifier signs its figure in its own wallet; the service picks an unused
     nonce; two agreeing verifiers make the figure disputable."""
-    body = {"unit": stocked.chem.address, "pollutant": COD, "period": 1, "kg": 4_200,
-            "evidence": EVIDENCE}  # fmt: skip
+    body = {
+        "unit": stocked.chem.address,
+        "pollutant": COD,
+        "period": 1,
+        "kg": 4_200,
+        "evidence": EVIDENCE,
+    }
     first = act(api, "attest", {"verifier": address_of("verifier_a"), **body}, "verifier_a")
     assert first.status_code == 200, first.text
     assert events(first.json())["UsageAttested"]["kg"] == 4_200
@@ -174,16 +225,22 @@ def test_verifiers_attest_with_signed_figures_and_unordered_nonces_R23(api, stoc
 
 def test_attestation_replayed_or_by_a_non_verifier_is_refused_R23(api, stocked):
     """R-23: a used nonce is refused (409) and a company is no verifier (403 at prepare)."""
-    body = {"unit": stocked.chem.address, "pollutant": COD, "period": 1, "kg": 4_200,
-            "evidence": EVIDENCE}  # fmt: skip
+    body = {
+        "unit": stocked.chem.address,
+        "pollutant": COD,
+        "period": 1,
+        "kg": 4_200,
+        "evidence": EVIDENCE,
+    }
     prepared = prepare(api, "attest", {"verifier": address_of("verifier_a"), **body})
     envelope = signed(prepared["typed_data"], key_of("verifier_a"))
     assert submit(api, "attest", envelope, "first").status_code == 200
     again = submit(api, "attest", envelope, "second")
     assert again.status_code == 409
     assert error_of(again)["code"] == "NonceAlreadyUsed"
-    stranger = api.post("/api/v1/actions/attest/prepare",
-                        json={"verifier": stocked.chem.address, **body})  # fmt: skip
+    stranger = api.post(
+        "/api/v1/actions/attest/prepare", json={"verifier": stocked.chem.address, **body}
+    )
     assert stranger.status_code == 403
     assert error_of(stranger)["code"] == "AccessControlUnauthorizedAccount"
 
@@ -215,8 +272,11 @@ def permit_api(writes_settings, full_deployment, permit_leases, permit_money, tm
     from backend.main import create_app
     from tests.backend.writes.conftest import record
 
-    contracts = {**full_deployment.contracts, "LeaseBook": record(permit_leases),
-                 "SettlementToken": record(permit_money)}  # fmt: skip
+    contracts = {
+        **full_deployment.contracts,
+        "LeaseBook": record(permit_leases),
+        "SettlementToken": record(permit_money),
+    }
     path = tmp_path / "permit-deployment.json"
     full_deployment.model_copy(update={"contracts": contracts}).save(path)
     with TestClient(create_app(writes_settings.model_copy(update={"deployment_file": path}))) as c:
@@ -229,10 +289,16 @@ def test_paying_action_is_signed_with_its_permit_R35_R16(
     """R-16: with a permit-capable token the lessee signs the acceptance and the rent's permit
     in one go; without the permit nothing moves."""
     permit_money.mint(stocked.steel, 50_000, {"from": regulator})
-    lease_id = permit_leases.offerLease(stocked.steel, COD, 4_000, now() + YEAR, 50_000,
-                                        {"from": stocked.chem.account}).return_value  # fmt: skip
-    accept = {"lessee": stocked.steel.address, "id": lease_id, "pollutant": COD, "kg": 4_000,
-              "rentFen": 50_000}  # fmt: skip
+    lease_id = permit_leases.offerLease(
+        stocked.steel, COD, 4_000, now() + YEAR, 50_000, {"from": stocked.chem.account}
+    ).return_value
+    accept = {
+        "lessee": stocked.steel.address,
+        "id": lease_id,
+        "pollutant": COD,
+        "kg": 4_000,
+        "rentFen": 50_000,
+    }
     prepared = prepare(permit_api, "accept-lease", accept)
     assert prepared["payment"]["permit_required"] is True
     permit = prepared["permit"]
