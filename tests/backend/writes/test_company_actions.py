@@ -318,3 +318,16 @@ def test_paying_action_is_signed_with_its_permit_R35_R16(
     assert response.json()["permit_tx_hash"]
     assert permit_money.balanceOf(stocked.chem) == 50_000
     assert permit_leases.lease(lease_id)["status"] == 2
+
+
+def test_every_signed_action_matches_its_contract(full_deployment, rpc_url):
+    """docs/signing.md rule 6: each action's struct hashes to the contract's public typehash,
+    and every field, pre-check and simulation exists in the deployed ABIs."""
+    from backend.chain.client import Chain
+    from backend.services.actions import default_actions
+
+    chain = Chain.connect(rpc_url, full_deployment)
+    actions = default_actions()
+    assert actions.check(chain) == []
+    for name in ("surrender", "buy-back", "accept-lease", "attest"):
+        assert actions.bind(chain, name).spec.contract in full_deployment.contracts
