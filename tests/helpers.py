@@ -83,3 +83,14 @@ def now() -> int:
     from brownie import web3
 
     return web3.eth.get_block("latest").timestamp
+
+
+def revert_to_snapshot() -> None:
+    """Back to the state-machine test's snapshot, forgetting Brownie's transaction history too.
+
+    Examples replay the same senders and nonces; a receipt of an earlier example left in
+    Brownie's history would otherwise mark the new transaction with that nonce as dropped."""
+    from brownie import chain, history
+
+    chain.revert()
+    history.clear()

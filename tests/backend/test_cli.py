@@ -205,27 +205,6 @@ def test_action_list(run):
     assert "Transfer(address from, address to, uint32 pollutant, uint64 kg" in listed
 
 
-def test_dev_deploy_probe_adds_it_to_the_record(api, cli_settings, deployment, tmp_path):
-    from backend.chain.deployment import Deployment
-    from backend.chain.devkeys import FIRST_COMPANY_INDEX, dev_key
-
-    record = tmp_path / "local.json"
-    deployment.save(record)
-    settings = cli_settings.model_copy(update={"deployment_file": record})
-    result = CliRunner().invoke(
-        cli.main, ["dev", "deploy-probe"], obj=CliContext(settings=settings, http=api)
-    )
-    assert result.exit_code == 0, result.output
-    saved = Deployment.load(record)
-    assert set(saved.contracts) == {*deployment.contracts, "SignedActionProbe"}
-    probe = web3.eth.contract(
-        address=saved.contracts["SignedActionProbe"].address,
-        abi=saved.contracts["SignedActionProbe"].abi,
-    )
-    unit = dev_key(FIRST_COMPANY_INDEX).address
-    assert probe.functions.balanceOf(unit, POLLUTANT).call() == 10_000
-
-
 def test_signed_file_can_be_posted_as_is(api, acme_wallet, funded, run, tmp_path):
     """docs/api.md posts the CLI's signed file with curl: the action name inside must match."""
     prepared, envelope = tmp_path / "t.json", tmp_path / "s.json"

@@ -13,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from backend.chain.domain import Origin, Sector
 from tests.conftest import BENCHMARKS
-from tests.helpers import fen_at_benchmark, reverts
+from tests.helpers import fen_at_benchmark, revert_to_snapshot, reverts
 
 EXAMPLES = int(os.environ.get("DRR_STATEFUL_EXAMPLES", "25"))
 SOURCES = {"Reclaimed": 0, "Idle": 3}
@@ -54,7 +54,7 @@ def test_reserve_stock_reconciles_under_random_flows(
     class Reserve(RuleBasedStateMachine):
         def __init__(self):
             super().__init__()
-            chain.revert()
+            revert_to_snapshot()
             self.paid_out = 0
             self.income = 0
             self.offers: list[int] = []

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from backend.chain.domain import Origin
 from tests.conftest import BENCHMARKS, DAY, YEAR
-from tests.helpers import fen_at_benchmark, now, reverts
+from tests.helpers import fen_at_benchmark, now, revert_to_snapshot, reverts
 from tests.model import LedgerModel
 
 UNITS = ("chem", "steel", "hotel", "fund")
@@ -77,7 +77,7 @@ def test_registry_invariants_hold_under_random_operations(
     class Registry(RuleBasedStateMachine):
         def __init__(self):
             super().__init__()
-            chain.revert()
+            revert_to_snapshot()
             self.model = LedgerModel(caps=caps, regions=regions)
 
         def addr(self, name):
