@@ -94,8 +94,12 @@ def prices(deployment):
 
 
 @pytest.fixture(scope="module")
-def ledger(deployment):
-    return _at(deployment, "RightsLedger")
+def ledger(deployment, regulator, exchange):
+    """The ledger; the registry's own tests settle directly from the exchange operator's account
+    (the deployment gives that role to the market contracts only)."""
+    rights = _at(deployment, "RightsLedger")
+    rights.grantRole(rights.EXCHANGE_ROLE(), exchange, {"from": regulator})
+    return rights
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +113,38 @@ def permits(deployment):
 
 
 @pytest.fixture(scope="module")
-def pledges(deployment):
-    return _at(deployment, "PledgeBook")
+def pledges(deployment, regulator, exchange):
+    """The pledge book; registry tests settle enforcement sales from the operator's account."""
+    book = _at(deployment, "PledgeBook")
+    book.grantRole(book.EXCHANGE_ROLE(), exchange, {"from": regulator})
+    return book
+
+
+@pytest.fixture(scope="module")
+def settlement_bank(parties):
+    return parties["settlement_bank"]
+
+
+@pytest.fixture(scope="module")
+def cny(deployment):
+    """The settlement money (fen) the settlement bank issues (R-16)."""
+    return _at(deployment, "SettlementToken")
+
+
+@pytest.fixture(scope="module")
+def secondary(deployment):
+    """The exchange: trading accounts, negotiated trades, listings (R-13, R-14, R-16)."""
+    return _at(deployment, "Exchange")
+
+
+@pytest.fixture(scope="module")
+def primary(deployment):
+    return _at(deployment, "PrimaryMarket")
+
+
+@pytest.fixture(scope="module")
+def auctions(deployment):
+    return _at(deployment, "AuctionHouse")
 
 
 @pytest.fixture(scope="module")
