@@ -65,3 +65,4 @@ clean:
 
 bench-gas: install
 	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_registry
+	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_exchange

@@ -49,14 +49,14 @@ interface IAuctionHouse {
         uint64 quantityKg;
         uint96 reserveFen;
         uint96 depositFen;
-        uint40 biddingEnds;
+        uint40 closesAt; // settles from then: ascending, the end of bidding (late bids extend it); sealed, of reveals
         Kind kind;
         Format format;
         Status status;
         address leader;
         uint96 leadingFen;
         uint96 stepFen;
-        uint40 revealEnds;
+        uint40 commitsEnd; // sealed: commitments until then, reveals after
         uint64 ref; // Enforcement: the pledge id
         uint16 region; // Primary: the district whose cap the rights come from
         uint32 bidders; // how many joined
@@ -82,7 +82,7 @@ interface IAuctionHouse {
         Terms terms
     );
     event BidderJoined(uint256 indexed id, address indexed bidder, uint256 depositFen, uint64 application);
-    event BidPlaced(uint256 indexed id, address indexed bidder, uint256 priceFen, uint256 biddingEnds);
+    event BidPlaced(uint256 indexed id, address indexed bidder, uint256 priceFen, uint256 closesAt);
     event BidCommitted(uint256 indexed id, address indexed bidder, bytes32 commitment);
     event BidRevealed(uint256 indexed id, address indexed bidder, uint256 priceFen, bool leading);
     event LotSold(uint256 indexed id, address indexed winner, uint256 priceFen);

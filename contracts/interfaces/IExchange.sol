@@ -36,7 +36,7 @@ interface IExchange is ITradingAccounts {
         Failed // the best bid could not settle when bidding ended (the rule engine's reason is in the event)
     }
 
-    /// @notice A listing (three storage slots).
+    /// @notice A listing (two storage slots).
     struct Listing {
         address seller;
         uint32 pollutant;
@@ -45,8 +45,13 @@ interface IExchange is ITradingAccounts {
         uint96 stepFen; // smallest raise over the leading bid
         uint40 endsAt;
         ListingStatus status;
-        address bidder; // the leading bid, its money locked
-        uint96 bidFen;
+    }
+
+    /// @notice The leading bid of a listing in electronic bidding, its money locked (one slot).
+    /// Cleared when it is paid or refunded; the events keep every bid.
+    struct Bid {
+        address bidder;
+        uint96 priceFen;
     }
 
     event Listed(
@@ -138,5 +143,6 @@ interface IExchange is ITradingAccounts {
     // ---- views ----
 
     function listing(uint256 id) external view returns (Listing memory);
+    function leadingBid(uint256 id) external view returns (Bid memory);
     function listingCount() external view returns (uint256);
 }

@@ -31,7 +31,8 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
     IPrimaryMarket public immutable primary;
     address public immutable treasury;
 
-    Lot[] private _lots; // id = index + 1
+    uint256 private _lotCount;
+    mapping(uint256 id => Lot) private _lots; // ids from 1; an unknown id has status None
     mapping(uint256 id => mapping(address bidder => Bidder)) private _bidders;
     mapping(uint256 id => mapping(address bidder => bytes32)) private _commitments;
     mapping(uint256 pledge => uint256 id) private _enforcementLots;
@@ -119,9 +120,9 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, msg.sender, priceFen, false);
         if (r != MarketReason.Ok) _refuse(id, l, 0, r, have, need);
         _requireRules(l, msg.sender, priceFen);
-        uint40 ends = l.biddingEnds;
+        uint40 ends = l.closesAt;
         if (ends - block.timestamp < BID_EXTENSION) ends = uint40(block.timestamp) + BID_EXTENSION;
-        l.biddingEnds = ends;
+        l.closesAt = ends;
         emit BidPlaced(id, msg.sender, priceFen, ends);
         _lead(id, l, msg.sender, priceFen);
     }
@@ -159,13 +160,13 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
     function settle(uint256 id) external {
         Lot storage l = _lot(id);
         if (l.status != Status.Open) revert AuctionNotOpen(id, l.status);
-        uint256 ends = _end(l);
+        uint256 ends = l.closesAt;
         if (block.timestamp < ends) revert AuctionNotEnded(id, ends);
         address winner = l.leader;
         if (winner == address(0)) return _close(id, l, Status.Unsold);
         uint96 price = l.leadingFen;
-        Bidder storage b = _bidders[id][winner];
-        b.lockedFen -= price; // the leader's lock is its bid: it pays now
+        uint64 application = _bidders[id][winner].application;
+        delete _bidders[id][winner]; // the leader's lock is its bid: it pays now
         l.status = Status.Sold;
         emit LotSold(id, winner, price);
         Kind kind = l.kind;
@@ -177,7 +178,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
             _settleEnforcement(id, l, winner, price);
         } else {
             accounts.payOut(winner, treasury, price, true); // R-29: the price of new rights to the treasury
-            primary.fulfil(b.application, winner, l.pollutant, l.quantityKg, price);
+            primary.fulfil(application, winner, l.pollutant, l.quantityKg, price);
         }
     }
 
@@ -185,7 +186,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
     function abandon(uint256 id) external {
         Lot storage l = _lot(id);
         if (l.status != Status.Open) revert AuctionNotOpen(id, l.status);
-        uint256 ends = _end(l);
+        uint256 ends = l.closesAt;
         if (block.timestamp < ends) revert AuctionNotEnded(id, ends);
         if (l.leader == address(0)) revert AuctionLotCanSettle(id); // settle closes it unsold
         (MarketReason r, Reason rule, uint256 have, uint256 need) = _settleVerdict(id, l);
@@ -200,10 +201,10 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         Lot storage l = _lot(id);
         Status status = l.status;
         if (status == Status.Open) revert AuctionStillOpen(id);
-        Bidder storage b = _bidders[id][bidder];
+        Bidder memory b = _bidders[id][bidder];
         uint96 fen = b.lockedFen;
         if (fen == 0) revert AuctionNothingToRefund(id, bidder);
-        b.lockedFen = 0;
+        delete _bidders[id][bidder];
         if (l.format == Format.Sealed && b.committed && !b.revealed && status != Status.Cancelled) {
             emit DepositForfeited(id, bidder, fen);
             accounts.payOut(bidder, treasury, fen, true);
@@ -221,8 +222,8 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         view
         returns (MarketReason, Reason, uint256, uint256)
     {
-        if (id == 0 || id > _lots.length) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
-        Lot storage l = _lots[id - 1];
+        Lot storage l = _lots[id];
+        if (l.status == Status.None) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
         (MarketReason r, uint256 have, uint256 need) = _joinVerdict(id, l, bidder, application);
         if (r != MarketReason.Ok) return (r, Reason.Ok, have, need);
         return _rule(_movement(l, bidder, l.reserveFen));
@@ -234,9 +235,9 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         view
         returns (MarketReason, Reason, uint256, uint256)
     {
-        if (id == 0 || id > _lots.length) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
-        Lot storage l = _lots[id - 1];
-        bool commitment = l.format == Format.Sealed && block.timestamp < l.biddingEnds;
+        Lot storage l = _lots[id];
+        if (l.status == Status.None) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
+        bool commitment = l.format == Format.Sealed && block.timestamp < l.commitsEnd;
         (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, bidder, priceFen, commitment);
         if (r != MarketReason.Ok) return (r, Reason.Ok, have, need);
         if (commitment) return (MarketReason.Ok, Reason.Ok, 0, 0);
@@ -245,10 +246,10 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
 
     /// @inheritdoc IAuctionHouse
     function checkSettle(uint256 id) external view returns (MarketReason, Reason, uint256, uint256) {
-        if (id == 0 || id > _lots.length) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
-        Lot storage l = _lots[id - 1];
+        Lot storage l = _lots[id];
+        if (l.status == Status.None) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
         if (l.status != Status.Open) return (MarketReason.WrongStatus, Reason.Ok, uint8(l.status), 0);
-        uint256 ends = _end(l);
+        uint256 ends = l.closesAt;
         if (block.timestamp < ends) return (MarketReason.NotEnded, Reason.Ok, ends, block.timestamp);
         if (l.leader == address(0)) return (MarketReason.Ok, Reason.Ok, 0, 0); // closes unsold
         return _settleVerdict(id, l);
@@ -263,7 +264,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
 
     /// @inheritdoc IAuctionHouse
     function lotCount() external view returns (uint256) {
-        return _lots.length;
+        return _lotCount;
     }
 
     /// @inheritdoc IAuctionHouse
@@ -301,27 +302,27 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         // R-09, R-15: the reserve price (起拍价) is at least the lot's benchmark value
         uint256 benchmark = priceBook.quote(pollutant, region, kg);
         if (t.reserveFen < benchmark) revert AuctionReserveBelowBenchmark(t.reserveFen, benchmark);
-        _lots.push(
+        id = ++_lotCount;
+        _lots[id] = (
             Lot({
                 seller: seller,
                 pollutant: pollutant,
                 quantityKg: kg,
                 reserveFen: t.reserveFen,
                 depositFen: t.depositFen,
-                biddingEnds: t.biddingEnds,
+                closesAt: isSealed ? t.revealEnds : t.biddingEnds,
                 kind: kind,
                 format: t.format,
                 status: Status.Open,
                 leader: address(0),
                 leadingFen: 0,
                 stepFen: t.stepFen,
-                revealEnds: isSealed ? t.revealEnds : 0,
+                commitsEnd: isSealed ? t.biddingEnds : 0,
                 ref: ref,
                 region: region,
                 bidders: 0
             })
         );
-        id = _lots.length;
         emit LotOffered(id, kind, seller, pollutant, kg, ref, region, t);
     }
 
@@ -366,7 +367,8 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         returns (MarketReason, uint256, uint256)
     {
         if (l.status != Status.Open) return (MarketReason.WrongStatus, id, uint8(l.status));
-        if (block.timestamp >= l.biddingEnds) return (MarketReason.Ended, l.biddingEnds, block.timestamp);
+        uint256 biddingEnds = l.format == Format.Sealed ? l.commitsEnd : l.closesAt;
+        if (block.timestamp >= biddingEnds) return (MarketReason.Ended, biddingEnds, block.timestamp);
         if (_bidders[id][bidder].joined) return (MarketReason.AlreadyJoined, 0, 0);
         if (l.kind == Kind.Primary) {
             uint16 district = registry.profile(bidder).district;
@@ -380,7 +382,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         return (MarketReason.Ok, 0, 0);
     }
 
-    /// @dev Ascending: a bid; sealed: a commitment (before `biddingEnds`) or a reveal (after it).
+    /// @dev Ascending: a bid; sealed: a commitment (before `commitsEnd`) or a reveal (after it).
     function _bidVerdict(uint256 id, Lot storage l, address bidder, uint256 priceFen, bool commitment)
         private
         view
@@ -388,10 +390,10 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
     {
         if (l.status != Status.Open) return (MarketReason.WrongStatus, id, uint8(l.status));
         bool isSealed = l.format == Format.Sealed;
-        uint256 ends = commitment || !isSealed ? l.biddingEnds : l.revealEnds;
+        uint256 ends = commitment ? l.commitsEnd : l.closesAt;
         if (block.timestamp >= ends) return (MarketReason.Ended, ends, block.timestamp);
-        if (isSealed && !commitment && block.timestamp < l.biddingEnds) {
-            return (MarketReason.NotEnded, l.biddingEnds, block.timestamp); // reveals open after the commitments
+        if (isSealed && !commitment && block.timestamp < l.commitsEnd) {
+            return (MarketReason.NotEnded, l.commitsEnd, block.timestamp); // reveals open after the commitments
         }
         Bidder storage b = _bidders[id][bidder];
         if (!b.joined) return (MarketReason.NotJoined, 0, 0);
@@ -475,12 +477,8 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         return address(0); // primary lots: the operator
     }
 
-    function _end(Lot storage l) private view returns (uint256) {
-        return l.format == Format.Sealed ? l.revealEnds : l.biddingEnds;
-    }
-
-    function _lot(uint256 id) private view returns (Lot storage) {
-        if (id == 0 || id > _lots.length) revert AuctionUnknownLot(id);
-        return _lots[id - 1];
+    function _lot(uint256 id) private view returns (Lot storage l) {
+        l = _lots[id];
+        if (l.status == Status.None) revert AuctionUnknownLot(id);
     }
 }

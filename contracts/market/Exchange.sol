@@ -23,7 +23,9 @@ contract Exchange is IExchange, TradingAccounts {
     );
 
     IRightsLedger public immutable ledger;
-    Listing[] private _listings; // id = index + 1
+    uint256 private _listingCount;
+    mapping(uint256 id => Listing) private _listings; // ids from 1; an unknown id has status None
+    mapping(uint256 id => Bid) private _bids;
 
     constructor(address admin, IRightsLedger ledger_, IERC20 money_)
         TradingAccounts(money_)
@@ -69,10 +71,8 @@ contract Exchange is IExchange, TradingAccounts {
         if (askFen == 0 || stepFen == 0 || endsAt <= block.timestamp) {
             revert ExchangeInvalidListing(askFen, stepFen, endsAt);
         }
-        _listings.push(
-            Listing(msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt, ListingStatus.Open, address(0), 0)
-        );
-        id = _listings.length;
+        id = ++_listingCount;
+        _listings[id] = Listing(msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt, ListingStatus.Open);
         emit Listed(id, msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt);
     }
 
@@ -95,21 +95,19 @@ contract Exchange is IExchange, TradingAccounts {
     /// @inheritdoc IExchange
     function bid(uint256 id, uint96 priceFen) external {
         Listing storage l = _listing(id);
-        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, msg.sender, priceFen);
+        Bid memory previous = _bids[id];
+        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, previous, msg.sender, priceFen);
         if (r != MarketReason.Ok) _refuseBid(id, l, r, have, need);
         (Reason rule, uint256 h, uint256 n) = ledger.check(_movement(l, msg.sender, priceFen));
         if (rule != Reason.Ok) revert ExchangeRuleRefused(rule, h, n);
 
-        address previous = l.bidder;
-        uint256 previousFen = l.bidFen;
         uint40 endsAt = l.endsAt;
         if (endsAt - block.timestamp < BID_EXTENSION) endsAt = uint40(block.timestamp) + BID_EXTENSION;
-        l.bidder = msg.sender;
-        l.bidFen = priceFen;
         l.endsAt = endsAt;
         l.status = ListingStatus.Bidding;
+        _bids[id] = Bid(msg.sender, priceFen);
         emit ListingBid(id, msg.sender, priceFen, endsAt);
-        if (previous != address(0)) _unlock(previous, previousFen);
+        if (previous.bidder != address(0)) _unlock(previous.bidder, previous.priceFen);
         _lock(msg.sender, priceFen);
     }
 
@@ -124,12 +122,13 @@ contract Exchange is IExchange, TradingAccounts {
             emit ListingClosed(id, ListingStatus.Expired, msg.sender);
             return;
         }
-        address buyer = l.bidder;
-        uint256 price = l.bidFen;
+        Bid memory best = _bids[id];
+        address seller = l.seller;
         l.status = ListingStatus.Settled;
-        emit ListingSettled(id, buyer, price);
-        _transfer(buyer, l.seller, price, true);
-        ledger.trade(l.seller, buyer, l.pollutant, l.quantityKg, price, TradeMode.Listing);
+        delete _bids[id]; // paid now
+        emit ListingSettled(id, best.bidder, best.priceFen);
+        _transfer(best.bidder, seller, best.priceFen, true);
+        ledger.trade(seller, best.bidder, l.pollutant, l.quantityKg, best.priceFen, TradeMode.Listing);
     }
 
     /// @inheritdoc IExchange
@@ -142,7 +141,7 @@ contract Exchange is IExchange, TradingAccounts {
         if (status != ListingStatus.Open && status != ListingStatus.Bidding) revert ExchangeListingNotOpen(id, status);
         l.status = ListingStatus.Cancelled;
         emit ListingClosed(id, ListingStatus.Cancelled, msg.sender);
-        if (status == ListingStatus.Bidding) _unlock(l.bidder, l.bidFen);
+        if (status == ListingStatus.Bidding) _refundBid(id);
     }
 
     /// @inheritdoc IExchange
@@ -150,11 +149,12 @@ contract Exchange is IExchange, TradingAccounts {
         Listing storage l = _listing(id);
         if (l.status != ListingStatus.Bidding) revert ExchangeListingNotOpen(id, l.status);
         if (block.timestamp < l.endsAt) revert ExchangeListingNotEnded(id, l.endsAt);
-        (Reason rule, uint256 have, uint256 need) = ledger.check(_movement(l, l.bidder, l.bidFen));
+        Bid memory best = _bids[id];
+        (Reason rule, uint256 have, uint256 need) = ledger.check(_movement(l, best.bidder, best.priceFen));
         if (rule == Reason.Ok) revert ExchangeListingCanSettle(id);
         l.status = ListingStatus.Failed;
         emit ListingFailed(id, rule, have, need);
-        _unlock(l.bidder, l.bidFen);
+        _refundBid(id);
     }
 
     // ------------------------------------------------------------------ pre-checks
@@ -177,9 +177,9 @@ contract Exchange is IExchange, TradingAccounts {
 
     /// @inheritdoc IExchange
     function checkTake(uint256 id, address buyer) external view returns (MarketReason, Reason, uint256, uint256) {
-        if (id == 0 || id > _listings.length) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
-        Listing storage l = _listings[id - 1];
-        if (l.status == ListingStatus.Bidding) return (MarketReason.HasBids, Reason.Ok, l.bidFen, 0);
+        Listing storage l = _listings[id];
+        if (l.status == ListingStatus.None) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
+        if (l.status == ListingStatus.Bidding) return (MarketReason.HasBids, Reason.Ok, _bids[id].priceFen, 0);
         if (l.status != ListingStatus.Open) return (MarketReason.WrongStatus, Reason.Ok, uint8(l.status), 0);
         if (block.timestamp >= l.endsAt) return (MarketReason.Ended, Reason.Ok, l.endsAt, block.timestamp);
         uint256 available = _available(buyer);
@@ -193,23 +193,24 @@ contract Exchange is IExchange, TradingAccounts {
         view
         returns (MarketReason, Reason, uint256, uint256)
     {
-        if (id == 0 || id > _listings.length) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
-        Listing storage l = _listings[id - 1];
-        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, bidder, priceFen);
+        Listing storage l = _listings[id];
+        if (l.status == ListingStatus.None) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
+        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, _bids[id], bidder, priceFen);
         if (r != MarketReason.Ok) return (r, Reason.Ok, have, need);
         return _rule(_movement(l, bidder, priceFen));
     }
 
     /// @inheritdoc IExchange
     function checkSettleListing(uint256 id) external view returns (MarketReason, Reason, uint256, uint256) {
-        if (id == 0 || id > _listings.length) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
-        Listing storage l = _listings[id - 1];
+        Listing storage l = _listings[id];
+        if (l.status == ListingStatus.None) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
         if (l.status != ListingStatus.Open && l.status != ListingStatus.Bidding) {
             return (MarketReason.WrongStatus, Reason.Ok, uint8(l.status), 0);
         }
         if (block.timestamp < l.endsAt) return (MarketReason.NotEnded, Reason.Ok, l.endsAt, block.timestamp);
         if (l.status == ListingStatus.Open) return (MarketReason.Ok, Reason.Ok, 0, 0); // closes unsold
-        return _rule(_movement(l, l.bidder, l.bidFen));
+        Bid storage best = _bids[id];
+        return _rule(_movement(l, best.bidder, best.priceFen));
     }
 
     // ------------------------------------------------------------------ views
@@ -220,19 +221,32 @@ contract Exchange is IExchange, TradingAccounts {
     }
 
     /// @inheritdoc IExchange
+    function leadingBid(uint256 id) external view returns (Bid memory) {
+        _listing(id);
+        return _bids[id];
+    }
+
+    /// @inheritdoc IExchange
     function listingCount() external view returns (uint256) {
-        return _listings.length;
+        return _listingCount;
     }
 
     // ------------------------------------------------------------------ internals
 
-    function _listing(uint256 id) private view returns (Listing storage) {
-        if (id == 0 || id > _listings.length) revert ExchangeUnknownListing(id);
-        return _listings[id - 1];
+    function _listing(uint256 id) private view returns (Listing storage l) {
+        l = _listings[id];
+        if (l.status == ListingStatus.None) revert ExchangeUnknownListing(id);
+    }
+
+    /// @dev The leading bid is released to its bidder (outbid, suspended or failed listing).
+    function _refundBid(uint256 id) private {
+        Bid memory best = _bids[id];
+        delete _bids[id];
+        _unlock(best.bidder, best.priceFen);
     }
 
     /// @dev The exchange's own conditions for a bid; the ledger's rules are asked after.
-    function _bidVerdict(uint256 id, Listing storage l, address bidder, uint256 priceFen)
+    function _bidVerdict(uint256 id, Listing storage l, Bid memory leading, address bidder, uint256 priceFen)
         private
         view
         returns (MarketReason, uint256, uint256)
@@ -243,10 +257,10 @@ contract Exchange is IExchange, TradingAccounts {
         }
         if (block.timestamp >= l.endsAt) return (MarketReason.Ended, l.endsAt, block.timestamp);
         if (priceFen > type(uint96).max) return (MarketReason.TooLarge, priceFen, type(uint96).max);
-        uint256 minimum = status == ListingStatus.Open ? l.askFen : uint256(l.bidFen) + l.stepFen;
+        uint256 minimum = status == ListingStatus.Open ? l.askFen : uint256(leading.priceFen) + l.stepFen;
         if (priceFen < minimum) return (MarketReason.BidTooLow, priceFen, minimum);
         // the bidder's own leading bid is released before the new one is locked
-        uint256 available = _available(bidder) + (l.bidder == bidder ? l.bidFen : 0);
+        uint256 available = _available(bidder) + (leading.bidder == bidder ? leading.priceFen : 0);
         if (available < priceFen) return (MarketReason.InsufficientFunds, available, priceFen);
         return (MarketReason.Ok, 0, 0);
     }

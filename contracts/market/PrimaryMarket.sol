@@ -29,7 +29,8 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
     IPriceBook public immutable priceBook;
     ITradingAccounts public immutable accounts;
     address public immutable treasury;
-    Application[] private _applications; // id = index + 1
+    uint256 private _applicationCount;
+    mapping(uint256 id => Application) private _applications; // ids from 1; unknown: status None
 
     constructor(
         address admin,
@@ -146,7 +147,7 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
 
     /// @inheritdoc IPrimaryMarket
     function applicationCount() external view returns (uint256) {
-        return _applications.length;
+        return _applicationCount;
     }
 
     /// @inheritdoc IPrimaryMarket
@@ -158,8 +159,8 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
 
     /// @inheritdoc IPrimaryMarket
     function checkPurchase(uint256 id) external view returns (MarketReason, Reason, uint256, uint256) {
-        if (id == 0 || id > _applications.length) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
-        Application storage a = _applications[id - 1];
+        Application storage a = _applications[id];
+        if (a.status == Status.None) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
         if (a.kind != Kind.Existing) return (MarketReason.WrongStatus, Reason.Ok, uint8(a.kind), 0);
         if (a.status != Status.Approved) return (MarketReason.WrongStatus, Reason.Ok, uint8(a.status), 0);
         uint16 district = registry.profile(a.applicant).district;
@@ -182,16 +183,15 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
 
     /// @inheritdoc IPrimaryMarket
     function usableFor(uint256 id, address bidder, uint32 pollutant, uint64 kg) external view returns (bool) {
-        if (id == 0 || id > _applications.length) return false;
-        return _usable(_applications[id - 1], bidder, pollutant, kg);
+        return _usable(_applications[id], bidder, pollutant, kg);
     }
 
     // ------------------------------------------------------------------ internals
 
     function _submit(address applicant, uint32 pollutant, uint64 kg, Kind kind) private returns (uint256 id) {
         if (kg == 0) revert PrimaryZeroQuantity();
-        _applications.push(Application(applicant, pollutant, kg, 0, 0, kind, Status.Applied, false));
-        id = _applications.length;
+        id = ++_applicationCount;
+        _applications[id] = Application(applicant, pollutant, kg, 0, 0, kind, Status.Applied, false);
         emit ApplicationSubmitted(id, applicant, pollutant, kind, kg);
     }
 
@@ -216,9 +216,9 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
             && a.pollutant == pollutant && a.remainingKg >= kg;
     }
 
-    function _get(uint256 id) private view returns (Application storage) {
-        if (id == 0 || id > _applications.length) revert PrimaryUnknownApplication(id);
-        return _applications[id - 1];
+    function _get(uint256 id) private view returns (Application storage a) {
+        a = _applications[id];
+        if (a.status == Status.None) revert PrimaryUnknownApplication(id);
     }
 
     function _byAuthority(uint256 id) private view returns (Application storage a) {

@@ -70,7 +70,7 @@ def test_ascending_auction_with_several_bidders_R14_R16(
     win = prices[-1]
     assert funds(secondary, traders.hotel) == (FUNDS_FEN - win, win)
     assert funds(secondary, traders.steel) == (FUNDS_FEN - DEPOSIT, DEPOSIT)  # outbid: deposit only
-    until(auctions.lot(open_lot)["biddingEnds"])
+    until(auctions.lot(open_lot)["closesAt"])
     assert plain(auctions.checkSettle(open_lot))[0] == MarketReason.OK
     tx = auctions.settle(open_lot, {"from": stranger})
     assert tx.events["LotSold"]["priceFen"] == win
@@ -153,10 +153,10 @@ def test_reserve_price_is_at_least_the_benchmark_value_R09_R15(auctions, traders
 def test_a_late_bid_extends_the_auction(auctions, traders, open_lot):
     """延时竞价: a bid in the last five minutes extends bidding to five minutes after it."""
     auctions.join(open_lot, 0, {"from": traders.steel.account})
-    end = auctions.lot(open_lot)["biddingEnds"]
+    end = auctions.lot(open_lot)["closesAt"]
     chain.sleep(end - now() - 30)
     tx = auctions.bid(open_lot, RESERVE, {"from": traders.steel.account})
-    assert auctions.lot(open_lot)["biddingEnds"] == tx.timestamp + 300
+    assert auctions.lot(open_lot)["closesAt"] == tx.timestamp + 300
 
 
 def test_lot_without_bids_closes_unsold_and_deposits_return(
@@ -166,7 +166,7 @@ def test_lot_without_bids_closes_unsold_and_deposits_return(
     auctions.join(open_lot, 0, {"from": traders.steel.account})
     with reverts("AuctionStillOpen", open_lot):
         auctions.refund(open_lot, traders.steel, {"from": stranger})
-    until(auctions.lot(open_lot)["biddingEnds"])
+    until(auctions.lot(open_lot)["closesAt"])
     with reverts("AuctionBiddingClosed"):
         auctions.join(open_lot, 0, {"from": traders.hotel.account})
     tx = auctions.settle(open_lot, {"from": stranger})
@@ -177,7 +177,7 @@ def test_lot_without_bids_closes_unsold_and_deposits_return(
 
 def test_settlement_waits_for_the_end(auctions, traders, open_lot, stranger):
     """Nobody settles before bidding ended."""
-    end = auctions.lot(open_lot)["biddingEnds"]
+    end = auctions.lot(open_lot)["closesAt"]
     assert plain(auctions.checkSettle(open_lot))[0] == MarketReason.NOT_ENDED
     with reverts("AuctionNotEnded", open_lot, end):
         auctions.settle(open_lot, {"from": stranger})
@@ -211,7 +211,7 @@ def test_a_winner_that_cannot_settle_is_abandoned_and_refunded_R17(
     the lot closes as failed with the rule's reason, and the winner gets its money back."""
     auctions.join(open_lot, 0, {"from": traders.steel.account})
     auctions.bid(open_lot, RESERVE, {"from": traders.steel.account})
-    until(auctions.lot(open_lot)["biddingEnds"])
+    until(auctions.lot(open_lot)["closesAt"])
     with reverts("AuctionLotCanSettle", open_lot):
         auctions.abandon(open_lot, {"from": stranger})
     registry.setRestriction(traders.steel, 4, True, "限期治理", {"from": regulator})
@@ -247,10 +247,10 @@ def test_sealed_bid_auction_highest_reveal_wins_R14_R16(
         auctions.join(sealed_lot, 0, {"from": unit.account})
         seal(auctions, sealed_lot, unit, name, bids.get(name, RESERVE * 3))
     lot = auctions.lot(sealed_lot)
-    with reverts("AuctionNotEnded", sealed_lot, lot["biddingEnds"]):  # no reveal before the end
+    with reverts("AuctionNotEnded", sealed_lot, lot["commitsEnd"]):  # no reveal before the end
         auctions.reveal(sealed_lot, bids["steel"], SALTS["steel"], {"from": traders.steel.account})
-    until(lot["biddingEnds"])
-    with reverts("AuctionBiddingClosed", sealed_lot, lot["biddingEnds"]):
+    until(lot["commitsEnd"])
+    with reverts("AuctionBiddingClosed", sealed_lot, lot["commitsEnd"]):
         seal(auctions, sealed_lot, traders.steel, "steel", RESERVE)
     for name in ("steel", "hotel", "fund"):  # power2 never reveals
         unit = getattr(traders, name)
@@ -258,7 +258,7 @@ def test_sealed_bid_auction_highest_reveal_wins_R14_R16(
     assert tx.events["BidRevealed"]["leading"] is False  # fund's bid came last and lower
     assert auctions.lot(sealed_lot)["leader"] == traders.hotel.address
     assert funds(secondary, traders.steel) == (FUNDS_FEN - DEPOSIT, DEPOSIT)
-    until(lot["revealEnds"])
+    until(lot["closesAt"])
     treasury_before = cny.balanceOf(treasury)
     auctions.settle(sealed_lot, {"from": stranger})
     win = bids["hotel"]
@@ -280,7 +280,7 @@ def test_reveals_must_match_the_commitment(auctions, traders, sealed_lot):
     auctions.join(sealed_lot, 0, {"from": traders.steel.account})
     auctions.join(sealed_lot, 0, {"from": traders.hotel.account})
     seal(auctions, sealed_lot, traders.steel, "steel", price)
-    until(auctions.lot(sealed_lot)["biddingEnds"])
+    until(auctions.lot(sealed_lot)["commitsEnd"])
     with reverts("AuctionBadReveal", sealed_lot, traders.steel):
         auctions.reveal(sealed_lot, price + 1, SALTS["steel"], {"from": traders.steel.account})
     with reverts("AuctionBadReveal", sealed_lot, traders.steel):
@@ -298,7 +298,7 @@ def test_sealed_ties_go_to_the_earlier_reveal(auctions, traders, sealed_lot, str
         unit = getattr(traders, name)
         auctions.join(sealed_lot, 0, {"from": unit.account})
         seal(auctions, sealed_lot, unit, name, RESERVE + 5)
-    until(auctions.lot(sealed_lot)["biddingEnds"])
+    until(auctions.lot(sealed_lot)["commitsEnd"])
     for name in ("hotel", "steel"):
         unit = getattr(traders, name)
         auctions.reveal(sealed_lot, RESERVE + 5, SALTS[name], {"from": unit.account})

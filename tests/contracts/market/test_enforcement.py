@@ -35,7 +35,7 @@ def sell(auctions, lot, bidders, prices):
         auctions.join(lot, 0, {"from": b.account})
     for b, p in zip(bidders, prices, strict=True):
         auctions.bid(lot, p, {"from": b.account})
-    chain.sleep(auctions.lot(lot)["biddingEnds"] - now() + 1)
+    chain.sleep(auctions.lot(lot)["closesAt"] - now() + 1)
     chain.mine()
 
 
@@ -111,7 +111,7 @@ def test_only_the_bank_or_the_operator_offers_an_enforcing_pledge_once_R34(
     with reverts("AuctionPledgeNotEnforcing", active.return_value):
         auctions.offerEnforcement(active.return_value, terms, {"from": bank})
     # unsold, the pledge can be offered again
-    chain.sleep(auctions.lot(lot)["biddingEnds"] - now() + 1)
+    chain.sleep(auctions.lot(lot)["closesAt"] - now() + 1)
     chain.mine()
     auctions.settle(lot, {"from": stranger})
     assert auctions.enforcementLot(pledge) == 0

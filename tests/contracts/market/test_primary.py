@@ -303,7 +303,7 @@ def test_new_rights_go_to_the_best_approved_bidder_price_to_treasury_R09_R29(
     auctions.bid(lot, reserve, {"from": applicants.power2.account})
     auctions.bid(lot, reserve + 100_000, {"from": applicants.hotel.account})
     auctions.bid(lot, reserve + 300_000, {"from": applicants.chem.account})
-    chain.sleep(auctions.lot(lot)["biddingEnds"] - now() + 1)
+    chain.sleep(auctions.lot(lot)["closesAt"] - now() + 1)
     chain.mine()
     allocated = ledger.capOf(1, cod)["allocated"]
     before = cny.balanceOf(treasury)
@@ -360,7 +360,7 @@ def test_new_rights_beyond_the_cap_fail_the_lot_R10(
     cod = applicants.pollutant["COD"]
     auctions.join(lot, apps["hotel"], {"from": applicants.hotel.account})
     auctions.bid(lot, reserve, {"from": applicants.hotel.account})
-    chain.sleep(auctions.lot(lot)["biddingEnds"] - now() + 1)
+    chain.sleep(auctions.lot(lot)["closesAt"] - now() + 1)
     chain.mine()
     allocated = ledger.capOf(1, cod)["allocated"]
     ledger.setCap(1, cod, allocated + 5_000, {"from": regulator})
@@ -379,7 +379,7 @@ def test_an_application_withdrawn_during_the_auction_fails_the_lot_R09(
     auctions.join(lot, apps["hotel"], {"from": applicants.hotel.account})
     auctions.bid(lot, reserve, {"from": applicants.hotel.account})
     primary.withdrawApplication(apps["hotel"], {"from": applicants.hotel.account})
-    chain.sleep(auctions.lot(lot)["biddingEnds"] - now() + 1)
+    chain.sleep(auctions.lot(lot)["closesAt"] - now() + 1)
     chain.mine()
     with reverts("PrimaryApplicationUnusable"):
         auctions.settle(lot, {"from": stranger})
