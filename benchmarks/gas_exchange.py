@@ -119,7 +119,10 @@ def measure() -> tuple[dict[str, int], dict[str, int]]:
         "negotiated trade, buyer submits (existing holder)",
         negotiated(b, 1_000, b, own_signature=False),
     )
-    record("negotiated trade, both signatures relayed (new holder)", negotiated(fresh, 1_000, op))
+    record(
+        "negotiated trade, both signatures relayed (new holder, its first signed order)",
+        negotiated(fresh, 1_000, op),
+    )
 
     # ---- listings
     end = chain.time() + HOUR
