@@ -214,10 +214,10 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
         Sector.INVESTOR,
     ):
         registry.setSectorEnabled(int(sector), True, opts)
-    t0 = now()
+    effective = now() + 30  # margin for the wall clock advancing while the set-up is sent
     for code, price in BENCHMARKS.items():
-        prices.publish(POLLUTANT_IDS[code], 0, price, t0 + 1, {"from": price_bureau})
-    chain.sleep(2)
+        prices.publish(POLLUTANT_IDS[code], 0, price, effective, {"from": price_bureau})
+    chain.sleep(effective - now() + 1)
     chain.mine()
     for district in (0, 1, 2, 3):
         for pid in POLLUTANT_IDS.values():
