@@ -111,7 +111,7 @@ def deploy_exchange(d: Deployer, parties: dict, registry, prices, ledger, pledge
     treasury (R-29) and grants fee waivers (R-12)."""
     admin, treasury = parties["city_regulator"], parties["finance_bureau"]
     money = d.deploy(SettlementToken, admin)
-    exchange = d.deploy(Exchange, admin, ledger, money)
+    exchange = d.deploy(Exchange, admin, ledger, registry, money, treasury)
     primary = d.deploy(PrimaryMarket, admin, registry, ledger, prices, exchange, treasury)
     auctions = d.deploy(
         AuctionHouse, admin, registry, ledger, prices, pledges, exchange, primary, treasury

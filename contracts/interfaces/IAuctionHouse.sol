@@ -13,9 +13,10 @@ import {Reason} from "./Types.sol";
 /// (R-16). Settlement is delivery versus payment in one transaction; the rule engine decides it.
 interface IAuctionHouse {
     enum Kind {
-        Sale, // a holder's paid rights (a unit, or the government reserve)
+        Sale, // a unit's paid rights: the price to the seller
         Enforcement, // pledged rights sold on the bank's enforcement, proceeds to the bank first (R-34)
-        Primary // new rights of a district's cap, for approved new-unit and expansion applications (R-09)
+        Primary, // new rights of a district's cap, for approved new-unit and expansion applications (R-09)
+        Reserve // the government reserve's rights (R-28): the price to the treasury (R-29)
     }
 
     enum Format {
@@ -44,7 +45,7 @@ interface IAuctionHouse {
 
     /// @notice A lot (four storage slots).
     struct Lot {
-        address seller; // Sale: the seller; Enforcement: the pledgor; Primary: none
+        address seller; // Sale, Reserve: the seller; Enforcement: the pledgor; Primary: none
         uint32 pollutant;
         uint64 quantityKg;
         uint96 reserveFen;
@@ -124,7 +125,8 @@ interface IAuctionHouse {
 
     // ---- lots ----
 
-    /// @notice The caller (a unit, or the reserve account) offers `quantityKg` of its paid rights.
+    /// @notice The caller (a unit, or the reserve account) offers `quantityKg` of its paid rights;
+    /// a lot of the reserve is of kind `Reserve`, its price paid to the treasury (R-29).
     function offer(uint32 pollutant, uint64 quantityKg, Terms calldata terms) external returns (uint256 id);
 
     /// @notice R-34: the pledge's bank (or the operator for it) offers pledged rights under enforcement.

@@ -45,6 +45,7 @@ interface IExchange is ITradingAccounts {
         uint96 stepFen; // smallest raise over the leading bid
         uint40 endsAt;
         ListingStatus status;
+        bool reserveSale; // the seller is the government reserve: the price goes to the treasury (R-29)
     }
 
     /// @notice The leading bid of a listing in electronic bidding, its money locked (one slot).
@@ -84,7 +85,8 @@ interface IExchange is ITradingAccounts {
     // ---- negotiated trades (协议转让) ----
 
     /// @notice Settle a negotiated trade both parties signed: the buyer's available money pays the
-    /// seller and the rights move, in one transaction (R-16). Anyone may submit it; a party that
+    /// seller — or, for a release of reserve rights (`ReserveRelease`, `GreenChannel`), the treasury
+    /// (R-29) — and the rights move, in one transaction (R-16). Anyone may submit it; a party that
     /// submits it itself needs no signature of its own (pass empty bytes). Reverts with the
     /// ledger's named error when a rule refuses.
     function settleTrade(Terms calldata terms, bytes calldata sellerSignature, bytes calldata buyerSignature)
@@ -93,6 +95,7 @@ interface IExchange is ITradingAccounts {
     // ---- listings (挂牌, 电子竞价) ----
 
     /// @notice List `quantityKg` of the caller's paid rights for sale at `askFen` until `endsAt`.
+    /// When the caller is the government reserve, the price will be paid to the treasury (R-29).
     function list(uint32 pollutant, uint64 quantityKg, uint96 askFen, uint96 stepFen, uint40 endsAt)
         external
         returns (uint256 id);

@@ -10,7 +10,7 @@ import {IPrimaryMarket} from "../interfaces/IPrimaryMarket.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {ITradingAccounts} from "../interfaces/ITradingAccounts.sol";
 import {MarketReason} from "../interfaces/MarketTypes.sol";
-import {Op, Origin, Reason, TradeMode} from "../interfaces/Types.sol";
+import {Op, Origin, Reason, Sector, TradeMode} from "../interfaces/Types.sol";
 
 /// @title AuctionHouse
 /// @notice Ascending and sealed-bid auctions of sale, enforcement and primary lots (R-09, R-14,
@@ -61,7 +61,8 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
 
     /// @inheritdoc IAuctionHouse
     function offer(uint32 pollutant, uint64 quantityKg, Terms calldata terms) external returns (uint256) {
-        return _offer(Kind.Sale, msg.sender, pollutant, quantityKg, 0, CITY, terms);
+        Kind kind = registry.profile(msg.sender).sector == Sector.Government ? Kind.Reserve : Kind.Sale;
+        return _offer(kind, msg.sender, pollutant, quantityKg, 0, CITY, terms);
     }
 
     /// @inheritdoc IAuctionHouse
@@ -170,9 +171,10 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         l.status = Status.Sold;
         emit LotSold(id, winner, price);
         Kind kind = l.kind;
-        if (kind == Kind.Sale) {
+        if (kind == Kind.Sale || kind == Kind.Reserve) {
             address seller = l.seller;
-            accounts.transferLocked(winner, seller, price);
+            if (kind == Kind.Sale) accounts.transferLocked(winner, seller, price);
+            else accounts.payOut(winner, treasury, price, true); // R-29: reserve revenue
             ledger.trade(seller, winner, l.pollutant, l.quantityKg, price, TradeMode.Auction);
         } else if (kind == Kind.Enforcement) {
             _settleEnforcement(id, l, winner, price);
@@ -451,7 +453,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         m.from = l.seller;
         m.priceFen = priceFen;
         (m.op, m.mode) =
-            l.kind == Kind.Sale ? (Op.Trade, TradeMode.Auction) : (Op.EnforcedSale, TradeMode.Enforcement);
+            l.kind == Kind.Enforcement ? (Op.EnforcedSale, TradeMode.Enforcement) : (Op.Trade, TradeMode.Auction);
     }
 
     function _refuse(uint256 id, Lot storage l, uint64 application, MarketReason r, uint256 have, uint256 need)
@@ -472,7 +474,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
     }
 
     function _creator(Lot storage l) private view returns (address) {
-        if (l.kind == Kind.Sale) return l.seller;
+        if (l.kind == Kind.Sale || l.kind == Kind.Reserve) return l.seller;
         if (l.kind == Kind.Enforcement) return pledges.pledgeOf(l.ref).bank;
         return address(0); // primary lots: the operator
     }

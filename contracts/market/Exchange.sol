@@ -2,10 +2,11 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IExchange} from "../interfaces/IExchange.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {MarketReason} from "../interfaces/MarketTypes.sol";
-import {Op, Origin, Reason, TradeMode} from "../interfaces/Types.sol";
+import {Op, Origin, Reason, Sector, TradeMode} from "../interfaces/Types.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
 import {TradingAccounts} from "./TradingAccounts.sol";
 
@@ -23,16 +24,21 @@ contract Exchange is IExchange, TradingAccounts {
     );
 
     IRightsLedger public immutable ledger;
+    IAccountRegistry public immutable registry;
+    /// The finance bureau's account: the price of reserve rights is public revenue (R-29).
+    address public immutable treasury;
     uint256 private _listingCount;
     mapping(uint256 id => Listing) private _listings; // ids from 1; an unknown id has status None
     mapping(uint256 id => Bid) private _bids;
 
-    constructor(address admin, IRightsLedger ledger_, IERC20 money_)
+    constructor(address admin, IRightsLedger ledger_, IAccountRegistry registry_, IERC20 money_, address treasury_)
         TradingAccounts(money_)
         SignedActions("Exchange")
     {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         ledger = ledger_;
+        registry = registry_;
+        treasury = treasury_;
     }
 
     // ------------------------------------------------------------------ negotiated trades
@@ -47,7 +53,9 @@ contract Exchange is IExchange, TradingAccounts {
             abi.encode(TRADE_TYPEHASH, t.seller, t.buyer, t.pollutant, t.quantityKg, t.priceFen, uint8(mode));
         _consent(t.seller, head, t.deadline, sellerSignature);
         _consent(t.buyer, head, t.deadline, buyerSignature);
-        _transfer(t.buyer, t.seller, t.priceFen, false);
+        // R-29: reserve releases (the ledger checks the seller is the reserve) pay the treasury
+        if (mode == TradeMode.Negotiated) _transfer(t.buyer, t.seller, t.priceFen, false);
+        else _payOut(t.buyer, treasury, t.priceFen, false);
         ledger.trade(t.seller, t.buyer, t.pollutant, t.quantityKg, t.priceFen, mode);
     }
 
@@ -72,7 +80,9 @@ contract Exchange is IExchange, TradingAccounts {
             revert ExchangeInvalidListing(askFen, stepFen, endsAt);
         }
         id = ++_listingCount;
-        _listings[id] = Listing(msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt, ListingStatus.Open);
+        bool reserveSale = registry.profile(msg.sender).sector == Sector.Government;
+        _listings[id] =
+            Listing(msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt, ListingStatus.Open, reserveSale);
         emit Listed(id, msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt);
     }
 
@@ -88,7 +98,7 @@ contract Exchange is IExchange, TradingAccounts {
         address seller = l.seller;
         l.status = ListingStatus.Taken;
         emit ListingTaken(id, msg.sender, price);
-        _transfer(msg.sender, seller, price, false);
+        _pay(msg.sender, seller, l.reserveSale, price, false);
         ledger.trade(seller, msg.sender, l.pollutant, l.quantityKg, price, TradeMode.Listing);
     }
 
@@ -127,7 +137,7 @@ contract Exchange is IExchange, TradingAccounts {
         l.status = ListingStatus.Settled;
         delete _bids[id]; // paid now
         emit ListingSettled(id, best.bidder, best.priceFen);
-        _transfer(best.bidder, seller, best.priceFen, true);
+        _pay(best.bidder, seller, l.reserveSale, best.priceFen, true);
         ledger.trade(seller, best.bidder, l.pollutant, l.quantityKg, best.priceFen, TradeMode.Listing);
     }
 
@@ -236,6 +246,12 @@ contract Exchange is IExchange, TradingAccounts {
     function _listing(uint256 id) private view returns (Listing storage l) {
         l = _listings[id];
         if (l.status == ListingStatus.None) revert ExchangeUnknownListing(id);
+    }
+
+    /// @dev A listing's price: to the seller's trading account, or for the reserve to the treasury (R-29).
+    function _pay(address buyer, address seller, bool reserveSale, uint256 fen, bool fromLocked) private {
+        if (reserveSale) _payOut(buyer, treasury, fen, fromLocked);
+        else _transfer(buyer, seller, fen, fromLocked);
     }
 
     /// @dev The leading bid is released to its bidder (outbid, suspended or failed listing).

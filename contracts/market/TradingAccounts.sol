@@ -72,11 +72,7 @@ abstract contract TradingAccounts is ITradingAccounts, AccessControl, SignedActi
 
     /// @inheritdoc ITradingAccounts
     function payOut(address from, address to, uint256 fen, bool fromLocked) external onlyRole(MARKET_ROLE) {
-        if (fen == 0) return;
-        _debit(from, fen, fromLocked);
-        _booked -= fen;
-        emit FundsPaidOut(from, to, fen, fromLocked);
-        money.safeTransfer(to, fen);
+        _payOut(from, to, fen, fromLocked);
     }
 
     /// @inheritdoc ITradingAccounts
@@ -133,6 +129,15 @@ abstract contract TradingAccounts is ITradingAccounts, AccessControl, SignedActi
         _debit(from, fen, fromLocked);
         _funds[to].available += uint128(fen); // fits: it was just debited from a uint128
         emit FundsTransferred(from, to, fen, fromLocked);
+    }
+
+    /// @dev Money leaves the book for a wallet (the treasury, R-29).
+    function _payOut(address from, address to, uint256 fen, bool fromLocked) internal {
+        if (fen == 0) return;
+        _debit(from, fen, fromLocked);
+        _booked -= fen;
+        emit FundsPaidOut(from, to, fen, fromLocked);
+        money.safeTransfer(to, fen);
     }
 
     function _debit(address account, uint256 fen, bool fromLocked) private {

@@ -311,3 +311,23 @@ def test_bidding_formats_are_not_mixed(auctions, traders, open_lot, sealed_lot):
         auctions.bid(sealed_lot, RESERVE, {"from": traders.steel.account})
     with reverts("AuctionWrongPhase", open_lot, 0):
         auctions.commit(open_lot, b"\x00" * 32, {"from": traders.steel.account})
+
+
+def test_reserve_auctions_pay_the_treasury_R28_R29(
+    auctions, secondary, ledger, cny, treasury, traders, cod, stranger
+):
+    """R-28: the reserve releases rights at auction; R-29: the price goes to the treasury."""
+    lot = auctions.offer(
+        cod, KG, ascending(RESERVE, DEPOSIT, STEP), {"from": traders.reserve.account}
+    )
+    lot = lot.return_value
+    assert auctions.lot(lot)["kind"] == 3  # Kind.Reserve
+    auctions.join(lot, 0, {"from": traders.steel.account})
+    auctions.bid(lot, RESERVE, {"from": traders.steel.account})
+    until(auctions.lot(lot)["closesAt"])
+    before = cny.balanceOf(treasury)
+    auctions.settle(lot, {"from": stranger})
+    assert cny.balanceOf(treasury) == before + RESERVE
+    assert funds(secondary, traders.reserve) == (FUNDS_FEN, 0)
+    assert funds(secondary, traders.steel) == (FUNDS_FEN - RESERVE, 0)
+    assert ledger.balanceOf(traders.steel, cod)["paid"] == STOCK_KG + KG

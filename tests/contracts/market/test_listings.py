@@ -41,6 +41,7 @@ def end_bidding(listing_end):
 
 def test_listing_is_taken_at_the_ask_R14_R16(secondary, ledger, traders, cod, listed):
     """R-14, R-16: 摘牌 — the whole lot at the ask, rights and money in one transaction."""
+    assert secondary.listing(listed)["reserveSale"] is False
     assert plain(secondary.checkTake(listed, traders.steel))[0] == MarketReason.OK
     tx = secondary.take(listed, {"from": traders.steel.account})
     assert tx.events["ListingTaken"]["priceFen"] == ASK
@@ -217,3 +218,14 @@ def test_unknown_listings_are_named(secondary, traders):
     with reverts("ExchangeUnknownListing", 9):
         secondary.take(9, {"from": traders.steel.account})
     assert plain(secondary.checkBid(9, traders.steel, ASK))[0] == MarketReason.UNKNOWN_ORDER
+
+
+def test_reserve_listings_pay_the_treasury_R28_R29(secondary, cny, treasury, traders, cod):
+    """R-28, R-29: the reserve lists rights like any holder; the price is the treasury's revenue."""
+    tx = secondary.list(cod, KG, ASK, STEP, now() + HOUR, {"from": traders.reserve.account})
+    listing = tx.return_value
+    assert secondary.listing(listing)["reserveSale"] is True
+    before = cny.balanceOf(treasury)
+    secondary.take(listing, {"from": traders.steel.account})
+    assert cny.balanceOf(treasury) == before + ASK
+    assert funds(secondary, traders.reserve) == (FUNDS_FEN, 0)

@@ -116,15 +116,20 @@ def test_only_negotiated_modes_settle_here_R14(secondary, traders, cod, stranger
 
 
 def test_green_channel_takes_reserve_rights_without_deposit_R21(
-    secondary, ledger, traders, cod, stranger
+    secondary, ledger, cny, treasury, traders, cod, stranger
 ):
     """R-21: a small project takes < 1 t of reserve rights by negotiated transfer: no deposit is
-    locked, only the price is paid; the next kilogram over 1 t in total is refused."""
+    locked, only the price is paid, to the treasury (R-29); the next kilogram over 1 t in total is
+    refused."""
     price = fen_at_benchmark(999, COD_PRICE)
     t = terms(traders.reserve, traders.hotel, cod, 999, price, TradeMode.GREEN_CHANNEL)
     assert plain(secondary.checkTrade(t))[0] == MarketReason.OK
-    secondary.settleTrade(t, *both_sign(secondary, t), {"from": stranger})
+    before = cny.balanceOf(treasury)
+    tx = secondary.settleTrade(t, *both_sign(secondary, t), {"from": stranger})
+    assert tx.events["FundsPaidOut"]["to"] == treasury
+    assert cny.balanceOf(treasury) == before + price
     assert plain(secondary.fundsOf(traders.hotel)) == (FUNDS_FEN - price, 0)
+    assert plain(secondary.fundsOf(traders.reserve)) == (FUNDS_FEN, 0)
     assert ledger.greenChannelIntake(traders.hotel) == 999
     more = terms(traders.reserve, traders.hotel, cod, 1, fen_at_benchmark(1, COD_PRICE), 4)
     assert plain(secondary.checkTrade(more))[:2] == (
@@ -142,15 +147,26 @@ def test_green_channel_is_for_reserve_rights_only_R21(secondary, traders, cod, s
         secondary.settleTrade(t, *both_sign(secondary, t), {"from": stranger})
 
 
-def test_reserve_releases_rights_by_negotiated_transfer_R28(
-    secondary, ledger, traders, cod, stranger
+def test_reserve_releases_rights_by_negotiated_transfer_R28_R29(
+    secondary, ledger, cny, treasury, traders, cod, stranger
 ):
-    """R-28: reserve rights released to a buyer by agreement; the reserve needs no recognition."""
+    """R-28: reserve rights released to a buyer by agreement (the reserve needs no recognition);
+    R-29: the price is the treasury's revenue."""
     price = fen_at_benchmark(5_000, COD_PRICE)
     t = terms(traders.reserve, traders.steel, cod, 5_000, price, TradeMode.RESERVE_RELEASE)
+    before = cny.balanceOf(treasury)
     tx = secondary.settleTrade(t, *both_sign(secondary, t), {"from": stranger})
     assert tx.events["RightsTraded"]["mode"] == TradeMode.RESERVE_RELEASE
     assert ledger.balanceOf(traders.reserve, cod)["paid"] == STOCK_KG - 5_000
+    assert cny.balanceOf(treasury) == before + price
+    assert plain(secondary.fundsOf(traders.steel)) == (FUNDS_FEN - price, 0)
+
+
+def test_release_mode_is_for_the_reserve_alone_R28(secondary, traders, cod, stranger):
+    """R-28: a unit cannot send its price to the treasury by calling its sale a reserve release."""
+    t = terms(traders.chem, traders.steel, cod, 1_000, 10**7, TradeMode.RESERVE_RELEASE)
+    with reverts("LedgerNotReserve", traders.chem):
+        secondary.settleTrade(t, *both_sign(secondary, t), {"from": stranger})
 
 
 # ---------------------------------------------------------------- signatures
