@@ -295,11 +295,14 @@ def run_market(parties, progress, registry, ledger, pledges, market, primary, au
     ask = fee(8_000, cod_price)
     listing = send(market.list, cod, 8_000, ask, 50_000, chain.time() + HOUR, sender=steel)
     listing = listing.return_value
-    for bidder, bid in ((pharma, ask), (chem, ask + 50_000), (pharma, ask + 150_000)):
+    bids = ((pharma, ask), (chem, ask + 50_000), (paper, ask + 100_000), (pharma, ask + 150_000))
+    for bidder, bid in bids:
         send(market.bid, listing, bid, sender=bidder)
     let_time_pass(market.listing(listing)["endsAt"])
     send(market.settleListing, listing, sender=operator)
-    progress.step("listing with electronic bidding: 8 t COD of 嘉陵钢铁 to 西南制药 (R-14)")
+    progress.step(
+        "listing with electronic bidding, three bidders: 8 t COD of 嘉陵钢铁 to 西南制药 (R-14)"
+    )
 
     # a sealed-bid auction of the power plant's surplus COD
     reserve = fee(5_000, cod_price)

@@ -122,6 +122,7 @@ interface IAuctionHouse {
     error AuctionNothingToRefund(uint256 id, address bidder);
     error AuctionStillOpen(uint256 id);
     error AuctionInsufficientFunds(address bidder, uint256 available, uint256 needed);
+    error AuctionZeroAddress();
 
     // ---- lots ----
 

@@ -81,6 +81,7 @@ interface IExchange is ITradingAccounts {
     error ExchangeNotSeller(uint256 id, address caller);
     error ExchangeRuleRefused(Reason reason, uint256 have, uint256 need);
     error ExchangeListingCanSettle(uint256 id);
+    error ExchangeZeroAddress();
 
     // ---- negotiated trades (协议转让) ----
 

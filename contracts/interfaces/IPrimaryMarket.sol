@@ -65,6 +65,7 @@ interface IPrimaryMarket {
     error PrimaryApprovedAboveRequested(uint256 id, uint64 approvedKg, uint64 requestedKg);
     error PrimaryAlreadyWaived(uint256 id);
     error PrimaryApplicationUnusable(uint256 id, address winner, uint32 pollutant, uint64 kg);
+    error PrimaryZeroAddress();
 
     /// @notice Apply for `kg` of `pollutant` (申报).
     function submitApplication(uint32 pollutant, uint64 kg, Kind kind) external returns (uint256 id);

@@ -47,6 +47,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         IPrimaryMarket primary_,
         address treasury_
     ) {
+        if (treasury_ == address(0)) revert AuctionZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
         ledger = ledger_;

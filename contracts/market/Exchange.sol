@@ -35,6 +35,7 @@ contract Exchange is IExchange, TradingAccounts {
         TradingAccounts(money_)
         SignedActions("Exchange")
     {
+        if (treasury_ == address(0)) revert ExchangeZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         ledger = ledger_;
         registry = registry_;

@@ -40,6 +40,7 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
         ITradingAccounts accounts_,
         address treasury_
     ) SignedActions("PrimaryMarket") {
+        if (treasury_ == address(0)) revert PrimaryZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
         ledger = ledger_;

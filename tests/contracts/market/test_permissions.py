@@ -191,3 +191,18 @@ def test_exchange_reverts_on_unknown_orders_with_their_ids(secondary, auctions, 
     with reverts("PrimaryUnknownApplication", 7):
         primary.approve(7, 1, {"from": city.chem.account})
     assert auctions.checkSettle(7)[0] == MarketReason.UNKNOWN_ORDER
+
+
+def test_fees_cannot_be_sent_to_nobody_R29(regulator, registry, ledger, prices, pledges, cny):
+    """R-29: a deployment without a treasury account is refused."""
+    from brownie import AuctionHouse, Exchange, PrimaryMarket
+
+    zero = "0x" + "00" * 20
+    with reverts("ExchangeZeroAddress"):
+        Exchange.deploy(regulator, ledger, registry, cny, zero, {"from": regulator})
+    with reverts("PrimaryZeroAddress"):
+        PrimaryMarket.deploy(regulator, registry, ledger, prices, cny, zero, {"from": regulator})
+    with reverts("AuctionZeroAddress"):
+        AuctionHouse.deploy(
+            regulator, registry, ledger, prices, pledges, cny, cny, zero, {"from": regulator}
+        )
