@@ -13,12 +13,14 @@ TEST_PORT ?= 18546
 LOCAL_PORT ?= 18545
 API_PORT ?= 8700
 BENCH_PORT ?= 18547
+# throwaway PostgreSQL server of the service tests (tests/backend/pgserver.py)
+PG_TEST_PORT ?= 18548
 TEST_NETWORK := drr-test-$(TEST_PORT)
 
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install run test lint compile clean bench-gas
+.PHONY: help install run test lint compile clean bench-gas bench-oracle
 
 help:
 	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer)"
@@ -58,7 +60,9 @@ lint: install
 
 test: lint
 	@$(PY) -m backend.devstack check-port $(TEST_PORT) "test chain" TEST_PORT
-	$(VENV)/bin/brownie test tests --network $(TEST_NETWORK)
+	@$(PY) -m tests.backend.pgserver ensure
+	@$(PY) -m tests.e2e.browser ensure >/dev/null
+	DRR_TEST_PG_PORT=$(PG_TEST_PORT) $(VENV)/bin/brownie test tests --network $(TEST_NETWORK)
 
 clean:
 	rm -rf build reports .run .solc
@@ -66,3 +70,6 @@ clean:
 bench-gas: install
 	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_registry
 	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_exchange
+
+bench-oracle: install
+	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.oracle_throughput

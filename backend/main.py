@@ -2,36 +2,110 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import requests
 from fastapi import FastAPI
 
-from backend.api.routes import accounts, system
+from backend.api import errors
+from backend.api.routes import accounts, oracle, public, system, tx
+from backend.api.routes import actions as action_routes
+from backend.chain import relayer as relayer_module
 from backend.chain.client import Chain
 from backend.chain.deployment import Deployment
+from backend.chain.errors import ErrorDecoder
+from backend.chain.relayer import Relayer, relayer_account
 from backend.core.config import Settings, get_settings
 from backend.explorer import pages
+from backend.indexer import projections
+from backend.indexer.decode import EventDecoder
+from backend.indexer.hooks import Hooks
+from backend.indexer.scanner import Indexer, IndexerThread
+from backend.indexer.store import create_schema, open_database
+from backend.services.actions import ActionRegistry, default_actions
+
+log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application; the lifespan opens the chain connection it shares."""
+def create_app(settings: Settings | None = None, actions: ActionRegistry | None = None) -> FastAPI:
+    """Build the application; the lifespan opens the resources it shares.
+
+    ``actions`` is the registry of signable actions (default: the product's).
+    """
     settings = settings or get_settings()
+    actions = actions if actions is not None else default_actions()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         deployment = Deployment.load(settings.deployment_file)
-        app.state.chain = Chain.connect(settings.rpc_url, deployment)
-        yield
+        chain = Chain.connect(settings.rpc_url, deployment)
+        engine = open_database(settings.database_url)
+        create_schema(engine, relayer_module.metadata, projections.metadata)
+        decoder = ErrorDecoder.from_abis({n: c.abi for n, c in deployment.contracts.items()})
+        app.state.chain = chain
+        app.state.engine = engine
+        app.state.events = EventDecoder.for_deployment(deployment)
+        app.state.relayer = Relayer(
+            w3=chain.w3,
+            account=relayer_account(
+                chain_id=deployment.chain_id,
+                private_key=_secret(settings.relayer_private_key),
+                keystore=settings.relayer_keystore,
+                password=_secret(settings.relayer_password),
+            ),
+            engine=engine,
+            decoder=decoder,
+            receipt_timeout=settings.receipt_timeout_seconds,
+            priority_fee_wei=settings.relayer_priority_fee_wei,
+        )
+        try:
+            for problem in actions.check(chain):
+                log.error("signed action misconfigured: %s", problem)
+        except requests.ConnectionError as exc:  # the node may come up after the service
+            log.warning("cannot check the signed actions against the chain yet: %s", exc)
+        indexer_thread = None
+        if settings.indexer_enabled:
+            indexer = Indexer(
+                # its own connection: the indexer's reads never queue behind requests
+                w3=Chain.connect(settings.rpc_url, deployment).w3,
+                engine=engine,
+                deployment=deployment,
+                confirmations=settings.indexer_confirmations,
+                chunk_blocks=settings.indexer_chunk_blocks,
+                hooks=Hooks([projections.read_model()]),
+            )
+            indexer.create_schema()
+            indexer_thread = IndexerThread(indexer, settings.indexer_poll_seconds)
+            indexer_thread.start()
+        app.state.indexer = indexer_thread.indexer if indexer_thread else None
+        try:
+            yield
+        finally:
+            if indexer_thread is not None:
+                indexer_thread.stop()
+            engine.dispose()
 
     app = FastAPI(
         title="Discharge Rights Registry API",
         version="1",
-        description="Registry and exchange of discharge rights (排污权有偿使用和交易).",
+        description="Registry and exchange of discharge rights (排污权有偿使用和交易). "
+        "Errors: see docs/api.md (one envelope, one status table).",
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.actions = actions
+    errors.install(app)
     app.include_router(system.router, prefix="/api/v1")
     app.include_router(accounts.router, prefix="/api/v1")
+    app.include_router(oracle.router, prefix="/api/v1")
+    app.include_router(action_routes.build_router(actions), prefix="/api/v1")
+    app.include_router(tx.router, prefix="/api/v1")
+    app.include_router(public.router, prefix="/api/v1")
     app.include_router(pages.router)
     return app
+
+
+def _secret(value: object) -> str | None:
+    return value.get_secret_value() if value is not None else None  # type: ignore[attr-defined]

@@ -22,13 +22,15 @@ from brownie import (
     SettlementToken,
     accounts,
     chain,
+    web3,
 )
 
-from backend.chain.devkeys import FIRST_COMPANY_INDEX, dev_key
-from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector, TradeMode
-from backend.chain.typed_data import Domain, sign, typed_data
+from backend.chain.devkeys import FIRST_COMPANY_INDEX
+from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector
+from scripts import demo_disclosure
 from scripts.demo_city import BENCHMARKS, DISTRICTS, REGIONAL_BENCHMARKS, RESERVE, UNITS
 from scripts.deploy import deploy, deployment_path, dev_parties, send
+from scripts.market_orders import settle_negotiated
 
 YEAR = 365 * 86_400
 HOUR = 3_600
@@ -36,16 +38,6 @@ FUNDS_FEN = 10**9  # 一千万元 paid into each unit's trading account
 EXISTING, NEW_UNIT, EXPANSION = range(3)  # PrimaryMarket.Kind (R-09)
 ASCENDING, SEALED = range(2)  # AuctionHouse.Format
 WAIVED_UNIT = "北碚奶牛养殖合作社"  # R-12: the finance bureau waives its fee
-TRADE_FIELDS = [
-    ("seller", "address"),
-    ("buyer", "address"),
-    ("pollutant", "uint32"),
-    ("quantityKg", "uint64"),
-    ("priceFen", "uint256"),
-    ("mode", "uint8"),
-    ("nonce", "uint256"),
-    ("deadline", "uint256"),
-]
 
 
 def credit_code(i: int) -> str:
@@ -66,27 +58,6 @@ def fee(kg: int, fen_per_tonne: int) -> int:
     return (kg * fen_per_tonne + 999) // 1000
 
 
-def sign_trade(market, terms: tuple, party) -> str:
-    """``party`` signs negotiated-trade terms in its own wallet (here: its dev key)."""
-    _, name, version, chain_id, verifying, _, _ = market.eip712Domain()
-    seller, buyer, pollutant, kg, price, mode, deadline = terms
-    message = {
-        "seller": seller,
-        "buyer": buyer,
-        "pollutant": pollutant,
-        "quantityKg": kg,
-        "priceFen": price,
-        "mode": mode,
-        "nonce": market.nonces(party),
-        "deadline": deadline,
-    }
-    data = typed_data(
-        Domain(name, version, chain_id, verifying), "Trade", {"Trade": TRADE_FIELDS}, message
-    )
-    index = [str(a) for a in accounts].index(str(party))
-    return "0x" + sign(data, dev_key(index).private_key).hex()
-
-
 def let_time_pass(until: int) -> None:
     """The local chain's clock jumps to the end of a bidding period."""
     chain.sleep(max(until - chain.time(), 0) + 1)
@@ -96,7 +67,7 @@ def let_time_pass(until: int) -> None:
 def main() -> None:
     parties = dev_parties()
     regulator = parties["city_regulator"]
-    progress = Progress(13 + len(UNITS))
+    progress = Progress(16 + len(UNITS))
     deployment = deploy(parties)
     path = deployment_path()
     deployment.save(path)
@@ -130,7 +101,7 @@ def main() -> None:
     send(registry.setNonAttainment, False, 8, POLLUTANT_IDS["SO2"], True, sender=regulator)
     progress.step("sector roll-out and non-attainment list set (R-38, R-18)")
 
-    start = chain.time() + 1
+    start = web3.eth.get_block("latest").timestamp + 30
     for code, price in BENCHMARKS.items():
         send(prices.publish, POLLUTANT_IDS[code], 0, price, start, sender=parties["price_bureau"])
     for (district, code), price in REGIONAL_BENCHMARKS.items():
@@ -142,7 +113,7 @@ def main() -> None:
             start,
             sender=parties["price_bureau"],
         )
-    chain.sleep(2)
+    chain.sleep(31)
     chain.mine()
     progress.step("benchmark prices published (R-15)")
 
@@ -230,6 +201,7 @@ def main() -> None:
     progress.step("a pledge of 20 t COD to the bank (R-34)")
 
     run_market(parties, progress, registry, ledger, pledges, market, primary, auctions)
+    demo_disclosure.run(parties, deployment, unit, send, progress)
     print(f"demo city loaded in {time.monotonic() - progress.started:.1f} s")
 
 
@@ -283,10 +255,9 @@ def run_market(parties, progress, registry, ledger, pledges, market, primary, au
 
     # R-14: a negotiated trade both parties sign in their wallets, relayed by the service
     price = fee(10_000, cod_price) + 200_000
-    deadline = chain.time() + HOUR
-    terms = (paper.address, pharma.address, cod, 10_000, price, int(TradeMode.NEGOTIATED), deadline)
-    signatures = sign_trade(market, terms, paper), sign_trade(market, terms, pharma)
-    send(market.settleTrade, terms, *signatures, sender=parties["relayer"])
+    settle_negotiated(
+        market, paper, pharma, cod, 10_000, price, relayer=parties["relayer"], send=send
+    )
     progress.step(
         f"negotiated trade: 10 t COD 九龙坡造纸厂 → 西南制药, {price / 100:,.0f} 元 (R-14)"
     )

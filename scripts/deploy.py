@@ -15,6 +15,7 @@ from pathlib import Path
 from brownie import (
     AccountRegistry,
     AuctionHouse,
+    ComplianceManager,
     Exchange,
     PermitRegistry,
     PledgeBook,
@@ -23,6 +24,7 @@ from brownie import (
     RightsLedger,
     RightsLens,
     SettlementToken,
+    VerificationOracle,
     accounts,
     network,
     web3,
@@ -33,6 +35,9 @@ from backend.chain.devkeys import DEV_AUTHORITIES
 
 DEPLOYMENTS = Path(__file__).resolve().parents[1] / "deployments"
 DEMO_DISTRICT = 1  # the district of the dev district regulator
+# Verified usage: both dev verifiers must agree; figures are final 7 days after agreement.
+ORACLE_QUORUM = 2
+ORACLE_DISPUTE_WINDOW = 7 * 24 * 3600
 
 
 def send(fn, *args, sender):
@@ -100,6 +105,13 @@ def deploy(parties: dict) -> Deployment:
     d.grant(ledger, "PERMIT_MANAGER_ROLE", permits)
     d.grant(ledger, "PLEDGE_MANAGER_ROLE", pledges)
     d.grant(pledges, "PLEDGEE_ROLE", parties["bank"])
+    oracle = d.deploy(VerificationOracle, admin, ORACLE_QUORUM, ORACLE_DISPUTE_WINDOW)
+    for verifier in ("verifier_a", "verifier_b"):
+        d.grant(oracle, "VERIFIER_ROLE", parties[verifier])
+    d.grant(oracle, "REGULATOR_ROLE", parties["city_regulator"])
+    compliance = d.deploy(ComplianceManager, admin, registry, ledger, oracle)
+    d.grant(compliance, "REGULATOR_ROLE", parties["city_regulator"])
+    d.grant(ledger, "COMPLIANCE_ROLE", compliance)
     deploy_exchange(d, parties, registry, prices, ledger, pledges)
     return d.record()
 

@@ -243,10 +243,10 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
         Sector.INVESTOR,
     ):
         registry.setSectorEnabled(int(sector), True, opts)
-    effective = now() + 30  # margin for the wall clock advancing while the set-up is sent
+    t0 = now()
     for code, price in BENCHMARKS.items():
-        prices.publish(POLLUTANT_IDS[code], 0, price, effective, {"from": price_bureau})
-    chain.sleep(effective - now() + 1)
+        prices.publish(POLLUTANT_IDS[code], 0, price, t0 + 60, {"from": price_bureau})
+    chain.sleep(61)
     chain.mine()
     for district in (0, 1, 2, 3):
         for pid in POLLUTANT_IDS.values():

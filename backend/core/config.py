@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +28,77 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the event index (SQLite or PostgreSQL)",
     )
     title: str = "排污权登记与交易 · Discharge Rights Registry"
+
+    # verification oracle, see docs/oracle.md
+    oracle_database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / '.run' / 'oracle.db'}",
+        description="SQLAlchemy URL of the oracle's own state (ingested files, postings)",
+    )
+    oracle_evidence_dir: Path = Field(
+        default=PROJECT_ROOT / ".run" / "evidence",
+        description="content-addressed store of monitoring files and evidence documents",
+    )
+    oracle_units_file: Path | None = Field(
+        default=None, description="units file (credit code → address, outlets); else on chain"
+    )
+    oracle_periods_file: Path | None = Field(
+        default=None, description="compliance periods file (id → span); else on chain"
+    )
+    oracle_registry_contract: str = "AccountRegistry"
+    oracle_compliance_contract: str = "ComplianceManager"
+    oracle_keystore: Path | None = Field(
+        default=None, description="keystore of the verifier whose service this is"
+    )
+    oracle_keystore_password: SecretStr | None = None
+    oracle_relayer_keystore: Path | None = None
+    oracle_relayer_password: SecretStr | None = None
+    oracle_signature_ttl: int = Field(default=24 * 3600, description="seconds a signature lives")
+    # -- relayer (backend/chain/relayer.py): the service's own key, never a company's --------
+    relayer_private_key: SecretStr | None = Field(
+        default=None, description="relayer key (hex); else DRR_RELAYER_KEYSTORE"
+    )
+    relayer_keystore: Path | None = Field(
+        default=None, description="keystore v3 file of the relayer key"
+    )
+    relayer_password: SecretStr | None = Field(
+        default=None, description="password of DRR_RELAYER_KEYSTORE"
+    )
+    relayer_priority_fee_wei: int | None = Field(
+        default=None, ge=0, description="priority fee per gas; default: ask the node"
+    )
+    receipt_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="how long a request waits for its transaction"
+    )
+
+    # -- signed actions (backend/services/actions.py) ----------------------------------------
+    action_ttl_seconds: int = Field(
+        default=3600, gt=0, description="default validity of a prepared action"
+    )
+    action_max_ttl_seconds: int = Field(
+        default=30 * 86400, gt=0, description="latest deadline a prepared action may carry"
+    )
+    action_min_margin_seconds: int = Field(
+        default=30, ge=0, description="a signed action must stay valid this long to be relayed"
+    )
+
+    # -- indexer (backend/indexer/) ----------------------------------------------------------
+    indexer_enabled: bool = Field(default=True, description="run the indexer inside the service")
+    indexer_poll_seconds: float = Field(default=2.0, gt=0)
+    indexer_confirmations: int = Field(
+        default=0, ge=0, description="blocks behind the head the indexer stays"
+    )
+    indexer_chunk_blocks: int = Field(
+        default=2000, gt=0, description="first eth_getLogs range; adapts to the node"
+    )
+
+    # -- command-line tool (backend/cli.py) --------------------------------------------------
+    api_url: str = Field(default="http://127.0.0.1:8700", description="service the CLI talks to")
+    wallet_dir: Path = Field(
+        default=Path.home() / ".drr" / "wallets", description="keystore files of the CLI"
+    )
+    wallet_password: SecretStr | None = Field(
+        default=None, description="password of the CLI's keystore (else prompted)"
+    )
 
 
 @lru_cache

@@ -1,29 +1,366 @@
-"""Server-rendered public pages (no login, no build step)."""
+"""The public explorer (信息公开, R-36): server-rendered pages, no login, Chinese by default with
+an English switch, every figure linked to its transaction and verifiable against a node (R-37).
+Plus the company portal and the authority console, whose small script signs in the visitor's
+own wallet (EIP-1193) and calls the service's signed-action endpoints.
+
+URL shapes live in ``urls.py``; figures come from ``backend/services/disclosure.py``, the same
+functions the read endpoints call.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from eth_utils import is_address, to_checksum_address
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import Connection
 
-from backend.api.deps import ChainDep, SettingsDep
-from backend.services import registry
+from backend.api.deps import ChainDep, EngineDep, SettingsDep
+from backend.chain.errors import ServiceError
+from backend.explorer import charts, i18n, urls
+from backend.services import disclosure
 
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters.update(
+    kg=i18n.kg, yuan=i18n.yuan, per_t=i18n.per_tonne, when=i18n.when, num=i18n.number,
+    short=i18n.short,
+)  # fmt: skip
+templates.env.globals.update(urls=urls)
 router = APIRouter(include_in_schema=False)
+
+Before = Annotated[int | None, Query(ge=0)]
+After = Annotated[int | None, Query(ge=0)]
+OptInt = Annotated[int | None, Query(ge=0)]
+LANG_COOKIE = "lang"
+
+
+def _lang(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    return asked if asked in i18n.LANGS else request.cookies.get(LANG_COOKIE, "zh")
+
+
+def _render(request: Request, template: str, conn: Connection, chain: Any, settings: Any,  # noqa: ANN401
+            **context: Any) -> HTMLResponse:  # noqa: ANN401  # fmt: skip
+    lang = i18n.Lang(_lang(request))
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "L": lang,
+            "title": lang("site"),
+            "pollutants": disclosure.pollutants(conn),
+            "index": disclosure.index_status(conn, chain.deployment.chain_id),
+            "deployment": chain.deployment,
+            "here": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+            **context,
+        },
+    )
+    if request.query_params.get("lang") in i18n.LANGS:
+        response.set_cookie(LANG_COOKIE, lang.code, max_age=365 * 86400, samesite="lax")
+    response.headers["Content-Language"] = "zh-CN" if lang.code == "zh" else "en"
+    return response
+
+
+def _address(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not is_address(value):
+        raise ServiceError("RequestInvalid", f"not an address: {value!r}")
+    return to_checksum_address(value)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, chain: ChainDep, settings: SettingsDep) -> HTMLResponse:
-    """Deployed contracts and registered accounts."""
-    return templates.TemplateResponse(
-        request,
-        "home.html",
-        {
-            "title": settings.title,
-            "deployment": chain.deployment,
-            "accounts": registry.list_accounts(chain=chain),
-        },
-    )
+def overview(
+    request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep
+) -> Response:
+    """Market overview: benchmarks in force, price and volume charts, totals, latest trades."""
+    with engine.connect() as conn:
+        lang = i18n.Lang(_lang(request))
+        pollutants = disclosure.pollutants(conn)
+        now = disclosure.chain_now(conn)
+        days = disclosure.market_days(conn)
+        prices, volumes = _day_series(days, pollutants, lang)
+        return _render(
+            request, "overview.html", conn, chain, settings,
+            benchmarks=disclosure.current_benchmarks(conn, now),
+            price_chart=charts.lines(prices, lang("overview.prices"), lambda d: i18n.day(int(d))),
+            volume_chart=charts.bars(volumes, lang("overview.volumes"), lambda d: i18n.day(int(d))),
+            totals=disclosure.market_totals(conn),
+            fees=disclosure.fee_totals(conn),
+            latest=disclosure.trades(conn, limit=10).rows,
+        )  # fmt: skip
+
+
+def _day_series(days: list[dict], pollutants: dict, lang: i18n.Lang) -> tuple[list, list]:
+    by_pollutant: dict[int, list[dict]] = {}
+    for d in days:
+        by_pollutant.setdefault(d["pollutant"], []).append(d)
+    prices = [
+        charts.Series(
+            lang.pollutant(pollutants, p), [(d["day"], d["fen"] * 10 / d["kg"]) for d in ds]
+        )
+        for p, ds in sorted(by_pollutant.items())
+    ]  # 元/t = fen × 1000 / kg / 100
+    volumes = [
+        charts.Series(lang.pollutant(pollutants, p), [(d["day"], d["kg"] / 1000) for d in ds])
+        for p, ds in sorted(by_pollutant.items())
+    ]
+    return prices, volumes
+
+
+@router.get("/trades", response_class=HTMLResponse)
+def trades(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
+           pollutant: OptInt = None, mode: OptInt = None, party: str | None = None,
+           before: Before = None, after: After = None) -> Response:  # fmt: skip
+    filters = {"pollutant": pollutant, "mode": mode, "party": _address(party)}
+    with engine.connect() as conn:
+        page = disclosure.trades(conn, before=before, after=after, **filters)
+        return _render(request, "trades.html", conn, chain, settings, page=page, filters=filters)
+
+
+@router.get("/allocations", response_class=HTMLResponse)
+def allocations(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
+                pollutant: OptInt = None, origin: OptInt = None, holder: str | None = None,
+                before: Before = None, after: After = None) -> Response:  # fmt: skip
+    filters = {"pollutant": pollutant, "origin": origin, "holder": _address(holder)}
+    with engine.connect() as conn:
+        page = disclosure.allocations(conn, before=before, after=after, **filters)
+        return _render(request, "allocations.html", conn, chain, settings, page=page,
+                       filters=filters, fees=disclosure.fee_totals(conn))  # fmt: skip
+
+
+@router.get("/reserve", response_class=HTMLResponse)
+def reserve(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
+            before: Before = None, after: After = None) -> Response:  # fmt: skip
+    with engine.connect() as conn:
+        return _render(
+            request, "reserve.html", conn, chain, settings,
+            stock=disclosure.reserve_stock(conn),
+            flows=disclosure.reserve_flows(conn, before=before, after=after),
+            buybacks=disclosure.buybacks(conn, limit=20).rows,
+            reclaims=disclosure.reclaims(conn, limit=20).rows,
+        )  # fmt: skip
+
+
+@router.get("/caps", response_class=HTMLResponse)
+def caps(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep) -> Response:
+    with engine.connect() as conn:
+        rows = disclosure.caps(conn)
+        for r in rows:
+            r["meter"] = charts.meter(r["allocated"], r["cap"])
+        return _render(request, "caps.html", conn, chain, settings, rows=rows)
+
+
+@router.get("/compliance", response_class=HTMLResponse)
+def compliance(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
+               period: OptInt = None, before: Before = None,
+               after: After = None) -> Response:  # fmt: skip
+    with engine.connect() as conn:
+        page = disclosure.compliance(conn, now=disclosure.chain_now(conn), period=period,
+                                     before=before, after=after)  # fmt: skip
+        return _render(request, "compliance.html", conn, chain, settings, page=page,
+                       periods=disclosure.periods(conn), filters={"period": period})  # fmt: skip
+
+
+@router.get("/blacklist", response_class=HTMLResponse)
+def blacklist(
+    request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep
+) -> Response:
+    with engine.connect() as conn:
+        return _render(request, "blacklist.html", conn, chain, settings,
+                       rows=disclosure.blacklist(conn))  # fmt: skip
+
+
+@router.get("/units", response_class=HTMLResponse)
+def units(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
+          q: Annotated[str | None, Query(max_length=128)] = None, before: Before = None,
+          after: After = None) -> Response:  # fmt: skip
+    with engine.connect() as conn:
+        page = disclosure.units(conn, q=q, before=before, after=after)
+        if q and len(page.rows) == 1 and before is None and after is None:
+            return Response(
+                status_code=303, headers={"Location": urls.unit(page.rows[0]["holder"])}
+            )
+        return _render(request, "units.html", conn, chain, settings, page=page,
+                       filters={"q": q})  # fmt: skip
+
+
+@router.get("/units/{holder}", response_class=HTMLResponse)
+def unit(request: Request, holder: str, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
+         before: Before = None, after: After = None) -> Response:  # fmt: skip
+    address = _address(holder)
+    assert address is not None
+    with engine.connect() as conn:
+        found = disclosure.unit(conn, address, now=disclosure.chain_now(conn))
+        if found is None:
+            raise ServiceError("UnitNotFound", f"no registered unit {address}")
+        history = disclosure.unit_history(conn, address, before=before, after=after)
+        return _render(request, "unit.html", conn, chain, settings, unit=found, history=history)
+
+
+@router.get("/pledges", response_class=HTMLResponse)
+def pledges(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
+            before: Before = None, after: After = None) -> Response:  # fmt: skip
+    with engine.connect() as conn:
+        page = disclosure.pledges(conn, before=before, after=after)
+        return _render(request, "pledges.html", conn, chain, settings, page=page)
+
+
+@router.get("/tx/{tx_hash}", response_class=HTMLResponse)
+def tx(request: Request, tx_hash: str, engine: EngineDep, chain: ChainDep,
+       settings: SettingsDep) -> Response:  # fmt: skip
+    """A transaction: the events it produced (from the index), each verifiable on the node."""
+    with engine.connect() as conn:
+        events = disclosure.transaction(conn, tx_hash)
+        if not events:
+            raise ServiceError("TransactionNotFound", f"{tx_hash} has no indexed event")
+        return _render(request, "tx.html", conn, chain, settings, tx_hash=tx_hash.lower(),
+                       events=events)  # fmt: skip
+
+
+@router.get("/portal", response_class=HTMLResponse)
+def portal(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep) -> Response:
+    """The company portal: connect a wallet, see the account, sign actions."""
+    with engine.connect() as conn:
+        return _render(request, "portal.html", conn, chain, settings, console=False)
+
+
+@router.get("/console", response_class=HTMLResponse)
+def console(
+    request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep
+) -> Response:
+    """The authority console: signed actions and chain transactions from the authority's wallet."""
+    with engine.connect() as conn:
+        contracts = {
+            name: [
+                {"name": f["name"], "inputs": f["inputs"]}
+                for f in rec.abi
+                if f.get("type") == "function"
+                and f.get("stateMutability") in ("nonpayable", "payable")
+            ]
+            for name, rec in chain.deployment.contracts.items()
+        }
+        return _render(request, "portal.html", conn, chain, settings, console=True,
+                       contracts=contracts)  # fmt: skip
+
+
+# -- downloads: the whole table with the page's filters, CSV or JSON -----------------------
+
+Rows = Callable[..., Iterator[dict]]
+
+
+def _table_rows(conn: Connection, table: str, params: dict[str, str]) -> Iterator[dict]:
+    def opt(name: str) -> int | None:
+        return int(params[name]) if params.get(name, "").isdigit() else None
+
+    if table == "trades":
+        return disclosure.trade_rows(conn, pollutant=opt("pollutant"), mode=opt("mode"),
+                                     party=_address(params.get("party")))  # fmt: skip
+    if table == "allocations":
+        return disclosure.allocation_rows(conn, pollutant=opt("pollutant"), origin=opt("origin"),
+                                          holder=_address(params.get("holder")))  # fmt: skip
+    simple: dict[str, Callable[[], Any]] = {
+        "fees": lambda: disclosure.fee_totals(conn),
+        "caps": lambda: disclosure.caps(conn),
+        "blacklist": lambda: disclosure.blacklist(conn),
+        "benchmarks": lambda: disclosure.benchmark_history(conn),
+        "reserve-stock": lambda: disclosure.reserve_stock(conn),
+        "market-days": lambda: disclosure.market_days(conn),
+        "units": lambda: _all_pages(lambda b: disclosure.units(conn, before=b, limit=500)),
+        "pledges": lambda: _all_pages(lambda b: disclosure.pledges(conn, before=b, limit=500)),
+        "reserve-flows": lambda: _all_pages(
+            lambda b: disclosure.reserve_flows(conn, before=b, limit=500)
+        ),
+        "compliance": lambda: _all_pages(
+            lambda b: disclosure.compliance(
+                conn, now=disclosure.chain_now(conn), period=opt("period"), before=b, limit=500
+            )
+        ),
+    }
+    if table not in simple:
+        raise ServiceError("TableUnknown", f"no table {table!r}")
+    return iter(simple[table]())
+
+
+def _all_pages(fetch: Callable[[int | None], disclosure.Page]) -> Iterator[dict]:
+    before = None
+    while True:
+        page = fetch(before)
+        yield from page.rows
+        if page.before is None:
+            return
+        before = page.before
+
+
+DOWNLOADS = ("trades", "allocations", "fees", "caps", "blacklist", "benchmarks", "reserve-stock",
+             "reserve-flows", "market-days", "units", "pledges", "compliance")  # fmt: skip
+
+
+@router.get("/download/{table}.{fmt}")
+def download(request: Request, table: str, fmt: str, engine: EngineDep) -> Response:
+    """Stream a whole table (keyset chunks) as CSV (UTF-8 with BOM, opens in Excel) or JSON."""
+    if fmt not in ("csv", "json"):
+        raise ServiceError("FormatUnknown", f"format {fmt!r}: csv or json")
+    params = dict(request.query_params)
+
+    def rows() -> Iterator[dict]:
+        with engine.connect() as conn:
+            yield from _table_rows(conn, table, params)
+
+    it = rows()
+    first = next(it, None)  # raises a bad table or filter before the response starts
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    body = _csv(first, it) if fmt == "csv" else _json(first, it)
+    headers = {"Content-Disposition": f'attachment; filename="{table}.{fmt}"'}
+    return StreamingResponse(body, media_type=media, headers=headers)
+
+
+def _cell(value: Any) -> Any:  # noqa: ANN401
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+
+
+def _csv(first: dict | None, rest: Iterator[dict]) -> Iterator[str]:
+    yield "\ufeff"
+    if first is None:
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(first), extrasaction="ignore")
+    writer.writeheader()
+    for row in _chain(first, rest):
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json(first: dict | None, rest: Iterator[dict]) -> Iterator[str]:
+    yield "["
+    if first is not None:
+        for i, row in enumerate(_chain(first, rest)):
+            yield ("," if i else "") + json.dumps(row, ensure_ascii=False, default=str)
+    yield "]"
+
+
+def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
+    yield first
+    yield from rest
+
+
+@router.get("/static/{name}")
+def static(name: str) -> FileResponse:
+    """The explorer's own CSS and the wallet script (served from the package; nothing external)."""
+    path = STATIC / name
+    if "/" in name or not path.is_file():
+        raise ServiceError("NotFound", f"no static file {name!r}")
+    return FileResponse(path)

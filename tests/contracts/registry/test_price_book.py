@@ -39,9 +39,9 @@ def test_regional_benchmark_falls_back_to_city_wide_R15(prices, registry, regula
     """R-15: a region without its own benchmark uses the city-wide one."""
     cod = _cod(registry, regulator)
     t0 = now()
-    prices.publish(cod, 0, 400_000, t0 + 1, {"from": price_bureau})
-    prices.publish(cod, 8, 520_000, t0 + 1, {"from": price_bureau})
-    chain.sleep(2)
+    prices.publish(cod, 0, 400_000, t0 + 60, {"from": price_bureau})
+    prices.publish(cod, 8, 520_000, t0 + 60, {"from": price_bureau})
+    chain.sleep(61)
     chain.mine()
     assert prices.currentBenchmark(cod, 8) == 520_000
     assert prices.currentBenchmark(cod, 3) == 400_000

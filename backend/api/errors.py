@@ -1,0 +1,311 @@
+"""The one table from error names to HTTP statuses and readable texts, and its handlers.
+
+Every error reaches the caller as::
+
+    {"error": {"code": "ProbeInsufficientBalance", "status": 409,
+               "message": "…English…", "message_zh": "…中文…",
+               "args": {…decoded arguments…}, …extra such as tx_hash / reason_code…}}
+
+``code`` is a contract custom error's own name (decoded from the revert data or named by a
+pre-check's reason code) or one of the service's names below. The first row whose pattern
+matches the whole name wins, so specific rows come before the generic patterns. The table is
+documented in docs/api.md; contract authors add a row when a generic text is not good enough.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.chain.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ErrorRule:
+    """Errors whose name matches ``pattern`` (a full-match regex) answer ``status``."""
+
+    pattern: str
+    status: int
+    en: str
+    zh: str
+
+
+# fmt: off
+ERROR_TABLE: tuple[ErrorRule, ...] = (
+    # -- the request itself ------------------------------------------------------------------
+    ErrorRule("RequestInvalid", 422, "The request is invalid", "请求内容无效"),
+    ErrorRule("NotFound", 404, "No such endpoint", "没有这个接口"),
+    ErrorRule("MethodNotAllowed", 405, "Method not allowed on this endpoint", "该接口不支持此方法"),
+    ErrorRule("ActionUnknown", 404, "No such action", "没有这个操作"),
+    ErrorRule("ActionUnavailable", 404,
+              "The contract of this action is not part of the deployment",
+              "该操作所需的合约未部署"),
+    ErrorRule("TypedDataMismatch", 422,
+              "The typed data is not the one this action signs (domain, types or fields differ)",
+              "签名数据与该操作的格式不符（域、类型或字段不一致）"),
+    ErrorRule("DeadlineOutOfRange", 422,
+              "The deadline is too soon or too far in the future",
+              "截止时间过近或过远"),
+    ErrorRule("IdempotencyKeyReused", 422,
+              "This Idempotency-Key was used for a different request",
+              "该幂等键已用于另一个请求"),
+    ErrorRule("TransactionMalformed", 422, "The raw transaction cannot be decoded",
+              "无法解析该原始交易"),
+    ErrorRule("ChainIdMismatch", 400, "The transaction is for another chain",
+              "该交易属于另一条链"),
+    ErrorRule("TargetNotInDeployment", 422,
+              "The transaction is not addressed to a contract of this deployment",
+              "该交易的目标不是本系统部署的合约"),
+    ErrorRule("TransactionNotFound", 404, "No such transaction", "没有这笔交易"),
+    # -- signatures, deadlines, nonces -------------------------------------------------------
+    ErrorRule("SignatureMalformed", 401, "The signature is not a valid 65-byte signature",
+              "签名格式无效（应为 65 字节）"),
+    ErrorRule("SignerMismatch", 401, "The signature was not made by the account that acts",
+              "签名人与操作账户不一致"),
+    ErrorRule("SignatureExpired", 400, "The signed action has expired (deadline passed)",
+              "签名已过期（超过截止时间）"),
+    ErrorRule("NonceAlreadyUsed", 409,
+              "This signed action was already executed or replaced (nonce used)",
+              "该签名操作已执行或已被替代（序号已使用）"),
+    ErrorRule("NonceNotNext", 409,
+              "An earlier signed action of this account has not been executed yet",
+              "该账户之前的签名操作尚未执行"),
+    ErrorRule("RequestInProgress", 409,
+              "The same request is being relayed; retry it shortly",
+              "相同请求正在处理中，请稍后重试"),
+    # -- the chain and the relayer -----------------------------------------------------------
+    ErrorRule("RelayTimeout", 504,
+              "The transaction was sent but is not confirmed yet; retry the same request",
+              "交易已发送但尚未确认，请用相同请求重试"),
+    ErrorRule("NodeRejected", 502, "The chain node refused the transaction",
+              "区块链节点拒绝了该交易"),
+    ErrorRule("NodeUnavailable", 503, "The chain node cannot be reached", "无法连接区块链节点"),
+    ErrorRule("RelayerUnavailable", 503, "The service has no relayer key configured",
+              "服务未配置转发账户"),
+    ErrorRule("ServiceMisconfigured", 500, "The service is misconfigured", "服务配置错误"),
+    ErrorRule("InternalError", 500, "Internal error", "内部错误"),
+    # -- OpenZeppelin and Solidity -----------------------------------------------------------
+    ErrorRule("AccessControlUnauthorizedAccount|AccessControlBadConfirmation"
+              "|OwnableUnauthorizedAccount", 403,
+              "The account does not hold the role this action needs",
+              "该账户没有执行此操作所需的角色"),
+    ErrorRule("ECDSAInvalidSignature|ECDSAInvalidSignatureLength|ECDSAInvalidSignatureS"
+              "|ERC2612InvalidSigner", 401, "The signature is invalid", "签名无效"),
+    ErrorRule("ERC2612ExpiredSignature", 400, "The signature has expired", "签名已过期"),
+    ErrorRule("InvalidAccountNonce", 409, "The nonce was already used", "序号已使用"),
+    ErrorRule("EnforcedPause", 409, "The contract is paused", "合约已暂停"),
+    ErrorRule("Panic", 500, "The contract failed an internal check", "合约内部检查失败"),
+    ErrorRule("Error", 409, "The contract refused", "合约拒绝了该操作"),
+    ErrorRule("UnknownContractError", 409,
+              "The contract refused with an error the service cannot name",
+              "合约以无法识别的错误拒绝了该操作"),
+    # -- signed actions (contracts/utils/SignedActions.sol) ---------------------------------
+    ErrorRule("SignedActionExpired", 400, "The signed action has expired (deadline passed)",
+              "签名已过期（超过截止时间）"),
+    ErrorRule("SignedActionInvalidSignature", 401,
+              "The signature was not made by the account that acts",
+              "签名人与操作账户不一致"),
+    # -- the rights ledger's rules (contracts/interfaces/IRightsLedger.sol, Types.sol Reason) --
+    ErrorRule("LedgerNotRegistered", 404, "The account is not registered (R-02)",
+              "账户未登记（R-02）"),
+    ErrorRule("LedgerUnknownPollutant", 404, "Unknown pollutant (R-01)",
+              "未知的污染物种类（R-01）"),
+    ErrorRule("LedgerZeroQuantity", 422, "The quantity must be positive", "数量必须大于零"),
+    ErrorRule("LedgerAccountClosed", 409, "The account is closed (R-32)", "账户已注销（R-32）"),
+    ErrorRule("LedgerInsufficientRights", 409,
+              "Not enough unencumbered rights of the needed origin (R-05, R-07)",
+              "可用的相应来源排污权不足（R-05、R-07）"),
+    ErrorRule("LedgerBelowPermit", 409,
+              "Holdings would fall below the permitted quantity (R-06)",
+              "持有量将低于许可排放量（R-06）"),
+    ErrorRule("LedgerCapExceeded", 409, "The regional total cap would be exceeded (R-10)",
+              "将超出区域总量控制指标（R-10）"),
+    ErrorRule("LedgerNoCap", 409, "No total cap is set for this region and pollutant (R-10)",
+              "该区域和污染物尚未设定总量指标（R-10）"),
+    ErrorRule("LedgerPolicyRestricted", 409, "The unit fails industrial policy (R-11)",
+              "该单位不符合产业政策（R-11）"),
+    ErrorRule("LedgerPriceBelowBenchmark", 409, "The price is below the benchmark price (R-15)",
+              "价格低于交易基准价（R-15）"),
+    ErrorRule("LedgerNoBenchmark", 409, "No benchmark price is published (R-15)",
+              "尚未公布交易基准价（R-15）"),
+    ErrorRule("LedgerBlacklisted", 409, "The unit is blacklisted (R-17)",
+              "该单位被列入环保信用黑名单（R-17）"),
+    ErrorRule("LedgerNonAttainmentDestination", 409,
+              "The destination fails its environmental-quality standard (R-18)",
+              "受让方所在区域环境质量未达标（R-18）"),
+    ErrorRule("LedgerThermalPowerAirPollutant", 409,
+              "Thermal power plants may not trade air pollutants with other sectors (R-19)",
+              "火电企业不得与其他行业交易大气污染物（R-19）"),
+    ErrorRule("LedgerIndustryLivestock", 409,
+              "Industrial and livestock sources may not trade with each other (R-20)",
+              "工业源与畜禽养殖源之间不得交易（R-20）"),
+    ErrorRule("LedgerGreenChannelLimit", 409, "Beyond the green-channel limit (R-21)",
+              "超出绿色通道限额（R-21）"),
+    ErrorRule("LedgerSectorNotEnabled", 409, "Trading is not yet open to this sector (R-38)",
+              "该行业尚未开放交易（R-38）"),
+    ErrorRule("LedgerSellerNotQualified", 409, "The seller is not a qualified trading party (R-39)",
+              "转让方未通过交易主体资格审查（R-39）"),
+    ErrorRule("LedgerNotCertifiedTradable", 409,
+              "The quantity is not certified as tradable (R-39)",
+              "该数量未经可交易排污权认定（R-39）"),
+    ErrorRule("LedgerSameAccount", 422, "Both sides are the same account",
+              "交易双方为同一账户"),
+    ErrorRule("LedgerNotReserve", 409, "Only the government reserve may do this (R-21, R-28)",
+              "仅政府储备可执行此操作（R-21、R-28）"),
+    ErrorRule("PledgeNotPledgee", 422, "The bank is not an authorised pledgee (R-34)",
+              "该银行不是经授权的质权人（R-34）"),
+    # -- the test probe (contracts/testing/SignedActionProbe.sol) ----------------------------
+    ErrorRule("OracleNotConfigured", 503, "The verification oracle is not configured",
+              "核查数据服务未配置"),
+    ErrorRule("OracleKeyUnavailable", 503, "The oracle's verifier key cannot be used",
+              "核查机构密钥不可用"),
+    ErrorRule("OracleInputRefused", 422, "The monitoring data were refused (R-23)",
+              "监测数据未被接受（R-23）"),
+    ErrorRule("OracleUnitUnknown", 404, "Unknown unit or period (R-23)",
+              "未知的排污单位或期间（R-23）"),
+    ErrorRule("EvidenceNotFound", 404, "No evidence with this SHA-256", "没有该哈希值的核查证据"),
+    ErrorRule("ProbeZeroQuantity", 422, "The quantity must be positive", "数量必须大于零"),
+    ErrorRule("ProbeSelfTransfer", 422, "Sender and receiver are the same account",
+              "转出方与转入方为同一账户"),
+    ErrorRule("ProbeUnknownAccount", 404, "The account is not open", "账户未开立"),
+    ErrorRule("ProbeFrozenAccount", 409, "The account is frozen", "账户已冻结"),
+    ErrorRule("ProbeInsufficientBalance", 409, "The available balance is insufficient",
+              "可用余额不足"),
+    # -- any other contract error, by the words in its name ----------------------------------
+    ErrorRule(r"\w*(Unauthorized|NotAuthorized|Forbidden|MissingRole)\w*", 403,
+              "The account may not perform this action", "该账户无权执行此操作"),
+    ErrorRule(r"\w*(InvalidSignature|InvalidSigner|BadSignature)\w*", 401,
+              "The signature is invalid", "签名无效"),
+    ErrorRule(r"\w*Expired\w*", 400, "The request or order has expired", "请求或委托已过期"),
+    ErrorRule(r"\w*Nonce\w*", 409, "The nonce is not the expected one", "序号不符"),
+    ErrorRule(r"\w*(Unknown|NotFound)\w*", 404, "The referenced item does not exist",
+              "所引用的对象不存在"),
+    ErrorRule(r"\w*(Zero|Invalid|TooLarge|TooSmall|Mismatch|Empty|Length)\w*", 422,
+              "A value of the request is not acceptable", "请求中的取值不被接受"),
+    ErrorRule(r"\w+", 409, "The rules refuse this action", "规则不允许此操作"),
+)
+# fmt: on
+
+_COMPILED = tuple((re.compile(rule.pattern), rule) for rule in ERROR_TABLE)
+
+
+def rule_for(name: str) -> ErrorRule:
+    """The first row of :data:`ERROR_TABLE` whose pattern matches ``name``."""
+    for pattern, rule in _COMPILED:
+        if pattern.fullmatch(name):
+            return rule
+    return ERROR_TABLE[-1]
+
+
+def error_body(exc: ServiceError) -> tuple[int, dict[str, Any]]:
+    """HTTP status and JSON body for a service error."""
+    rule = rule_for(exc.name)
+    message = f"{rule.en}: {exc.detail}" if exc.detail else rule.en
+    body: dict[str, Any] = {
+        "code": exc.name,
+        "status": rule.status,
+        "message": message,
+        "message_zh": rule.zh,
+        "args": exc.error_args,
+    }
+    body.update({k: v for k, v in exc.extra.items() if v is not None})
+    return rule.status, {"error": body}
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="error name: a contract custom error or a service error")
+    status: int
+    message: str = Field(description="English")
+    message_zh: str = Field(description="中文")
+    args: dict[str, Any] = Field(default_factory=dict, description="decoded error arguments")
+    tx_hash: str | None = Field(default=None, description="set when a transaction was sent")
+    reason_code: int | None = Field(default=None, description="pre-check reason code")
+
+
+class ErrorOut(BaseModel):
+    """The body of every 4xx/5xx answer."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text}
+    for status, text in (
+        (400, "expired signature or deadline, wrong chain"),
+        (401, "bad signature or wrong signer"),
+        (403, "the account lacks the role"),
+        (404, "unknown action, account or item"),
+        (409, "a rule refuses the action (see the error code), nonce conflicts"),
+        (422, "invalid request: types, ranges, addresses, typed data"),
+        (503, "chain node or relayer unavailable"),
+        (504, "transaction sent but not confirmed in time: retry the same request"),
+    )
+}
+
+
+def _respond(exc: ServiceError) -> JSONResponse:
+    status, body = error_body(exc)
+    return JSONResponse(body, status_code=status)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_error(exc: RequestValidationError) -> ServiceError:
+    """Pydantic's errors as one readable message plus the list of problems."""
+    problems = [
+        {"field": _location(err["loc"]), "problem": err["msg"], "type": err["type"]}
+        for err in exc.errors()
+    ]
+    detail = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+    return ServiceError("RequestInvalid", detail, problems=problems)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into the envelope above."""
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+        return _respond(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _respond(validation_error(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "NotFound", 405: "MethodNotAllowed"}
+        name = names.get(exc.status_code)
+        if name is None:
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": "HTTPError",
+                        "status": exc.status_code,
+                        "message": str(exc.detail),
+                    }
+                },
+                status_code=exc.status_code,
+            )
+        return _respond(ServiceError(name, str(exc.detail) if exc.detail else ""))
+
+    @app.exception_handler(requests.ConnectionError)
+    async def _node_down(_request: Request, exc: requests.ConnectionError) -> JSONResponse:
+        return _respond(ServiceError("NodeUnavailable", type(exc).__name__))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _respond(ServiceError("InternalError", type(exc).__name__))

@@ -1,0 +1,201 @@
+"""Signed actions: ``POST /actions/{action}/prepare`` and ``POST /actions/{action}/submit``.
+
+One pair of routes per registered action, generated from the action registry so each
+action's request body is documented in the OpenAPI schema. The flow is the same for every
+action (backend/services/actions.py): prepare → sign in the actor's own wallet → submit.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI must see the generated body models.
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from backend.api.deps import ActionsDep, ChainDep, EventsDep, PolicyDep, RelayerDep
+from backend.api.errors import ERROR_RESPONSES
+from backend.chain.errors import ServiceError
+from backend.services import actions as service
+from backend.services.actions import ActionSpec, Uint256
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:\-]+$",
+        description="retrying a request with the same key returns the first result",
+    ),
+]
+
+
+class TypedField(BaseModel):
+    name: str
+    type: str
+
+
+class TypedDataIn(BaseModel):
+    """EIP-712 typed data, as ``prepare`` returned it and the wallet signed it."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    types: dict[str, list[TypedField]]
+    primary_type: str = Field(alias="primaryType")
+    domain: dict[str, Any]
+    message: dict[str, Any]
+
+
+class SubmitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str | None = Field(
+        default=None, description="optional; if given, must be this route's action"
+    )
+    typed_data: TypedDataIn
+    signature: str = Field(description="65-byte signature r‖s‖v, 0x-hex", examples=["0x…"])
+
+
+class PreparedOut(BaseModel):
+    action: str
+    signer: str = Field(description="the account that must sign")
+    nonce: int
+    deadline: int = Field(description="unix seconds; the contract refuses the action after it")
+    typed_data: dict[str, Any] = Field(description="pass to eth_signTypedData_v4 as is")
+    digest: str = Field(description="EIP-712 hash, for signers that sign a hash")
+    domain_separator: str
+
+
+class EventOut(BaseModel):
+    contract: str
+    event: str
+    args: dict[str, Any]
+    log_index: int
+
+
+class SubmittedOut(BaseModel):
+    action: str
+    signer: str
+    nonce: int
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    gas_used: int
+    events: list[EventOut]
+    replayed: bool = Field(description="true when this answers a retry of an earlier request")
+
+
+class ActionOut(BaseModel):
+    name: str
+    summary: str
+    contract: str
+    function: str
+    primary_type: str
+    available: bool = Field(description="whether its contract is in the deployment record")
+    fields: list[TypedField] = Field(description="the struct a signer signs (when available)")
+    precheck: str | None
+    reasons: list[str]
+
+
+def build_router(registry: service.ActionRegistry) -> APIRouter:
+    """The routes of every action in ``registry``."""
+    router = APIRouter(prefix="/actions", tags=["actions"])
+
+    @router.get("", response_model=list[ActionOut], summary="The signable actions")
+    def list_actions(chain: ChainDep, actions: ActionsDep) -> list[ActionOut]:
+        out = []
+        for spec in actions:
+            available = spec.contract in chain.deployment.contracts
+            fields = actions.bind(chain, spec.name).fields if available else []
+            out.append(
+                ActionOut(
+                    name=spec.name,
+                    summary=spec.summary,
+                    contract=spec.contract,
+                    function=spec.function,
+                    primary_type=spec.struct_name,
+                    available=available,
+                    fields=[TypedField(name=n, type=t) for n, t in fields],
+                    precheck=spec.pre_check.function if spec.pre_check else None,
+                    reasons=list(spec.reasons),
+                )
+            )
+        return out
+
+    for spec in registry:
+        _add_action(router, spec)
+
+    @router.post("/{name}/prepare", include_in_schema=False)
+    @router.post("/{name}/submit", include_in_schema=False)
+    def unknown_action(name: str) -> None:
+        raise ServiceError("ActionUnknown", f"no action named {name!r}; see GET /api/v1/actions")
+
+    return router
+
+
+def _add_action(router: APIRouter, spec: ActionSpec) -> None:
+    prepare_model: Any = create_model(
+        f"{spec.struct_name}Prepare",
+        __base__=spec.body,
+        deadline=(
+            Uint256 | None,
+            Field(default=None, description="unix seconds; default: now + DRR_ACTION_TTL_SECONDS"),
+        ),
+    )
+
+    def prepare(
+        body: prepare_model, chain: ChainDep, actions: ActionsDep, policy: PolicyDep
+    ) -> PreparedOut:
+        fields = spec.body.model_validate(body.model_dump(by_alias=True, exclude={"deadline"}))
+        prepared = service.prepare_action(
+            chain=chain,
+            actions=actions,
+            name=spec.name,
+            body=fields,
+            deadline=body.deadline,
+            policy=policy,
+        )
+        return PreparedOut(**vars(prepared))
+
+    def submit(
+        body: SubmitIn,
+        chain: ChainDep,
+        actions: ActionsDep,
+        relayer: RelayerDep,
+        events: EventsDep,
+        policy: PolicyDep,
+        idempotency_key: IdempotencyKey = None,
+    ) -> SubmittedOut:
+        if body.action is not None and body.action != spec.name:
+            raise ServiceError("TypedDataMismatch", f"the envelope is for {body.action!r}")
+        submitted = service.submit_action(
+            chain=chain,
+            actions=actions,
+            relayer=relayer,
+            events=events,
+            name=spec.name,
+            data=body.typed_data.model_dump(by_alias=True),
+            signature=body.signature,
+            idempotency_key=idempotency_key,
+            policy=policy,
+        )
+        return SubmittedOut(**vars(submitted))
+
+    router.add_api_route(
+        f"/{spec.name}/prepare",
+        prepare,
+        methods=["POST"],
+        response_model=PreparedOut,
+        summary=f"{spec.summary}: typed data to sign",
+        description=(spec.body.__doc__ or "") + f"\n\nSigner: `{spec.signer_field}`.",
+        responses=ERROR_RESPONSES,
+        operation_id=f"prepare_{spec.name.replace('-', '_')}",
+    )
+    router.add_api_route(
+        f"/{spec.name}/submit",
+        submit,
+        methods=["POST"],
+        response_model=SubmittedOut,
+        summary=f"{spec.summary}: relay the signed action",
+        responses=ERROR_RESPONSES,
+        operation_id=f"submit_{spec.name.replace('-', '_')}",
+    )

@@ -1,0 +1,547 @@
+"""The relayer: the one key of the service, sending what parties signed.
+
+Parties sign EIP-712 actions in their own wallets; the relayer wraps each signed action in a
+transaction of its own (it pays the gas, the contract checks the party's signature). It also
+forwards raw transactions a party signed itself.
+
+- **Key**: a keystore file or an environment variable in production; the dev key ``relayer``
+  on the local chain only (``relayer_account``). Never a company key.
+- **Nonces**: one lock around "pick nonce → sign → send"; the local next nonce is checked
+  against the node's pending count each time (a higher count means another sender used the
+  key, a lower one means sent transactions were dropped or the chain was reset: both resync),
+  and "nonce too low" / "replacement underpriced" answers resync and retry.
+- **Gas**: estimated per transaction; an estimate that reverts is decoded to the contract's
+  custom error and nothing is sent.
+- **Idempotency**: every relay runs under a key (a client's ``Idempotency-Key``, or derived
+  from the signature). The key, the signed raw transaction and its hash are stored *before*
+  the transaction is broadcast; a retried request with the same key finds the same
+  transaction (re-broadcasting it if the node lost it) and never sends a second one. The
+  signed action's own on-chain nonce is the second layer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+import rlp
+from eth_account import Account
+from eth_account._utils.legacy_transactions import Transaction as LegacyTransaction
+from eth_account.signers.local import LocalAccount
+from eth_account.typed_transactions import TypedTransaction
+from eth_utils import keccak, to_checksum_address
+from hexbytes import HexBytes
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from web3 import Web3
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+
+from backend.chain.devkeys import authority_key
+from backend.chain.errors import ContractError, ErrorDecoder, ServiceError, revert_data
+
+log = logging.getLogger(__name__)
+
+DEV_CHAIN_IDS = frozenset({31337})  # anvil: the only chains the dev relayer key may be used on
+
+metadata = MetaData()
+
+# One row per idempotency key: claimed → sent → mined | failed.
+relayed = Table(
+    "relayed_transactions",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(66), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("tx_hash", String(66), index=True),
+    Column("raw_tx", Text),
+    Column("meta", JSON, comment="what the caller reports with every answer for the key"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+CLAIMED, SENT, MINED, FAILED = "claimed", "sent", "mined", "failed"
+_RESYNC_ERRORS = ("nonce too low", "replacement transaction underpriced", "nonce too high")
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """A transaction the relayer sent (or found again for a retried request)."""
+
+    tx_hash: str
+    receipt: Mapping[str, Any]
+    replayed: bool
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _hex(value: bytes | str) -> str:
+    return "0x" + bytes(HexBytes(value)).hex()
+
+
+def relayer_account(
+    *,
+    chain_id: int,
+    private_key: str | None = None,
+    keystore: Path | None = None,
+    password: str | None = None,
+) -> LocalAccount | None:
+    """The relayer's key: from the environment, a keystore file, or (dev chain only) dev key."""
+    if private_key:
+        return Account.from_key(private_key)
+    if keystore is not None:
+        if password is None:
+            raise ServiceError("ServiceMisconfigured", "a relayer keystore needs its password")
+        return Account.from_key(Account.decrypt(keystore.read_text(encoding="utf-8"), password))
+    if chain_id in DEV_CHAIN_IDS:
+        return Account.from_key(authority_key("relayer").private_key)
+    return None
+
+
+class NonceManager:
+    """The relayer's next nonce, safe under concurrent requests (see module docstring)."""
+
+    def __init__(self, w3: Web3, address: str) -> None:
+        self._w3 = w3
+        self._address = address
+        self._lock = threading.Lock()
+        self._next: int | None = None
+
+    @contextmanager
+    def reserve(self) -> Iterator[int]:
+        """Hold the lock while the caller signs and sends with the yielded nonce.
+
+        The nonce is used up when the block exits normally; an exception leaves it free.
+        """
+        with self._lock:
+            pending = self._w3.eth.get_transaction_count(self._address, "pending")
+            if self._next != pending:
+                if self._next is not None:
+                    log.info("relayer nonce resync: local %s, node %s", self._next, pending)
+                self._next = pending
+            yield self._next
+            self._next += 1
+
+    def forget(self) -> None:
+        """Drop the local nonce; the next reservation reads it from the node."""
+        with self._lock:
+            self._next = None
+
+
+class Relayer:
+    """Sends transactions with the service's key, once per idempotency key."""
+
+    def __init__(
+        self,
+        *,
+        w3: Web3,
+        account: LocalAccount | None,
+        engine: Engine,
+        decoder: ErrorDecoder,
+        receipt_timeout: float = 60.0,
+        gas_margin: float = 1.25,
+        priority_fee_wei: int | None = None,
+        poll_seconds: float = 0.05,
+        stale_claim_seconds: float = 300.0,
+    ) -> None:
+        self.w3 = w3
+        self._account = account
+        self._engine = engine
+        self._decoder = decoder
+        self.receipt_timeout = receipt_timeout
+        self._gas_margin = gas_margin
+        self._priority_fee = priority_fee_wei
+        self._poll = poll_seconds
+        self._stale = stale_claim_seconds
+        self._chain_id: int | None = None
+        self.nonces = NonceManager(w3, account.address) if account else None
+
+    # -- public --------------------------------------------------------------------------------
+
+    @property
+    def address(self) -> str | None:
+        return self._account.address if self._account else None
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = self.w3.eth.chain_id
+        return self._chain_id
+
+    def find(self, key: str) -> Mapping[str, Any] | None:
+        """The stored row of an idempotency key, if any."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(relayed).where(relayed.c.key == key)).mappings().first()
+        return dict(row) if row else None
+
+    def relay(
+        self,
+        *,
+        to: str,
+        data: bytes,
+        key: str,
+        fingerprint: str,
+        timeout: float | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> Relayed:
+        """Send ``data`` to ``to`` once for ``key``; a repeated key returns the same transaction.
+
+        ``meta`` (e.g. the signed action's nonce) is stored with the key and returned with
+        every answer for it, so a retry reports the first request's facts.
+
+        Raises :class:`ContractError` if the call would revert (nothing is sent),
+        ``RelayTimeout`` if the receipt does not arrive in time (retry with the same key),
+        ``IdempotencyKeyReused`` if ``key`` was used with another ``fingerprint``.
+        """
+        account = self._require_account()
+        timeout = self.receipt_timeout if timeout is None else timeout
+        existing = self._claim(key, fingerprint, meta=meta)
+        if existing is not None:
+            return self._resume(existing, to=to, data=data, timeout=timeout)
+        try:
+            tx_hash = self._build_and_send(key, account, to, data)
+        except BaseException:
+            self._release(key)
+            raise
+        receipt = self._finish(key, tx_hash, timeout)
+        return Relayed(tx_hash, receipt, replayed=False, meta=dict(meta or {}))
+
+    def forward_raw(
+        self, raw: bytes, *, sender: str, to: str, timeout: float | None = None
+    ) -> Relayed:
+        """Broadcast a transaction a party signed itself (idempotent by its hash).
+
+        The call is simulated first; a revert is decoded and nothing is broadcast.
+        """
+        timeout = self.receipt_timeout if timeout is None else timeout
+        tx_hash = _hex(keccak(raw))
+        existing = self._claim(f"raw:{tx_hash}", tx_hash, raw=raw, tx_hash=tx_hash)
+        if existing is not None:
+            return self._resume(existing, to=to, data=b"", timeout=timeout)
+        try:
+            if self._known(tx_hash) is None:
+                tx = _decode_for_call(raw, sender)
+                self._simulate(tx)
+                self._broadcast(raw, tx_hash)
+        except BaseException:
+            self._release(f"raw:{tx_hash}")
+            raise
+        self._set(f"raw:{tx_hash}", state=SENT)
+        return Relayed(tx_hash, self._finish(f"raw:{tx_hash}", tx_hash, timeout), replayed=False)
+
+    def wait(self, tx_hash: str, timeout: float) -> Mapping[str, Any]:
+        """The receipt of ``tx_hash``; ``RelayTimeout`` if it is not mined within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        delay = self._poll
+        while True:
+            try:
+                return self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+            except TransactionNotFound:
+                if time.monotonic() >= deadline:
+                    raise ServiceError(
+                        "RelayTimeout",
+                        f"transaction {tx_hash} not mined within {timeout:g} s",
+                        tx_hash=tx_hash,
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def _require_account(self) -> LocalAccount:
+        if self._account is None:
+            raise ServiceError(
+                "RelayerUnavailable",
+                "set DRR_RELAYER_KEYSTORE (+ DRR_RELAYER_PASSWORD) or DRR_RELAYER_PRIVATE_KEY",
+            )
+        return self._account
+
+    def estimate(self, *, sender: str, to: str, data: bytes) -> int:
+        """Gas for the call with the safety margin; a revert raises the decoded error."""
+        try:
+            gas = self.w3.eth.estimate_gas({"from": sender, "to": to, "data": _hex(data)})
+        except (ContractLogicError, Web3RPCError) as exc:
+            data_hex = revert_data(exc)
+            if data_hex is None and not isinstance(exc, ContractLogicError):
+                raise
+            raise ContractError(self._decoder.decode(data_hex)) from exc
+        return int(gas * self._gas_margin)
+
+    def _simulate(self, tx: Mapping[str, Any]) -> None:
+        try:
+            self.w3.eth.call(dict(tx))
+        except (ContractLogicError, Web3RPCError) as exc:
+            data_hex = revert_data(exc)
+            if data_hex is None and not isinstance(exc, ContractLogicError):
+                raise
+            raise ContractError(self._decoder.decode(data_hex)) from exc
+
+    def _fees(self) -> dict[str, int]:
+        block = self.w3.eth.get_block("latest")
+        base = block.get("baseFeePerGas")
+        if base is None:
+            return {"gasPrice": self.w3.eth.gas_price}
+        tip = self._priority_fee
+        if tip is None:
+            tip = self.w3.eth.max_priority_fee
+        return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
+
+    def _build_and_send(self, key: str, account: LocalAccount, to: str, data: bytes) -> str:
+        gas = self.estimate(sender=account.address, to=to, data=data)
+        fees = self._fees()
+        assert self.nonces is not None
+        for attempt in range(3):
+            try:
+                with self.nonces.reserve() as nonce:
+                    tx = {
+                        "chainId": self.chain_id,
+                        "nonce": nonce,
+                        "to": to_checksum_address(to),
+                        "data": _hex(data),
+                        "value": 0,
+                        "gas": gas,
+                        **fees,
+                    }
+                    signed = account.sign_transaction(tx)
+                    raw = bytes(signed.raw_transaction)
+                    tx_hash = _hex(signed.hash)
+                    self._set(key, state=SENT, tx_hash=tx_hash, raw_tx=_hex(raw))
+                    try:
+                        self._broadcast(raw, tx_hash)
+                    except BaseException:
+                        self._set(key, state=CLAIMED, tx_hash=None, raw_tx=None)
+                        raise
+                    return tx_hash
+            except _NonceConflict:
+                log.info("relayer nonce conflict (attempt %s); resyncing", attempt + 1)
+        raise ServiceError("NodeRejected", "the relayer's nonce kept conflicting; retry later")
+
+    def _broadcast(self, raw: bytes, tx_hash: str) -> None:
+        """Send a signed transaction; an "already known" answer counts as sent."""
+        try:
+            self.w3.eth.send_raw_transaction(raw)
+        except Web3RPCError as exc:
+            message = str(exc).lower()
+            if "already known" in message or "already imported" in message:
+                return
+            if any(text in message for text in _RESYNC_ERRORS):
+                raise _NonceConflict(message) from exc
+            raise ServiceError("NodeRejected", str(exc.message)) from exc
+        except requests.Timeout:
+            # The node may have taken it: keep it as sent; a retry finds or re-broadcasts it.
+            log.warning("timeout while broadcasting %s; it may still be mined", tx_hash)
+        except ValueError as exc:  # web3 raises ValueError for some node answers
+            raise ServiceError("NodeRejected", str(exc)) from exc
+
+    def _finish(self, key: str, tx_hash: str, timeout: float) -> Mapping[str, Any]:
+        receipt = self.wait(tx_hash, timeout)
+        if receipt["status"] == 1:
+            self._set(key, state=MINED)
+            return receipt
+        self._set(key, state=FAILED)
+        raise self._revert_of(receipt)
+
+    def _revert_of(self, receipt: Mapping[str, Any]) -> ContractError:
+        """Decode why a mined transaction reverted, by replaying it at its block."""
+        tx = self.w3.eth.get_transaction(receipt["transactionHash"])
+        call = {"from": tx["from"], "to": tx["to"], "data": _hex(tx["input"])}
+        data_hex: str | None = None
+        try:
+            self.w3.eth.call(call, receipt["blockNumber"])
+        except (ContractLogicError, Web3RPCError) as exc:
+            data_hex = revert_data(exc)
+        tx_hash = _hex(receipt["transactionHash"])
+        return ContractError(self._decoder.decode(data_hex), tx_hash=tx_hash)
+
+    # -- retries -------------------------------------------------------------------------------
+
+    def _known(self, tx_hash: str) -> Mapping[str, Any] | None:
+        try:
+            return self.w3.eth.get_transaction(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return None
+
+    def _resume(self, row: Mapping[str, Any], *, to: str, data: bytes, timeout: float) -> Relayed:
+        key = row["key"]
+        meta = dict(row.get("meta") or {})
+        row = self._await_sent(row, timeout)
+        if row["state"] == CLAIMED and key.startswith("raw:"):
+            self._broadcast(bytes(HexBytes(row["raw_tx"])), row["tx_hash"])
+            self._set(key, state=SENT)
+        elif row["state"] == CLAIMED:
+            # the request that claimed the key died before sending: take it over
+            try:
+                tx_hash = self._build_and_send(key, self._require_account(), to, data)
+            except BaseException:
+                self._release(key)
+                raise
+            return Relayed(tx_hash, self._finish(key, tx_hash, timeout), True, meta)
+        tx_hash = row["tx_hash"]
+        if self._known(tx_hash) is None and row["raw_tx"]:
+            log.info("re-broadcasting %s for a retried request", tx_hash)
+            try:
+                self._broadcast(bytes(HexBytes(row["raw_tx"])), tx_hash)
+            except _NonceConflict:
+                if row["key"].startswith("raw:"):
+                    raise ServiceError(
+                        "NodeRejected", f"the nonce of {tx_hash} was used by another transaction"
+                    ) from None
+                # the relayer nonce went to another transaction: relay afresh; the signed
+                # action's own nonce still prevents a second effect
+                if self.nonces is not None:
+                    self.nonces.forget()
+                tx_hash = self._build_and_send(key, self._require_account(), to, data)
+        return Relayed(tx_hash, self._finish(key, tx_hash, timeout), True, meta)
+
+    def _await_sent(self, row: Mapping[str, Any], timeout: float) -> Mapping[str, Any]:
+        """Wait while another request holds the claim without a transaction yet."""
+        deadline = time.monotonic() + timeout
+        while row["state"] == CLAIMED:
+            age = (_now() - _aware(row["updated_at"])).total_seconds()
+            if age > self._stale and self._take_over(row):
+                return {**row, "updated_at": _now()}
+            if time.monotonic() >= deadline:
+                raise ServiceError("RequestInProgress", f"key {row['key']} is being relayed")
+            time.sleep(self._poll)
+            fresh = self.find(row["key"])
+            if fresh is None:  # the other request failed before sending and released the key
+                raise ServiceError(
+                    "RequestInProgress", "the first attempt failed before sending; retry"
+                )
+            row = fresh
+        return row
+
+    # -- the idempotency store -----------------------------------------------------------------
+
+    def _claim(
+        self,
+        key: str,
+        fingerprint: str,
+        *,
+        raw: bytes | None = None,
+        tx_hash: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> Mapping[str, Any] | None:
+        """Claim ``key``; returns ``None`` if claimed now, else the existing row."""
+        now = _now()
+        row = {
+            "key": key,
+            "fingerprint": fingerprint,
+            "state": CLAIMED,
+            "tx_hash": tx_hash,
+            "raw_tx": _hex(raw) if raw else None,
+            "meta": dict(meta or {}),
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(insert(relayed), row)
+            return None
+        except IntegrityError:
+            existing = self.find(key)
+            if existing is None:  # released in between: try once more
+                return self._claim(key, fingerprint, raw=raw, tx_hash=tx_hash, meta=meta)
+            if existing["fingerprint"] != fingerprint:
+                raise ServiceError(
+                    "IdempotencyKeyReused", "the key was first used for another request"
+                ) from None
+            return existing
+
+    def _take_over(self, row: Mapping[str, Any]) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(relayed)
+                .where(relayed.c.key == row["key"], relayed.c.updated_at == row["updated_at"])
+                .values(updated_at=_now())
+            )
+        return result.rowcount == 1
+
+    def _release(self, key: str) -> None:
+        """Forget a claim whose transaction was never broadcast."""
+        with self._engine.begin() as conn:
+            conn.execute(delete(relayed).where(relayed.c.key == key, relayed.c.state == CLAIMED))
+
+    def _set(self, key: str, **values: object) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(relayed).where(relayed.c.key == key).values(updated_at=_now(), **values)
+            )
+
+
+class _NonceConflict(Exception):  # noqa: N818 - internal signal, never reaches a caller
+    """The node refused the relayer's nonce."""
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RawTransaction:
+    """What the service needs to know of a raw signed transaction."""
+
+    tx_hash: str
+    sender: str
+    chain_id: int | None
+    nonce: int
+    to: str | None
+    data: bytes
+    value: int
+
+
+def decode_raw_transaction(raw: bytes) -> RawTransaction:
+    """Decode a signed legacy (EIP-155) or typed (EIP-2718) transaction.
+
+    Raises ``ValueError`` if ``raw`` is not a signed transaction. ``chain_id`` is ``None``
+    for a pre-EIP-155 legacy transaction (valid on every chain, so the service refuses it).
+    """
+    if not raw:
+        raise ValueError("empty transaction")
+    sender = Account.recover_transaction(raw)
+    if raw[0] <= 0x7F:
+        fields = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+        chain_id: int | None = int(fields["chainId"])
+    else:
+        fields = rlp.decode(raw, LegacyTransaction).as_dict()
+        v = int(fields["v"])
+        chain_id = (v - 35) // 2 if v >= 35 else None
+    to = fields.get("to")
+    return RawTransaction(
+        tx_hash=_hex(keccak(raw)),
+        sender=sender,
+        chain_id=chain_id,
+        nonce=int(fields["nonce"]),
+        to=to_checksum_address(to) if to else None,
+        data=bytes(HexBytes(fields.get("data") or b"")),
+        value=int(fields.get("value") or 0),
+    )
+
+
+def _decode_for_call(raw: bytes, sender: str) -> dict[str, Any]:
+    tx = decode_raw_transaction(raw)
+    return {"from": sender, "to": tx.to, "data": _hex(tx.data), "value": tx.value}

@@ -1,0 +1,1 @@
+"""The event indexer: every event of every deployed contract, followed into SQL."""

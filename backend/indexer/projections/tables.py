@@ -1,0 +1,318 @@
+"""The read model: one table per business concept, derived from events (R-36, R-37).
+
+Every row carries the position (``pos``), block and transaction of the event that produced it
+(or last changed it), so every figure the explorer shows links to its transaction. ``pos`` is
+``block_number * 2**20 + log_index``: one integer that orders events as the chain does and
+serves as the keyset of every list (server-side paging without OFFSET).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+from sqlalchemy.dialects import postgresql
+
+metadata = MetaData()
+
+_Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
+Kg = BigInteger  # uint64 kilograms fit a signed 64-bit column below 9.2e18 kg
+Fen = (
+    BigInteger  # money in fen; the markets' amounts are uint96/uint128 but real ones stay far below
+)
+
+
+def _origin_columns() -> list[Column]:
+    """Where a row came from: the event's position, block, time and transaction (R-37)."""
+    return [
+        Column("block_number", BigInteger, nullable=False),
+        Column("block_timestamp", BigInteger, nullable=False),
+        Column("tx_hash", String(66), nullable=False),
+    ]
+
+
+# -- undo log: what each event changed, so a rewind restores the read model exactly ----------
+undo_log = Table(
+    "rm_undo",
+    metadata,
+    Column("pos", BigInteger, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("table_name", String(64), nullable=False),
+    Column("key", _Json, nullable=False),
+    Column("before", _Json),  # null: the row did not exist
+)
+
+pollutants = Table(
+    "rm_pollutants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("class", Integer, nullable=False),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+)
+
+units = Table(
+    "rm_units",
+    metadata,
+    Column("holder", String(42), primary_key=True),
+    Column("credit_code", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("sector", Integer, nullable=False),
+    Column("district", Integer, nullable=False),
+    Column("basin", Integer, nullable=False),
+    Column("restrictions", Integer, nullable=False, default=0),
+    Column("policy_restricted", Boolean, nullable=False, default=False),
+    Column("qualified_seller", Boolean, nullable=False, default=False),
+    Column("closed", Boolean, nullable=False, default=False),
+    Column("registered_pos", BigInteger, nullable=False),
+    Column("registered_tx", String(66), nullable=False),
+    Column("pos", BigInteger, nullable=False),  # last change
+    *_origin_columns(),
+    Index("ix_rm_units_credit_code", "credit_code", unique=True),
+    Index("ix_rm_units_name", "name"),
+    Index("ix_rm_units_registered", "registered_pos"),
+)
+
+restrictions = Table(
+    "rm_restrictions",
+    metadata,
+    Column("holder", String(42), primary_key=True),
+    Column("restriction", Integer, primary_key=True),
+    Column("active", Boolean, nullable=False),
+    Column("reason", String(512), nullable=False),
+    Column("by", String(42), nullable=False),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+    Index("ix_rm_restrictions_active", "active", "pos"),
+)
+
+holdings = Table(
+    "rm_holdings",
+    metadata,
+    Column("holder", String(42), primary_key=True),
+    Column("pollutant", Integer, primary_key=True),
+    Column("paid", Kg, nullable=False, default=0),
+    Column("free", Kg, nullable=False, default=0),
+    Column("waived", Kg, nullable=False, default=0),
+    Column("pledged", Kg, nullable=False, default=0),
+    Column("permitted", Kg, nullable=False, default=0),
+    Column("leased_in", Kg, nullable=False, default=0),
+    Column("leased_out", Kg, nullable=False, default=0),
+    Column("tradable", Kg, nullable=False, default=0),
+    Column("owed", Kg, nullable=False, default=0),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+)
+
+trades = Table(
+    "rm_trades",
+    metadata,
+    Column("pos", BigInteger, primary_key=True),
+    Column("seller", String(42), nullable=False),
+    Column("buyer", String(42), nullable=False),
+    Column("pollutant", Integer, nullable=False),
+    Column("kg", Kg, nullable=False),
+    Column("price_fen", Fen, nullable=False),
+    Column("mode", Integer, nullable=False),
+    *_origin_columns(),
+    Index("ix_rm_trades_pollutant", "pollutant", "pos"),
+    Index("ix_rm_trades_seller", "seller", "pos"),
+    Index("ix_rm_trades_buyer", "buyer", "pos"),
+    Index("ix_rm_trades_mode", "mode", "pos"),
+)
+
+market_daily = Table(
+    "rm_market_daily",
+    metadata,
+    Column("pollutant", Integer, primary_key=True),
+    Column("day", Integer, primary_key=True),  # days since 1970-01-01 in China time (UTC+8)
+    Column("trades", Integer, nullable=False),
+    Column("kg", Kg, nullable=False),
+    Column("fen", Fen, nullable=False),
+    Column("min_fen_per_t", Fen, nullable=False),
+    Column("max_fen_per_t", Fen, nullable=False),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+)
+
+allocations = Table(
+    "rm_allocations",
+    metadata,
+    Column("pos", BigInteger, primary_key=True),
+    Column("holder", String(42), nullable=False),
+    Column("pollutant", Integer, nullable=False),
+    Column("origin", Integer, nullable=False),
+    Column("kg", Kg, nullable=False),
+    Column("region", Integer, nullable=False),
+    Column("by", String(42), nullable=False),
+    Column("benchmark_fen_per_t", Fen),  # in force at the block (R-08); null if none
+    Column("fee_fen", Fen),  # paid: kg × benchmark charged; waived: the fee waived (R-12)
+    *_origin_columns(),
+    Index("ix_rm_allocations_holder", "holder", "pos"),
+    Index("ix_rm_allocations_pollutant", "pollutant", "pos"),
+    Index("ix_rm_allocations_origin", "origin", "pos"),
+)
+
+fee_totals = Table(
+    "rm_fee_totals",
+    metadata,
+    Column("pollutant", Integer, primary_key=True),
+    Column("origin", Integer, primary_key=True),
+    Column("allocations", Integer, nullable=False, default=0),
+    Column("kg", Kg, nullable=False, default=0),
+    Column("fee_fen", Fen, nullable=False, default=0),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+)
+
+benchmarks = Table(
+    "rm_benchmarks",
+    metadata,
+    Column("pos", BigInteger, primary_key=True),
+    Column("pollutant", Integer, nullable=False),
+    Column("region", Integer, nullable=False),
+    Column("fen_per_tonne", Fen, nullable=False),
+    Column("effective_from", BigInteger, nullable=False),
+    Column("by", String(42), nullable=False),
+    *_origin_columns(),
+    Index("ix_rm_benchmarks_key", "pollutant", "region", "effective_from"),
+)
+
+caps = Table(
+    "rm_caps",
+    metadata,
+    Column("region", Integer, primary_key=True),
+    Column("pollutant", Integer, primary_key=True),
+    Column("cap", Kg, nullable=False),
+    Column("allocated", Kg, nullable=False),
+    Column("is_set", Boolean, nullable=False),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+)
+
+permits = Table(
+    "rm_permits",
+    metadata,
+    Column("holder", String(42), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("valid_from", BigInteger, nullable=False),
+    Column("valid_to", BigInteger, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+)
+
+pledges = Table(
+    "rm_pledges",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("holder", String(42), nullable=False),
+    Column("bank", String(42), nullable=False),
+    Column("pollutant", Integer, nullable=False),
+    Column("kg", Kg, nullable=False),
+    Column("status", Integer, nullable=False),  # IPledgeBook.Status
+    Column("claim_fen", Fen, nullable=False),
+    Column("price_fen", Fen),
+    Column("created_pos", BigInteger, nullable=False),
+    Column("created_tx", String(66), nullable=False),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+    Index("ix_rm_pledges_holder", "holder", "id"),
+    Index("ix_rm_pledges_created", "created_pos"),
+)
+
+periods = Table(
+    "rm_periods",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("start", BigInteger, nullable=False),
+    Column("end", BigInteger, nullable=False),
+    Column("surrender_deadline", BigInteger, nullable=False),
+    Column("carry_over_deadline", BigInteger, nullable=False),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+)
+
+compliance = Table(
+    "rm_compliance",
+    metadata,
+    Column("unit", String(42), primary_key=True),
+    Column("pollutant", Integer, primary_key=True),
+    Column("period", Integer, primary_key=True),
+    Column("usage_kg", Kg),  # agreed or corrected verified usage (R-23); null before a quorum
+    Column("final_at", BigInteger),  # final from then (agreed + dispute window; corrected: at once)
+    Column("corrected", Boolean, nullable=False, default=False),
+    Column("usage_tx", String(66)),
+    Column("surrendered", Kg, nullable=False, default=0),
+    Column("shortfall", Kg, nullable=False, default=0),
+    Column("closed", Boolean, nullable=False, default=False),
+    Column("carried_over", Boolean, nullable=False, default=False),
+    Column("carried_kg", Kg, nullable=False, default=0),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+    Index("ix_rm_compliance_period", "period", "pos"),
+    Index("ix_rm_compliance_pos", "pos"),
+)
+
+reserve_flows = Table(
+    "rm_reserve_flows",
+    metadata,
+    Column("pos", BigInteger, primary_key=True),
+    Column("direction", String(3), nullable=False),  # "in" | "out"
+    Column("source", Integer, nullable=False),  # IGovernmentReserve.Source
+    Column("use", Integer),  # IGovernmentReserve.Use (outflows)
+    Column("party", String(42), nullable=False),  # from (inflows) or to (outflows)
+    Column("pollutant", Integer, nullable=False),
+    Column("origin", Integer),
+    Column("kg", Kg, nullable=False),
+    Column("fen", Fen, nullable=False),  # paid out (inflows) or received (outflows)
+    Column("reason", String(512), nullable=False, default=""),
+    Column("offer", BigInteger),
+    *_origin_columns(),
+    Index("ix_rm_reserve_flows_pollutant", "pollutant", "pos"),
+    Index("ix_rm_reserve_flows_direction", "direction", "pos"),
+)
+
+reserve_stock = Table(
+    "rm_reserve_stock",
+    metadata,
+    Column("source", Integer, primary_key=True),
+    Column("pollutant", Integer, primary_key=True),
+    Column("inflow", Kg, nullable=False, default=0),
+    Column("outflow", Kg, nullable=False, default=0),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+)
+
+reclaims = Table(
+    "rm_reclaims",
+    metadata,
+    Column("pos", BigInteger, primary_key=True),
+    Column("unit", String(42), nullable=False),
+    Column("reserve", String(42), nullable=False),
+    Column("pollutant", Integer, nullable=False),
+    Column("origin", Integer, nullable=False),
+    Column("kg", Kg, nullable=False),
+    *_origin_columns(),
+)
+
+unit_events = Table(
+    "rm_unit_events",
+    metadata,
+    Column("holder", String(42), primary_key=True),
+    Column("pos", BigInteger, primary_key=True),
+    Column("contract", String(64), nullable=False),
+    Column("event", String(128), nullable=False),
+    Column("args", _Json, nullable=False),
+    *_origin_columns(),
+)

@@ -1,0 +1,125 @@
+"""How projections write: every change of one event is logged, so a rewind undoes it exactly.
+
+A handler opens a :class:`Change` for its event and writes through it. Each write stores the
+row's previous values (or that it did not exist) in ``rm_undo`` under the event's position;
+:func:`undo` restores them newest first. So every projection's undo is the same function, and
+a counter, a status or an appended row are all undone the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from eth_utils import to_checksum_address
+from sqlalchemy import Connection, Table, and_, delete, insert, select, update
+
+from backend.indexer.projections.tables import metadata, undo_log
+from backend.indexer.store import IndexedEvent
+
+POS_SHIFT = 20  # log indexes of one block stay below 2**20
+
+
+def pos_of(event: IndexedEvent) -> int:
+    """One integer in chain order: ``block_number * 2**20 + log_index``."""
+    return (event.block_number << POS_SHIFT) | event.log_index
+
+
+def split_pos(pos: int) -> tuple[int, int]:
+    """``(block_number, log_index)`` of a position."""
+    return pos >> POS_SHIFT, pos & ((1 << POS_SHIFT) - 1)
+
+
+def address(value: str) -> str:
+    return to_checksum_address(value)
+
+
+class Change:
+    """The writes of one event."""
+
+    def __init__(self, conn: Connection, event: IndexedEvent) -> None:
+        self.conn = conn
+        self.event = event
+        self.args = event.args
+        self.pos = pos_of(event)
+        self._seq = 0
+
+    @property
+    def origin(self) -> dict[str, Any]:
+        """The event-origin columns every row carries (R-37)."""
+        e = self.event
+        return {
+            "pos": self.pos,
+            "block_number": e.block_number,
+            "block_timestamp": e.block_timestamp,
+            "tx_hash": e.tx_hash,
+        }
+
+    def get(self, table: Table, **key: Any) -> dict[str, Any] | None:  # noqa: ANN401
+        row = self.conn.execute(select(table).where(_match(table, key))).mappings().first()
+        return dict(row) if row is not None else None
+
+    def put(self, table: Table, key: Mapping[str, Any], **values: Any) -> dict[str, Any]:  # noqa: ANN401
+        """Insert or update the row at ``key``; it records this event as its last change."""
+        before = self.get(table, **key)
+        self._log(table, key, before)
+        values = {**values, **self.origin}
+        if before is None:
+            row = {**_defaults(table), **key, **values}
+            self.conn.execute(insert(table).values(**row))
+            return row
+        self.conn.execute(update(table).where(_match(table, key)).values(**values))
+        return {**before, **values}
+
+    def add(self, table: Table, key: Mapping[str, Any], **deltas: int) -> dict[str, Any]:
+        """Add ``deltas`` to counters of the row at ``key`` (created with zeros)."""
+        before = self.get(table, **key) or _defaults(table)
+        return self.put(table, key, **{k: (before.get(k) or 0) + v for k, v in deltas.items()})
+
+    def append(self, table: Table, **values: Any) -> None:  # noqa: ANN401
+        """Append a row keyed by this event's position."""
+        row = {**values, **{k: v for k, v in self.origin.items() if k in table.c}}
+        key = {c.name: row[c.name] for c in table.primary_key.columns}
+        self._log(table, key, None)
+        self.conn.execute(insert(table).values(**row))
+
+    def _log(self, table: Table, key: Mapping[str, Any], before: Mapping[str, Any] | None) -> None:
+        self.conn.execute(
+            insert(undo_log).values(
+                pos=self.pos,
+                seq=self._seq,
+                table_name=table.name,
+                key=dict(key),
+                before=dict(before) if before is not None else None,
+            )
+        )
+        self._seq += 1
+
+
+def undo(conn: Connection, event: IndexedEvent) -> None:
+    """Restore every row ``event`` changed, newest change first, and forget its log."""
+    pos = pos_of(event)
+    entries = conn.execute(
+        select(undo_log).where(undo_log.c.pos == pos).order_by(undo_log.c.seq.desc())
+    ).mappings()
+    for entry in list(entries):
+        table = metadata.tables[entry["table_name"]]
+        where = _match(table, entry["key"])
+        if entry["before"] is None:
+            conn.execute(delete(table).where(where))
+        else:
+            conn.execute(update(table).where(where).values(**entry["before"]))
+    conn.execute(delete(undo_log).where(undo_log.c.pos == pos))
+
+
+def _match(table: Table, key: Mapping[str, Any]) -> Any:  # noqa: ANN401 - a SQL expression
+    return and_(*(table.c[k] == v for k, v in key.items()))
+
+
+def _defaults(table: Table) -> dict[str, Any]:
+    """Zeros and falses of a table's columns that have a default."""
+    return {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.default is not None and not callable(c.default.arg)
+    }

@@ -1,0 +1,741 @@
+"""Signed actions: what a party signs in its own wallet, checked and relayed by the service.
+
+Every action a company (or any party without a validator node) takes is an EIP-712 struct the
+party signs in its own wallet, seeing each field (pollutant, quantity, price, counterparty).
+The contract that executes it verifies the signature itself, in ``<action>BySig(...,
+uint256 deadline, bytes signature)``; docs/signing.md states the pattern contracts follow.
+
+An :class:`ActionSpec` describes one such action in a few lines; the service derives the rest
+from the contract's ABI (the struct's fields are the ``BySig`` function's parameters, with
+``nonce`` inserted before ``deadline``). Two functions do the work for every action:
+
+- :func:`prepare_action`: validated request body → typed data to sign (domain read from the
+  chain, nonce read from the chain, default deadline), after the contract's pre-check.
+- :func:`submit_action`: typed data + signature → signer, deadline and nonce checked, the
+  pre-check run again, the ``BySig`` call relayed once per idempotency key, events decoded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from eth_abi import encode as abi_encode
+from eth_account.messages import encode_typed_data, hash_domain
+from eth_utils import keccak, to_checksum_address
+from hexbytes import HexBytes
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+from web3.contract import Contract
+from web3.exceptions import ContractLogicError
+
+from backend.chain.client import Chain
+from backend.chain.domain import Op, Origin, Reason, TradeMode
+from backend.chain.errors import (
+    ConfigurationError,
+    ContractError,
+    DecodedError,
+    ServiceError,
+)
+from backend.chain.relayer import Relayer
+from backend.chain.typed_data import Domain, Fields, domain_of, recover_signer, typed_data
+from backend.indexer.decode import EventDecoder
+
+# ---------------------------------------------------------------------------------------------
+# Field types of request bodies (shared by every route that takes chain values)
+
+SECP256K1_HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
+
+
+def checksummed(value: str) -> str:
+    """Accept an EIP-55 checksummed address only (a typo in a mixed-case address is caught)."""
+    if not re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
+        raise ValueError("not an address: expected 0x followed by 40 hex digits")
+    if to_checksum_address(value) != value:
+        raise ValueError(
+            f"address is not in EIP-55 checksum form (did you mean {to_checksum_address(value)}?)"
+        )
+    return value
+
+
+def uint(bits: int, description: str = "") -> Any:  # noqa: ANN401 - a type alias
+    """A JSON integer (never a string, float or bool) in ``0 … 2**bits - 1``."""
+    return Annotated[
+        int,
+        Field(strict=True, ge=0, le=2**bits - 1, description=description or f"uint{bits}"),
+    ]
+
+
+Address = Annotated[
+    str,
+    StringConstraints(strict=True),
+    AfterValidator(checksummed),
+    Field(
+        description="EIP-55 checksummed address",
+        examples=["0xBcd4042DE499D14e55001CcbB24a551F3b954096"],
+    ),
+]
+Uint8 = uint(8)
+Uint16 = uint(16)
+Uint32 = uint(32)
+Uint64 = uint(64)
+Uint256 = uint(256)
+Kg = uint(64, "quantity in kilograms (integer, R-01)")
+Fen = uint(128, "money in fen (0.01 CNY, integer)")
+Bytes32 = Annotated[str, StringConstraints(strict=True, pattern=r"^0x[0-9a-fA-F]{64}$")]
+
+
+class ActionBody(BaseModel):
+    """Base of action request bodies: unknown fields are refused, aliases are the struct's."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The action registry
+
+NONCE, DEADLINE, SIGNATURE = "nonce", "deadline", "signature"
+
+
+@dataclass(frozen=True)
+class PreCheck:
+    """A read-only pre-check whose first return value is a reason code (0 = allowed).
+
+    ``contract`` defaults to the action's own; ``args`` builds the call's arguments from the
+    message (default: the action's fields in the ``BySig`` function's order).
+    """
+
+    function: str
+    contract: str | None = None
+    args: Callable[[Mapping[str, Any]], Sequence[Any]] | None = None
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One signable action. Everything else is derived from the contract's ABI.
+
+    ``body`` lists the fields the actor fills in (every struct field but ``nonce`` and
+    ``deadline``), named (or aliased) as in the struct. By default the struct is the
+    ``BySig`` function's parameters plus ``nonce, deadline``; ``struct`` gives the contract's
+    EIP-712 type string instead when its field names differ from the parameter names (the
+    types must match position by position). ``reasons[code]`` is the custom error named by
+    the pre-check's reason code ``code`` (``reasons[0]`` is ``"Ok"``).
+    """
+
+    name: str
+    contract: str
+    function: str
+    body: type[ActionBody]
+    summary: str
+    precheck: str | PreCheck | None = None
+    precheck_args: tuple[str, ...] | None = None
+    reasons: tuple[str, ...] = ("Ok",)
+    signer: str | None = None
+    primary_type: str | None = None
+    typehash: str | None = None
+    struct: str | None = None
+
+    @property
+    def struct_name(self) -> str:
+        """The struct's name: from ``struct``, else ``transferBySig`` → ``Transfer``."""
+        if self.struct:
+            return self.struct.split("(", 1)[0].strip()
+        if self.primary_type:
+            return self.primary_type
+        base = self.function.removesuffix("BySig")
+        return base[:1].upper() + base[1:]
+
+    @property
+    def pre_check(self) -> PreCheck | None:
+        if isinstance(self.precheck, str):
+            args = self.precheck_args
+            return PreCheck(self.precheck, args=(lambda m: [m[n] for n in args]) if args else None)
+        return self.precheck
+
+    def body_fields(self) -> list[str]:
+        return [f.alias or name for name, f in self.body.model_fields.items()]
+
+    @property
+    def signer_field(self) -> str:
+        return self.signer or self.body_fields()[0]
+
+
+@dataclass(frozen=True)
+class BoundAction:
+    """An action bound to its deployed contract: the domain and struct read from the chain."""
+
+    spec: ActionSpec
+    contract: Contract
+    domain: Domain
+    fields: Fields
+    call_inputs: tuple[str, ...]
+    precheck_contract: Contract | None = None
+
+    @property
+    def types(self) -> dict[str, Fields]:
+        return {self.spec.struct_name: self.fields}
+
+    def encode_type(self) -> str:
+        inner = ",".join(f"{t} {n}" for n, t in self.fields)
+        return f"{self.spec.struct_name}({inner})"
+
+    def full(self, message: Mapping[str, Any]) -> dict[str, Any]:
+        """The typed data for ``message`` (fields in struct order)."""
+        ordered = {name: message[name] for name, _ in self.fields}
+        return typed_data(self.domain, self.spec.struct_name, self.types, ordered)
+
+    def call_data(self, message: Mapping[str, Any], signature: bytes) -> bytes:
+        """Calldata of ``<action>BySig(..., deadline, signature)`` for a signed message."""
+        args = [message[name] for name in self.call_inputs]
+        encoded = self.contract.encode_abi(
+            self.spec.function, args=[*args, message[DEADLINE], signature]
+        )
+        return bytes(HexBytes(encoded))
+
+
+class ActionRegistry:
+    """The signable actions the service offers, by URL name."""
+
+    def __init__(self, specs: Iterable[ActionSpec] = ()) -> None:
+        self._specs: dict[str, ActionSpec] = {}
+        self._bound: dict[tuple[int, str, str], BoundAction] = {}
+        self._lock = threading.Lock()
+        for spec in specs:
+            self.add(spec)
+
+    def add(self, spec: ActionSpec) -> ActionSpec:
+        if spec.name in self._specs:
+            raise ValueError(f"action {spec.name!r} registered twice")
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", spec.name):
+            raise ValueError(f"action name {spec.name!r}: use lower-case words and dashes")
+        self._specs[spec.name] = spec
+        return spec
+
+    def __iter__(self) -> Iterator[ActionSpec]:
+        return iter(self._specs.values())
+
+    def spec(self, name: str) -> ActionSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise ServiceError("ActionUnknown", f"no action named {name!r}") from None
+
+    def bind(self, chain: Chain, name: str) -> BoundAction:
+        """The action bound to ``chain``'s deployment (cached; one domain read per contract)."""
+        spec = self.spec(name)
+        record = chain.deployment.contracts.get(spec.contract)
+        if record is None:
+            raise ServiceError(
+                "ActionUnavailable", f"contract {spec.contract} is not in the deployment record"
+            )
+        key = (chain.deployment.chain_id, record.address, spec.name)
+        with self._lock:
+            bound = self._bound.get(key)
+        if bound is None:
+            bound = _bind(spec, chain)
+            with self._lock:
+                self._bound[key] = bound
+        return bound
+
+    def check(self, chain: Chain) -> list[str]:
+        """Problems of every deployed action against its contract (empty when consistent)."""
+        problems = []
+        for spec in self:
+            if spec.contract not in chain.deployment.contracts:
+                continue
+            try:
+                bound = self.bind(chain, spec.name)
+                if spec.typehash:
+                    on_chain = bytes(getattr(bound.contract.functions, spec.typehash)().call())
+                    if on_chain != keccak(text=bound.encode_type()):
+                        problems.append(
+                            f"{spec.name}: {spec.typehash} on chain is not "
+                            f"keccak256({bound.encode_type()!r})"
+                        )
+            except ServiceError as exc:
+                problems.append(f"{spec.name}: {exc.detail}")
+        return problems
+
+
+def _function_abi(contract: Contract, name: str) -> dict[str, Any]:
+    items = [i for i in contract.abi if i.get("type") == "function" and i.get("name") == name]
+    if len(items) != 1:
+        raise ConfigurationError(f"{name} is not one function of the contract's ABI")
+    return items[0]
+
+
+def _parse_struct(text: str) -> Fields:
+    match = re.fullmatch(r"\s*\w+\((.*)\)\s*", text)
+    if not match:
+        raise ConfigurationError(f"not an EIP-712 type string: {text!r}")
+    fields = [tuple(p.split()) for p in match.group(1).split(",") if p.strip()]
+    if any(len(f) != 2 for f in fields):
+        raise ConfigurationError(f"not an EIP-712 type string: {text!r}")
+    return [(name, kind) for kind, name in fields]
+
+
+def _bind(spec: ActionSpec, chain: Chain) -> BoundAction:
+    contract = chain.contract(spec.contract)
+    fn = _function_abi(contract, spec.function)
+    inputs = [(i["name"], i["type"]) for i in fn["inputs"]]
+    if inputs[-2:] != [(DEADLINE, "uint256"), (SIGNATURE, "bytes")]:
+        raise ConfigurationError(
+            f"{spec.function} must end with (uint256 deadline, bytes signature)"
+        )
+    params = inputs[:-2]
+    if any(t.startswith("tuple") for _, t in params):
+        raise ConfigurationError(f"{spec.function}: signed structs are flat (no tuple fields)")
+    if spec.struct:
+        fields = _parse_struct(spec.struct)
+        if fields[-2:] != [(NONCE, "uint256"), (DEADLINE, "uint256")]:
+            raise ConfigurationError(f"{spec.struct}: must end with nonce, deadline")
+        call_inputs = fields[:-2]
+        if [t for _, t in call_inputs] != [t for _, t in params]:
+            raise ConfigurationError(
+                f"{spec.struct}: field types differ from {spec.function} parameters {params}"
+            )
+    else:
+        call_inputs = params
+        fields = [*params, (NONCE, "uint256"), (DEADLINE, "uint256")]
+    names = [n for n, _ in call_inputs]
+    if sorted(names) != sorted(spec.body_fields()):
+        raise ConfigurationError(
+            f"{spec.name}: body fields {spec.body_fields()} differ from "
+            f"{spec.function} parameters {names}"
+        )
+    if dict(call_inputs).get(spec.signer_field) != "address":
+        raise ConfigurationError(f"{spec.name}: signer field {spec.signer_field!r} not an address")
+    check = spec.pre_check
+    check_contract = None
+    if check is not None:
+        if check.contract and check.contract not in chain.deployment.contracts:
+            raise ConfigurationError(f"pre-check contract {check.contract} is not deployed")
+        check_contract = chain.contract(check.contract) if check.contract else contract
+        abi = _function_abi(check_contract, check.function)
+        if check.args is None and len(abi["inputs"]) != len(names):
+            raise ConfigurationError(f"{check.function} does not take {names} → reason code")
+        if not abi["outputs"] or not abi["outputs"][0]["type"].startswith("uint"):
+            raise ConfigurationError(f"{check.function} must return a reason code first")
+    return BoundAction(spec, contract, domain_of(contract), fields, tuple(names), check_contract)
+
+
+# ---------------------------------------------------------------------------------------------
+# Prepare and submit
+
+
+@dataclass(frozen=True)
+class ActionPolicy:
+    """Deadline rules (from settings)."""
+
+    ttl_seconds: int = 3600
+    max_ttl_seconds: int = 30 * 86400
+    min_margin_seconds: int = 30
+
+
+@dataclass(frozen=True)
+class PreparedAction:
+    action: str
+    signer: str
+    nonce: int
+    deadline: int
+    typed_data: dict[str, Any]
+    digest: str
+    domain_separator: str
+
+
+@dataclass(frozen=True)
+class SubmittedAction:
+    action: str
+    signer: str
+    nonce: int
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    gas_used: int
+    events: list[dict[str, Any]] = field(default_factory=list)
+    replayed: bool = False
+
+
+def chain_now(chain: Chain) -> int:
+    """The time a transaction sent now would see (never earlier than the latest block)."""
+    return max(int(time.time()), int(chain.w3.eth.get_block("latest")["timestamp"]))
+
+
+def prepare_action(
+    *,
+    chain: Chain,
+    actions: ActionRegistry,
+    name: str,
+    body: ActionBody,
+    deadline: int | None,
+    policy: ActionPolicy,
+) -> PreparedAction:
+    """The typed data ``body``'s signer is to sign, after the contract's pre-check."""
+    bound = actions.bind(chain, name)
+    message = body.model_dump(by_alias=True)
+    signer = message[bound.spec.signer_field]
+    now = chain_now(chain)
+    if deadline is None:
+        deadline = now + policy.ttl_seconds
+    elif not now + policy.min_margin_seconds <= deadline <= now + policy.max_ttl_seconds:
+        raise ServiceError(
+            "DeadlineOutOfRange",
+            f"deadline {deadline} must lie between {now + policy.min_margin_seconds} and "
+            f"{now + policy.max_ttl_seconds} (chain time {now})",
+            args={"deadline": deadline, "now": now},
+        )
+    _precheck(bound, message)
+    nonce = int(bound.contract.functions.nonces(signer).call())
+    full = bound.full({**message, NONCE: nonce, DEADLINE: deadline})
+    return PreparedAction(
+        action=name,
+        signer=signer,
+        nonce=nonce,
+        deadline=deadline,
+        typed_data=full,
+        digest="0x" + digest_of(full).hex(),
+        domain_separator="0x" + bytes(hash_domain(full["domain"])).hex(),
+    )
+
+
+def submit_action(
+    *,
+    chain: Chain,
+    actions: ActionRegistry,
+    relayer: Relayer,
+    events: EventDecoder,
+    name: str,
+    data: Mapping[str, Any],
+    signature: str,
+    idempotency_key: str | None,
+    policy: ActionPolicy,
+    timeout: float | None = None,
+) -> SubmittedAction:
+    """Check a signed action and relay it once (see the module docstring for the order)."""
+    bound = actions.bind(chain, name)
+    message = _validated_message(bound, data)
+    full = bound.full(message)
+    signer = message[bound.spec.signer_field]
+    if chain.w3.eth.get_code(signer):  # a contract wallet (ERC-1271), e.g. a multi-signature
+        sig = _contract_signature(signature)
+        if not _erc1271_accepts(chain, signer, digest_of(full), sig):
+            raise ServiceError(
+                "SignerMismatch", f"the contract wallet {signer} does not accept this signature"
+            )
+    else:
+        sig = _signature(signature)
+        recovered = recover_signer(full, sig)
+        if recovered != signer:
+            raise ServiceError(
+                "SignerMismatch",
+                f"signed by {recovered}, but the action's {bound.spec.signer_field} is {signer}",
+                args={"signer": recovered, "expected": signer},
+            )
+    key, fingerprint = _idempotency(bound, message, sig, idempotency_key)
+    if relayer.find(key) is None:
+        _check_fresh(chain, bound, message, signer, policy)
+        _precheck(bound, message, relayer=relayer, signature=sig)
+    relayed = relayer.relay(
+        to=bound.contract.address,
+        data=bound.call_data(message, sig),
+        key=key,
+        fingerprint=fingerprint,
+        timeout=timeout,
+        meta={NONCE: message[NONCE]},
+    )
+    receipt = relayed.receipt
+    return SubmittedAction(
+        action=name,
+        signer=signer,
+        nonce=int(relayed.meta.get(NONCE, message[NONCE])),
+        tx_hash=relayed.tx_hash,
+        block_number=int(receipt["blockNumber"]),
+        block_hash="0x" + bytes(receipt["blockHash"]).hex(),
+        gas_used=int(receipt["gasUsed"]),
+        events=[e.summary() for e in events.decode_receipt(receipt)],
+        replayed=relayed.replayed,
+    )
+
+
+def _validated_message(bound: BoundAction, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The message of submitted typed data, checked against what this action signs."""
+    spec = bound.spec
+    problems = []
+    if data.get("primaryType") != spec.struct_name:
+        problems.append(f"primaryType must be {spec.struct_name!r}")
+    expected_types = bound.full({n: 0 for n, _ in bound.fields})["types"]
+    if data.get("types") != expected_types:
+        problems.append(f"types must be {json.dumps(expected_types)}")
+    if not _same_domain(data.get("domain"), bound.domain):
+        problems.append(f"domain must be {json.dumps(bound.domain.as_dict())}")
+    message = data.get("message")
+    if not isinstance(message, dict):
+        problems.append("message must be an object")
+    elif set(message) != {n for n, _ in bound.fields}:
+        problems.append(f"message fields must be {[n for n, _ in bound.fields]}")
+    if problems:
+        raise ServiceError("TypedDataMismatch", "; ".join(problems))
+    assert isinstance(message, dict)
+    counters = {NONCE: message[NONCE], DEADLINE: message[DEADLINE]}
+    try:
+        body = spec.body.model_validate({k: v for k, v in message.items() if k not in counters})
+        _Counters.model_validate(counters)
+    except ValidationError as exc:
+        detail = "; ".join(
+            f"message.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ServiceError("RequestInvalid", detail) from None
+    return {**body.model_dump(by_alias=True), **counters}
+
+
+class _Counters(BaseModel):
+    nonce: Uint256
+    deadline: Uint256
+
+
+def _same_domain(given: object, domain: Domain) -> bool:
+    if not isinstance(given, dict):
+        return False
+    expected = domain.as_dict()
+    try:
+        return (
+            set(given) == set(expected)
+            and given["name"] == expected["name"]
+            and given["version"] == expected["version"]
+            and int(given["chainId"]) == expected["chainId"]
+            and str(given["verifyingContract"]).lower() == expected["verifyingContract"].lower()
+        )
+    except (TypeError, ValueError):
+        return False
+
+
+def digest_of(full: Mapping[str, Any]) -> bytes:
+    """The EIP-712 hash a signer signs: keccak256(0x1901 ‖ domainSeparator ‖ structHash)."""
+    signable = encode_typed_data(full_message=dict(full))
+    return keccak(b"\x19\x01" + signable.header + signable.body)
+
+
+ERC1271_MAGIC = bytes.fromhex("1626ba7e")  # isValidSignature(bytes32,bytes)
+MAX_CONTRACT_SIGNATURE = 4096
+
+
+def _contract_signature(text: str) -> bytes:
+    """A contract wallet's signature: any bytes (multi-signature wallets concatenate)."""
+    if not isinstance(text, str) or not re.fullmatch(r"0x(?:[0-9a-fA-F]{2})+", text):
+        raise ServiceError("SignatureMalformed", "expected 0x followed by hex bytes")
+    if len(text) > 2 + 2 * MAX_CONTRACT_SIGNATURE:
+        raise ServiceError("SignatureMalformed", f"longer than {MAX_CONTRACT_SIGNATURE} bytes")
+    return bytes.fromhex(text[2:])
+
+
+def _erc1271_accepts(chain: Chain, wallet: str, digest: bytes, signature: bytes) -> bool:
+    data = ERC1271_MAGIC + abi_encode(["bytes32", "bytes"], [digest, signature])
+    try:
+        answer = chain.w3.eth.call({"to": wallet, "data": "0x" + data.hex()})
+    except (ContractLogicError, ValueError):
+        return False
+    return bytes(answer)[:4] == ERC1271_MAGIC
+
+
+def _signature(text: str) -> bytes:
+    """A 65-byte ``r‖s‖v`` signature, ``v`` normalised to 27/28, low ``s`` (as OpenZeppelin)."""
+    if not isinstance(text, str) or not re.fullmatch(r"0x[0-9a-fA-F]{130}", text):
+        raise ServiceError("SignatureMalformed", "expected 0x followed by 130 hex digits")
+    raw = bytearray(bytes.fromhex(text[2:]))
+    if raw[64] in (0, 1):
+        raw[64] += 27
+    if raw[64] not in (27, 28):
+        raise ServiceError("SignatureMalformed", f"recovery id v={raw[64]} is not 27 or 28")
+    if int.from_bytes(raw[32:64], "big") > SECP256K1_HALF_N:
+        raise ServiceError("SignatureMalformed", "s is in the upper half of the curve order")
+    return bytes(raw)
+
+
+def _idempotency(
+    bound: BoundAction, message: Mapping[str, Any], sig: bytes, header: str | None
+) -> tuple[str, str]:
+    """The relay key (client's ``Idempotency-Key`` or the signature) and request fingerprint.
+
+    The fingerprint covers the action and its business fields, not nonce and deadline, so a
+    client that re-prepares and re-signs the same request after a timeout, with the same
+    key, gets the first transaction back instead of a second effect.
+    """
+    business = {k: v for k, v in message.items() if k not in (NONCE, DEADLINE)}
+    canonical = json.dumps([bound.spec.name, business], sort_keys=True, separators=(",", ":"))
+    fingerprint = "0x" + keccak(text=canonical).hex()
+    if header is not None:
+        return f"key:{bound.spec.name}:{header}", fingerprint
+    return f"sig:{keccak(sig).hex()}", fingerprint
+
+
+def _check_fresh(
+    chain: Chain,
+    bound: BoundAction,
+    message: Mapping[str, Any],
+    signer: str,
+    policy: ActionPolicy,
+) -> None:
+    now = chain_now(chain)
+    if message[DEADLINE] < now + policy.min_margin_seconds:
+        raise ServiceError(
+            "SignatureExpired",
+            f"deadline {message[DEADLINE]} is past or within {policy.min_margin_seconds} s "
+            f"of chain time {now}",
+            args={"deadline": message[DEADLINE], "now": now},
+        )
+    current = int(bound.contract.functions.nonces(signer).call())
+    if message[NONCE] < current:
+        raise ServiceError(
+            "NonceAlreadyUsed",
+            f"nonce {message[NONCE]} of {signer} was used; the next one is {current}",
+            args={"nonce": message[NONCE], "current": current},
+        )
+    if message[NONCE] > current:
+        raise ServiceError(
+            "NonceNotNext",
+            f"nonce {message[NONCE]} of {signer} is ahead of the next one, {current}",
+            args={"nonce": message[NONCE], "current": current},
+        )
+
+
+def _precheck(
+    bound: BoundAction,
+    message: Mapping[str, Any],
+    *,
+    relayer: Relayer | None = None,
+    signature: bytes | None = None,
+) -> None:
+    """Run the contract's pre-check; a non-zero reason code raises the error it names.
+
+    With a signature at hand the ``BySig`` call is simulated too, so the error carries the
+    contract's own arguments (needed, available …), not just the name.
+    """
+    spec = bound.spec
+    check = spec.pre_check
+    if check is None or bound.precheck_contract is None:
+        return
+    args = check.args(message) if check.args else [message[n] for n in bound.call_inputs]
+    try:
+        result = getattr(bound.precheck_contract.functions, check.function)(*args).call()
+    except ContractLogicError as exc:
+        raise ServiceError("ServiceMisconfigured", f"pre-check {check.function} reverted") from exc
+    code = int(result[0] if isinstance(result, list | tuple) else result)
+    if code == 0:
+        return
+    name = spec.reasons[code] if code < len(spec.reasons) else f"UnknownReason{code}"
+    decoded = DecodedError(name, {}, "", "", spec.contract)
+    if relayer is not None and signature is not None and relayer.address:
+        try:
+            relayer.estimate(
+                sender=relayer.address,
+                to=bound.contract.address,
+                data=bound.call_data(message, signature),
+            )
+        except ContractError as exc:
+            if exc.name == name:
+                decoded = exc.decoded
+    raise ContractError(decoded, reason_code=code)
+
+
+# ---------------------------------------------------------------------------------------------
+# The actions of the product
+
+# The test probe (contracts/testing/SignedActionProbe.sol) stands in for the exchange's trades
+# until those exist; its contract is never in a production deployment record, so there the
+# action answers 404 ActionUnavailable.
+
+
+class ProbeTransferBody(ActionBody):
+    """Move ``kg`` of ``pollutant`` from the signer to ``to`` (test probe)."""
+
+    sender: Address = Field(alias="from", description="the signer, who gives the rights")
+    to: Address = Field(description="the receiving account")
+    pollutant: Uint32 = Field(description="pollutant id")
+    kg: Kg
+
+
+PROBE_TRANSFER = ActionSpec(
+    name="probe-transfer",
+    contract="SignedActionProbe",
+    function="transferBySig",
+    body=ProbeTransferBody,
+    summary="Test probe: transfer rights between two open accounts (stands in for a trade)",
+    precheck="canTransfer",
+    reasons=(
+        "Ok",
+        "ProbeZeroQuantity",
+        "ProbeSelfTransfer",
+        "ProbeUnknownAccount",
+        "ProbeFrozenAccount",
+        "ProbeInsufficientBalance",
+    ),
+    typehash="TRANSFER_TYPEHASH",
+)
+
+
+# -- the registry's pledge (contracts/registry/PledgeBook.sol) ---------------------------------
+
+LEDGER_REASONS: tuple[str, ...] = (
+    "Ok",
+    *("Ledger" + "".join(w.capitalize() for w in r.name.split("_")) for r in Reason if r),
+)  # reason code of RightsLedger.check → its custom error (Types.sol `Reason`)
+
+
+class PledgeBody(ActionBody):
+    """Pledge available excess paid rights to a bank (质押, R-07, R-34)."""
+
+    holder: Address = Field(description="the signer, whose rights are pledged")
+    bank: Address = Field(description="the pledgee (a bank with the PLEDGEE role)")
+    pollutant: Uint32 = Field(description="pollutant id")
+    quantity_kg: Kg = Field(alias="quantityKg")
+
+
+def _pledge_movement(m: Mapping[str, Any]) -> list[Any]:
+    """The ledger movement a pledge makes (RightsLedger.pledgeRights)."""
+    holder = m["holder"]
+    return [
+        (int(Op.PLEDGE), holder, holder, m["pollutant"], m["quantityKg"], 0,
+         int(TradeMode.NONE), 0, int(Origin.PAID), False)
+    ]  # fmt: skip
+
+
+PLEDGE = ActionSpec(
+    name="pledge",
+    contract="PledgeBook",
+    function="pledgeBySig",
+    body=PledgeBody,
+    summary="Pledge rights to a bank (质押)",
+    struct="Pledge(address holder,address bank,uint32 pollutant,uint64 quantityKg,"
+    "uint256 nonce,uint256 deadline)",
+    precheck=PreCheck("check", contract="RightsLedger", args=_pledge_movement),
+    reasons=LEDGER_REASONS,
+)
+
+
+def default_actions() -> ActionRegistry:
+    """The registry the service starts with."""
+    return ActionRegistry([PLEDGE, PROBE_TRANSFER])
+
+
+__all__ = [
+    "Address",
+    "Bytes32",
+    "Fen",
+    "Kg",
+    "Uint8",
+    "Uint16",
+    "Uint32",
+    "Uint64",
+    "Uint256",
+]

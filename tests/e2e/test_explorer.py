@@ -1,0 +1,151 @@
+"""End to end in real headless Chromium against the running service and chain (R-36, R-37):
+a public visitor browses, verifies and downloads; the language switch works; a company signs in
+its own (injected) wallet, and a trade the exchange settles from its wallet appears on the
+public trade list with a working transaction link. Screenshots go to docs/screenshots/."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import requests
+from playwright.sync_api import expect
+
+from backend.chain.devkeys import DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
+from backend.chain.domain import POLLUTANT_IDS
+from scripts.demo_city import UNITS
+from tests.e2e.conftest import inject_wallet, screenshot
+
+NAMES = [u[0] for u in UNITS]
+
+
+def company(name: str):
+    return dev_key(FIRST_COMPANY_INDEX + NAMES.index(name))
+
+
+def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
+    """No login: overview with charts, every trade with its transaction, the transaction page,
+    a figure checked against the node, a CSV download, search by credit code."""
+    page.goto(stack.url + "/?lang=zh")
+    expect(page.locator("h1")).to_have_text("市场概览")
+    expect(page.locator("figure.chart svg")).to_have_count(2)
+    expect(page.locator("#benchmarks tbody tr")).to_have_count(9)
+    screenshot(page, "overview")
+
+    page.click("nav >> text=交易")
+    rows = page.locator("table.trades tbody tr")
+    expect(rows).to_have_count(6)
+    expect(rows.first).to_contain_text("九龙坡造纸厂")
+    expect(rows.first).to_contain_text("协议转让")
+    screenshot(page, "trades")
+    rows.first.locator("button.verify").click()
+    expect(rows.first.locator(".verdict")).to_contain_text("✓ 与链上一致")
+
+    with page.expect_download() as download:
+        page.click("p.downloads >> text=CSV")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert len(table) == 6 and table[0]["seller_name"] == "九龙坡造纸厂"
+    assert all(re.fullmatch(r"0x[0-9a-f]{64}", r["tx_hash"]) for r in table)
+
+    tx_hash = rows.first.locator("a.tx").get_attribute("href").rsplit("/", 1)[1]
+    rows.first.locator("a.tx").click()
+    expect(page.locator("#tx-hash")).to_have_text(tx_hash)
+    expect(page.locator("#events")).to_contain_text("RightsTraded")
+    node = requests.get(f"{stack.url}/api/v1/tx/{tx_hash}", timeout=10).json()
+    assert node["status"] == 1 and any(e["event"] == "RightsTraded" for e in node["events"])
+
+    code = requests.get(f"{stack.url}/api/v1/public/units?q=九龙坡", timeout=10).json()["rows"][0]
+    page.fill("header input[name=q]", code["credit_code"])
+    page.press("header input[name=q]", "Enter")
+    expect(page.locator("h1")).to_contain_text("九龙坡造纸厂")
+    holding = page.locator("#holdings tbody tr").first
+    holding.locator("button.verify").click()
+    expect(holding.locator(".verdict")).to_contain_text("✓")
+    screenshot(page, "unit")
+
+    for path, name in (("/allocations", "allocations"), ("/compliance", "compliance"),
+                       ("/caps", "caps"), ("/blacklist", "blacklist"), ("/reserve", "reserve"),
+                       ("/pledges", "pledges")):  # fmt: skip
+        page.goto(stack.url + path)
+        assert page.locator("table").count() >= 1
+        screenshot(page, name)
+    expect(page.locator("#pledges tbody tr")).to_have_count(1)
+    page.goto(stack.url + "/compliance")
+    expect(page.locator("#compliance")).to_contain_text("已履约")
+    expect(page.locator("#compliance")).to_contain_text("待清缴")
+    page.goto(stack.url + "/blacklist")
+    expect(page.locator("#blacklist")).to_contain_text("渝北生猪养殖场")
+
+
+def test_language_switch_keeps_english_across_pages(stack, page):
+    page.goto(stack.url + "/")
+    expect(page.locator("h1")).to_have_text("市场概览")
+    page.click("#lang-switch")
+    expect(page.locator("h1")).to_have_text("Market overview")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.click("nav >> text=Trades")
+    expect(page.locator("h1")).to_have_text("Every trade")
+    expect(page.locator("table.trades")).to_contain_text("negotiated")
+    screenshot(page, "trades-en")
+    page.click("#lang-switch")
+    expect(page.locator("h1")).to_have_text("全部交易")
+
+
+def test_company_signs_in_its_wallet_and_a_settled_trade_is_disclosed_R34_R36(stack, page, browser):
+    """The chemical plant connects its wallet, sees its account and signs a pledge (typed data
+    in the wallet, relayed by the service); the exchange operator settles a negotiated trade
+    from its own wallet in the console; the trade appears on the public list, its transaction
+    link works and the figure verifies against the node."""
+    chem = company("长江化工有限公司")
+    inject_wallet(page, chem.private_key, stack.rpc_url)
+    page.goto(stack.url + "/portal?lang=zh")
+    page.click("#connect")
+    expect(page.locator("#account-address")).to_have_text(chem.address)
+    expect(page.locator("#account-name")).to_contain_text("长江化工有限公司")
+    pledge = page.locator("form.action[data-action=pledge]")
+    bank = dev_key(DEV_AUTHORITIES["bank"]).address
+    pledge.locator("input[name=bank]").fill(bank)
+    pledge.locator("input[name=pollutant]").fill(str(POLLUTANT_IDS["COD"]))
+    pledge.locator("input[name=quantityKg]").fill("5000")
+    screenshot(page, "portal")
+    pledge.locator("button[type=submit]").click()
+    expect(page.locator("#result")).to_contain_text("✓ pledge", timeout=30_000)
+    pledge_tx = page.locator("#result a.tx-result").inner_text()
+
+    operator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    inject_wallet(operator, dev_key(DEV_AUTHORITIES["exchange_operator"]).private_key,
+                  stack.rpc_url)  # fmt: skip
+    operator.goto(stack.url + "/console")
+    operator.click("#connect")
+    operator.select_option("#tx-contract", "RightsLedger")
+    operator.select_option("#tx-function", "trade")
+    seller, buyer = company("嘉陵钢铁集团").address, company("西南制药股份").address
+    for name, value in (("from", seller), ("to", buyer), ("pollutant", POLLUTANT_IDS["SO2"]),
+                        ("kg", 2_000), ("priceFen", 460_000), ("mode", 1)):  # fmt: skip
+        operator.fill(f"#tx-inputs input[name={name}]", str(value))
+    screenshot(operator, "console")
+    operator.click("#tx-form button[type=submit]")
+    expect(operator.locator("#result")).to_contain_text("✓ RightsLedger.trade", timeout=30_000)
+    trade_tx = operator.locator("#result a.tx-result").inner_text()
+    operator.context.close()
+
+    stack.wait_indexed()
+    page.goto(stack.url + "/trades")
+    newest = page.locator("table.trades tbody tr").first
+    expect(newest).to_contain_text("嘉陵钢铁集团")
+    expect(newest).to_contain_text("西南制药股份")
+    expect(newest).to_contain_text("2 t")
+    expect(newest).to_contain_text("4,600.00 元")
+    newest.locator("button.verify").click()
+    expect(newest.locator(".verdict")).to_contain_text("✓")
+    newest.locator("a.tx").click()
+    expect(page.locator("#tx-hash")).to_have_text(trade_tx)
+    expect(page.locator("#events")).to_contain_text("RightsTraded")
+
+    page.goto(stack.url + f"/tx/{pledge_tx}")
+    expect(page.locator("#events")).to_contain_text("Pledged")
+    page.goto(stack.url + f"/units/{chem.address}")
+    expect(page.locator("#unit-pledges tbody tr")).to_have_count(2)
