@@ -115,6 +115,19 @@ class ApiClient:
     def actions(self) -> list[dict[str, Any]]:
         return self._call("GET", "/api/v1/actions")
 
+    def operations(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/v1/operations")
+
+    def build(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """An authority operation's unsigned transaction (``path`` from ``operations()``)."""
+        return self._call("POST", path, json=body)
+
+    def send_raw(self, raw: str) -> dict[str, Any]:
+        return self._call("POST", "/api/v1/tx/raw", json={"raw": raw})
+
+    def transaction(self, tx_hash: str) -> dict[str, Any]:
+        return self._call("GET", f"/api/v1/tx/{tx_hash}")
+
     def prepare(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", f"/api/v1/actions/{action}/prepare", json=body)
 
@@ -123,6 +136,8 @@ class ApiClient:
     ) -> dict[str, Any]:
         headers = {"Idempotency-Key": key} if key else {}
         payload = {"typed_data": envelope["typed_data"], "signature": envelope["signature"]}
+        if envelope.get("permit"):
+            payload["permit"] = envelope["permit"]
         return self._call("POST", f"/api/v1/actions/{action}/submit", json=payload, headers=headers)
 
 
@@ -293,6 +308,19 @@ def show_typed_data(typed: dict[str, Any]) -> None:
         click.echo(f"  {name:<12} {value}", err=True)
 
 
+def show_permit(prepared: dict[str, Any]) -> None:
+    """The payment permit signed with the action, if the action pays."""
+    permit = prepared.get("permit")
+    if permit:
+        m = permit["message"]
+        click.echo(
+            f"and Permit: {m['spender']} may draw {m['value']} fen of "
+            f"{permit['domain']['name']} ({permit['domain']['verifyingContract']}) from "
+            f"{m['owner']} until {m['deadline']}",
+            err=True,
+        )
+
+
 def sign_envelope(prepared: dict[str, Any], account: LocalAccount) -> dict[str, Any]:
     """Sign prepared typed data with a local key; refuses data meant for another signer."""
     typed = prepared["typed_data"]
@@ -300,7 +328,12 @@ def sign_envelope(prepared: dict[str, Any], account: LocalAccount) -> dict[str, 
     if signer and signer != account.address:
         raise click.ClickException(f"this action must be signed by {signer}, not {account.address}")
     signature = "0x" + sign(typed, account.key).hex()
-    return {"action": prepared.get("action"), "typed_data": typed, "signature": signature}
+    envelope = {"action": prepared.get("action"), "typed_data": typed, "signature": signature}
+    if prepared.get("permit"):  # the money the action pays (ERC-2612), signed with it
+        permit = prepared["permit"]
+        signature = "0x" + sign(permit, account.key).hex()
+        envelope["permit"] = {"typed_data": permit, "signature": signature}
+    return envelope
 
 
 FIELD = click.option(
@@ -364,6 +397,7 @@ def action_sign(cli: CliContext, file: str, wallet_name: str, out: str | None, y
     """Sign prepared typed data with a local wallet (the key never leaves this machine)."""
     prepared = _read_json(file)
     show_typed_data(prepared["typed_data"])
+    show_permit(prepared)
     if not yes:
         click.confirm("Sign this?", abort=True, err=True)
     _write_json(out, sign_envelope(prepared, cli.unlock(wallet_name)))
@@ -437,6 +471,7 @@ def _submit_direct(
             signature=envelope["signature"],
             idempotency_key=key,
             policy=service.ActionPolicy(min_margin_seconds=settings.action_min_margin_seconds),
+            permit=envelope.get("permit"),
         )
     except ServiceError as exc:
         from backend.api.errors import error_body
@@ -470,6 +505,7 @@ def action_run(
         body["deadline"] = deadline
     prepared = cli.api().prepare(name, body)
     show_typed_data(prepared["typed_data"])
+    show_permit(prepared)
     if not yes:
         click.confirm("Sign this?", abort=True, err=True)
     envelope = sign_envelope(prepared, cli.unlock(wallet_name))
@@ -552,6 +588,227 @@ def batch(
                 envelope = sign_envelope(prepared, account)
                 key = batch_key(key_prefix, name, account.address, number, row)
                 answer = api.submit(name, envelope, key)
+                result.update(
+                    status="ok", tx_hash=answer["tx_hash"], block_number=answer["block_number"]
+                )
+            except ApiError as exc:
+                failed += 1
+                result.update(
+                    status="error",
+                    error_code=exc.error.get("code"),
+                    message=exc.error.get("message"),
+                )
+            except click.ClickException as exc:
+                failed += 1
+                result.update(status="error", error_code="Client", message=exc.message)
+            writer.writerow(result)
+            stream.flush()
+    click.echo(f"{len(todo) - failed} ok, {failed} failed; results in {out}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------------------------------------
+# tx and ops: authority operations, signed here as ordinary transactions
+
+
+def _operation_path(api: ApiClient, name: str) -> str:
+    for item in api.operations():
+        if item["name"] == name:
+            return item["path"]
+    raise click.ClickException(f"no operation named {name!r}; see `backend ops list`")
+
+
+def sign_transaction(built: dict[str, Any], account: LocalAccount) -> dict[str, Any]:
+    """Sign a built transaction with a local key; refuses one meant for another sender."""
+    if built.get("sender") and built["sender"] != account.address:
+        raise click.ClickException(
+            f"this transaction must be signed by {built['sender']}, not {account.address}"
+        )
+    tx = {k: v for k, v in built["transaction"].items() if k != "from"}
+    signed = account.sign_transaction(tx)
+    return {
+        "operation": built.get("operation"),
+        "summary": built.get("summary"),
+        "tx_hash": "0x" + bytes(signed.hash).hex(),
+        "raw": "0x" + bytes(signed.raw_transaction).hex(),
+    }
+
+
+def show_transaction(built: dict[str, Any]) -> None:
+    tx = built["transaction"]
+    click.echo(f"Sign {built['function']} on {built['contract']} ({tx['to']}):", err=True)
+    for name, value in built["args"].items():
+        click.echo(f"  {name:<18} {value}", err=True)
+    click.echo(f"  (sender {built['sender']}, nonce {tx['nonce']}, gas {tx['gas']})", err=True)
+
+
+@main.group()
+def tx() -> None:
+    """Authority operations: build (service) → sign (your wallet) → send (service)."""
+
+
+@tx.command("build")
+@click.argument("name")
+@FIELD
+@BODY
+@click.option("-o", "--out", help="write the unsigned transaction here (default: stdout)")
+@pass_cli
+def tx_build(
+    cli: CliContext, name: str, pairs: tuple[str, ...], body_json: str | None, out: str | None
+) -> None:
+    """Ask the service for an operation's unsigned transaction (checked and simulated)."""
+    api = cli.api()
+    _write_json(out, api.build(_operation_path(api, name), _fields(pairs, body_json)))
+
+
+@tx.command("sign")
+@click.argument("file")
+@click.option("--wallet", "wallet_name", required=True, help="the keystore wallet that signs")
+@click.option("-o", "--out", help="write the signed transaction here (default: stdout)")
+@click.option("--yes", is_flag=True, help="sign without asking")
+@pass_cli
+def tx_sign(cli: CliContext, file: str, wallet_name: str, out: str | None, yes: bool) -> None:
+    """Sign a built transaction with a local wallet (the key never leaves this machine)."""
+    built = _read_json(file)
+    show_transaction(built)
+    if not yes:
+        click.confirm("Sign this?", abort=True, err=True)
+    _write_json(out, sign_transaction(built, cli.unlock(wallet_name)))
+
+
+@tx.command("send")
+@click.argument("file")
+@pass_cli
+def tx_send(cli: CliContext, file: str) -> None:
+    """Send a signed transaction through the service (POST /api/v1/tx/raw)."""
+    _write_json(None, cli.api().send_raw(_read_json(file)["raw"]))
+
+
+@tx.command("run")
+@click.argument("name")
+@FIELD
+@BODY
+@click.option("--wallet", "wallet_name", required=True, help="the keystore wallet that signs")
+@click.option("--yes", is_flag=True, help="sign without asking")
+@pass_cli
+def tx_run(
+    cli: CliContext,
+    name: str,
+    pairs: tuple[str, ...],
+    body_json: str | None,
+    wallet_name: str,
+    yes: bool,
+) -> None:
+    """Build, sign and send in one go (``sender`` defaults to the wallet's address)."""
+    account = cli.unlock(wallet_name)
+    api = cli.api()
+    body = {"sender": account.address, **_fields(pairs, body_json)}
+    built = api.build(_operation_path(api, name), body)
+    show_transaction(built)
+    if not yes:
+        click.confirm("Sign this?", abort=True, err=True)
+    _write_json(None, api.send_raw(sign_transaction(built, account)["raw"]))
+
+
+@main.group()
+def ops() -> None:
+    """Authority operations: list them, run them in batches from CSV."""
+
+
+@ops.command("list")
+@pass_cli
+def ops_list(cli: CliContext) -> None:
+    """The operations, by concern, with who may run them."""
+    for item in cli.api().operations():
+        click.echo(f"{item['name']:<26} {item['summary']}  [{item['role']}]")
+
+
+def _journal(path: Path) -> dict[int, dict[str, Any]]:
+    """Signed transactions of rows sent before (row → last entry)."""
+    if not path.exists():
+        return {}
+    entries: dict[int, dict[str, Any]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            entries[int(entry["row"])] = entry
+    return entries
+
+
+def _resend(api: ApiClient, entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The outcome of a row signed and sent before: its receipt, or ``None`` to sign afresh."""
+    try:
+        return api.send_raw(entry["raw"])
+    except ApiError as exc:
+        if exc.error.get("code") != "NodeRejected":
+            raise
+    try:  # the nonce went to that very transaction (mined) or another one (sign afresh)
+        return api.transaction(entry["tx_hash"])
+    except ApiError:
+        return None
+
+
+@ops.command("batch")
+@click.argument("name")
+@click.argument("rows", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--wallet", "wallet_name", required=True, help="the keystore wallet that signs")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="results CSV (default: ROWS.results.csv); rows marked ok there are skipped",
+)
+@click.option("--yes", is_flag=True, help="sign every row without asking")
+@pass_cli
+def ops_batch(
+    cli: CliContext, name: str, rows: Path, wallet_name: str, out: Path | None, yes: bool
+) -> None:
+    """Run one operation per CSV row (header: the operation's fields; ``sender`` defaults to
+    the wallet), each signed here and sent raw.
+
+    Every signed transaction is written to ROWS.journal.jsonl before it is sent, and each
+    row's outcome to the results file as it goes: an interrupted run resumes where it
+    stopped and re-sends (never re-signs) a transaction whose answer was lost, so no row
+    acts twice. A cell may hold JSON (lists such as a permit's quantities).
+    """
+    with rows.open(newline="", encoding="utf-8-sig") as stream:
+        table = [
+            {k.strip(): _value(v.strip()) for k, v in r.items() if k}
+            for r in csv.DictReader(stream)
+        ]
+    out = out or rows.with_suffix(".results.csv")
+    journal_path = rows.with_suffix(".journal.jsonl")
+    done = _done_rows(out)
+    journal = _journal(journal_path)
+    todo = [(i, row) for i, row in enumerate(table, start=1) if i not in done]
+    click.echo(f"{len(table)} rows, {len(done)} already done, {len(todo)} to run", err=True)
+    if not todo:
+        return
+    account = cli.unlock(wallet_name)
+    if not yes:
+        click.confirm(f"Sign {len(todo)} {name} transactions as {account.address}?",
+                      abort=True, err=True)  # fmt: skip
+    api = cli.api()
+    path = _operation_path(api, name)
+    failed = 0
+    with (
+        out.open("w", newline="", encoding="utf-8") as stream,
+        journal_path.open("a", encoding="utf-8") as log,
+    ):
+        writer = csv.DictWriter(stream, fieldnames=RESULT_COLUMNS)
+        writer.writeheader()
+        for number in sorted(done):
+            writer.writerow(done[number])
+        for number, row in tqdm(todo, desc=name, unit="row", file=sys.stderr):
+            result: dict[str, Any] = {"row": number}
+            try:
+                answer = _resend(api, journal[number]) if number in journal else None
+                if answer is None:
+                    built = api.build(path, {"sender": account.address, **row})
+                    signed = sign_transaction(built, account)
+                    log.write(json.dumps({"row": number, **signed}) + "\n")
+                    log.flush()
+                    answer = api.send_raw(signed["raw"])
                 result.update(
                     status="ok", tx_hash=answer["tx_hash"], block_number=answer["block_number"]
                 )

@@ -10,7 +10,27 @@ import requests
 from fastapi import FastAPI
 
 from backend.api import errors
-from backend.api.routes import accounts, oracle, public, system, tx
+from backend.api.routes import (
+    accounts,
+    allocation,
+    authority,
+    compliance,
+    leasing,
+    lifecycle,
+    oracle,
+    payments,
+    permits,
+    pledges,
+    prices,
+    public,
+    registry,
+    reserve,
+    roles,
+    system,
+    tx,
+    verification,
+    writer,
+)
 from backend.api.routes import actions as action_routes
 from backend.chain import relayer as relayer_module
 from backend.chain.client import Chain
@@ -103,6 +123,11 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.include_router(action_routes.build_router(actions), prefix="/api/v1")
     app.include_router(tx.router, prefix="/api/v1")
     app.include_router(public.router, prefix="/api/v1")
+    app.include_router(writer.router, prefix="/api/v1")
+    app.include_router(authority.router, prefix="/api/v1")
+    for concern in (registry, allocation, permits, prices, compliance, verification, pledges,
+                    reserve, lifecycle, leasing, roles, payments):  # fmt: skip
+        app.include_router(concern.router, prefix="/api/v1")
     app.include_router(pages.router)
     return app
 

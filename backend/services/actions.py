@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -38,7 +39,7 @@ from pydantic import (
     ValidationError,
 )
 from web3.contract import Contract
-from web3.exceptions import ContractLogicError
+from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.chain.client import Chain
 from backend.chain.domain import Op, Origin, Reason, TradeMode
@@ -46,11 +47,14 @@ from backend.chain.errors import (
     ConfigurationError,
     ContractError,
     DecodedError,
+    ErrorDecoder,
     ServiceError,
+    revert_data,
 )
 from backend.chain.relayer import Relayer
 from backend.chain.typed_data import Domain, Fields, domain_of, recover_signer, typed_data
 from backend.indexer.decode import EventDecoder
+from backend.services import payments
 
 # ---------------------------------------------------------------------------------------------
 # Field types of request bodies (shared by every route that takes chain values)
@@ -122,6 +126,34 @@ class PreCheck:
 
 
 @dataclass(frozen=True)
+class Simulation:
+    """A pre-check for a contract without a reason-code view: the action's unsigned twin
+    (``surrender`` for ``surrenderBySig``) simulated with ``eth_call`` from the signer.
+
+    The twin runs the same rules as the ``BySig`` function, so its revert is the custom error
+    the signed action would meet; it is decoded and answered like any refusal. ``args`` builds
+    the twin's arguments from the message (default: the action's fields after the signer).
+    ``terms`` (optional) checks that the message's terms equal those on chain (e.g. the
+    accepted lease's rent) and returns the custom error to raise otherwise.
+    """
+
+    function: str
+    contract: str | None = None
+    args: Callable[[Mapping[str, Any]], Sequence[Any]] | None = None
+    terms: Callable[[Contract, Mapping[str, Any]], DecodedError | None] | None = None
+
+
+@dataclass(frozen=True)
+class Payment:
+    """Money the signer pays in the action, drawn by the action's contract from the signer's
+    allowance (an ERC-20 ``transferFrom``): ``amount`` from the message; the token is the
+    contract's ``money()``. See :mod:`backend.services.payments`."""
+
+    amount: Callable[[Mapping[str, Any]], int]
+    token_getter: str = "money"  # noqa: S105 - a view's name
+
+
+@dataclass(frozen=True)
 class ActionSpec:
     """One signable action. Everything else is derived from the contract's ABI.
 
@@ -131,6 +163,12 @@ class ActionSpec:
     EIP-712 type string instead when its field names differ from the parameter names (the
     types must match position by position). ``reasons[code]`` is the custom error named by
     the pre-check's reason code ``code`` (``reasons[0]`` is ``"Ok"``).
+
+    ``simulate`` is the pre-check of contracts without a reason-code view; ``payment`` says what
+    the signer pays (the service then offers an ERC-2612 permit to sign with the action);
+    ``struct_argument`` is for ``f(Struct calldata s, bytes signature)`` functions (the struct's
+    components are the fields); ``unordered_nonce`` names the view ``(signer, nonce) → used``
+    of contracts whose nonces are any unused number rather than the next one.
     """
 
     name: str
@@ -145,6 +183,10 @@ class ActionSpec:
     primary_type: str | None = None
     typehash: str | None = None
     struct: str | None = None
+    simulate: Simulation | None = None
+    payment: Payment | None = None
+    struct_argument: bool = False
+    unordered_nonce: str | None = None
 
     @property
     def struct_name(self) -> str:
@@ -181,6 +223,7 @@ class BoundAction:
     fields: Fields
     call_inputs: tuple[str, ...]
     precheck_contract: Contract | None = None
+    simulate_contract: Contract | None = None
 
     @property
     def types(self) -> dict[str, Fields]:
@@ -197,11 +240,20 @@ class BoundAction:
 
     def call_data(self, message: Mapping[str, Any], signature: bytes) -> bytes:
         """Calldata of ``<action>BySig(..., deadline, signature)`` for a signed message."""
+        if self.spec.struct_argument:
+            struct = tuple(message[name] for name, _ in self.fields)
+            encoded = self.contract.encode_abi(self.spec.function, args=[struct, signature])
+            return bytes(HexBytes(encoded))
         args = [message[name] for name in self.call_inputs]
         encoded = self.contract.encode_abi(
             self.spec.function, args=[*args, message[DEADLINE], signature]
         )
         return bytes(HexBytes(encoded))
+
+    def counter_bits(self, name: str) -> int:
+        """Bits of the ``nonce`` or ``deadline`` field (uint256, or uint64 for some structs)."""
+        kind = dict(self.fields)[name]
+        return int(kind.removeprefix("uint") or 256)
 
 
 class ActionRegistry:
@@ -288,6 +340,8 @@ def _parse_struct(text: str) -> Fields:
 def _bind(spec: ActionSpec, chain: Chain) -> BoundAction:
     contract = chain.contract(spec.contract)
     fn = _function_abi(contract, spec.function)
+    if spec.struct_argument:
+        return _bind_struct_argument(spec, chain, contract, fn)
     inputs = [(i["name"], i["type"]) for i in fn["inputs"]]
     if inputs[-2:] != [(DEADLINE, "uint256"), (SIGNATURE, "bytes")]:
         raise ConfigurationError(
@@ -316,6 +370,42 @@ def _bind(spec: ActionSpec, chain: Chain) -> BoundAction:
         )
     if dict(call_inputs).get(spec.signer_field) != "address":
         raise ConfigurationError(f"{spec.name}: signer field {spec.signer_field!r} not an address")
+    check_contract, simulate_contract = _bind_checks(spec, chain, contract, names)
+    return BoundAction(
+        spec, contract, domain_of(contract), fields, tuple(names), check_contract, simulate_contract
+    )
+
+
+def _bind_struct_argument(
+    spec: ActionSpec, chain: Chain, contract: Contract, fn: Mapping[str, Any]
+) -> BoundAction:
+    """``f(Struct calldata s, bytes signature)``: the struct's components are the fields."""
+    inputs = fn["inputs"]
+    if len(inputs) != 2 or inputs[0]["type"] != "tuple" or inputs[1]["type"] != "bytes":
+        raise ConfigurationError(f"{spec.function} must take (Struct, bytes signature)")
+    fields = [(c["name"], c["type"]) for c in inputs[0]["components"]]
+    if [n for n, _ in fields[-2:]] != [NONCE, DEADLINE]:
+        raise ConfigurationError(f"{spec.function}: the struct must end with nonce, deadline")
+    names = [n for n, _ in fields[:-2]]
+    if sorted(names) != sorted(spec.body_fields()):
+        raise ConfigurationError(f"{spec.name}: body fields differ from the struct's {names}")
+    check_contract, simulate_contract = _bind_checks(spec, chain, contract, names)
+    return BoundAction(
+        spec, contract, domain_of(contract), fields, tuple(names), check_contract, simulate_contract
+    )
+
+
+def _bind_checks(
+    spec: ActionSpec, chain: Chain, contract: Contract, names: list[str]
+) -> tuple[Contract | None, Contract | None]:
+    """The contracts of the action's reason-code pre-check and of its simulation."""
+    simulate_contract = None
+    if spec.simulate is not None:
+        other = spec.simulate.contract
+        if other and other not in chain.deployment.contracts:
+            raise ConfigurationError(f"simulation contract {other} is not deployed")
+        simulate_contract = chain.contract(other) if other else contract
+        _function_abi(simulate_contract, spec.simulate.function)
     check = spec.pre_check
     check_contract = None
     if check is not None:
@@ -327,7 +417,7 @@ def _bind(spec: ActionSpec, chain: Chain) -> BoundAction:
             raise ConfigurationError(f"{check.function} does not take {names} → reason code")
         if not abi["outputs"] or not abi["outputs"][0]["type"].startswith("uint"):
             raise ConfigurationError(f"{check.function} must return a reason code first")
-    return BoundAction(spec, contract, domain_of(contract), fields, tuple(names), check_contract)
+    return check_contract, simulate_contract
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,6 +442,8 @@ class PreparedAction:
     typed_data: dict[str, Any]
     digest: str
     domain_separator: str
+    payment: dict[str, Any] | None = None
+    permit: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -365,6 +457,7 @@ class SubmittedAction:
     gas_used: int
     events: list[dict[str, Any]] = field(default_factory=list)
     replayed: bool = False
+    permit_tx_hash: str | None = None
 
 
 def chain_now(chain: Chain) -> int:
@@ -396,7 +489,10 @@ def prepare_action(
             args={"deadline": deadline, "now": now},
         )
     _precheck(bound, message)
-    nonce = int(bound.contract.functions.nonces(signer).call())
+    # the rules first (an allowance still to be given is not a refusal yet), then the money
+    _simulate(chain, bound, message, signer, permit_follows=bound.spec.payment is not None)
+    plan = _payment_plan(chain, bound, message, signer, deadline)
+    nonce = _next_nonce(bound, signer)
     full = bound.full({**message, NONCE: nonce, DEADLINE: deadline})
     return PreparedAction(
         action=name,
@@ -406,6 +502,38 @@ def prepare_action(
         typed_data=full,
         digest="0x" + digest_of(full).hex(),
         domain_separator="0x" + bytes(hash_domain(full["domain"])).hex(),
+        payment=plan.as_dict() if plan else None,
+        permit=plan.permit if plan else None,
+    )
+
+
+UNORDERED_NONCE_BITS = 52  # stays exact in every JSON parser (JavaScript numbers)
+
+
+def _next_nonce(bound: BoundAction, signer: str) -> int:
+    """The signer's next nonce, or a fresh unused one for contracts with unordered nonces."""
+    used = bound.spec.unordered_nonce
+    if used is None:
+        return int(bound.contract.functions.nonces(signer).call())
+    while True:
+        nonce = secrets.randbits(UNORDERED_NONCE_BITS)
+        if not getattr(bound.contract.functions, used)(signer, nonce).call():
+            return nonce
+
+
+def _payment_plan(
+    chain: Chain, bound: BoundAction, message: Mapping[str, Any], signer: str, deadline: int
+) -> payments.PaymentPlan | None:
+    pay = bound.spec.payment
+    if pay is None or pay.amount(message) == 0:
+        return None
+    return payments.plan_payment(
+        chain=chain,
+        token=payments.token_of(chain, bound.contract, pay.token_getter),
+        owner=signer,
+        spender=bound.contract.address,
+        amount=pay.amount(message),
+        deadline=deadline,
     )
 
 
@@ -421,8 +549,13 @@ def submit_action(
     idempotency_key: str | None,
     policy: ActionPolicy,
     timeout: float | None = None,
+    permit: Mapping[str, Any] | None = None,
 ) -> SubmittedAction:
-    """Check a signed action and relay it once (see the module docstring for the order)."""
+    """Check a signed action and relay it once (see the module docstring for the order).
+
+    ``permit`` (``{"typed_data", "signature"}``) is the signer's ERC-2612 permit for what the
+    action pays; it is checked with the action and relayed just before it.
+    """
     bound = actions.bind(chain, name)
     message = _validated_message(bound, data)
     full = bound.full(message)
@@ -443,9 +576,21 @@ def submit_action(
                 args={"signer": recovered, "expected": signer},
             )
     key, fingerprint = _idempotency(bound, message, sig, idempotency_key)
+    permit_hash = None
     if relayer.find(key) is None:
         _check_fresh(chain, bound, message, signer, policy)
         _precheck(bound, message, relayer=relayer, signature=sig)
+        permit_data = _permit_call(chain, bound, message, signer, permit)
+        _simulate(chain, bound, message, signer, permit_follows=permit_data is not None)
+        if permit_data is not None:
+            token, call = permit_data
+            permit_hash = relayer.relay(
+                to=token,
+                data=call,
+                key=f"{key}:permit",
+                fingerprint=payments.permit_fingerprint(call),
+                timeout=timeout,
+            ).tx_hash
     relayed = relayer.relay(
         to=bound.contract.address,
         data=bound.call_data(message, sig),
@@ -465,7 +610,81 @@ def submit_action(
         gas_used=int(receipt["gasUsed"]),
         events=[e.summary() for e in events.decode_receipt(receipt)],
         replayed=relayed.replayed,
+        permit_tx_hash=permit_hash,
     )
+
+
+def _permit_call(
+    chain: Chain,
+    bound: BoundAction,
+    message: Mapping[str, Any],
+    signer: str,
+    permit: Mapping[str, Any] | None,
+) -> tuple[str, bytes] | None:
+    """The checked permit's (token, call data), or ``None`` when none is needed or given."""
+    pay = bound.spec.payment
+    if permit is None:
+        return None
+    if pay is None or pay.amount(message) == 0:
+        raise ServiceError("TypedDataMismatch", f"{bound.spec.name} pays nothing: no permit")
+    token = payments.token_of(chain, bound.contract, pay.token_getter)
+    call = payments.permit_call(
+        token=token,
+        data=permit.get("typed_data") or {},
+        signature=_signature(permit.get("signature", "")),
+        owner=signer,
+        spender=bound.contract.address,
+        amount=pay.amount(message),
+        now=chain_now(chain),
+    )
+    return token.address, call
+
+
+def _simulate(
+    chain: Chain,
+    bound: BoundAction,
+    message: Mapping[str, Any],
+    signer: str,
+    *,
+    permit_follows: bool = False,
+) -> None:
+    """Run the action's unsigned twin as the signer (``eth_call``); a revert is the refusal.
+
+    With a permit to follow, a missing allowance is expected and not a refusal (every rule of
+    the ledger runs before the money is drawn).
+    """
+    sim = bound.spec.simulate
+    if sim is None or bound.simulate_contract is None:
+        return
+    if sim.terms is not None:
+        mismatch = sim.terms(bound.contract, message)
+        if mismatch is not None:
+            raise ContractError(mismatch)
+    args = sim.args(message) if sim.args else [message[n] for n in bound.call_inputs[1:]]
+    call = getattr(bound.simulate_contract.functions, sim.function)(*args)
+    try:
+        call.call({"from": signer})
+    except (ContractLogicError, Web3RPCError) as exc:
+        data = revert_data(exc)
+        if data is None and not isinstance(exc, ContractLogicError):
+            raise
+        decoded = error_decoder(chain).decode(data)
+        if permit_follows and decoded.name == "ERC20InsufficientAllowance":
+            return
+        raise ContractError(decoded) from None
+
+
+_DECODERS: dict[int, ErrorDecoder] = {}
+
+
+def error_decoder(chain: Chain) -> ErrorDecoder:
+    """The decoder of every error of the chain's deployment (cached per deployment)."""
+    key = id(chain.deployment)
+    if key not in _DECODERS:
+        _DECODERS[key] = ErrorDecoder.from_abis(
+            {n: c.abi for n, c in chain.deployment.contracts.items()}
+        )
+    return _DECODERS[key]
 
 
 def _validated_message(bound: BoundAction, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -491,6 +710,11 @@ def _validated_message(bound: BoundAction, data: Mapping[str, Any]) -> dict[str,
     try:
         body = spec.body.model_validate({k: v for k, v in message.items() if k not in counters})
         _Counters.model_validate(counters)
+        for name in (NONCE, DEADLINE):
+            if counters[name] >= 2 ** bound.counter_bits(name):
+                raise ServiceError(
+                    "RequestInvalid", f"message.{name}: above uint{bound.counter_bits(name)}"
+                )
     except ValidationError as exc:
         detail = "; ".join(
             f"message.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
@@ -594,6 +818,16 @@ def _check_fresh(
             f"of chain time {now}",
             args={"deadline": message[DEADLINE], "now": now},
         )
+    if bound.spec.unordered_nonce is not None:
+        if getattr(bound.contract.functions, bound.spec.unordered_nonce)(
+            signer, message[NONCE]
+        ).call():
+            raise ServiceError(
+                "NonceAlreadyUsed",
+                f"nonce {message[NONCE]} of {signer} was used or cancelled",
+                args={"nonce": message[NONCE]},
+            )
+        return
     current = int(bound.contract.functions.nonces(signer).call())
     if message[NONCE] < current:
         raise ServiceError(
@@ -725,7 +959,9 @@ PLEDGE = ActionSpec(
 
 def default_actions() -> ActionRegistry:
     """The registry the service starts with."""
-    return ActionRegistry([PLEDGE, PROBE_TRANSFER])
+    from backend.services.company_actions import COMPANY_ACTIONS
+
+    return ActionRegistry([PLEDGE, *COMPANY_ACTIONS, PROBE_TRANSFER])
 
 
 __all__ = [

@@ -56,6 +56,7 @@ interface IGovernmentReserve {
     error ReserveNotBuyer(uint256 id, address caller);
     error ReserveZeroQuantity();
     error ReserveInvalidSource(Source source);
+    error ReserveOfferMismatch(uint256 id);
 
     /// @notice R-27: a regulator reclaims a unit's rights into the reserve — free and waived ones
     /// without pay, paid ones bought back at the benchmark from the reserve fund (seed 003 §2(二)).
@@ -88,6 +89,25 @@ interface IGovernmentReserve {
 
     function withdrawOffer(uint256 id) external;
     function acceptRelease(uint256 id) external;
+
+    /// @notice R-26 signed by the unit (EIP-712 domain `GovernmentReserve`, version 1; docs/signing.md):
+    /// `BuyBack(address unit,uint32 pollutant,uint32 period,uint64 kg,uint256 nonce,uint256 deadline)`.
+    function buyBackBySig(address unit, uint32 pollutant, uint32 period, uint64 kg, uint256 deadline, bytes calldata signature)
+        external;
+
+    /// @notice R-28 signed by the buyer, with the offer's terms so its wallet shows them:
+    /// `AcceptRelease(address buyer,uint256 id,uint32 pollutant,uint64 kg,uint256 priceFen,uint256 nonce,uint256 deadline)`;
+    /// other terms are refused (`ReserveOfferMismatch`). The price is drawn from the buyer's
+    /// allowance to this contract (`approve`, or an ERC-2612 `permit` signed with it).
+    function acceptReleaseBySig(
+        address buyer,
+        uint256 id,
+        uint32 pollutant,
+        uint64 kg,
+        uint256 priceFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
 
     function stock(Source source, uint32 pollutant) external view returns (uint64);
     function inflow(Source source, uint32 pollutant) external view returns (uint64);

@@ -40,6 +40,39 @@ interface ILeaseBook {
     error LeaseNotOver(uint256 id, uint64 endsAt);
     error LeaseAlreadyActive(address lessee, uint32 pollutant, uint256 id);
     error LeaseZeroQuantity();
+    error LeaseTermsMismatch(uint256 id);
+
+    /// @notice Signed actions (EIP-712 domain `LeaseBook`, version 1; docs/signing.md): the party
+    /// signs in its own wallet and anyone relays. Each struct ends with the signer's next nonce
+    /// (`nonces(address)`) and a deadline.
+    /// `OfferLease(address lessor,address lessee,uint32 pollutant,uint64 kg,uint64 endsAt,uint256 rentFen,uint256 nonce,uint256 deadline)`
+    function offerLeaseBySig(
+        address lessor,
+        address lessee,
+        uint32 pollutant,
+        uint64 kg,
+        uint64 endsAt,
+        uint256 rentFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256 id);
+
+    /// @notice `CancelLease(address lessor,uint256 id,uint256 nonce,uint256 deadline)`
+    function cancelLeaseBySig(address lessor, uint256 id, uint256 deadline, bytes calldata signature) external;
+
+    /// @notice The lessee signs the terms it accepts, so its wallet shows quantity and rent:
+    /// `AcceptLease(address lessee,uint256 id,uint32 pollutant,uint64 kg,uint256 rentFen,uint256 nonce,uint256 deadline)`;
+    /// terms other than the offer's are refused (`LeaseTermsMismatch`). The rent is drawn from
+    /// the lessee's allowance to this contract (`approve`, or an ERC-2612 `permit` signed with it).
+    function acceptLeaseBySig(
+        address lessee,
+        uint256 id,
+        uint32 pollutant,
+        uint64 kg,
+        uint256 rentFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
 
     function offerLease(address lessee, uint32 pollutant, uint64 kg, uint64 endsAt, uint256 rentFen)
         external

@@ -5,11 +5,21 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ILeaseBook} from "../interfaces/ILeaseBook.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
+import {SignedActions} from "../utils/SignedActions.sol";
 
 /// @title LeaseBook
 /// @notice Lease agreements; the ledger holds the lent quantities (leasedOut / leasedIn).
-contract LeaseBook is ILeaseBook {
+contract LeaseBook is ILeaseBook, SignedActions {
     using SafeERC20 for IERC20;
+
+    bytes32 public constant OFFER_LEASE_TYPEHASH = keccak256(
+        "OfferLease(address lessor,address lessee,uint32 pollutant,uint64 kg,uint64 endsAt,uint256 rentFen,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 public constant CANCEL_LEASE_TYPEHASH =
+        keccak256("CancelLease(address lessor,uint256 id,uint256 nonce,uint256 deadline)");
+    bytes32 public constant ACCEPT_LEASE_TYPEHASH = keccak256(
+        "AcceptLease(address lessee,uint256 id,uint32 pollutant,uint64 kg,uint256 rentFen,uint256 nonce,uint256 deadline)"
+    );
 
     IRightsLedger public immutable ledger;
     IERC20 public immutable money;
@@ -17,7 +27,7 @@ contract LeaseBook is ILeaseBook {
     Lease[] private _leases; // id = index + 1
     mapping(address lessee => mapping(uint32 pollutant => uint256 id)) private _active;
 
-    constructor(IRightsLedger ledger_, IERC20 money_) {
+    constructor(IRightsLedger ledger_, IERC20 money_) SignedActions("LeaseBook") {
         ledger = ledger_;
         money = money_;
     }
@@ -25,37 +35,63 @@ contract LeaseBook is ILeaseBook {
     /// @inheritdoc ILeaseBook
     function offerLease(address lessee, uint32 pollutant, uint64 kg, uint64 endsAt, uint256 rentFen)
         external
-        returns (uint256 id)
+        returns (uint256)
     {
-        if (kg == 0) revert LeaseZeroQuantity();
-        if (endsAt <= block.timestamp) revert LeaseInvalidTerm(endsAt);
-        _leases.push(Lease(msg.sender, lessee, pollutant, kg, endsAt, Status.Offered, 0, rentFen));
-        id = _leases.length;
-        emit LeaseOffered(id, msg.sender, lessee, pollutant, kg, endsAt, rentFen);
+        return _offer(msg.sender, lessee, pollutant, kg, endsAt, rentFen);
+    }
+
+    /// @inheritdoc ILeaseBook
+    function offerLeaseBySig(
+        address lessor,
+        address lessee,
+        uint32 pollutant,
+        uint64 kg,
+        uint64 endsAt,
+        uint256 rentFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256) {
+        _useSignature(
+            lessor,
+            abi.encode(OFFER_LEASE_TYPEHASH, lessor, lessee, pollutant, kg, endsAt, rentFen),
+            deadline,
+            signature
+        );
+        return _offer(lessor, lessee, pollutant, kg, endsAt, rentFen);
     }
 
     /// @inheritdoc ILeaseBook
     function cancelLease(uint256 id) external {
-        Lease storage l = _get(id);
-        if (msg.sender != l.lessor) revert LeaseNotParty(id, msg.sender);
-        if (l.status != Status.Offered) revert LeaseWrongStatus(id, l.status);
-        l.status = Status.Cancelled;
-        emit LeaseCancelled(id);
+        _cancel(msg.sender, id);
+    }
+
+    /// @inheritdoc ILeaseBook
+    function cancelLeaseBySig(address lessor, uint256 id, uint256 deadline, bytes calldata signature) external {
+        _useSignature(lessor, abi.encode(CANCEL_LEASE_TYPEHASH, lessor, id), deadline, signature);
+        _cancel(lessor, id);
     }
 
     /// @inheritdoc ILeaseBook
     function acceptLease(uint256 id) external {
+        _accept(msg.sender, id);
+    }
+
+    /// @inheritdoc ILeaseBook
+    function acceptLeaseBySig(
+        address lessee,
+        uint256 id,
+        uint32 pollutant,
+        uint64 kg,
+        uint256 rentFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        _useSignature(
+            lessee, abi.encode(ACCEPT_LEASE_TYPEHASH, lessee, id, pollutant, kg, rentFen), deadline, signature
+        );
         Lease storage l = _get(id);
-        if (msg.sender != l.lessee) revert LeaseNotParty(id, msg.sender);
-        if (l.status != Status.Offered) revert LeaseWrongStatus(id, l.status);
-        if (l.endsAt <= block.timestamp) revert LeaseInvalidTerm(l.endsAt);
-        uint256 current = _active[l.lessee][l.pollutant];
-        if (current != 0) revert LeaseAlreadyActive(l.lessee, l.pollutant, current);
-        l.status = Status.Active;
-        _active[l.lessee][l.pollutant] = id;
-        emit LeaseStarted(id);
-        ledger.lease(l.lessor, l.lessee, l.pollutant, l.kg);
-        if (l.rentFen != 0) money.safeTransferFrom(msg.sender, l.lessor, l.rentFen); // the lessee pays
+        if (l.pollutant != pollutant || l.kg != kg || l.rentFen != rentFen) revert LeaseTermsMismatch(id);
+        _accept(lessee, id);
     }
 
     /// @inheritdoc ILeaseBook
@@ -83,6 +119,40 @@ contract LeaseBook is ILeaseBook {
     /// @inheritdoc ILeaseBook
     function activeLease(address lessee, uint32 pollutant) external view returns (uint256) {
         return _active[lessee][pollutant];
+    }
+
+    function _offer(address lessor, address lessee, uint32 pollutant, uint64 kg, uint64 endsAt, uint256 rentFen)
+        private
+        returns (uint256 id)
+    {
+        if (kg == 0) revert LeaseZeroQuantity();
+        if (endsAt <= block.timestamp) revert LeaseInvalidTerm(endsAt);
+        _leases.push(Lease(lessor, lessee, pollutant, kg, endsAt, Status.Offered, 0, rentFen));
+        id = _leases.length;
+        emit LeaseOffered(id, lessor, lessee, pollutant, kg, endsAt, rentFen);
+    }
+
+    function _cancel(address lessor, uint256 id) private {
+        Lease storage l = _get(id);
+        if (lessor != l.lessor) revert LeaseNotParty(id, lessor);
+        if (l.status != Status.Offered) revert LeaseWrongStatus(id, l.status);
+        l.status = Status.Cancelled;
+        emit LeaseCancelled(id);
+    }
+
+    /// @dev Rights lent (the ledger's rules) and the rent drawn from the lessee, in one step.
+    function _accept(address lessee, uint256 id) private {
+        Lease storage l = _get(id);
+        if (lessee != l.lessee) revert LeaseNotParty(id, lessee);
+        if (l.status != Status.Offered) revert LeaseWrongStatus(id, l.status);
+        if (l.endsAt <= block.timestamp) revert LeaseInvalidTerm(l.endsAt);
+        uint256 current = _active[l.lessee][l.pollutant];
+        if (current != 0) revert LeaseAlreadyActive(l.lessee, l.pollutant, current);
+        l.status = Status.Active;
+        _active[l.lessee][l.pollutant] = id;
+        emit LeaseStarted(id);
+        ledger.lease(l.lessor, l.lessee, l.pollutant, l.kg);
+        if (l.rentFen != 0) money.safeTransferFrom(lessee, l.lessor, l.rentFen); // the lessee pays
     }
 
     function _get(uint256 id) private view returns (Lease storage) {

@@ -11,14 +11,20 @@ import {IPriceBook} from "../interfaces/IPriceBook.sol";
 import {IComplianceManager} from "../interfaces/IComplianceManager.sol";
 import {Origin, Sector, TradeMode} from "../interfaces/Types.sol";
 import {Roles} from "../access/Roles.sol";
+import {SignedActions} from "../utils/SignedActions.sol";
 
 /// @title GovernmentReserve
 /// @notice The reserve account and its books: stock by source, releases by use (SPEC §8).
-contract GovernmentReserve is IGovernmentReserve, AccessControl {
+contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
     using SafeERC20 for IERC20;
 
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
+    bytes32 public constant BUY_BACK_TYPEHASH =
+        keccak256("BuyBack(address unit,uint32 pollutant,uint32 period,uint64 kg,uint256 nonce,uint256 deadline)");
+    bytes32 public constant ACCEPT_RELEASE_TYPEHASH = keccak256(
+        "AcceptRelease(address buyer,uint256 id,uint32 pollutant,uint64 kg,uint256 priceFen,uint256 nonce,uint256 deadline)"
+    );
     uint16 private constant CITY = 0; // the reserve buys back at the city-wide benchmark
 
     IAccountRegistry public immutable registry;
@@ -41,7 +47,7 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl {
         IComplianceManager compliance_,
         IERC20 money_,
         address treasury_
-    ) {
+    ) SignedActions("GovernmentReserve") {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
         ledger = ledger_;
@@ -85,13 +91,15 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl {
 
     /// @inheritdoc IGovernmentReserve
     function buyBack(uint32 pollutant, uint32 period, uint64 kg) external {
-        if (!compliance.surplusWindowOpen(msg.sender, pollutant, period)) {
-            revert ReserveBuyBackClosed(msg.sender, pollutant, period);
-        }
-        uint256 price = priceBook.quote(pollutant, CITY, kg);
-        _book(Source.BoughtBack, msg.sender, pollutant, Origin.Paid, kg, price, "");
-        ledger.trade(msg.sender, address(this), pollutant, kg, price, TradeMode.BuyBack); // R-05, R-06, R-07
-        _pay(msg.sender, price);
+        _buyBack(msg.sender, pollutant, period, kg);
+    }
+
+    /// @inheritdoc IGovernmentReserve
+    function buyBackBySig(address unit, uint32 pollutant, uint32 period, uint64 kg, uint256 deadline, bytes calldata signature)
+        external
+    {
+        _useSignature(unit, abi.encode(BUY_BACK_TYPEHASH, unit, pollutant, period, kg), deadline, signature);
+        _buyBack(unit, pollutant, period, kg);
     }
 
     /// @inheritdoc IGovernmentReserve
@@ -134,16 +142,25 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl {
 
     /// @inheritdoc IGovernmentReserve
     function acceptRelease(uint256 id) external {
+        _acceptRelease(msg.sender, id);
+    }
+
+    /// @inheritdoc IGovernmentReserve
+    function acceptReleaseBySig(
+        address buyer,
+        uint256 id,
+        uint32 pollutant,
+        uint64 kg,
+        uint256 priceFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        _useSignature(
+            buyer, abi.encode(ACCEPT_RELEASE_TYPEHASH, buyer, id, pollutant, kg, priceFen), deadline, signature
+        );
         Offer storage o = _openOffer(id);
-        if (msg.sender != o.buyer) revert ReserveNotBuyer(id, msg.sender);
-        _requireStock(o.source, o.pollutant, o.kg);
-        o.open = false;
-        _outflow[o.source][o.pollutant] += o.kg;
-        _released[o.use][o.pollutant] += o.kg;
-        emit ReserveOutflow(id, o.use, o.buyer, o.pollutant, o.source, o.kg, o.priceFen);
-        TradeMode mode = o.use == Use.GreenChannel ? TradeMode.GreenChannel : TradeMode.ReserveRelease;
-        ledger.trade(address(this), o.buyer, o.pollutant, o.kg, o.priceFen, mode); // R-15, R-17–R-21
-        money.safeTransferFrom(msg.sender, treasury, o.priceFen); // the buyer; R-29: revenue to the treasury
+        if (o.pollutant != pollutant || o.kg != kg || o.priceFen != priceFen) revert ReserveOfferMismatch(id);
+        _acceptRelease(buyer, id);
     }
 
     // ------------------------------------------------------------------ views
@@ -175,6 +192,27 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl {
     }
 
     // ------------------------------------------------------------------ internals
+
+    function _buyBack(address unit, uint32 pollutant, uint32 period, uint64 kg) private {
+        if (!compliance.surplusWindowOpen(unit, pollutant, period)) revert ReserveBuyBackClosed(unit, pollutant, period);
+        uint256 price = priceBook.quote(pollutant, CITY, kg);
+        _book(Source.BoughtBack, unit, pollutant, Origin.Paid, kg, price, "");
+        ledger.trade(unit, address(this), pollutant, kg, price, TradeMode.BuyBack); // R-05, R-06, R-07
+        _pay(unit, price);
+    }
+
+    function _acceptRelease(address buyer, uint256 id) private {
+        Offer storage o = _openOffer(id);
+        if (buyer != o.buyer) revert ReserveNotBuyer(id, buyer);
+        _requireStock(o.source, o.pollutant, o.kg);
+        o.open = false;
+        _outflow[o.source][o.pollutant] += o.kg;
+        _released[o.use][o.pollutant] += o.kg;
+        emit ReserveOutflow(id, o.use, o.buyer, o.pollutant, o.source, o.kg, o.priceFen);
+        TradeMode mode = o.use == Use.GreenChannel ? TradeMode.GreenChannel : TradeMode.ReserveRelease;
+        ledger.trade(address(this), o.buyer, o.pollutant, o.kg, o.priceFen, mode); // R-15, R-17–R-21
+        money.safeTransferFrom(buyer, treasury, o.priceFen); // the buyer pays; R-29: revenue to the treasury
+    }
 
     function _book(
         Source source,

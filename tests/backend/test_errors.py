@@ -193,7 +193,10 @@ def test_registry_check_confirms_every_default_action(service_deployment, rpc_ur
     chain = Chain.connect(rpc_url, service_deployment)
     registry = default_actions()
     assert registry.check(chain) == []
-    assert {spec.contract for spec in registry} <= set(service_deployment.contracts)
+    # the reserve's and the lease book's actions wait for the settlement token's deployment
+    # (tests/backend/writes/ checks them against a deployment that has them)
+    missing = {spec.contract for spec in registry} - set(service_deployment.contracts)
+    assert missing <= {"GovernmentReserve", "LeaseBook"}
 
 
 class MisnamedBody(ActionBody):

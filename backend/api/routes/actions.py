@@ -45,6 +45,15 @@ class TypedDataIn(BaseModel):
     message: dict[str, Any]
 
 
+class PermitIn(BaseModel):
+    """The signer's ERC-2612 permit for what the action pays, as ``prepare`` offered it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    typed_data: dict[str, Any]
+    signature: str = Field(description="65-byte signature r‖s‖v, 0x-hex")
+
+
 class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -53,6 +62,18 @@ class SubmitIn(BaseModel):
     )
     typed_data: TypedDataIn
     signature: str = Field(description="65-byte signature r‖s‖v, 0x-hex", examples=["0x…"])
+    permit: PermitIn | None = Field(
+        default=None, description="with a paying action whose prepare returned a permit"
+    )
+
+
+class PaymentOut(BaseModel):
+    token: str
+    spender: str = Field(description="the action's contract, which draws the money")
+    amount_fen: int
+    allowance_fen: int
+    balance_fen: int
+    permit_required: bool = Field(description="sign `permit` too and submit it with the action")
 
 
 class PreparedOut(BaseModel):
@@ -63,6 +84,10 @@ class PreparedOut(BaseModel):
     typed_data: dict[str, Any] = Field(description="pass to eth_signTypedData_v4 as is")
     digest: str = Field(description="EIP-712 hash, for signers that sign a hash")
     domain_separator: str
+    payment: PaymentOut | None = Field(default=None, description="what the action pays")
+    permit: dict[str, Any] | None = Field(
+        default=None, description="ERC-2612 permit typed data to sign with the action, if needed"
+    )
 
 
 class EventOut(BaseModel):
@@ -82,6 +107,7 @@ class SubmittedOut(BaseModel):
     gas_used: int
     events: list[EventOut]
     replayed: bool = Field(description="true when this answers a retry of an earlier request")
+    permit_tx_hash: str | None = Field(default=None, description="the relayed permit, if any")
 
 
 class ActionOut(BaseModel):
@@ -177,6 +203,7 @@ def _add_action(router: APIRouter, spec: ActionSpec) -> None:
             signature=body.signature,
             idempotency_key=idempotency_key,
             policy=policy,
+            permit=body.permit.model_dump() if body.permit else None,
         )
         return SubmittedOut(**vars(submitted))
 

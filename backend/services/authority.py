@@ -1,0 +1,792 @@
+"""Every privileged operation of the deployed contracts, as an :class:`Operation`.
+
+Grouped by concern (one API router each, ``backend/api/routes/<concern>.py``). Each body is a
+documented, validated request; ``args`` maps it to the contract call. Who may call is the
+contract's business (a refusal is the decoded ``AccessControlUnauthorizedAccount`` or the
+contract's own error, 403); ``role`` documents it.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field, model_validator
+
+from backend.chain.client import Chain
+from backend.chain.domain import Origin, PollutantClass, Sector, TradeMode
+from backend.chain.errors import ServiceError
+from backend.services.actions import Address, Bytes32, Fen, Kg, Uint256
+from backend.services.operations import (
+    CreditCode,
+    Operation,
+    OperationBody,
+    OperationRegistry,
+    Pollutant,
+    Reason,
+    Text,
+    by_name,
+    pollutant_id,
+)
+
+
+class ReserveSourceKind(IntEnum):  # IGovernmentReserve.Source
+    RECLAIMED = 0
+    BOUGHT_BACK = 1
+    FACILITY = 2
+    IDLE = 3
+    FRAUD = 4
+
+
+class ReserveUse(IntEnum):  # IGovernmentReserve.Use
+    MARKET = 0
+    PRIORITY_PROJECT = 1
+    GREEN_CHANNEL = 2
+
+
+class Restriction(IntEnum):  # AccountRegistry.RESTRICTION_*
+    CREDIT = 1
+    SUPERVISION = 2
+    RECTIFICATION = 4
+    REGIONAL_SUSPENSION = 8
+    FRAUD = 16
+    LEGAL = 32
+
+
+SectorField = by_name(Sector, "sector")
+OriginField = by_name(Origin, "origin")
+ClassField = by_name(PollutantClass, "pollutant class")
+ModeField = by_name(TradeMode, "trade mode")
+SourceField = by_name(ReserveSourceKind, "reserve source")
+UseField = by_name(ReserveUse, "reserve use")
+RestrictionField = by_name(Restriction, "restriction (R-17)")
+District = Annotated[int, Field(strict=True, ge=0, le=2**16 - 1, description="district id")]
+Basin = Annotated[int, Field(strict=True, ge=0, le=2**16 - 1, description="basin id")]
+Seconds = Annotated[int, Field(strict=True, ge=0, le=2**64 - 1, description="unix seconds")]
+
+
+def _p(chain: Chain, value: int | str) -> int:
+    return pollutant_id(chain, value)
+
+
+OPS: list[Operation] = []
+
+
+def op(**kwargs: object) -> Operation:
+    operation = Operation(**kwargs)  # type: ignore[arg-type]
+    OPS.append(operation)
+    return operation
+
+
+# =============================================================================================
+# registry: accounts and their attributes (contracts/registry/AccountRegistry.sol)
+
+
+class AddPollutant(OperationBody):
+    """Add a pollutant kind (R-01: the set of pollutants is data)."""
+
+    code: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$")]
+    name: Annotated[str, Field(strict=True, min_length=1, max_length=100)]
+    pollutant_class: ClassField = Field(alias="class")
+
+
+op(name="add-pollutant", concern="registry", contract="AccountRegistry", function="addPollutant",
+   body=AddPollutant, summary="Add a pollutant kind (R-01)", role="regulator", rules=("R-01",),
+   args=lambda b, c: [b.code, b.name, b.pollutant_class])  # fmt: skip
+
+
+class RegisterAccount(OperationBody):
+    """Open a unit's real-name account, bound to its credit code (注册登记, R-02, R-03)."""
+
+    holder: Address = Field(description="the unit's own address (its wallet)")
+    credit_code: CreditCode = Field(alias="creditCode")
+    name: Annotated[str, Field(strict=True, min_length=1, max_length=200)]
+    sector: SectorField
+    district: District
+    basin: Basin
+
+
+op(name="register-account", concern="registry", contract="AccountRegistry",
+   function="registerAccount", body=RegisterAccount,
+   summary="Register an account (注册登记, R-02)", role="regulator, district regulator",
+   rules=("R-02", "R-03"))  # fmt: skip
+
+
+class ChangeAttributes(OperationBody):
+    """Change a unit's sector, district or basin (R-03); in force from its block (R-04)."""
+
+    holder: Address
+    sector: SectorField
+    district: District
+    basin: Basin
+
+
+op(name="change-attributes", concern="registry", contract="AccountRegistry",
+   function="changeAttributes", body=ChangeAttributes,
+   summary="Change account attributes (R-03)", role="regulator, district regulator",
+   rules=("R-03", "R-04"))  # fmt: skip
+
+
+class SetRestriction(OperationBody):
+    """Blacklist a unit for a reason, or lift it (环保信用黑名单, R-17)."""
+
+    holder: Address
+    restriction: RestrictionField
+    active: Annotated[bool, Field(strict=True)]
+    reason: Text = ""
+
+
+op(name="set-restriction", concern="registry", contract="AccountRegistry",
+   function="setRestriction", body=SetRestriction, summary="Set or lift a restriction (R-17)",
+   role="regulator, district regulator", rules=("R-17",))  # fmt: skip
+
+
+class SetPolicyRestricted(OperationBody):
+    """Mark a unit as failing industrial policy, or clear it (R-11)."""
+
+    holder: Address
+    restricted: Annotated[bool, Field(strict=True)]
+    reason: Text = ""
+
+
+op(name="set-policy-restricted", concern="registry", contract="AccountRegistry",
+   function="setPolicyRestricted", body=SetPolicyRestricted,
+   summary="Set the industrial-policy flag (R-11)", role="regulator, district regulator",
+   rules=("R-11",))  # fmt: skip
+
+
+class SetQualifiedSeller(OperationBody):
+    """Record the outcome of the trading-party review (交易主体资格审查, R-39)."""
+
+    holder: Address
+    qualified: Annotated[bool, Field(strict=True)]
+
+
+op(name="set-qualified-seller", concern="registry", contract="AccountRegistry",
+   function="setQualifiedSeller", body=SetQualifiedSeller,
+   summary="Set seller qualification (R-39)", role="regulator, district regulator",
+   rules=("R-39",))  # fmt: skip
+
+
+class SetNonAttainment(OperationBody):
+    """List or delist a district or basin failing its quality standard for a pollutant (R-18)."""
+
+    is_basin: Annotated[bool, Field(strict=True, alias="isBasin")]
+    area: Annotated[int, Field(strict=True, ge=0, le=127, description="district or basin id")]
+    pollutant: Pollutant
+    non_attainment: Annotated[bool, Field(strict=True, alias="nonAttainment")]
+
+
+op(name="set-non-attainment", concern="registry", contract="AccountRegistry",
+   function="setNonAttainment", body=SetNonAttainment,
+   summary="Set a non-attainment area (R-18)", role="regulator", rules=("R-18",),
+   args=lambda b, c: [b.is_basin, b.area, _p(c, b.pollutant), b.non_attainment])  # fmt: skip
+
+
+class SetSectorEnabled(OperationBody):
+    """Open or close trading to a sector (roll-out by sector, R-38)."""
+
+    sector: SectorField
+    enabled: Annotated[bool, Field(strict=True)]
+
+
+op(name="set-sector-enabled", concern="registry", contract="AccountRegistry",
+   function="setSectorEnabled", body=SetSectorEnabled,
+   summary="Enable a sector for trading (R-38)", role="regulator", rules=("R-38",))  # fmt: skip
+
+
+class SetDistrictRegulator(OperationBody):
+    """Name the regulator of a district (0 removes it): it acts for that district's units."""
+
+    regulator: Address
+    district: District
+
+
+op(name="set-district-regulator", concern="registry", contract="AccountRegistry",
+   function="setDistrictRegulator", body=SetDistrictRegulator,
+   summary="Appoint a district regulator", role="city regulator (admin)")  # fmt: skip
+
+
+class CloseAccount(OperationBody):
+    """Close an account that holds nothing (R-32); closed accounts never move again."""
+
+    holder: Address
+    reason: Reason
+
+
+op(name="close-account", concern="registry", contract="AccountRegistry",
+   function="closeAccount", body=CloseAccount, summary="Close an account (R-32)",
+   role="regulator, district regulator", rules=("R-32",))  # fmt: skip
+
+# =============================================================================================
+# allocation: caps, certification, allocations (contracts/registry/RightsLedger.sol)
+
+
+class SetCap(OperationBody):
+    """Set a region's total cap for a pollutant (总量控制, R-10); never below what is allocated."""
+
+    region: District
+    pollutant: Pollutant
+    cap_kg: Kg = Field(alias="capKg")
+
+
+op(name="set-cap", concern="allocation", contract="RightsLedger", function="setCap",
+   body=SetCap, summary="Set a regional cap (R-10)", role="regulator", rules=("R-10",),
+   args=lambda b, c: [b.region, _p(c, b.pollutant), b.cap_kg])  # fmt: skip
+
+
+class CertifyTradable(OperationBody):
+    """Certify a quantity of a unit's rights as tradable (可交易排污权认定, R-39)."""
+
+    holder: Address
+    pollutant: Pollutant
+    kg: Kg
+
+
+op(name="certify-tradable", concern="allocation", contract="RightsLedger",
+   function="certifyTradable", body=CertifyTradable,
+   summary="Certify tradable rights (R-39)", role="regulator, district regulator",
+   rules=("R-39",), args=lambda b, c: [b.holder, _p(c, b.pollutant), b.kg])  # fmt: skip
+
+
+class AllocateFree(OperationBody):
+    """Confirm a legacy unit's free allocation (无偿取得, R-05), within the cap (R-10)."""
+
+    holder: Address
+    pollutant: Pollutant
+    kg: Kg
+
+
+op(name="allocate-free", concern="allocation", contract="RightsLedger",
+   function="allocateFree", body=AllocateFree, summary="Legacy free allocation (R-05)",
+   role="regulator, district regulator", rules=("R-05", "R-10"),
+   args=lambda b, c: [b.holder, _p(c, b.pollutant), b.kg])  # fmt: skip
+
+
+class AllocatePaid(OperationBody):
+    """Record rights a unit obtained and paid for in the primary market (有偿取得, R-08, R-09),
+    or under a fee waiver (R-12), within the cap (R-10)."""
+
+    holder: Address
+    pollutant: Pollutant
+    origin: OriginField = Field(default=int(Origin.PAID))
+    kg: Kg
+
+
+op(name="allocate", concern="allocation", contract="RightsLedger", function="allocate",
+   body=AllocatePaid, summary="Primary allocation after payment (R-08)",
+   role="exchange operator", rules=("R-08", "R-10", "R-12"),
+   args=lambda b, c: [b.holder, _p(c, b.pollutant), b.origin, b.kg])  # fmt: skip
+
+
+class SettleTrade(OperationBody):
+    """Settle a trade between two holders (清算交割, R-13): the ledger applies every transfer
+    rule (R-05–R-07, R-11, R-15, R-17–R-21, R-38, R-39)."""
+
+    seller: Address
+    buyer: Address
+    pollutant: Pollutant
+    kg: Kg
+    price_fen: Fen = Field(alias="priceFen")
+    mode: ModeField
+
+
+op(name="settle-trade", concern="allocation", contract="RightsLedger", function="trade",
+   body=SettleTrade, summary="Settle a trade (R-13)", role="exchange operator",
+   rules=("R-13", "R-15"),
+   args=lambda b, c: [b.seller, b.buyer, _p(c, b.pollutant), b.kg, b.price_fen,
+                      b.mode])  # fmt: skip
+
+# =============================================================================================
+# permits (contracts/registry/PermitRegistry.sol)
+
+
+class Permitted(BaseModel):
+    model_config = OperationBody.model_config
+    pollutant: Pollutant
+    kg: Kg
+
+
+class PermitQuantities(OperationBody):
+    holder: Address
+    permitted: list[Permitted] = Field(
+        min_length=1, max_length=64, description="permitted kg per pollutant"
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> PermitQuantities:
+        seen = [p.pollutant for p in self.permitted]
+        if len(set(seen)) != len(seen):
+            raise ValueError("permitted: each pollutant once")
+        return self
+
+
+def _permit_lists(b: PermitQuantities, c: Chain) -> tuple[list[int], list[int]]:
+    return [_p(c, p.pollutant) for p in b.permitted], [p.kg for p in b.permitted]
+
+
+class IssuePermit(PermitQuantities):
+    """Issue a discharge permit (排污许可证, R-06); pollutants not listed are permitted 0 kg."""
+
+    valid_from: Seconds = Field(alias="validFrom")
+    valid_to: Seconds = Field(alias="validTo")
+
+
+op(name="issue-permit", concern="permits", contract="PermitRegistry", function="issuePermit",
+   body=IssuePermit, summary="Issue a permit (R-06)", role="regulator, district regulator",
+   rules=("R-03", "R-06"),
+   args=lambda b, c: [b.holder, *_permit_lists(b, c), b.valid_from, b.valid_to])  # fmt: skip
+
+
+class ChangePermit(PermitQuantities):
+    """Change a valid permit's quantities, keeping its validity (R-06)."""
+
+
+op(name="change-permit", concern="permits", contract="PermitRegistry", function="changePermit",
+   body=ChangePermit, summary="Change a permit (R-06)", role="regulator, district regulator",
+   rules=("R-06",), args=lambda b, c: [b.holder, *_permit_lists(b, c)])  # fmt: skip
+
+
+class RenewPermit(OperationBody):
+    """Extend a permit (re-confirmation, seed 003 §2(一))."""
+
+    holder: Address
+    valid_to: Seconds = Field(alias="validTo")
+
+
+op(name="renew-permit", concern="permits", contract="PermitRegistry", function="renewPermit",
+   body=RenewPermit, summary="Renew a permit", role="regulator, district regulator",
+   rules=("R-06",))  # fmt: skip
+
+
+class RevokePermit(OperationBody):
+    """End a permit now (closure, revocation)."""
+
+    holder: Address
+
+
+op(name="revoke-permit", concern="permits", contract="PermitRegistry", function="revokePermit",
+   body=RevokePermit, summary="Revoke a permit", role="regulator, district regulator",
+   rules=("R-06", "R-32"))  # fmt: skip
+
+# =============================================================================================
+# prices (contracts/market/PriceBook.sol)
+
+
+class PublishBenchmark(OperationBody):
+    """Publish a benchmark price (交易基准价格, R-15), effective from a future moment."""
+
+    pollutant: Pollutant
+    region: District = 0
+    fen_per_tonne: Annotated[int, Field(strict=True, ge=1, le=2**64 - 1)] = Field(
+        alias="fenPerTonne"
+    )
+    effective_from: Seconds = Field(alias="effectiveFrom")
+
+
+op(name="publish-benchmark", concern="prices", contract="PriceBook", function="publish",
+   body=PublishBenchmark, summary="Publish a benchmark price (R-15)", role="price bureau",
+   rules=("R-15",),
+   args=lambda b, c: [_p(c, b.pollutant), b.region, b.fen_per_tonne, b.effective_from])  # fmt: skip
+
+# =============================================================================================
+# compliance (contracts/registry/ComplianceManager.sol)
+
+
+class DefinePeriod(OperationBody):
+    """Define the next compliance period and its deadlines (R-22, R-24, R-25)."""
+
+    start: Seconds
+    end: Seconds
+    surrender_deadline: Seconds = Field(alias="surrenderDeadline")
+    carry_over_deadline: Seconds = Field(alias="carryOverDeadline")
+
+
+op(name="define-period", concern="compliance", contract="ComplianceManager",
+   function="definePeriod", body=DefinePeriod, summary="Define a compliance period",
+   role="regulator", rules=("R-22",))  # fmt: skip
+
+
+class UnitPeriod(OperationBody):
+    unit: Address
+    pollutant: Pollutant
+    period: Annotated[int, Field(strict=True, ge=1, le=2**32 - 1)]
+
+
+def _upp(b: UnitPeriod, c: Chain) -> list[object]:
+    return [b.unit, _p(c, b.pollutant), b.period]
+
+
+class RunSurrender(UnitPeriod):
+    """Run a unit's surrender for it (the regulator "runs surrender", R-24)."""
+
+
+op(name="run-surrender", concern="compliance", contract="ComplianceManager",
+   function="surrender", body=RunSurrender, summary="Run a unit's surrender (R-24)",
+   role="regulator, district regulator (or the unit)", rules=("R-24",), args=_upp)  # fmt: skip
+
+
+class CloseSurrender(UnitPeriod):
+    """After the deadline, record the shortfall as owed (R-24)."""
+
+
+op(name="close-surrender", concern="compliance", contract="ComplianceManager",
+   function="closeSurrender", body=CloseSurrender, summary="Close surrender, record shortfall",
+   role="anyone after the deadline", rules=("R-24",), args=_upp)  # fmt: skip
+
+
+class SettleOwed(OperationBody):
+    """Burn rights against an owed shortfall (R-24)."""
+
+    unit: Address
+    pollutant: Pollutant
+
+
+op(name="settle-owed", concern="compliance", contract="ComplianceManager",
+   function="settleOwed", body=SettleOwed, summary="Settle an owed shortfall (R-24)",
+   role="regulator, district regulator (or the unit)", rules=("R-24",),
+   args=lambda b, c: [b.unit, _p(c, b.pollutant)])  # fmt: skip
+
+
+class SweepCarryOver(OperationBody):
+    """After the carry-over deadline, carry over every compliant unit listed (R-25)."""
+
+    units: list[Address] = Field(min_length=1, max_length=500)
+    pollutant: Pollutant
+    period: Annotated[int, Field(strict=True, ge=1, le=2**32 - 1)]
+
+
+op(name="sweep-carry-over", concern="compliance", contract="ComplianceManager",
+   function="sweepCarryOver", body=SweepCarryOver, summary="Sweep carry-over (R-25)",
+   role="anyone after the deadline", rules=("R-25",),
+   args=lambda b, c: [b.units, _p(c, b.pollutant), b.period])  # fmt: skip
+
+# =============================================================================================
+# verification (contracts/oracle/VerificationOracle.sol)
+
+
+class SetQuorum(OperationBody):
+    """Agreeing verifiers needed for figures attested from now on (R-23)."""
+
+    quorum: Annotated[int, Field(strict=True, ge=1, le=2**16 - 1)]
+
+
+op(name="set-quorum", concern="verification", contract="VerificationOracle",
+   function="setQuorum", body=SetQuorum, summary="Set the verifier quorum (R-23)",
+   role="regulator", rules=("R-23",))  # fmt: skip
+
+
+class SetDisputeWindow(OperationBody):
+    """Seconds between agreement and finality for figures attested from now on (R-23)."""
+
+    dispute_window: Annotated[int, Field(strict=True, ge=0, le=2**48 - 1)] = Field(
+        alias="disputeWindow"
+    )
+
+
+op(name="set-dispute-window", concern="verification", contract="VerificationOracle",
+   function="setDisputeWindow", body=SetDisputeWindow, summary="Set the dispute window (R-23)",
+   role="regulator", rules=("R-23",))  # fmt: skip
+
+
+class CorrectUsage(OperationBody):
+    """Correct a figure that is not final yet, with evidence and a reason (R-23)."""
+
+    unit: Address
+    pollutant: Pollutant
+    period: Annotated[int, Field(strict=True, ge=1, le=2**32 - 1)]
+    kg: Kg
+    evidence: Bytes32
+    reason: Reason
+
+
+op(name="correct-usage", concern="verification", contract="VerificationOracle",
+   function="correct", body=CorrectUsage, summary="Correct verified usage (R-23)",
+   role="regulator", rules=("R-23",),
+   args=lambda b, c: [b.unit, _p(c, b.pollutant), b.period, b.kg, b.evidence,
+                      b.reason])  # fmt: skip
+
+
+class Attest(OperationBody):
+    """A verifier attests from its own account (the signed ``attest`` action is relayed)."""
+
+    unit: Address
+    pollutant: Pollutant
+    period: Annotated[int, Field(strict=True, ge=1, le=2**32 - 1)]
+    kg: Kg
+    evidence: Bytes32
+
+
+op(name="attest-usage", concern="verification", contract="VerificationOracle",
+   function="attest", body=Attest, summary="Attest verified usage (R-23)", role="verifier",
+   rules=("R-23",),
+   args=lambda b, c: [b.unit, _p(c, b.pollutant), b.period, b.kg, b.evidence])  # fmt: skip
+
+
+class CancelNonce(OperationBody):
+    """Make a signed attestation's nonce unusable (a signature that must not be relayed)."""
+
+    nonce: Uint256
+
+
+op(name="cancel-attestation-nonce", concern="verification", contract="VerificationOracle",
+   function="cancelNonce", body=CancelNonce, summary="Cancel a signed attestation",
+   role="verifier")  # fmt: skip
+
+# =============================================================================================
+# pledges: banks and the exchange (contracts/registry/PledgeBook.sol)
+
+
+class ReleasePledge(OperationBody):
+    """The bank releases a repaid pledge: the rights are free again (R-34)."""
+
+    id: Uint256
+
+
+op(name="release-pledge", concern="pledges", contract="PledgeBook", function="release",
+   body=ReleasePledge, summary="Release a pledge (R-34)", role="bank (the pledgee)",
+   rules=("R-34",))  # fmt: skip
+
+
+class EnforcePledge(OperationBody):
+    """The bank declares default and asks the exchange to sell, up to its claim (R-34)."""
+
+    id: Uint256
+    claim_fen: Annotated[int, Field(strict=True, ge=0, le=2**128 - 1)] = Field(alias="claimFen")
+
+
+op(name="enforce-pledge", concern="pledges", contract="PledgeBook", function="enforce",
+   body=EnforcePledge, summary="Enforce a pledge (R-34)", role="bank (the pledgee)",
+   rules=("R-34",))  # fmt: skip
+
+
+class SettleEnforcement(OperationBody):
+    """The exchange settles an enforcement sale (R-34)."""
+
+    id: Uint256
+    buyer: Address
+    price_fen: Fen = Field(alias="priceFen")
+
+
+op(name="settle-enforcement", concern="pledges", contract="PledgeBook",
+   function="settleEnforcement", body=SettleEnforcement,
+   summary="Settle an enforcement sale (R-34)", role="exchange operator",
+   rules=("R-34",))  # fmt: skip
+
+# =============================================================================================
+# reserve (contracts/reserve/GovernmentReserve.sol)
+
+
+class Reclaim(OperationBody):
+    """Reclaim a unit's rights into the reserve: free ones without pay, paid ones bought at
+    the benchmark from the fund (回收, R-27)."""
+
+    unit: Address
+    pollutant: Pollutant
+    origin: OriginField
+    kg: Kg
+    source: SourceField = Field(
+        default=int(ReserveSourceKind.RECLAIMED), description="reclaimed or idle"
+    )
+    reason: Text = ""
+
+
+op(name="reclaim", concern="reserve", contract="GovernmentReserve", function="reclaim",
+   body=Reclaim, summary="Reclaim rights into the reserve (R-27)",
+   role="regulator, district regulator", rules=("R-27",),
+   args=lambda b, c: [b.unit, _p(c, b.pollutant), b.origin, b.kg, b.source, b.reason])  # fmt: skip
+
+
+class AcquireFromFacility(OperationBody):
+    """Rights created by a centralised treatment facility enter the reserve (R-27)."""
+
+    facility: Address
+    pollutant: Pollutant
+    kg: Kg
+
+
+op(name="acquire-from-facility", concern="reserve", contract="GovernmentReserve",
+   function="acquireFromFacility", body=AcquireFromFacility,
+   summary="Acquire a facility's rights (R-27)", role="regulator, district regulator",
+   rules=("R-27", "R-10"),
+   args=lambda b, c: [b.facility, _p(c, b.pollutant), b.kg])  # fmt: skip
+
+
+class OfferRelease(OperationBody):
+    """Offer reserve rights to a buyer (R-28); it accepts with the signed ``accept-release``."""
+
+    buyer: Address
+    pollutant: Pollutant
+    kg: Kg
+    price_fen: Fen = Field(alias="priceFen")
+    source: SourceField
+    use: UseField
+    reason: Text = ""
+
+
+op(name="offer-release", concern="reserve", contract="GovernmentReserve",
+   function="offerRelease", body=OfferRelease, summary="Offer a reserve release (R-28)",
+   role="regulator", rules=("R-21", "R-28"),
+   args=lambda b, c: [b.buyer, _p(c, b.pollutant), b.kg, b.price_fen, b.source, b.use,
+                      b.reason])  # fmt: skip
+
+
+class WithdrawOffer(OperationBody):
+    """Withdraw an open release offer (R-28)."""
+
+    id: Uint256
+
+
+op(name="withdraw-release", concern="reserve", contract="GovernmentReserve",
+   function="withdrawOffer", body=WithdrawOffer, summary="Withdraw a release offer (R-28)",
+   role="regulator", rules=("R-28",))  # fmt: skip
+
+# =============================================================================================
+# lifecycle: mergers, splits, closures, fraud (contracts/lifecycle/UnitLifecycle.sol)
+
+
+class Merge(OperationBody):
+    """Merge ``from`` into ``to``: every right and obligation passes, ``from`` closes (R-30)."""
+
+    from_unit: Address = Field(alias="from")
+    to_unit: Address = Field(alias="to")
+    reason: Reason
+
+
+op(name="merge", concern="lifecycle", contract="UnitLifecycle", function="merge",
+   body=Merge, summary="Merge two units (R-30)", role="regulator, district regulator",
+   rules=("R-30",))  # fmt: skip
+
+
+class SplitLine(BaseModel):
+    model_config = OperationBody.model_config
+    successor: Address
+    pollutant: Pollutant
+    paid: Kg = 0
+    free: Kg = 0
+    waived: Kg = 0
+    permitted: Kg = 0
+    owed: Kg = 0
+
+
+class Split(OperationBody):
+    """Split a unit by an approved plan that adds up exactly per pollutant and field (R-31)."""
+
+    from_unit: Address = Field(alias="from")
+    plan: list[SplitLine] = Field(min_length=1, max_length=200)
+    obligor: Address = Field(description="meets the unit's pending surrender obligations")
+    reason: Reason
+
+
+def _split_args(b: Split, c: Chain) -> list[object]:
+    lines = [(x.successor, _p(c, x.pollutant), x.paid, x.free, x.waived, x.permitted, x.owed)
+             for x in b.plan]  # fmt: skip
+    return [b.from_unit, lines, b.obligor, b.reason]
+
+
+op(name="split", concern="lifecycle", contract="UnitLifecycle", function="split", body=Split,
+   summary="Split a unit (R-31)", role="regulator, district regulator", rules=("R-31",),
+   args=_split_args)  # fmt: skip
+
+
+class CloseUnit(OperationBody):
+    """Close a unit that holds, owes, pledges and leases nothing and has no valid permit (R-32)."""
+
+    unit: Address
+    reason: Reason
+
+
+op(name="close-unit", concern="lifecycle", contract="UnitLifecycle", function="close",
+   body=CloseUnit, summary="Close a unit (R-32)", role="regulator, district regulator",
+   rules=("R-32",))  # fmt: skip
+
+
+class SanctionFraud(OperationBody):
+    """Reclaim rights obtained by deception free of charge and blacklist the unit (R-33)."""
+
+    unit: Address
+    reason: Reason
+
+
+op(name="sanction-fraud", concern="lifecycle", contract="UnitLifecycle",
+   function="sanctionFraud", body=SanctionFraud, summary="Sanction fraud (R-33)",
+   role="regulator", rules=("R-33", "R-27"))  # fmt: skip
+
+# =============================================================================================
+# leasing: ending a lease after its term (anyone; contracts/lifecycle/LeaseBook.sol)
+
+
+class EndLease(OperationBody):
+    """After the term, return what is left of the lent rights to the lessor (R-35)."""
+
+    id: Uint256
+
+
+op(name="end-lease", concern="leasing", contract="LeaseBook", function="endLease",
+   body=EndLease, summary="End a lease after its term (R-35)", role="anyone",
+   rules=("R-35",))  # fmt: skip
+
+# =============================================================================================
+# roles: grants on any contract of the deployment (OpenZeppelin AccessControl)
+
+ROLE_NAME = r"^(DEFAULT_ADMIN_ROLE|[A-Z][A-Z0-9_]*_ROLE)$"
+
+
+class RoleChange(OperationBody):
+    contract: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z][A-Za-z0-9]{0,63}$")] = Field(
+        description="contract name as in the deployment record, e.g. PledgeBook"
+    )
+    role: Annotated[str, Field(strict=True, pattern=ROLE_NAME)] = Field(
+        description="the role's constant, e.g. PLEDGEE_ROLE"
+    )
+    account: Address
+
+
+def _role_args(b: RoleChange, c: Chain) -> list[object]:
+    if b.contract not in c.deployment.contracts:
+        raise ServiceError("OperationUnavailable", f"contract {b.contract} is not deployed")
+    contract = c.contract(b.contract)
+    if b.role == "DEFAULT_ADMIN_ROLE":
+        return [b"\0" * 32, b.account]
+    if not any(i.get("name") == b.role for i in contract.abi if i.get("type") == "function"):
+        raise ServiceError("RoleUnknown", f"{b.contract} has no {b.role}", args={"role": b.role})
+    return [getattr(contract.functions, b.role)().call(), b.account]
+
+
+class GrantRole(RoleChange):
+    """Grant a role (e.g. PLEDGEE_ROLE to a bank, VERIFIER_ROLE to a verifier)."""
+
+
+class RevokeRole(RoleChange):
+    """Revoke a role."""
+
+
+op(name="grant-role", concern="roles", contract=lambda b: b.contract, function="grantRole",
+   body=GrantRole, summary="Grant a role", role="the role's admin (city regulator)",
+   args=_role_args)  # fmt: skip
+op(name="revoke-role", concern="roles", contract=lambda b: b.contract, function="revokeRole",
+   body=RevokeRole, summary="Revoke a role", role="the role's admin (city regulator)",
+   args=_role_args)  # fmt: skip
+
+
+def default_operations() -> OperationRegistry:
+    """Every authority operation the service offers (payments are added in payments_ops)."""
+    from backend.services.payment_ops import PAYMENT_OPS
+
+    return OperationRegistry([*OPS, *PAYMENT_OPS])
+
+
+CONCERNS: dict[str, str] = {
+    "registry": "accounts and attributes (regulators)",
+    "allocation": "caps, certification and allocation (regulators, exchange operator)",
+    "permits": "discharge permits (regulators)",
+    "prices": "benchmark prices (price bureau)",
+    "compliance": "periods, surrender and carry-over (regulators)",
+    "verification": "verified usage (verifiers, regulator)",
+    "pledges": "pledges (banks, exchange operator)",
+    "reserve": "the government reserve (regulators)",
+    "lifecycle": "mergers, splits, closures, fraud (regulators)",
+    "leasing": "leases (anyone)",
+    "roles": "role grants (admins)",
+    "payments": "settlement money (companies, treasury)",
+}

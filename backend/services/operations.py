@@ -1,0 +1,312 @@
+"""Authority operations: unsigned transactions an authority signs with its own key.
+
+Regulators, the price bureau, the treasury, banks, the exchange operator and verifiers act with
+their own keys; the service never holds them. For each privileged function of the deployed
+contracts the service offers an *operation*: a documented request body, validated; the call
+simulated from the authority's account (``eth_call``: a refusal is the decoded custom error,
+nothing is built); then the unsigned transaction (to, data, chain id, the authority's nonce,
+gas, fees) and a readable summary. The authority signs it in its wallet (``backend tx sign``,
+a hardware or remote signer) and posts it to ``POST /api/v1/tx/raw``.
+
+An :class:`Operation` states the contract, the function, the body model and how the body
+maps to the call's arguments; :func:`build_transaction` does the rest for all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from hexbytes import HexBytes
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from web3.contract import Contract
+from web3.exceptions import ContractLogicError, Web3RPCError
+
+from backend.chain.client import Chain
+from backend.chain.errors import ContractError, ServiceError, jsonable, revert_data
+from backend.services.actions import Address, error_decoder
+
+GAS_MARGIN = 1.25
+
+
+class OperationBody(BaseModel):
+    """Base of operation request bodies: ``sender`` is the authority's account that signs."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    sender: Address = Field(description="the authority's account, which signs and sends")
+
+
+Args = Callable[[Any, Chain], Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One privileged function of a deployed contract, offered as an unsigned transaction.
+
+    ``args(body, chain)`` gives the call's arguments (default: the body's fields after
+    ``sender``, in declaration order). ``contract`` may depend on the body (role grants).
+    """
+
+    name: str
+    concern: str
+    contract: str | Callable[[Any], str]
+    function: str
+    body: type[OperationBody]
+    summary: str
+    role: str
+    rules: tuple[str, ...] = ()
+    args: Args | None = None
+
+    def contract_name(self, body: OperationBody) -> str:
+        return self.contract(body) if callable(self.contract) else self.contract
+
+    def call_args(self, body: OperationBody, chain: Chain) -> list[Any]:
+        if self.args is not None:
+            return list(self.args(body, chain))
+        values = body.model_dump(by_alias=False)
+        return [values[name] for name in type(body).model_fields if name != "sender"]
+
+    @property
+    def path(self) -> str:
+        return f"/{self.concern}/{self.name}"
+
+
+class OperationRegistry:
+    """The operations the service offers, by concern and name."""
+
+    def __init__(self, operations: Iterable[Operation] = ()) -> None:
+        self._ops: dict[str, Operation] = {}
+        for op in operations:
+            if op.name in self._ops:
+                raise ValueError(f"operation {op.name!r} registered twice")
+            if not re.fullmatch(r"[a-z][a-z0-9-]*", op.name):
+                raise ValueError(f"operation name {op.name!r}: use lower-case words and dashes")
+            self._ops[op.name] = op
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self._ops.values())
+
+    def concern(self, concern: str) -> list[Operation]:
+        return [op for op in self if op.concern == concern]
+
+    def get(self, name: str) -> Operation:
+        try:
+            return self._ops[name]
+        except KeyError:
+            raise ServiceError("OperationUnknown", f"no operation named {name!r}") from None
+
+
+@dataclass(frozen=True)
+class UnsignedTransaction:
+    operation: str
+    contract: str
+    function: str
+    sender: str
+    summary: str
+    args: dict[str, Any]
+    returns: Any
+    transaction: dict[str, Any]
+
+
+def build_transaction(
+    *, chain: Chain, operation: Operation, body: OperationBody, priority_fee_wei: int | None = None
+) -> UnsignedTransaction:
+    """Validate, simulate and build the unsigned transaction of ``operation`` (see module)."""
+    name = operation.contract_name(body)
+    if name not in chain.deployment.contracts:
+        raise ServiceError(
+            "OperationUnavailable", f"contract {name} is not in the deployment record"
+        )
+    contract = chain.contract(name)
+    args = operation.call_args(body, chain)
+    return build_call(
+        chain=chain,
+        contract=contract,
+        contract_name=name,
+        function=operation.function,
+        args=args,
+        sender=body.sender,
+        operation=operation.name,
+        summary=operation.summary,
+        priority_fee_wei=priority_fee_wei,
+    )
+
+
+def build_call(
+    *,
+    chain: Chain,
+    contract: Contract,
+    contract_name: str,
+    function: str,
+    args: Sequence[Any],
+    sender: str,
+    operation: str,
+    summary: str,
+    priority_fee_wei: int | None = None,
+) -> UnsignedTransaction:
+    """The one "transaction for a contract function" builder: simulate, estimate, fill in."""
+    w3 = chain.w3
+    call = getattr(contract.functions, function)(*args)
+    abi = call.abi
+    try:
+        returned = call.call({"from": sender})
+        data = "0x" + bytes(HexBytes(call._encode_transaction_data())).hex()
+        gas = w3.eth.estimate_gas({"from": sender, "to": contract.address, "data": data})
+    except (ContractLogicError, Web3RPCError) as exc:
+        raw = revert_data(exc)
+        if raw is None and not isinstance(exc, ContractLogicError):
+            raise
+        raise ContractError(error_decoder(chain).decode(raw)) from None
+    named = {
+        i["name"] or f"arg{n}": jsonable(v)
+        for n, (i, v) in enumerate(zip(abi["inputs"], args, strict=True))
+    }
+    signature = f"{function}({','.join(_type(i) for i in abi['inputs'])})"
+    tx: dict[str, Any] = {
+        "chainId": chain.deployment.chain_id,
+        "from": sender,
+        "to": contract.address,
+        "data": data,
+        "value": 0,
+        "nonce": w3.eth.get_transaction_count(sender, "pending"),
+        "gas": int(gas * GAS_MARGIN),
+        **fees(chain, priority_fee_wei),
+    }
+    text = ", ".join(f"{k}={v}" for k, v in named.items())
+    return UnsignedTransaction(
+        operation=operation,
+        contract=contract_name,
+        function=signature,
+        sender=sender,
+        summary=f"{summary}: {contract_name}.{function}({text})",
+        args=named,
+        returns=_returned(abi, returned),
+        transaction=tx,
+    )
+
+
+def fees(chain: Chain, priority_fee_wei: int | None = None) -> dict[str, int]:
+    """EIP-1559 fees from the latest block (or a legacy gas price on chains without them)."""
+    block = chain.w3.eth.get_block("latest")
+    base = block.get("baseFeePerGas")
+    if base is None:
+        return {"gasPrice": int(chain.w3.eth.gas_price)}
+    tip = chain.w3.eth.max_priority_fee if priority_fee_wei is None else priority_fee_wei
+    return {"type": 2, "maxFeePerGas": 2 * int(base) + int(tip), "maxPriorityFeePerGas": int(tip)}
+
+
+def _type(param: Mapping[str, Any]) -> str:
+    kind: str = param["type"]
+    if kind.startswith("tuple"):
+        return f"({','.join(_type(c) for c in param['components'])}){kind[5:]}"
+    return kind
+
+
+def _returned(abi: Mapping[str, Any], value: Any) -> Any:  # noqa: ANN401 - JSON
+    """The simulated call's return value, named by the ABI's outputs (e.g. a new id)."""
+    outputs = abi.get("outputs") or []
+    if not outputs:
+        return None
+    if len(outputs) == 1:
+        return jsonable(value)
+    return {
+        o["name"] or f"out{i}": jsonable(v)
+        for i, (o, v) in enumerate(zip(outputs, value, strict=True))
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Field types of operation bodies (besides those of backend.services.actions)
+
+# GB 32100-2015: 18 characters of 0-9 and the capitals without I, O, S, V, Z
+CreditCode = Annotated[
+    str,
+    StringConstraints(strict=True, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$"),
+    Field(
+        description="unified social credit code (统一社会信用代码), 18 characters",
+        examples=["91500000MA5U000001"],
+    ),
+]
+Text = Annotated[
+    str, StringConstraints(strict=True, min_length=0, max_length=500), Field(description="text")
+]
+Reason = Annotated[
+    str,
+    StringConstraints(strict=True, min_length=1, max_length=500),
+    Field(description="reason recorded on chain (required)"),
+]
+
+
+def by_name(enum: type, what: str) -> Any:  # noqa: ANN401 - a type alias
+    """An enum field given by its name (case-insensitive, ``-`` or ``_``) or its number."""
+    names = {m.name.lower(): int(m) for m in enum}
+
+    def parse(value: object) -> int:
+        if isinstance(value, bool):
+            raise ValueError(f"{what}: expected one of {sorted(names)}")
+        if isinstance(value, int):
+            if value not in names.values():
+                raise ValueError(f"{what}: {value} is not one of {sorted(names.values())}")
+            return value
+        if isinstance(value, str):
+            key = value.strip().lower().replace("-", "_")
+            if key in names:
+                return names[key]
+        raise ValueError(f"{what}: expected one of {sorted(names)}")
+
+    return Annotated[
+        int,
+        BeforeValidator(parse),
+        Field(description=f"{what}: one of {', '.join(sorted(names))} (or its number)"),
+    ]
+
+
+def pollutant_ids(chain: Chain) -> dict[str, int]:
+    """Pollutant code → id, read from the account registry (pollutants are data, R-01)."""
+    registry = chain.contract("AccountRegistry")
+    out = {}
+    for pid in range(1, int(registry.functions.pollutantCount().call()) + 1):
+        code = bytes(registry.functions.pollutant(pid).call()[0]).rstrip(b"\0").decode()
+        out[code.upper()] = pid
+    return out
+
+
+def pollutant_id(chain: Chain, value: int | str) -> int:
+    """A pollutant given by id (``1``) or code (``"COD"``); an unknown code is a 404."""
+    if isinstance(value, int):
+        return value
+    ids = pollutant_ids(chain)
+    if value.upper() not in ids:
+        raise ServiceError(
+            "PollutantUnknown",
+            f"no pollutant with code {value!r}; known: {', '.join(ids)}",
+            args={"code": value},
+        )
+    return ids[value.upper()]
+
+
+PollutantRef = Annotated[
+    int | str,
+    Field(
+        description="pollutant id (1 …) or code (COD, NH3-N, SO2, NOx, GISW, SEWAGE, GARBAGE …)",
+        examples=["COD", 1],
+    ),
+]
+
+
+def _pollutant_ref(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("pollutant: expected an id or a code")
+    if isinstance(value, int):
+        if not 1 <= value <= 2**32 - 1:
+            raise ValueError("pollutant id must be 1 … 4294967295")
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}", value):
+        return value
+    raise ValueError("pollutant: expected an id (integer) or a code such as COD")
+
+
+Pollutant = Annotated[PollutantRef, BeforeValidator(_pollutant_ref)]

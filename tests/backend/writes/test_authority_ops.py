@@ -1,0 +1,286 @@
+"""Authorities through the API: each builds an unsigned transaction, signs it with its own key
+and posts it raw. The service never holds these keys; a refused operation builds nothing.
+"""
+
+import pytest
+from brownie import web3
+
+from backend.chain.domain import Origin
+from backend.services.authority import default_operations
+from tests.backend.flows import error_of
+from tests.backend.writes.conftest import address_of, build, events, operate, sign_and_send
+from tests.helpers import now, plain
+
+COD = 1
+NEW_UNIT = "0x000000000000000000000000000000000000bEEF"
+
+
+def test_every_operation_names_a_function_of_its_contract(full_deployment):
+    """The operations table and the deployed ABIs agree (a renamed function fails here)."""
+    for op in default_operations():
+        if callable(op.contract):
+            continue
+        abi = full_deployment.contracts[op.contract].abi
+        names = {i["name"] for i in abi if i.get("type") == "function"}
+        assert op.function in names, op.name
+
+
+def test_operations_are_listed_with_their_schemas(api):
+    listed = {o["name"]: o for o in api.get("/api/v1/operations").json()}
+    assert len(listed) == len(list(default_operations()))
+    assert listed["register-account"]["path"] == "/api/v1/registry/register-account"
+    assert "creditCode" in listed["register-account"]["fields"]["properties"]
+
+
+def test_regulator_registers_allocates_and_issues_a_permit_R02_R05_R06(api, city, registry, ledger):
+    """R-02: account bound to its credit code; R-05: legacy free allocation; R-06: permit."""
+    built = build(
+        api,
+        "registry/register-account",
+        {
+            "sender": address_of("regulator"),
+            "holder": NEW_UNIT,
+            "creditCode": "91500000MA5UNEW001",
+            "name": "新材料有限公司",
+            "sector": "industry",
+            "district": 1,
+            "basin": 1,
+        },
+    )
+    assert built.status_code == 200, built.text
+    out = built.json()
+    assert out["transaction"]["nonce"] == web3.eth.get_transaction_count(address_of("regulator"))
+    assert "registerAccount" in out["summary"] and out["args"]["creditCode"] == "91500000MA5UNEW001"
+    sent = sign_and_send(api, out, "regulator")
+    assert sent.status_code == 200, sent.text
+    assert events(sent.json())["AccountRegistered"]["holder"] == NEW_UNIT
+    assert registry.holderOf("91500000MA5UNEW001") == NEW_UNIT
+    operate(
+        api,
+        "allocation/allocate-free",
+        {"holder": NEW_UNIT, "pollutant": "COD", "kg": 2_000},
+        "regulator",
+    )
+    t0 = now()
+    operate(
+        api,
+        "permits/issue-permit",
+        {
+            "holder": NEW_UNIT,
+            "validFrom": t0,
+            "validTo": t0 + 86400,
+            "permitted": [{"pollutant": "COD", "kg": 1_500}],
+        },
+        "regulator",
+    )
+    assert plain(ledger.balanceOf(NEW_UNIT, COD))[1] == 2_000
+    assert ledger.permitValid(NEW_UNIT)
+
+
+def test_district_regulator_acts_only_in_its_district(api, city, registry):
+    """SPEC §1: a district regulator blacklists a unit of its district (R-17), not another's."""
+    body = {"restriction": "credit", "active": True, "reason": "环保信用不良"}
+    operate(
+        api, "registry/set-restriction", {"holder": city.chem.address, **body}, "district_regulator"
+    )
+    assert registry.profile(city.chem)["restrictions"] == 1
+    outside = build(
+        api,
+        "registry/set-restriction",
+        {"sender": address_of("district_regulator"), "holder": city.steel.address, **body},
+    )
+    assert outside.status_code == 403
+    assert error_of(outside)["code"] == "RegistryOutsideDistrict"
+
+
+def test_price_bureau_publishes_a_benchmark_R15(api, city, prices):
+    """R-15: the price bureau's publication, effective from a future moment."""
+    answer = operate(
+        api,
+        "prices/publish-benchmark",
+        {"pollutant": "SO2", "region": 2, "fenPerTonne": 250_000, "effectiveFrom": now() + 120},
+        "price_bureau",
+    )
+    assert answer["events"][0]["contract"] == "PriceBook"
+    refused = build(
+        api,
+        "prices/publish-benchmark",
+        {
+            "sender": address_of("regulator"),
+            "pollutant": "SO2",
+            "fenPerTonne": 1,
+            "effectiveFrom": now() + 120,
+        },
+    )
+    assert refused.status_code == 403
+    assert error_of(refused)["code"] == "AccessControlUnauthorizedAccount"
+
+
+def test_exchange_operator_records_a_primary_sale_and_settles_a_trade_R08_R13(api, city, ledger):
+    """R-08: paid allocation after the buyer paid; R-39: the regulator qualifies the seller and
+    certifies the quantity; R-13: the exchange settles the trade."""
+    operate(
+        api,
+        "allocation/allocate",
+        {"holder": city.chem.address, "pollutant": COD, "kg": 10_000},
+        "exchange",
+    )
+    operate(
+        api,
+        "registry/set-qualified-seller",
+        {"holder": city.chem.address, "qualified": True},
+        "regulator",
+    )
+    operate(
+        api,
+        "allocation/certify-tradable",
+        {"holder": city.chem.address, "pollutant": COD, "kg": 5_000},
+        "regulator",
+    )
+    answer = operate(
+        api,
+        "allocation/settle-trade",
+        {
+            "seller": city.chem.address,
+            "buyer": city.steel.address,
+            "pollutant": "COD",
+            "kg": 1_000,
+            "priceFen": 400_000,
+            "mode": "negotiated",
+        },
+        "exchange",
+    )
+    assert events(answer)["RightsTraded"]["kg"] == 1_000
+    below = build(
+        api,
+        "allocation/settle-trade",
+        {
+            "sender": address_of("exchange"),
+            "seller": city.chem.address,
+            "buyer": city.steel.address,
+            "pollutant": "COD",
+            "kg": 1_000,
+            "priceFen": 1,
+            "mode": "negotiated",
+        },
+    )
+    assert below.status_code == 409
+    assert error_of(below)["code"] == "LedgerPriceBelowBenchmark"
+
+
+def test_treasury_funds_the_reserve_R29(api, city, money, reserve, treasury, regulator):
+    """R-27, R-29: the treasury pays settlement money into the reserve fund."""
+    money.mint(treasury, 500_000, {"from": regulator})
+    before = money.balanceOf(reserve)
+    operate(api, "payments/fund-reserve", {"fen": 500_000}, "treasury")
+    assert money.balanceOf(reserve) == before + 500_000
+
+
+def test_bank_releases_a_pledge_R34(api, city, ledger, pledges, exchange, bank):
+    """R-34: the bank (pledgee) releases a repaid pledge; another bank cannot."""
+    ledger.allocate(city.chem, COD, int(Origin.PAID), 10_000, {"from": exchange})
+    pledge_id = pledges.pledge(bank, COD, 3_000, {"from": city.chem.account}).return_value
+    foreign = build(
+        api, "pledges/release-pledge", {"sender": address_of("exchange"), "id": pledge_id}
+    )
+    assert foreign.status_code == 403
+    assert error_of(foreign)["code"] == "PledgeNotBank"
+    operate(api, "pledges/release-pledge", {"id": pledge_id}, "bank")
+    assert plain(ledger.balanceOf(city.chem, COD))[3] == 0
+
+
+def test_verifier_attests_and_regulator_corrects_R23(api, city, deployment):
+    """R-23: a verifier's own transaction; the regulator corrects with evidence and reason."""
+    body = {
+        "unit": city.chem.address,
+        "pollutant": "COD",
+        "period": 1,
+        "kg": 900,
+        "evidence": "0x" + "cd" * 32,
+    }
+    answer = operate(api, "verification/attest-usage", body, "verifier_a")
+    assert events(answer)["UsageAttested"]["kg"] == 900
+    answer = operate(
+        api, "verification/correct-usage", {**body, "kg": 950, "reason": "复核"}, "regulator"
+    )
+    assert events(answer)["UsageCorrected"]["kg"] == 950
+
+
+def test_regulator_grants_a_role_and_merges_units_R30(api, city, pledges, ledger, exchange):
+    """Role grants through the API; R-30: a merger moves the rights and closes the merged."""
+    operate(
+        api,
+        "roles/grant-role",
+        {"contract": "PledgeBook", "role": "PLEDGEE_ROLE", "account": city.fund.address},
+        "regulator",
+    )
+    assert pledges.hasRole(pledges.PLEDGEE_ROLE(), city.fund)
+    unknown = build(
+        api,
+        "roles/grant-role",
+        {
+            "sender": address_of("regulator"),
+            "contract": "PledgeBook",
+            "role": "WIZARD_ROLE",
+            "account": city.fund.address,
+        },
+    )
+    assert unknown.status_code == 404
+    ledger.allocate(city.hotel, COD, int(Origin.PAID), 1_000, {"from": exchange})
+    operate(
+        api,
+        "lifecycle/merge",
+        {"from": city.hotel.address, "to": city.chem.address, "reason": "吸收合并"},
+        "regulator",
+    )
+    assert plain(ledger.balanceOf(city.chem, COD))[0] == 1_000
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "code", "status"),
+    [
+        (
+            "allocation/set-cap",
+            {"region": 1, "pollutant": "COD", "capKg": 1},
+            "LedgerCapBelowAllocated",
+            409,
+        ),
+        (
+            "registry/register-account",
+            {
+                "holder": NEW_UNIT,
+                "creditCode": "91500000MA5U000000",
+                "name": "重复",
+                "sector": "industry",
+                "district": 1,
+                "basin": 1,
+            },
+            "RegistryCreditCodeTaken",
+            409,
+        ),
+        (
+            "allocation/allocate-free",
+            {"holder": NEW_UNIT, "pollutant": "COD", "kg": 1},
+            "LedgerNotRegistered",
+            404,
+        ),
+        (
+            "allocation/allocate-free",
+            {"holder": NEW_UNIT, "pollutant": "XYZ", "kg": 1},
+            "PollutantUnknown",
+            404,
+        ),
+        ("lifecycle/close-unit", {"unit": NEW_UNIT, "reason": "注销"}, "LifecycleNotOpen", 409),
+    ],
+)
+def test_refused_operations_name_the_rule_and_build_nothing(
+    api, city, ledger, exchange, path, body, code, status
+):
+    """A refusal is the contract's own error with the table's status; no transaction exists."""
+    ledger.allocate(city.chem, COD, int(Origin.PAID), 10_000, {"from": exchange})
+    start = web3.eth.block_number
+    response = build(api, path, {"sender": address_of("regulator"), **body})
+    assert response.status_code == status, response.text
+    assert error_of(response)["code"] == code
+    assert "transaction" not in response.json()
+    assert web3.eth.block_number == start
