@@ -69,6 +69,7 @@ clean:
 
 bench-gas: install
 	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_registry
+	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_exchange
 
 bench-oracle: install
 	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.oracle_throughput

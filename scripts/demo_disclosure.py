@@ -1,15 +1,16 @@
 """Demo data the public explorer discloses (R-36): a week of negotiated trades, a blacklisting
 and a verified, partly surrendered compliance period. Called at the end of scripts/demo.py.
 
-Trades are settled from the exchange operator's account while it holds the ledger's exchange
-role (before the exchange's market contracts settle them); otherwise they are left out.
+Trades are negotiated trades both parties sign, settled by the exchange (R-14, R-16) from the
+money scripts/demo.py paid into the units' trading accounts.
 """
 
 from __future__ import annotations
 
-from brownie import ComplianceManager, RightsLedger, VerificationOracle, chain
+from brownie import ComplianceManager, Exchange, RightsLedger, VerificationOracle, chain
 
-from backend.chain.domain import POLLUTANT_IDS, TradeMode
+from backend.chain.domain import POLLUTANT_IDS
+from scripts.market_orders import settle_negotiated
 
 DAY = 86_400
 # (day, seller, buyer, pollutant, kg, 元 per tonne): sellers reviewed and certified first (R-39)
@@ -29,26 +30,26 @@ def run(parties, deployment, unit, send, progress) -> None:
     """``unit(name)`` is a demo unit's account; ``send`` sends quietly."""
     c = {name: rec.address for name, rec in deployment.contracts.items()}
     ledger = RightsLedger.at(c["RightsLedger"])
-    regulator, operator = parties["city_regulator"], parties["exchange_operator"]
+    regulator = parties["city_regulator"]
     from brownie import AccountRegistry
 
     registry = AccountRegistry.at(c["AccountRegistry"])
-    if ledger.hasRole(ledger.EXCHANGE_ROLE(), operator):
-        for seller in {t[1] for t in TRADES}:
-            send(registry.setQualifiedSeller, unit(seller), True, sender=regulator)
-        for seller, code in {(t[1], t[3]) for t in TRADES}:
-            # what the demo sells, plus 10 t left to sell in the portal and console
-            total = sum(t[4] for t in TRADES if t[1] == seller and t[3] == code) + 10_000
-            send(ledger.certifyTradable, unit(seller), POLLUTANT_IDS[code], total, sender=regulator)
-        today = 0
-        for day, seller, buyer, code, kg, per_t in TRADES:
-            if day > today:
-                chain.sleep((day - today) * DAY)
-                today = day
-            price = kg * per_t * 100 // 1000
-            send(ledger.trade, unit(seller), unit(buyer), POLLUTANT_IDS[code], kg, price,
-                 int(TradeMode.NEGOTIATED), sender=operator)  # fmt: skip
-        progress.step(f"{len(TRADES)} negotiated trades over five days (R-14)")
+    market = Exchange.at(c["Exchange"])
+    for seller in {t[1] for t in TRADES}:
+        send(registry.setQualifiedSeller, unit(seller), True, sender=regulator)
+    for seller, code in {(t[1], t[3]) for t in TRADES}:
+        # what the demo sells, plus 10 t left to sell in the portal and console
+        total = sum(t[4] for t in TRADES if t[1] == seller and t[3] == code) + 10_000
+        send(ledger.certifyTradable, unit(seller), POLLUTANT_IDS[code], total, sender=regulator)
+    today = 0
+    for day, seller, buyer, code, kg, per_t in TRADES:
+        if day > today:
+            chain.sleep((day - today) * DAY)
+            today = day
+        price = kg * per_t * 100 // 1000
+        settle_negotiated(market, unit(seller), unit(buyer), POLLUTANT_IDS[code], kg, price,
+                          relayer=parties["relayer"], send=send)  # fmt: skip
+    progress.step(f"{len(TRADES)} negotiated trades over five days (R-14)")
 
     send(registry.setRestriction, unit("渝北生猪养殖场"), 2, True, "环保挂牌督办：氨氮超标排放",
          sender=regulator)  # fmt: skip

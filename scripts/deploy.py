@@ -14,12 +14,16 @@ from pathlib import Path
 
 from brownie import (
     AccountRegistry,
+    AuctionHouse,
     ComplianceManager,
+    Exchange,
     PermitRegistry,
     PledgeBook,
     PriceBook,
+    PrimaryMarket,
     RightsLedger,
     RightsLens,
+    SettlementToken,
     VerificationOracle,
     accounts,
     network,
@@ -98,12 +102,9 @@ def deploy(parties: dict) -> Deployment:
     )
     d.grant(prices, "PRICE_SETTER_ROLE", parties["price_bureau"])
     d.grant(ledger, "REGULATOR_ROLE", parties["city_regulator"])
-    # Until the exchange's market contracts are deployed, the exchange operator settles directly.
-    d.grant(ledger, "EXCHANGE_ROLE", parties["exchange_operator"])
     d.grant(ledger, "PERMIT_MANAGER_ROLE", permits)
     d.grant(ledger, "PLEDGE_MANAGER_ROLE", pledges)
     d.grant(pledges, "PLEDGEE_ROLE", parties["bank"])
-    d.grant(pledges, "EXCHANGE_ROLE", parties["exchange_operator"])
     oracle = d.deploy(VerificationOracle, admin, ORACLE_QUORUM, ORACLE_DISPUTE_WINDOW)
     for verifier in ("verifier_a", "verifier_b"):
         d.grant(oracle, "VERIFIER_ROLE", parties[verifier])
@@ -111,7 +112,32 @@ def deploy(parties: dict) -> Deployment:
     compliance = d.deploy(ComplianceManager, admin, registry, ledger, oracle)
     d.grant(compliance, "REGULATOR_ROLE", parties["city_regulator"])
     d.grant(ledger, "COMPLIANCE_ROLE", compliance)
+    deploy_exchange(d, parties, registry, prices, ledger, pledges)
     return d.record()
+
+
+def deploy_exchange(d: Deployer, parties: dict, registry, prices, ledger, pledges) -> None:
+    """The exchange (R-13, R-16): settlement money, trading accounts with negotiated trades and
+    listings, the primary market and the auction house. Only these contracts move rights between
+    holders; the operator runs them, the settlement bank issues money, the finance bureau is the
+    treasury (R-29) and grants fee waivers (R-12)."""
+    admin, treasury = parties["city_regulator"], parties["finance_bureau"]
+    money = d.deploy(SettlementToken, admin)
+    exchange = d.deploy(Exchange, admin, ledger, registry, money, treasury)
+    primary = d.deploy(PrimaryMarket, admin, registry, ledger, prices, exchange, treasury)
+    auctions = d.deploy(
+        AuctionHouse, admin, registry, ledger, prices, pledges, exchange, primary, treasury
+    )
+    d.grant(money, "SETTLEMENT_BANK_ROLE", parties["settlement_bank"])
+    for market in (exchange, primary, auctions):
+        d.grant(ledger, "EXCHANGE_ROLE", market)
+    d.grant(pledges, "EXCHANGE_ROLE", auctions)
+    d.grant(exchange, "MARKET_ROLE", primary)
+    d.grant(exchange, "MARKET_ROLE", auctions)
+    d.grant(primary, "AUCTION_ROLE", auctions)
+    d.grant(primary, "TREASURY_ROLE", treasury)
+    d.grant(exchange, "OPERATOR_ROLE", parties["exchange_operator"])
+    d.grant(auctions, "OPERATOR_ROLE", parties["exchange_operator"])
 
 
 def dev_parties() -> dict:

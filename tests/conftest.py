@@ -6,10 +6,13 @@ Run through Brownie (``make test``), which starts the project's own anvil (netwo
 
 from __future__ import annotations
 
+import functools
+import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
+from brownie.network.transaction import TransactionReceipt
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector
@@ -21,6 +24,32 @@ YEAR = 365 * DAY
 # benchmark prices, fen per tonne (元/吨 × 100)
 BENCHMARKS = {"COD": 400_000, "NH3-N": 800_000, "SO2": 200_000, "NOx": 200_000}
 CAP_KG = 10_000_000
+
+
+def _receipt_first(await_confirmation):
+    """anvil can count a sender's nonce as used a moment before the mined transaction's receipt is
+    readable; Brownie 1.22 then reports "Tx dropped without known replacement" (seen under load).
+    Waiting for the receipt first (bounded) closes that window; nothing else changes."""
+
+    @functools.wraps(await_confirmation)
+    def wait(self, block_number=None, required_confs=1):
+        from brownie import web3
+        from web3.exceptions import TransactionNotFound
+
+        deadline = time.monotonic() + 10
+        while required_confs > 0 and time.monotonic() < deadline:
+            try:
+                if web3.eth.get_transaction_receipt(self.txid)["blockHash"] is not None:
+                    break
+            except TransactionNotFound:
+                pass
+            time.sleep(0.02)
+        return await_confirmation(self, block_number, required_confs)
+
+    return wait
+
+
+TransactionReceipt._await_confirmation = _receipt_first(TransactionReceipt._await_confirmation)
 
 
 @pytest.fixture(autouse=True)
@@ -94,8 +123,12 @@ def prices(deployment):
 
 
 @pytest.fixture(scope="module")
-def ledger(deployment):
-    return _at(deployment, "RightsLedger")
+def ledger(deployment, regulator, exchange):
+    """The ledger; the registry's own tests settle directly from the exchange operator's account
+    (the deployment gives that role to the market contracts only)."""
+    rights = _at(deployment, "RightsLedger")
+    rights.grantRole(rights.EXCHANGE_ROLE(), exchange, {"from": regulator})
+    return rights
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +142,38 @@ def permits(deployment):
 
 
 @pytest.fixture(scope="module")
-def pledges(deployment):
-    return _at(deployment, "PledgeBook")
+def pledges(deployment, regulator, exchange):
+    """The pledge book; registry tests settle enforcement sales from the operator's account."""
+    book = _at(deployment, "PledgeBook")
+    book.grantRole(book.EXCHANGE_ROLE(), exchange, {"from": regulator})
+    return book
+
+
+@pytest.fixture(scope="module")
+def settlement_bank(parties):
+    return parties["settlement_bank"]
+
+
+@pytest.fixture(scope="module")
+def cny(deployment):
+    """The settlement money (fen) the settlement bank issues (R-16)."""
+    return _at(deployment, "SettlementToken")
+
+
+@pytest.fixture(scope="module")
+def secondary(deployment):
+    """The exchange: trading accounts, negotiated trades, listings (R-13, R-14, R-16)."""
+    return _at(deployment, "Exchange")
+
+
+@pytest.fixture(scope="module")
+def primary(deployment):
+    return _at(deployment, "PrimaryMarket")
+
+
+@pytest.fixture(scope="module")
+def auctions(deployment):
+    return _at(deployment, "AuctionHouse")
 
 
 @pytest.fixture(scope="module")

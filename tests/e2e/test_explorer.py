@@ -1,7 +1,8 @@
 """End to end in real headless Chromium against the running service and chain (R-36, R-37):
 a public visitor browses, verifies and downloads; the language switch works; a company signs in
-its own (injected) wallet, and a trade the exchange settles from its wallet appears on the
-public trade list with a working transaction link. Screenshots go to docs/screenshots/."""
+its own (injected) wallet, and a trade the exchange settles (one company lists, another takes the
+listing, each from its own wallet) appears on the public trade list with a working transaction
+link. Screenshots go to docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import requests
 from playwright.sync_api import expect
+from web3 import Web3
 
 from backend.chain.devkeys import DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
 from backend.chain.domain import POLLUTANT_IDS
@@ -19,6 +21,9 @@ from scripts.demo_city import UNITS
 from tests.e2e.conftest import inject_wallet, screenshot
 
 NAMES = [u[0] for u in UNITS]
+# the demo's trades: six disclosed negotiated trades, and the exchange's negotiated trade, listing,
+# sealed-bid auction and pledge enforcement sale
+DEMO_TRADES = 10
 
 
 def company(name: str):
@@ -36,7 +41,7 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
 
     page.click("nav >> text=交易")
     rows = page.locator("table.trades tbody tr")
-    expect(rows).to_have_count(6)
+    expect(rows).to_have_count(DEMO_TRADES)
     expect(rows.first).to_contain_text("九龙坡造纸厂")
     expect(rows.first).to_contain_text("协议转让")
     screenshot(page, "trades")
@@ -47,7 +52,7 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
         page.click("p.downloads >> text=CSV")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     table = list(csv.DictReader(io.StringIO(text)))
-    assert len(table) == 6 and table[0]["seller_name"] == "九龙坡造纸厂"
+    assert len(table) == DEMO_TRADES and table[0]["seller_name"] == "九龙坡造纸厂"
     assert all(re.fullmatch(r"0x[0-9a-f]{64}", r["tx_hash"]) for r in table)
 
     tx_hash = rows.first.locator("a.tx").get_attribute("href").rsplit("/", 1)[1]
@@ -96,9 +101,10 @@ def test_language_switch_keeps_english_across_pages(stack, page):
 
 def test_company_signs_in_its_wallet_and_a_settled_trade_is_disclosed_R34_R36(stack, page, browser):
     """The chemical plant connects its wallet, sees its account and signs a pledge (typed data
-    in the wallet, relayed by the service); the exchange operator settles a negotiated trade
-    from its own wallet in the console; the trade appears on the public list, its transaction
-    link works and the figure verifies against the node."""
+    in the wallet, relayed by the service); in the console the steel group lists SO2 on the
+    exchange and the pharmaceutical company takes the listing, each from its own wallet (R-14,
+    R-16); the trade appears on the public list, its transaction link works and the figure
+    verifies against the node."""
     chem = company("长江化工有限公司")
     inject_wallet(page, chem.private_key, stack.rpc_url)
     page.goto(stack.url + "/portal?lang=zh")
@@ -115,22 +121,19 @@ def test_company_signs_in_its_wallet_and_a_settled_trade_is_disclosed_R34_R36(st
     expect(page.locator("#result")).to_contain_text("✓ pledge", timeout=30_000)
     pledge_tx = page.locator("#result a.tx-result").inner_text()
 
-    operator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    inject_wallet(operator, dev_key(DEV_AUTHORITIES["exchange_operator"]).private_key,
-                  stack.rpc_url)  # fmt: skip
-    operator.goto(stack.url + "/console")
-    operator.click("#connect")
-    operator.select_option("#tx-contract", "RightsLedger")
-    operator.select_option("#tx-function", "trade")
-    seller, buyer = company("嘉陵钢铁集团").address, company("西南制药股份").address
-    for name, value in (("from", seller), ("to", buyer), ("pollutant", POLLUTANT_IDS["SO2"]),
-                        ("kg", 2_000), ("priceFen", 460_000), ("mode", 1)):  # fmt: skip
-        operator.fill(f"#tx-inputs input[name={name}]", str(value))
-    screenshot(operator, "console")
-    operator.click("#tx-form button[type=submit]")
-    expect(operator.locator("#result")).to_contain_text("✓ RightsLedger.trade", timeout=30_000)
-    trade_tx = operator.locator("#result a.tx-result").inner_text()
-    operator.context.close()
+    seller, buyer = company("嘉陵钢铁集团"), company("西南制药股份")
+    ends = Web3(Web3.HTTPProvider(stack.rpc_url)).eth.get_block("latest").timestamp + 3_600
+    listing = {"pollutant": POLLUTANT_IDS["SO2"], "quantityKg": 2_000, "askFen": 460_000,
+               "stepFen": 10_000, "endsAt": ends}  # fmt: skip
+    console_call(browser, stack, seller.private_key, "Exchange", "list", listing, "console")
+    exchange = stack.deployment["contracts"]["Exchange"]
+    market = Web3(Web3.HTTPProvider(stack.rpc_url)).eth.contract(
+        address=exchange["address"], abi=exchange["abi"]
+    )
+    listing_id = market.functions.listingCount().call()
+    trade_tx = console_call(
+        browser, stack, buyer.private_key, "Exchange", "take", {"id": listing_id}
+    )
 
     stack.wait_indexed()
     page.goto(stack.url + "/trades")
@@ -149,3 +152,23 @@ def test_company_signs_in_its_wallet_and_a_settled_trade_is_disclosed_R34_R36(st
     expect(page.locator("#events")).to_contain_text("Pledged")
     page.goto(stack.url + f"/units/{chem.address}")
     expect(page.locator("#unit-pledges tbody tr")).to_have_count(2)
+
+
+def console_call(browser, stack, key, contract, function, values, shot=None) -> str:
+    """Send ``contract.function(values)`` from the console with the wallet of ``key``; returns
+    the transaction hash once it succeeded."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    inject_wallet(page, key, stack.rpc_url)
+    page.goto(stack.url + "/console")
+    page.click("#connect")
+    page.select_option("#tx-contract", contract)
+    page.select_option("#tx-function", function)
+    for name, value in values.items():
+        page.fill(f"#tx-inputs input[name={name}]", str(value))
+    if shot:
+        screenshot(page, shot)
+    page.click("#tx-form button[type=submit]")
+    expect(page.locator("#result")).to_contain_text(f"✓ {contract}.{function}", timeout=30_000)
+    tx = page.locator("#result a.tx-result").inner_text()
+    page.context.close()
+    return tx

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {MarketReason} from "./MarketTypes.sol";
+import {Origin, Reason} from "./Types.sol";
+
+/// @title IPrimaryMarket
+/// @notice The primary market (一级市场, R-08 – R-12): a unit applies (申报), the regulator approves
+/// the quantity (核定), and the rights are registered only when they are paid for through the
+/// exchange — existing units buy their initial rights at the benchmark price, new units and
+/// expansions win them at auction (R-09). The paid-use fee goes to the treasury (R-08, R-29); the
+/// treasury may waive it, and the rights are then `waived` (R-12). Caps (R-10), industrial policy
+/// (R-11) and the sector roll-out (R-38) are the ledger's rules, checked when the rights are allocated.
+interface IPrimaryMarket {
+    /// @notice What the application is for (R-09).
+    enum Kind {
+        Existing, // 现有排污单位的初始排污权: bought at the benchmark price
+        NewUnit, // 新建排污单位: by auction
+        Expansion // 改扩建、扩大生产的新增排污权: by auction
+    }
+
+    enum Status {
+        None,
+        Applied,
+        Approved,
+        Rejected,
+        Withdrawn,
+        Settled // bought, or won at auction for the whole approved quantity
+    }
+
+    /// @notice One application (two storage slots).
+    struct Application {
+        address applicant;
+        uint32 pollutant;
+        uint64 requestedKg;
+        uint64 approvedKg; // 核定量
+        uint64 remainingKg; // approved and not yet acquired
+        Kind kind;
+        Status status;
+        bool waived; // R-12: the treasury waived the fee
+    }
+
+    event ApplicationSubmitted(
+        uint256 indexed id, address indexed applicant, uint32 indexed pollutant, Kind kind, uint64 requestedKg
+    );
+    event ApplicationApproved(uint256 indexed id, uint64 approvedKg, address indexed by);
+    event ApplicationRejected(uint256 indexed id, string reason, address indexed by);
+    event ApplicationWithdrawn(uint256 indexed id);
+    event FeeWaived(uint256 indexed id, address indexed by);
+    /// @notice Rights bought at the benchmark (fee to the treasury) or allocated under a waiver (fee 0).
+    event PrimaryPurchased(
+        uint256 indexed id, address indexed applicant, uint32 indexed pollutant, uint64 kg, uint256 feeFen, Origin origin
+    );
+    /// @notice Rights won at a primary auction, paid to the treasury by the auction house.
+    event PrimaryAuctionAllocated(
+        uint256 indexed id, address indexed applicant, uint32 indexed pollutant, uint64 kg, uint256 priceFen
+    );
+
+    error PrimaryZeroQuantity();
+    error PrimaryUnknownApplication(uint256 id);
+    error PrimaryWrongStatus(uint256 id, Status status);
+    error PrimaryWrongKind(uint256 id, Kind kind);
+    error PrimaryNotApplicant(uint256 id, address caller);
+    error PrimaryNotAuthority(address actor, address applicant);
+    error PrimaryApprovedAboveRequested(uint256 id, uint64 approvedKg, uint64 requestedKg);
+    error PrimaryAlreadyWaived(uint256 id);
+    error PrimaryApplicationUnusable(uint256 id, address winner, uint32 pollutant, uint64 kg);
+    error PrimaryZeroAddress();
+
+    /// @notice Apply for `kg` of `pollutant` (申报).
+    function submitApplication(uint32 pollutant, uint64 kg, Kind kind) external returns (uint256 id);
+
+    /// @notice The same, signed by `applicant` as typed data
+    /// `Application(address applicant,uint32 pollutant,uint64 quantityKg,uint8 kind,uint256 nonce,uint256 deadline)`.
+    function submitApplicationBySig(
+        address applicant,
+        uint32 pollutant,
+        uint64 kg,
+        Kind kind,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256 id);
+
+    /// @notice The applicant withdraws an application not yet settled.
+    function withdrawApplication(uint256 id) external;
+
+    /// @notice The regulator for the applicant (city, or the applicant's district) approves a
+    /// quantity up to the one requested (核定, R-08).
+    function approve(uint256 id, uint64 approvedKg) external;
+
+    function reject(uint256 id, string calldata reason) external;
+
+    /// @notice R-12: the treasury waives the paid-use fee of an existing unit's application.
+    function waive(uint256 id) external;
+
+    /// @notice R-08, R-09: the applicant (an existing unit) pays approved quantity × benchmark of its
+    /// district from its trading account to the treasury, and the rights are registered `paid` in the
+    /// same transaction (or `waived` without payment under a waiver).
+    function purchase(uint256 id) external;
+
+    /// @notice The same, signed by the applicant as typed data
+    /// `Purchase(address applicant,uint256 application,uint256 nonce,uint256 deadline)`.
+    function purchaseBySig(uint256 id, uint256 deadline, bytes calldata signature) external;
+
+    /// @notice The auction house (AUCTION_ROLE) registers `kg` won at a primary auction by the
+    /// application's applicant, `priceFen` having been paid to the treasury in the same transaction.
+    function fulfil(uint256 id, address winner, uint32 pollutant, uint64 kg, uint256 priceFen) external;
+
+    // ---- views ----
+
+    function application(uint256 id) external view returns (Application memory);
+    function applicationCount() external view returns (uint256);
+
+    /// @notice The paid-use fee of an application now: approved quantity × benchmark of the
+    /// applicant's district (else city-wide), rounded up to the fen; 0 under a waiver.
+    function feeOf(uint256 id) external view returns (uint256);
+
+    /// @notice Whether `purchase(id)` would succeed now, with the exchange's or the rule engine's reason.
+    function checkPurchase(uint256 id)
+        external
+        view
+        returns (MarketReason market, Reason rule, uint256 have, uint256 need);
+
+    /// @notice Whether application `id` lets `bidder` acquire `kg` of `pollutant` at a primary auction.
+    function usableFor(uint256 id, address bidder, uint32 pollutant, uint64 kg) external view returns (bool);
+}

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IAuctionHouse} from "../interfaces/IAuctionHouse.sol";
+import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
+import {IPledgeBook} from "../interfaces/IPledgeBook.sol";
+import {IPriceBook} from "../interfaces/IPriceBook.sol";
+import {IPrimaryMarket} from "../interfaces/IPrimaryMarket.sol";
+import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
+import {ITradingAccounts} from "../interfaces/ITradingAccounts.sol";
+import {MarketReason} from "../interfaces/MarketTypes.sol";
+import {Op, Origin, Reason, Sector, TradeMode} from "../interfaces/Types.sol";
+
+/// @title AuctionHouse
+/// @notice Ascending and sealed-bid auctions of sale, enforcement and primary lots (R-09, R-14,
+/// R-16, R-34). The auction checks its procedure (phases, deposits, bids, money); the ledger's rule
+/// engine is asked when a bidder joins, bids or reveals (so that a bid that could never settle is
+/// refused at once) and decides the settlement itself.
+contract AuctionHouse is IAuctionHouse, AccessControl {
+    bytes32 public constant OPERATOR_ROLE = keccak256("EXCHANGE_OPERATOR_ROLE");
+    /// A bid this close to the end extends the bidding to this long after it (延时竞价).
+    uint40 public constant BID_EXTENSION = 5 minutes;
+    uint16 private constant CITY = 0;
+
+    IAccountRegistry public immutable registry;
+    IRightsLedger public immutable ledger;
+    IPriceBook public immutable priceBook;
+    IPledgeBook public immutable pledges;
+    ITradingAccounts public immutable accounts;
+    IPrimaryMarket public immutable primary;
+    address public immutable treasury;
+
+    uint256 private _lotCount;
+    mapping(uint256 id => Lot) private _lots; // ids from 1; an unknown id has status None
+    mapping(uint256 id => mapping(address bidder => Bidder)) private _bidders;
+    mapping(uint256 id => mapping(address bidder => bytes32)) private _commitments;
+    mapping(uint256 pledge => uint256 id) private _enforcementLots;
+
+    constructor(
+        address admin,
+        IAccountRegistry registry_,
+        IRightsLedger ledger_,
+        IPriceBook priceBook_,
+        IPledgeBook pledges_,
+        ITradingAccounts accounts_,
+        IPrimaryMarket primary_,
+        address treasury_
+    ) {
+        if (treasury_ == address(0)) revert AuctionZeroAddress();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        registry = registry_;
+        ledger = ledger_;
+        priceBook = priceBook_;
+        pledges = pledges_;
+        accounts = accounts_;
+        primary = primary_;
+        treasury = treasury_;
+    }
+
+    // ------------------------------------------------------------------ lots
+
+    /// @inheritdoc IAuctionHouse
+    function offer(uint32 pollutant, uint64 quantityKg, Terms calldata terms) external returns (uint256) {
+        Kind kind = registry.profile(msg.sender).sector == Sector.Government ? Kind.Reserve : Kind.Sale;
+        return _offer(kind, msg.sender, pollutant, quantityKg, 0, CITY, terms);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function offerEnforcement(uint256 pledge, Terms calldata terms) external returns (uint256 id) {
+        IPledgeBook.Pledge memory p = pledges.pledgeOf(pledge);
+        if (msg.sender != p.bank && !hasRole(OPERATOR_ROLE, msg.sender)) revert AuctionNotBank(pledge, msg.sender);
+        if (p.status != IPledgeBook.Status.Enforcing) revert AuctionPledgeNotEnforcing(pledge);
+        uint256 onSale = _enforcementLots[pledge];
+        if (onSale != 0) revert AuctionPledgeOnSale(pledge, onSale);
+        id = _offer(Kind.Enforcement, p.holder, p.pollutant, p.kg, uint64(pledge), CITY, terms);
+        _enforcementLots[pledge] = id;
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function offerPrimary(uint32 pollutant, uint16 region, uint64 quantityKg, Terms calldata terms)
+        external
+        onlyRole(OPERATOR_ROLE)
+        returns (uint256)
+    {
+        return _offer(Kind.Primary, address(0), pollutant, quantityKg, 0, region, terms);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function cancel(uint256 id) external {
+        Lot storage l = _lot(id);
+        if (l.status != Status.Open) revert AuctionNotOpen(id, l.status);
+        if (!hasRole(OPERATOR_ROLE, msg.sender)) {
+            if (msg.sender != _creator(l)) revert AuctionNotCreator(id, msg.sender);
+            if (l.bidders != 0) revert AuctionHasBidders(id, l.bidders);
+        }
+        _close(id, l, Status.Cancelled);
+    }
+
+    // ------------------------------------------------------------------ bidding
+
+    /// @inheritdoc IAuctionHouse
+    function join(uint256 id, uint64 application) external {
+        Lot storage l = _lot(id);
+        (MarketReason r, uint256 have, uint256 need) = _joinVerdict(id, l, msg.sender, application);
+        if (r != MarketReason.Ok) _refuse(id, l, application, r, have, need);
+        _requireRules(l, msg.sender, l.reserveFen);
+        Bidder storage b = _bidders[id][msg.sender];
+        uint96 deposit = l.depositFen;
+        b.joined = true;
+        b.lockedFen = deposit;
+        b.application = application;
+        l.bidders += 1;
+        emit BidderJoined(id, msg.sender, deposit, application);
+        accounts.lock(msg.sender, deposit);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function bid(uint256 id, uint96 priceFen) external {
+        Lot storage l = _lot(id);
+        if (l.format != Format.Ascending) revert AuctionWrongPhase(id, l.format);
+        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, msg.sender, priceFen, false);
+        if (r != MarketReason.Ok) _refuse(id, l, 0, r, have, need);
+        _requireRules(l, msg.sender, priceFen);
+        uint40 ends = l.closesAt;
+        if (ends - block.timestamp < BID_EXTENSION) ends = uint40(block.timestamp) + BID_EXTENSION;
+        l.closesAt = ends;
+        emit BidPlaced(id, msg.sender, priceFen, ends);
+        _lead(id, l, msg.sender, priceFen);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function commit(uint256 id, bytes32 commitment) external {
+        Lot storage l = _lot(id);
+        if (l.format != Format.Sealed) revert AuctionWrongPhase(id, l.format);
+        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, msg.sender, 0, true);
+        if (r != MarketReason.Ok) _refuse(id, l, 0, r, have, need);
+        _bidders[id][msg.sender].committed = true;
+        _commitments[id][msg.sender] = commitment;
+        emit BidCommitted(id, msg.sender, commitment);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function reveal(uint256 id, uint96 priceFen, bytes32 salt) external {
+        Lot storage l = _lot(id);
+        if (l.format != Format.Sealed) revert AuctionWrongPhase(id, l.format);
+        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, msg.sender, priceFen, false);
+        if (r != MarketReason.Ok) _refuse(id, l, 0, r, have, need);
+        if (keccak256(abi.encode(id, msg.sender, priceFen, salt)) != _commitments[id][msg.sender]) {
+            revert AuctionBadReveal(id, msg.sender);
+        }
+        bool leads = priceFen > l.leadingFen;
+        if (leads) _requireRules(l, msg.sender, priceFen); // a bid that cannot settle never leads
+        _bidders[id][msg.sender].revealed = true;
+        emit BidRevealed(id, msg.sender, priceFen, leads);
+        if (leads) _lead(id, l, msg.sender, priceFen);
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    /// @inheritdoc IAuctionHouse
+    function settle(uint256 id) external {
+        Lot storage l = _lot(id);
+        if (l.status != Status.Open) revert AuctionNotOpen(id, l.status);
+        uint256 ends = l.closesAt;
+        if (block.timestamp < ends) revert AuctionNotEnded(id, ends);
+        address winner = l.leader;
+        if (winner == address(0)) return _close(id, l, Status.Unsold);
+        uint96 price = l.leadingFen;
+        uint64 application = _bidders[id][winner].application;
+        delete _bidders[id][winner]; // the leader's lock is its bid: it pays now
+        l.status = Status.Sold;
+        emit LotSold(id, winner, price);
+        Kind kind = l.kind;
+        if (kind == Kind.Sale || kind == Kind.Reserve) {
+            address seller = l.seller;
+            if (kind == Kind.Sale) accounts.transferLocked(winner, seller, price);
+            else accounts.payOut(winner, treasury, price, true); // R-29: reserve revenue
+            ledger.trade(seller, winner, l.pollutant, l.quantityKg, price, TradeMode.Auction);
+        } else if (kind == Kind.Enforcement) {
+            _settleEnforcement(id, l, winner, price);
+        } else {
+            accounts.payOut(winner, treasury, price, true); // R-29: the price of new rights to the treasury
+            primary.fulfil(application, winner, l.pollutant, l.quantityKg, price);
+        }
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function abandon(uint256 id) external {
+        Lot storage l = _lot(id);
+        if (l.status != Status.Open) revert AuctionNotOpen(id, l.status);
+        uint256 ends = l.closesAt;
+        if (block.timestamp < ends) revert AuctionNotEnded(id, ends);
+        if (l.leader == address(0)) revert AuctionLotCanSettle(id); // settle closes it unsold
+        (MarketReason r, Reason rule, uint256 have, uint256 need) = _settleVerdict(id, l);
+        if (r == MarketReason.Ok) revert AuctionLotCanSettle(id);
+        l.status = Status.Failed;
+        if (l.kind == Kind.Enforcement) delete _enforcementLots[l.ref];
+        emit LotFailed(id, r, rule, have, need);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function refund(uint256 id, address bidder) external {
+        Lot storage l = _lot(id);
+        Status status = l.status;
+        if (status == Status.Open) revert AuctionStillOpen(id);
+        Bidder memory b = _bidders[id][bidder];
+        uint96 fen = b.lockedFen;
+        if (fen == 0) revert AuctionNothingToRefund(id, bidder);
+        delete _bidders[id][bidder];
+        if (l.format == Format.Sealed && b.committed && !b.revealed && status != Status.Cancelled) {
+            emit DepositForfeited(id, bidder, fen);
+            accounts.payOut(bidder, treasury, fen, true);
+        } else {
+            emit DepositRefunded(id, bidder, fen);
+            accounts.unlock(bidder, fen);
+        }
+    }
+
+    // ------------------------------------------------------------------ pre-checks
+
+    /// @inheritdoc IAuctionHouse
+    function checkJoin(uint256 id, address bidder, uint64 application)
+        external
+        view
+        returns (MarketReason, Reason, uint256, uint256)
+    {
+        Lot storage l = _lots[id];
+        if (l.status == Status.None) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
+        (MarketReason r, uint256 have, uint256 need) = _joinVerdict(id, l, bidder, application);
+        if (r != MarketReason.Ok) return (r, Reason.Ok, have, need);
+        return _rule(_movement(l, bidder, l.reserveFen));
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function checkBid(uint256 id, address bidder, uint256 priceFen)
+        external
+        view
+        returns (MarketReason, Reason, uint256, uint256)
+    {
+        Lot storage l = _lots[id];
+        if (l.status == Status.None) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
+        bool commitment = l.format == Format.Sealed && block.timestamp < l.commitsEnd;
+        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, bidder, priceFen, commitment);
+        if (r != MarketReason.Ok) return (r, Reason.Ok, have, need);
+        if (commitment) return (MarketReason.Ok, Reason.Ok, 0, 0);
+        return _rule(_movement(l, bidder, priceFen));
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function checkSettle(uint256 id) external view returns (MarketReason, Reason, uint256, uint256) {
+        Lot storage l = _lots[id];
+        if (l.status == Status.None) return (MarketReason.UnknownOrder, Reason.Ok, id, 0);
+        if (l.status != Status.Open) return (MarketReason.WrongStatus, Reason.Ok, uint8(l.status), 0);
+        uint256 ends = l.closesAt;
+        if (block.timestamp < ends) return (MarketReason.NotEnded, Reason.Ok, ends, block.timestamp);
+        if (l.leader == address(0)) return (MarketReason.Ok, Reason.Ok, 0, 0); // closes unsold
+        return _settleVerdict(id, l);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IAuctionHouse
+    function lot(uint256 id) external view returns (Lot memory) {
+        return _lot(id);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function lotCount() external view returns (uint256) {
+        return _lotCount;
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function bidderOf(uint256 id, address bidder) external view returns (Bidder memory) {
+        return _bidders[id][bidder];
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function commitmentOf(uint256 id, address bidder) external view returns (bytes32) {
+        return _commitments[id][bidder];
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function enforcementLot(uint256 pledge) external view returns (uint256) {
+        return _enforcementLots[pledge];
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _offer(
+        Kind kind,
+        address seller,
+        uint32 pollutant,
+        uint64 kg,
+        uint64 ref,
+        uint16 region,
+        Terms calldata t
+    ) private returns (uint256 id) {
+        if (kg == 0) revert AuctionZeroQuantity();
+        bool isSealed = t.format == Format.Sealed;
+        if (
+            t.depositFen == 0 || t.depositFen > t.reserveFen || t.biddingEnds <= block.timestamp
+                || (isSealed ? t.revealEnds <= t.biddingEnds : t.stepFen == 0)
+        ) revert AuctionInvalidTerms();
+        // R-09, R-15: the reserve price (起拍价) is at least the lot's benchmark value
+        uint256 benchmark = priceBook.quote(pollutant, region, kg);
+        if (t.reserveFen < benchmark) revert AuctionReserveBelowBenchmark(t.reserveFen, benchmark);
+        id = ++_lotCount;
+        _lots[id] = (
+            Lot({
+                seller: seller,
+                pollutant: pollutant,
+                quantityKg: kg,
+                reserveFen: t.reserveFen,
+                depositFen: t.depositFen,
+                closesAt: isSealed ? t.revealEnds : t.biddingEnds,
+                kind: kind,
+                format: t.format,
+                status: Status.Open,
+                leader: address(0),
+                leadingFen: 0,
+                stepFen: t.stepFen,
+                commitsEnd: isSealed ? t.biddingEnds : 0,
+                ref: ref,
+                region: region,
+                bidders: 0
+            })
+        );
+        emit LotOffered(id, kind, seller, pollutant, kg, ref, region, t);
+    }
+
+    /// @dev `bidder` takes the lead at `priceFen`: its lock rises to the price; the bid it beats
+    /// falls back to its deposit.
+    function _lead(uint256 id, Lot storage l, address bidder, uint96 priceFen) private {
+        address previous = l.leader;
+        l.leader = bidder;
+        l.leadingFen = priceFen;
+        Bidder storage b = _bidders[id][bidder];
+        uint96 raise = priceFen - b.lockedFen;
+        b.lockedFen = priceFen;
+        if (previous != address(0) && previous != bidder) {
+            Bidder storage p = _bidders[id][previous];
+            uint96 excess = p.lockedFen - l.depositFen;
+            p.lockedFen = l.depositFen;
+            accounts.unlock(previous, excess);
+        }
+        if (raise != 0) accounts.lock(bidder, raise);
+    }
+
+    /// @dev R-34: the price goes to the bank up to its claim, the rest to the pledgor, with the rights.
+    function _settleEnforcement(uint256 id, Lot storage l, address winner, uint256 price) private {
+        uint256 pledge = l.ref;
+        delete _enforcementLots[pledge];
+        (address holder, address bank, uint128 claim) = pledges.settleEnforcement(pledge, winner, price);
+        uint256 toBank = price < claim ? price : claim;
+        emit EnforcementProceeds(id, pledge, bank, toBank, holder, price - toBank);
+        accounts.transferLocked(winner, bank, toBank);
+        accounts.transferLocked(winner, holder, price - toBank);
+    }
+
+    function _close(uint256 id, Lot storage l, Status status) private {
+        l.status = status;
+        if (l.kind == Kind.Enforcement) delete _enforcementLots[l.ref];
+        emit LotClosed(id, status, msg.sender);
+    }
+
+    function _joinVerdict(uint256 id, Lot storage l, address bidder, uint64 application)
+        private
+        view
+        returns (MarketReason, uint256, uint256)
+    {
+        if (l.status != Status.Open) return (MarketReason.WrongStatus, id, uint8(l.status));
+        uint256 biddingEnds = l.format == Format.Sealed ? l.commitsEnd : l.closesAt;
+        if (block.timestamp >= biddingEnds) return (MarketReason.Ended, biddingEnds, block.timestamp);
+        if (_bidders[id][bidder].joined) return (MarketReason.AlreadyJoined, 0, 0);
+        if (l.kind == Kind.Primary) {
+            uint16 district = registry.profile(bidder).district;
+            if (district != l.region) return (MarketReason.OutsideRegion, district, l.region);
+            if (!primary.usableFor(application, bidder, l.pollutant, l.quantityKg)) {
+                return (MarketReason.ApplicationUnusable, application, 0);
+            }
+        }
+        uint256 available = accounts.fundsOf(bidder).available;
+        if (available < l.depositFen) return (MarketReason.InsufficientFunds, available, l.depositFen);
+        return (MarketReason.Ok, 0, 0);
+    }
+
+    /// @dev Ascending: a bid; sealed: a commitment (before `commitsEnd`) or a reveal (after it).
+    function _bidVerdict(uint256 id, Lot storage l, address bidder, uint256 priceFen, bool commitment)
+        private
+        view
+        returns (MarketReason, uint256, uint256)
+    {
+        if (l.status != Status.Open) return (MarketReason.WrongStatus, id, uint8(l.status));
+        bool isSealed = l.format == Format.Sealed;
+        uint256 ends = commitment ? l.commitsEnd : l.closesAt;
+        if (block.timestamp >= ends) return (MarketReason.Ended, ends, block.timestamp);
+        if (isSealed && !commitment && block.timestamp < l.commitsEnd) {
+            return (MarketReason.NotEnded, l.commitsEnd, block.timestamp); // reveals open after the commitments
+        }
+        Bidder storage b = _bidders[id][bidder];
+        if (!b.joined) return (MarketReason.NotJoined, 0, 0);
+        if (commitment) return (MarketReason.Ok, 0, 0);
+        if (isSealed && (!b.committed || b.revealed)) return (MarketReason.BadReveal, 0, 0);
+        if (priceFen > type(uint96).max) return (MarketReason.TooLarge, priceFen, type(uint96).max);
+        uint256 minimum = l.reserveFen;
+        if (!isSealed && l.leader != address(0)) minimum = uint256(l.leadingFen) + l.stepFen;
+        if (priceFen < minimum) return (MarketReason.BidTooLow, priceFen, minimum);
+        if (isSealed && priceFen <= l.leadingFen) return (MarketReason.Ok, 0, 0); // will not lead: no lock
+        uint256 available = accounts.fundsOf(bidder).available + b.lockedFen;
+        if (available < priceFen) return (MarketReason.InsufficientFunds, available, priceFen);
+        return (MarketReason.Ok, 0, 0);
+    }
+
+    function _settleVerdict(uint256 id, Lot storage l) private view returns (MarketReason, Reason, uint256, uint256) {
+        address winner = l.leader;
+        if (l.kind == Kind.Enforcement && pledges.pledgeOf(l.ref).status != IPledgeBook.Status.Enforcing) {
+            return (MarketReason.PledgeNotEnforcing, Reason.Ok, l.ref, 0);
+        }
+        if (l.kind == Kind.Primary) {
+            uint64 application = _bidders[id][winner].application;
+            if (!primary.usableFor(application, winner, l.pollutant, l.quantityKg)) {
+                return (MarketReason.ApplicationUnusable, Reason.Ok, application, 0);
+            }
+        }
+        return _rule(_movement(l, winner, l.leadingFen));
+    }
+
+    function _requireRules(Lot storage l, address bidder, uint256 priceFen) private view {
+        (Reason rule, uint256 have, uint256 need) = ledger.check(_movement(l, bidder, priceFen));
+        if (rule != Reason.Ok) revert AuctionRuleRefused(rule, have, need);
+    }
+
+    function _rule(IRightsLedger.Movement memory m) private view returns (MarketReason, Reason, uint256, uint256) {
+        (Reason rule, uint256 have, uint256 need) = ledger.check(m);
+        return (rule == Reason.Ok ? MarketReason.Ok : MarketReason.RuleRefused, rule, have, need);
+    }
+
+    /// @dev The movement a lot's settlement to `bidder` at `priceFen` would make.
+    function _movement(Lot storage l, address bidder, uint256 priceFen)
+        private
+        view
+        returns (IRightsLedger.Movement memory m)
+    {
+        m.to = bidder;
+        m.pollutant = l.pollutant;
+        m.kg = l.quantityKg;
+        m.origin = Origin.Paid;
+        if (l.kind == Kind.Primary) {
+            m.op = Op.Allocate;
+            m.region = l.region;
+            return m;
+        }
+        m.from = l.seller;
+        m.priceFen = priceFen;
+        (m.op, m.mode) =
+            l.kind == Kind.Enforcement ? (Op.EnforcedSale, TradeMode.Enforcement) : (Op.Trade, TradeMode.Auction);
+    }
+
+    function _refuse(uint256 id, Lot storage l, uint64 application, MarketReason r, uint256 have, uint256 need)
+        private
+        view
+    {
+        if (r == MarketReason.WrongStatus) revert AuctionNotOpen(id, l.status);
+        if (r == MarketReason.Ended) revert AuctionBiddingClosed(id, have);
+        if (r == MarketReason.NotEnded) revert AuctionNotEnded(id, have);
+        if (r == MarketReason.AlreadyJoined) revert AuctionAlreadyJoined(id, msg.sender);
+        if (r == MarketReason.NotJoined) revert AuctionNotJoined(id, msg.sender);
+        if (r == MarketReason.OutsideRegion) revert AuctionOutsideRegion(id, msg.sender, uint16(have), uint16(need));
+        if (r == MarketReason.ApplicationUnusable) revert AuctionApplicationUnusable(id, msg.sender, application);
+        if (r == MarketReason.BadReveal) revert AuctionBadReveal(id, msg.sender);
+        if (r == MarketReason.TooLarge) revert AuctionBidTooLarge(have);
+        if (r == MarketReason.BidTooLow) revert AuctionBidTooLow(id, have, need);
+        revert AuctionInsufficientFunds(msg.sender, have, need);
+    }
+
+    function _creator(Lot storage l) private view returns (address) {
+        if (l.kind == Kind.Sale || l.kind == Kind.Reserve) return l.seller;
+        if (l.kind == Kind.Enforcement) return pledges.pledgeOf(l.ref).bank;
+        return address(0); // primary lots: the operator
+    }
+
+    function _lot(uint256 id) private view returns (Lot storage l) {
+        l = _lots[id];
+        if (l.status == Status.None) revert AuctionUnknownLot(id);
+    }
+}

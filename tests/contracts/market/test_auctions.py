@@ -1,0 +1,333 @@
+"""Public auctions of a holder's rights (公开竞价, R-14): ascending and sealed-bid, deposits
+from the trading account (R-16), refunds to the losers, settlement to the winner, a reserve
+price of at least the benchmark value (R-09, R-15)."""
+
+import pytest
+from brownie import chain
+
+from backend.chain.domain import Reason, TradeMode
+from tests.conftest import BENCHMARKS
+from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG, ascending, sealed
+from tests.contracts.market.orders import MarketReason, commitment
+from tests.helpers import fen_at_benchmark, now, plain, reverts
+
+COD_PRICE = BENCHMARKS["COD"]
+KG = 5_000
+RESERVE = fen_at_benchmark(KG, COD_PRICE)  # 20 000 yuan
+DEPOSIT = RESERVE // 10
+STEP = 50_000
+OPEN, SOLD, UNSOLD, FAILED, CANCELLED = range(1, 6)
+SALTS = {name: bytes([i + 1]) * 32 for i, name in enumerate(("steel", "hotel", "fund", "power2"))}
+
+
+@pytest.fixture(scope="module")
+def cod(traders):
+    return traders.pollutant["COD"]
+
+
+def funds(secondary, unit):
+    return plain(secondary.fundsOf(unit))
+
+
+def after(seconds_from_now):
+    chain.sleep(seconds_from_now)
+    chain.mine()
+
+
+def until(timestamp):
+    after(timestamp - now() + 1)
+
+
+@pytest.fixture
+def open_lot(auctions, traders, cod):
+    """chem offers 5 t COD by ascending auction at the benchmark value, deposit 10 %."""
+    return auctions.offer(
+        cod, KG, ascending(RESERVE, DEPOSIT, STEP), {"from": traders.chem.account}
+    ).return_value
+
+
+@pytest.fixture
+def sealed_lot(auctions, traders, cod):
+    return auctions.offer(
+        cod, KG, sealed(RESERVE, DEPOSIT), {"from": traders.chem.account}
+    ).return_value
+
+
+def test_ascending_auction_with_several_bidders_R14_R16(
+    auctions, secondary, ledger, traders, cod, open_lot, stranger
+):
+    """R-14, R-16: four bidders lodge deposits; each bid locks its price, the bid it beats falls
+    back to its deposit; the winner's locked money pays the seller as the rights move; the losers'
+    deposits are refunded."""
+    bidders = [traders.steel, traders.hotel, traders.fund, traders.power2]
+    for b in bidders:
+        auctions.join(open_lot, 0, {"from": b.account})
+        assert funds(secondary, b) == (FUNDS_FEN - DEPOSIT, DEPOSIT)
+    prices = [RESERVE, RESERVE + STEP, RESERVE + 3 * STEP, RESERVE + 4 * STEP, RESERVE + 6 * STEP]
+    order = [traders.steel, traders.hotel, traders.steel, traders.fund, traders.hotel]
+    for bidder, price in zip(order, prices, strict=True):
+        auctions.bid(open_lot, price, {"from": bidder.account})
+    win = prices[-1]
+    assert funds(secondary, traders.hotel) == (FUNDS_FEN - win, win)
+    assert funds(secondary, traders.steel) == (FUNDS_FEN - DEPOSIT, DEPOSIT)  # outbid: deposit only
+    until(auctions.lot(open_lot)["closesAt"])
+    assert plain(auctions.checkSettle(open_lot))[0] == MarketReason.OK
+    tx = auctions.settle(open_lot, {"from": stranger})
+    assert tx.events["LotSold"]["priceFen"] == win
+    assert tx.events["RightsTraded"]["mode"] == TradeMode.AUCTION
+    assert ledger.balanceOf(traders.hotel, cod)["paid"] == STOCK_KG + KG
+    assert funds(secondary, traders.chem) == (FUNDS_FEN + win, 0)
+    assert funds(secondary, traders.hotel) == (FUNDS_FEN - win, 0)
+    with reverts("AuctionNothingToRefund", open_lot, traders.hotel):
+        auctions.refund(open_lot, traders.hotel, {"from": stranger})
+    for loser in (traders.steel, traders.fund, traders.power2):
+        tx = auctions.refund(open_lot, loser, {"from": stranger})
+        assert tx.events["DepositRefunded"]["fen"] == DEPOSIT
+        assert funds(secondary, loser) == (FUNDS_FEN, 0)
+
+
+def test_bids_need_a_deposit_and_must_beat_the_leader_R16(auctions, secondary, traders, open_lot):
+    """R-16: no bid without a deposit; a bid is at least the reserve, then the leading bid plus the
+    step; a bid beyond the bidder's money is refused."""
+    assert plain(auctions.checkBid(open_lot, traders.steel, RESERVE))[0] == MarketReason.NOT_JOINED
+    with reverts("AuctionNotJoined", open_lot, traders.steel):
+        auctions.bid(open_lot, RESERVE, {"from": traders.steel.account})
+    auctions.join(open_lot, 0, {"from": traders.steel.account})
+    with reverts("AuctionAlreadyJoined", open_lot, traders.steel):
+        auctions.join(open_lot, 0, {"from": traders.steel.account})
+    with reverts("AuctionBidTooLow", open_lot, RESERVE - 1, RESERVE):
+        auctions.bid(open_lot, RESERVE - 1, {"from": traders.steel.account})
+    auctions.bid(open_lot, RESERVE, {"from": traders.steel.account})
+    auctions.join(open_lot, 0, {"from": traders.hotel.account})
+    with reverts("AuctionBidTooLow", open_lot, RESERVE + STEP - 1, RESERVE + STEP):
+        auctions.bid(open_lot, RESERVE + STEP - 1, {"from": traders.hotel.account})
+    too_much = FUNDS_FEN + 1
+    assert plain(auctions.checkBid(open_lot, traders.hotel, too_much)) == (
+        MarketReason.INSUFFICIENT_FUNDS,
+        Reason.OK,
+        FUNDS_FEN,
+        too_much,
+    )
+    with reverts("AuctionInsufficientFunds", traders.hotel, FUNDS_FEN, too_much):
+        auctions.bid(open_lot, too_much, {"from": traders.hotel.account})
+
+
+def test_joining_needs_the_deposit_and_eligibility_R16_R17(
+    auctions, secondary, registry, regulator, traders, open_lot
+):
+    """R-16: the deposit must be available; R-17: a blacklisted unit cannot join (the rule engine's
+    reason, before any money is locked)."""
+    secondary.withdraw(FUNDS_FEN - DEPOSIT + 1, {"from": traders.steel.account})
+    with reverts("AuctionInsufficientFunds", traders.steel, DEPOSIT - 1, DEPOSIT):
+        auctions.join(open_lot, 0, {"from": traders.steel.account})
+    registry.setRestriction(traders.hotel, 2, True, "挂牌督办", {"from": regulator})
+    assert plain(auctions.checkJoin(open_lot, traders.hotel, 0))[:2] == (
+        MarketReason.RULE_REFUSED,
+        Reason.BLACKLISTED,
+    )
+    with reverts("AuctionRuleRefused", int(Reason.BLACKLISTED), int(traders.hotel.address, 16), 2):
+        auctions.join(open_lot, 0, {"from": traders.hotel.account})
+    assert funds(secondary, traders.hotel) == (FUNDS_FEN, 0)
+
+
+def test_reserve_price_is_at_least_the_benchmark_value_R09_R15(auctions, traders, cod):
+    """R-15: the auction cannot start below the lot's benchmark value; terms must be coherent."""
+    with reverts("AuctionReserveBelowBenchmark", RESERVE - 1, RESERVE):
+        auctions.offer(cod, KG, ascending(RESERVE - 1, DEPOSIT), {"from": traders.chem.account})
+    with reverts("AuctionInvalidTerms"):  # deposit above the reserve
+        auctions.offer(cod, KG, ascending(RESERVE, RESERVE + 1), {"from": traders.chem.account})
+    with reverts("AuctionInvalidTerms"):  # no deposit (R-16)
+        auctions.offer(cod, KG, ascending(RESERVE, 0), {"from": traders.chem.account})
+    with reverts("AuctionInvalidTerms"):  # no step
+        auctions.offer(cod, KG, ascending(RESERVE, DEPOSIT, 0), {"from": traders.chem.account})
+    with reverts("AuctionInvalidTerms"):  # reveals must follow the commitments
+        auctions.offer(cod, KG, sealed(RESERVE, DEPOSIT, 1, 0), {"from": traders.chem.account})
+    with reverts("AuctionZeroQuantity"):
+        auctions.offer(cod, 0, ascending(RESERVE, DEPOSIT), {"from": traders.chem.account})
+    gisw = traders.pollutant["GISW"]
+    with reverts("PriceBookNoBenchmark", gisw, 0):
+        auctions.offer(gisw, KG, ascending(RESERVE, DEPOSIT), {"from": traders.chem.account})
+    assert auctions.lotCount() == 0
+
+
+def test_a_late_bid_extends_the_auction(auctions, traders, open_lot):
+    """延时竞价: a bid in the last five minutes extends bidding to five minutes after it."""
+    auctions.join(open_lot, 0, {"from": traders.steel.account})
+    end = auctions.lot(open_lot)["closesAt"]
+    chain.sleep(end - now() - 30)
+    tx = auctions.bid(open_lot, RESERVE, {"from": traders.steel.account})
+    assert auctions.lot(open_lot)["closesAt"] == tx.timestamp + 300
+
+
+def test_lot_without_bids_closes_unsold_and_deposits_return(
+    auctions, secondary, traders, open_lot, stranger
+):
+    """Bidders joined but nobody bid: the lot closes unsold; every deposit is refunded."""
+    auctions.join(open_lot, 0, {"from": traders.steel.account})
+    with reverts("AuctionStillOpen", open_lot):
+        auctions.refund(open_lot, traders.steel, {"from": stranger})
+    until(auctions.lot(open_lot)["closesAt"])
+    with reverts("AuctionBiddingClosed"):
+        auctions.join(open_lot, 0, {"from": traders.hotel.account})
+    tx = auctions.settle(open_lot, {"from": stranger})
+    assert tx.events["LotClosed"]["status"] == UNSOLD
+    auctions.refund(open_lot, traders.steel, {"from": stranger})
+    assert funds(secondary, traders.steel) == (FUNDS_FEN, 0)
+
+
+def test_settlement_waits_for_the_end(auctions, traders, open_lot, stranger):
+    """Nobody settles before bidding ended."""
+    end = auctions.lot(open_lot)["closesAt"]
+    assert plain(auctions.checkSettle(open_lot))[0] == MarketReason.NOT_ENDED
+    with reverts("AuctionNotEnded", open_lot, end):
+        auctions.settle(open_lot, {"from": stranger})
+
+
+def test_seller_cancels_before_anyone_joined_operator_suspends_any_time(
+    auctions, secondary, traders, cod, open_lot, exchange, stranger
+):
+    """The seller withdraws an auction nobody joined; after that only the operator can suspend
+    it, and every deposit and bid is refunded in full."""
+    with reverts("AuctionNotCreator", open_lot, stranger):
+        auctions.cancel(open_lot, {"from": stranger})
+    auctions.join(open_lot, 0, {"from": traders.steel.account})
+    auctions.bid(open_lot, RESERVE + STEP, {"from": traders.steel.account})
+    with reverts("AuctionHasBidders", open_lot, 1):
+        auctions.cancel(open_lot, {"from": traders.chem.account})
+    tx = auctions.cancel(open_lot, {"from": exchange})
+    assert tx.events["LotClosed"]["status"] == CANCELLED
+    auctions.refund(open_lot, traders.steel, {"from": stranger})
+    assert funds(secondary, traders.steel) == (FUNDS_FEN, 0)
+    with reverts("AuctionNotOpen", open_lot, CANCELLED):
+        auctions.bid(open_lot, RESERVE + 2 * STEP, {"from": traders.steel.account})
+    other = auctions.offer(cod, KG, ascending(RESERVE, DEPOSIT), {"from": traders.chem.account})
+    auctions.cancel(other.return_value, {"from": traders.chem.account})
+
+
+def test_a_winner_that_cannot_settle_is_abandoned_and_refunded_R17(
+    auctions, secondary, ledger, registry, regulator, traders, cod, open_lot, stranger
+):
+    """R-17: the winner was blacklisted after bidding; the ledger refuses the settlement by name,
+    the lot closes as failed with the rule's reason, and the winner gets its money back."""
+    auctions.join(open_lot, 0, {"from": traders.steel.account})
+    auctions.bid(open_lot, RESERVE, {"from": traders.steel.account})
+    until(auctions.lot(open_lot)["closesAt"])
+    with reverts("AuctionLotCanSettle", open_lot):
+        auctions.abandon(open_lot, {"from": stranger})
+    registry.setRestriction(traders.steel, 4, True, "限期治理", {"from": regulator})
+    with reverts("LedgerBlacklisted", traders.steel, 4):
+        auctions.settle(open_lot, {"from": stranger})
+    assert plain(auctions.checkSettle(open_lot))[:2] == (
+        MarketReason.RULE_REFUSED,
+        Reason.BLACKLISTED,
+    )
+    tx = auctions.abandon(open_lot, {"from": stranger})
+    assert tx.events["LotFailed"]["rule"] == Reason.BLACKLISTED
+    auctions.refund(open_lot, traders.steel, {"from": stranger})
+    assert funds(secondary, traders.steel) == (FUNDS_FEN, 0)
+    assert ledger.balanceOf(traders.chem, cod)["paid"] == STOCK_KG
+
+
+# ---------------------------------------------------------------- sealed bids
+
+
+def seal(auctions, lot, unit, name, price):
+    auctions.commit(lot, commitment(lot, unit, price, SALTS[name]), {"from": unit.account})
+
+
+def test_sealed_bid_auction_highest_reveal_wins_R14_R16(
+    auctions, secondary, ledger, traders, cod, sealed_lot, treasury, cny, stranger
+):
+    """R-14: sealed bids are committed, then revealed; the highest revealed bid wins at its own
+    price. A committed bid never revealed forfeits its deposit to the treasury; the others are
+    refunded."""
+    bids = {"steel": RESERVE + 70_000, "hotel": RESERVE + 90_000, "fund": RESERVE + 10_000}
+    for name in ("steel", "hotel", "fund", "power2"):
+        unit = getattr(traders, name)
+        auctions.join(sealed_lot, 0, {"from": unit.account})
+        seal(auctions, sealed_lot, unit, name, bids.get(name, RESERVE * 3))
+    lot = auctions.lot(sealed_lot)
+    with reverts("AuctionNotEnded", sealed_lot, lot["commitsEnd"]):  # no reveal before the end
+        auctions.reveal(sealed_lot, bids["steel"], SALTS["steel"], {"from": traders.steel.account})
+    until(lot["commitsEnd"])
+    with reverts("AuctionBiddingClosed", sealed_lot, lot["commitsEnd"]):
+        seal(auctions, sealed_lot, traders.steel, "steel", RESERVE)
+    for name in ("steel", "hotel", "fund"):  # power2 never reveals
+        unit = getattr(traders, name)
+        tx = auctions.reveal(sealed_lot, bids[name], SALTS[name], {"from": unit.account})
+    assert tx.events["BidRevealed"]["leading"] is False  # fund's bid came last and lower
+    assert auctions.lot(sealed_lot)["leader"] == traders.hotel.address
+    assert funds(secondary, traders.steel) == (FUNDS_FEN - DEPOSIT, DEPOSIT)
+    until(lot["closesAt"])
+    treasury_before = cny.balanceOf(treasury)
+    auctions.settle(sealed_lot, {"from": stranger})
+    win = bids["hotel"]
+    assert ledger.balanceOf(traders.hotel, cod)["paid"] == STOCK_KG + KG
+    assert funds(secondary, traders.chem) == (FUNDS_FEN + win, 0)
+    for name in ("steel", "fund"):
+        auctions.refund(sealed_lot, getattr(traders, name), {"from": stranger})
+        assert funds(secondary, getattr(traders, name)) == (FUNDS_FEN, 0)
+    tx = auctions.refund(sealed_lot, traders.power2, {"from": stranger})
+    assert tx.events["DepositForfeited"]["fen"] == DEPOSIT
+    assert funds(secondary, traders.power2) == (FUNDS_FEN - DEPOSIT, 0)
+    assert cny.balanceOf(treasury) == treasury_before + DEPOSIT
+
+
+def test_reveals_must_match_the_commitment(auctions, traders, sealed_lot):
+    """A reveal with another price or salt, a second reveal, or a reveal without a commitment is
+    refused."""
+    price = RESERVE + 1
+    auctions.join(sealed_lot, 0, {"from": traders.steel.account})
+    auctions.join(sealed_lot, 0, {"from": traders.hotel.account})
+    seal(auctions, sealed_lot, traders.steel, "steel", price)
+    until(auctions.lot(sealed_lot)["commitsEnd"])
+    with reverts("AuctionBadReveal", sealed_lot, traders.steel):
+        auctions.reveal(sealed_lot, price + 1, SALTS["steel"], {"from": traders.steel.account})
+    with reverts("AuctionBadReveal", sealed_lot, traders.steel):
+        auctions.reveal(sealed_lot, price, SALTS["hotel"], {"from": traders.steel.account})
+    auctions.reveal(sealed_lot, price, SALTS["steel"], {"from": traders.steel.account})
+    with reverts("AuctionBadReveal", sealed_lot, traders.steel):
+        auctions.reveal(sealed_lot, price, SALTS["steel"], {"from": traders.steel.account})
+    with reverts("AuctionBadReveal", sealed_lot, traders.hotel):
+        auctions.reveal(sealed_lot, price, SALTS["hotel"], {"from": traders.hotel.account})
+
+
+def test_sealed_ties_go_to_the_earlier_reveal(auctions, traders, sealed_lot, stranger):
+    """Equal sealed bids: the one revealed first keeps the lead."""
+    for name in ("steel", "hotel"):
+        unit = getattr(traders, name)
+        auctions.join(sealed_lot, 0, {"from": unit.account})
+        seal(auctions, sealed_lot, unit, name, RESERVE + 5)
+    until(auctions.lot(sealed_lot)["commitsEnd"])
+    for name in ("hotel", "steel"):
+        unit = getattr(traders, name)
+        auctions.reveal(sealed_lot, RESERVE + 5, SALTS[name], {"from": unit.account})
+    assert auctions.lot(sealed_lot)["leader"] == traders.hotel.address
+
+
+def test_bidding_formats_are_not_mixed(auctions, traders, open_lot, sealed_lot):
+    """Open bids go to ascending lots, commitments and reveals to sealed ones."""
+    with reverts("AuctionWrongPhase", sealed_lot, 1):
+        auctions.bid(sealed_lot, RESERVE, {"from": traders.steel.account})
+    with reverts("AuctionWrongPhase", open_lot, 0):
+        auctions.commit(open_lot, b"\x00" * 32, {"from": traders.steel.account})
+
+
+def test_reserve_auctions_pay_the_treasury_R28_R29(
+    auctions, secondary, ledger, cny, treasury, traders, cod, stranger
+):
+    """R-28: the reserve releases rights at auction; R-29: the price goes to the treasury."""
+    lot = auctions.offer(
+        cod, KG, ascending(RESERVE, DEPOSIT, STEP), {"from": traders.reserve.account}
+    )
+    lot = lot.return_value
+    assert auctions.lot(lot)["kind"] == 3  # Kind.Reserve
+    auctions.join(lot, 0, {"from": traders.steel.account})
+    auctions.bid(lot, RESERVE, {"from": traders.steel.account})
+    until(auctions.lot(lot)["closesAt"])
+    before = cny.balanceOf(treasury)
+    auctions.settle(lot, {"from": stranger})
+    assert cny.balanceOf(treasury) == before + RESERVE
+    assert funds(secondary, traders.reserve) == (FUNDS_FEN, 0)
+    assert funds(secondary, traders.steel) == (FUNDS_FEN - RESERVE, 0)
+    assert ledger.balanceOf(traders.steel, cod)["paid"] == STOCK_KG + KG
