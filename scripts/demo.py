@@ -27,8 +27,8 @@ from brownie import (
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector
-from scripts import demo_disclosure
-from scripts.demo_city import BENCHMARKS, DISTRICTS, REGIONAL_BENCHMARKS, RESERVE, UNITS
+from scripts import demo_disclosure, demo_reserve
+from scripts.demo_city import BENCHMARKS, DISTRICTS, REGIONAL_BENCHMARKS, UNITS
 from scripts.deploy import deploy, deployment_path, dev_parties, send
 from scripts.market_orders import settle_negotiated
 
@@ -67,7 +67,7 @@ def let_time_pass(until: int) -> None:
 def main() -> None:
     parties = dev_parties()
     regulator = parties["city_regulator"]
-    progress = Progress(16 + len(UNITS))
+    progress = Progress(20 + len(UNITS))
     deployment = deploy(parties)
     path = deployment_path()
     deployment.save(path)
@@ -126,18 +126,6 @@ def main() -> None:
         send(ledger.setCap, district, pid, used * 3 // 2, sender=regulator)
     progress.step(f"regional caps set for {len(caps)} district × pollutant pairs (R-10)")
 
-    reserve = accounts[FIRST_COMPANY_INDEX + len(UNITS)]
-    name, sector, district, basin = RESERVE
-    send(
-        registry.registerAccount,
-        reserve,
-        "11500000MB00000001",
-        name,
-        int(sector),
-        district,
-        basin,
-        sender=regulator,
-    )
     # R-16: the settlement bank issues money against the units' bank deposits and pays it into
     # their trading accounts at the exchange
     bank_money = parties["settlement_bank"]
@@ -202,6 +190,7 @@ def main() -> None:
 
     run_market(parties, progress, registry, ledger, pledges, market, primary, auctions)
     demo_disclosure.run(parties, deployment, unit, send, progress)
+    demo_reserve.run(parties, deployment, unit, send, progress)
     print(f"demo city loaded in {time.monotonic() - progress.started:.1f} s")
 
 

@@ -95,4 +95,3 @@ UNITS = [
     ),
     ("长江绿色投资基金", Sector.INVESTOR, 1, 1, {}),
 ]
-RESERVE = ("重庆市排污权储备中心", Sector.GOVERNMENT, 0, 0)

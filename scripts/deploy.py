@@ -17,6 +17,8 @@ from brownie import (
     AuctionHouse,
     ComplianceManager,
     Exchange,
+    GovernmentReserve,
+    LeaseBook,
     PermitRegistry,
     PledgeBook,
     PriceBook,
@@ -24,6 +26,7 @@ from brownie import (
     RightsLedger,
     RightsLens,
     SettlementToken,
+    UnitLifecycle,
     VerificationOracle,
     accounts,
     network,
@@ -32,6 +35,7 @@ from brownie import (
 
 from backend.chain.deployment import DeployedContract, Deployment
 from backend.chain.devkeys import DEV_AUTHORITIES
+from backend.chain.domain import Sector
 
 DEPLOYMENTS = Path(__file__).resolve().parents[1] / "deployments"
 DEMO_DISTRICT = 1  # the district of the dev district regulator
@@ -112,11 +116,12 @@ def deploy(parties: dict) -> Deployment:
     compliance = d.deploy(ComplianceManager, admin, registry, ledger, oracle)
     d.grant(compliance, "REGULATOR_ROLE", parties["city_regulator"])
     d.grant(ledger, "COMPLIANCE_ROLE", compliance)
-    deploy_exchange(d, parties, registry, prices, ledger, pledges)
+    money = deploy_exchange(d, parties, registry, prices, ledger, pledges)
+    deploy_reserve_and_lifecycle(d, parties, registry, prices, ledger, pledges, compliance, money)
     return d.record()
 
 
-def deploy_exchange(d: Deployer, parties: dict, registry, prices, ledger, pledges) -> None:
+def deploy_exchange(d: Deployer, parties: dict, registry, prices, ledger, pledges):
     """The exchange (R-13, R-16): settlement money, trading accounts with negotiated trades and
     listings, the primary market and the auction house. Only these contracts move rights between
     holders; the operator runs them, the settlement bank issues money, the finance bureau is the
@@ -138,6 +143,50 @@ def deploy_exchange(d: Deployer, parties: dict, registry, prices, ledger, pledge
     d.grant(primary, "TREASURY_ROLE", treasury)
     d.grant(exchange, "OPERATOR_ROLE", parties["exchange_operator"])
     d.grant(auctions, "OPERATOR_ROLE", parties["exchange_operator"])
+    return money
+
+
+RESERVE_CREDIT_CODE = "11500000MB00000001"  # the city's reserve centre (a public institution)
+
+
+def deploy_reserve_and_lifecycle(
+    d: Deployer, parties: dict, registry, prices, ledger, pledges, compliance, money
+):
+    """The government reserve (SPEC §8), changes of a unit (§9) and leasing (§10). The reserve is
+    an account of its own in the registry (sector Government, city level); its fund is settlement
+    money the treasury transfers to it."""
+    admin, regulator = parties["city_regulator"], parties["city_regulator"]
+    reserve = d.deploy(
+        GovernmentReserve,
+        admin,
+        registry,
+        ledger,
+        prices,
+        compliance,
+        money,
+        parties["finance_bureau"],
+    )
+    send(
+        registry.registerAccount,
+        reserve,
+        RESERVE_CREDIT_CODE,
+        "重庆市排污权储备中心",
+        int(Sector.GOVERNMENT),
+        0,
+        0,
+        sender=regulator,
+    )
+    d.grant(reserve, "REGULATOR_ROLE", regulator)
+    d.grant(ledger, "RESERVE_ROLE", reserve)
+    d.grant(ledger, "EXCHANGE_ROLE", reserve)  # buy-backs and releases settle in its own calls
+    lifecycle = d.deploy(UnitLifecycle, admin, registry, ledger, pledges, compliance, reserve)
+    d.grant(ledger, "LIFECYCLE_ROLE", lifecycle)
+    d.grant(registry, "ACCOUNT_MANAGER_ROLE", lifecycle)
+    d.grant(pledges, "LIFECYCLE_ROLE", lifecycle)
+    d.grant(compliance, "LIFECYCLE_ROLE", lifecycle)
+    d.grant(reserve, "LIFECYCLE_ROLE", lifecycle)
+    leases = d.deploy(LeaseBook, ledger, money)
+    d.grant(ledger, "LEASING_ROLE", leases)
 
 
 def dev_parties() -> dict:

@@ -1,0 +1,79 @@
+"""Demo of the government reserve and leasing (SPEC §8, §10). Called at the end of scripts/demo.py.
+
+The treasury funds the reserve; a sewage plant's reductions enter it at the benchmark; idle free
+rights are reclaimed; a science demonstration project takes reserve rights with the reason on
+chain; a chemical plant leases idle paid COD rights to a pharmaceutical plant against rent.
+"""
+
+from __future__ import annotations
+
+from brownie import GovernmentReserve, LeaseBook, PriceBook, SettlementToken, chain
+
+from backend.chain.domain import POLLUTANT_IDS, Origin
+
+YEAR = 365 * 86_400
+FACILITY, IDLE = 2, 3  # GovernmentReserve.Source
+PRIORITY_PROJECT = 1  # GovernmentReserve.Use
+
+
+def run(parties, deployment, unit, send, progress) -> None:
+    """``unit(name)`` is a demo unit's account; ``send`` sends quietly."""
+    c = {name: rec.address for name, rec in deployment.contracts.items()}
+    reserve = GovernmentReserve.at(c["GovernmentReserve"])
+    leases = LeaseBook.at(c["LeaseBook"])
+    money = SettlementToken.at(c["SettlementToken"])
+    prices = PriceBook.at(c["PriceBook"])
+    regulator, treasury, bank = (
+        parties["city_regulator"],
+        parties["finance_bureau"],
+        parties["settlement_bank"],
+    )
+    cod = POLLUTANT_IDS["COD"]
+
+    # the treasury's reserve fund (R-29) and the companies' wallet money, issued by the settlement
+    # bank against deposits (R-16)
+    send(money.issue, treasury, 300_000_000, b"\x02" * 32, sender=bank)
+    send(money.transfer, reserve, 300_000_000, sender=treasury)
+    for name in ("西南制药股份",):
+        send(money.issue, unit(name), 100_000_000, b"\x03" * 32, sender=bank)
+    progress.step("the treasury funds the reserve with 3 000 000 元 (R-29)")
+
+    send(reserve.acquireFromFacility, unit("鸡冠石污水处理厂"), cod, 50_000, sender=regulator)
+    send(
+        reserve.reclaim,
+        unit("长江化工有限公司"),
+        cod,
+        int(Origin.FREE),
+        20_000,
+        IDLE,
+        "扩建项目取得排污权后5年未开工",
+        sender=regulator,
+    )
+    progress.step(
+        "reserve inflows: 50 t COD from a sewage plant, 20 t idle rights reclaimed (R-27)"
+    )
+
+    buyer = unit("西南制药股份")
+    kg = 10_000
+    price = prices.quote(cod, 0, kg)
+    offer = send(
+        reserve.offerRelease,
+        buyer,
+        cod,
+        kg,
+        price,
+        FACILITY,
+        PRIORITY_PROJECT,
+        "重大科技示范项目：新型抗体药物中试线",
+        sender=regulator,
+    ).return_value
+    send(money.approve, reserve, price, sender=buyer)
+    send(reserve.acceptRelease, offer, sender=buyer)
+    progress.step("10 t COD released from the reserve to a science demonstration project (R-28)")
+
+    lessor, rent = unit("长江化工有限公司"), 2_000_000  # 20 000 元
+    ends = chain.time() + YEAR
+    lease = send(leases.offerLease, buyer, cod, 5_000, ends, rent, sender=lessor).return_value
+    send(money.approve, leases, rent, sender=buyer)
+    send(leases.acceptLease, lease, sender=buyer)
+    progress.step("5 t COD leased for a year against 20 000 元 rent (R-35)")
