@@ -28,6 +28,7 @@ from backend.api.routes import (
     roles,
     system,
     tx,
+    validators,
     verification,
     writer,
 )
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         deployment = Deployment.load(settings.deployment_file)
-        chain = Chain.connect(settings.rpc_url, deployment)
+        chain = Chain.connect(settings.rpc_endpoints, deployment)
         engine = open_database(settings.database_url)
         create_schema(engine, relayer_module.metadata, projections.metadata)
         decoder = ErrorDecoder.from_abis({n: c.abi for n, c in deployment.contracts.items()})
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         if settings.indexer_enabled:
             indexer = Indexer(
                 # its own connection: the indexer's reads never queue behind requests
-                w3=Chain.connect(settings.rpc_url, deployment).w3,
+                w3=Chain.connect(settings.rpc_endpoints, deployment).w3,
                 engine=engine,
                 deployment=deployment,
                 confirmations=settings.indexer_confirmations,
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.include_router(public.router, prefix="/api/v1")
     app.include_router(writer.router, prefix="/api/v1")
     app.include_router(authority.router, prefix="/api/v1")
+    app.include_router(validators.router, prefix="/api/v1")
     for concern in (registry, allocation, permits, prices, compliance, verification, pledges,
                     reserve, lifecycle, leasing, roles, payments):  # fmt: skip
         app.include_router(concern.router, prefix="/api/v1")
