@@ -24,6 +24,7 @@ from pathlib import Path
 from web3 import Web3
 
 from backend import devstack
+from backend.chain.client import connect_web3
 from backend.network import geth
 from backend.network.batch import BUILD, Batch, wait_receipt
 from backend.network.market import deploy_market, list_lots
@@ -76,7 +77,7 @@ def on_geth() -> dict:
     net.init()
     try:
         net.up()
-        return measure(Web3(Web3.HTTPProvider(net.url(RPC_NODE), request_kwargs={"timeout": 60})))
+        return measure(connect_web3(net.url(RPC_NODE), timeout=60))
     finally:
         net.stop_all()
 
@@ -88,7 +89,7 @@ def on_anvil() -> dict:
     try:
         url = f"http://127.0.0.1:{BENCH_PORT}"
         devstack.wait_for_rpc(url, proc)
-        return measure(Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 60})))
+        return measure(connect_web3(url, timeout=60))
     finally:
         devstack.stop([proc])
 

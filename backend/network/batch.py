@@ -85,11 +85,8 @@ class Batch:
         """Send the creation of contract ``name``; returns it at its future address."""
         art = artifact(name)
         address = get_create_address(account.address, self._nonce(account))
-        data = (
-            self.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
-            .constructor(*args)
-            ._encode_data_in_transaction()
-        )
+        factory = self.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
+        data = factory.constructor(*args).data_in_transaction
         tx_hash, raw = self.sign(account, {"data": data, "gas": DEPLOY_GAS})
         self.send_raw(tx_hash, raw, f"deploy {name}")
         return self.w3.eth.contract(address=to_checksum_address(address), abi=art["abi"])

@@ -144,10 +144,19 @@ class Network:
             )
             if spec.key is not None:
                 self._write_keystore(spec)
-            subprocess.run(
+        inits = {
+            name: subprocess.Popen(
                 [str(self.geth), "--datadir", str(spec.datadir), "init", str(genesis_file)],
-                check=True, capture_output=True, text=True,
-            )  # fmt: skip
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for name, spec in self.specs.items()
+        }
+        for name, proc in inits.items():
+            out, _ = proc.communicate()
+            if proc.returncode != 0:
+                raise NetworkError(f"geth init of {name} failed: {out[-2000:]}")
 
     def _write_keystore(self, spec: NodeSpec) -> None:
         assert spec.key is not None
@@ -317,4 +326,12 @@ class Network:
         others = len(self.default_nodes()) - 1
         for name in self.default_nodes():
             self.wait_peers(name, others)
-        self.wait_block(RPC_NODE, self.block_number(RPC_NODE) + 2)
+        self.wait_synced()
+
+    def wait_synced(self, timeout: float = 60.0) -> None:
+        """Wait until every running node has the RPC node's head and the chain moves on (a node
+        that peers late first sits at its old head until geth's sync cycle picks it up)."""
+        head = self.block_number(RPC_NODE) + 1
+        for name in self.default_nodes():
+            if self.running(name):
+                self.wait_block(name, head, timeout)

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from web3 import Web3
 
 from backend import devstack
+from backend.chain.client import connect_web3
 from backend.chain.devkeys import authority_key
 from backend.core.config import Settings
 from backend.main import create_app
@@ -62,7 +63,7 @@ def net(geth_binary, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def w3(net) -> Web3:
-    return Web3(Web3.HTTPProvider(net.url(RPC_NODE), request_kwargs={"timeout": 10}))
+    return connect_web3(net.url(RPC_NODE), timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
+from backend.chain.client import connect_web3
 from backend.chain.devkeys import authority_key
 from backend.chain.failover import FailoverProvider
 from backend.chain.typed_data import sign
@@ -75,7 +76,8 @@ def test_a_trade_submitted_during_the_outage_settles_exactly_once_R14_R16(
     assert again.json()["tx_hash"] == first.json()["tx_hash"]
     assert again.json()["replayed"] is True
     # the same signed bytes through a failover provider that starts at the dead node
-    direct = Web3(FailoverProvider([net.url(DOWN), net.url("district_regulator")], timeout=5))
+    direct = connect_web3([net.url(DOWN), net.url("district_regulator")], timeout=5)
+    assert isinstance(direct.provider, FailoverProvider)
     assert "0x" + bytes(direct.eth.send_raw_transaction(raw)).hex() == first.json()["tx_hash"]
 
     assert not net.running(DOWN)
@@ -89,7 +91,7 @@ def test_a_trade_submitted_during_the_outage_settles_exactly_once_R14_R16(
     assert exchange.functions.fundsOf(buyer.address).call()[0] == funds_before - ask
     assert w3.eth.get_transaction_count(buyer.address) == tx["nonce"] + 1
     assert first.json()["status"] == 1
-    assert any(e["name"] == "ListingTaken" for e in first.json()["events"])
+    assert [e["event"] for e in first.json()["events"]].count("ListingTaken") == 1
     assert market.exchange.functions.listing(listing).call()[1] == COD
 
 
@@ -102,8 +104,11 @@ def test_the_stopped_validator_restarts_catches_up_and_seals_again(net, outage):
         net.rpc(DOWN, "eth_getBlockByNumber", hex(head), False)["hash"]
         == net.rpc(RPC_NODE, "eth_getBlockByNumber", hex(head), False)["hash"]
     )
-    net.wait_block(RPC_NODE, head + 6, timeout=15)
-    assert net.signer(DOWN).lower() in sealed_by(net, head + 1, head + 6)
+    # it seals again: in turn every third block, once its miner resumes after the sync
+    deadline = time.monotonic() + 20
+    while net.signer(DOWN).lower() not in sealed_by(net, head + 1, net.block_number(RPC_NODE)):
+        assert time.monotonic() < deadline, "the restarted validator did not seal within 20 s"
+        time.sleep(0.5)
 
 
 def test_the_service_keeps_answering_when_the_node_it_uses_dies(net, api, market):
@@ -222,8 +227,21 @@ def test_a_validator_voted_out_by_the_majority_stops_sealing(net, api):
     while out in {v["address"] for v in api.get("/api/v1/validators").json()["validators"]}:
         assert time.monotonic() < deadline, "the vote did not pass within 30 s"
         time.sleep(0.5)
-    removed_at = net.block_number(RPC_NODE)
-    net.wait_block(RPC_NODE, removed_at + 6, timeout=15)
-    assert out.lower() not in sealed_by(net, removed_at + 1, removed_at + 6)
+    # Clique can fork briefly (out-of-turn blocks): judge on the chain as it stands a few blocks
+    # later. From the block whose snapshot drops it, the node seals nothing more.
+    net.wait_block(RPC_NODE, net.block_number(RPC_NODE) + 6, timeout=15)
+    head = net.block_number(RPC_NODE)
+    removed_at = head
+    while out.lower() not in [
+        a.lower() for a in net.rpc(RPC_NODE, "clique_getSigners", hex(removed_at - 1))
+    ]:
+        removed_at -= 1
+    history = [
+        (n, net.block_signer(RPC_NODE, n)[:6],
+         len(net.rpc(RPC_NODE, "clique_getSigners", hex(n))))
+        for n in range(head - 20, head + 1)
+    ]  # fmt: skip
+    assert head - removed_at >= 6, history
+    assert out.lower() not in sealed_by(net, removed_at + 1, head)
     assert net.running("district_regulator")  # it still follows the chain, as a plain node
-    net.wait_block("district_regulator", removed_at + 6, timeout=10)
+    net.wait_block("district_regulator", head, timeout=10)
