@@ -10,6 +10,7 @@ service, the indexer and the CLI read, to ``$DRR_DEPLOYMENT_FILE`` or else
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from brownie import (
@@ -204,7 +205,22 @@ def dev_parties() -> dict:
         for index in range(FIRST_COMPANY_INDEX + DEV_NETWORK_COMPANIES):
             accounts.add(dev_key(index).private_key)
         priority_fee("1 gwei")
+        # Brownie 1.22 also records each deployment on a live network in its own database, in a
+        # background thread whose compiled code fails ("TypeError: dict object expected; got
+        # Sources", the defect behind its broken `networks:` config section). The deployment is
+        # unaffected and this project keeps its own record (deployments/*.json): stay quiet.
+        threading.excepthook = _quiet_brownie_deployment_db
     return {name: accounts[index] for name, index in DEV_AUTHORITIES.items()}
+
+
+_default_excepthook = threading.excepthook
+
+
+def _quiet_brownie_deployment_db(args: threading.ExceptHookArgs) -> None:
+    thread = args.thread.name if args.thread else ""
+    if args.exc_type is TypeError and "_add_from_tx" in thread:
+        return
+    _default_excepthook(args)
 
 
 def deployment_path() -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -38,6 +39,8 @@ def brownie_network(net: Network) -> str:
 
 def seed(net: Network) -> Path:
     """Deploy and load part of the demo through Brownie; returns the deployment file."""
+    # Brownie reloads contracts it saw on this chain id; the chain was just created anew
+    shutil.rmtree(ROOT / "build" / "deployments" / str(net.chain_id), ignore_errors=True)
     env = devstack.brownie_env()
     env["DRR_DEPLOYMENT_FILE"] = str(DEPLOYMENT_FILE)
     brownie = Path(sys.executable).with_name("brownie")
