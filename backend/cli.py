@@ -161,7 +161,7 @@ def status(cli: CliContext) -> None:
     settings = cli.get_settings()
     deployment = Deployment.load(settings.deployment_file)
     chain = Chain.connect(settings.rpc_endpoints, deployment)
-    click.echo(f"node      {settings.rpc_url} (chain {chain.w3.eth.chain_id})")
+    click.echo(f"node      {', '.join(settings.rpc_endpoints)} (chain {chain.w3.eth.chain_id})")
     click.echo(f"head      block {chain.w3.eth.block_number}")
     click.echo(f"network   {deployment.network}")
     for name, record in deployment.contracts.items():

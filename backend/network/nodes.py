@@ -180,7 +180,7 @@ class Network:
             "--nodekey", str(d / "nodekey"),
             "--port", str(spec.p2p_port), "--nat", "none", "--nodiscover", "--maxpeers", "8",
             "--http", "--http.addr", "127.0.0.1", "--http.port", str(spec.http_port),
-            "--http.api", "eth,net,web3,txpool,clique",
+            "--http.api", "eth,net,web3,txpool,clique" + (",debug" if name == RPC_NODE else ""),
             "--http.vhosts", "localhost,127.0.0.1",
             "--authrpc.addr", "127.0.0.1", "--authrpc.port", str(spec.auth_port),
             "--ipcdisable", "--cache", "64", "--verbosity", "3",
@@ -227,11 +227,12 @@ class Network:
             return None
 
     def running(self, name: str) -> bool:
+        """Whether node ``name`` runs: started here, or by another process (its pid file)."""
         proc = self._procs.get(name)
-        if proc is not None:
-            return proc.poll() is None
+        if proc is not None and proc.poll() is None:
+            return True
         pid = self._pid(name)
-        if pid is None:
+        if pid is None or (proc is not None and pid == proc.pid):
             return False
         try:
             os.kill(pid, 0)
@@ -243,9 +244,12 @@ class Network:
     def stop(self, name: str, *, kill: bool = False, timeout: float = 20.0) -> None:
         """Stop node ``name``: SIGTERM (geth shuts down cleanly) or SIGKILL (the node dies)."""
         if not self.running(name):
+            self._procs.pop(name, None)
             self.pid_file(name).unlink(missing_ok=True)
             return
         proc = self._procs.pop(name, None)
+        if proc is not None and proc.poll() is not None:
+            proc = None  # an old process of ours; the node now runs under the pid file's pid
         pid = proc.pid if proc is not None else self._pid(name)
         assert pid is not None
         os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
