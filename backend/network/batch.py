@@ -81,6 +81,10 @@ class Batch:
         self.pending.append((tx_hash, what))
         return tx_hash
 
+    def sign_and_send(self, account: LocalAccount, tx: dict[str, Any], what: str) -> str:
+        tx_hash, raw = self.sign(account, tx)
+        return self.send_raw(tx_hash, raw, what)
+
     def deploy(self, account: LocalAccount, name: str, *args: object) -> Contract:
         """Send the creation of contract ``name``; returns it at its future address."""
         art = artifact(name)
