@@ -5,7 +5,7 @@
 A trade is a listing taken at the ask (R-14), settled delivery versus payment in one transaction
 (R-16, every rule of the ledger checked). The market (``backend/network/market.py``): 4 sellers
 with certified paid COD, 8 buyers with money at the exchange, ``DRR_BENCH_TRADES`` listings
-(default 500) made beforehand. Then every buyer signs its takes (consecutive nonces), all are
+(default 300) made beforehand. Then every buyer signs its takes (consecutive nonces), all are
 sent as fast as one client can, and the clock runs from the first send to the last receipt.
 
 - geth: 3 validators (city regulator, exchange, district regulator), one block per second, the
@@ -31,7 +31,7 @@ from backend.network.market import deploy_market, list_lots
 from backend.network.nodes import RPC_NODE, Network
 from benchmarks.common import BENCH_PORT, ROOT, write_result
 
-TRADES = int(os.environ.get("DRR_BENCH_TRADES", "500"))
+TRADES = int(os.environ.get("DRR_BENCH_TRADES", "300"))
 GETH_BASE = int(os.environ.get("DRR_GETH_TEST_BASE_PORT", "18625"))
 LOT_KG = 1_000
 

@@ -51,8 +51,8 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "build":
             if args.background:
-                geth.build_in_background()
-                print(f"geth build started in the background (log: {geth.CACHE_DIR}/)")
+                if geth.build_in_background():
+                    print(f"geth build started in the background (log: {geth.CACHE_DIR}/)")
             else:
                 geth.build(quiet=args.quiet)
             return 0

@@ -114,11 +114,11 @@ def build(*, quiet: bool = False) -> Path:
         return GETH_BINARY
 
 
-def build_in_background() -> None:
-    """Start :func:`build` in a detached process (``make test`` calls this first)."""
+def build_in_background() -> bool:
+    """Start :func:`build` in a detached process (``make test`` calls this first); False when
+    geth is already built."""
     if installed():
-        _write_status("ok", seconds=0.0, binary=str(GETH_BINARY))
-        return
+        return False
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     _write_status("building", pid=None)
     with (CACHE_DIR / "background.log").open("w") as log:
@@ -126,6 +126,7 @@ def build_in_background() -> None:
             [sys.executable, "-m", "backend.network", "build", "--quiet"],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
+    return True
 
 
 def ensure() -> Path:
