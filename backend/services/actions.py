@@ -42,7 +42,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.chain.client import Chain
-from backend.chain.domain import Op, Origin, Reason, TradeMode
+from backend.chain.domain import Op, Origin, Reason, TradeMode, camel
 from backend.chain.errors import (
     ConfigurationError,
     ContractError,
@@ -561,13 +561,13 @@ def submit_action(
     full = bound.full(message)
     signer = message[bound.spec.signer_field]
     if chain.w3.eth.get_code(signer):  # a contract wallet (ERC-1271), e.g. a multi-signature
-        sig = _contract_signature(signature)
-        if not _erc1271_accepts(chain, signer, digest_of(full), sig):
+        sig = contract_signature(signature)
+        if not erc1271_accepts(chain, signer, digest_of(full), sig):
             raise ServiceError(
                 "SignerMismatch", f"the contract wallet {signer} does not accept this signature"
             )
     else:
-        sig = _signature(signature)
+        sig = parse_signature(signature)
         recovered = recover_signer(full, sig)
         if recovered != signer:
             raise ServiceError(
@@ -631,7 +631,7 @@ def _permit_call(
     call = payments.permit_call(
         token=token,
         data=permit.get("typed_data") or {},
-        signature=_signature(permit.get("signature", "")),
+        signature=parse_signature(permit.get("signature", "")),
         owner=signer,
         spender=bound.contract.address,
         amount=pay.amount(message),
@@ -696,7 +696,7 @@ def _validated_message(bound: BoundAction, data: Mapping[str, Any]) -> dict[str,
     expected_types = bound.full({n: 0 for n, _ in bound.fields})["types"]
     if data.get("types") != expected_types:
         problems.append(f"types must be {json.dumps(expected_types)}")
-    if not _same_domain(data.get("domain"), bound.domain):
+    if not same_domain(data.get("domain"), bound.domain):
         problems.append(f"domain must be {json.dumps(bound.domain.as_dict())}")
     message = data.get("message")
     if not isinstance(message, dict):
@@ -709,7 +709,7 @@ def _validated_message(bound: BoundAction, data: Mapping[str, Any]) -> dict[str,
     counters = {NONCE: message[NONCE], DEADLINE: message[DEADLINE]}
     try:
         body = spec.body.model_validate({k: v for k, v in message.items() if k not in counters})
-        _Counters.model_validate(counters)
+        Counters.model_validate(counters)
         for name in (NONCE, DEADLINE):
             if counters[name] >= 2 ** bound.counter_bits(name):
                 raise ServiceError(
@@ -723,12 +723,12 @@ def _validated_message(bound: BoundAction, data: Mapping[str, Any]) -> dict[str,
     return {**body.model_dump(by_alias=True), **counters}
 
 
-class _Counters(BaseModel):
+class Counters(BaseModel):
     nonce: Uint256
     deadline: Uint256
 
 
-def _same_domain(given: object, domain: Domain) -> bool:
+def same_domain(given: object, domain: Domain) -> bool:
     if not isinstance(given, dict):
         return False
     expected = domain.as_dict()
@@ -754,7 +754,7 @@ ERC1271_MAGIC = bytes.fromhex("1626ba7e")  # isValidSignature(bytes32,bytes)
 MAX_CONTRACT_SIGNATURE = 4096
 
 
-def _contract_signature(text: str) -> bytes:
+def contract_signature(text: str) -> bytes:
     """A contract wallet's signature: any bytes (multi-signature wallets concatenate)."""
     if not isinstance(text, str) or not re.fullmatch(r"0x(?:[0-9a-fA-F]{2})+", text):
         raise ServiceError("SignatureMalformed", "expected 0x followed by hex bytes")
@@ -763,7 +763,7 @@ def _contract_signature(text: str) -> bytes:
     return bytes.fromhex(text[2:])
 
 
-def _erc1271_accepts(chain: Chain, wallet: str, digest: bytes, signature: bytes) -> bool:
+def erc1271_accepts(chain: Chain, wallet: str, digest: bytes, signature: bytes) -> bool:
     data = ERC1271_MAGIC + abi_encode(["bytes32", "bytes"], [digest, signature])
     try:
         answer = chain.w3.eth.call({"to": wallet, "data": "0x" + data.hex()})
@@ -772,7 +772,7 @@ def _erc1271_accepts(chain: Chain, wallet: str, digest: bytes, signature: bytes)
     return bytes(answer)[:4] == ERC1271_MAGIC
 
 
-def _signature(text: str) -> bytes:
+def parse_signature(text: str) -> bytes:
     """A 65-byte ``r‖s‖v`` signature, ``v`` normalised to 27/28, low ``s`` (as OpenZeppelin)."""
     if not isinstance(text, str) or not re.fullmatch(r"0x[0-9a-fA-F]{130}", text):
         raise ServiceError("SignatureMalformed", "expected 0x followed by 130 hex digits")
@@ -922,7 +922,7 @@ PROBE_TRANSFER = ActionSpec(
 
 LEDGER_REASONS: tuple[str, ...] = (
     "Ok",
-    *("Ledger" + "".join(w.capitalize() for w in r.name.split("_")) for r in Reason if r),
+    *("Ledger" + camel(r.name) for r in Reason if r),
 )  # reason code of RightsLedger.check → its custom error (Types.sol `Reason`)
 
 
