@@ -9,8 +9,11 @@ auctions and primary applications are transactions each party signs itself.
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+from backend import cli
 from backend.api.errors import error_body
 from backend.chain.domain import MarketReason, Reason, verdict_error
 from backend.chain.errors import ServiceError
@@ -25,11 +28,10 @@ COD_FEN_PER_TONNE = 400_000  # tests/conftest.py BENCHMARKS
 
 
 @pytest.fixture
-def market_api(deployment, rpc_url, tmp_path):
-    """The service on the deployment record as deployed (real exchange and settlement money)."""
+def market_settings(deployment, rpc_url, tmp_path):
     deployment_file = tmp_path / "deployment.json"
     deployment.save(deployment_file)
-    settings = Settings(
+    return Settings(
         rpc_url=rpc_url,
         deployment_file=deployment_file,
         database_url=f"sqlite:///{tmp_path / 'service.db'}",
@@ -37,8 +39,14 @@ def market_api(deployment, rpc_url, tmp_path):
         receipt_timeout_seconds=10,
         relayer_priority_fee_wei=0,
         wallet_dir=tmp_path / "wallets",
+        wallet_password=SecretStr("correct horse"),
     )
-    with TestClient(create_app(settings)) as client:
+
+
+@pytest.fixture
+def market_api(market_settings):
+    """The service on the deployment record as deployed (real exchange and settlement money)."""
+    with TestClient(create_app(market_settings)) as client:
         yield client
 
 
@@ -198,6 +206,36 @@ def test_a_party_sends_the_settlement_itself_with_the_other_signature(market_api
     refused = market_api.post("/api/v1/market/settle-trade", json=unsigned)
     assert refused.status_code == 401
     assert error_of(refused)["code"] == "SignedActionInvalidSignature"
+
+
+def test_the_cli_prepares_signs_each_part_and_submits(
+    market_api, market_settings, traders, ledger, tmp_path, monkeypatch
+):
+    """``backend trade prepare`` writes one file per party; each signs its own with its
+    keystore wallet; ``backend trade submit`` settles."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, input: str | None = None) -> str:
+        result = CliRunner().invoke(
+            cli.main,
+            list(args),
+            obj=cli.CliContext(settings=market_settings, http=market_api),
+            input=input,
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    for name, index in (("paper", CHEM), ("pharma", STEEL)):
+        run("wallet", "import", name, "--kdf", "pbkdf2", "--iterations", "1000",
+            input=company_key(index) + "\n")  # fmt: skip
+    fields = [f"-f{k}={v}" for k, v in terms().items()]
+    run("trade", "prepare", *fields, "-o", "deal")
+    run("action", "sign", "deal.seller.json", "--wallet", "paper", "--yes", "-o", "s.json")
+    run("action", "sign", "deal.buyer.json", "--wallet", "pharma", "--yes", "-o", "b.json")
+    before = cod(ledger, traders.steel)
+    out = run("trade", "submit", "s.json", "b.json")
+    assert '"tx_hash"' in out
+    assert cod(ledger, traders.steel) == before + 1_000
 
 
 # ------------------------------------------------------------------ listings and auctions
