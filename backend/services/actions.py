@@ -885,9 +885,10 @@ def _precheck(
 # ---------------------------------------------------------------------------------------------
 # The actions of the product
 
-# The test probe (contracts/testing/SignedActionProbe.sol) stands in for the exchange's trades
-# until those exist; its contract is never in a production deployment record, so there the
-# action answers 404 ActionUnavailable.
+# The test probe (contracts/testing/SignedActionProbe.sol) exercises the generic machinery in the
+# service's own tests; its contract is never in a production deployment record, so there the
+# action answers 404 ActionUnavailable. Negotiated trades, signed by two parties, are
+# backend/services/trades.py.
 
 
 class ProbeTransferBody(ActionBody):
@@ -904,7 +905,7 @@ PROBE_TRANSFER = ActionSpec(
     contract="SignedActionProbe",
     function="transferBySig",
     body=ProbeTransferBody,
-    summary="Test probe: transfer rights between two open accounts (stands in for a trade)",
+    summary="Test probe: transfer rights between two open accounts (the service's own tests)",
     precheck="canTransfer",
     reasons=(
         "Ok",
