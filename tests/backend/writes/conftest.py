@@ -3,7 +3,8 @@
 The deployment record the service reads holds every registry contract (scripts/deploy.py)
 with the reserve, unit lifecycle and lease book replaced by ones deployed here on the test
 money (anyone mints it, which keeps these tests short), with the compliance manager of the
-tests' posted usage. The market's own tests use the record as deployed (test_market.py). No mocks: the service talks to the chain Brownie started.
+tests' posted usage. The market's own tests use the record as deployed (test_market.py).
+No mocks: the service talks to the chain Brownie started.
 """
 
 from __future__ import annotations

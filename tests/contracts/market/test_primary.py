@@ -5,14 +5,13 @@ rights registered only in the transaction that pays the fee to the treasury; fee
 import pytest
 from brownie import chain
 
-from backend.chain.domain import Origin, Reason
+from backend.chain.domain import MarketReason, Origin, Reason
 from tests.conftest import BENCHMARKS, CAP_KG
 from tests.contracts.market.conftest import ascending, issue
 from tests.contracts.market.orders import (
     APPLICATION_FIELDS,
     HOUR,
     PURCHASE_FIELDS,
-    MarketReason,
     key_of,
 )
 from tests.helpers import fen_at_benchmark, now, plain, reverts, signed
