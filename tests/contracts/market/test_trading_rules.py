@@ -139,8 +139,8 @@ def test_price_floor_is_the_buyers_benchmark_R15(
 ):
     """R-15: one fen under the buyer's district benchmark is refused; the benchmark clears."""
     cod = rules.pollutant["COD"]
-    prices.publish(cod, rules.steel.district, COD_PRICE * 2, now() + 1, {"from": price_bureau})
-    chain.sleep(2)
+    prices.publish(cod, rules.steel.district, COD_PRICE * 2, now() + 60, {"from": price_bureau})
+    chain.sleep(61)
     chain.mine()
     minimum = at_benchmark(1_000, COD_PRICE * 2)
     t = terms(rules.chem, rules.steel, cod, 1_000, minimum - 1)
