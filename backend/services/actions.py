@@ -465,6 +465,21 @@ def chain_now(chain: Chain) -> int:
     return max(int(time.time()), int(chain.w3.eth.get_block("latest")["timestamp"]))
 
 
+def resolve_deadline(chain: Chain, deadline: int | None, policy: ActionPolicy) -> int:
+    """The deadline of an action to prepare: the default TTL, or the requested one if in range."""
+    now = chain_now(chain)
+    if deadline is None:
+        return now + policy.ttl_seconds
+    if not now + policy.min_margin_seconds <= deadline <= now + policy.max_ttl_seconds:
+        raise ServiceError(
+            "DeadlineOutOfRange",
+            f"deadline {deadline} must lie between {now + policy.min_margin_seconds} and "
+            f"{now + policy.max_ttl_seconds} (chain time {now})",
+            args={"deadline": deadline, "now": now},
+        )
+    return deadline
+
+
 def prepare_action(
     *,
     chain: Chain,
@@ -478,16 +493,7 @@ def prepare_action(
     bound = actions.bind(chain, name)
     message = body.model_dump(by_alias=True)
     signer = message[bound.spec.signer_field]
-    now = chain_now(chain)
-    if deadline is None:
-        deadline = now + policy.ttl_seconds
-    elif not now + policy.min_margin_seconds <= deadline <= now + policy.max_ttl_seconds:
-        raise ServiceError(
-            "DeadlineOutOfRange",
-            f"deadline {deadline} must lie between {now + policy.min_margin_seconds} and "
-            f"{now + policy.max_ttl_seconds} (chain time {now})",
-            args={"deadline": deadline, "now": now},
-        )
+    deadline = resolve_deadline(chain, deadline, policy)
     _precheck(bound, message)
     # the rules first (an allowance still to be given is not a refusal yet), then the money
     _simulate(chain, bound, message, signer, permit_follows=bound.spec.payment is not None)
@@ -810,14 +816,7 @@ def _check_fresh(
     signer: str,
     policy: ActionPolicy,
 ) -> None:
-    now = chain_now(chain)
-    if message[DEADLINE] < now + policy.min_margin_seconds:
-        raise ServiceError(
-            "SignatureExpired",
-            f"deadline {message[DEADLINE]} is past or within {policy.min_margin_seconds} s "
-            f"of chain time {now}",
-            args={"deadline": message[DEADLINE], "now": now},
-        )
+    check_not_expired(chain, message[DEADLINE], policy)
     if bound.spec.unordered_nonce is not None:
         if getattr(bound.contract.functions, bound.spec.unordered_nonce)(
             signer, message[NONCE]
@@ -828,18 +827,35 @@ def _check_fresh(
                 args={"nonce": message[NONCE]},
             )
         return
-    current = int(bound.contract.functions.nonces(signer).call())
-    if message[NONCE] < current:
+    check_next_nonce(bound.contract, signer, message[NONCE])
+
+
+def check_not_expired(chain: Chain, deadline: int, policy: ActionPolicy) -> None:
+    """A signed deadline must leave the relay its safety margin of chain time."""
+    now = chain_now(chain)
+    if deadline < now + policy.min_margin_seconds:
+        raise ServiceError(
+            "SignatureExpired",
+            f"deadline {deadline} is past or within {policy.min_margin_seconds} s "
+            f"of chain time {now}",
+            args={"deadline": deadline, "now": now},
+        )
+
+
+def check_next_nonce(contract: Contract, signer: str, nonce: int) -> None:
+    """``nonce`` must be ``signer``'s next one at ``contract`` (``nonces(signer)``)."""
+    current = int(contract.functions.nonces(signer).call())
+    if nonce < current:
         raise ServiceError(
             "NonceAlreadyUsed",
-            f"nonce {message[NONCE]} of {signer} was used; the next one is {current}",
-            args={"nonce": message[NONCE], "current": current},
+            f"nonce {nonce} of {signer} was used; the next one is {current}",
+            args={"nonce": nonce, "current": current},
         )
-    if message[NONCE] > current:
+    if nonce > current:
         raise ServiceError(
             "NonceNotNext",
-            f"nonce {message[NONCE]} of {signer} is ahead of the next one, {current}",
-            args={"nonce": message[NONCE], "current": current},
+            f"nonce {nonce} of {signer} is ahead of the next one, {current}",
+            args={"nonce": nonce, "current": current},
         )
 
 

@@ -42,7 +42,6 @@ from backend.services.actions import (
     Fen,
     Kg,
     Uint32,
-    chain_now,
     digest_of,
 )
 from backend.services.market_ops import NegotiatedMode, NegotiatedModeField
@@ -129,26 +128,15 @@ def _pre_check(exchange: Contract, message: Mapping[str, Any]) -> None:
     raise ContractError(decoded, reason_code=int(market))
 
 
-def _deadline(chain: Chain, deadline: int | None, policy: ActionPolicy) -> int:
-    now = chain_now(chain)
-    if deadline is None:
-        return now + policy.ttl_seconds
-    if not now + policy.min_margin_seconds <= deadline <= now + policy.max_ttl_seconds:
-        raise ServiceError(
-            "DeadlineOutOfRange",
-            f"deadline {deadline} must lie between {now + policy.min_margin_seconds} and "
-            f"{now + policy.max_ttl_seconds} (chain time {now})",
-            args={"deadline": deadline, "now": now},
-        )
-    return deadline
-
-
 def prepare_trade(
     *, chain: Chain, terms: TradeTerms, deadline: int | None, policy: ActionPolicy
 ) -> PreparedTrade:
     """The two typed data the parties sign, after the exchange's pre-check."""
     exchange = _exchange(chain)
-    message = {**terms.model_dump(by_alias=True), "deadline": _deadline(chain, deadline, policy)}
+    message = {
+        **terms.model_dump(by_alias=True),
+        "deadline": actions.resolve_deadline(chain, deadline, policy),
+    }
     _pre_check(exchange, message)
     domain = domain_of(exchange)
     parties = {}
@@ -233,18 +221,6 @@ def _signature_of(
     return sig
 
 
-def _check_nonce(exchange: Contract, party: str, signer: str, nonce: int) -> None:
-    current = int(exchange.functions.nonces(signer).call())
-    if nonce == current:
-        return
-    name = "NonceAlreadyUsed" if nonce < current else "NonceNotNext"
-    raise ServiceError(
-        name,
-        f"the {party}'s nonce {nonce} is not its next one at the exchange, {current}",
-        args={"party": party, "nonce": nonce, "current": current},
-    )
-
-
 def submit_trade(
     *,
     chain: Chain,
@@ -278,16 +254,9 @@ def submit_trade(
         )[2:]
     )
     if relayer.find(key) is None:
-        now = chain_now(chain)
-        if message["deadline"] < now + policy.min_margin_seconds:
-            raise ServiceError(
-                "SignatureExpired",
-                f"deadline {message['deadline']} is past or within "
-                f"{policy.min_margin_seconds} s of chain time {now}",
-                args={"deadline": message["deadline"], "now": now},
-            )
+        actions.check_not_expired(chain, message["deadline"], policy)
         for party in PARTIES:
-            _check_nonce(exchange, party, message[party], nonces[party])
+            actions.check_next_nonce(exchange, message[party], nonces[party])
         _pre_check(exchange, message)
         if relayer.address:  # the exact revert, with the contract's own arguments
             relayer.estimate(sender=relayer.address, to=exchange.address, data=data)
