@@ -43,10 +43,10 @@ def full_deployment(deployment, compliance, reserve, lifecycle, leases, money):
     return deployment.model_copy(update={"contracts": {**deployment.contracts, **extra}})
 
 
-@pytest.fixture
-def writes_settings(full_deployment, rpc_url, tmp_path):
+def settings_for(deployment, rpc_url: str, tmp_path) -> Settings:
+    """A service on ``deployment`` with its own database and wallets in ``tmp_path``."""
     deployment_file = tmp_path / "deployment.json"
-    full_deployment.save(deployment_file)
+    deployment.save(deployment_file)
     return Settings(
         rpc_url=rpc_url,
         deployment_file=deployment_file,
@@ -56,6 +56,11 @@ def writes_settings(full_deployment, rpc_url, tmp_path):
         relayer_priority_fee_wei=0,
         wallet_dir=tmp_path / "wallets",
     )
+
+
+@pytest.fixture
+def writes_settings(full_deployment, rpc_url, tmp_path):
+    return settings_for(full_deployment, rpc_url, tmp_path)
 
 
 @pytest.fixture

@@ -18,9 +18,8 @@ from backend.api.errors import error_body
 from backend.chain.domain import MarketReason, Reason, verdict_error
 from backend.chain.errors import ServiceError
 from backend.chain.typed_data import sign
-from backend.core.config import Settings
 from backend.main import create_app
-from tests.backend.writes.conftest import address_of, events, sign_and_send
+from tests.backend.writes.conftest import address_of, events, settings_for, sign_and_send
 from tests.helpers import FUNDS_FEN, STOCK_KG, company_key, now
 
 CHEM, STEEL, FARM = 0, 1, 4  # companies[i] of tests/conftest.py CITY_UNITS
@@ -29,18 +28,8 @@ COD_FEN_PER_TONNE = 400_000  # tests/conftest.py BENCHMARKS
 
 @pytest.fixture
 def market_settings(deployment, rpc_url, tmp_path):
-    deployment_file = tmp_path / "deployment.json"
-    deployment.save(deployment_file)
-    return Settings(
-        rpc_url=rpc_url,
-        deployment_file=deployment_file,
-        database_url=f"sqlite:///{tmp_path / 'service.db'}",
-        indexer_enabled=False,
-        receipt_timeout_seconds=10,
-        relayer_priority_fee_wei=0,
-        wallet_dir=tmp_path / "wallets",
-        wallet_password=SecretStr("correct horse"),
-    )
+    settings = settings_for(deployment, rpc_url, tmp_path)
+    return settings.model_copy(update={"wallet_password": SecretStr("correct horse")})
 
 
 @pytest.fixture
@@ -176,8 +165,8 @@ def test_submit_refuses_a_used_nonce(market_api, traders):
 def test_submit_refuses_an_expired_agreement(market_api, traders):
     from brownie import chain
 
-    prepared = prepare(market_api, deadline=now() + 120)
-    chain.sleep(200)
+    prepared = prepare(market_api)  # the service's default deadline: an hour of chain time
+    chain.sleep(prepared["deadline"] - now() + 1)
     chain.mine()
     body = {"seller": signed(prepared, "seller", CHEM), "buyer": signed(prepared, "buyer", STEEL)}
     answer = market_api.post("/api/v1/trades/submit", json=body)
