@@ -1,6 +1,7 @@
 # One entry point for a fresh machine (see README.md):
 #   make run    install everything, start chain + contracts + demo + API + explorer
 #   make test   install everything, lint, run the whole test suite
+#   make network  the same product on a local 3-validator proof-of-authority network (geth Clique)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -15,16 +16,21 @@ API_PORT ?= 8700
 BENCH_PORT ?= 18547
 # throwaway PostgreSQL server of the service tests (tests/backend/pgserver.py)
 PG_TEST_PORT ?= 18548
+# local validator network: node ports GETH_BASE_PORT … +24 (backend/network/nodes.py); the
+# network tests use GETH_TEST_BASE_PORT … +24
+GETH_BASE_PORT ?= 18600
+GETH_TEST_BASE_PORT ?= 18625
 TEST_NETWORK := drr-test-$(TEST_PORT)
 
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install run test lint compile clean bench-gas bench-oracle
+.PHONY: help install run network geth geth-background test lint compile clean bench-gas bench-oracle bench-network
 
 help:
 	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer)"
 	@echo "make test   install everything and run the whole test suite"
+	@echo "make network  run the product on a local 3-validator network (geth Clique)"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 is required"; exit 1; }
@@ -54,15 +60,30 @@ compile: install
 run: install
 	DRR_CHAIN_PORT=$(LOCAL_PORT) DRR_API_PORT=$(API_PORT) $(PY) -m backend.devstack run
 
+network: install
+	DRR_GETH_BASE_PORT=$(GETH_BASE_PORT) DRR_API_PORT=$(API_PORT) $(PY) -m backend.network run
+
+geth: $(VENV)/.installed
+	$(PY) -m backend.network build
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+# The geth build (minutes on a fresh machine) starts first, in the background, and overlaps lint
+# and the rest of the suite; the network tests (tests/network/) wait for it.
+test: geth-background lint
 	@$(PY) -m backend.devstack check-port $(TEST_PORT) "test chain" TEST_PORT
 	@$(PY) -m tests.backend.pgserver ensure
 	@$(PY) -m tests.e2e.browser ensure >/dev/null
-	DRR_TEST_PG_PORT=$(PG_TEST_PORT) $(VENV)/bin/brownie test tests --network $(TEST_NETWORK)
+	DRR_TEST_PG_PORT=$(PG_TEST_PORT) DRR_GETH_TEST_BASE_PORT=$(GETH_TEST_BASE_PORT) \
+	  $(VENV)/bin/brownie test tests --network $(TEST_NETWORK)
+
+geth-background: $(VENV)/.installed
+	@$(PY) -m backend.network build --background
+
+bench-network: install
+	DRR_GETH_TEST_BASE_PORT=$(GETH_TEST_BASE_PORT) $(PY) -m benchmarks.network_throughput
 
 clean:
 	rm -rf build reports .run .solc

@@ -173,8 +173,8 @@ def status(cli: CliContext) -> None:
     """Show the chain the tool talks to and the deployed contracts."""
     settings = cli.get_settings()
     deployment = Deployment.load(settings.deployment_file)
-    chain = Chain.connect(settings.rpc_url, deployment)
-    click.echo(f"node      {settings.rpc_url} (chain {chain.w3.eth.chain_id})")
+    chain = Chain.connect(settings.rpc_endpoints, deployment)
+    click.echo(f"node      {', '.join(settings.rpc_endpoints)} (chain {chain.w3.eth.chain_id})")
     click.echo(f"head      block {chain.w3.eth.block_number}")
     click.echo(f"network   {deployment.network}")
     for name, record in deployment.contracts.items():
@@ -511,7 +511,7 @@ def _submit_direct(
 
     settings = cli.get_settings()
     deployment = Deployment.load(settings.deployment_file)
-    chain = Chain.connect(settings.rpc_url, deployment)
+    chain = Chain.connect(settings.rpc_endpoints, deployment)
     engine = create_engine("sqlite://", poolclass=StaticPool)
     relayer_module.metadata.create_all(engine)
     sender = relayer_module.Relayer(
@@ -907,7 +907,7 @@ def _indexer(cli: CliContext):  # noqa: ANN202 - imported lazily
 
     settings = cli.get_settings()
     deployment = Deployment.load(settings.deployment_file)
-    chain = Chain.connect(settings.rpc_url, deployment)
+    chain = Chain.connect(settings.rpc_endpoints, deployment)
     found = Indexer(
         w3=chain.w3,
         engine=open_database(settings.database_url),

@@ -32,6 +32,7 @@ from backend.api.routes import (
     system,
     trades,
     tx,
+    validators,
     verification,
     writer,
 )
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         deployment = Deployment.load(settings.deployment_file)
-        chain = Chain.connect(settings.rpc_url, deployment)
+        chain = Chain.connect(settings.rpc_endpoints, deployment)
         engine = open_database(settings.database_url)
         create_schema(engine, relayer_module.metadata, projections.metadata)
         decoder = ErrorDecoder.from_abis({n: c.abi for n, c in deployment.contracts.items()})
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         if settings.indexer_enabled:
             indexer = Indexer(
                 # its own connection: the indexer's reads never queue behind requests
-                w3=Chain.connect(settings.rpc_url, deployment).w3,
+                w3=Chain.connect(settings.rpc_endpoints, deployment).w3,
                 engine=engine,
                 deployment=deployment,
                 confirmations=settings.indexer_confirmations,
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.include_router(public.router, prefix="/api/v1")
     app.include_router(writer.router, prefix="/api/v1")
     app.include_router(authority.router, prefix="/api/v1")
+    app.include_router(validators.router, prefix="/api/v1")
     for concern in (registry, allocation, permits, prices, compliance, verification, pledges,
                     reserve, lifecycle, leasing, roles, payments, market, auctions,
                     primary):  # fmt: skip

@@ -10,6 +10,7 @@ service, the indexer and the CLI read, to ``$DRR_DEPLOYMENT_FILE`` or else
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from brownie import (
@@ -32,16 +33,19 @@ from brownie import (
     network,
     web3,
 )
+from brownie.network import priority_fee
 
 from backend.chain.deployment import DeployedContract, Deployment
-from backend.chain.devkeys import DEV_AUTHORITIES
+from backend.chain.devkeys import DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
 from backend.chain.domain import Sector
+from backend.network.devnet import DEV_NETWORK_CHAIN_ID
 
 DEPLOYMENTS = Path(__file__).resolve().parents[1] / "deployments"
 DEMO_DISTRICT = 1  # the district of the dev district regulator
 # Verified usage (R-23): both dev verifiers must agree; figures are final 7 days after agreement.
 ORACLE_QUORUM = 2
 ORACLE_DISPUTE_WINDOW = 7 * 24 * 3600
+DEV_NETWORK_COMPANIES = 30  # demo companies' dev keys added on the validator network
 
 
 def send(fn, *args, sender):
@@ -190,8 +194,33 @@ def deploy_reserve_and_lifecycle(
 
 
 def dev_parties() -> dict:
-    """The authorities on the local chain: the chain's unlocked dev accounts (DEV ONLY)."""
+    """The authorities on the local chain: the chain's unlocked dev accounts (DEV ONLY).
+
+    On the local validator network (a live network to Brownie: no unlocked accounts) the same
+    dev keys are added for local signing, and fees are EIP-1559 with a 1 gwei tip (its genesis
+    activates London; backend/network/devnet.py)."""
+    if len(accounts) == 0:
+        if web3.eth.chain_id != DEV_NETWORK_CHAIN_ID:
+            raise RuntimeError("dev keys are for the local chains only; deploy with real keys")
+        for index in range(FIRST_COMPANY_INDEX + DEV_NETWORK_COMPANIES):
+            accounts.add(dev_key(index).private_key)
+        priority_fee("1 gwei")
+        # Brownie 1.22 also records each deployment on a live network in its own database, in a
+        # background thread whose compiled code fails ("TypeError: dict object expected; got
+        # Sources", the defect behind its broken `networks:` config section). The deployment is
+        # unaffected and this project keeps its own record (deployments/*.json): stay quiet.
+        threading.excepthook = _quiet_brownie_deployment_db
     return {name: accounts[index] for name, index in DEV_AUTHORITIES.items()}
+
+
+_default_excepthook = threading.excepthook
+
+
+def _quiet_brownie_deployment_db(args: threading.ExceptHookArgs) -> None:
+    thread = args.thread.name if args.thread else ""
+    if args.exc_type is TypeError and "_add_from_tx" in thread:
+        return
+    _default_excepthook(args)
 
 
 def deployment_path() -> Path:

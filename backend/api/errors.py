@@ -95,6 +95,13 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("NodeUnavailable", 503, "The chain node cannot be reached", "无法连接区块链节点"),
     ErrorRule("RelayerUnavailable", 503, "The service has no relayer key configured",
               "服务未配置转发账户"),
+    # -- validator governance (backend/services/validators.py) --------------------------------
+    ErrorRule("ValidatorVoteForbidden", 403,
+              "Only a regulator or the exchange operator may vote on validators",
+              "只有生态环境主管部门或交易机构可以对验证节点投票"),
+    ErrorRule("ValidatorNodeNotConfigured", 409,
+              "The service knows no validator node run by this authority",
+              "服务未登记该机构运行的验证节点"),
     ErrorRule("ServiceMisconfigured", 500, "The service is misconfigured", "服务配置错误"),
     ErrorRule("InternalError", 500, "Internal error", "内部错误"),
     # -- OpenZeppelin and Solidity -----------------------------------------------------------

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from web3 import Web3
 from web3.contract import Contract
+from web3.middleware import ExtraDataToPOAMiddleware
 
 from backend.chain.deployment import Deployment
+from backend.chain.failover import FailoverProvider
+
+
+def connect_web3(rpc_url: str | Sequence[str], timeout: float = 30.0) -> Web3:
+    """web3 on one node, or on several of one chain with failover between them.
+
+    Proof-of-authority blocks (geth Clique, Besu QBFT) carry the validators' seals in a longer
+    ``extraData`` than web3 accepts by default: the PoA middleware passes it (a no-op on anvil).
+    """
+    urls = [rpc_url] if isinstance(rpc_url, str) else list(rpc_url)
+    if len(urls) == 1:
+        w3 = Web3(Web3.HTTPProvider(urls[0], request_kwargs={"timeout": timeout}))
+    else:
+        w3 = Web3(FailoverProvider(urls, timeout=timeout))
+    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    return w3
 
 
 @dataclass
@@ -19,9 +37,12 @@ class Chain:
     _contracts: dict[str, Contract] = field(default_factory=dict)
 
     @classmethod
-    def connect(cls, rpc_url: str, deployment: Deployment, timeout: float = 30.0) -> Chain:
-        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
-        return cls(w3=w3, deployment=deployment)
+    def connect(
+        cls, rpc_url: str | Sequence[str], deployment: Deployment, timeout: float = 30.0
+    ) -> Chain:
+        """Connect to one node, or to several of the same chain with failover between them
+        (``backend/chain/failover.py``)."""
+        return cls(w3=connect_web3(rpc_url, timeout), deployment=deployment)
 
     def contract(self, name: str) -> Contract:
         """The deployed contract ``name`` (a ``KeyError`` names what is missing)."""

@@ -59,10 +59,13 @@ from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCErro
 
 from backend.chain.devkeys import authority_key
 from backend.chain.errors import ContractError, ErrorDecoder, ServiceError, revert_data
+from backend.network.devnet import DEV_NETWORK_CHAIN_ID
 
 log = logging.getLogger(__name__)
 
-DEV_CHAIN_IDS = frozenset({31337})  # anvil: the only chains the dev relayer key may be used on
+# anvil and the local validator network (backend/network/devnet.py): the only chains the dev
+# relayer key may be used on
+DEV_CHAIN_IDS = frozenset({31337, DEV_NETWORK_CHAIN_ID})
 
 metadata = MetaData()
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,6 +19,20 @@ class Settings(BaseSettings):
 
     rpc_url: str = Field(
         default="http://127.0.0.1:18545", description="JSON-RPC endpoint of a chain node"
+    )
+    rpc_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="several JSON-RPC endpoints of the same chain, comma-separated, used in "
+        "order with failover (backend/chain/failover.py); when set, it replaces DRR_RPC_URL",
+    )
+    # -- validator network (backend/services/validators.py, docs/operations.md) ----------------
+    validator_engine: Literal["clique", "qbft"] = Field(
+        default="clique", description="consensus of the chain: geth Clique or Besu QBFT"
+    )
+    validator_nodes: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON {"<authority account>": "<admin RPC URL of the validator node it '
+        'runs>"}: where a vote of that authority is cast (clique_propose / clique_discard)',
     )
     deployment_file: Path = Field(
         default=PROJECT_ROOT / "deployments" / "local.json",
@@ -99,6 +114,18 @@ class Settings(BaseSettings):
     wallet_password: SecretStr | None = Field(
         default=None, description="password of the CLI's keystore (else prompted)"
     )
+
+    @field_validator("rpc_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [u.strip() for u in value.split(",") if u.strip()]
+        return value
+
+    @property
+    def rpc_endpoints(self) -> list[str]:
+        """The nodes the service uses, in order: ``DRR_RPC_URLS``, else ``DRR_RPC_URL``."""
+        return list(self.rpc_urls) or [self.rpc_url]
 
 
 @lru_cache

@@ -62,7 +62,7 @@ def _chain(settings: Settings) -> Chain:
         raise click.ClickException(
             f"no deployment record at {settings.deployment_file} (set DRR_DEPLOYMENT_FILE)"
         ) from None
-    return Chain.connect(settings.rpc_url, deployment)
+    return Chain.connect(settings.rpc_endpoints, deployment)
 
 
 def _context(settings: Settings, chain: Chain) -> OracleContext:

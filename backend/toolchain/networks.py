@@ -66,6 +66,47 @@ def ensure(networks: dict[str, int], path: Path | None = None) -> bool:
     return changed
 
 
+LIVE_ENVIRONMENT = "Discharge rights validator network"
+
+
+def live_network(network_id: str, url: str, chain_id: int) -> dict[str, Any]:
+    """The Brownie entry of a running node Brownie attaches to (no ``cmd``: Brownie never starts
+    or resets it). Used for the local validator network (``make network``); its RPC node."""
+    return {
+        "id": network_id,
+        "name": f"validator network ({network_id}, {url})",
+        "chainid": chain_id,
+        "host": url,
+        "timeout": 120,
+    }
+
+
+def ensure_live(network_id: str, url: str, chain_id: int, path: Path | None = None) -> bool:
+    """Insert or update a live network entry (idempotent). Returns True if written.
+
+    Brownie signs locally with keys the script adds (the dev keys on the local network) and
+    pays EIP-1559 fees: the network's genesis activates London, so blocks carry a base fee
+    (1 gwei at genesis); ``scripts/deploy.py`` sets a 1 gwei priority fee there."""
+    path = path or network_config_path()
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    live: list[dict[str, Any]] = config.setdefault("live", [])
+    env = next((e for e in live if e.get("name") == LIVE_ENVIRONMENT), None)
+    if env is None:
+        env = {"name": LIVE_ENVIRONMENT, "networks": []}
+        live.append(env)
+    wanted = live_network(network_id, url, chain_id)
+    current = next((n for n in env["networks"] if n.get("id") == network_id), None)
+    if current == wanted:
+        return False
+    if current is not None:
+        env["networks"].remove(current)
+    env["networks"].append(wanted)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    tmp.replace(path)
+    return True
+
+
 def main(argv: list[str]) -> int:
     try:
         wanted = {k: int(v) for k, v in (arg.split("=", 1) for arg in argv)}

@@ -1,0 +1,103 @@
+"""Deploy and load the first units of the demo city on the local validator network.
+
+    brownie run scripts/network_demo.py --network drr-geth-<rpc port>     (`make network`)
+
+The validator network seals one block per second and its clock cannot be moved, so this loads
+a part of ``scripts/demo.py``: the deployment, the pollutants, the sector roll-out, benchmark
+prices, caps, the first units with their primary purchases (R-08), and one listing taken on the
+exchange (R-14, R-16, R-39). Every party signs with its dev key (backend/chain/devkeys.py).
+"""
+
+from __future__ import annotations
+
+import time
+
+from brownie import (
+    AccountRegistry,
+    Exchange,
+    PriceBook,
+    PrimaryMarket,
+    RightsLedger,
+    SettlementToken,
+    accounts,
+    web3,
+)
+
+from backend.chain.devkeys import FIRST_COMPANY_INDEX
+from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector
+from scripts.demo import EXISTING, FUNDS_FEN, Progress, credit_code, fee
+from scripts.demo_city import BENCHMARKS, UNITS
+from scripts.deploy import deploy, deployment_path, dev_parties, send
+
+UNIT_COUNT = 3  # the first units of the demo city, industry only
+LOT_KG = 2_000
+
+
+def wait_until(timestamp: int) -> None:
+    while web3.eth.get_block("latest").timestamp < timestamp:
+        time.sleep(0.5)
+
+
+def main() -> None:
+    parties = dev_parties()
+    regulator, bureau = parties["city_regulator"], parties["price_bureau"]
+    units = [u for u in UNITS if u[1] == Sector.INDUSTRY][:UNIT_COUNT]
+    progress = Progress(7 + len(units))
+    deployment = deploy(parties)
+    path = deployment_path()
+    deployment.save(path)
+    progress.step(f"contracts deployed ({len(deployment.contracts)}), record in {path}")
+    c = {name: rec.address for name, rec in deployment.contracts.items()}
+    registry = AccountRegistry.at(c["AccountRegistry"])
+    prices, ledger = PriceBook.at(c["PriceBook"]), RightsLedger.at(c["RightsLedger"])
+    money, market = SettlementToken.at(c["SettlementToken"]), Exchange.at(c["Exchange"])
+    primary = PrimaryMarket.at(c["PrimaryMarket"])
+
+    for p in POLLUTANTS:
+        send(registry.addPollutant, p.code, p.name_zh, int(p.pollutant_class), sender=regulator)
+    send(registry.setSectorEnabled, int(Sector.INDUSTRY), True, sender=regulator)
+    progress.step("seven pollutant kinds registered, industry enabled (R-01, R-38)")
+    used = {code for u in units for code in u[4]}
+    for code in sorted(used):  # effective a few seconds after each is sent (real time here)
+        start = web3.eth.get_block("latest").timestamp + 4
+        send(prices.publish, POLLUTANT_IDS[code], 0, BENCHMARKS[code], start, sender=bureau)
+    wait_until(start)
+    progress.step("benchmark prices published (R-15)")
+    caps: dict[tuple[int, int], int] = {}
+    for _, _, district, _, rights in units:
+        for code, (paid, free) in rights.items():
+            key = (district, POLLUTANT_IDS[code])
+            caps[key] = caps.get(key, 0) + paid + free
+    for (district, pid), kg in caps.items():
+        send(ledger.setCap, district, pid, kg * 3 // 2, sender=regulator)
+    progress.step(f"regional caps for {len(caps)} district × pollutant pairs (R-10)")
+    bank = parties["settlement_bank"]
+    send(money.issue, bank, FUNDS_FEN * len(units), b"\x01" * 32, sender=bank)
+    send(money.approve, market, FUNDS_FEN * len(units), sender=bank)
+    for i in range(len(units)):
+        send(market.deposit, accounts[FIRST_COMPANY_INDEX + i], FUNDS_FEN, sender=bank)
+    progress.step(f"{len(units)} trading accounts funded (R-16)")
+    for i, (name, sector, district, basin, rights) in enumerate(units):
+        holder = accounts[FIRST_COMPANY_INDEX + i]
+        send(registry.registerAccount, holder, credit_code(i), name, int(sector), district, basin,
+             sender=regulator)  # fmt: skip
+        for code, (paid, free) in rights.items():
+            pid = POLLUTANT_IDS[code]
+            if free:
+                send(ledger.allocateFree, holder, pid, free, sender=regulator)
+            if paid:
+                app = send(primary.submitApplication, pid, paid, EXISTING, sender=holder)
+                send(primary.approve, app.return_value, paid, sender=regulator)
+                send(primary.purchase, app.return_value, sender=holder)
+        progress.step(f"{name}: registered, rights bought at the benchmark (R-02, R-08)")
+
+    seller, buyer = accounts[FIRST_COMPANY_INDEX], accounts[FIRST_COMPANY_INDEX + 1]
+    cod = POLLUTANT_IDS["COD"]
+    send(registry.setQualifiedSeller, seller, True, sender=regulator)
+    send(ledger.certifyTradable, seller, cod, LOT_KG, sender=regulator)
+    ask = fee(LOT_KG, BENCHMARKS["COD"])
+    ends = web3.eth.get_block("latest").timestamp + 3600
+    listing = send(market.list, cod, LOT_KG, ask, 10_000, ends, sender=seller).return_value
+    send(market.take, listing, sender=buyer)
+    progress.step(f"listing {listing}: 2 t COD taken at {ask / 100:,.0f} 元 (R-14, R-16, R-39)")
+    print(f"network demo loaded in {time.monotonic() - progress.started:.1f} s")
