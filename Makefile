@@ -20,7 +20,7 @@ TEST_NETWORK := drr-test-$(TEST_PORT)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install run test lint compile clean bench-gas bench-oracle
+.PHONY: help install run test lint slither compile clean bench-gas bench-oracle
 
 help:
 	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer)"
@@ -54,9 +54,14 @@ compile: install
 run: install
 	DRR_CHAIN_PORT=$(LOCAL_PORT) DRR_API_PORT=$(API_PORT) $(PY) -m backend.devstack run
 
-lint: install
+lint: install slither
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Static analysis gate (docs/security.md): fails on any high/medium Slither finding and on any
+# low/informational detector the triage table there does not justify.
+slither: install
+	$(PY) -m backend.toolchain.static_analysis
 
 test: lint
 	@$(PY) -m backend.devstack check-port $(TEST_PORT) "test chain" TEST_PORT
