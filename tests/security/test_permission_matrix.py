@@ -180,7 +180,7 @@ def guards_in_source(name: str) -> dict[str, str]:
 
     guards = {}
     for f, (header, _) in functions.items():
-        if "external" not in header and "public" not in header or " view" in header:
+        if ("external" not in header and "public" not in header) or " view" in header:
             continue
         role = re.search(r"onlyRole\((\w+)\)", header)
         if role:
@@ -267,7 +267,10 @@ def _revert_data(w3, record, function, args, callers: list[str]) -> list[bytes |
             "jsonrpc": "2.0",
             "id": i,
             "method": "eth_call",
-            "params": [{"from": c, "to": record.address, "data": data, "gas": hex(10**7)}, "latest"],
+            "params": [
+                {"from": c, "to": record.address, "data": data, "gas": hex(10**7)},
+                "latest",
+            ],
         }
         for i, c in enumerate(callers)
     ]
@@ -276,8 +279,10 @@ def _revert_data(w3, record, function, args, callers: list[str]) -> list[bytes |
     for a in answers:
         if "error" in a:
             raw = a["error"].get("data")
-            out[a["id"]] = bytes.fromhex(raw.removeprefix("0x")) if isinstance(raw, str) else (
-                b"revert:" + str(a["error"]).encode()
+            out[a["id"]] = (
+                bytes.fromhex(raw.removeprefix("0x"))
+                if isinstance(raw, str)
+                else (b"revert:" + str(a["error"]).encode())
             )
     return out
 
