@@ -20,7 +20,7 @@ TEST_NETWORK := drr-test-$(TEST_PORT)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install run test lint slither compile clean bench-gas bench-oracle
+.PHONY: help install run test lint slither fuzz compile clean bench-gas bench-oracle
 
 help:
 	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer)"
@@ -68,6 +68,17 @@ test: lint
 	@$(PY) -m tests.backend.pgserver ensure
 	@$(PY) -m tests.e2e.browser ensure >/dev/null
 	DRR_TEST_PG_PORT=$(PG_TEST_PORT) $(VENV)/bin/brownie test tests --network $(TEST_NETWORK)
+
+# Longer invariant fuzzing than CI (docs/security.md): the combined registry + exchange + reserve
+# random walk for FUZZ_STEPS steps, then the per-component state machines with more examples.
+FUZZ_STEPS ?= 100000
+fuzz: install
+	@$(PY) -m backend.devstack check-port $(TEST_PORT) "test chain" TEST_PORT
+	DRR_FUZZ_STEPS=$(FUZZ_STEPS) $(VENV)/bin/brownie test tests/security/test_invariants.py --network $(TEST_NETWORK) -s
+	DRR_STATEFUL_EXAMPLES=200 DRR_STATEFUL_STEPS=60 DRR_EXCHANGE_EXAMPLES=60 DRR_EXCHANGE_STEPS=60 \
+	  $(VENV)/bin/brownie test tests/contracts/registry/test_registry_state_machine.py \
+	  tests/contracts/market/test_exchange_state_machine.py \
+	  tests/contracts/lifecycle/test_reserve_state_machine.py --network $(TEST_NETWORK)
 
 clean:
 	rm -rf build reports .run .solc
