@@ -20,7 +20,7 @@ TEST_NETWORK := drr-test-$(TEST_PORT)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install run test lint slither fuzz compile clean bench-gas bench-oracle
+.PHONY: help install run test lint slither fuzz api-fuzz compile clean bench-gas bench-oracle
 
 help:
 	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer)"
@@ -79,6 +79,18 @@ fuzz: install
 	  $(VENV)/bin/brownie test tests/contracts/registry/test_registry_state_machine.py \
 	  tests/contracts/market/test_exchange_state_machine.py \
 	  tests/contracts/lifecycle/test_reserve_state_machine.py --network $(TEST_NETWORK)
+
+# API fuzzing (docs/security.md): schemathesis over the service's OpenAPI against the local stack
+# (chain, demo city, service) on LOCAL_PORT / API_PORT; fails on any 5xx. schemathesis needs a newer
+# hypothesis than eth-brownie pins, so it has its own environment (requirements-fuzz.lock).
+API_FUZZ_EXAMPLES ?= 20
+.venv-fuzz/.installed: requirements-fuzz.lock
+	@test -x .venv-fuzz/bin/python || $(PYTHON) -m venv .venv-fuzz
+	.venv-fuzz/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-fuzz.lock
+	@touch $@
+
+api-fuzz: install .venv-fuzz/.installed
+	DRR_CHAIN_PORT=$(LOCAL_PORT) DRR_API_PORT=$(API_PORT) $(PY) -m backend.toolchain.api_fuzz --max-examples $(API_FUZZ_EXAMPLES)
 
 clean:
 	rm -rf build reports .run .solc
