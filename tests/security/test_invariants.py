@@ -210,7 +210,7 @@ def test_registry_exchange_and_reserve_invariants_hold_together(
     for h in addr.values():
         baseline.available[h] = start["funds", h][0]
     baseline.issued, baseline.redeemed = start["issued",], start["redeemed",]
-    for (h, p) in [(h, p) for h in holders for p in ps]:
+    for h, p in [(h, p) for h in holders for p in ps]:
         baseline.balance[(h, p)] = list(start["bal", h, p])
     for d in (0, 1, 2):
         for p in ps:
