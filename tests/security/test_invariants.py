@@ -29,10 +29,12 @@ examples of ``DRR_FUZZ_STEPS_PER_EXAMPLE`` steps.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import requests
 from eth_abi import decode, encode
@@ -445,6 +447,9 @@ def test_registry_exchange_and_reserve_invariants_hold_together(
         walk(Together, random.Random(seed), counters, TOTAL_STEPS, STEPS_PER_EXAMPLE)
     elapsed = time.monotonic() - started
     print(f"\ninvariant fuzzing: {counters} in {elapsed:.0f} s")
+    report = Path(__file__).resolve().parents[2] / "reports" / "invariant-fuzz.json"
+    report.parent.mkdir(exist_ok=True)
+    report.write_text(json.dumps({**counters, "seconds": round(elapsed, 1)}), encoding="utf-8")
     assert counters["steps"] >= TOTAL_STEPS
     assert counters["accepted"] > TOTAL_STEPS // 5  # the run did move rights and money
     rpc.call("evm_revert", snapshot[0])
