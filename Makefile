@@ -25,6 +25,9 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 help:
 	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer)"
 	@echo "make test   install everything and run the whole test suite"
+	@echo "make slither     static analysis gate (part of make lint; docs/security.md)"
+	@echo "make fuzz        long invariant fuzzing (FUZZ_STEPS, default 100000)"
+	@echo "make api-fuzz    schemathesis over the API against the local stack (0 server errors)"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 is required"; exit 1; }

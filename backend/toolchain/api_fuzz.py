@@ -76,17 +76,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def summary(events: Path) -> dict:
-    """Operations and test cases run, from schemathesis' event log."""
-    cases = operations = 0
+    """Scenarios (operation × phase) and test cases run, from schemathesis' event log."""
+    cases = scenarios = 0
     if events.exists():
         for line in events.read_text(encoding="utf-8").splitlines():
             event = json.loads(line)
             finished = event.get("ScenarioFinished")
             if finished:
-                operations += 1
+                scenarios += 1
                 recorder = finished.get("recorder", {})
                 cases += len(recorder.get("cases", {}))
-    return {"operations": operations, "cases": cases}
+    return {"scenarios": scenarios, "cases": cases}
 
 
 if __name__ == "__main__":
