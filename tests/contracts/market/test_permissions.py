@@ -158,7 +158,7 @@ def test_deployment_gives_each_party_its_role_R13(deployment, parties):
     bank issues money, the finance bureau is the treasury (R-29) and waives fees (R-12)."""
     roles, addr = deployment.roles, {n: r.address for n, r in deployment.contracts.items()}
     markets = {addr["Exchange"], addr["PrimaryMarket"], addr["AuctionHouse"]}
-    assert set(roles["RightsLedger.EXCHANGE_ROLE"]) == markets
+    assert set(roles["RightsLedger.EXCHANGE_ROLE"]) == markets | {addr["GovernmentReserve"]}
     assert set(roles["PledgeBook.EXCHANGE_ROLE"]) == {addr["AuctionHouse"]}
     assert set(roles["Exchange.MARKET_ROLE"]) == {addr["PrimaryMarket"], addr["AuctionHouse"]}
     assert set(roles["PrimaryMarket.AUCTION_ROLE"]) == {addr["AuctionHouse"]}
