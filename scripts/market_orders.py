@@ -10,18 +10,10 @@ from brownie import accounts, chain
 from backend.chain.devkeys import dev_key
 from backend.chain.domain import TradeMode
 from backend.chain.typed_data import Domain, sign, typed_data
+from backend.services.trades import FIELDS
 
 HOUR = 3_600
-TRADE_FIELDS = [
-    ("seller", "address"),
-    ("buyer", "address"),
-    ("pollutant", "uint32"),
-    ("quantityKg", "uint64"),
-    ("priceFen", "uint256"),
-    ("mode", "uint8"),
-    ("nonce", "uint256"),
-    ("deadline", "uint256"),
-]
+TRADE_FIELDS = FIELDS  # the exchange's Trade struct (backend/services/trades.py)
 
 
 def sign_trade(market, terms: tuple, party) -> str:

@@ -1,9 +1,10 @@
 """The service over the whole registry: reserve, lifecycle, leasing and settlement money too.
 
 The deployment record the service reads holds every registry contract (scripts/deploy.py)
-plus the reserve, unit lifecycle and lease book deployed here on the test money (they need
-the exchange's settlement token, which is not deployed yet), with the compliance manager of
-the tests' posted usage. No mocks: the service talks to the chain Brownie started.
+with the reserve, unit lifecycle and lease book replaced by ones deployed here on the test
+money (anyone mints it, which keeps these tests short), with the compliance manager of the
+tests' posted usage. The market's own tests use the record as deployed (test_market.py).
+No mocks: the service talks to the chain Brownie started.
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ def full_deployment(deployment, compliance, reserve, lifecycle, leases, money):
     return deployment.model_copy(update={"contracts": {**deployment.contracts, **extra}})
 
 
-@pytest.fixture
-def writes_settings(full_deployment, rpc_url, tmp_path):
+def settings_for(deployment, rpc_url: str, tmp_path) -> Settings:
+    """A service on ``deployment`` with its own database and wallets in ``tmp_path``."""
     deployment_file = tmp_path / "deployment.json"
-    full_deployment.save(deployment_file)
+    deployment.save(deployment_file)
     return Settings(
         rpc_url=rpc_url,
         deployment_file=deployment_file,
@@ -55,6 +56,11 @@ def writes_settings(full_deployment, rpc_url, tmp_path):
         relayer_priority_fee_wei=0,
         wallet_dir=tmp_path / "wallets",
     )
+
+
+@pytest.fixture
+def writes_settings(full_deployment, rpc_url, tmp_path):
+    return settings_for(full_deployment, rpc_url, tmp_path)
 
 
 @pytest.fixture
