@@ -25,12 +25,15 @@ TEST_NETWORK := drr-test-$(TEST_PORT)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install run network geth geth-background test lint compile clean bench-gas bench-oracle bench-network
+.PHONY: help install run network geth geth-background test lint slither fuzz api-fuzz compile clean bench-gas bench-oracle bench-network
 
 help:
 	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer)"
 	@echo "make test   install everything and run the whole test suite"
 	@echo "make network  run the product on a local 3-validator network (geth Clique)"
+	@echo "make slither     static analysis gate (part of make lint; docs/security.md)"
+	@echo "make fuzz        long invariant fuzzing (FUZZ_STEPS, default 100000)"
+	@echo "make api-fuzz    schemathesis over the API against the local stack (0 server errors)"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 is required"; exit 1; }
@@ -66,9 +69,14 @@ network: install
 geth: $(VENV)/.installed
 	$(PY) -m backend.network build
 
-lint: install
+lint: install slither
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Static analysis gate (docs/security.md): fails on any high/medium Slither finding and on any
+# low/informational detector the triage table there does not justify.
+slither: install
+	$(PY) -m backend.toolchain.static_analysis
 
 # The geth build (minutes on a fresh machine) starts first, in the background, and overlaps lint
 # and the rest of the suite; the network tests (tests/network/) wait for it.
@@ -84,6 +92,29 @@ geth-background: $(VENV)/.installed
 
 bench-network: install
 	DRR_GETH_TEST_BASE_PORT=$(GETH_TEST_BASE_PORT) $(PY) -m benchmarks.network_throughput
+
+# Longer invariant fuzzing than CI (docs/security.md): the combined registry + exchange + reserve
+# random walk for FUZZ_STEPS steps, then the per-component state machines with more examples.
+FUZZ_STEPS ?= 100000
+fuzz: install
+	@$(PY) -m backend.devstack check-port $(TEST_PORT) "test chain" TEST_PORT
+	DRR_FUZZ_STEPS=$(FUZZ_STEPS) $(VENV)/bin/brownie test tests/security/test_invariants.py --network $(TEST_NETWORK) -s
+	DRR_STATEFUL_EXAMPLES=200 DRR_STATEFUL_STEPS=60 DRR_EXCHANGE_EXAMPLES=60 DRR_EXCHANGE_STEPS=60 \
+	  $(VENV)/bin/brownie test tests/contracts/registry/test_registry_state_machine.py \
+	  tests/contracts/market/test_exchange_state_machine.py \
+	  tests/contracts/lifecycle/test_reserve_state_machine.py --network $(TEST_NETWORK)
+
+# API fuzzing (docs/security.md): schemathesis over the service's OpenAPI against the local stack
+# (chain, demo city, service) on LOCAL_PORT / API_PORT; fails on any 5xx. schemathesis needs a newer
+# hypothesis than eth-brownie pins, so it has its own environment (requirements-fuzz.lock).
+API_FUZZ_EXAMPLES ?= 20
+.venv-fuzz/.installed: requirements-fuzz.lock
+	@test -x .venv-fuzz/bin/python || $(PYTHON) -m venv .venv-fuzz
+	.venv-fuzz/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-fuzz.lock
+	@touch $@
+
+api-fuzz: install .venv-fuzz/.installed
+	DRR_CHAIN_PORT=$(LOCAL_PORT) DRR_API_PORT=$(API_PORT) $(PY) -m backend.toolchain.api_fuzz --max-examples $(API_FUZZ_EXAMPLES)
 
 clean:
 	rm -rf build reports .run .solc

@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     receipt_timeout_seconds: float = Field(
         default=60.0, gt=0, description="how long a request waits for its transaction"
     )
+    relayer_stale_claim_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="a request that claimed an idempotency key and sent nothing for this long "
+        "is taken to have died (a killed service): a retry takes the key over",
+    )
 
     # -- signed actions (backend/services/actions.py) ----------------------------------------
     action_ttl_seconds: int = Field(

@@ -57,6 +57,8 @@ interface IGovernmentReserve {
     error ReserveZeroQuantity();
     error ReserveInvalidSource(Source source);
     error ReserveOfferMismatch(uint256 id);
+    /// Release proceeds must reach the treasury (R-29): a deployment without one is refused.
+    error ReserveZeroAddress();
 
     /// @notice R-27: a regulator reclaims a unit's rights into the reserve — free and waived ones
     /// without pay, paid ones bought back at the benchmark from the reserve fund (seed 003 §2(二)).

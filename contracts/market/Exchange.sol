@@ -282,6 +282,8 @@ contract Exchange is IExchange, TradingAccounts {
         return (MarketReason.Ok, 0, 0);
     }
 
+    // A reason code is compared with `==` on purpose (docs/security.md, Slither triage).
+    // slither-disable-start incorrect-equality
     function _refuseBid(uint256 id, Listing storage l, MarketReason r, uint256 have, uint256 need) private view {
         if (r == MarketReason.WrongStatus) revert ExchangeListingNotOpen(id, l.status);
         if (r == MarketReason.Ended) revert ExchangeListingEnded(id, have);
@@ -289,6 +291,7 @@ contract Exchange is IExchange, TradingAccounts {
         if (r == MarketReason.BidTooLow) revert ExchangeBidTooLow(id, have, need);
         revert ExchangeInsufficientFunds(msg.sender, have, need);
     }
+    // slither-disable-end incorrect-equality
 
     function _movement(Listing storage l, address buyer, uint256 priceFen)
         private

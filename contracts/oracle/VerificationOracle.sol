@@ -145,7 +145,7 @@ contract VerificationOracle is IVerificationOracle, AccessControlEnumerable, EIP
         if (status == Status.None) {
             return Figure(status, 0, _quorum, 0, 0, _disputeWindow, 0, 0, false);
         }
-        uint16 leading;
+        uint16 leading = 0;
         AttestationRecord[] storage history = _history[key];
         for (uint256 i = 0; i < history.length; ++i) {
             if (history[i].superseded) continue;
@@ -296,8 +296,8 @@ contract VerificationOracle is IVerificationOracle, AccessControlEnumerable, EIP
     /// @dev An EOA's ECDSA signature, or an ERC-1271 contract wallet's approval (OpenZeppelin's
     /// SignatureChecker, whose 5.4 release does not compile for the paris EVM).
     function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
-        if (error == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        (address recovered, ECDSA.RecoverError error, bytes32 detail) = ECDSA.tryRecover(digest, signature);
+        if (error == ECDSA.RecoverError.NoError && detail == bytes32(0) && recovered == signer) return true;
         if (signer.code.length == 0) return false;
         (bool success, bytes memory result) =
             signer.staticcall(abi.encodeCall(IERC1271.isValidSignature, (digest, signature)));

@@ -48,6 +48,7 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
         IERC20 money_,
         address treasury_
     ) SignedActions("GovernmentReserve") {
+        if (treasury_ == address(0)) revert ReserveZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
         ledger = ledger_;

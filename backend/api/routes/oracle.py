@@ -117,7 +117,7 @@ class IngestOut(BaseModel):
 def ingest_files(
     ctx: OracleDep,
     poster: PosterDep,
-    period: Annotated[int, Form(description="compliance period id")],
+    period: Annotated[int, Form(ge=1, le=2**32 - 1, description="compliance period id (uint32)")],
     files: Annotated[list[UploadFile], File(description="monitoring files (.csv, .json)")],
 ) -> IngestOut | JSONResponse:
     """Validate and total monitoring files for a period; store evidence; post if keyed.

@@ -15,7 +15,7 @@ contract ERC1271WalletMock is IERC1271 {
     }
 
     function isValidSignature(bytes32 digest, bytes calldata signature) external view returns (bytes4) {
-        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
-        return error == ECDSA.RecoverError.NoError && recovered == _owner ? this.isValidSignature.selector : bytes4(0);
+        (address recovered, ECDSA.RecoverError error, bytes32 detail) = ECDSA.tryRecover(digest, signature);
+        return error == ECDSA.RecoverError.NoError && detail == bytes32(0) && recovered == _owner ? this.isValidSignature.selector : bytes4(0);
     }
 }

@@ -143,3 +143,13 @@ def test_unconfigured_oracle_is_503_R23(settings, deployment, monitoring_dir, tm
         "The verification oracle is not configured: no periods file (DRR_ORACLE_PERIODS_FILE)"
         " and no ComplianceManager in the deployment record"
     )
+
+
+@pytest.mark.parametrize("period", [-68_719_476_736, 0, 2**32])
+def test_ingest_period_outside_uint32_is_422_and_stores_nothing_R23(client, monitoring_dir, period):
+    """R-23: a period id that cannot exist on chain (found by API fuzzing: it was a 500) is a
+    request error; nothing is stored."""
+    response = upload(client, monitoring_dir, period=period)
+    assert response.status_code == 422
+    status = client.get(f"/api/v1/oracle/status/{CHEM}/{PERIOD}").json()
+    assert status["pollutants"] == []
