@@ -35,7 +35,7 @@ import httpx
 from benchmarks.common import ROOT, connect, write_result
 
 TARGET_RATIO = 0.5
-RAW_PER_SIGNER = 400
+RAW_PER_SIGNER = 250
 
 
 def peak_rss_mb(pid: int) -> float | None:
@@ -113,7 +113,7 @@ def raw_rate(w3, pledges, keys, bank: str, per_signer: int) -> dict:
     for t in threads:
         t.join()
     for h in last:
-        w3.eth.wait_for_transaction_receipt(h, timeout=120)
+        w3.eth.wait_for_transaction_receipt(h, timeout=900)
     seconds = time.perf_counter() - started
     sent = per_signer * len(keys)
     return {

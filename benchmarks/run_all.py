@@ -25,7 +25,8 @@ LOGS = ROOT / ".run" / "bench"
 # Brownie's per-transaction chatter; everything else a benchmark prints is progress
 NOISE = re.compile(
     r"^\s*$|Transaction sent|Gas price|confirmed|FutureWarning|chain\.sleep|deployed at|"
-    r"Terminating local RPC|Launching 'anvil|^\s+\S+\.(constructor|deploy)"
+    r"Terminating local RPC|Launching 'anvil|^\s+\S+\.(constructor|deploy)|"
+    r"chain\._network_connected|self\._target|Waiting for confirmation"
 )
 
 
