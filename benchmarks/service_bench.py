@@ -172,6 +172,10 @@ def relay_latency(
     )
     try:
         wait_for_http(f"{api_url}/api/v1/deployment", proc)
+        # the service's indexer first catches up with the 22 000 events in long write
+        # transactions; on SQLite a relay meanwhile waits for the write lock (and fails with
+        # `database is locked` after the 30 s busy timeout on a loaded machine): measure after
+        _wait_until_indexed(db, rpc)
         companies = [dev_key(FIRST_COMPANY_INDEX + i) for i in range(4)]
         timings: dict[str, list[float]] = {"prepare": [], "submit": []}
 
@@ -219,6 +223,25 @@ def relay_latency(
         }
     finally:
         stop([proc])
+
+
+def _wait_until_indexed(db: str, rpc: str, timeout: float = 600) -> None:
+    from backend.indexer import store
+
+    w3 = Web3(Web3.HTTPProvider(rpc))
+    head, chain_id = w3.eth.block_number, w3.eth.chain_id
+    engine = open_database(db)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                cursor = store.load_cursor(conn, chain_id)
+            if cursor is not None and cursor.block_number >= head:
+                return
+            time.sleep(0.5)
+        raise RuntimeError("the service's indexer did not catch up in time")
+    finally:
+        engine.dispose()
 
 
 def _ms(values: list[float]) -> dict:
