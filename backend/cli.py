@@ -140,6 +140,19 @@ class ApiClient:
             payload["permit"] = envelope["permit"]
         return self._call("POST", f"/api/v1/actions/{action}/submit", json=payload, headers=headers)
 
+    def prepare_trade(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/api/v1/trades/prepare", json=body)
+
+    def submit_trade(
+        self, seller: dict[str, Any], buyer: dict[str, Any], key: str | None = None
+    ) -> dict[str, Any]:
+        headers = {"Idempotency-Key": key} if key else {}
+        payload = {
+            party: {"typed_data": envelope["typed_data"], "signature": envelope["signature"]}
+            for party, envelope in (("seller", seller), ("buyer", buyer))
+        }
+        return self._call("POST", "/api/v1/trades/submit", json=payload, headers=headers)
+
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 
@@ -433,6 +446,54 @@ def action_submit(
         result = _submit_direct(cli, name, envelope, key, cli.unlock(wallet_name))
     else:
         result = cli.api().submit(name, envelope, key)
+    _write_json(None, result)
+
+
+@main.group()
+def trade() -> None:
+    """Negotiated trades (协议转让): prepare → each party signs its part → submit both."""
+
+
+@trade.command("prepare")
+@FIELD
+@BODY
+@DEADLINE
+@click.option(
+    "-o",
+    "--out",
+    "prefix",
+    default="trade",
+    show_default=True,
+    help="write PREFIX.seller.json and PREFIX.buyer.json, one for each party to sign",
+)
+@pass_cli
+def trade_prepare(
+    cli: CliContext,
+    pairs: tuple[str, ...],
+    body_json: str | None,
+    deadline: int | None,
+    prefix: str,
+) -> None:
+    """Ask the service for the typed data of a trade (seller, buyer, pollutant, quantityKg,
+    priceFen, mode); the exchange's pre-check runs first."""
+    body = _fields(pairs, body_json)
+    if deadline is not None:
+        body["deadline"] = deadline
+    prepared = cli.api().prepare_trade(body)
+    for party in ("seller", "buyer"):
+        part = {"action": "trade", **prepared[party]}
+        _write_json(f"{prefix}.{party}.json", part)
+        click.echo(f"{prefix}.{party}.json: to be signed by the {party} {part['signer']}")
+
+
+@trade.command("submit")
+@click.argument("seller_file")
+@click.argument("buyer_file")
+@click.option("--idempotency-key", "key", help="retrying with the same key never acts twice")
+@pass_cli
+def trade_submit(cli: CliContext, seller_file: str, buyer_file: str, key: str | None) -> None:
+    """Submit the two signed parts (``backend action sign`` of each); prints the settlement."""
+    result = cli.api().submit_trade(_read_json(seller_file), _read_json(buyer_file), key)
     _write_json(None, result)
 
 

@@ -13,20 +13,24 @@ from backend.api import errors
 from backend.api.routes import (
     accounts,
     allocation,
+    auctions,
     authority,
     compliance,
     leasing,
     lifecycle,
+    market,
     oracle,
     payments,
     permits,
     pledges,
     prices,
+    primary,
     public,
     registry,
     reserve,
     roles,
     system,
+    trades,
     tx,
     verification,
     writer,
@@ -122,11 +126,13 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.include_router(oracle.router, prefix="/api/v1")
     app.include_router(action_routes.build_router(actions), prefix="/api/v1")
     app.include_router(tx.router, prefix="/api/v1")
+    app.include_router(trades.router, prefix="/api/v1")
     app.include_router(public.router, prefix="/api/v1")
     app.include_router(writer.router, prefix="/api/v1")
     app.include_router(authority.router, prefix="/api/v1")
     for concern in (registry, allocation, permits, prices, compliance, verification, pledges,
-                    reserve, lifecycle, leasing, roles, payments):  # fmt: skip
+                    reserve, lifecycle, leasing, roles, payments, market, auctions,
+                    primary):  # fmt: skip
         app.include_router(concern.router, prefix="/api/v1")
     app.include_router(pages.router)
     return app

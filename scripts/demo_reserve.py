@@ -44,13 +44,13 @@ def run(parties, deployment, unit, send, progress) -> None:
         unit("长江化工有限公司"),
         cod,
         int(Origin.FREE),
-        20_000,
+        10_000,
         IDLE,
         "扩建项目取得排污权后5年未开工",
         sender=regulator,
     )
     progress.step(
-        "reserve inflows: 50 t COD from a sewage plant, 20 t idle rights reclaimed (R-27)"
+        "reserve inflows: 50 t COD from a sewage plant, 10 t idle rights reclaimed (R-27)"
     )
 
     buyer = unit("西南制药股份")

@@ -15,9 +15,9 @@ import pytest
 from brownie.network.transaction import TransactionReceipt
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
-from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector
+from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
 from scripts.deploy import deploy, dev_parties
-from tests.helpers import now
+from tests.helpers import FUNDS_FEN, STOCK_KG, issue, now
 
 DAY = 86_400
 YEAR = 365 * DAY
@@ -323,3 +323,24 @@ def leases(regulator, ledger, money):
     book = LeaseBook.deploy(ledger, money, {"from": regulator})
     ledger.grantRole(ledger.LEASING_ROLE(), book, {"from": regulator})
     return book
+
+
+@pytest.fixture(scope="module")
+def traders(city, ledger, registry, exchange, regulator, cny, secondary, settlement_bank):
+    """Every unit and the reserve: 50 t paid COD, NH3-N, SO2 and NOx (through the ledger directly,
+    as the primary market's own tests cover how rights are bought), qualified and certified
+    tradable (R-39), and 一亿元 in its trading account, paid in by the settlement bank."""
+    names = ("chem", "steel", "power", "power2", "farm", "hotel", "fund", "reserve")
+    pollutants = [city.pollutant[code] for code in ("COD", "NH3-N", "SO2", "NOx")]
+    issue(cny, settlement_bank, settlement_bank, FUNDS_FEN * len(names))
+    cny.approve(secondary, 2**256 - 1, {"from": settlement_bank})
+    for name in names:
+        unit = getattr(city, name)
+        for p in pollutants:
+            ledger.allocate(unit, p, int(Origin.PAID), STOCK_KG, {"from": exchange})
+        if name != "reserve":
+            registry.setQualifiedSeller(unit, True, {"from": regulator})
+            for p in pollutants:
+                ledger.certifyTradable(unit, p, STOCK_KG, {"from": regulator})
+        secondary.deposit(unit, FUNDS_FEN, {"from": settlement_bank})
+    return city

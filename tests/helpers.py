@@ -94,3 +94,12 @@ def revert_to_snapshot() -> None:
 
     chain.revert()
     history.clear()
+
+
+FUNDS_FEN = 10**10  # 一亿元 per trading account (the exchange's tests)
+STOCK_KG = 50_000
+
+
+def issue(cny, settlement_bank, to, fen: int) -> None:
+    """The settlement bank issues money against a deposit it received."""
+    cny.issue(to, fen, b"\x01" * 32, {"from": settlement_bank})

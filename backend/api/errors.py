@@ -26,6 +26,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.chain.domain import Reason as LedgerReason
+from backend.chain.domain import camel
 from backend.chain.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -207,6 +209,61 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("ReserveBuyBackClosed", 409,
               "Buy-back is open only after surrender and before carry-over (R-26)",
               "仅在履约期清缴后、结转前可申请回购（R-26）"),
+    # -- the exchange (contracts/market; pre-check verdicts are named Market<MarketReason>) ----
+    ErrorRule("MarketInsufficientFunds|ExchangeInsufficientFunds|AuctionInsufficientFunds"
+              "|ExchangeInsufficientLocked", 409,
+              "Not enough available money in the trading account (R-16)",
+              "交易账户可用资金不足（R-16）"),
+    ErrorRule("MarketBidTooLow|ExchangeBidTooLow|AuctionBidTooLow", 409,
+              "The bid is below the ask, the reserve price or the leading bid plus the step",
+              "报价低于挂牌价、起拍价或当前最高价加加价幅度"),
+    ErrorRule("MarketEnded|ExchangeListingEnded|AuctionBiddingClosed", 409,
+              "The order's time is over", "该委托的交易时间已结束"),
+    ErrorRule("MarketNotEnded|ExchangeListingNotEnded|AuctionNotEnded|AuctionStillOpen", 409,
+              "Bidding is still running", "竞价尚未结束"),
+    ErrorRule("MarketUnknownOrder|ExchangeUnknownListing|AuctionUnknownLot"
+              "|PrimaryUnknownApplication", 404, "No such listing, lot or application",
+              "没有该挂牌、拍卖标的或申请"),
+    ErrorRule("MarketWrongStatus|ExchangeListingNotOpen|AuctionNotOpen|AuctionWrongPhase"
+              "|PrimaryWrongStatus|PrimaryWrongKind", 409,
+              "The order is not in a state (or of a kind) that allows this",
+              "该委托当前的状态或类型不允许此操作"),
+    ErrorRule("MarketHasBids|ExchangeListingHasBids|AuctionHasBidders", 409,
+              "The order already has bids: it can no longer be taken or withdrawn",
+              "该委托已有报价，不能再摘牌或撤回"),
+    ErrorRule("MarketNotJoined|AuctionNotJoined", 409,
+              "The bidder has not lodged the lot's deposit (R-16)",
+              "竞买人尚未缴纳交易保证金（R-16）"),
+    ErrorRule("MarketAlreadyJoined|AuctionAlreadyJoined", 409,
+              "The bidder has already joined this lot", "竞买人已报名参加该拍卖"),
+    ErrorRule("MarketInvalidMode|ExchangeInvalidMode", 422,
+              "A negotiated trade settles only as negotiated, green-channel or reserve-release",
+              "协议转让仅限协议、绿色通道或储备出让方式"),
+    ErrorRule("MarketOutsideRegion|AuctionOutsideRegion", 409,
+              "New rights of a district are sold to its own units only (R-10)",
+              "新增排污权仅向本区域单位出让（R-10）"),
+    ErrorRule("MarketApplicationUnusable|AuctionApplicationUnusable|PrimaryApplicationUnusable",
+              409, "The approved application does not cover this lot (R-08, R-09)",
+              "经核定的申请不覆盖该标的（R-08、R-09）"),
+    ErrorRule("MarketPledgeNotEnforcing|AuctionPledgeNotEnforcing|AuctionPledgeOnSale", 409,
+              "The pledge is not (or already) up for enforcement sale (R-34)",
+              "该质押未处于（或已处于）处置拍卖中（R-34）"),
+    ErrorRule("MarketBadReveal|AuctionBadReveal", 409,
+              "Nothing committed, already revealed, or price and salt do not match the commitment",
+              "未提交密封报价、已揭示，或价格与盐值与承诺不符"),
+    ErrorRule("MarketTooLarge|ExchangeAmountTooLarge|AuctionBidTooLarge", 422,
+              "The amount is beyond what the book stores", "金额超出可记录的范围"),
+    ErrorRule("ExchangeListingCanSettle|AuctionLotCanSettle", 409,
+              "The order can settle: settle it instead", "该委托可以成交，请执行成交"),
+    ErrorRule("AuctionReserveBelowBenchmark", 409,
+              "The reserve price is below the benchmark value of the lot (R-15)",
+              "起拍价低于该标的的交易基准价值（R-15）"),
+    ErrorRule("ExchangeNotSeller|AuctionNotCreator|PrimaryNotApplicant", 403,
+              "Only the order's seller, creator or applicant may do this",
+              "仅该委托的出让方、发起人或申请人可执行此操作"),
+    ErrorRule("ExchangeRuleRefused|AuctionRuleRefused", 409,
+              "The trading rules refuse the settlement (see the reason)",
+              "交易规则不允许该成交（见原因）"),
     # -- any other contract error, by the words in its name ----------------------------------
     ErrorRule(r"\w*(Unauthorized|NotAuthorized|Forbidden|MissingRole)\w*", 403,
               "The account may not perform this action", "该账户无权执行此操作"),
@@ -236,6 +293,9 @@ def rule_for(name: str) -> ErrorRule:
 def error_body(exc: ServiceError) -> tuple[int, dict[str, Any]]:
     """HTTP status and JSON body for a service error."""
     rule = rule_for(exc.name)
+    reason = _rule_engine_reason(exc)
+    if reason is not None:  # …RuleRefused(reason, have, need): the ledger's rule answers
+        rule = rule_for(reason)
     message = f"{rule.en}: {exc.detail}" if exc.detail else rule.en
     body: dict[str, Any] = {
         "code": exc.name,
@@ -244,8 +304,21 @@ def error_body(exc: ServiceError) -> tuple[int, dict[str, Any]]:
         "message_zh": rule.zh,
         "args": exc.error_args,
     }
+    if reason is not None:
+        body["reason"] = reason
     body.update({k: v for k, v in exc.extra.items() if v is not None})
     return rule.status, {"error": body}
+
+
+def _rule_engine_reason(exc: ServiceError) -> str | None:
+    """``Ledger<Reason>`` of a market contract's ``…RuleRefused(Reason reason, …)``."""
+    code = exc.error_args.get("reason")
+    if not exc.name.endswith("RuleRefused") or not isinstance(code, int):
+        return None
+    try:
+        return "Ledger" + camel(LedgerReason(code).name)
+    except ValueError:
+        return None
 
 
 class ErrorDetail(BaseModel):
@@ -256,6 +329,9 @@ class ErrorDetail(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict, description="decoded error arguments")
     tx_hash: str | None = Field(default=None, description="set when a transaction was sent")
     reason_code: int | None = Field(default=None, description="pre-check reason code")
+    reason: str | None = Field(
+        default=None, description="the ledger's rule behind a …RuleRefused error (R-xx)"
+    )
 
 
 class ErrorOut(BaseModel):

@@ -83,6 +83,42 @@ class Reason(IntEnum):
     NOT_RESERVE = 21
 
 
+class MarketReason(IntEnum):
+    """Why a market pre-check refuses (contracts/interfaces/MarketTypes.sol); ``RULE_REFUSED``
+    comes with the ledger's :class:`Reason`."""
+
+    OK = 0
+    RULE_REFUSED = 1
+    TOO_LARGE = 2
+    UNKNOWN_ORDER = 3
+    WRONG_STATUS = 4
+    ENDED = 5
+    NOT_ENDED = 6
+    INSUFFICIENT_FUNDS = 7
+    BID_TOO_LOW = 8
+    NOT_JOINED = 9
+    ALREADY_JOINED = 10
+    HAS_BIDS = 11
+    INVALID_MODE = 12
+    OUTSIDE_REGION = 13
+    APPLICATION_UNUSABLE = 14
+    PLEDGE_NOT_ENFORCING = 15
+    BAD_REVEAL = 16
+
+
+def camel(name: str) -> str:
+    """``BELOW_PERMIT`` → ``BelowPermit`` (an enum member as in Solidity)."""
+    return "".join(w.capitalize() for w in name.split("_"))
+
+
+def verdict_error(market: int, rule: int) -> str:
+    """The error name of a market pre-check's verdict ``(MarketReason, Reason, …)``: the
+    ledger's ``Ledger<Reason>`` when the rule engine refuses, else ``Market<MarketReason>``."""
+    if MarketReason(market) is MarketReason.RULE_REFUSED:
+        return "Ledger" + camel(Reason(rule).name)
+    return "Market" + camel(MarketReason(market).name)
+
+
 @dataclass(frozen=True)
 class PollutantKind:
     code: str

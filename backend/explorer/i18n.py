@@ -144,6 +144,21 @@ LABELS: dict[str, tuple[str, str]] = {
         "私钥始终留在您的钱包中：服务只转发您签名的数据。",
         "Your key stays in your wallet: the service only relays what you signed.",
     ),
+    "portal.trade": ("协议转让（双方签名）", "Negotiated trade (both parties sign)"),
+    "portal.trade_note": (
+        "一方填写条款并签名，将生成的委托码发给对方；对方粘贴委托码、签名后即成交（R-14）。",
+        "One party fills in the terms and signs, then sends the code to the other party, who "
+        "pastes it and countersigns: the trade settles (R-14).",
+    ),
+    "portal.trade_sign": ("签署我方条款", "Sign my side"),
+    "portal.trade_code": ("委托码", "Trade code"),
+    "portal.trade_countersign": ("对方签署并成交", "Countersign and settle"),
+    "portal.trade_signed": (
+        "已签名：请将委托码发给对方",
+        "Signed: send the trade code to the other party",
+    ),
+    "col.quantity_kg": ("数量（千克）", "Quantity (kg)"),
+    "col.price_fen": ("总价（分）", "Total price (fen)"),
     "console.title": ("主管部门、交易机构与银行管理端", "Regulator, exchange and bank console"),
     "console.tx": ("链上交易", "Chain transaction"),
     "console.send": ("在钱包中签名并发送", "Sign and send from wallet"),

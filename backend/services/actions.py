@@ -42,7 +42,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.chain.client import Chain
-from backend.chain.domain import Op, Origin, Reason, TradeMode
+from backend.chain.domain import Op, Origin, Reason, TradeMode, camel
 from backend.chain.errors import (
     ConfigurationError,
     ContractError,
@@ -465,6 +465,21 @@ def chain_now(chain: Chain) -> int:
     return max(int(time.time()), int(chain.w3.eth.get_block("latest")["timestamp"]))
 
 
+def resolve_deadline(chain: Chain, deadline: int | None, policy: ActionPolicy) -> int:
+    """The deadline of an action to prepare: the default TTL, or the requested one if in range."""
+    now = chain_now(chain)
+    if deadline is None:
+        return now + policy.ttl_seconds
+    if not now + policy.min_margin_seconds <= deadline <= now + policy.max_ttl_seconds:
+        raise ServiceError(
+            "DeadlineOutOfRange",
+            f"deadline {deadline} must lie between {now + policy.min_margin_seconds} and "
+            f"{now + policy.max_ttl_seconds} (chain time {now})",
+            args={"deadline": deadline, "now": now},
+        )
+    return deadline
+
+
 def prepare_action(
     *,
     chain: Chain,
@@ -478,16 +493,7 @@ def prepare_action(
     bound = actions.bind(chain, name)
     message = body.model_dump(by_alias=True)
     signer = message[bound.spec.signer_field]
-    now = chain_now(chain)
-    if deadline is None:
-        deadline = now + policy.ttl_seconds
-    elif not now + policy.min_margin_seconds <= deadline <= now + policy.max_ttl_seconds:
-        raise ServiceError(
-            "DeadlineOutOfRange",
-            f"deadline {deadline} must lie between {now + policy.min_margin_seconds} and "
-            f"{now + policy.max_ttl_seconds} (chain time {now})",
-            args={"deadline": deadline, "now": now},
-        )
+    deadline = resolve_deadline(chain, deadline, policy)
     _precheck(bound, message)
     # the rules first (an allowance still to be given is not a refusal yet), then the money
     _simulate(chain, bound, message, signer, permit_follows=bound.spec.payment is not None)
@@ -561,13 +567,13 @@ def submit_action(
     full = bound.full(message)
     signer = message[bound.spec.signer_field]
     if chain.w3.eth.get_code(signer):  # a contract wallet (ERC-1271), e.g. a multi-signature
-        sig = _contract_signature(signature)
-        if not _erc1271_accepts(chain, signer, digest_of(full), sig):
+        sig = contract_signature(signature)
+        if not erc1271_accepts(chain, signer, digest_of(full), sig):
             raise ServiceError(
                 "SignerMismatch", f"the contract wallet {signer} does not accept this signature"
             )
     else:
-        sig = _signature(signature)
+        sig = parse_signature(signature)
         recovered = recover_signer(full, sig)
         if recovered != signer:
             raise ServiceError(
@@ -631,7 +637,7 @@ def _permit_call(
     call = payments.permit_call(
         token=token,
         data=permit.get("typed_data") or {},
-        signature=_signature(permit.get("signature", "")),
+        signature=parse_signature(permit.get("signature", "")),
         owner=signer,
         spender=bound.contract.address,
         amount=pay.amount(message),
@@ -696,7 +702,7 @@ def _validated_message(bound: BoundAction, data: Mapping[str, Any]) -> dict[str,
     expected_types = bound.full({n: 0 for n, _ in bound.fields})["types"]
     if data.get("types") != expected_types:
         problems.append(f"types must be {json.dumps(expected_types)}")
-    if not _same_domain(data.get("domain"), bound.domain):
+    if not same_domain(data.get("domain"), bound.domain):
         problems.append(f"domain must be {json.dumps(bound.domain.as_dict())}")
     message = data.get("message")
     if not isinstance(message, dict):
@@ -709,7 +715,7 @@ def _validated_message(bound: BoundAction, data: Mapping[str, Any]) -> dict[str,
     counters = {NONCE: message[NONCE], DEADLINE: message[DEADLINE]}
     try:
         body = spec.body.model_validate({k: v for k, v in message.items() if k not in counters})
-        _Counters.model_validate(counters)
+        Counters.model_validate(counters)
         for name in (NONCE, DEADLINE):
             if counters[name] >= 2 ** bound.counter_bits(name):
                 raise ServiceError(
@@ -723,12 +729,12 @@ def _validated_message(bound: BoundAction, data: Mapping[str, Any]) -> dict[str,
     return {**body.model_dump(by_alias=True), **counters}
 
 
-class _Counters(BaseModel):
+class Counters(BaseModel):
     nonce: Uint256
     deadline: Uint256
 
 
-def _same_domain(given: object, domain: Domain) -> bool:
+def same_domain(given: object, domain: Domain) -> bool:
     if not isinstance(given, dict):
         return False
     expected = domain.as_dict()
@@ -754,7 +760,7 @@ ERC1271_MAGIC = bytes.fromhex("1626ba7e")  # isValidSignature(bytes32,bytes)
 MAX_CONTRACT_SIGNATURE = 4096
 
 
-def _contract_signature(text: str) -> bytes:
+def contract_signature(text: str) -> bytes:
     """A contract wallet's signature: any bytes (multi-signature wallets concatenate)."""
     if not isinstance(text, str) or not re.fullmatch(r"0x(?:[0-9a-fA-F]{2})+", text):
         raise ServiceError("SignatureMalformed", "expected 0x followed by hex bytes")
@@ -763,7 +769,7 @@ def _contract_signature(text: str) -> bytes:
     return bytes.fromhex(text[2:])
 
 
-def _erc1271_accepts(chain: Chain, wallet: str, digest: bytes, signature: bytes) -> bool:
+def erc1271_accepts(chain: Chain, wallet: str, digest: bytes, signature: bytes) -> bool:
     data = ERC1271_MAGIC + abi_encode(["bytes32", "bytes"], [digest, signature])
     try:
         answer = chain.w3.eth.call({"to": wallet, "data": "0x" + data.hex()})
@@ -772,7 +778,7 @@ def _erc1271_accepts(chain: Chain, wallet: str, digest: bytes, signature: bytes)
     return bytes(answer)[:4] == ERC1271_MAGIC
 
 
-def _signature(text: str) -> bytes:
+def parse_signature(text: str) -> bytes:
     """A 65-byte ``r‖s‖v`` signature, ``v`` normalised to 27/28, low ``s`` (as OpenZeppelin)."""
     if not isinstance(text, str) or not re.fullmatch(r"0x[0-9a-fA-F]{130}", text):
         raise ServiceError("SignatureMalformed", "expected 0x followed by 130 hex digits")
@@ -810,14 +816,7 @@ def _check_fresh(
     signer: str,
     policy: ActionPolicy,
 ) -> None:
-    now = chain_now(chain)
-    if message[DEADLINE] < now + policy.min_margin_seconds:
-        raise ServiceError(
-            "SignatureExpired",
-            f"deadline {message[DEADLINE]} is past or within {policy.min_margin_seconds} s "
-            f"of chain time {now}",
-            args={"deadline": message[DEADLINE], "now": now},
-        )
+    check_not_expired(chain, message[DEADLINE], policy)
     if bound.spec.unordered_nonce is not None:
         if getattr(bound.contract.functions, bound.spec.unordered_nonce)(
             signer, message[NONCE]
@@ -828,18 +827,35 @@ def _check_fresh(
                 args={"nonce": message[NONCE]},
             )
         return
-    current = int(bound.contract.functions.nonces(signer).call())
-    if message[NONCE] < current:
+    check_next_nonce(bound.contract, signer, message[NONCE])
+
+
+def check_not_expired(chain: Chain, deadline: int, policy: ActionPolicy) -> None:
+    """A signed deadline must leave the relay its safety margin of chain time."""
+    now = chain_now(chain)
+    if deadline < now + policy.min_margin_seconds:
+        raise ServiceError(
+            "SignatureExpired",
+            f"deadline {deadline} is past or within {policy.min_margin_seconds} s "
+            f"of chain time {now}",
+            args={"deadline": deadline, "now": now},
+        )
+
+
+def check_next_nonce(contract: Contract, signer: str, nonce: int) -> None:
+    """``nonce`` must be ``signer``'s next one at ``contract`` (``nonces(signer)``)."""
+    current = int(contract.functions.nonces(signer).call())
+    if nonce < current:
         raise ServiceError(
             "NonceAlreadyUsed",
-            f"nonce {message[NONCE]} of {signer} was used; the next one is {current}",
-            args={"nonce": message[NONCE], "current": current},
+            f"nonce {nonce} of {signer} was used; the next one is {current}",
+            args={"nonce": nonce, "current": current},
         )
-    if message[NONCE] > current:
+    if nonce > current:
         raise ServiceError(
             "NonceNotNext",
-            f"nonce {message[NONCE]} of {signer} is ahead of the next one, {current}",
-            args={"nonce": message[NONCE], "current": current},
+            f"nonce {nonce} of {signer} is ahead of the next one, {current}",
+            args={"nonce": nonce, "current": current},
         )
 
 
@@ -885,9 +901,10 @@ def _precheck(
 # ---------------------------------------------------------------------------------------------
 # The actions of the product
 
-# The test probe (contracts/testing/SignedActionProbe.sol) stands in for the exchange's trades
-# until those exist; its contract is never in a production deployment record, so there the
-# action answers 404 ActionUnavailable.
+# The test probe (contracts/testing/SignedActionProbe.sol) exercises the generic machinery in the
+# service's own tests; its contract is never in a production deployment record, so there the
+# action answers 404 ActionUnavailable. Negotiated trades, signed by two parties, are
+# backend/services/trades.py.
 
 
 class ProbeTransferBody(ActionBody):
@@ -904,7 +921,7 @@ PROBE_TRANSFER = ActionSpec(
     contract="SignedActionProbe",
     function="transferBySig",
     body=ProbeTransferBody,
-    summary="Test probe: transfer rights between two open accounts (stands in for a trade)",
+    summary="Test probe: transfer rights between two open accounts (the service's own tests)",
     precheck="canTransfer",
     reasons=(
         "Ok",
@@ -922,7 +939,7 @@ PROBE_TRANSFER = ActionSpec(
 
 LEDGER_REASONS: tuple[str, ...] = (
     "Ok",
-    *("Ledger" + "".join(w.capitalize() for w in r.name.split("_")) for r in Reason if r),
+    *("Ledger" + camel(r.name) for r in Reason if r),
 )  # reason code of RightsLedger.check → its custom error (Types.sol `Reason`)
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from backend.chain.client import Chain
-from backend.chain.domain import Origin, PollutantClass, Sector, TradeMode
+from backend.chain.domain import Origin, PollutantClass, Sector
 from backend.chain.errors import ServiceError
 from backend.services.actions import Address, Bytes32, Fen, Kg, Uint256
 from backend.services.operations import (
@@ -56,7 +56,6 @@ class Restriction(IntEnum):  # AccountRegistry.RESTRICTION_*
 SectorField = by_name(Sector, "sector")
 OriginField = by_name(Origin, "origin")
 ClassField = by_name(PollutantClass, "pollutant class")
-ModeField = by_name(TradeMode, "trade mode")
 SourceField = by_name(ReserveSourceKind, "reserve source")
 UseField = by_name(ReserveUse, "reserve use")
 RestrictionField = by_name(Restriction, "restriction (R-17)")
@@ -262,40 +261,6 @@ op(name="allocate-free", concern="allocation", contract="RightsLedger",
    role="regulator, district regulator", rules=("R-05", "R-10"),
    args=lambda b, c: [b.holder, _p(c, b.pollutant), b.kg])  # fmt: skip
 
-
-class AllocatePaid(OperationBody):
-    """Record rights a unit obtained and paid for in the primary market (有偿取得, R-08, R-09),
-    or under a fee waiver (R-12), within the cap (R-10)."""
-
-    holder: Address
-    pollutant: Pollutant
-    origin: OriginField = Field(default=int(Origin.PAID))
-    kg: Kg
-
-
-op(name="allocate", concern="allocation", contract="RightsLedger", function="allocate",
-   body=AllocatePaid, summary="Primary allocation after payment (R-08)",
-   role="exchange operator", rules=("R-08", "R-10", "R-12"),
-   args=lambda b, c: [b.holder, _p(c, b.pollutant), b.origin, b.kg])  # fmt: skip
-
-
-class SettleTrade(OperationBody):
-    """Settle a trade between two holders (清算交割, R-13): the ledger applies every transfer
-    rule (R-05–R-07, R-11, R-15, R-17–R-21, R-38, R-39)."""
-
-    seller: Address
-    buyer: Address
-    pollutant: Pollutant
-    kg: Kg
-    price_fen: Fen = Field(alias="priceFen")
-    mode: ModeField
-
-
-op(name="settle-trade", concern="allocation", contract="RightsLedger", function="trade",
-   body=SettleTrade, summary="Settle a trade (R-13)", role="exchange operator",
-   rules=("R-13", "R-15"),
-   args=lambda b, c: [b.seller, b.buyer, _p(c, b.pollutant), b.kg, b.price_fen,
-                      b.mode])  # fmt: skip
 
 # =============================================================================================
 # permits (contracts/registry/PermitRegistry.sol)
@@ -560,19 +525,6 @@ op(name="enforce-pledge", concern="pledges", contract="PledgeBook", function="en
    rules=("R-34",))  # fmt: skip
 
 
-class SettleEnforcement(OperationBody):
-    """The exchange settles an enforcement sale (R-34)."""
-
-    id: Uint256
-    buyer: Address
-    price_fen: Fen = Field(alias="priceFen")
-
-
-op(name="settle-enforcement", concern="pledges", contract="PledgeBook",
-   function="settleEnforcement", body=SettleEnforcement,
-   summary="Settle an enforcement sale (R-34)", role="exchange operator",
-   rules=("R-34",))  # fmt: skip
-
 # =============================================================================================
 # reserve (contracts/reserve/GovernmentReserve.sol)
 
@@ -771,22 +723,26 @@ op(name="revoke-role", concern="roles", contract=lambda b: b.contract, function=
 
 def default_operations() -> OperationRegistry:
     """Every authority operation the service offers (payments are added in payments_ops)."""
+    from backend.services.market_ops import MARKET_OPS
     from backend.services.payment_ops import PAYMENT_OPS
 
-    return OperationRegistry([*OPS, *PAYMENT_OPS])
+    return OperationRegistry([*OPS, *MARKET_OPS, *PAYMENT_OPS])
 
 
 CONCERNS: dict[str, str] = {
     "registry": "accounts and attributes (regulators)",
-    "allocation": "caps, certification and allocation (regulators, exchange operator)",
+    "allocation": "caps, certification and legacy free allocation (regulators)",
     "permits": "discharge permits (regulators)",
     "prices": "benchmark prices (price bureau)",
     "compliance": "periods, surrender and carry-over (regulators)",
     "verification": "verified usage (verifiers, regulator)",
-    "pledges": "pledges (banks, exchange operator)",
+    "pledges": "pledges (banks)",
     "reserve": "the government reserve (regulators)",
     "lifecycle": "mergers, splits, closures, fraud (regulators)",
     "leasing": "leases (anyone)",
     "roles": "role grants (admins)",
     "payments": "settlement money (companies, treasury)",
+    "market": "trading accounts, listings, negotiated trades (units, exchange operator)",
+    "auctions": "auctions of rights (units, banks, exchange operator)",
+    "primary": "applications for initial and new rights (units, regulators, treasury)",
 }

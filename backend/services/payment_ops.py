@@ -17,12 +17,12 @@ from backend.services.actions import Fen
 from backend.services.operations import Operation, OperationBody
 
 TOKEN = "SettlementToken"  # noqa: S105 - a contract name
-SPENDERS = ("LeaseBook", "GovernmentReserve")
+SPENDERS = ("Exchange", "LeaseBook", "GovernmentReserve")
 
 
 class Approve(OperationBody):
     """Allow a contract of the deployment to draw up to ``fen`` from the sender's money
-    (a lease's rent, a reserve release's price)."""
+    (a deposit into a trading account, a lease's rent, a reserve release's price)."""
 
     spender: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z][A-Za-z0-9]{0,63}$")] = Field(
         description=f"the paying action's contract: {', '.join(SPENDERS)}"

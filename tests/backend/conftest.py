@@ -39,7 +39,7 @@ def client(settings):
         yield test_client
 
 
-# -- signed actions, relayer and indexer: the test probe contract stands in for the exchange --
+# -- signed actions, relayer and indexer: the test probe contract exercises the machinery --
 
 PG_PORT = int(os.environ.get("DRR_TEST_PG_PORT", "18547"))
 

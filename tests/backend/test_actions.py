@@ -1,8 +1,8 @@
 """Signed actions through the API: prepare → sign in the actor's wallet → submit.
 
 Against the real test chain and the deployed test probe (contracts/testing/SignedActionProbe.sol),
-which stands in for the exchange's actions; every check here is generic and holds for every
-registered action. Each refusal leaves the chain as it was: no transaction is sent.
+whose one action is generic; every check here holds for every registered action. Each refusal
+leaves the chain as it was: no transaction is sent.
 """
 
 import threading

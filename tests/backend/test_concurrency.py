@@ -1,61 +1,57 @@
-"""Two companies trade concurrently through the API while the service's indexer runs.
+"""Companies trade concurrently through the API while the service's indexer runs.
 
-The final index must equal the chain: the same events, and the balances the events add up to
-equal the balances the contract holds. Trades are the test probe's signed transfers until the
-exchange exists; switching means writing another :class:`TradeScenario`.
+Two pairs of units make negotiated trades (协议转让, R-14) at the same time, each trade signed by
+both parties and relayed by the service; the final index must equal the chain: the same events,
+and the read model's holdings equal the balances the ledger holds.
 """
 
 import threading
 import time
-from collections import Counter
-from dataclasses import dataclass
 
 import pytest
+from eth_account import Account
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from web3 import Web3
 
+from backend.chain.typed_data import sign
 from backend.indexer import store
 from backend.indexer.decode import EventDecoder
+from backend.indexer.projections import tables
 from backend.main import create_app
-from tests.backend.flows import act
+from tests.helpers import STOCK_KG, company_key
 
 TRADES_EACH = 12
+COD = 1
+# companies[i] of tests/conftest.py CITY_UNITS: chem, steel (industry), power, power2 (thermal)
+PAIRS = ((0, 1), (2, 3))
 
 
-@dataclass
-class TradeScenario:
-    """How the test trades; replace with the exchange's negotiated trade when it lands."""
+def address_of(index: int) -> str:
+    return Account.from_key(company_key(index)).address
 
-    action: str = "probe-transfer"
-    pollutant: int = 4
 
-    def setup(self, probe, regulator, companies):
-        for company in companies:
-            probe.openAccount(company.address, {"from": regulator})
-            probe.credit(company.address, self.pollutant, 10_000, {"from": regulator})
-
-    def trade(self, seller, buyer, i):
-        return {
-            "from": seller.address,
-            "to": buyer.address,
-            "pollutant": self.pollutant,
-            "kg": 1 + i % 7,
+def trade(api, seller: int, buyer: int, kg: int):
+    """Both parties sign the prepared trade in their own wallets; the service relays it."""
+    terms = {
+        "seller": address_of(seller),
+        "buyer": address_of(buyer),
+        "pollutant": COD,
+        "quantityKg": kg,
+        "priceFen": kg * 400,  # the COD benchmark: 400 000 fen per tonne
+    }
+    prepared = api.post("/api/v1/trades/prepare", json=terms)
+    if prepared.status_code != 200:
+        return prepared
+    parts = prepared.json()
+    body = {
+        party: {
+            "typed_data": parts[party]["typed_data"],
+            "signature": "0x" + sign(parts[party]["typed_data"], company_key(index)).hex(),
         }
-
-    def chain_balances(self, probe, companies):
-        return {c.address: probe.balanceOf(c.address, self.pollutant) for c in companies}
-
-    def indexed_balances(self, events, companies):
-        held = Counter()
-        for e in events:
-            if e.args.get("pollutant") != self.pollutant:
-                continue
-            if e.event == "ProbeCredited":
-                held[e.args["holder"]] += e.args["kg"]
-            elif e.event == "ProbeTransferred":
-                held[e.args["from"]] -= e.args["kg"]
-                held[e.args["to"]] += e.args["kg"]
-        return {c.address: held[c.address] for c in companies}
+        for party, index in (("seller", seller), ("buyer", buyer))
+    }
+    return api.post("/api/v1/trades/submit", json=body)
 
 
 @pytest.fixture
@@ -77,39 +73,40 @@ def wait_until_indexed(app, head, timeout=30.0):
 
 
 def test_concurrent_trading_indexes_to_chain_state(
-    running_service, probe, regulator, company_keys, service_deployment, rpc_url
+    running_service, traders, ledger, service_deployment, rpc_url
 ):
-    scenario = TradeScenario()
-    acme, beta = company_keys[0], company_keys[1]
-    scenario.setup(probe, regulator, [acme, beta])
-    hashes, failures = {acme.address: [], beta.address: []}, []
+    hashes, failures = [], []
 
-    def trader(seller, buyer):
+    def trader(a: int, b: int) -> None:
         for i in range(TRADES_EACH):
-            response = act(
-                running_service,
-                scenario.action,
-                scenario.trade(seller, buyer, i),
-                seller.private_key,
-            )
+            seller, buyer = (a, b) if i % 2 == 0 else (b, a)
+            response = trade(running_service, seller, buyer, 100 + 7 * i)
             if response.status_code != 200:
                 failures.append(response.text)
                 return
-            hashes[seller.address].append(response.json()["tx_hash"])
+            hashes.append(response.json()["tx_hash"])
 
-    threads = [threading.Thread(target=trader, args=pair) for pair in ((acme, beta), (beta, acme))]
+    threads = [threading.Thread(target=trader, args=pair) for pair in PAIRS]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert failures == []
-    assert len(hashes[acme.address]) == len(hashes[beta.address]) == TRADES_EACH
+    assert len(set(hashes)) == 2 * TRADES_EACH
 
     w3 = Web3(Web3.HTTPProvider(rpc_url))
     wait_until_indexed(running_service.app, w3.eth.block_number)
     chain_id = service_deployment.chain_id
     with running_service.app.state.engine.connect() as conn:
         indexed = store.all_events(conn, chain_id)
+        held = {
+            r.holder: r.paid
+            for r in conn.execute(
+                select(tables.holdings.c.holder, tables.holdings.c.paid).where(
+                    tables.holdings.c.pollutant == COD
+                )
+            )
+        }
     decoder = EventDecoder.for_deployment(service_deployment)
     on_chain = [
         decoder.decode(entry)
@@ -124,8 +121,10 @@ def test_concurrent_trading_indexes_to_chain_state(
     assert [(e.tx_hash, e.log_index, e.event, e.args) for e in indexed] == [
         (e.tx_hash, e.log_index, e.event, e.args) for e in on_chain
     ]
-    traded = {e.tx_hash for e in indexed if e.event == "ProbeTransferred"}
-    assert traded == set(hashes[acme.address]) | set(hashes[beta.address])
-    balances = scenario.chain_balances(probe, [acme, beta])
-    assert scenario.indexed_balances(indexed, [acme, beta]) == balances
-    assert sum(balances.values()) == 20_000
+    traded = {e.tx_hash for e in indexed if e.event == "RightsTraded"}
+    assert traded >= set(hashes)
+    units = [address_of(i) for pair in PAIRS for i in pair]
+    on_ledger = {u: ledger.balanceOf(u, COD)[0] for u in units}
+    assert {u: held[u] for u in units} == on_ledger
+    assert sum(on_ledger.values()) == len(units) * STOCK_KG
+    assert on_ledger != dict.fromkeys(units, STOCK_KG)  # the trades moved rights

@@ -7,11 +7,14 @@ import pytest
 
 from backend.chain import domain
 
-TYPES = Path(__file__).resolve().parents[2] / "contracts" / "interfaces" / "Types.sol"
+INTERFACES = Path(__file__).resolve().parents[2] / "contracts" / "interfaces"
+TYPES = INTERFACES / "Types.sol"
+MARKET_TYPES = INTERFACES / "MarketTypes.sol"
 
 
 def _solidity_enum(name: str) -> list[str]:
-    body = re.search(rf"enum {name} \{{(.*?)\}}", TYPES.read_text(), re.S).group(1)
+    source = TYPES.read_text() + MARKET_TYPES.read_text()
+    body = re.search(rf"enum {name} \{{(.*?)\}}", source, re.S).group(1)
     body = re.sub(r"//[^\n]*", "", body)
     return [m.strip() for m in body.split(",") if m.strip()]
 
@@ -29,6 +32,7 @@ def _snake(name: str) -> str:
         domain.Op,
         domain.TradeMode,
         domain.Reason,
+        domain.MarketReason,
     ],
 )
 def test_python_enum_matches_solidity(enum):

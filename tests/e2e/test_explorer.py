@@ -21,9 +21,10 @@ from scripts.demo_city import UNITS
 from tests.e2e.conftest import inject_wallet, screenshot
 
 NAMES = [u[0] for u in UNITS]
-# the demo's trades: six disclosed negotiated trades, and the exchange's negotiated trade, listing,
-# sealed-bid auction and pledge enforcement sale
-DEMO_TRADES = 10
+# the demo's trades: six disclosed negotiated trades, the exchange's negotiated trade, listing,
+# sealed-bid auction and pledge enforcement sale, and the reserve's release to a priority project
+DEMO_TRADES = 11
+RESERVE = "重庆市排污权储备中心"  # scripts/deploy.py
 
 
 def company(name: str):
@@ -42,8 +43,10 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
     page.click("nav >> text=交易")
     rows = page.locator("table.trades tbody tr")
     expect(rows).to_have_count(DEMO_TRADES)
-    expect(rows.first).to_contain_text("九龙坡造纸厂")
-    expect(rows.first).to_contain_text("协议转让")
+    expect(rows.first).to_contain_text(RESERVE)
+    expect(rows.first).to_contain_text("储备出让")
+    expect(rows.nth(1)).to_contain_text("九龙坡造纸厂")
+    expect(rows.nth(1)).to_contain_text("协议转让")
     screenshot(page, "trades")
     rows.first.locator("button.verify").click()
     expect(rows.first.locator(".verdict")).to_contain_text("✓ 与链上一致")
@@ -52,7 +55,7 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
         page.click("p.downloads >> text=CSV")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     table = list(csv.DictReader(io.StringIO(text)))
-    assert len(table) == DEMO_TRADES and table[0]["seller_name"] == "九龙坡造纸厂"
+    assert len(table) == DEMO_TRADES and table[0]["seller_name"] == RESERVE
     assert all(re.fullmatch(r"0x[0-9a-f]{64}", r["tx_hash"]) for r in table)
 
     tx_hash = rows.first.locator("a.tx").get_attribute("href").rsplit("/", 1)[1]
@@ -172,3 +175,45 @@ def console_call(browser, stack, key, contract, function, values, shot=None) -> 
     tx = page.locator("#result a.tx-result").inner_text()
     page.context.close()
     return tx
+
+
+def test_two_companies_sign_a_negotiated_trade_in_their_wallets_R14(stack, page, browser):
+    """协议转让 in the portal: the steel group fills in the terms and signs its side in its
+    wallet; the pharmaceutical company pastes the trade code, countersigns in its own wallet
+    and the service settles; the trade is disclosed with its transaction (R-14, R-36)."""
+    regulator = dev_key(DEV_AUTHORITIES["city_regulator"])
+    seller, buyer = company("嘉陵钢铁集团"), company("西南制药股份")
+    so2 = POLLUTANT_IDS["SO2"]
+    console_call(browser, stack, regulator.private_key, "RightsLedger", "certifyTradable",
+                 {"holder": seller.address, "pollutant": so2, "kg": 50_000})  # fmt: skip
+
+    inject_wallet(page, seller.private_key, stack.rpc_url)
+    page.goto(stack.url + "/portal?lang=zh")
+    page.click("#connect")
+    form = page.locator("#trade-form")
+    for name, value in (("seller", seller.address), ("buyer", buyer.address), ("pollutant", "SO2"),
+                        ("quantityKg", "1000"), ("priceFen", "210000")):  # fmt: skip
+        form.locator(f"input[name={name}]").fill(value)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#result")).to_contain_text("✓ 已签名", timeout=30_000)
+    code = page.locator("#trade-code").input_value()
+    screenshot(page, "portal-trade")
+
+    other = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    inject_wallet(other, buyer.private_key, stack.rpc_url)
+    other.goto(stack.url + "/portal?lang=zh")
+    other.click("#connect")
+    other.fill("#trade-code", code)
+    other.click("#trade-countersign")
+    expect(other.locator("#result")).to_contain_text("✓ trade", timeout=30_000)
+    trade_tx = other.locator("#result a.tx-result").inner_text()
+    other.context.close()
+
+    stack.wait_indexed()
+    page.goto(stack.url + "/trades")
+    newest = page.locator("table.trades tbody tr").first
+    expect(newest).to_contain_text("嘉陵钢铁集团")
+    expect(newest).to_contain_text("西南制药股份")
+    expect(newest).to_contain_text("2,100.00 元")
+    newest.locator("a.tx").click()
+    expect(page.locator("#tx-hash")).to_have_text(trade_tx)

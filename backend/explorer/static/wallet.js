@@ -119,6 +119,60 @@
     }
   }
 
+  // -- negotiated trade: one party signs its side, the other countersigns and submits --
+  const partyOf = (prepared) => ["seller", "buyer"].find((p) => prepared[p].signer.toLowerCase() === (account || "").toLowerCase());
+  const signPart = (typed) => window.ethereum.request({
+    method: "eth_signTypedData_v4", params: [account, JSON.stringify(typed)],
+  });
+
+  async function signTradeSide(event) {
+    event.preventDefault();
+    try {
+      if (!account) throw new Error("connect a wallet first");
+      const form = event.target;
+      const body = {};
+      for (const input of form.querySelectorAll("input")) {
+        const text = input.value.trim();
+        const pollutant = input.dataset.type === "pollutant";
+        body[input.name] = pollutant ? (/^\d+$/.test(text) ? Number(text) : text) : value(input.dataset.type, text);
+      }
+      say("…");
+      const prepared = await api("/api/v1/trades/prepare", body);
+      const party = partyOf(prepared);
+      if (!party) throw new Error("the connected account is neither the seller nor the buyer");
+      const signature = await signPart(prepared[party].typed_data);
+      const code = {prepared, signed: {[party]: {typed_data: prepared[party].typed_data, signature}}};
+      document.getElementById("trade-code").value = JSON.stringify(code);
+      say("✓ " + form.dataset.signed + " (" + party + ")");
+    } catch (error) {
+      say("✗ " + error.message, true);
+    }
+  }
+
+  async function countersign() {
+    try {
+      if (!account) throw new Error("connect a wallet first");
+      const code = JSON.parse(document.getElementById("trade-code").value);
+      const party = partyOf(code.prepared);
+      if (!party || code.signed[party]) throw new Error("this code is not for the connected account to countersign");
+      say("…");
+      const signature = await signPart(code.prepared[party].typed_data);
+      const parts = {...code.signed, [party]: {typed_data: code.prepared[party].typed_data, signature}};
+      const done = await api("/api/v1/trades/submit", parts);
+      result.textContent = "✓ trade · block " + done.block_number + " · ";
+      result.className = "";
+      result.append(txLink(done.tx_hash));
+      await showAccount();
+    } catch (error) {
+      say("✗ " + error.message, true);
+    }
+  }
+
+  if (document.getElementById("trade-form")) {
+    document.getElementById("trade-form").addEventListener("submit", signTradeSide);
+    document.getElementById("trade-countersign").addEventListener("click", countersign);
+  }
+
   // -- console: an ordinary chain transaction, encoded by the service, sent by the wallet --
   const contracts = document.getElementById("contracts") ? JSON.parse(document.getElementById("contracts").textContent) : null;
   function showFunctions() {

@@ -1,9 +1,10 @@
 """The service over the whole registry: reserve, lifecycle, leasing and settlement money too.
 
 The deployment record the service reads holds every registry contract (scripts/deploy.py)
-plus the reserve, unit lifecycle and lease book deployed here on the test money (they need
-the exchange's settlement token, which is not deployed yet), with the compliance manager of
-the tests' posted usage. No mocks: the service talks to the chain Brownie started.
+with the reserve, unit lifecycle and lease book replaced by ones deployed here on the test
+money (anyone mints it, which keeps these tests short), with the compliance manager of the
+tests' posted usage. The market's own tests use the record as deployed (test_market.py).
+No mocks: the service talks to the chain Brownie started.
 """
 
 from __future__ import annotations

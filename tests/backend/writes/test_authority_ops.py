@@ -116,56 +116,33 @@ def test_price_bureau_publishes_a_benchmark_R15(api, city, prices):
     assert error_of(refused)["code"] == "AccessControlUnauthorizedAccount"
 
 
-def test_exchange_operator_records_a_primary_sale_and_settles_a_trade_R08_R13(api, city, ledger):
-    """R-08: paid allocation after the buyer paid; R-39: the regulator qualifies the seller and
-    certifies the quantity; R-13: the exchange settles the trade."""
-    operate(
-        api,
-        "allocation/allocate",
-        {"holder": city.chem.address, "pollutant": COD, "kg": 10_000},
-        "exchange",
-    )
-    operate(
+def test_regulator_qualifies_a_seller_and_certifies_tradable_rights_R39(
+    api, city, ledger, exchange
+):
+    """R-39: the regulator qualifies the seller and certifies the quantity it may sell; the
+    sale itself is the exchange's (tests/backend/writes/test_market.py)."""
+    ledger.allocate(city.chem, COD, int(Origin.PAID), 10_000, {"from": exchange})
+    qualified = operate(
         api,
         "registry/set-qualified-seller",
         {"holder": city.chem.address, "qualified": True},
         "regulator",
     )
+    assert qualified["events"][0]["contract"] == "AccountRegistry"
     operate(
         api,
         "allocation/certify-tradable",
         {"holder": city.chem.address, "pollutant": COD, "kg": 5_000},
         "regulator",
     )
-    answer = operate(
+    assert ledger.positionOf(city.chem, COD)[3] == 5_000
+    by_the_unit = build(
         api,
-        "allocation/settle-trade",
-        {
-            "seller": city.chem.address,
-            "buyer": city.steel.address,
-            "pollutant": "COD",
-            "kg": 1_000,
-            "priceFen": 400_000,
-            "mode": "negotiated",
-        },
-        "exchange",
+        "allocation/certify-tradable",
+        {"sender": city.chem.address, "holder": city.chem.address, "pollutant": COD, "kg": 1},
     )
-    assert events(answer)["RightsTraded"]["kg"] == 1_000
-    below = build(
-        api,
-        "allocation/settle-trade",
-        {
-            "sender": address_of("exchange"),
-            "seller": city.chem.address,
-            "buyer": city.steel.address,
-            "pollutant": "COD",
-            "kg": 1_000,
-            "priceFen": 1,
-            "mode": "negotiated",
-        },
-    )
-    assert below.status_code == 409
-    assert error_of(below)["code"] == "LedgerPriceBelowBenchmark"
+    assert by_the_unit.status_code == 403
+    assert ledger.positionOf(city.chem, COD)[3] == 5_000
 
 
 def test_treasury_funds_the_reserve_R29(api, city, money, reserve, treasury, regulator):

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
 from functools import cache
 
 from backend.chain.domain import TradeMode
+from backend.services.trades import FIELDS
 from tests.helpers import now, signed
 
-TRADE_FIELDS = [
-    ("seller", "address"),
-    ("buyer", "address"),
-    ("pollutant", "uint32"),
-    ("quantityKg", "uint64"),
-    ("priceFen", "uint256"),
-    ("mode", "uint8"),
-    ("nonce", "uint256"),
-    ("deadline", "uint256"),
-]
+TRADE_FIELDS = FIELDS  # the exchange's Trade struct, as the service prepares it
 WITHDRAWAL_FIELDS = [
     ("account", "address"),
     ("amountFen", "uint256"),
@@ -97,25 +88,3 @@ def commitment(lot: int, bidder, price: int, salt: bytes) -> bytes:
     return Web3.keccak(
         encode(["uint256", "address", "uint96", "bytes32"], [lot, str(bidder), price, salt])
     )
-
-
-class MarketReason(IntEnum):
-    """Mirror of contracts/interfaces/MarketTypes.sol (kept in sync by test_market_reasons)."""
-
-    OK = 0
-    RULE_REFUSED = 1
-    TOO_LARGE = 2
-    UNKNOWN_ORDER = 3
-    WRONG_STATUS = 4
-    ENDED = 5
-    NOT_ENDED = 6
-    INSUFFICIENT_FUNDS = 7
-    BID_TOO_LOW = 8
-    NOT_JOINED = 9
-    ALREADY_JOINED = 10
-    HAS_BIDS = 11
-    INVALID_MODE = 12
-    OUTSIDE_REGION = 13
-    APPLICATION_UNUSABLE = 14
-    PLEDGE_NOT_ENFORCING = 15
-    BAD_REVEAL = 16

@@ -5,10 +5,10 @@ price of at least the benchmark value (R-09, R-15)."""
 import pytest
 from brownie import chain
 
-from backend.chain.domain import Reason, TradeMode
+from backend.chain.domain import MarketReason, Reason, TradeMode
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG, ascending, sealed
-from tests.contracts.market.orders import MarketReason, commitment
+from tests.contracts.market.orders import commitment
 from tests.helpers import fen_at_benchmark, now, plain, reverts
 
 COD_PRICE = BENCHMARKS["COD"]

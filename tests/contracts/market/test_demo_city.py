@@ -11,7 +11,8 @@ SOLD, SETTLED_LISTING = 2, 4
 def test_demo_city_trades_through_the_exchange(tmp_path, monkeypatch, parties):
     """The demo seeds deposits, benchmark purchases with a waiver, a new-rights auction, a
     negotiated trade, a listing with electronic bidding, a sealed-bid auction and an enforcement
-    sale; every lot and listing ends settled and the money adds up."""
+    sale, then a reserve release to a priority project and a lease; every lot and listing ends
+    settled and the money adds up."""
     record = tmp_path / "demo.json"
     monkeypatch.setenv("DRR_DEPLOYMENT_FILE", str(record))
     demo.main()
@@ -23,10 +24,13 @@ def test_demo_city_trades_through_the_exchange(tmp_path, monkeypatch, parties):
     assert market.listing(1)["status"] == SETTLED_LISTING
     apps = [primary.application(i) for i in range(1, primary.applicationCount() + 1)]
     assert [a["waived"] for a in apps].count(True) == 1
-    # R-29: the treasury holds every benchmark fee and the price of the new rights, nothing else
+    # R-29: the treasury holds every benchmark fee, the price of the new rights and of the reserve
+    # release, nothing else (the reserve fund it paid in stays with the reserve)
     fees = sum(primary.feeOf(i + 1) for i, a in enumerate(apps) if a["kind"] == 0)
     new_rights = auctions.lot(1)["leadingFen"]
-    assert cny.balanceOf(parties["finance_bureau"]) == fees + new_rights
+    release = at["GovernmentReserve"].offer(1)
+    assert not release["open"]
+    assert cny.balanceOf(parties["finance_bureau"]) == fees + new_rights + release["priceFen"]
     assert cny.balanceOf(market) == market.totalBooked()
     assert cny.totalSupply() == cny.totalIssued() - cny.totalRedeemed()
     assert ledger.totalSupply(1) > 0

@@ -5,9 +5,9 @@ pledgor — in the same transaction as the rights (R-16)."""
 import pytest
 from brownie import chain
 
+from backend.chain.domain import MarketReason
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG, ascending
-from tests.contracts.market.orders import MarketReason
 from tests.helpers import fen_at_benchmark, now, plain, reverts
 
 PLEDGED = 20_000

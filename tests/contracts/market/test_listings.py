@@ -5,10 +5,10 @@ settles delivery versus payment (R-16). The ledger decides every rule."""
 import pytest
 from brownie import chain
 
-from backend.chain.domain import Reason, TradeMode
+from backend.chain.domain import MarketReason, Reason, TradeMode
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG
-from tests.contracts.market.orders import HOUR, MarketReason
+from tests.contracts.market.orders import HOUR
 from tests.helpers import fen_at_benchmark, now, plain, reverts
 
 COD_PRICE = BENCHMARKS["COD"]

@@ -5,12 +5,11 @@ before its deadline, for these exact terms, on this contract and chain."""
 import pytest
 from brownie import chain
 
-from backend.chain.domain import Reason, TradeMode
+from backend.chain.domain import MarketReason, Reason, TradeMode
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG
 from tests.contracts.market.orders import (
     NO_SIGNATURE,
-    MarketReason,
     both_sign,
     key_of,
     sign_trade,

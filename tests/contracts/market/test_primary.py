@@ -5,14 +5,13 @@ rights registered only in the transaction that pays the fee to the treasury; fee
 import pytest
 from brownie import chain
 
-from backend.chain.domain import Origin, Reason
+from backend.chain.domain import MarketReason, Origin, Reason
 from tests.conftest import BENCHMARKS, CAP_KG
 from tests.contracts.market.conftest import ascending, issue
 from tests.contracts.market.orders import (
     APPLICATION_FIELDS,
     HOUR,
     PURCHASE_FIELDS,
-    MarketReason,
     key_of,
 )
 from tests.helpers import fen_at_benchmark, now, plain, reverts, signed
@@ -68,8 +67,8 @@ def test_fee_uses_the_districts_benchmark_rounded_up_to_the_fen_R08_R15(
 ):
     """R-08: approved quantity × the benchmark of the unit's district, rounded up to the fen."""
     cod = applicants.pollutant["COD"]
-    prices.publish(cod, 1, 333_333, now() + 1, {"from": price_bureau})
-    chain.sleep(2)
+    prices.publish(cod, 1, 333_333, now() + 60, {"from": price_bureau})
+    chain.sleep(61)
     chain.mine()
     app = submit(primary, applicants.chem, cod, 7)
     primary.approve(app, 7, {"from": regulator})

@@ -1,0 +1,402 @@
+"""Companies trade through the service with their own keys (SPEC §5, R-13, R-14, R-16).
+
+The service runs on the deployment record as scripts/deploy.py writes it (the exchange, the
+auction house and the primary market hold the ledger's EXCHANGE_ROLE; no account of the
+operator moves rights). A negotiated trade is signed by both parties and relayed; listings,
+auctions and primary applications are transactions each party signs itself.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from backend import cli
+from backend.api.errors import error_body
+from backend.chain.domain import MarketReason, Reason, verdict_error
+from backend.chain.errors import ServiceError
+from backend.chain.typed_data import sign
+from backend.core.config import Settings
+from backend.main import create_app
+from tests.backend.writes.conftest import address_of, events, sign_and_send
+from tests.helpers import FUNDS_FEN, STOCK_KG, company_key, now
+
+CHEM, STEEL, FARM = 0, 1, 4  # companies[i] of tests/conftest.py CITY_UNITS
+COD_FEN_PER_TONNE = 400_000  # tests/conftest.py BENCHMARKS
+
+
+@pytest.fixture
+def market_settings(deployment, rpc_url, tmp_path):
+    deployment_file = tmp_path / "deployment.json"
+    deployment.save(deployment_file)
+    return Settings(
+        rpc_url=rpc_url,
+        deployment_file=deployment_file,
+        database_url=f"sqlite:///{tmp_path / 'service.db'}",
+        indexer_enabled=False,
+        receipt_timeout_seconds=10,
+        relayer_priority_fee_wei=0,
+        wallet_dir=tmp_path / "wallets",
+        wallet_password=SecretStr("correct horse"),
+    )
+
+
+@pytest.fixture
+def market_api(market_settings):
+    """The service on the deployment record as deployed (real exchange and settlement money)."""
+    with TestClient(create_app(market_settings)) as client:
+        yield client
+
+
+def terms(kg: int = 1_000, price_fen: int | None = None, **extra) -> dict:
+    price = kg * COD_FEN_PER_TONNE // 1_000 if price_fen is None else price_fen
+    return {
+        "seller": address_of(CHEM),
+        "buyer": address_of(STEEL),
+        "pollutant": "COD",
+        "quantityKg": kg,
+        "priceFen": price,
+        **extra,
+    }
+
+
+def signed(prepared: dict, party: str, key_index: int) -> dict:
+    """What a party's wallet returns: its typed data and its signature."""
+    typed = prepared[party]["typed_data"]
+    return {"typed_data": typed, "signature": "0x" + sign(typed, company_key(key_index)).hex()}
+
+
+def prepare(api, **kw) -> dict:
+    answer = api.post("/api/v1/trades/prepare", json=terms(**kw))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def cod(ledger, unit) -> int:
+    return ledger.balanceOf(unit, 1)[0]  # paid COD (pollutant 1)
+
+
+def error_of(response) -> dict:
+    return response.json()["error"]
+
+
+# ------------------------------------------------------------------ negotiated trades
+
+
+def test_both_parties_sign_and_the_service_settles_once_R14_R16(
+    market_api, traders, ledger, secondary
+):
+    """R-14 协议转让: each party signs in its own wallet; rights and money move in one
+    transaction; the same request again returns that transaction, nothing moves twice."""
+    chem, steel = traders.chem, traders.steel
+    prepared = prepare(market_api)
+    assert prepared["seller"]["signer"] == chem.address
+    assert prepared["buyer"]["signer"] == steel.address
+    assert prepared["seller"]["typed_data"]["message"]["deadline"] == prepared["deadline"]
+    body = {"seller": signed(prepared, "seller", CHEM), "buyer": signed(prepared, "buyer", STEEL)}
+    before = cod(ledger, chem), cod(ledger, steel), secondary.fundsOf(chem)[0]
+
+    answer = market_api.post("/api/v1/trades/submit", json=body)
+
+    assert answer.status_code == 200, answer.text
+    traded = events(answer.json())["RightsTraded"]
+    assert traded["kg"] == 1_000
+    assert cod(ledger, chem) == before[0] - 1_000
+    assert cod(ledger, steel) == before[1] + 1_000
+    assert secondary.fundsOf(chem)[0] == before[2] + 400_000
+    assert secondary.nonces(chem) == 1 and secondary.nonces(steel) == 1
+
+    again = market_api.post("/api/v1/trades/submit", json=body)
+    assert again.status_code == 200
+    assert again.json()["replayed"] is True
+    assert again.json()["tx_hash"] == answer.json()["tx_hash"]
+    assert cod(ledger, steel) == before[1] + 1_000
+
+
+def test_prepare_refuses_a_price_below_the_benchmark_R15(market_api, traders):
+    answer = market_api.post("/api/v1/trades/prepare", json=terms(price_fen=399_999))
+    assert answer.status_code == 409
+    assert error_of(answer)["code"] == "LedgerPriceBelowBenchmark"
+
+
+def test_prepare_refuses_a_buyer_without_the_money_R16(market_api, traders):
+    answer = market_api.post("/api/v1/trades/prepare", json=terms(price_fen=FUNDS_FEN + 1))
+    assert answer.status_code == 409
+    assert error_of(answer)["code"] == "MarketInsufficientFunds"
+    assert error_of(answer)["args"] == {"have": FUNDS_FEN, "need": FUNDS_FEN + 1}
+
+
+def test_prepare_refuses_industry_and_livestock_R20(market_api, traders):
+    answer = market_api.post("/api/v1/trades/prepare", json=terms(buyer=address_of(FARM)))
+    assert answer.status_code == 409
+    assert error_of(answer)["code"] == "LedgerIndustryLivestock"
+
+
+def test_prepare_refuses_a_mode_negotiated_trades_cannot_have(market_api, traders):
+    answer = market_api.post("/api/v1/trades/prepare", json=terms(mode="listing"))
+    assert answer.status_code == 422
+    assert error_of(answer)["code"] == "RequestInvalid"
+
+
+def test_submit_refuses_a_signature_of_the_wrong_party(market_api, traders, ledger):
+    prepared = prepare(market_api)
+    before = cod(ledger, traders.steel)
+    body = {"seller": signed(prepared, "seller", CHEM), "buyer": signed(prepared, "buyer", CHEM)}
+    answer = market_api.post("/api/v1/trades/submit", json=body)
+    assert answer.status_code == 401
+    assert error_of(answer)["code"] == "SignerMismatch"
+    assert cod(ledger, traders.steel) == before
+
+
+def test_submit_refuses_terms_the_parties_did_not_both_sign(market_api, traders):
+    prepared = prepare(market_api)
+    other = prepare(market_api, price_fen=500_000)
+    body = {"seller": signed(prepared, "seller", CHEM), "buyer": signed(other, "buyer", STEEL)}
+    answer = market_api.post("/api/v1/trades/submit", json=body)
+    assert answer.status_code == 422
+    assert error_of(answer)["code"] == "TypedDataMismatch"
+    assert "priceFen" in error_of(answer)["message"]
+
+
+def test_submit_refuses_a_used_nonce(market_api, traders):
+    """A second agreement signed with the same nonces cannot settle after the first."""
+    first, second = prepare(market_api), prepare(market_api, kg=2_000)
+
+    def sign_both(p: dict) -> dict:
+        return {"seller": signed(p, "seller", CHEM), "buyer": signed(p, "buyer", STEEL)}
+
+    assert market_api.post("/api/v1/trades/submit", json=sign_both(first)).status_code == 200
+    answer = market_api.post("/api/v1/trades/submit", json=sign_both(second))
+    assert answer.status_code == 409
+    assert error_of(answer)["code"] == "NonceAlreadyUsed"
+
+
+def test_submit_refuses_an_expired_agreement(market_api, traders):
+    from brownie import chain
+
+    prepared = prepare(market_api, deadline=now() + 120)
+    chain.sleep(200)
+    chain.mine()
+    body = {"seller": signed(prepared, "seller", CHEM), "buyer": signed(prepared, "buyer", STEEL)}
+    answer = market_api.post("/api/v1/trades/submit", json=body)
+    assert answer.status_code == 400
+    assert error_of(answer)["code"] == "SignatureExpired"
+
+
+def test_a_party_sends_the_settlement_itself_with_the_other_signature(market_api, traders, ledger):
+    """POST /market/settle-trade: the buyer signs the transaction, the seller's signature
+    is its consent; the buyer's own side needs none."""
+    prepared = prepare(market_api)
+    before = cod(ledger, traders.steel)
+    body = {
+        "sender": address_of(STEEL),
+        **terms(),
+        "deadline": prepared["deadline"],
+        "sellerSignature": signed(prepared, "seller", CHEM)["signature"],
+    }
+    built = market_api.post("/api/v1/market/settle-trade", json=body)
+    assert built.status_code == 200, built.text
+    sent = sign_and_send(market_api, built.json(), STEEL)
+    assert sent.status_code == 200, sent.text
+    assert cod(ledger, traders.steel) == before + 1_000
+
+    unsigned = {**body, "sellerSignature": "0x"}  # no consent of the seller
+    refused = market_api.post("/api/v1/market/settle-trade", json=unsigned)
+    assert refused.status_code == 401
+    assert error_of(refused)["code"] == "SignedActionInvalidSignature"
+
+
+def test_the_cli_prepares_signs_each_part_and_submits(
+    market_api, market_settings, traders, ledger, tmp_path, monkeypatch
+):
+    """``backend trade prepare`` writes one file per party; each signs its own with its
+    keystore wallet; ``backend trade submit`` settles."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, input: str | None = None) -> str:
+        result = CliRunner().invoke(
+            cli.main,
+            list(args),
+            obj=cli.CliContext(settings=market_settings, http=market_api),
+            input=input,
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    for name, index in (("paper", CHEM), ("pharma", STEEL)):
+        run("wallet", "import", name, "--kdf", "pbkdf2", "--iterations", "1000",
+            input=company_key(index) + "\n")  # fmt: skip
+    fields = [f"-f{k}={v}" for k, v in terms().items()]
+    run("trade", "prepare", *fields, "-o", "deal")
+    run("action", "sign", "deal.seller.json", "--wallet", "paper", "--yes", "-o", "s.json")
+    run("action", "sign", "deal.buyer.json", "--wallet", "pharma", "--yes", "-o", "b.json")
+    before = cod(ledger, traders.steel)
+    out = run("trade", "submit", "s.json", "b.json")
+    assert '"tx_hash"' in out
+    assert cod(ledger, traders.steel) == before + 1_000
+
+
+# ------------------------------------------------------------------ listings and auctions
+
+
+def transact(api, path: str, body: dict, party: int) -> dict:
+    built = api.post(f"/api/v1/{path}", json={"sender": address_of(party), **body})
+    assert built.status_code == 200, built.text
+    sent = sign_and_send(api, built.json(), party)
+    assert sent.status_code == 200, sent.text
+    return sent.json()
+
+
+def test_a_unit_lists_rights_and_another_takes_them_R14(market_api, traders, ledger):
+    """挂牌 → 摘牌: both sign their own transactions; the listing's id comes back from the
+    simulated call."""
+    built = market_api.post(
+        "/api/v1/market/list",
+        json={
+            "sender": address_of(CHEM),
+            "pollutant": "COD",
+            "quantityKg": 3_000,
+            "askFen": 1_500_000,
+            "stepFen": 10_000,
+            "endsAt": now() + 3_600,
+        },
+    )
+    assert built.status_code == 200, built.text
+    listing = built.json()["returns"]
+    assert sign_and_send(market_api, built.json(), CHEM).status_code == 200
+    before = cod(ledger, traders.steel)
+    taken = transact(market_api, "market/take", {"id": listing}, STEEL)
+    assert events(taken)["RightsTraded"]["kg"] == 3_000
+    assert cod(ledger, traders.steel) == before + 3_000
+
+
+def test_taking_a_listing_the_seller_cannot_deliver_names_the_ledger_rule_R05(
+    market_api, traders, ledger
+):
+    """The rules run when the rights move: a listing beyond the seller's holdings cannot be
+    taken, and the refusal is the ledger's rule; nothing moves."""
+    listed = transact(
+        market_api,
+        "market/list",
+        {
+            "pollutant": "COD",
+            "quantityKg": STOCK_KG + 1,
+            "askFen": 100_000_000,
+            "stepFen": 10_000,
+            "endsAt": now() + 3_600,
+        },
+        CHEM,
+    )
+    listing = events(listed)["Listed"]["id"]
+    before = cod(ledger, traders.steel)
+    answer = market_api.post(
+        "/api/v1/market/take", json={"sender": address_of(STEEL), "id": listing}
+    )
+    assert answer.status_code == 409
+    error = error_of(answer)
+    assert error["code"] == "LedgerInsufficientRights"
+    assert error["message"].startswith("Not enough unencumbered rights")
+    assert cod(ledger, traders.steel) == before
+
+
+def test_an_ascending_auction_through_the_service_R14_R16(market_api, traders, ledger):
+    from brownie import chain
+
+    offered = market_api.post(
+        "/api/v1/auctions/offer-lot",
+        json={
+            "sender": address_of(CHEM),
+            "pollutant": "COD",
+            "quantityKg": 2_000,
+            "terms": {
+                "format": "ascending",
+                "reserveFen": 800_000,
+                "depositFen": 100_000,
+                "stepFen": 10_000,
+                "biddingEnds": now() + 3_600,
+            },
+        },
+    )
+    assert offered.status_code == 200, offered.text
+    lot = offered.json()["returns"]
+    assert sign_and_send(market_api, offered.json(), CHEM).status_code == 200
+    not_joined = market_api.post(
+        "/api/v1/auctions/bid-lot",
+        json={"sender": address_of(STEEL), "id": lot, "priceFen": 900_000},
+    )
+    assert not_joined.status_code == 409
+    assert error_of(not_joined)["code"] == "AuctionNotJoined"
+    transact(market_api, "auctions/join", {"id": lot}, STEEL)
+    transact(market_api, "auctions/bid-lot", {"id": lot, "priceFen": 900_000}, STEEL)
+    early = market_api.post(
+        "/api/v1/auctions/settle-lot", json={"sender": address_of(CHEM), "id": lot}
+    )
+    assert early.status_code == 409
+    assert error_of(early)["code"] == "AuctionNotEnded"
+    chain.sleep(3_700)
+    chain.mine()
+    before = cod(ledger, traders.steel)
+    settled = transact(market_api, "auctions/settle-lot", {"id": lot}, CHEM)
+    assert events(settled)["RightsTraded"]["kg"] == 2_000
+    assert cod(ledger, traders.steel) == before + 2_000
+
+
+def test_primary_application_approval_and_purchase_R08(market_api, traders, ledger):
+    """R-08: an existing unit applies, the regulator approves the quantity, the unit buys it
+    at the benchmark from its trading account; the fee goes to the treasury (R-29)."""
+    built = market_api.post(
+        "/api/v1/primary/submit-application",
+        json={"sender": address_of(CHEM), "pollutant": "COD", "kg": 5_000},
+    )
+    assert built.status_code == 200, built.text
+    application = built.json()["returns"]
+    assert sign_and_send(market_api, built.json(), CHEM).status_code == 200
+    stranger = market_api.post(
+        "/api/v1/primary/approve-application",
+        json={"sender": address_of(STEEL), "id": application, "approvedKg": 4_000},
+    )
+    assert stranger.status_code == 403
+    approve = market_api.post(
+        "/api/v1/primary/approve-application",
+        json={"sender": address_of("regulator"), "id": application, "approvedKg": 4_000},
+    )
+    assert approve.status_code == 200, approve.text
+    assert sign_and_send(market_api, approve.json(), "regulator").status_code == 200
+    before = cod(ledger, traders.chem)
+    bought = transact(market_api, "primary/purchase", {"id": application}, CHEM)
+    assert "PrimaryPurchased" in events(bought)
+    assert cod(ledger, traders.chem) == before + 4_000
+
+
+def test_operator_has_no_path_that_moves_rights_outside_the_market(market_api):
+    """Rights move between holders only through the market contracts (R-13)."""
+    paths = {o["path"] for o in market_api.get("/api/v1/operations").json()}
+    assert {"/api/v1/market/settle-trade", "/api/v1/auctions/settle-lot"} <= paths
+    assert not {"/api/v1/allocation/allocate", "/api/v1/allocation/settle-trade"} & paths
+    assert "/api/v1/pledges/settle-enforcement" not in paths
+
+
+# ------------------------------------------------------------------ errors
+
+
+@pytest.mark.parametrize(
+    ("market", "rule", "name"),
+    [
+        (MarketReason.RULE_REFUSED, Reason.BELOW_PERMIT, "LedgerBelowPermit"),
+        (MarketReason.INSUFFICIENT_FUNDS, Reason.OK, "MarketInsufficientFunds"),
+        (MarketReason.BAD_REVEAL, Reason.OK, "MarketBadReveal"),
+    ],
+)
+def test_a_pre_check_verdict_names_its_error(market, rule, name):
+    assert verdict_error(market, rule) == name
+
+
+def test_a_rule_refused_error_answers_with_the_ledger_rule():
+    status, body = error_body(
+        ServiceError("AuctionRuleRefused", args={"reason": int(Reason.BELOW_PERMIT), "have": 1})
+    )
+    assert status == 409
+    assert body["error"]["reason"] == "LedgerBelowPermit"
+    assert body["error"]["message"].startswith("Holdings would fall below")
