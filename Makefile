@@ -25,7 +25,7 @@ TEST_NETWORK := drr-test-$(TEST_PORT)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install run network geth geth-background test lint slither fuzz api-fuzz compile clean bench-gas bench-oracle bench-network
+.PHONY: help install run network geth geth-background test lint slither fuzz api-fuzz compile clean bench bench-gas bench-oracle bench-network
 
 help:
 	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer)"
@@ -34,6 +34,7 @@ help:
 	@echo "make slither     static analysis gate (part of make lint; docs/security.md)"
 	@echo "make fuzz        long invariant fuzzing (FUZZ_STEPS, default 100000)"
 	@echo "make api-fuzz    schemathesis over the API against the local stack (0 server errors)"
+	@echo "make bench  run every benchmark (about 30 min), rewrite benchmarks/results and docs/benchmarks.md"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 is required"; exit 1; }
@@ -119,9 +120,21 @@ api-fuzz: install .venv-fuzz/.installed
 clean:
 	rm -rf build reports .run .solc
 
+# extra ports of the benchmarks: a second anvil, two throwaway PostgreSQL servers
+BENCH_EXTRA_PORT ?= 18540
+
+# every benchmark of issue 10 in one run (not part of `make test`); see docs/benchmarks.md
+bench: install
+	$(VENV)/bin/brownie compile >/dev/null
+	@$(PY) -m backend.devstack check-port $(BENCH_PORT) "bench chain" BENCH_PORT
+	@$(PY) -m tests.backend.pgserver ensure
+	BENCH_PORT=$(BENCH_PORT) API_PORT=$(API_PORT) BENCH_EXTRA_PORT=$(BENCH_EXTRA_PORT) \
+	  $(PY) -m benchmarks.run_all $(BENCH_ARGS)
+
 bench-gas: install
 	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_registry
 	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_exchange
+	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_lifecycle
 
 bench-oracle: install
 	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.oracle_throughput

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
+# `python -m benchmarks.run_all --quick` points this elsewhere: its figures are not the issue's
+RESULTS = Path(os.environ.get("DRR_BENCH_RESULTS", ROOT / "benchmarks" / "results"))
 BENCH_PORT = int(os.environ.get("BENCH_PORT", "18547"))
 BENCH_NETWORK = f"drr-bench-{BENCH_PORT}"  # registered by `make install`
 
@@ -24,6 +25,33 @@ def connect():
     proj._add_to_main_namespace()  # as `brownie run` does, so scripts/ import their contracts
     network.connect(BENCH_NETWORK)
     return proj
+
+
+def start_anvil(port: int, *extra: str, gas_limit: int | None = None):
+    """An anvil of the project's settings plus ``extra`` options, started before Brownie
+    connects (Brownie then attaches to it); stop it with ``backend.devstack.stop([proc])``."""
+    import sys
+
+    from backend.chain.devkeys import DEV_MNEMONIC
+    from backend.devstack import RUN_DIR, wait_for_rpc
+    from backend.toolchain import networks
+
+    settings = networks.ANVIL_SETTINGS
+    RUN_DIR.mkdir(exist_ok=True)
+    cmd = [
+        str(ROOT / "node_modules" / ".bin" / "anvil"),
+        "--host", "127.0.0.1", "--port", str(port), "--mnemonic", DEV_MNEMONIC,
+        "--accounts", str(settings["accounts"]),
+        "--block-base-fee-per-gas", str(settings["base_fee"]),
+        "--gas-limit", str(gas_limit or settings["gas_limit"]),
+        "--hardfork", settings["evm_version"],
+        "--chain-id", str(settings["chain_id"]), *extra,
+    ]  # fmt: skip
+    log = (RUN_DIR / f"bench-anvil-{port}.log").open("w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    wait_for_rpc(f"http://127.0.0.1:{port}", proc)
+    print(f"anvil on port {port} ({' '.join(extra) or 'defaults'})", file=sys.stderr, flush=True)
+    return proc
 
 
 def environment() -> dict:

@@ -22,6 +22,16 @@ interface IAccountRegistry {
         uint64 updatedAtBlock; // R-04: block from which these attributes are in force
     }
 
+    /// @notice One account of a batch registration (`registerAccountBatch`).
+    struct Registration {
+        address holder;
+        string creditCode;
+        string name;
+        Sector sector;
+        uint16 district;
+        uint16 basin;
+    }
+
     struct Pollutant {
         bytes16 code;
         PollutantClass class;
@@ -88,6 +98,9 @@ interface IAccountRegistry {
         uint16 district,
         uint16 basin
     ) external;
+    /// @notice Register many accounts in one transaction, each under exactly the checks of
+    /// `registerAccount` and with its own `AccountRegistered` event; all or nothing.
+    function registerAccountBatch(Registration[] calldata accounts) external;
     function changeAttributes(address holder, Sector sector, uint16 district, uint16 basin) external;
     function setRestriction(address holder, uint8 restriction, bool active, string calldata reason) external;
     function setPolicyRestricted(address holder, bool restricted, string calldata reason) external;

@@ -68,6 +68,10 @@ interface IComplianceManager {
     /// for it. Burns what the unit can use, up to what is due (R-24).
     function surrender(address unit, uint32 pollutant, uint32 period) external;
 
+    /// @notice `surrender` for many units, one pollutant and period, in one transaction: each
+    /// unit under every check of `surrender`, with its own events; all or nothing.
+    function surrenderBatch(address[] calldata units, uint32 pollutant, uint32 period) external;
+
     /// @notice The same, signed by the unit as typed data
     /// `Surrender(address unit,uint32 pollutant,uint32 period,uint256 nonce,uint256 deadline)`.
     function surrenderBySig(address unit, uint32 pollutant, uint32 period, uint256 deadline, bytes calldata signature)

@@ -33,6 +33,12 @@ interface IRightsLedger {
         uint32 version; // 0 = never issued; increases on issue, change and renewal
     }
 
+    /// @notice One line of a batch allocation (`allocateBatch`).
+    struct Allocation {
+        address holder;
+        uint64 kg;
+    }
+
     struct Cap {
         uint64 cap;
         uint64 allocated;
@@ -120,6 +126,9 @@ interface IRightsLedger {
 
     // ---- exchange (R-13: the only way rights change holder) ----
     function allocate(address holder, uint32 pollutant, Origin origin, uint64 kg) external;
+    /// @notice `allocate` for many holders of one pollutant and origin in one transaction: each
+    /// line under every rule of `allocate`, with its own `RightsAllocated`; all or nothing.
+    function allocateBatch(uint32 pollutant, Origin origin, Allocation[] calldata lines) external;
     function trade(address from, address to, uint32 pollutant, uint64 kg, uint256 priceFen, TradeMode mode)
         external;
 

@@ -46,6 +46,15 @@ interface IVerificationOracle is IUsageOracle {
         uint64 deadline;
     }
 
+    /// @notice One figure of a batch attestation (`attestBatch`).
+    struct UsageFigure {
+        address unit;
+        uint32 pollutant;
+        uint32 period;
+        uint64 kg;
+        bytes32 evidence;
+    }
+
     /// @notice One attestation as recorded; a revision appends a new record and marks the
     /// verifier's previous one `superseded`.
     struct AttestationRecord {
@@ -164,6 +173,10 @@ interface IVerificationOracle is IUsageOracle {
     /// @notice Attest a figure as the calling verifier (VERIFIER_ROLE). Attesting again before
     /// the quorum agrees revises the caller's attestation.
     function attest(address unit, uint32 pollutant, uint32 period, uint64 kg, bytes32 evidence) external;
+
+    /// @notice Attest many figures as the calling verifier in one transaction, each exactly as
+    /// `attest` would (same checks, same events); all or nothing.
+    function attestBatch(UsageFigure[] calldata figures) external;
 
     /// @notice Submit an attestation signed by its verifier (EIP-712); anyone may relay it.
     /// The nonce is consumed, so the signature works once, before its deadline, on this chain

@@ -59,6 +59,15 @@ contract VerificationOracle is IVerificationOracle, AccessControlEnumerable, EIP
     }
 
     /// @inheritdoc IVerificationOracle
+    function attestBatch(UsageFigure[] calldata figures) external onlyRole(VERIFIER_ROLE) {
+        address verifier = _msgSender();
+        for (uint256 i; i < figures.length; ++i) {
+            UsageFigure calldata f = figures[i];
+            _attest(verifier, f.unit, f.pollutant, f.period, f.kg, f.evidence);
+        }
+    }
+
+    /// @inheritdoc IVerificationOracle
     function attestBySig(Attestation calldata a, bytes calldata signature) external {
         if (block.timestamp > a.deadline) revert OracleSignatureExpired(a.verifier, a.deadline, block.timestamp);
         if (_usedNonces[a.verifier][a.nonce]) revert OracleNonceUsed(a.verifier, a.nonce);

@@ -87,6 +87,25 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
         uint16 district,
         uint16 basin
     ) external {
+        _register(holder, creditCode, name, sector, district, basin);
+    }
+
+    /// @inheritdoc IAccountRegistry
+    function registerAccountBatch(Registration[] calldata accounts) external {
+        for (uint256 i; i < accounts.length; ++i) {
+            Registration calldata a = accounts[i];
+            _register(a.holder, a.creditCode, a.name, a.sector, a.district, a.basin);
+        }
+    }
+
+    function _register(
+        address holder,
+        string calldata creditCode,
+        string calldata name,
+        Sector sector,
+        uint16 district,
+        uint16 basin
+    ) private {
         if (holder == address(0)) revert RegistryZeroAddress();
         _requireDistrictAuthority(district);
         if (sector == Sector.None) revert RegistryInvalidSector(sector);

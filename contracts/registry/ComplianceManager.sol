@@ -59,6 +59,14 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     }
 
     /// @inheritdoc IComplianceManager
+    function surrenderBatch(address[] calldata units, uint32 pollutant, uint32 periodId) external {
+        for (uint256 i; i < units.length; ++i) {
+            _requireActor(units[i]);
+            _surrender(units[i], pollutant, periodId);
+        }
+    }
+
+    /// @inheritdoc IComplianceManager
     function surrenderBySig(address unit, uint32 pollutant, uint32 periodId, uint256 deadline, bytes calldata signature)
         external
     {

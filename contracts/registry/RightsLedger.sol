@@ -79,6 +79,17 @@ contract RightsLedger is TransferRules, AccessControl {
     }
 
     /// @inheritdoc IRightsLedger
+    function allocateBatch(uint32 pollutant, Origin origin, Allocation[] calldata lines)
+        external
+        onlyRole(EXCHANGE_ROLE)
+    {
+        if (origin == Origin.Free) revert LedgerInvalidOrigin(origin);
+        for (uint256 i; i < lines.length; ++i) {
+            _update(_allocation(lines[i].holder, pollutant, origin, lines[i].kg));
+        }
+    }
+
+    /// @inheritdoc IRightsLedger
     function trade(address from, address to, uint32 pollutant, uint64 kg, uint256 priceFen, TradeMode mode)
         external
         onlyRole(EXCHANGE_ROLE)
