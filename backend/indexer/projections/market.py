@@ -54,6 +54,7 @@ def application_submitted(c: Change) -> None:
         status_tx=c.event.tx_hash,
         submitted_pos=c.pos,
         submitted_tx=c.event.tx_hash,
+        submitted_at=c.event.block_timestamp,
     )
 
 
@@ -157,6 +158,7 @@ def listed(c: Change) -> None:
         status_tx=c.event.tx_hash,
         listed_pos=c.pos,
         listed_tx=c.event.tx_hash,
+        listed_at=c.event.block_timestamp,
     )
 
 
@@ -244,6 +246,7 @@ def lot_offered(c: Change) -> None:
         status_tx=c.event.tx_hash,
         offered_pos=c.pos,
         offered_tx=c.event.tx_hash,
+        offered_at=c.event.block_timestamp,
     )
 
 

@@ -378,6 +378,7 @@ applications = Table(
     Column("settled_tx", String(66)),  # the last purchase or auction allocation
     Column("submitted_pos", BigInteger, nullable=False),
     Column("submitted_tx", String(66), nullable=False),
+    Column("submitted_at", BigInteger, nullable=False),  # block time
     Column("pos", BigInteger, nullable=False),  # last change
     *_origin_columns(),
     Index("ix_rm_applications_submitted", "submitted_pos"),
@@ -423,6 +424,7 @@ listings = Table(
     Column("failed_reason", Integer),  # the rule engine's Reason (ListingFailed)
     Column("listed_pos", BigInteger, nullable=False),
     Column("listed_tx", String(66), nullable=False),
+    Column("listed_at", BigInteger, nullable=False),  # block time
     Column("pos", BigInteger, nullable=False),
     *_origin_columns(),
     Index("ix_rm_listings_listed", "listed_pos"),
@@ -464,6 +466,7 @@ lots = Table(
     Column("forfeited_fen", Fen, nullable=False, default=0),  # unrevealed deposits to the treasury
     Column("offered_pos", BigInteger, nullable=False),
     Column("offered_tx", String(66), nullable=False),
+    Column("offered_at", BigInteger, nullable=False),  # block time
     Column("pos", BigInteger, nullable=False),
     *_origin_columns(),
     Index("ix_rm_lots_offered", "offered_pos"),
