@@ -23,7 +23,7 @@ from tests.e2e.conftest import inject_wallet, screenshot
 NAMES = [u[0] for u in UNITS]
 # the demo's trades: six disclosed negotiated trades, and the exchange's negotiated trade, listing,
 # sealed-bid auction and pledge enforcement sale
-DEMO_TRADES = 10
+DEMO_TRADES = 11  # ten on the exchange, one release from the reserve
 
 
 def company(name: str):
@@ -42,8 +42,9 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
     page.click("nav >> text=交易")
     rows = page.locator("table.trades tbody tr")
     expect(rows).to_have_count(DEMO_TRADES)
-    expect(rows.first).to_contain_text("九龙坡造纸厂")
-    expect(rows.first).to_contain_text("协议转让")
+    expect(rows.first).to_contain_text("储备出让")  # the newest: a release from the reserve
+    expect(rows.nth(1)).to_contain_text("九龙坡造纸厂")
+    expect(rows.nth(1)).to_contain_text("协议转让")
     screenshot(page, "trades")
     rows.first.locator("button.verify").click()
     expect(rows.first.locator(".verdict")).to_contain_text("✓ 与链上一致")
@@ -52,7 +53,7 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
         page.click("p.downloads >> text=CSV")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     table = list(csv.DictReader(io.StringIO(text)))
-    assert len(table) == DEMO_TRADES and table[0]["seller_name"] == "九龙坡造纸厂"
+    assert len(table) == DEMO_TRADES and table[1]["seller_name"] == "九龙坡造纸厂"
     assert all(re.fullmatch(r"0x[0-9a-f]{64}", r["tx_hash"]) for r in table)
 
     tx_hash = rows.first.locator("a.tx").get_attribute("href").rsplit("/", 1)[1]
@@ -136,7 +137,8 @@ def test_company_signs_in_its_wallet_and_a_settled_trade_is_disclosed_R34_R36(st
     pledge = page.locator("form.action[data-action=pledge]")
     bank = dev_key(DEV_AUTHORITIES["bank"]).address
     pledge.locator("input[name=bank]").fill(bank)
-    pledge.locator("input[name=pollutant]").fill(str(POLLUTANT_IDS["COD"]))
+    # NOx: the demo leaves the plant's COD at its permitted quantity (enforced, reclaimed, leased)
+    pledge.locator("input[name=pollutant]").fill(str(POLLUTANT_IDS["NOx"]))
     pledge.locator("input[name=quantityKg]").fill("5000")
     screenshot(page, "portal")
     pledge.locator("button[type=submit]").click()
