@@ -138,6 +138,45 @@ def allocations(request: Request, engine: EngineDep, chain: ChainDep, settings: 
                        filters=filters, fees=disclosure.fee_totals(conn))  # fmt: skip
 
 
+MARKET_SECTIONS = ("applications", "listings", "lots")
+
+
+@router.get("/market", response_class=HTMLResponse)
+def market(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
+           pollutant: OptInt = None,
+           a_before: Before = None, a_after: After = None, l_before: Before = None,
+           l_after: After = None, o_before: Before = None,
+           o_after: After = None) -> Response:  # fmt: skip
+    """The exchange's books (R-36): primary applications with approved quantities and fees
+    charged or waived, listings with their bids, auction lots; each section paged by keyset."""
+    keys = {"a": (a_before, a_after), "l": (l_before, l_after), "o": (o_before, o_after)}
+    with engine.connect() as conn:
+        pages = {
+            name: fetch(conn, pollutant=pollutant, before=keys[k][0], after=keys[k][1], limit=20)
+            for name, k, fetch in (
+                ("applications", "a", disclosure.applications),
+                ("listings", "l", disclosure.listings),
+                ("lots", "o", disclosure.lots),
+            )
+        }
+        pagers = {
+            name: _section_pager(page, k, pollutant)
+            for (name, page), k in zip(pages.items(), "alo", strict=True)
+        }
+        return _render(request, "market.html", conn, chain, settings, pagers=pagers,
+                       filters={"pollutant": pollutant}, **pages)  # fmt: skip
+
+
+def _section_pager(page: disclosure.Page, key: str, pollutant: int | None) -> dict[str, str]:
+    """Newer/older links of one section of /market (the other sections start at their top)."""
+    links = {}
+    if page.after is not None:
+        links["newer"] = urls.market(pollutant=pollutant, **{f"{key}_after": page.after})
+    if page.before is not None:
+        links["older"] = urls.market(pollutant=pollutant, **{f"{key}_before": page.before})
+    return links
+
+
 @router.get("/reserve", response_class=HTMLResponse)
 def reserve(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
             before: Before = None, after: After = None) -> Response:  # fmt: skip
@@ -268,6 +307,8 @@ def _table_rows(conn: Connection, table: str, params: dict[str, str]) -> Iterato
     if table == "allocations":
         return disclosure.allocation_rows(conn, pollutant=opt("pollutant"), origin=opt("origin"),
                                           holder=_address(params.get("holder")))  # fmt: skip
+    if table in MARKET_SECTIONS:
+        return disclosure.market_rows(conn, table, pollutant=opt("pollutant"))
     simple: dict[str, Callable[[], Any]] = {
         "fees": lambda: disclosure.fee_totals(conn),
         "caps": lambda: disclosure.caps(conn),
@@ -302,7 +343,8 @@ def _all_pages(fetch: Callable[[int | None], disclosure.Page]) -> Iterator[dict]
 
 
 DOWNLOADS = ("trades", "allocations", "fees", "caps", "blacklist", "benchmarks", "reserve-stock",
-             "reserve-flows", "market-days", "units", "pledges", "compliance")  # fmt: skip
+             "reserve-flows", "market-days", "units", "pledges", "compliance",
+             *MARKET_SECTIONS)  # fmt: skip
 
 
 @router.get("/download/{table}.{fmt}")

@@ -25,6 +25,11 @@ def allocations(**filters: Any) -> str:  # noqa: ANN401
     return _q("/allocations", **filters)
 
 
+def market(**filters: Any) -> str:  # noqa: ANN401
+    """Primary applications, listings and auction lots; each section pages by its own keys."""
+    return _q("/market", **filters)
+
+
 def reserve(**filters: Any) -> str:  # noqa: ANN401
     return _q("/reserve", **filters)
 

@@ -293,6 +293,82 @@ def fee_totals(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+# -- the exchange's books: applications, listings, auction lots (R-08 – R-16, R-34) ---------
+
+
+def _market_filters(table: Table, **wanted: Any) -> list[Any]:  # noqa: ANN401
+    return [table.c[k] == v for k, v in wanted.items() if v is not None]
+
+
+def applications(
+    conn: Connection,
+    *,
+    pollutant: int | None = None,
+    applicant: str | None = None,
+    status: int | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int | None = None,
+) -> Page:
+    """Primary-market applications (申报, 核定, R-08 – R-12), newest first: requested and approved
+    quantity, status, the fee charged or waived, each with its transaction."""
+    where = _market_filters(t.applications, pollutant=pollutant, applicant=applicant,
+                            status=status)  # fmt: skip
+    page = keyset(conn, t.applications, t.applications.c.submitted_pos, where=where,
+                  before=before, after=after, limit=limit)  # fmt: skip
+    with_names(conn, page.rows, "applicant")
+    return page
+
+
+def listings(
+    conn: Connection,
+    *,
+    pollutant: int | None = None,
+    seller: str | None = None,
+    status: int | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int | None = None,
+) -> Page:
+    """Listings (挂牌, 电子竞价, R-14), newest first: ask, best bid, outcome."""
+    where = _market_filters(t.listings, pollutant=pollutant, seller=seller, status=status)
+    page = keyset(conn, t.listings, t.listings.c.listed_pos, where=where, before=before,
+                  after=after, limit=limit)  # fmt: skip
+    with_names(conn, page.rows, "seller", "buyer", "best_bidder")
+    return page
+
+
+def lots(
+    conn: Connection,
+    *,
+    pollutant: int | None = None,
+    kind: int | None = None,
+    status: int | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int | None = None,
+) -> Page:
+    """Auction lots (公开竞价, R-09, R-14, R-34), newest first: reserve price, deposit, bidders,
+    leading or winning price, and an enforcement sale's division (bank first)."""
+    where = _market_filters(t.lots, pollutant=pollutant, kind=kind, status=status)
+    page = keyset(conn, t.lots, t.lots.c.offered_pos, where=where, before=before, after=after,
+                  limit=limit)  # fmt: skip
+    with_names(conn, page.rows, "seller", "leader", "winner", "bank")
+    return page
+
+
+def market_rows(conn: Connection, table: str, **filters: Any) -> Iterator[dict]:  # noqa: ANN401
+    """Every row of ``applications``, ``listings`` or ``lots`` (downloads), with names."""
+    fetch = {"applications": applications, "listings": listings, "lots": lots}[table]
+    before = None
+    while True:
+        page = fetch(conn, before=before, limit=MAX_LIMIT, **filters)
+        yield from page.rows
+        if page.before is None:
+            return
+        before = page.before
+
+
 # -- caps (R-10) ---------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""A small city that exercises every projection: allocations of each origin, a permit, a
+"""A small city that exercises every projection: allocations of each origin (paid and waived
+bought through the primary market, free from the regulator), a permit, a
 certified trade, pledges, a blacklisting, a compliance period verified by the oracle and
 surrendered, and a reclaim into the reserve. Shared by the read-model and read-endpoint tests."""
 
@@ -26,9 +27,9 @@ def run_city(c, regulator, exchange, bank, parties, ledger, registry, permits, p
 
     cod, nh3 = c.pollutant["COD"], c.pollutant["NH3-N"]
     reg, ex = {"from": regulator}, {"from": exchange}
-    ledger.allocate(c.chem, cod, int(Origin.PAID), 100_000, ex)
+    buy(c.chem, cod, 100_000, parties, deployment, fund_fen=40_000_000)  # at 400 元/t (R-08)
     ledger.allocateFree(c.chem, cod, 20_000, reg)
-    ledger.allocate(c.steel, nh3, int(Origin.WAIVED), 5_000, ex)
+    buy(c.steel, nh3, 5_000, parties, deployment, waive=True)  # R-12
     now = chain.time()
     permits.issuePermit(c.chem, [cod], [50_000], now - 10, now + 365 * DAY, reg)
     registry.setQualifiedSeller(c.chem, True, reg)
@@ -52,6 +53,22 @@ def run_city(c, regulator, exchange, bank, parties, ledger, registry, permits, p
     compliance.surrender(c.chem, cod, 1, {"from": c.chem.account})
     reserve.reclaim(c.steel, nh3, int(Origin.WAIVED), 1_000, RESERVE_SOURCE_RECLAIMED, "闲置", reg)
     return SimpleNamespace(trade_tx=trade.txid, accounts=accounts)
+
+
+def buy(unit, pollutant, kg, parties, deployment, fund_fen=0, waive=False):
+    """R-08, R-12: the unit applies, the regulator approves, the unit pays the fee from its
+    trading account (or the treasury waives it) and the rights are registered."""
+    primary, bank = _at(deployment, "PrimaryMarket"), parties["settlement_bank"]
+    if fund_fen:
+        money, market = _at(deployment, "SettlementToken"), _at(deployment, "Exchange")
+        money.issue(bank, fund_fen, b"\x01" * 32, {"from": bank})
+        money.approve(market, fund_fen, {"from": bank})
+        market.deposit(unit, fund_fen, {"from": bank})
+    app = primary.submitApplication(pollutant, kg, 0, {"from": unit.account}).return_value
+    primary.approve(app, kg, {"from": parties["city_regulator"]})
+    if waive:
+        primary.waive(app, {"from": parties["finance_bureau"]})
+    primary.purchase(app, {"from": unit.account})
 
 
 def _at(deployment, name):

@@ -88,6 +88,28 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
     expect(page.locator("#blacklist")).to_contain_text("渝北生猪养殖场")
 
 
+def test_visitor_sees_applications_listings_and_auctions_R36_R37(stack, page):
+    """The demo's primary purchases (one fee waived), its listing with electronic bidding and
+    its three auctions (new rights, sealed bid, pledge enforcement), each figure linked to the
+    transaction that made it."""
+    page.goto(stack.url + "/?lang=zh")
+    page.click("nav >> text=申报、挂牌与竞价")
+    expect(page.locator("h1")).to_have_text("一级市场申报、挂牌与竞价")
+    expect(page.locator("#applications")).to_contain_text("北碚奶牛养殖合作社")
+    expect(page.locator("#applications")).to_contain_text("改扩建（竞价）")
+    expect(page.locator("#listings")).to_contain_text("竞价成交")
+    lots = page.locator("#lots tbody tr")
+    expect(lots).to_have_count(3)
+    expect(page.locator("#lots")).to_contain_text("质押处置")
+    expect(page.locator("#lots")).to_contain_text("密封竞价")
+    expect(page.locator("#lots")).to_contain_text("银行优先受偿")
+    screenshot(page, "market")
+    lots.first.locator("button.verify").click()
+    expect(lots.first.locator(".verdict")).to_contain_text("✓ 与链上一致")
+    lots.first.locator("td.n a.tx").last.click()
+    expect(page.locator("#events")).to_contain_text("LotSold")
+
+
 def test_language_switch_keeps_english_across_pages(stack, page):
     page.goto(stack.url + "/")
     expect(page.locator("h1")).to_have_text("市场概览")
@@ -117,7 +139,8 @@ def test_company_signs_in_its_wallet_and_a_settled_trade_is_disclosed_R34_R36(st
     pledge = page.locator("form.action[data-action=pledge]")
     bank = dev_key(DEV_AUTHORITIES["bank"]).address
     pledge.locator("input[name=bank]").fill(bank)
-    pledge.locator("input[name=pollutant]").fill(str(POLLUTANT_IDS["COD"]))
+    # NOx: the demo leaves the plant's COD at its permitted quantity (enforced, reclaimed, leased)
+    pledge.locator("input[name=pollutant]").fill(str(POLLUTANT_IDS["NOx"]))
     pledge.locator("input[name=quantityKg]").fill("5000")
     screenshot(page, "portal")
     pledge.locator("button[type=submit]").click()

@@ -38,6 +38,8 @@ def _python_type(column: Any) -> Any:  # noqa: ANN401
     kind = column.type
     if isinstance(kind, Boolean):
         return bool
+    if isinstance(kind, t.Uint):
+        return int
     if isinstance(kind, Integer | BigInteger):
         return int
     if isinstance(kind, String):
@@ -77,6 +79,11 @@ FlowOut = row_model("FlowOut", t.reserve_flows, party_name=str | None)
 ReclaimOut = row_model("ReclaimOut", t.reclaims, unit_name=str | None)
 HistoryOut = row_model("HistoryOut", t.unit_events)
 PollutantOut = row_model("PollutantOut", t.pollutants)
+ApplicationOut = row_model("ApplicationOut", t.applications, applicant_name=str | None)
+ListingOut = row_model("ListingOut", t.listings, seller_name=str | None, buyer_name=str | None,
+                       best_bidder_name=str | None)  # fmt: skip
+LotOut = row_model("LotOut", t.lots, seller_name=str | None, leader_name=str | None,
+                   winner_name=str | None, bank_name=str | None)  # fmt: skip
 
 
 def page_model(name: str, row: type[BaseModel]) -> type[BaseModel]:
@@ -96,6 +103,9 @@ CompliancePage = page_model("CompliancePage", ComplianceOut)
 FlowPage = page_model("FlowPage", FlowOut)
 ReclaimPage = page_model("ReclaimPage", ReclaimOut)
 HistoryPage = page_model("HistoryPage", HistoryOut)
+ApplicationPage = page_model("ApplicationPage", ApplicationOut)
+ListingPage = page_model("ListingPage", ListingOut)
+LotPage = page_model("LotPage", LotOut)
 
 
 class UnitDetailOut(UnitOut):  # type: ignore[misc, valid-type]
@@ -208,6 +218,63 @@ def allocations(
 def fees(engine: EngineDep) -> list:
     with _read(engine) as conn:
         return disclosure.fee_totals(conn)
+
+
+@router.get(
+    "/applications", response_model=ApplicationPage, summary="Primary applications (R-08 – R-12)"
+)
+def applications(
+    engine: EngineDep,
+    pollutant: PollutantQ = None,
+    applicant: Address | None = None,
+    status: Annotated[int | None, Query(ge=1, le=5, description="IPrimaryMarket.Status")] = None,
+    before: Before = None,
+    after: After = None,
+    limit: Limit = disclosure.DEFAULT_LIMIT,
+) -> dict:
+    """Applications (申报) with the requested and approved (核定) quantity, the regulator who
+    decided, the status (1 applied, 2 approved, 3 rejected, 4 withdrawn, 5 settled) and the fee
+    actually charged (``fee_fen``: benchmark purchases and primary-auction prices) or waived
+    (``waived_fen``, R-12); each figure with its transaction (``*_tx``)."""
+    with _read(engine) as conn:
+        return _page(disclosure.applications(conn, pollutant=pollutant, applicant=applicant,
+                                             status=status, before=before, after=after,
+                                             limit=limit))  # fmt: skip
+
+
+@router.get("/listings", response_model=ListingPage, summary="Listings and bidding (R-14)")
+def listings(
+    engine: EngineDep,
+    pollutant: PollutantQ = None,
+    seller: Address | None = None,
+    status: Annotated[int | None, Query(ge=1, le=7, description="IExchange.ListingStatus")] = None,
+    before: Before = None,
+    after: After = None,
+    limit: Limit = disclosure.DEFAULT_LIMIT,
+) -> dict:
+    """Listings (挂牌) with ask, best bid, buyer and price (status 1 open, 2 bidding, 3 taken,
+    4 settled, 5 expired, 6 cancelled, 7 failed)."""
+    with _read(engine) as conn:
+        return _page(disclosure.listings(conn, pollutant=pollutant, seller=seller, status=status,
+                                         before=before, after=after, limit=limit))  # fmt: skip
+
+
+@router.get("/lots", response_model=LotPage, summary="Auction lots (R-09, R-14, R-34)")
+def lots(
+    engine: EngineDep,
+    pollutant: PollutantQ = None,
+    kind: Annotated[int | None, Query(ge=0, le=3, description="IAuctionHouse.Kind")] = None,
+    status: Annotated[int | None, Query(ge=1, le=5, description="IAuctionHouse.Status")] = None,
+    before: Before = None,
+    after: After = None,
+    limit: Limit = disclosure.DEFAULT_LIMIT,
+) -> dict:
+    """Lots (kind 0 sale, 1 enforcement, 2 primary, 3 reserve; format 0 ascending, 1 sealed) with
+    reserve price, deposit, bidders, leading or winning price and status (1 open, 2 sold,
+    3 unsold, 4 failed, 5 cancelled); an enforcement sale's proceeds to the bank first (R-34)."""
+    with _read(engine) as conn:
+        return _page(disclosure.lots(conn, pollutant=pollutant, kind=kind, status=status,
+                                     before=before, after=after, limit=limit))  # fmt: skip
 
 
 @router.get("/benchmarks", response_model=list[BenchmarkOut], summary="Benchmark history (R-15)")

@@ -13,14 +13,19 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Connection
 
 from backend.indexer.hooks import Projection
-from backend.indexer.projections import accounts, books, rights
+from backend.indexer.projections import accounts, books, market, rights
 from backend.indexer.projections.tables import metadata
 from backend.indexer.projections.writes import Change, undo
 from backend.indexer.store import IndexedEvent
 
 Handler = Callable[[Change], None]
 
-HANDLERS: Mapping[str, Handler] = {**accounts.HANDLERS, **rights.HANDLERS, **books.HANDLERS}
+HANDLERS: Mapping[str, Handler] = {
+    **accounts.HANDLERS,
+    **rights.HANDLERS,
+    **books.HANDLERS,
+    **market.HANDLERS,
+}
 
 
 def apply(conn: Connection, event: IndexedEvent) -> None:

@@ -44,8 +44,34 @@ def fee_fen(kg: int, fen_per_tonne: int) -> int:
     return -(-kg * fen_per_tonne // 1000)
 
 
+def acquisition_for(c: Change, holder: str, pollutant: int, kg: int) -> dict | None:
+    """The primary-market acquisition a ``RightsAllocated`` of this transaction registers: the
+    contract emits it just before it calls the ledger, so it is the latest one before the
+    allocation in the transaction for the same holder, pollutant and quantity."""
+    p = t.primary_acquisitions.c
+    row = (
+        c.conn.execute(
+            t.primary_acquisitions.select()
+            .where(
+                p.tx_hash == c.event.tx_hash,
+                p.pos < c.pos,
+                p.applicant == address(holder),
+                p.pollutant == pollutant,
+                p.kg == kg,
+            )
+            .order_by(p.pos.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
+
+
 def rights_allocated(c: Change) -> None:
-    """R-08, R-10, R-12: rights created; the cap of the region is charged."""
+    """R-08, R-10, R-12: rights created; the cap of the region is charged. The fee is the one
+    the primary market recorded in the same transaction (charged, or waived); rights the
+    primary market did not allocate carry none."""
     a = c.args
     origin, kg, pollutant, region = Origin(a["origin"]), a["kg"], a["pollutant"], a["region"]
     _holding(c, a["holder"], pollutant, **{ORIGIN_COLUMN[origin]: kg})
@@ -58,7 +84,10 @@ def rights_allocated(c: Change) -> None:
         allocated=(cap["allocated"] if cap else 0) + kg,
     )
     benchmark = benchmark_at(c, pollutant, region, c.event.block_timestamp)
-    fee = fee_fen(kg, benchmark) if benchmark is not None and origin != Origin.FREE else None
+    bought = acquisition_for(c, a["holder"], pollutant, kg) if origin != Origin.FREE else None
+    fee = None
+    if bought is not None:
+        fee = bought["waived_fen"] if origin == Origin.WAIVED else bought["fee_fen"]
     c.append(
         t.allocations,
         holder=address(a["holder"]),
@@ -69,6 +98,7 @@ def rights_allocated(c: Change) -> None:
         by=address(a["by"]),
         benchmark_fen_per_t=benchmark,
         fee_fen=fee,
+        application=bought["application"] if bought is not None else None,
     )
     c.add(
         t.fee_totals,

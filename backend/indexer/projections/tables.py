@@ -8,6 +8,8 @@ serves as the keyset of every list (server-side paging without OFFSET).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -16,10 +18,14 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
+    Text,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 metadata = MetaData()
 
@@ -28,6 +34,30 @@ Kg = BigInteger  # uint64 kilograms fit a signed 64-bit column below 9.2e18 kg
 Fen = (
     BigInteger  # money in fen; the markets' amounts are uint96/uint128 but real ones stay far below
 )
+
+
+class Uint(TypeDecorator):
+    """An unsigned chain integer of any size (uint64 … uint256), exact: NUMERIC(78) on
+    PostgreSQL, decimal text on SQLite (whose INTEGER stops at 2**63). For figures a caller
+    announces without the chain bounding them by holdings or money (a listing's quantity and
+    ask, an application's requested quantity, an auction's reserve): one absurd announcement
+    must not stop the index."""
+
+    impl = Numeric(78, 0)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(80))
+        return dialect.type_descriptor(Numeric(78, 0))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:  # noqa: ANN401
+        if value is None:
+            return None
+        return str(int(value)) if dialect.name == "sqlite" else int(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:  # noqa: ANN401
+        return None if value is None else int(value)
 
 
 def _origin_columns() -> list[Column]:
@@ -156,7 +186,12 @@ allocations = Table(
     Column("region", Integer, nullable=False),
     Column("by", String(42), nullable=False),
     Column("benchmark_fen_per_t", Fen),  # in force at the block (R-08); null if none
-    Column("fee_fen", Fen),  # paid: kg × benchmark charged; waived: the fee waived (R-12)
+    # the fee the primary market recorded for it (R-08, R-12): paid, the fee charged
+    # (PrimaryPurchased.feeFen) or the price won at a primary auction (PrimaryAuctionAllocated);
+    # waived, the fee waived (approved kg × benchmark, as PrimaryMarket.feeOf before the waiver);
+    # null for free rights and for rights not allocated through the primary market
+    Column("fee_fen", Fen),
+    Column("application", BigInteger),  # the primary-market application, if any
     *_origin_columns(),
     Index("ix_rm_allocations_holder", "holder", "pos"),
     Index("ix_rm_allocations_pollutant", "pollutant", "pos"),
@@ -315,4 +350,125 @@ unit_events = Table(
     Column("event", String(128), nullable=False),
     Column("args", _Json, nullable=False),
     *_origin_columns(),
+)
+
+
+# -- the exchange's own books: primary market, listings, auctions (R-08 – R-16, R-34) --------
+
+applications = Table(
+    "rm_applications",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("applicant", String(42), nullable=False),
+    Column("pollutant", Integer, nullable=False),
+    Column("kind", Integer, nullable=False),  # IPrimaryMarket.Kind
+    Column("requested_kg", Uint, nullable=False),
+    Column("approved_kg", Uint),  # 核定量; null until approved
+    Column("decided_by", String(42)),  # the regulator who approved or rejected it
+    Column("decided_tx", String(66)),
+    Column("reason", Text),  # why it was rejected
+    Column("status", Integer, nullable=False),  # IPrimaryMarket.Status
+    Column("status_tx", String(66), nullable=False),
+    Column("waived", Boolean, nullable=False, default=False),  # R-12
+    Column("waived_by", String(42)),
+    Column("waived_tx", String(66)),
+    Column("acquired_kg", Kg, nullable=False, default=0),  # bought or won so far
+    Column("fee_fen", Fen, nullable=False, default=0),  # charged: fees and primary-auction prices
+    Column("waived_fen", Fen, nullable=False, default=0),  # the fee waived (R-12)
+    Column("settled_tx", String(66)),  # the last purchase or auction allocation
+    Column("submitted_pos", BigInteger, nullable=False),
+    Column("submitted_tx", String(66), nullable=False),
+    Column("submitted_at", BigInteger, nullable=False),  # block time
+    Column("pos", BigInteger, nullable=False),  # last change
+    *_origin_columns(),
+    Index("ix_rm_applications_submitted", "submitted_pos"),
+    Index("ix_rm_applications_pollutant", "pollutant", "submitted_pos"),
+    Index("ix_rm_applications_applicant", "applicant", "submitted_pos"),
+)
+
+primary_acquisitions = Table(
+    "rm_primary_acquisitions",
+    metadata,
+    Column("pos", BigInteger, primary_key=True),  # PrimaryPurchased / PrimaryAuctionAllocated
+    Column("application", BigInteger, nullable=False),
+    Column("applicant", String(42), nullable=False),
+    Column("pollutant", Integer, nullable=False),
+    Column("kg", Kg, nullable=False),
+    Column("origin", Integer, nullable=False),
+    Column("via", String(8), nullable=False),  # "purchase" (at the benchmark) | "auction"
+    Column("fee_fen", Fen, nullable=False),  # paid to the treasury (R-29)
+    Column("waived_fen", Fen),  # the fee waived (origin waived, R-12)
+    *_origin_columns(),
+    Index("ix_rm_primary_acquisitions_tx", "tx_hash"),
+)
+
+listings = Table(
+    "rm_listings",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("seller", String(42), nullable=False),
+    Column("pollutant", Integer, nullable=False),
+    Column("kg", Uint, nullable=False),
+    Column("ask_fen", Uint, nullable=False),
+    Column("step_fen", Uint, nullable=False),
+    Column("ends_at", BigInteger, nullable=False),
+    Column("status", Integer, nullable=False),  # IExchange.ListingStatus
+    Column("status_tx", String(66), nullable=False),
+    Column("bids", Integer, nullable=False, default=0),
+    Column("best_bidder", String(42)),
+    Column("best_bid_fen", Fen),
+    Column("best_bid_tx", String(66)),
+    Column("buyer", String(42)),  # taken at the ask or settled to the best bid
+    Column("price_fen", Fen),
+    Column("closed_by", String(42)),
+    Column("failed_reason", Integer),  # the rule engine's Reason (ListingFailed)
+    Column("listed_pos", BigInteger, nullable=False),
+    Column("listed_tx", String(66), nullable=False),
+    Column("listed_at", BigInteger, nullable=False),  # block time
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+    Index("ix_rm_listings_listed", "listed_pos"),
+    Index("ix_rm_listings_pollutant", "pollutant", "listed_pos"),
+)
+
+lots = Table(
+    "rm_lots",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("kind", Integer, nullable=False),  # IAuctionHouse.Kind
+    Column("format", Integer, nullable=False),  # IAuctionHouse.Format
+    Column("seller", String(42)),  # Sale, Reserve: the seller; Enforcement: the pledgor
+    Column("pollutant", Integer, nullable=False),
+    Column("kg", Uint, nullable=False),
+    Column("ref", BigInteger, nullable=False),  # Enforcement: the pledge id
+    Column("region", Integer, nullable=False),  # Primary: the district of the cap
+    Column("reserve_fen", Uint, nullable=False),  # 起拍价
+    Column("deposit_fen", Uint, nullable=False),  # 交易保证金
+    Column("step_fen", Uint, nullable=False),
+    Column("bidding_ends", BigInteger, nullable=False),
+    Column("reveal_ends", BigInteger, nullable=False),
+    Column("closes_at", BigInteger, nullable=False),
+    Column("status", Integer, nullable=False),  # IAuctionHouse.Status
+    Column("status_tx", String(66), nullable=False),
+    Column("bidders", Integer, nullable=False, default=0),
+    Column("commitments", Integer, nullable=False, default=0),
+    Column("bids", Integer, nullable=False, default=0),
+    Column("leader", String(42)),
+    Column("leading_fen", Fen),
+    Column("leading_tx", String(66)),
+    Column("winner", String(42)),
+    Column("price_fen", Fen),
+    Column("failed_reason", Integer),  # MarketReason (LotFailed)
+    Column("failed_rule", Integer),  # the rule engine's Reason
+    Column("bank", String(42)),  # R-34: EnforcementProceeds
+    Column("bank_fen", Fen),
+    Column("holder_fen", Fen),
+    Column("forfeited_fen", Fen, nullable=False, default=0),  # unrevealed deposits to the treasury
+    Column("offered_pos", BigInteger, nullable=False),
+    Column("offered_tx", String(66), nullable=False),
+    Column("offered_at", BigInteger, nullable=False),  # block time
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+    Index("ix_rm_lots_offered", "offered_pos"),
+    Index("ix_rm_lots_pollutant", "pollutant", "offered_pos"),
 )
