@@ -16,7 +16,7 @@ from backend.indexer.projections.market import ApplicationStatus, ListingStatus,
 from backend.services import disclosure
 from tests.backend.disclosure_city import index
 from tests.conftest import BENCHMARKS
-from tests.contracts.market.conftest import ascending, sealed, traders  # noqa: F401 - fixture
+from tests.contracts.market.conftest import ascending, sealed
 from tests.contracts.market.orders import commitment
 from tests.helpers import fen_at_benchmark, now
 
@@ -40,7 +40,7 @@ def _until(timestamp: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def market(traders, primary, secondary, auctions, pledges, regulator, district_regulator,  # noqa: F811
+def market(traders, primary, secondary, auctions, pledges, regulator, district_regulator,
            exchange, bank, treasury):  # fmt: skip
     """Every kind of application, listing and lot the exchange has, driven on the test chain."""
     u, p = traders, traders.pollutant
