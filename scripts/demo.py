@@ -58,6 +58,28 @@ def fee(kg: int, fen_per_tonne: int) -> int:
     return (kg * fen_per_tonne + 999) // 1000
 
 
+def set_caps(units, ledger, regulator) -> int:
+    """R-10: each district's cap per pollutant at 1.5 × what its units are allocated; returns
+    the number of district × pollutant pairs."""
+    caps: dict[tuple[int, int], int] = {}
+    for _, _, district, _, rights in units:
+        for code, (paid, free) in rights.items():
+            key = (district, POLLUTANT_IDS[code])
+            caps[key] = caps.get(key, 0) + paid + free
+    for (district, pid), used in caps.items():
+        send(ledger.setCap, district, pid, used * 3 // 2, sender=regulator)
+    return len(caps)
+
+
+def fund_trading_accounts(count: int, bank, money, market) -> None:
+    """R-16: the settlement bank issues money against the first ``count`` units' bank deposits
+    and pays it into their trading accounts at the exchange."""
+    send(money.issue, bank, FUNDS_FEN * count, b"\x01" * 32, sender=bank)
+    send(money.approve, market, FUNDS_FEN * count, sender=bank)
+    for i in range(count):
+        send(market.deposit, accounts[FIRST_COMPANY_INDEX + i], FUNDS_FEN, sender=bank)
+
+
 def let_time_pass(until: int) -> None:
     """The local chain's clock jumps to the end of a bidding period."""
     chain.sleep(max(until - chain.time(), 0) + 1)
@@ -117,22 +139,9 @@ def main() -> None:
     chain.mine()
     progress.step("benchmark prices published (R-15)")
 
-    caps = {}
-    for _, _, district, _, rights in UNITS:
-        for code, (paid, free) in rights.items():
-            key = (district, POLLUTANT_IDS[code])
-            caps[key] = caps.get(key, 0) + paid + free
-    for (district, pid), used in caps.items():
-        send(ledger.setCap, district, pid, used * 3 // 2, sender=regulator)
-    progress.step(f"regional caps set for {len(caps)} district × pollutant pairs (R-10)")
-
-    # R-16: the settlement bank issues money against the units' bank deposits and pays it into
-    # their trading accounts at the exchange
-    bank_money = parties["settlement_bank"]
-    send(money.issue, bank_money, FUNDS_FEN * len(UNITS), b"\x01" * 32, sender=bank_money)
-    send(money.approve, market, FUNDS_FEN * len(UNITS), sender=bank_money)
-    for i in range(len(UNITS)):
-        send(market.deposit, accounts[FIRST_COMPANY_INDEX + i], FUNDS_FEN, sender=bank_money)
+    caps = set_caps(UNITS, ledger, regulator)
+    progress.step(f"regional caps set for {caps} district × pollutant pairs (R-10)")
+    fund_trading_accounts(len(UNITS), parties["settlement_bank"], money, market)
     progress.step(f"{len(UNITS)} trading accounts funded with 1 000 万元 each (R-16)")
 
     now = chain.time()

@@ -25,7 +25,14 @@ from brownie import (
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector
-from scripts.demo import EXISTING, FUNDS_FEN, Progress, credit_code, fee
+from scripts.demo import (
+    EXISTING,
+    Progress,
+    credit_code,
+    fee,
+    fund_trading_accounts,
+    set_caps,
+)
 from scripts.demo_city import BENCHMARKS, UNITS
 from scripts.deploy import deploy, deployment_path, dev_parties, send
 
@@ -63,19 +70,9 @@ def main() -> None:
         send(prices.publish, POLLUTANT_IDS[code], 0, BENCHMARKS[code], start, sender=bureau)
     wait_until(start)
     progress.step("benchmark prices published (R-15)")
-    caps: dict[tuple[int, int], int] = {}
-    for _, _, district, _, rights in units:
-        for code, (paid, free) in rights.items():
-            key = (district, POLLUTANT_IDS[code])
-            caps[key] = caps.get(key, 0) + paid + free
-    for (district, pid), kg in caps.items():
-        send(ledger.setCap, district, pid, kg * 3 // 2, sender=regulator)
-    progress.step(f"regional caps for {len(caps)} district × pollutant pairs (R-10)")
-    bank = parties["settlement_bank"]
-    send(money.issue, bank, FUNDS_FEN * len(units), b"\x01" * 32, sender=bank)
-    send(money.approve, market, FUNDS_FEN * len(units), sender=bank)
-    for i in range(len(units)):
-        send(market.deposit, accounts[FIRST_COMPANY_INDEX + i], FUNDS_FEN, sender=bank)
+    caps = set_caps(units, ledger, regulator)
+    progress.step(f"regional caps for {caps} district × pollutant pairs (R-10)")
+    fund_trading_accounts(len(units), parties["settlement_bank"], money, market)
     progress.step(f"{len(units)} trading accounts funded (R-16)")
     for i, (name, sector, district, basin, rights) in enumerate(units):
         holder = accounts[FIRST_COMPANY_INDEX + i]
