@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
             receipt_timeout=settings.receipt_timeout_seconds,
             priority_fee_wei=settings.relayer_priority_fee_wei,
             stale_claim_seconds=settings.relayer_stale_claim_seconds,
+            chain_id=deployment.chain_id,
         )
         try:
             for problem in actions.check(chain):

@@ -10,7 +10,7 @@ from web3.contract import Contract
 from web3.middleware import ExtraDataToPOAMiddleware
 
 from backend.chain.deployment import Deployment
-from backend.chain.failover import FailoverProvider
+from backend.chain.failover import FailoverProvider, node_session
 
 
 def connect_web3(rpc_url: str | Sequence[str], timeout: float = 30.0) -> Web3:
@@ -21,7 +21,9 @@ def connect_web3(rpc_url: str | Sequence[str], timeout: float = 30.0) -> Web3:
     """
     urls = [rpc_url] if isinstance(rpc_url, str) else list(rpc_url)
     if len(urls) == 1:
-        w3 = Web3(Web3.HTTPProvider(urls[0], request_kwargs={"timeout": timeout}))
+        w3 = Web3(
+            Web3.HTTPProvider(urls[0], request_kwargs={"timeout": timeout}, session=node_session())
+        )
     else:
         w3 = Web3(FailoverProvider(urls, timeout=timeout))
     w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
