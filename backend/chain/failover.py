@@ -36,19 +36,22 @@ _KNOWN = ("already known", "already imported", "known transaction")
 _PROBABLY_MINED = ("nonce too low",)
 
 
-# what requests reads from the environment on every request when a session trusts it
-_ENVIRONMENT = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "requests_ca_bundle",
-                "curl_ca_bundle")  # fmt: skip
+_PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
 def node_session() -> requests.Session:
-    """The HTTP session to a node. requests looks up proxy settings, CA bundles and ``.netrc``
-    in the environment on every request (several milliseconds of CPU per round trip); when
-    none of them is set, the session is told not to look."""
+    """The HTTP session to a node. requests looks up proxies, CA bundles and ``.netrc`` in the
+    environment on every request (milliseconds of CPU per round trip): the CA bundle is read
+    once here, and without proxies or ``.netrc`` the session does not look again."""
     session = requests.Session()
-    configured = any(name.lower() in _ENVIRONMENT for name in os.environ)
-    netrc = any((Path.home() / name).exists() for name in (".netrc", "_netrc"))
-    if not configured and not netrc and not os.environ.get("NETRC"):
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    proxies = any(name.lower() in _PROXIES for name in os.environ)
+    netrc = os.environ.get("NETRC") or any(
+        (Path.home() / name).exists() for name in (".netrc", "_netrc")
+    )
+    if not proxies and not netrc:
         session.trust_env = False
     return session
 

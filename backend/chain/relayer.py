@@ -9,7 +9,10 @@ forwards raw transactions a party signed itself.
 - **Nonces**: one lock around "pick nonce → sign → send"; the local next nonce is checked
   against the node's pending count each time (a higher count means another sender used the
   key, a lower one means sent transactions were dropped or the chain was reset: both resync),
-  and "nonce too low" / "replacement underpriced" answers resync and retry.
+  and "nonce too low" / "replacement underpriced" answers resync and retry. A relay planned
+  with the caller's reads (:meth:`Relayer.plan`) brings the pending count read in that batch,
+  with the local nonce as it was just before: when the two agree, the lock is held without a
+  round trip to the node (see :meth:`NonceManager.reserve`).
 - **Gas**: estimated per transaction; an estimate that reverts is decoded to the contract's
   custom error and nothing is sent. A caller that reads the chain before relaying adds the
   estimate and the fee reads to its own batch (:meth:`Relayer.plan`, one round trip for all).
@@ -92,11 +95,27 @@ _RESYNC_ERRORS = ("nonce too low", "replacement transaction underpriced", "nonce
 class SendPlan:
     """Gas and fees of one transaction, read in a caller's batch (:meth:`Relayer.plan`)."""
 
-    def __init__(self, relayer: Relayer, estimate: Read, head: Read, tip: Read | None) -> None:
+    def __init__(
+        self,
+        relayer: Relayer,
+        estimate: Read,
+        head: Read,
+        tip: Read | None,
+        pending: Read | None = None,
+        local_nonce: int | None = None,
+    ) -> None:
         self._relayer = relayer
         self._estimate = estimate
         self._head = head
         self._tip = tip
+        self._pending = pending
+        self._local_nonce = local_nonce
+
+    def nonce_hint(self) -> tuple[int, int] | None:
+        """(the relayer's local next nonce, the node's pending count read after it)."""
+        if self._pending is None or self._local_nonce is None:
+            return None
+        return self._local_nonce, int(self._pending.value())
 
     def gas(self) -> int:
         """The gas limit with the relayer's margin; a revert raises the decoded error."""
@@ -158,13 +177,29 @@ class NonceManager:
         self._lock = threading.Lock()
         self._next: int | None = None
 
+    @property
+    def local(self) -> int | None:
+        """The next nonce as this process knows it (``None`` before the first reservation)."""
+        return self._next
+
     @contextmanager
-    def reserve(self) -> Iterator[int]:
+    def reserve(self, hint: tuple[int, int] | None = None) -> Iterator[int]:
         """Hold the lock while the caller signs and sends with the yielded nonce.
 
         The nonce is used up when the block exits normally; an exception leaves it free.
+
+        ``hint`` is ``(local, pending)``: :attr:`local` read just before the node's pending
+        count. The local nonce only grows after a broadcast, so while nothing was dropped
+        the node had counted every nonce handed out before the read (``local ≤ pending``),
+        and while nobody else used the key it has counted none beyond those handed out since
+        (``pending ≤`` the local nonce now, under the lock). Then the local nonce is right and
+        the node is not asked again; otherwise it is asked, as without a hint.
         """
         with self._lock:
+            if hint is not None and self._next is not None and hint[0] <= hint[1] <= self._next:
+                yield self._next
+                self._next += 1
+                return
             pending = self._w3.eth.get_transaction_count(self._address, "pending")
             if self._next != pending:
                 if self._next is not None:
@@ -265,10 +300,14 @@ class Relayer:
         them with its own); ``None`` without a relayer key."""
         if self._account is None:
             return None
-        estimate = reads.estimate_gas(sender=self._account.address, to=to, data=data)
+        address = self._account.address
+        estimate = reads.estimate_gas(sender=address, to=to, data=data)
         head = reads.block()
         tip = None if self._priority_fee is not None else reads.add("eth_maxPriorityFeePerGas", [])
-        return SendPlan(self, estimate, head, tip)
+        assert self.nonces is not None
+        local = self.nonces.local  # before the pending count is read (NonceManager.reserve)
+        pending = reads.add("eth_getTransactionCount", [address, "pending"], lambda r: int(r, 16))
+        return SendPlan(self, estimate, head, tip, pending, local)
 
     def forward_raw(
         self, raw: bytes, *, sender: str, to: str, timeout: float | None = None
@@ -369,9 +408,10 @@ class Relayer:
         else:
             gas, fees = self.estimate(sender=account.address, to=to, data=data), self._fees()
         assert self.nonces is not None
+        hint = plan.nonce_hint() if plan is not None else None
         for attempt in range(3):
             try:
-                with self.nonces.reserve() as nonce:
+                with self.nonces.reserve(hint if attempt == 0 else None) as nonce:
                     tx = {
                         "chainId": self.chain_id,
                         "nonce": nonce,

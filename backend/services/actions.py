@@ -18,8 +18,9 @@ Each of them reads the chain in one round trip (:class:`backend.chain.reads.Read
 the signer's code and nonce, the pre-check, the simulation and, at submit, the relayed call's
 gas and fees) and then checks the answers in the order of the rules, so a refusal is the same
 as if each read had been made on its own. The domain and the contracts are read once per
-deployment (:meth:`ActionRegistry.bind`). Relaying adds the relayer's pending nonce, the
-broadcast and the receipt: five round trips per order, prepare and submit together.
+deployment (:meth:`ActionRegistry.bind`). The relayer's pending nonce is read in the same
+batch; relaying adds the broadcast and the receipt: four round trips per order, prepare and
+submit together (tests/backend/test_node_round_trips.py).
 """
 
 from __future__ import annotations
@@ -633,8 +634,10 @@ def submit_action(
                 args={"signer": recovered, "expected": signer},
             )
     key, fingerprint = _idempotency(bound, message, sig, idempotency_key)
-    call_data = bound.call_data(message, sig)
-    if call_data != planned_data:
+    if sig == account_sig and planned_data is not None:
+        call_data = planned_data
+    else:
+        call_data = bound.call_data(message, sig)
         send_plan = None  # the relayer estimates the call it sends itself
     permit_hash = None
     if relayer.find(key) is None:
