@@ -254,6 +254,30 @@ def test_crash_inside_a_chunk_commits_nothing_and_resumes(
     assert projection_matches_events(engine)
 
 
+def test_long_chunk_is_written_in_short_transactions_at_block_boundaries(
+    make_indexer, engine, w3, counter, probe, regulator, service_deployment
+):
+    """A catch-up chunk above ``events_per_transaction`` commits block by block: a crash
+    keeps what was committed, the cursor on the last whole block (on the chain), and the
+    resumed run gives the same index (the write lock is never held for the whole chunk)."""
+    activity(probe, regulator, 3)
+    counter.crash_on = "ProbeCredited"
+    with pytest.raises(CrashError):
+        make_indexer(events_per_transaction=1).catch_up()
+    with engine.connect() as conn:
+        cursor = store.load_cursor(conn, service_deployment.chain_id)
+        kinds = {e.event for e in store.all_events(conn, service_deployment.chain_id)}
+    assert "ProbeAccountOpened" in kinds and "ProbeCredited" not in kinds
+    assert cursor.block_hash == "0x" + bytes(w3.eth.get_block(cursor.block_number)["hash"]).hex()
+    assert projection_matches_events(engine)
+    counter.crash_on = None
+    make_indexer(events_per_transaction=1).catch_up()
+    assert indexed_events(engine, service_deployment.chain_id) == chain_events(
+        w3, service_deployment
+    )
+    assert projection_matches_events(engine)
+
+
 def test_rereading_blocks_does_not_rerun_projections(
     make_indexer, engine, probe, regulator, service_deployment
 ):
