@@ -11,6 +11,7 @@ from web3.middleware import ExtraDataToPOAMiddleware
 
 from backend.chain.deployment import Deployment
 from backend.chain.failover import FailoverProvider, node_session
+from backend.chain.typed_data import Domain, domain_of
 
 
 def connect_web3(rpc_url: str | Sequence[str], timeout: float = 30.0) -> Web3:
@@ -37,6 +38,7 @@ class Chain:
     w3: Web3
     deployment: Deployment
     _contracts: dict[str, Contract] = field(default_factory=dict)
+    _domains: dict[str, Domain] = field(default_factory=dict)
 
     @classmethod
     def connect(
@@ -54,3 +56,10 @@ class Chain:
                 address=Web3.to_checksum_address(record.address), abi=record.abi
             )
         return self._contracts[name]
+
+    def domain(self, name: str) -> Domain:
+        """The EIP-712 domain of the deployed contract ``name``, read once (a deployed
+        contract's name, version, chain and address do not change)."""
+        if name not in self._domains:
+            self._domains[name] = domain_of(self.contract(name))
+        return self._domains[name]
