@@ -394,3 +394,15 @@ def test_word_by_word_decoding_equals_the_abi_decoder(service_deployment):
     dirty = b"\xff" * 32 * len(narrow.data_types)
     with pytest.raises(Exception):  # noqa: B017 - whatever the ABI decoder raises
         narrow.decode([b"\0" * 32] * (len(narrow.topics) + 1), dirty)
+
+
+def test_postgresql_bulk_insert_names_every_column_of_events():
+    """The PostgreSQL insert unpacks JSON rows with its own column list: it must stay the
+    table's (a column added to `events` fails here, not silently in production)."""
+    from backend.indexer.store import _EVENT_COLUMNS, _INSERT_FROM_JSON
+
+    sql = str(_INSERT_FROM_JSON)
+    into = sql.split("(", 1)[1].split(")", 1)[0]
+    assert [c.strip() for c in into.split(",")] == _EVENT_COLUMNS
+    record = sql.split(" AS r(", 1)[1].split(") ON CONFLICT", 1)[0]
+    assert [c.split()[0] for c in record.split(",")] == _EVENT_COLUMNS
