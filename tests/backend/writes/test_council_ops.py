@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from backend.chain.domain import PollutantClass, Sector
 from backend.main import create_app
 from scripts.council import jump
+from tests.backend.disclosure_city import index
 from tests.backend.flows import error_of
 from tests.backend.writes.conftest import address_of, build, operate, settings_for
 
@@ -45,7 +46,7 @@ def refused(answer, status: int, code: str) -> None:
     assert error_of(answer)["code"] == code
 
 
-def test_cap_change_proposed_approved_and_executed_over_the_api_R10(api, prod):
+def test_cap_change_proposed_approved_and_executed_over_the_api_R10(api, prod, rpc_url, tmp_path):
     from brownie import RightsLedger
 
     ledger = RightsLedger.at(prod.contracts["RightsLedger"].address)
@@ -66,6 +67,13 @@ def test_cap_change_proposed_approved_and_executed_over_the_api_R10(api, prod):
     operate(api, "council/council-execute", {"id": 1}, "council_deputy_b")
     assert ledger.capOf(1, 1)["cap"] == 5_000
     assert [p["id"] for p in api.get("/api/v1/council/proposals?state=executed").json()] == [1]
+    # the explorer's public page (over an index of this chain) shows it, decoded
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    index(prod, url)[0].dispose()
+    settings = settings_for(prod, rpc_url, tmp_path).model_copy(update={"database_url": url})
+    with TestClient(create_app(settings)) as public:
+        page = public.get("/council")
+    assert page.status_code == 200 and "RightsLedger.setCap" in page.text and "已执行" in page.text
 
 
 def test_council_refusals_are_decoded_before_signing(api):
