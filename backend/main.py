@@ -16,6 +16,7 @@ from backend.api.routes import (
     auctions,
     authority,
     compliance,
+    council,
     leasing,
     lifecycle,
     market,
@@ -140,7 +141,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.include_router(validators.router, prefix="/api/v1")
     for concern in (registry, allocation, permits, prices, compliance, verification, pledges,
                     reserve, lifecycle, leasing, roles, payments, market, auctions,
-                    primary):  # fmt: skip
+                    primary, council):  # fmt: skip
         app.include_router(concern.router, prefix="/api/v1")
     app.include_router(pages.router)
     return app

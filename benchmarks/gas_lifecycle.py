@@ -76,11 +76,12 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
 
     from backend.chain.devkeys import FIRST_COMPANY_INDEX
     from backend.chain.domain import POLLUTANTS, Origin, Sector
-    from scripts.deploy import deploy, dev_parties
+    from scripts.deploy import deploy, dev_parties, grant_time_locked_roles
 
     parties = dev_parties()
     reg, ex, bank = parties["city_regulator"], parties["exchange_operator"], parties["bank"]
-    d = deploy(parties)
+    d = deploy(parties, keep_admin=True)  # benchmark: regulator acts alone
+    grant_time_locked_roles(d, parties["city_regulator"])
     c = {n: getattr(brownie, n).at(r.address) for n, r in d.contracts.items()}
     registry, ledger, prices = c["AccountRegistry"], c["RightsLedger"], c["PriceBook"]
     pledges = c["PledgeBook"]
@@ -117,6 +118,8 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
     gov = int(Sector.GOVERNMENT)
     registry.registerAccount(reserve, "11500000MB0000001R", "储备中心", gov, 0, 0, {"from": reg})
     reserve.grantRole(reserve.REGULATOR_ROLE(), reg, {"from": reg})
+    reserve.grantRole(reserve.TIMELOCK_ROLE(), reg, {"from": reg})  # benchmark: no council
+    life.grantRole(life.TIMELOCK_ROLE(), reg, {"from": reg})
     ledger.grantRole(ledger.RESERVE_ROLE(), reserve, {"from": reg})
     ledger.grantRole(ledger.EXCHANGE_ROLE(), reserve, {"from": reg})
     ledger.grantRole(ledger.LIFECYCLE_ROLE(), life, {"from": reg})

@@ -18,6 +18,7 @@ from brownie import (
     PledgeBook,
     PriceBook,
     PrimaryMarket,
+    RegulatorCouncil,
     RightsLedger,
     SettlementToken,
     accounts,
@@ -28,6 +29,7 @@ from brownie import (
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector
 from scripts import demo_disclosure, demo_reserve
+from scripts.council import call, enact, jump
 from scripts.demo_city import BENCHMARKS, DISTRICTS, REGIONAL_BENCHMARKS, UNITS
 from scripts.deploy import deploy, deployment_path, dev_parties, send
 from scripts.market_orders import settle_negotiated
@@ -58,17 +60,21 @@ def fee(kg: int, fen_per_tonne: int) -> int:
     return (kg * fen_per_tonne + 999) // 1000
 
 
-def set_caps(units, ledger, regulator) -> int:
-    """R-10: each district's cap per pollutant at 1.5 × what its units are allocated; returns
-    the number of district × pollutant pairs."""
+def set_caps(units, ledger, council, parties, wait=jump) -> tuple[int, int]:
+    """R-10: each district's cap per pollutant at 1.5 × what its units are allocated, set by
+    the regulator council in one proposal (proposed, approved 2 of 3, time-locked, executed;
+    ``wait`` lets the chain's clock pass the delay). Returns (pairs, proposal id)."""
     caps: dict[tuple[int, int], int] = {}
     for _, _, district, _, rights in units:
         for code, (paid, free) in rights.items():
             key = (district, POLLUTANT_IDS[code])
             caps[key] = caps.get(key, 0) + paid + free
-    for (district, pid), used in caps.items():
-        send(ledger.setCap, district, pid, used * 3 // 2, sender=regulator)
-    return len(caps)
+    calls = [
+        call(ledger, "setCap", district, pid, used * 3 // 2)
+        for (district, pid), used in caps.items()
+    ]
+    pid = enact(council, calls, "核定各区县排污总量控制指标（R-10）", parties, wait=wait, send=send)
+    return len(caps), pid
 
 
 def fund_trading_accounts(count: int, bank, money, market) -> None:
@@ -139,8 +145,13 @@ def main() -> None:
     chain.mine()
     progress.step("benchmark prices published (R-15)")
 
-    caps = set_caps(UNITS, ledger, regulator)
-    progress.step(f"regional caps set for {caps} district × pollutant pairs (R-10)")
+    council = RegulatorCouncil.at(c["RegulatorCouncil"])
+    caps, proposal = set_caps(UNITS, ledger, council, parties)
+    progress.step(
+        f"regional caps for {caps} district × pollutant pairs: council proposal {proposal} "
+        f"approved 2 of 3, executed after its {council.delayOf(ledger.setCap.signature)} s "
+        "time lock (R-10)"
+    )
     fund_trading_accounts(len(UNITS), parties["settlement_bank"], money, market)
     progress.step(f"{len(UNITS)} trading accounts funded with 1 000 万元 each (R-16)")
 

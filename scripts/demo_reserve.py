@@ -1,15 +1,24 @@
 """Demo of the government reserve and leasing (SPEC §8, §10). Called at the end of scripts/demo.py.
 
 The treasury funds the reserve; a sewage plant's reductions enter it at the benchmark; idle free
-rights are reclaimed; a science demonstration project takes reserve rights with the reason on
+rights are reclaimed through the regulator council (proposed, approved 2 of 3, executed after
+its time lock); a science demonstration project takes reserve rights with the reason on
 chain; a chemical plant leases idle paid COD rights to a pharmaceutical plant against rent.
 """
 
 from __future__ import annotations
 
-from brownie import GovernmentReserve, LeaseBook, PriceBook, SettlementToken, chain
+from brownie import (
+    GovernmentReserve,
+    LeaseBook,
+    PriceBook,
+    RegulatorCouncil,
+    SettlementToken,
+    chain,
+)
 
 from backend.chain.domain import POLLUTANT_IDS, Origin
+from scripts.council import call, enact, jump
 
 YEAR = 365 * 86_400
 FACILITY, IDLE = 2, 3  # GovernmentReserve.Source
@@ -39,18 +48,13 @@ def run(parties, deployment, unit, send, progress) -> None:
     progress.step("the treasury funds the reserve with 3 000 000 元 (R-29)")
 
     send(reserve.acquireFromFacility, unit("鸡冠石污水处理厂"), cod, 50_000, sender=regulator)
-    send(
-        reserve.reclaim,
-        unit("长江化工有限公司"),
-        cod,
-        int(Origin.FREE),
-        10_000,
-        IDLE,
-        "扩建项目取得排污权后5年未开工",
-        sender=regulator,
-    )
+    council = RegulatorCouncil.at(c["RegulatorCouncil"])
+    idle = call(reserve, "reclaim", unit("长江化工有限公司"), cod, int(Origin.FREE), 10_000, IDLE,
+                "扩建项目取得排污权后5年未开工")  # fmt: skip
+    proposal = enact(council, [idle], "收回闲置排污权（R-27）", parties, wait=jump, send=send)
     progress.step(
-        "reserve inflows: 50 t COD from a sewage plant, 10 t idle rights reclaimed (R-27)"
+        "reserve inflows: 50 t COD from a sewage plant; 10 t idle rights reclaimed by council "
+        f"proposal {proposal} (2 of 3, time-locked) (R-27)"
     )
 
     buyer = unit("西南制药股份")

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from brownie import (
     AccountRegistry,
     AuctionHouse,
     ComplianceManager,
+    CouncilTimelock,
     Exchange,
     GovernmentReserve,
     LeaseBook,
@@ -24,6 +26,7 @@ from brownie import (
     PledgeBook,
     PriceBook,
     PrimaryMarket,
+    RegulatorCouncil,
     RightsLedger,
     RightsLens,
     SettlementToken,
@@ -36,7 +39,7 @@ from brownie import (
 from brownie.network import priority_fee
 
 from backend.chain.deployment import DeployedContract, Deployment
-from backend.chain.devkeys import DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
+from backend.chain.devkeys import COUNCIL_MEMBERS, DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
 from backend.chain.domain import Sector
 from backend.network.devnet import DEV_NETWORK_CHAIN_ID
 
@@ -46,6 +49,42 @@ DEMO_DISTRICT = 1  # the district of the dev district regulator
 ORACLE_QUORUM = 2
 ORACLE_DISPUTE_WINDOW = 7 * 24 * 3600
 DEV_NETWORK_COMPANIES = 30  # demo companies' dev keys added on the validator network
+HOUR = 3_600
+
+
+@dataclass(frozen=True)
+class CouncilSettings:
+    """The regulator council's approval threshold and delays (docs/security.md): every call it
+    schedules waits at least ``min_delay``; a batch waits the longest delay of its functions."""
+
+    threshold: int = 2
+    min_delay: int = 24 * HOUR
+    # (contract, function, delay in seconds); a selector's delay holds on every contract
+    delays: tuple[tuple[str, str, int], ...] = (
+        ("RightsLedger", "setCap", 72 * HOUR),  # R-10 caps of whole regions
+        ("AccountRegistry", "setRestriction", 72 * HOUR),  # R-17 blacklist (credit, fraud)
+        ("GovernmentReserve", "reclaim", 24 * HOUR),  # R-27
+        ("UnitLifecycle", "sanctionFraud", 24 * HOUR),  # R-33
+        ("AccountRegistry", "grantRole", 48 * HOUR),  # role grants on every contract
+        ("AccountRegistry", "revokeRole", 48 * HOUR),
+        ("AccountRegistry", "setDistrictRegulator", 48 * HOUR),
+        ("RegulatorCouncil", "setThreshold", 48 * HOUR),  # the council's own rules
+        ("RegulatorCouncil", "setDelay", 48 * HOUR),
+        ("CouncilTimelock", "updateDelay", 48 * HOUR),
+    )
+
+    def scaled(self, seconds_per_hour: float) -> CouncilSettings:
+        """The same rules with every delay scaled (dev chains: seconds instead of hours)."""
+
+        def scale(seconds: int) -> int:
+            return max(1, round(seconds / HOUR * seconds_per_hour))
+
+        delays = tuple((c, f, scale(d)) for c, f, d in self.delays)
+        return replace(self, min_delay=scale(self.min_delay), delays=delays)
+
+
+PRODUCTION_COUNCIL = CouncilSettings()  # 72 h caps and blacklists, 48 h roles, 24 h reclaims
+DEV_COUNCIL = PRODUCTION_COUNCIL.scaled(1)  # one second per hour: 72 s for a cap on a dev chain
 
 
 def send(fn, *args, sender):
@@ -74,9 +113,13 @@ class Deployer:
         return contract
 
     def grant(self, contract, role_name: str, holder) -> None:
-        send(contract.grantRole, getattr(contract, role_name)(), holder, sender=self.admin)
+        role = b"\0" * 32 if role_name == "DEFAULT_ADMIN_ROLE" else getattr(contract, role_name)()
+        send(contract.grantRole, role, holder, sender=self.admin)
+        self.note(contract._name, role_name, holder)
+
+    def note(self, contract: str, role_name: str, holder) -> None:
         address = getattr(holder, "address", holder)
-        self.roles.setdefault(f"{contract._name}.{role_name}", set()).add(str(address))
+        self.roles.setdefault(f"{contract}.{role_name}", set()).add(str(address))
 
     def record(self) -> Deployment:
         return Deployment(
@@ -87,10 +130,18 @@ class Deployer:
         )
 
 
-def deploy(parties: dict) -> Deployment:
-    """Deploy every contract and grant the roles; ``parties`` maps party name → account."""
+def deploy(
+    parties: dict, *, council: CouncilSettings = DEV_COUNCIL, keep_admin: bool = False
+) -> Deployment:
+    """Deploy every contract and grant the roles; ``parties`` maps party name → account.
+
+    The deployer (the city regulator's key) grants the roles, then hands the administration of
+    every contract to the regulator council's time lock and renounces its own (production and
+    ``make run``). ``keep_admin`` leaves it a second admin beside the time lock: the shared test
+    fixtures and the benchmarks only, which grant test roles directly."""
     admin = parties["city_regulator"]
     d = Deployer(admin)
+    timelock = deploy_council(d, parties, council)
     registry = d.deploy(AccountRegistry, admin)
     prices = d.deploy(PriceBook, admin, registry)
     ledger = d.deploy(RightsLedger, admin, registry, prices)
@@ -109,7 +160,8 @@ def deploy(parties: dict) -> Deployment:
         parties["district_regulator"].address
     )
     d.grant(prices, "PRICE_SETTER_ROLE", parties["price_bureau"])
-    d.grant(ledger, "REGULATOR_ROLE", parties["city_regulator"])
+    d.grant(ledger, "REGULATOR_ROLE", timelock)  # R-10 caps: only through the council
+    d.grant(registry, "TIMELOCK_ROLE", timelock)  # R-17 blacklist
     d.grant(ledger, "PERMIT_MANAGER_ROLE", permits)
     d.grant(ledger, "PLEDGE_MANAGER_ROLE", pledges)
     d.grant(pledges, "PLEDGEE_ROLE", parties["bank"])
@@ -122,7 +174,83 @@ def deploy(parties: dict) -> Deployment:
     d.grant(ledger, "COMPLIANCE_ROLE", compliance)
     money = deploy_exchange(d, parties, registry, prices, ledger, pledges)
     deploy_reserve_and_lifecycle(d, parties, registry, prices, ledger, pledges, compliance, money)
+    hand_over(d, timelock, keep_admin=keep_admin)
     return d.record()
+
+
+# The roles the regulator council's time lock alone holds in production (docs/security.md).
+TIME_LOCKED_ROLES = (
+    ("RightsLedger", "REGULATOR_ROLE"),  # setCap (R-10)
+    ("AccountRegistry", "TIMELOCK_ROLE"),  # blacklist (R-17)
+    ("GovernmentReserve", "TIMELOCK_ROLE"),  # reclaim (R-27)
+    ("UnitLifecycle", "TIMELOCK_ROLE"),  # sanctionFraud (R-33)
+)
+
+
+def grant_time_locked_roles(deployment: Deployment, account) -> None:
+    """TESTS AND BENCHMARKS ONLY (a ``keep_admin`` deployment): ``account`` gets the time lock's
+    high-impact roles, so it sets caps, reclaims, sanctions and blacklists without the council."""
+    import brownie
+
+    for name, role in TIME_LOCKED_ROLES:
+        contract = getattr(brownie, name).at(deployment.contracts[name].address)
+        send(contract.grantRole, getattr(contract, role)(), account, sender=account)
+        deployment.roles.setdefault(f"{name}.{role}", []).append(account.address)
+
+
+def deploy_council(d: Deployer, parties: dict, settings: CouncilSettings):
+    """The regulator council and its time lock (created by the council, which is its only
+    proposer and executor; the time lock administers itself and the council)."""
+    from eth_utils import function_abi_to_4byte_selector
+
+    containers = {
+        "RightsLedger": RightsLedger,
+        "AccountRegistry": AccountRegistry,
+        "GovernmentReserve": GovernmentReserve,
+        "UnitLifecycle": UnitLifecycle,
+        "RegulatorCouncil": RegulatorCouncil,
+        "CouncilTimelock": CouncilTimelock,
+    }
+
+    def selector(contract: str, function: str) -> bytes:
+        (abi,) = (e for e in containers[contract].abi if e.get("name") == function)
+        return function_abi_to_4byte_selector(abi)
+
+    members = [parties[name] for name in COUNCIL_MEMBERS]
+    council = d.deploy(
+        RegulatorCouncil,
+        members,
+        settings.threshold,
+        parties["provincial_authority"],
+        settings.min_delay,
+        [selector(c, f) for c, f, _ in settings.delays],
+        [delay for _, _, delay in settings.delays],
+    )
+    timelock = CouncilTimelock.at(council.timelock())
+    d.contracts["CouncilTimelock"] = timelock
+    d.records["CouncilTimelock"] = d.records["RegulatorCouncil"].model_copy(
+        update={"address": timelock.address, "abi": timelock.abi}
+    )
+    for member in members:
+        d.note("RegulatorCouncil", "MEMBER_ROLE", member)
+    d.note("RegulatorCouncil", "GUARDIAN_ROLE", parties["provincial_authority"])
+    d.note("RegulatorCouncil", "DEFAULT_ADMIN_ROLE", timelock)
+    for role in ("PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE"):
+        d.note("CouncilTimelock", role, council)
+    d.note("CouncilTimelock", "DEFAULT_ADMIN_ROLE", timelock)
+    return timelock
+
+
+def hand_over(d: Deployer, timelock, *, keep_admin: bool) -> None:
+    """The time lock becomes the admin of every contract; the deployer renounces its own."""
+    for name, contract in d.contracts.items():
+        if name in ("RegulatorCouncil", "CouncilTimelock") or not hasattr(contract, "grantRole"):
+            continue
+        d.grant(contract, "DEFAULT_ADMIN_ROLE", timelock)
+        if keep_admin:
+            d.note(name, "DEFAULT_ADMIN_ROLE", d.admin)
+        else:
+            send(contract.renounceRole, b"\0" * 32, d.admin, sender=d.admin)
 
 
 def deploy_exchange(d: Deployer, parties: dict, registry, prices, ledger, pledges):
@@ -181,6 +309,7 @@ def deploy_reserve_and_lifecycle(
         sender=regulator,
     )
     d.grant(reserve, "REGULATOR_ROLE", regulator)
+    d.grant(reserve, "TIMELOCK_ROLE", d.contracts["CouncilTimelock"])  # R-27 reclaims
     d.grant(ledger, "RESERVE_ROLE", reserve)
     d.grant(ledger, "EXCHANGE_ROLE", reserve)  # buy-backs and releases settle in its own calls
     lifecycle = d.deploy(UnitLifecycle, admin, registry, ledger, pledges, compliance, reserve)
@@ -189,6 +318,7 @@ def deploy_reserve_and_lifecycle(
     d.grant(pledges, "LIFECYCLE_ROLE", lifecycle)
     d.grant(compliance, "LIFECYCLE_ROLE", lifecycle)
     d.grant(reserve, "LIFECYCLE_ROLE", lifecycle)
+    d.grant(lifecycle, "TIMELOCK_ROLE", d.contracts["CouncilTimelock"])  # R-33 sanctions
     leases = d.deploy(LeaseBook, ledger, money)
     d.grant(ledger, "LEASING_ROLE", leases)
 
@@ -202,7 +332,8 @@ def dev_parties() -> dict:
     if len(accounts) == 0:
         if web3.eth.chain_id != DEV_NETWORK_CHAIN_ID:
             raise RuntimeError("dev keys are for the local chains only; deploy with real keys")
-        for index in range(FIRST_COMPANY_INDEX + DEV_NETWORK_COMPANIES):
+        indices = set(range(FIRST_COMPANY_INDEX + DEV_NETWORK_COMPANIES))
+        for index in sorted(indices | set(DEV_AUTHORITIES.values())):
             accounts.add(dev_key(index).private_key)
         priority_fee("1 gwei")
         # Brownie 1.22 also records each deployment on a live network in its own database, in a
@@ -210,6 +341,8 @@ def dev_parties() -> dict:
         # Sources", the defect behind its broken `networks:` config section). The deployment is
         # unaffected and this project keeps its own record (deployments/*.json): stay quiet.
         threading.excepthook = _quiet_brownie_deployment_db
+    if web3.eth.chain_id == DEV_NETWORK_CHAIN_ID:  # keys added in index order, with gaps
+        return {n: accounts.at(dev_key(i).address) for n, i in DEV_AUTHORITIES.items()}
     return {name: accounts[index] for name, index in DEV_AUTHORITIES.items()}
 
 

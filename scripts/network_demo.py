@@ -17,6 +17,7 @@ from brownie import (
     Exchange,
     PriceBook,
     PrimaryMarket,
+    RegulatorCouncil,
     RightsLedger,
     SettlementToken,
     accounts,
@@ -34,10 +35,12 @@ from scripts.demo import (
     set_caps,
 )
 from scripts.demo_city import BENCHMARKS, UNITS
-from scripts.deploy import deploy, deployment_path, dev_parties, send
+from scripts.deploy import PRODUCTION_COUNCIL, deploy, deployment_path, dev_parties, send
 
 UNIT_COUNT = 3  # the first units of the demo city, industry only
 LOT_KG = 2_000
+# the clock cannot be moved here: the council's delays are a few seconds (72 h → 6 s)
+NETWORK_COUNCIL = PRODUCTION_COUNCIL.scaled(1 / 12)
 
 
 def wait_until(timestamp: int) -> None:
@@ -45,12 +48,17 @@ def wait_until(timestamp: int) -> None:
         time.sleep(0.5)
 
 
+def wait_past(timestamp: int) -> None:
+    """Until a block newer than ``timestamp``: the next transaction runs after it."""
+    wait_until(timestamp + 1)
+
+
 def main() -> None:
     parties = dev_parties()
     regulator, bureau = parties["city_regulator"], parties["price_bureau"]
     units = [u for u in UNITS if u[1] == Sector.INDUSTRY][:UNIT_COUNT]
     progress = Progress(7 + len(units))
-    deployment = deploy(parties)
+    deployment = deploy(parties, council=NETWORK_COUNCIL)
     path = deployment_path()
     deployment.save(path)
     progress.step(f"contracts deployed ({len(deployment.contracts)}), record in {path}")
@@ -70,8 +78,9 @@ def main() -> None:
         send(prices.publish, POLLUTANT_IDS[code], 0, BENCHMARKS[code], start, sender=bureau)
     wait_until(start)
     progress.step("benchmark prices published (R-15)")
-    caps = set_caps(units, ledger, regulator)
-    progress.step(f"regional caps for {caps} district × pollutant pairs (R-10)")
+    council = RegulatorCouncil.at(c["RegulatorCouncil"])
+    caps, proposal = set_caps(units, ledger, council, parties, wait=wait_past)
+    progress.step(f"regional caps for {caps} district × pollutant pairs (council {proposal})")
     fund_trading_accounts(len(units), parties["settlement_bank"], money, market)
     progress.step(f"{len(units)} trading accounts funded (R-16)")
     for i, (name, sector, district, basin, rights) in enumerate(units):

@@ -16,7 +16,7 @@ from brownie.network.transaction import TransactionReceipt
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
-from scripts.deploy import deploy, dev_parties
+from scripts.deploy import deploy, dev_parties, grant_time_locked_roles
 from tests.helpers import FUNDS_FEN, STOCK_KG, issue, now
 
 DAY = 86_400
@@ -103,6 +103,19 @@ def companies():
 
 @pytest.fixture(scope="module")
 def deployment(parties):
+    """The deployment the tests of the rules use. TEST ONLY, unlike production: the regulator's
+    key stays a second admin and is granted the time-locked roles explicitly, so these tests call
+    setCap / reclaim / sanctionFraud / blacklist directly. The council's own path and the
+    production roles are tested in tests/contracts/governance/ and tests/security/."""
+    record = deploy(parties, keep_admin=True)
+    grant_time_locked_roles(record, parties["city_regulator"])
+    return record
+
+
+@pytest.fixture(scope="module")
+def production(parties):
+    """A deployment as in production: the deployer renounced its admin everywhere, the council's
+    time lock alone holds the high-impact roles (dev delays: seconds for hours)."""
     return deploy(parties)
 
 
@@ -295,6 +308,8 @@ def reserve(regulator, registry, ledger, prices, compliance, money, treasury):
         {"from": regulator},
     )
     r.grantRole(r.REGULATOR_ROLE(), regulator, {"from": regulator})
+    # TEST ONLY: the regulator's key reclaims directly (production: the council's time lock)
+    r.grantRole(r.TIMELOCK_ROLE(), regulator, {"from": regulator})
     ledger.grantRole(ledger.RESERVE_ROLE(), r, {"from": regulator})
     ledger.grantRole(ledger.EXCHANGE_ROLE(), r, {"from": regulator})
     money.mint(r, 10**12, {"from": regulator})  # the reserve fund
@@ -313,6 +328,8 @@ def lifecycle(regulator, registry, ledger, pledges, compliance, reserve):
     pledges.grantRole(pledges.LIFECYCLE_ROLE(), life, {"from": regulator})
     compliance.grantRole(compliance.LIFECYCLE_ROLE(), life, {"from": regulator})
     reserve.grantRole(reserve.LIFECYCLE_ROLE(), life, {"from": regulator})
+    # TEST ONLY: the regulator's key sanctions directly (production: the council's time lock)
+    life.grantRole(life.TIMELOCK_ROLE(), regulator, {"from": regulator})
     return life
 
 

@@ -8,7 +8,9 @@ import brownie
 
 
 def _render(value: object) -> str:
-    """How Brownie prints a decoded argument (addresses in lower case)."""
+    """How Brownie prints a decoded argument (addresses in lower case, bytes as a literal)."""
+    if isinstance(value, bytes):
+        return str(bytes(value))
     text = str(value)
     return text.lower() if re.fullmatch(r"0x[0-9a-fA-F]{40}", text) else text
 

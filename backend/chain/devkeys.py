@@ -25,7 +25,14 @@ DEV_AUTHORITIES: dict[str, int] = {
     "settlement_bank": 7,
     "district_regulator": 8,
     "relayer": 9,
+    # the regulator council (contracts/governance): the bureau's leadership, 2 of 3 approve
+    # high-impact actions; the provincial authority may cancel them during their delay
+    "council_director": 50,
+    "council_deputy_a": 51,
+    "council_deputy_b": 52,
+    "provincial_authority": 53,
 }
+COUNCIL_MEMBERS = ("council_director", "council_deputy_a", "council_deputy_b")
 FIRST_COMPANY_INDEX = 10
 
 Account.enable_unaudited_hdwallet_features()

@@ -24,6 +24,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "nav.caps": ("总量指标", "Caps"),
     "nav.compliance": ("清缴履约", "Compliance"),
     "nav.blacklist": ("黑名单", "Blacklist"),
+    "nav.council": ("重大事项公示", "Council actions"),
     "nav.units": ("排污单位", "Units"),
     "nav.pledges": ("质押", "Pledges"),
     "nav.portal": ("企业门户", "Company portal"),
@@ -139,6 +140,28 @@ LABELS: dict[str, tuple[str, str]] = {
     "reserve.buybacks": ("回购", "Buy-backs"),
     "reserve.reclaims": ("收回", "Reclaims"),
     "caps.title": ("区域总量指标及使用情况", "Caps and their use by region"),
+    "council.title": (
+        "重大监管事项（委员会批准、等待期公示）",
+        "High-impact regulator actions (council approval, public waiting period)",
+    ),
+    "council.intro": (
+        "总量指标、黑名单、收回和欺诈处罚须经生态环境局委员会多数批准，"
+        "并在等待期满后方可执行；等待期内省级主管部门可予撤销。",
+        "Caps, blacklisting, reclaims and fraud sanctions need the approval of the "
+        "regulator council's majority and take effect only after a public waiting "
+        "period, during which the provincial authority may cancel them.",
+    ),
+    "col.proposal": ("提案", "Proposal"),
+    "col.calls": ("拟执行的操作", "Calls"),
+    "col.approvals": ("批准", "Approvals"),
+    "col.eta": ("最早执行时间", "Earliest execution"),
+    "col.state": ("状态", "State"),
+    "council.state.pending": ("待批准", "pending approval"),
+    "council.state.scheduled": ("等待期中", "waiting"),
+    "council.state.ready": ("可执行", "ready"),
+    "council.state.executed": ("已执行", "executed"),
+    "council.state.cancelled": ("已撤销", "cancelled"),
+    "council.state.withdrawn": ("已撤回", "withdrawn"),
     "compliance.title": ("核查与清缴履约状态", "Compliance status per unit and period"),
     "blacklist.title": ("环保信用黑名单", "Blacklist"),
     "units.title": ("排污单位", "Units"),

@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 from backend.api.deps import ChainDep, EngineDep, SettingsDep
 from backend.chain.errors import ServiceError
 from backend.explorer import charts, i18n, urls
-from backend.services import disclosure
+from backend.services import council_ops, disclosure
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -217,6 +217,17 @@ def blacklist(
     with engine.connect() as conn:
         return _render(request, "blacklist.html", conn, chain, settings,
                        rows=disclosure.blacklist(conn))  # fmt: skip
+
+
+@router.get("/council", response_class=HTMLResponse)
+def council(
+    request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep
+) -> Response:
+    """The regulator council's proposals, read from the chain: a high-impact action is public
+    from its proposal on, with its approvals and the time it may take effect (R-36)."""
+    rows = council_ops.proposals(chain) if "RegulatorCouncil" in chain.deployment.contracts else []
+    with engine.connect() as conn:
+        return _render(request, "council.html", conn, chain, settings, rows=rows)
 
 
 @router.get("/units", response_class=HTMLResponse)

@@ -46,6 +46,10 @@ def blacklist() -> str:
     return "/blacklist"
 
 
+def council() -> str:
+    return "/council"
+
+
 def units(**filters: Any) -> str:  # noqa: ANN401
     return _q("/units", **filters)
 

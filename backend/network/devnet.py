@@ -21,7 +21,7 @@ from eth_account.hdaccount.deterministic import HDPath, derive_child_key, hmac_s
 from eth_account.signers.local import LocalAccount
 from eth_keys import keys
 
-from backend.chain.devkeys import DEV_MNEMONIC, FIRST_COMPANY_INDEX
+from backend.chain.devkeys import DEV_AUTHORITIES, DEV_MNEMONIC, FIRST_COMPANY_INDEX
 
 Account.enable_unaudited_hdwallet_features()
 
@@ -98,9 +98,11 @@ def dev_validator_keys() -> list[DevNodeKey]:
 
 
 def prefunded_addresses() -> list[str]:
-    """Dev accounts funded in the genesis (the authorities, the relayer, the demo companies)."""
+    """Dev accounts funded in the genesis (the authorities, the relayer, the demo companies,
+    the regulator council and the provincial authority)."""
     count = max(PREFUNDED_ACCOUNTS, FIRST_COMPANY_INDEX + 10)
-    return [dev_account(f"m/44'/60'/0'/0/{i}").address for i in range(count)]
+    indices = sorted(set(range(count)) | set(DEV_AUTHORITIES.values()))
+    return [dev_account(f"m/44'/60'/0'/0/{i}").address for i in indices]
 
 
 def clique_extra_data(signers: list[str]) -> str:

@@ -127,7 +127,9 @@ op(name="change-attributes", concern="registry", contract="AccountRegistry",
 
 
 class SetRestriction(OperationBody):
-    """Blacklist a unit for a reason, or lift it (环保信用黑名单, R-17)."""
+    """Restrict a unit for a reason, or lift it (R-17): the freezes (supervision, rectification,
+    regional suspension, legal) by one authority at once; the blacklist proper (credit, fraud,
+    环保信用黑名单) only through the regulator council (``council-propose``)."""
 
     holder: Address
     restriction: RestrictionField
@@ -203,7 +205,8 @@ class SetDistrictRegulator(OperationBody):
 
 op(name="set-district-regulator", concern="registry", contract="AccountRegistry",
    function="setDistrictRegulator", body=SetDistrictRegulator,
-   summary="Appoint a district regulator", role="city regulator (admin)")  # fmt: skip
+   summary="Appoint a district regulator",
+   role="admin: the regulator council (council-propose)")  # fmt: skip
 
 
 class CloseAccount(OperationBody):
@@ -230,7 +233,8 @@ class SetCap(OperationBody):
 
 
 op(name="set-cap", concern="allocation", contract="RightsLedger", function="setCap",
-   body=SetCap, summary="Set a regional cap (R-10)", role="regulator", rules=("R-10",),
+   body=SetCap, summary="Set a regional cap (R-10)", role="regulator council (council-propose)",
+   rules=("R-10",),
    args=lambda b, c: [b.region, _p(c, b.pollutant), b.cap_kg])  # fmt: skip
 
 
@@ -545,7 +549,7 @@ class Reclaim(OperationBody):
 
 op(name="reclaim", concern="reserve", contract="GovernmentReserve", function="reclaim",
    body=Reclaim, summary="Reclaim rights into the reserve (R-27)",
-   role="regulator, district regulator", rules=("R-27",),
+   role="regulator council (council-propose)", rules=("R-27",),
    args=lambda b, c: [b.unit, _p(c, b.pollutant), b.origin, b.kg, b.source, b.reason])  # fmt: skip
 
 
@@ -662,7 +666,7 @@ class SanctionFraud(OperationBody):
 
 op(name="sanction-fraud", concern="lifecycle", contract="UnitLifecycle",
    function="sanctionFraud", body=SanctionFraud, summary="Sanction fraud (R-33)",
-   role="regulator", rules=("R-33", "R-27"))  # fmt: skip
+   role="regulator council (council-propose)", rules=("R-33", "R-27"))  # fmt: skip
 
 # =============================================================================================
 # leasing: ending a lease after its term (anyone; contracts/lifecycle/LeaseBook.sol)
@@ -714,19 +718,22 @@ class RevokeRole(RoleChange):
 
 
 op(name="grant-role", concern="roles", contract=lambda b: b.contract, function="grantRole",
-   body=GrantRole, summary="Grant a role", role="the role's admin (city regulator)",
+   body=GrantRole, summary="Grant a role",
+   role="the role's admin: the regulator council (council-propose)",
    args=_role_args)  # fmt: skip
 op(name="revoke-role", concern="roles", contract=lambda b: b.contract, function="revokeRole",
-   body=RevokeRole, summary="Revoke a role", role="the role's admin (city regulator)",
+   body=RevokeRole, summary="Revoke a role",
+   role="the role's admin: the regulator council (council-propose)",
    args=_role_args)  # fmt: skip
 
 
 def default_operations() -> OperationRegistry:
     """Every authority operation the service offers (payments are added in payments_ops)."""
+    from backend.services.council_ops import COUNCIL_OPS
     from backend.services.market_ops import MARKET_OPS
     from backend.services.payment_ops import PAYMENT_OPS
 
-    return OperationRegistry([*OPS, *MARKET_OPS, *PAYMENT_OPS])
+    return OperationRegistry([*OPS, *MARKET_OPS, *PAYMENT_OPS, *COUNCIL_OPS])
 
 
 CONCERNS: dict[str, str] = {
@@ -745,4 +752,5 @@ CONCERNS: dict[str, str] = {
     "market": "trading accounts, listings, negotiated trades (units, exchange operator)",
     "auctions": "auctions of rights (units, banks, exchange operator)",
     "primary": "applications for initial and new rights (units, regulators, treasury)",
+    "council": "high-impact actions approved 2 of 3 and time-locked (regulator council)",
 }

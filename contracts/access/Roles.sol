@@ -28,6 +28,9 @@ library Roles {
     bytes32 internal constant RESERVE = keccak256("RESERVE_ROLE"); // GovernmentReserve
     bytes32 internal constant LEASING = keccak256("LEASING_ROLE"); // LeaseBook
     bytes32 internal constant LIFECYCLE = keccak256("LIFECYCLE_ROLE"); // UnitLifecycle
+    /// The regulator council's time lock (contracts/governance): high-impact regulator actions
+    /// (reclaim, fraud sanction, blacklist) approved M-of-N and delayed; see docs/security.md.
+    bytes32 internal constant TIMELOCK = keccak256("TIMELOCK_ROLE");
     /// Contract modules allowed to maintain account status (closure, fraud).
     bytes32 internal constant ACCOUNT_MANAGER = keccak256("ACCOUNT_MANAGER_ROLE");
 }

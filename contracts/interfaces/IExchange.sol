@@ -97,6 +97,9 @@ interface IExchange is ITradingAccounts {
 
     /// @notice List `quantityKg` of the caller's paid rights for sale at `askFen` until `endsAt`.
     /// When the caller is the government reserve, the price will be paid to the treasury (R-29).
+    /// Refused (`ExchangeRuleRefused`) when the seller could not deliver today: blacklisted (R-17),
+    /// not qualified or certified for that quantity (R-39), or short of unpledged paid rights above
+    /// its permit (R-05, R-06, R-07).
     function list(uint32 pollutant, uint64 quantityKg, uint96 askFen, uint96 stepFen, uint40 endsAt)
         external
         returns (uint256 id);

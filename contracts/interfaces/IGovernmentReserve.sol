@@ -60,9 +60,9 @@ interface IGovernmentReserve {
     /// Release proceeds must reach the treasury (R-29): a deployment without one is refused.
     error ReserveZeroAddress();
 
-    /// @notice R-27: a regulator reclaims a unit's rights into the reserve — free and waived ones
-    /// without pay, paid ones bought back at the benchmark from the reserve fund (seed 003 §2(二)).
-    /// `source` is Reclaimed or Idle.
+    /// @notice R-27: the regulator council (its time lock) reclaims a unit's rights into the
+    /// reserve — free and waived ones without pay, paid ones bought back at the benchmark from the
+    /// reserve fund (seed 003 §2(二)). `source` is Reclaimed or Idle.
     function reclaim(address unit, uint32 pollutant, Origin origin, uint64 kg, Source source, string calldata reason)
         external;
 

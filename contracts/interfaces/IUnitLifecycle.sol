@@ -44,7 +44,8 @@ interface IUnitLifecycle {
     /// account is closed: nothing held, owed, pledged or leased, and no valid permit.
     function close(address unit, string calldata reason) external;
 
-    /// @notice R-33: rights obtained by deception are reclaimed free of charge into the reserve and
-    /// the unit is blacklisted. Pledged rights stay with the bank's lien.
+    /// @notice R-33 (through the regulator council's time lock): rights obtained by deception are
+    /// reclaimed free of charge into the reserve and the unit is blacklisted. Pledged rights stay
+    /// with the bank's lien.
     function sanctionFraud(address unit, string calldata reason) external;
 }

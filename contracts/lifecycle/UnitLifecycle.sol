@@ -8,10 +8,12 @@ import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IPledgeBook} from "../interfaces/IPledgeBook.sol";
 import {IComplianceManager} from "../interfaces/IComplianceManager.sol";
 import {IGovernmentReserve} from "../interfaces/IGovernmentReserve.sol";
+import {Roles} from "../access/Roles.sol";
 
 /// @title UnitLifecycle
 /// @notice Merger, split, closure and fraud sanction, each in one transaction (SPEC §9).
 contract UnitLifecycle is IUnitLifecycle, AccessControl {
+    bytes32 public constant TIMELOCK_ROLE = Roles.TIMELOCK; // the council's time lock: sanctions
     uint8 private constant RESTRICTION_FRAUD = 16;
 
     IAccountRegistry public immutable registry;
@@ -110,8 +112,8 @@ contract UnitLifecycle is IUnitLifecycle, AccessControl {
     }
 
     /// @inheritdoc IUnitLifecycle
-    function sanctionFraud(address unit, string calldata reason) external {
-        _requireAuthority(unit);
+    /// @dev High impact: only through the regulator council's time lock (docs/security.md).
+    function sanctionFraud(address unit, string calldata reason) external onlyRole(TIMELOCK_ROLE) {
         _requireOpen(unit);
         emit FraudSanctioned(unit, reason, msg.sender);
         reserve.reclaimForFraud(unit, reason);

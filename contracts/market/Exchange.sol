@@ -12,9 +12,10 @@ import {TradingAccounts} from "./TradingAccounts.sol";
 
 /// @title Exchange
 /// @notice Negotiated trades and listings with electronic bidding, settled delivery versus payment
-/// over the members' trading accounts (R-13, R-14, R-16). The exchange checks only its procedure
-/// (order state, time, money, signatures); every trading rule is the ledger's, evaluated when the
-/// rights move and offered before through the pre-checks.
+/// over the members' trading accounts (R-13, R-14, R-16). The exchange checks its procedure (order
+/// state, time, money, signatures); every trading rule is the ledger's, evaluated when the rights
+/// move and offered before through the pre-checks. A listing is refused at once when its seller
+/// could not deliver it (`list`).
 contract Exchange is IExchange, TradingAccounts {
     bytes32 public constant OPERATOR_ROLE = keccak256("EXCHANGE_OPERATOR_ROLE");
     /// A bid this close to the end extends the bidding to this long after it (延时竞价).
@@ -80,11 +81,43 @@ contract Exchange is IExchange, TradingAccounts {
         if (askFen == 0 || stepFen == 0 || endsAt <= block.timestamp) {
             revert ExchangeInvalidListing(askFen, stepFen, endsAt);
         }
+        bool reserveSale = _requireSeller(msg.sender, pollutant, quantityKg);
         id = ++_listingCount;
-        bool reserveSale = registry.profile(msg.sender).sector == Sector.Government;
         _listings[id] =
             Listing(msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt, ListingStatus.Open, reserveSale);
         emit Listed(id, msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt);
+    }
+
+    /// @dev The seller's side of a sale, checked when the rights are offered so that no one bids on
+    /// rights the seller cannot deliver: not blacklisted (R-17), qualified and certified for that
+    /// quantity (R-39, the reserve excepted), and holding that much unpledged paid rights above its
+    /// permit (R-05, R-06, R-07; the ledger's seller rules, the same a pledge is held to). The buyer's
+    /// side and everything that may change until the sale is checked again when the rights move.
+    function _requireSeller(address seller, uint32 pollutant, uint64 kg) private view returns (bool reserveSale) {
+        IAccountRegistry.Profile memory p = registry.profile(seller);
+        reserveSale = p.sector == Sector.Government;
+        if (p.registered && !p.closed) {
+            if (p.restrictions != 0) revert ExchangeRuleRefused(Reason.Blacklisted, uint160(seller), p.restrictions);
+            if (!reserveSale) {
+                if (!p.qualifiedSeller) revert ExchangeRuleRefused(Reason.SellerNotQualified, uint160(seller), 0);
+                uint64 certified = ledger.positionOf(seller, pollutant).tradable;
+                if (certified < kg) revert ExchangeRuleRefused(Reason.NotCertifiedTradable, certified, kg);
+            }
+        }
+        IRightsLedger.Movement memory sale = IRightsLedger.Movement({
+            op: Op.Pledge, // the seller-side rules, as for a pledge: no buyer yet
+            from: seller,
+            to: address(0),
+            pollutant: pollutant,
+            kg: kg,
+            priceFen: 0,
+            mode: TradeMode.None,
+            region: 0,
+            origin: Origin.Paid,
+            leased: false
+        });
+        (Reason rule, uint256 have, uint256 need) = ledger.check(sale);
+        if (rule != Reason.Ok) revert ExchangeRuleRefused(rule, have, need);
     }
 
     /// @inheritdoc IExchange

@@ -13,6 +13,7 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     bytes32 public constant DISTRICT_REGULATOR_ROLE = Roles.DISTRICT_REGULATOR;
     bytes32 public constant ACCOUNT_MANAGER_ROLE = Roles.ACCOUNT_MANAGER;
+    bytes32 public constant TIMELOCK_ROLE = Roles.TIMELOCK;
 
     // R-17 reasons a unit may not trade (seed 000 §4(二)); R-33 fraud.
     uint8 public constant RESTRICTION_CREDIT = 1; // 环保信用不良
@@ -21,6 +22,10 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
     uint8 public constant RESTRICTION_REGIONAL_SUSPENSION = 8; // 区域限批
     uint8 public constant RESTRICTION_FRAUD = 16; // 以欺骗手段获取 (R-33)
     uint8 public constant RESTRICTION_LEGAL = 32; // 其他法律法规规定
+    /// The blacklist proper (a published credit sanction): set and lifted only through the
+    /// council's time lock (or the lifecycle module's fraud sanction, itself time-locked). The
+    /// other reasons freeze trading and nothing else: one authority sets and lifts them at once.
+    uint8 public constant BLACKLIST_RESTRICTIONS = RESTRICTION_CREDIT | RESTRICTION_FRAUD;
 
     mapping(uint32 id => Pollutant) private _pollutants;
     mapping(bytes16 code => uint32 id) private _pollutantByCode;
@@ -140,10 +145,14 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
     }
 
     /// @inheritdoc IAccountRegistry
-    /// @dev The unit lifecycle module (ACCOUNT_MANAGER_ROLE) sets the fraud restriction (R-33).
+    /// @dev The unit lifecycle module (ACCOUNT_MANAGER_ROLE) sets the fraud restriction (R-33); a
+    /// blacklist reason needs the council's time lock; a freeze, an authority over the unit.
     function setRestriction(address holder, uint8 restriction, bool active, string calldata reason) external {
         Profile storage p = _openAccount(holder);
-        if (!hasRole(ACCOUNT_MANAGER_ROLE, msg.sender)) _requireAuthority(holder);
+        if (!hasRole(ACCOUNT_MANAGER_ROLE, msg.sender) && !hasRole(TIMELOCK_ROLE, msg.sender)) {
+            if (restriction & BLACKLIST_RESTRICTIONS != 0) revert AccessControlUnauthorizedAccount(msg.sender, TIMELOCK_ROLE);
+            _requireAuthority(holder);
+        }
         // exactly one known reason bit per call, so every change is its own event
         if (restriction == 0 || restriction > RESTRICTION_LEGAL || restriction & (restriction - 1) != 0) {
             revert RegistryInvalidRestriction(restriction);

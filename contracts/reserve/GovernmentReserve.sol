@@ -20,6 +20,7 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
 
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
+    bytes32 public constant TIMELOCK_ROLE = Roles.TIMELOCK; // the council's time lock: reclaims
     bytes32 public constant BUY_BACK_TYPEHASH =
         keccak256("BuyBack(address unit,uint32 pollutant,uint32 period,uint64 kg,uint256 nonce,uint256 deadline)");
     bytes32 public constant ACCEPT_RELEASE_TYPEHASH = keccak256(
@@ -61,10 +62,11 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
     // ------------------------------------------------------------------ inflows (R-27)
 
     /// @inheritdoc IGovernmentReserve
+    /// @dev High impact: only through the regulator council's time lock (docs/security.md).
     function reclaim(address unit, uint32 pollutant, Origin origin, uint64 kg, Source source, string calldata reason)
         external
+        onlyRole(TIMELOCK_ROLE)
     {
-        if (!registry.isAuthorityFor(msg.sender, unit)) revert ReserveNotAuthority(msg.sender, unit);
         if (source != Source.Reclaimed && source != Source.Idle) revert ReserveInvalidSource(source);
         uint256 pay = origin == Origin.Paid ? priceBook.quote(pollutant, CITY, kg) : 0;
         _book(source, unit, pollutant, origin, kg, pay, reason);

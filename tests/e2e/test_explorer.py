@@ -76,7 +76,7 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
 
     for path, name in (("/allocations", "allocations"), ("/compliance", "compliance"),
                        ("/caps", "caps"), ("/blacklist", "blacklist"), ("/reserve", "reserve"),
-                       ("/pledges", "pledges")):  # fmt: skip
+                       ("/pledges", "pledges"), ("/council", "council")):  # fmt: skip
         page.goto(stack.url + path)
         assert page.locator("table").count() >= 1
         screenshot(page, name)

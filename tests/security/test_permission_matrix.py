@@ -37,7 +37,9 @@ MATRIX = {
     "AccountRegistry.registerAccount": AUTHORITY,
     "AccountRegistry.registerAccountBatch": AUTHORITY,
     "AccountRegistry.changeAttributes": AUTHORITY,
-    "AccountRegistry.setRestriction": AUTHORITY,  # or ACCOUNT_MANAGER_ROLE (lifecycle)
+    # a freeze: an authority; the blacklist reasons (credit, fraud): TIMELOCK_ROLE (the council)
+    # or ACCOUNT_MANAGER_ROLE (the lifecycle's fraud sanction) — see the blacklist test below
+    "AccountRegistry.setRestriction": AUTHORITY,
     "AccountRegistry.setPolicyRestricted": AUTHORITY,
     "AccountRegistry.setQualifiedSeller": AUTHORITY,
     "AccountRegistry.closeAccount": "ACCOUNT_MANAGER_ROLE",
@@ -45,7 +47,7 @@ MATRIX = {
     "AccountRegistry.setSectorEnabled": "REGULATOR_ROLE",
     "AccountRegistry.setDistrictRegulator": ADMIN,
     "PriceBook.publish": "PRICE_SETTER_ROLE",
-    "RightsLedger.setCap": "REGULATOR_ROLE",
+    "RightsLedger.setCap": "REGULATOR_ROLE",  # held by the council's time lock only
     "RightsLedger.certifyTradable": AUTHORITY,
     "RightsLedger.allocateFree": AUTHORITY,
     "RightsLedger.allocate": "EXCHANGE_ROLE",
@@ -92,7 +94,7 @@ MATRIX = {
     "PrimaryMarket.waive": "TREASURY_ROLE",
     "PrimaryMarket.fulfil": "AUCTION_ROLE",
     "AuctionHouse.offerPrimary": "OPERATOR_ROLE",
-    "GovernmentReserve.reclaim": AUTHORITY,
+    "GovernmentReserve.reclaim": "TIMELOCK_ROLE",
     "GovernmentReserve.reclaimForFraud": "LIFECYCLE_ROLE",
     "GovernmentReserve.acquireFromFacility": AUTHORITY,
     "GovernmentReserve.offerRelease": "REGULATOR_ROLE",
@@ -100,7 +102,15 @@ MATRIX = {
     "UnitLifecycle.merge": AUTHORITY,
     "UnitLifecycle.split": AUTHORITY,
     "UnitLifecycle.close": AUTHORITY,
-    "UnitLifecycle.sanctionFraud": AUTHORITY,
+    "UnitLifecycle.sanctionFraud": "TIMELOCK_ROLE",
+    # the regulator council (its time lock's own functions are OpenZeppelin's, tested with the
+    # council in tests/contracts/governance/test_council.py)
+    "RegulatorCouncil.propose": "MEMBER_ROLE",
+    "RegulatorCouncil.approve": "MEMBER_ROLE",
+    "RegulatorCouncil.execute": "MEMBER_ROLE",
+    "RegulatorCouncil.cancel": "GUARDIAN_ROLE",
+    "RegulatorCouncil.setThreshold": ADMIN,
+    "RegulatorCouncil.setDelay": ADMIN,
 }
 # Functions where an operator or a bank acts besides the order's own party: covered with set-ups
 # by tests/contracts/market/test_permissions.py (the guard needs a live order to be reached).
@@ -310,6 +320,13 @@ def _role_id(w3, record, role: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
+def deployment(production):
+    """The production role layout: the deployer renounced its admin, the council's time lock
+    alone administers every contract and holds the high-impact roles."""
+    return production
+
+
+@pytest.fixture(scope="module")
 def units(deployment, parties, companies):
     """Two registered units: one in the district regulator's district (1), one outside it (2)."""
     from brownie import AccountRegistry
@@ -341,9 +358,7 @@ def callers(deployment, parties, stranger, companies):
     return out
 
 
-def _role_holders(deployment, contract: str, role: str, admin: str) -> set[str]:
-    if role == ADMIN:
-        return {admin}
+def _role_holders(deployment, contract: str, role: str) -> set[str]:
     return set(deployment.roles.get(f"{contract}.{role}", []))
 
 
@@ -355,7 +370,6 @@ def test_role_gated_functions_refuse_everyone_but_the_role_holders(deployment, c
     role) for those without the role; the guard passes for its holders (deployment record)."""
     from brownie import web3
 
-    admin = parties["city_regulator"].address
     entries = ROLE_ENTRIES + sorted(
         f"{n}.{f}"
         for n, r in deployment.contracts.items()
@@ -369,7 +383,7 @@ def test_role_gated_functions_refuse_everyone_but_the_role_holders(deployment, c
         record = deployment.contracts[contract]
         abi = _abi_of(record, function)
         args = [_zero(i["type"], i.get("components")) for i in abi["inputs"]]
-        holders = _role_holders(deployment, contract, role, admin)
+        holders = _role_holders(deployment, contract, role)
         assert holders, f"{entry}: nobody holds {role}"
         role_id = _role_id(web3, record, role)
         answers = _revert_data(web3, record, function, args, list(callers.values()))
@@ -440,8 +454,9 @@ def test_authority_scoped_functions_refuse_others_and_other_districts(
             allowed = {city} | ({district_regulator.address} if district == 1 else set())
             if MATRIX[entry] == UNIT_OR_AUTHORITY:
                 allowed.add(unit)
-            if entry == "AccountRegistry.setRestriction":  # the lifecycle closes and sanctions
+            if entry == "AccountRegistry.setRestriction":  # the lifecycle; the time lock
                 allowed |= set(deployment.roles["AccountRegistry.ACCOUNT_MANAGER_ROLE"])
+                allowed |= set(deployment.roles["AccountRegistry.TIMELOCK_ROLE"])
             answers = _revert_data(web3, record, function, args, list(callers.values()))
             for (name, caller), data in zip(callers.items(), answers, strict=True):
                 if contract == "AccountRegistry" and caller == district_regulator.address:
@@ -462,6 +477,27 @@ def test_authority_scoped_functions_refuse_others_and_other_districts(
                     assert data == refusal, f"{entry}: {name} not refused ({data!r})"
                 cells += 1
     assert cells == len(AUTHORITY_ENTRIES) * len(units) * len(callers)
+
+
+def test_blacklist_reasons_refuse_everyone_but_the_time_lock(deployment, callers, units):
+    """R-17 blacklist (credit, fraud), set or lifted: only the council's time lock (or the
+    lifecycle's time-locked fraud sanction); the city regulator too gets
+    AccessControlUnauthorizedAccount(caller, TIMELOCK_ROLE)."""
+    from brownie import web3
+
+    record = deployment.contracts["AccountRegistry"]
+    role = _role_id(web3, record, "TIMELOCK_ROLE")
+    allowed = set(deployment.roles["AccountRegistry.TIMELOCK_ROLE"])
+    allowed |= set(deployment.roles["AccountRegistry.ACCOUNT_MANAGER_ROLE"])
+    for bit in (1, 16):  # RESTRICTION_CREDIT, RESTRICTION_FRAUD
+        for active in (True, False):
+            args = [units[1], bit, active, ""]
+            answers = _revert_data(web3, record, "setRestriction", args, list(callers.values()))
+            for (name, caller), data in zip(callers.items(), answers, strict=True):
+                if caller in allowed:
+                    assert data is None, f"{name} refused"
+                else:
+                    assert data == _unauthorized(caller, role), f"{name} not refused"
 
 
 def test_deployed_contracts_fit_the_size_limit(deployment):

@@ -79,6 +79,11 @@ AUTHORITY_KEYS = {
     "verifier_a": authority_key("verifier_a").private_key,
     "verifier_b": authority_key("verifier_b").private_key,
     "bank": authority_key("bank").private_key,
+    **{
+        name: authority_key(name).private_key
+        for name in ("council_director", "council_deputy_a", "council_deputy_b")
+    },
+    "guardian": authority_key("provincial_authority").private_key,
 }
 
 

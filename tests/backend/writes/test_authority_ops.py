@@ -78,12 +78,12 @@ def test_regulator_registers_allocates_and_issues_a_permit_R02_R05_R06(api, city
 
 
 def test_district_regulator_acts_only_in_its_district(api, city, registry):
-    """SPEC §1: a district regulator blacklists a unit of its district (R-17), not another's."""
-    body = {"restriction": "credit", "active": True, "reason": "环保信用不良"}
+    """SPEC §1: a district regulator freezes a unit of its district (R-17), not another's."""
+    body = {"restriction": "supervision", "active": True, "reason": "环保挂牌督办"}
     operate(
         api, "registry/set-restriction", {"holder": city.chem.address, **body}, "district_regulator"
     )
-    assert registry.profile(city.chem)["restrictions"] == 1
+    assert registry.profile(city.chem)["restrictions"] == 2
     outside = build(
         api,
         "registry/set-restriction",

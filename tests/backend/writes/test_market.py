@@ -261,27 +261,28 @@ def test_a_unit_lists_rights_and_another_takes_them_R14(market_api, traders, led
     assert cod(ledger, traders.steel) == before + 3_000
 
 
-def test_taking_a_listing_the_seller_cannot_deliver_names_the_ledger_rule_R05(
-    market_api, traders, ledger
+def test_rights_the_seller_cannot_deliver_are_refused_when_listed_and_when_taken_R05_R39(
+    market_api, traders, ledger, pledges, bank
 ):
-    """The rules run when the rights move: a listing beyond the seller's holdings cannot be
-    taken, and the refusal is the ledger's rule; nothing moves."""
-    listed = transact(
-        market_api,
-        "market/list",
-        {
-            "pollutant": "COD",
-            "quantityKg": STOCK_KG + 1,
-            "askFen": 100_000_000,
-            "stepFen": 10_000,
-            "endsAt": now() + 3_600,
-        },
-        CHEM,
+    """Listing more than the seller could deliver is refused before anyone signs, naming the
+    ledger rule (R-39: certified quantity). The rules run again when the rights move: rights
+    pledged after listing cannot be taken, and the refusal is the ledger's; nothing moves."""
+    listing = {"pollutant": "COD", "askFen": 100_000_000, "stepFen": 10_000,
+               "endsAt": now() + 3_600}  # fmt: skip
+    answer = market_api.post(
+        "/api/v1/market/list",
+        json={"sender": address_of(CHEM), **listing, "quantityKg": STOCK_KG + 1},
     )
-    listing = events(listed)["Listed"]["id"]
+    assert answer.status_code == 409
+    error = error_of(answer)
+    assert (error["code"], error["reason"]) == ("ExchangeRuleRefused", "LedgerNotCertifiedTradable")
+
+    listed = transact(market_api, "market/list", {**listing, "quantityKg": STOCK_KG}, CHEM)
+    listing_id = events(listed)["Listed"]["id"]
+    pledges.pledge(bank, traders.pollutant["COD"], 1, {"from": traders.chem.account})
     before = cod(ledger, traders.steel)
     answer = market_api.post(
-        "/api/v1/market/take", json={"sender": address_of(STEEL), "id": listing}
+        "/api/v1/market/take", json={"sender": address_of(STEEL), "id": listing_id}
     )
     assert answer.status_code == 409
     error = error_of(answer)

@@ -55,10 +55,12 @@ def test_paid_rights_are_bought_back_at_the_benchmark_R27(
 def test_reclaim_refusals_R27(
     reserve, regulator, district_regulator, money, stocked, pledges, bank
 ):
-    """R-27: only an authority over the unit, only reclaim sources, never pledged rights, never
+    """R-27: only the council's time lock, only reclaim sources, never pledged rights, never
     beyond the fund."""
     cod = stocked.pollutant["COD"]
-    with reverts("ReserveNotAuthority", district_regulator, stocked.steel):
+    # only the council's time lock reclaims (this module's fixture grants it to the city
+    # regulator's key, tests/conftest.py); a district regulator never
+    with reverts("AccessControlUnauthorizedAccount", district_regulator, reserve.TIMELOCK_ROLE()):
         reserve.reclaim(stocked.steel, cod, 0, 1, RECLAIMED, "", {"from": district_regulator})
     with reverts("ReserveInvalidSource", BOUGHT_BACK):
         reserve.reclaim(stocked.chem, cod, 0, 1, BOUGHT_BACK, "", {"from": regulator})
@@ -248,6 +250,7 @@ def test_paid_reclaim_needs_money_in_the_fund_R27(
         empty, "11500000MB0000002R", "区级储备", int(Sector.GOVERNMENT), 0, 0, {"from": regulator}
     )
     ledger.grantRole(ledger.RESERVE_ROLE(), empty, {"from": regulator})
+    empty.grantRole(empty.TIMELOCK_ROLE(), regulator, {"from": regulator})  # TEST ONLY
     cod = stocked.pollutant["COD"]
     need = fen_at_benchmark(1_000, COD_PRICE)
     with reverts("ReserveInsufficientFund", 0, need):

@@ -15,7 +15,7 @@ from backend.chain.domain import Origin, Sector
 from tests.conftest import BENCHMARKS
 from tests.helpers import fen_at_benchmark, revert_to_snapshot, reverts
 
-EXAMPLES = int(os.environ.get("DRR_STATEFUL_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("DRR_STATEFUL_EXAMPLES", "10"))
 SOURCES = {"Reclaimed": 0, "Idle": 3}
 USES = {"Market": 0, "PriorityProject": 1}
 

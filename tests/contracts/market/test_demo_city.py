@@ -6,13 +6,14 @@ from backend.chain.deployment import Deployment
 from scripts import demo
 
 SOLD, SETTLED_LISTING = 2, 4
+EXECUTED = 4  # IRegulatorCouncil.State
 
 
 def test_demo_city_trades_through_the_exchange(tmp_path, monkeypatch, parties):
     """The demo seeds deposits, benchmark purchases with a waiver, a new-rights auction, a
     negotiated trade, a listing with electronic bidding, a sealed-bid auction and an enforcement
     sale, then a reserve release to a priority project and a lease; every lot and listing ends
-    settled and the money adds up."""
+    settled and the money adds up; its caps and a reclaim went through the regulator council."""
     record = tmp_path / "demo.json"
     monkeypatch.setenv("DRR_DEPLOYMENT_FILE", str(record))
     demo.main()
@@ -34,3 +35,10 @@ def test_demo_city_trades_through_the_exchange(tmp_path, monkeypatch, parties):
     assert cny.balanceOf(market) == market.totalBooked()
     assert cny.totalSupply() == cny.totalIssued() - cny.totalRedeemed()
     assert ledger.totalSupply(1) > 0
+    # R-10: the caps came through the regulator council (proposal 1, 2 of 3, time-locked), and the
+    # regulator's key is no admin any more (docs/security.md)
+    council, regulator = at["RegulatorCouncil"], parties["city_regulator"]
+    assert council.state(1) == EXECUTED and council.proposal(1)["approvals"] == 2
+    assert council.state(2) == EXECUTED  # R-27: the idle rights' reclaim
+    assert not ledger.hasRole(ledger.DEFAULT_ADMIN_ROLE(), regulator)
+    assert not ledger.hasRole(ledger.REGULATOR_ROLE(), regulator)

@@ -69,6 +69,35 @@ def test_listing_terms_are_checked(secondary, traders, cod):
     assert secondary.listingCount() == 0
 
 
+def test_rights_the_seller_could_not_deliver_are_not_listed_R05_R07_R17_R39(
+    secondary, ledger, registry, pledges, traders, cod, regulator, bank
+):
+    """Offering rights is refused at once, with the rule engine's reason, when the seller could
+    not deliver them today: more than it holds unpledged (R-05, R-07), not certified for that
+    quantity or not qualified (R-39), or blacklisted (R-17). Nothing is listed."""
+    end = now() + HOUR
+    chem, steel, hotel = traders.chem, traders.steel, traders.hotel
+
+    def refused(unit, kg, reason, have, need):
+        with reverts("ExchangeRuleRefused", int(reason), have, need):
+            secondary.list(cod, kg, ASK, STEP, end, {"from": unit.account})
+
+    refused(chem, STOCK_KG + 1, Reason.NOT_CERTIFIED_TRADABLE, STOCK_KG, STOCK_KG + 1)
+    ledger.certifyTradable(chem, cod, 2 * STOCK_KG, {"from": regulator})
+    refused(chem, STOCK_KG + 1, Reason.INSUFFICIENT_RIGHTS, STOCK_KG, STOCK_KG + 1)
+    pledges.pledge(bank, cod, KG, {"from": chem.account})
+    refused(chem, STOCK_KG, Reason.INSUFFICIENT_RIGHTS, STOCK_KG - KG, STOCK_KG)
+    registry.setQualifiedSeller(hotel, False, {"from": regulator})
+    refused(hotel, KG, Reason.SELLER_NOT_QUALIFIED, int(hotel.address, 16), 0)
+    registry.setRestriction(steel, 2, True, "挂牌督办", {"from": regulator})  # supervision
+    refused(steel, KG, Reason.BLACKLISTED, int(steel.address, 16), 2)
+    assert secondary.listingCount() == 0
+    # what it can deliver is listed; the reserve needs no recognition (R-39)
+    secondary.list(cod, STOCK_KG - KG, ASK, STEP, end, {"from": chem.account})
+    secondary.list(cod, STOCK_KG, ASK, STEP, end, {"from": traders.reserve.account})
+    assert secondary.listingCount() == 2
+
+
 def test_taking_is_refused_without_money_or_when_a_rule_refuses_R16_R20(
     secondary, ledger, traders, cod, listed, settlement_bank
 ):

@@ -138,11 +138,17 @@ def test_district_regulator_cannot_move_a_unit_out_of_its_district_R03(
 def test_district_regulator_cannot_touch_other_districts_units_R17(
     registry, regulator, district_regulator, companies
 ):
-    """R-17, SPEC §1: a district regulator acting on a unit of another district is refused."""
+    """R-17, SPEC §1: a district regulator freezing a unit of another district is refused; the
+    blacklist proper (credit, fraud) is the council's time lock's alone, in any district."""
     registry.registerAccount(
         companies[0], CODE, "x", int(Sector.INDUSTRY), 2, 1, {"from": regulator}
     )
+    supervision = registry.RESTRICTION_SUPERVISION()
     with reverts("RegistryOutsideDistrict", district_regulator, companies[0], 2):
+        registry.setRestriction(
+            companies[0], supervision, True, "挂牌督办", {"from": district_regulator}
+        )
+    with reverts("AccessControlUnauthorizedAccount", district_regulator, registry.TIMELOCK_ROLE()):
         registry.setRestriction(companies[0], 1, True, "环保信用不良", {"from": district_regulator})
     assert registry.profile(companies[0])["restrictions"] == 0
 

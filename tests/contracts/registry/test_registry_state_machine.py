@@ -22,7 +22,7 @@ from tests.model import LedgerModel
 
 UNITS = ("chem", "steel", "hotel", "fund")
 CAP = 30_000
-EXAMPLES = int(os.environ.get("DRR_STATEFUL_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("DRR_STATEFUL_EXAMPLES", "10"))
 STEPS = int(os.environ.get("DRR_STATEFUL_STEPS", "30"))
 
 

@@ -1,0 +1,99 @@
+"""The regulator council over the API (docs/security.md): a member proposes an ordinary authority
+operation (simulated from the time lock, so a refusal is decoded before anyone signs), a second
+member approves, the public reads the proposal with its ETA, a member executes after the delay.
+Runs on the production role layout: the regulator's key alone can no longer set a cap."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.chain.domain import PollutantClass, Sector
+from backend.main import create_app
+from scripts.council import jump
+from tests.backend.disclosure_city import index
+from tests.backend.flows import error_of
+from tests.backend.writes.conftest import address_of, build, operate, settings_for
+
+CAP = {"region": 1, "pollutant": "COD", "capKg": 5_000}
+
+
+@pytest.fixture(scope="module")
+def prod(production, parties, companies):
+    """The production deployment with COD and one registered unit (routine: one regulator key)."""
+    from brownie import AccountRegistry
+
+    registry = AccountRegistry.at(production.contracts["AccountRegistry"].address)
+    regulator = {"from": parties["city_regulator"]}
+    registry.addPollutant("COD", "化学需氧量", int(PollutantClass.WATER), regulator)
+    registry.registerAccount(
+        companies[0], "91500000MA5K000001", "u0", int(Sector.INDUSTRY), 1, 1, regulator
+    )
+    return production
+
+
+@pytest.fixture
+def api(prod, rpc_url, tmp_path):
+    with TestClient(create_app(settings_for(prod, rpc_url, tmp_path))) as client:
+        yield client
+
+
+def step(api, name: str, party: str, **body):
+    """Build the council step ``name`` for ``party`` (the unsigned transaction, or a refusal)."""
+    return build(api, f"council/council-{name}", {"sender": address_of(party), **body})
+
+
+def refused(answer, status: int, code: str) -> None:
+    assert answer.status_code == status, answer.text
+    assert error_of(answer)["code"] == code
+
+
+def test_cap_change_proposed_approved_and_executed_over_the_api_R10(api, prod, rpc_url, tmp_path):
+    from brownie import RightsLedger
+
+    ledger = RightsLedger.at(prod.contracts["RightsLedger"].address)
+    alone = build(api, "allocation/set-cap", {"sender": address_of("regulator"), **CAP})
+    refused(alone, 403, "AccessControlUnauthorizedAccount")
+    body = {"calls": [{"operation": "set-cap", "body": CAP}], "description": "核定总量"}
+    operate(api, "council/council-propose", body, "council_director")
+    (listed,) = api.get("/api/v1/council/proposals").json()
+    assert listed["state"] == "pending"
+    assert listed["approved_by"] == [address_of("council_director")]
+    assert listed["calls"][0]["function"] == "setCap"
+    assert listed["calls"][0]["args"] == {"region": 1, "pollutant": 1, "capKg": 5_000}
+    operate(api, "council/council-approve", {"id": 1}, "council_deputy_a")
+    scheduled = api.get("/api/v1/council/proposals/1").json()
+    assert scheduled["state"] == "scheduled" and scheduled["eta"]
+    refused(step(api, "execute", "council_deputy_b", id=1), 409, "CouncilNotReady")
+    jump(scheduled["eta"])
+    operate(api, "council/council-execute", {"id": 1}, "council_deputy_b")
+    assert ledger.capOf(1, 1)["cap"] == 5_000
+    assert [p["id"] for p in api.get("/api/v1/council/proposals?state=executed").json()] == [1]
+    # R-36: the explorer's public page (over an index of this chain) shows it, decoded
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    index(prod, url)[0].dispose()
+    settings = settings_for(prod, rpc_url, tmp_path).model_copy(update={"database_url": url})
+    with TestClient(create_app(settings)) as public:
+        page = public.get("/council")
+    assert page.status_code == 200 and "RightsLedger.setCap" in page.text and "已执行" in page.text
+
+
+def test_council_refusals_are_decoded_before_signing(api):
+    def propose(calls, party="council_director"):
+        return step(api, "propose", party, calls=calls, description="x")
+
+    cap = [{"operation": "set-cap", "body": CAP}]
+    refused(propose(cap, "regulator"), 403, "AccessControlUnauthorizedAccount")  # not a member
+    unknown_unit = {"unit": "0x000000000000000000000000000000000000dEaD", "reason": "虚报"}
+    # simulated from the time lock's account: the inner call's own refusal, decoded
+    refused(
+        propose([{"operation": "sanction-fraud", "body": unknown_unit}]), 409, "LifecycleNotOpen"
+    )
+    refused(propose([{"operation": "no-such-thing"}]), 404, "OperationUnknown")
+    refused(propose([{"operation": "set-cap", "body": {"region": 1}}]), 422, "RequestInvalid")
+    refused(
+        propose([{"operation": "council-approve", "body": {"id": 1}}]), 422, "CouncilCallInvalid"
+    )
+    operate(api, "council/council-propose", {"calls": cap, "description": "x"}, "council_director")
+    refused(step(api, "approve", "council_director", id=1), 409, "CouncilAlreadyApproved")
+    refused(step(api, "cancel", "council_director", id=1), 403, "AccessControlUnauthorizedAccount")
+    refused(step(api, "withdraw", "council_deputy_a", id=1), 403, "CouncilNotProposer")
+    refused(api.get("/api/v1/council/proposals/9"), 404, "CouncilUnknownProposal")
