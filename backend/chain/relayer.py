@@ -115,7 +115,10 @@ class SendPlan:
         """(the relayer's local next nonce, the node's pending count read after it)."""
         if self._pending is None or self._local_nonce is None:
             return None
-        return self._local_nonce, int(self._pending.value())
+        try:
+            return self._local_nonce, int(self._pending.value())
+        except (Web3RPCError, ValueError):  # the node did not answer it: ask under the lock
+            return None
 
     def gas(self) -> int:
         """The gas limit with the relayer's margin; a revert raises the decoded error."""
