@@ -68,7 +68,10 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         deployment = Deployment.load(settings.deployment_file)
         chain = Chain.connect(settings.rpc_endpoints, deployment)
         engine = open_database(settings.database_url)
-        create_schema(engine, relayer_module.metadata, projections.metadata)
+        create_schema(engine, projections.metadata)
+        relay_url = settings.relay_database
+        relay_engine = engine if relay_url == settings.database_url else open_database(relay_url)
+        relayer_module.metadata.create_all(relay_engine)
         decoder = ErrorDecoder.from_abis({n: c.abi for n, c in deployment.contracts.items()})
         app.state.chain = chain
         app.state.engine = engine
@@ -81,11 +84,12 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
                 keystore=settings.relayer_keystore,
                 password=_secret(settings.relayer_password),
             ),
-            engine=engine,
+            engine=relay_engine,
             decoder=decoder,
             receipt_timeout=settings.receipt_timeout_seconds,
             priority_fee_wei=settings.relayer_priority_fee_wei,
             stale_claim_seconds=settings.relayer_stale_claim_seconds,
+            chain_id=deployment.chain_id,
         )
         try:
             for problem in actions.check(chain):
@@ -113,6 +117,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
             if indexer_thread is not None:
                 indexer_thread.stop()
             engine.dispose()
+            relay_engine.dispose()
 
     app = FastAPI(
         title="Discharge Rights Registry API",

@@ -67,6 +67,9 @@ def environment() -> dict:
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": commit,
         "machine": f"{platform.machine()}, {platform.system()}, python {platform.python_version()}",
+        # the machine's 2 cores are shared: the 1-minute load average when the figures were
+        # written (a rate measured at load 8 is not comparable with one at load 2)
+        "load_average": round(os.getloadavg()[0], 1),
     }
 
 

@@ -35,7 +35,7 @@ import httpx
 from benchmarks.common import ROOT, connect, write_result
 
 TARGET_RATIO = 0.5
-RAW_PER_SIGNER = 250
+RAW_PER_SIGNER = 150
 
 
 def peak_rss_mb(pid: int) -> float | None:

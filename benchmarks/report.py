@@ -42,7 +42,9 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 def stamp(data: dict | None) -> str:
     if not data:
         return "not run"
-    return f"measured {data.get('measured_at', '?')}, commit {data.get('commit', '?')}"
+    load = data.get("load_average")
+    at = f", load average {load}" if load is not None else ""
+    return f"measured {data.get('measured_at', '?')}, commit {data.get('commit', '?')}{at}"
 
 
 def summary() -> list[str]:

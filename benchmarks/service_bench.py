@@ -172,9 +172,9 @@ def relay_latency(
     )
     try:
         wait_for_http(f"{api_url}/api/v1/deployment", proc)
-        # the service's indexer first catches up with the 22 000 events in long write
-        # transactions; on SQLite a relay meanwhile waits for the write lock (and fails with
-        # `database is locked` after the 30 s busy timeout on a loaded machine): measure after
+        # the service's indexer first catches up with the 22 000 events: measured after it,
+        # so the figures are the relay's alone (relays no longer wait for the indexer's write
+        # lock: the relayer's keys are in a SQLite file of their own, tests/backend/test_relayer.py)
         _wait_until_indexed(db, rpc)
         companies = [dev_key(FIRST_COMPANY_INDEX + i) for i in range(4)]
         timings: dict[str, list[float]] = {"prepare": [], "submit": []}

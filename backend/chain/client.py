@@ -10,7 +10,8 @@ from web3.contract import Contract
 from web3.middleware import ExtraDataToPOAMiddleware
 
 from backend.chain.deployment import Deployment
-from backend.chain.failover import FailoverProvider
+from backend.chain.failover import FailoverProvider, node_session
+from backend.chain.typed_data import Domain, domain_of
 
 
 def connect_web3(rpc_url: str | Sequence[str], timeout: float = 30.0) -> Web3:
@@ -21,7 +22,9 @@ def connect_web3(rpc_url: str | Sequence[str], timeout: float = 30.0) -> Web3:
     """
     urls = [rpc_url] if isinstance(rpc_url, str) else list(rpc_url)
     if len(urls) == 1:
-        w3 = Web3(Web3.HTTPProvider(urls[0], request_kwargs={"timeout": timeout}))
+        w3 = Web3(
+            Web3.HTTPProvider(urls[0], request_kwargs={"timeout": timeout}, session=node_session())
+        )
     else:
         w3 = Web3(FailoverProvider(urls, timeout=timeout))
     w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
@@ -35,6 +38,7 @@ class Chain:
     w3: Web3
     deployment: Deployment
     _contracts: dict[str, Contract] = field(default_factory=dict)
+    _domains: dict[str, Domain] = field(default_factory=dict)
 
     @classmethod
     def connect(
@@ -52,3 +56,10 @@ class Chain:
                 address=Web3.to_checksum_address(record.address), abi=record.abi
             )
         return self._contracts[name]
+
+    def domain(self, name: str) -> Domain:
+        """The EIP-712 domain of the deployed contract ``name``, read once (a deployed
+        contract's name, version, chain and address do not change)."""
+        if name not in self._domains:
+            self._domains[name] = domain_of(self.contract(name))
+        return self._domains[name]

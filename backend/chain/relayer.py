@@ -9,9 +9,13 @@ forwards raw transactions a party signed itself.
 - **Nonces**: one lock around "pick nonce → sign → send"; the local next nonce is checked
   against the node's pending count each time (a higher count means another sender used the
   key, a lower one means sent transactions were dropped or the chain was reset: both resync),
-  and "nonce too low" / "replacement underpriced" answers resync and retry.
+  and "nonce too low" / "replacement underpriced" answers resync and retry. A relay planned
+  with the caller's reads (:meth:`Relayer.plan`) brings the pending count read in that batch,
+  with the local nonce as it was just before: when the two agree, the lock is held without a
+  round trip to the node (see :meth:`NonceManager.reserve`).
 - **Gas**: estimated per transaction; an estimate that reverts is decoded to the contract's
-  custom error and nothing is sent.
+  custom error and nothing is sent. A caller that reads the chain before relaying adds the
+  estimate and the fee reads to its own batch (:meth:`Relayer.plan`, one round trip for all).
 - **Idempotency**: every relay runs under a key (a client's ``Idempotency-Key``, or derived
   from the signature). The key, the signed raw transaction and its hash are stored *before*
   the transaction is broadcast; a retried request with the same key finds the same
@@ -59,6 +63,7 @@ from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCErro
 
 from backend.chain.devkeys import authority_key
 from backend.chain.errors import ContractError, ErrorDecoder, ServiceError, revert_data
+from backend.chain.reads import Read, Reads
 from backend.network.devnet import DEV_NETWORK_CHAIN_ID
 
 log = logging.getLogger(__name__)
@@ -85,6 +90,48 @@ relayed = Table(
 
 CLAIMED, SENT, MINED, FAILED = "claimed", "sent", "mined", "failed"
 _RESYNC_ERRORS = ("nonce too low", "replacement transaction underpriced", "nonce too high")
+
+
+class SendPlan:
+    """Gas and fees of one transaction, read in a caller's batch (:meth:`Relayer.plan`)."""
+
+    def __init__(
+        self,
+        relayer: Relayer,
+        estimate: Read,
+        head: Read,
+        tip: Read | None,
+        pending: Read | None = None,
+        local_nonce: int | None = None,
+    ) -> None:
+        self._relayer = relayer
+        self._estimate = estimate
+        self._head = head
+        self._tip = tip
+        self._pending = pending
+        self._local_nonce = local_nonce
+
+    def nonce_hint(self) -> tuple[int, int] | None:
+        """(the relayer's local next nonce, the node's pending count read after it)."""
+        if self._pending is None or self._local_nonce is None:
+            return None
+        try:
+            return self._local_nonce, int(self._pending.value())
+        except (Web3RPCError, ValueError):  # the node did not answer it: ask under the lock
+            return None
+
+    def gas(self) -> int:
+        """The gas limit with the relayer's margin; a revert raises the decoded error."""
+        return self._relayer._gas_of(self._estimate)
+
+    def fees(self) -> dict[str, int]:
+        base = self._head.value()["baseFeePerGas"]
+        if base is None:
+            return {"gasPrice": self._relayer.w3.eth.gas_price}
+        tip = self._relayer._priority_fee
+        if tip is None:
+            tip = int(self._tip.value(), 16) if self._tip is not None else 0
+        return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
 
 
 @dataclass(frozen=True)
@@ -133,13 +180,29 @@ class NonceManager:
         self._lock = threading.Lock()
         self._next: int | None = None
 
+    @property
+    def local(self) -> int | None:
+        """The next nonce as this process knows it (``None`` before the first reservation)."""
+        return self._next
+
     @contextmanager
-    def reserve(self) -> Iterator[int]:
+    def reserve(self, hint: tuple[int, int] | None = None) -> Iterator[int]:
         """Hold the lock while the caller signs and sends with the yielded nonce.
 
         The nonce is used up when the block exits normally; an exception leaves it free.
+
+        ``hint`` is ``(local, pending)``: :attr:`local` read just before the node's pending
+        count. The local nonce only grows after a broadcast, so while nothing was dropped
+        the node had counted every nonce handed out before the read (``local ≤ pending``),
+        and while nobody else used the key it has counted none beyond those handed out since
+        (``pending ≤`` the local nonce now, under the lock). Then the local nonce is right and
+        the node is not asked again; otherwise it is asked, as without a hint.
         """
         with self._lock:
+            if hint is not None and self._next is not None and hint[0] <= hint[1] <= self._next:
+                yield self._next
+                self._next += 1
+                return
             pending = self._w3.eth.get_transaction_count(self._address, "pending")
             if self._next != pending:
                 if self._next is not None:
@@ -169,6 +232,7 @@ class Relayer:
         priority_fee_wei: int | None = None,
         poll_seconds: float = 0.05,
         stale_claim_seconds: float = 300.0,
+        chain_id: int | None = None,
     ) -> None:
         self.w3 = w3
         self._account = account
@@ -179,7 +243,7 @@ class Relayer:
         self._priority_fee = priority_fee_wei
         self._poll = poll_seconds
         self._stale = stale_claim_seconds
-        self._chain_id: int | None = None
+        self._chain_id = chain_id  # the deployment's; read from the node when not given
         self.nonces = NonceManager(w3, account.address) if account else None
 
     # -- public --------------------------------------------------------------------------------
@@ -209,11 +273,13 @@ class Relayer:
         fingerprint: str,
         timeout: float | None = None,
         meta: Mapping[str, Any] | None = None,
+        plan: SendPlan | None = None,
     ) -> Relayed:
         """Send ``data`` to ``to`` once for ``key``; a repeated key returns the same transaction.
 
         ``meta`` (e.g. the signed action's nonce) is stored with the key and returned with
-        every answer for it, so a retry reports the first request's facts.
+        every answer for it, so a retry reports the first request's facts. ``plan`` carries
+        the gas and fees already read with the caller's checks (:meth:`plan`).
 
         Raises :class:`ContractError` if the call would revert (nothing is sent),
         ``RelayTimeout`` if the receipt does not arrive in time (retry with the same key),
@@ -225,12 +291,26 @@ class Relayer:
         if existing is not None:
             return self._resume(existing, to=to, data=data, timeout=timeout)
         try:
-            tx_hash = self._build_and_send(key, account, to, data)
+            tx_hash = self._build_and_send(key, account, to, data, plan)
         except BaseException:
             self._release(key)
             raise
         receipt = self._finish(key, tx_hash, timeout)
         return Relayed(tx_hash, receipt, replayed=False, meta=dict(meta or {}))
+
+    def plan(self, reads: Reads, *, to: str, data: bytes) -> SendPlan | None:
+        """Add this transaction's gas estimate and fee reads to ``reads`` (the caller sends
+        them with its own); ``None`` without a relayer key."""
+        if self._account is None:
+            return None
+        address = self._account.address
+        estimate = reads.estimate_gas(sender=address, to=to, data=data)
+        head = reads.block()
+        tip = None if self._priority_fee is not None else reads.add("eth_maxPriorityFeePerGas", [])
+        assert self.nonces is not None
+        local = self.nonces.local  # before the pending count is read (NonceManager.reserve)
+        pending = reads.add("eth_getTransactionCount", [address, "pending"], lambda r: int(r, 16))
+        return SendPlan(self, estimate, head, tip, pending, local)
 
     def forward_raw(
         self, raw: bytes, *, sender: str, to: str, timeout: float | None = None
@@ -293,6 +373,17 @@ class Relayer:
             raise ContractError(self._decoder.decode(data_hex)) from exc
         return int(gas * self._gas_margin)
 
+    def _gas_of(self, estimate: Read) -> int:
+        """:meth:`estimate` from a batched read."""
+        try:
+            gas = estimate.value()
+        except (ContractLogicError, Web3RPCError) as exc:
+            data_hex = revert_data(exc)
+            if data_hex is None and not isinstance(exc, ContractLogicError):
+                raise
+            raise ContractError(self._decoder.decode(data_hex)) from exc
+        return int(gas * self._gas_margin)
+
     def _simulate(self, tx: Mapping[str, Any]) -> None:
         try:
             self.w3.eth.call(dict(tx))
@@ -312,13 +403,18 @@ class Relayer:
             tip = self.w3.eth.max_priority_fee
         return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
 
-    def _build_and_send(self, key: str, account: LocalAccount, to: str, data: bytes) -> str:
-        gas = self.estimate(sender=account.address, to=to, data=data)
-        fees = self._fees()
+    def _build_and_send(
+        self, key: str, account: LocalAccount, to: str, data: bytes, plan: SendPlan | None = None
+    ) -> str:
+        if plan is not None:
+            gas, fees = plan.gas(), plan.fees()
+        else:
+            gas, fees = self.estimate(sender=account.address, to=to, data=data), self._fees()
         assert self.nonces is not None
+        hint = plan.nonce_hint() if plan is not None else None
         for attempt in range(3):
             try:
-                with self.nonces.reserve() as nonce:
+                with self.nonces.reserve(hint if attempt == 0 else None) as nonce:
                     tx = {
                         "chainId": self.chain_id,
                         "nonce": nonce,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,6 +42,12 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=f"sqlite:///{PROJECT_ROOT / '.run' / 'index.db'}",
         description="SQLAlchemy URL of the event index (SQLite or PostgreSQL)",
+    )
+    relay_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the relayer's idempotency store; default: the index's "
+        "database on PostgreSQL, a file of its own beside a SQLite index (``index.db`` → "
+        "``index-relay.db``), so a relay never waits for the indexer's write lock",
     )
     title: str = "排污权登记与交易 · Discharge Rights Registry"
 
@@ -127,6 +134,19 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [u.strip() for u in value.split(",") if u.strip()]
         return value
+
+    @property
+    def relay_database(self) -> str:
+        """Where the relayer keeps its idempotency keys (see ``relay_database_url``)."""
+        if self.relay_database_url:
+            return self.relay_database_url
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return self.database_url
+        index = Path(url.database)
+        return url.set(
+            database=str(index.with_name(f"{index.stem}-relay{index.suffix}"))
+        ).render_as_string(hide_password=False)
 
     @property
     def rpc_endpoints(self) -> list[str]:

@@ -47,7 +47,44 @@ class DecodedLog:
 
 
 def _hex(value: bytes | str) -> str:
+    if isinstance(value, str) and value[:2] == "0x":  # raw JSON-RPC: already hex (hot path)
+        return value.lower()
     return "0x" + bytes(HexBytes(value)).hex()
+
+
+def _bytes(value: bytes | str) -> bytes:
+    if isinstance(value, str) and value[:2] == "0x":
+        return bytes.fromhex(value[2:])
+    return bytes(HexBytes(value))
+
+
+# data types decoded word by word without the generic ABI decoder (hot path); any value the
+# generic decoder would refuse (a dirty padding, a short payload) goes to it and is refused there
+_WORD_TYPES = frozenset(
+    {"address", "bool", "bytes32"} | {f"uint{b}" for b in range(8, 257, 8)}
+    | {f"int{b}" for b in range(8, 257, 8)}
+)  # fmt: skip
+
+
+def _word_value(kind: str, word: bytes) -> Any:  # noqa: ANN401 - any ABI value
+    """One static value as JSON (what ``jsonable`` makes of the generic decoder's), or
+    ``_NOT_FAST`` when the word is not a clean encoding of ``kind``."""
+    if kind == "address":
+        return to_checksum_address("0x" + word[12:].hex()) if not any(word[:12]) else _NOT_FAST
+    if kind == "bytes32":
+        return "0x" + word.hex()
+    if kind == "bool":
+        value = int.from_bytes(word, "big")
+        return bool(value) if value <= 1 else _NOT_FAST
+    if kind[0] == "u":
+        value = int.from_bytes(word, "big")
+        return value if value >> int(kind[4:]) == 0 else _NOT_FAST
+    bits = int(kind[3:])
+    value = int.from_bytes(word, "big", signed=True)
+    return value if -(1 << (bits - 1)) <= value < (1 << (bits - 1)) else _NOT_FAST
+
+
+_NOT_FAST = object()
 
 
 def as_int(value: int | str) -> int:
@@ -91,6 +128,7 @@ class _EventShape:
     data_inputs: tuple[dict[str, Any], ...]
     data_types: tuple[str, ...]
     order: tuple[str, ...]
+    words: bool = False  # every data value is one static word (decoded by _word_value)
 
     @classmethod
     def of(cls, abi: Mapping[str, Any]) -> _EventShape:
@@ -101,12 +139,14 @@ class _EventShape:
             if p.get("indexed")
         )
         data_inputs = tuple(dict(p) for p in inputs if not p.get("indexed"))
+        data_types = tuple(_type(p) for p in data_inputs)
         return cls(
             abi["name"],
             topics,
             data_inputs,
-            tuple(_type(p) for p in data_inputs),
+            data_types,
             tuple(p["name"] for p in inputs),
+            all(t in _WORD_TYPES for t in data_types),
         )
 
     def decode(self, topics: list[bytes], data: bytes) -> dict[str, Any]:
@@ -116,6 +156,15 @@ class _EventShape:
             name: _topic_value(kind, topic)
             for (name, kind), topic in zip(self.topics, topics[1:], strict=True)
         }
+        if self.words and len(data) >= 32 * len(self.data_types):
+            fast = [
+                _word_value(kind, data[32 * i : 32 * i + 32])
+                for i, kind in enumerate(self.data_types)
+            ]
+            if _NOT_FAST not in fast:
+                for p, value in zip(self.data_inputs, fast, strict=True):
+                    values[p["name"]] = value
+                return {name: jsonable(values[name]) for name in self.order}
         decoded = abi_decode(list(self.data_types), data)
         if any("(" in t for t in self.data_types):
             values.update(named_tree(list(self.data_inputs), decoded))
@@ -158,12 +207,12 @@ class EventDecoder:
         contract = self._names.get(address)
         if contract is None:
             return None
-        topics = [bytes(HexBytes(t)) for t in log["topics"]]
+        topics = [_bytes(t) for t in log["topics"]]
         shape = self._events.get((address, topics[0])) if topics else None
         args: dict[str, Any] | None = None
         if shape is not None:
             try:
-                args = shape.decode(topics, bytes(HexBytes(log["data"])))
+                args = shape.decode(topics, _bytes(log["data"]))
             except Exception:
                 args = None
         if shape is None or args is None:

@@ -15,7 +15,11 @@ One step of :class:`Indexer`:
 4. in one database transaction: insert the decoded events (``ON CONFLICT DO NOTHING`` on
    ``(tx_hash, log_index)``, so a re-read after a crash is harmless), run the projections of
    the newly inserted ones in chain order, and move the cursor (compare-and-set, so two
-   indexers on one database never both apply a chunk).
+   indexers on one database never both apply a chunk). A chunk of more than
+   ``events_per_transaction`` events is written in several transactions, each ending at a
+   block boundary with the cursor on that block (its hash from the logs): a long catch-up
+   never holds the database's write lock (SQLite has one per file) for more than a short
+   transaction, and readers see it progress.
 
 A crash anywhere leaves the last committed cursor, from which the next run resumes.
 """
@@ -77,6 +81,7 @@ class Indexer:
         chunk_blocks: int = 2000,
         max_chunk_blocks: int = 100_000,
         target_logs_per_chunk: int = 5000,
+        events_per_transaction: int = 2000,
     ) -> None:
         self.w3 = w3
         self.engine = engine
@@ -92,6 +97,7 @@ class Indexer:
         self.chunk = chunk_blocks
         self.max_chunk = max_chunk_blocks
         self.target_logs = target_logs_per_chunk
+        self.events_per_transaction = events_per_transaction
         self._checked_chain = False
 
     # -- driving -------------------------------------------------------------------------------
@@ -264,21 +270,43 @@ class Indexer:
             raise _Raced("the node returned logs beyond the range")
         times = self._timestamps(logs)
         rows = [self._row(d, times[d.block_number]) for d in decoded]
-        with self.engine.begin() as conn:
-            added = store.insert_events(conn, rows)
-            for row in rows:
-                if (row["tx_hash"], row["log_index"]) in added:
-                    self.hooks.applied(conn, IndexedEvent.from_row(row))
-            moved = store.save_cursor(
-                conn, self.chain_id, Cursor(end, end_hash, self.addresses), expected=cursor
-            )
-            if not moved:
-                raise _Raced("another indexer moved the cursor")
+        added = 0
+        for part, part_cursor in self._parts(rows, Cursor(end, end_hash, self.addresses)):
+            with self.engine.begin() as conn:
+                inserted = store.insert_events(conn, part)
+                for row in part:
+                    if (row["tx_hash"], row["log_index"]) in inserted:
+                        self.hooks.applied(conn, IndexedEvent.from_row(row))
+                if not store.save_cursor(conn, self.chain_id, part_cursor, expected=cursor):
+                    raise _Raced("another indexer moved the cursor")
+            added += len(inserted)
+            cursor = part_cursor
         if len(logs) < self.target_logs // 2:
             self.chunk = min(self.chunk * 2, self.max_chunk)
         elif len(logs) > self.target_logs:
             self.chunk = max(1, self.chunk // 2)
-        return Step("indexed", end, target, len(added), start, end)
+        return Step("indexed", end, target, added, start, end)
+
+    def _parts(
+        self, rows: list[dict[str, Any]], last: Cursor
+    ) -> list[tuple[list[dict[str, Any]], Cursor]]:
+        """The chunk's rows in transactions of about ``events_per_transaction`` events, cut at
+        block boundaries; each with the cursor it ends on (the last one: ``last``)."""
+        parts: list[tuple[list[dict[str, Any]], Cursor]] = []
+        begin = 0
+        for i in range(1, len(rows)):
+            at_boundary = rows[i]["block_number"] != rows[i - 1]["block_number"]
+            if at_boundary and i - begin >= self.events_per_transaction:
+                block = rows[i - 1]
+                parts.append(
+                    (
+                        rows[begin:i],
+                        Cursor(block["block_number"], block["block_hash"], last.addresses),
+                    )
+                )
+                begin = i
+        parts.append((rows[begin:], last))
+        return parts
 
     # -- chain reads ---------------------------------------------------------------------------
 

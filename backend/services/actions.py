@@ -13,6 +13,14 @@ from the contract's ABI (the struct's fields are the ``BySig`` function's parame
   chain, nonce read from the chain, default deadline), after the contract's pre-check.
 - :func:`submit_action`: typed data + signature → signer, deadline and nonce checked, the
   pre-check run again, the ``BySig`` call relayed once per idempotency key, events decoded.
+
+Each of them reads the chain in one round trip (:class:`backend.chain.reads.Reads`: chain time,
+the signer's code and nonce, the pre-check, the simulation and, at submit, the relayed call's
+gas and fees) and then checks the answers in the order of the rules, so a refusal is the same
+as if each read had been made on its own. The domain and the contracts are read once per
+deployment (:meth:`ActionRegistry.bind`). The relayer's pending nonce is read in the same
+batch; relaying adds the broadcast and the receipt: four round trips per order, prepare and
+submit together (tests/backend/test_node_round_trips.py).
 """
 
 from __future__ import annotations
@@ -51,7 +59,8 @@ from backend.chain.errors import (
     ServiceError,
     revert_data,
 )
-from backend.chain.relayer import Relayer
+from backend.chain.reads import Read, Reads
+from backend.chain.relayer import Relayer, SendPlan
 from backend.chain.typed_data import Domain, Fields, domain_of, recover_signer, typed_data
 from backend.indexer.decode import EventDecoder
 from backend.services import payments
@@ -462,12 +471,21 @@ class SubmittedAction:
 
 def chain_now(chain: Chain) -> int:
     """The time a transaction sent now would see (never earlier than the latest block)."""
-    return max(int(time.time()), int(chain.w3.eth.get_block("latest")["timestamp"]))
+    return chain_time(chain.w3.eth.get_block("latest"))
 
 
-def resolve_deadline(chain: Chain, deadline: int | None, policy: ActionPolicy) -> int:
-    """The deadline of an action to prepare: the default TTL, or the requested one if in range."""
-    now = chain_now(chain)
+def chain_time(head: Mapping[str, Any]) -> int:
+    """:func:`chain_now` from a block header already read."""
+    return max(int(time.time()), int(head["timestamp"]))
+
+
+def resolve_deadline(
+    chain: Chain, deadline: int | None, policy: ActionPolicy, *, now: int | None = None
+) -> int:
+    """The deadline of an action to prepare: the default TTL, or the requested one if in range.
+
+    ``now``: the chain time when the caller read it already (else it is read)."""
+    now = chain_now(chain) if now is None else now
     if deadline is None:
         return now + policy.ttl_seconds
     if not now + policy.min_margin_seconds <= deadline <= now + policy.max_ttl_seconds:
@@ -493,12 +511,25 @@ def prepare_action(
     bound = actions.bind(chain, name)
     message = body.model_dump(by_alias=True)
     signer = message[bound.spec.signer_field]
-    deadline = resolve_deadline(chain, deadline, policy)
-    _precheck(bound, message)
+    reads = Reads(chain.w3)
+    head = reads.block()
+    check = _precheck_read(reads, bound, message)
+    simulation = _simulate_read(reads, bound, message, signer)
+    next_nonce = reads.call(bound.contract.functions.nonces(signer)) if _ordered(bound) else None
+    reads.send()
+    deadline = resolve_deadline(chain, deadline, policy, now=chain_time(head.value()))
+    _precheck(bound, message, result=check)
     # the rules first (an allowance still to be given is not a refusal yet), then the money
-    _simulate(chain, bound, message, signer, permit_follows=bound.spec.payment is not None)
+    _simulate(
+        chain,
+        bound,
+        message,
+        signer,
+        permit_follows=bound.spec.payment is not None,
+        result=simulation,
+    )
     plan = _payment_plan(chain, bound, message, signer, deadline)
-    nonce = _next_nonce(bound, signer)
+    nonce = int(next_nonce.value()) if next_nonce is not None else _next_nonce(bound, signer)
     full = bound.full({**message, NONCE: nonce, DEADLINE: deadline})
     return PreparedAction(
         action=name,
@@ -514,6 +545,11 @@ def prepare_action(
 
 
 UNORDERED_NONCE_BITS = 52  # stays exact in every JSON parser (JavaScript numbers)
+
+
+def _ordered(bound: BoundAction) -> bool:
+    """Whether the action's nonces are the signer's next one (``nonces(signer)``)."""
+    return bound.spec.unordered_nonce is None
 
 
 def _next_nonce(bound: BoundAction, signer: str) -> int:
@@ -566,7 +602,23 @@ def submit_action(
     message = _validated_message(bound, data)
     full = bound.full(message)
     signer = message[bound.spec.signer_field]
-    if chain.w3.eth.get_code(signer):  # a contract wallet (ERC-1271), e.g. a multi-signature
+    # every read of the checks below in one round trip; the relayed call's gas and fees too
+    # when the signature has the form of an account's (a contract wallet's may not)
+    reads = Reads(chain.w3)
+    code = reads.code(signer)
+    head = reads.block()
+    used = _nonce_read(reads, bound, signer, message[NONCE])
+    check = _precheck_read(reads, bound, message)
+    simulation = _simulate_read(reads, bound, message, signer)
+    account_sig = _account_signature(signature)
+    planned_data = bound.call_data(message, account_sig) if account_sig else None
+    send_plan = (
+        relayer.plan(reads, to=bound.contract.address, data=planned_data)
+        if planned_data is not None
+        else None
+    )
+    reads.send()
+    if code.value():  # a contract wallet (ERC-1271), e.g. a multi-signature
         sig = contract_signature(signature)
         if not erc1271_accepts(chain, signer, digest_of(full), sig):
             raise ServiceError(
@@ -582,13 +634,27 @@ def submit_action(
                 args={"signer": recovered, "expected": signer},
             )
     key, fingerprint = _idempotency(bound, message, sig, idempotency_key)
+    if sig == account_sig and planned_data is not None:
+        call_data = planned_data
+    else:
+        call_data = bound.call_data(message, sig)
+        send_plan = None  # the relayer estimates the call it sends itself
     permit_hash = None
     if relayer.find(key) is None:
-        _check_fresh(chain, bound, message, signer, policy)
-        _precheck(bound, message, relayer=relayer, signature=sig)
-        permit_data = _permit_call(chain, bound, message, signer, permit)
-        _simulate(chain, bound, message, signer, permit_follows=permit_data is not None)
+        now = chain_time(head.value())
+        _check_fresh(chain, bound, message, signer, policy, now=now, used=used)
+        _precheck(bound, message, relayer=relayer, signature=sig, result=check, plan=send_plan)
+        permit_data = _permit_call(chain, bound, message, signer, permit, now=now)
+        _simulate(
+            chain,
+            bound,
+            message,
+            signer,
+            permit_follows=permit_data is not None,
+            result=simulation,
+        )
         if permit_data is not None:
+            send_plan = None  # the permit's transaction comes first: the estimate is stale
             token, call = permit_data
             permit_hash = relayer.relay(
                 to=token,
@@ -599,11 +665,12 @@ def submit_action(
             ).tx_hash
     relayed = relayer.relay(
         to=bound.contract.address,
-        data=bound.call_data(message, sig),
+        data=call_data,
         key=key,
         fingerprint=fingerprint,
         timeout=timeout,
         meta={NONCE: message[NONCE]},
+        plan=send_plan,
     )
     receipt = relayed.receipt
     return SubmittedAction(
@@ -626,6 +693,8 @@ def _permit_call(
     message: Mapping[str, Any],
     signer: str,
     permit: Mapping[str, Any] | None,
+    *,
+    now: int | None = None,
 ) -> tuple[str, bytes] | None:
     """The checked permit's (token, call data), or ``None`` when none is needed or given."""
     pay = bound.spec.payment
@@ -641,7 +710,7 @@ def _permit_call(
         owner=signer,
         spender=bound.contract.address,
         amount=pay.amount(message),
-        now=chain_now(chain),
+        now=chain_now(chain) if now is None else now,
     )
     return token.address, call
 
@@ -653,11 +722,13 @@ def _simulate(
     signer: str,
     *,
     permit_follows: bool = False,
+    result: Read | None = None,
 ) -> None:
     """Run the action's unsigned twin as the signer (``eth_call``); a revert is the refusal.
 
     With a permit to follow, a missing allowance is expected and not a refusal (every rule of
-    the ledger runs before the money is drawn).
+    the ledger runs before the money is drawn). ``result``: the simulation already read in a
+    batch (:func:`_simulate_read`).
     """
     sim = bound.spec.simulate
     if sim is None or bound.simulate_contract is None:
@@ -666,10 +737,11 @@ def _simulate(
         mismatch = sim.terms(bound.contract, message)
         if mismatch is not None:
             raise ContractError(mismatch)
-    args = sim.args(message) if sim.args else [message[n] for n in bound.call_inputs[1:]]
-    call = getattr(bound.simulate_contract.functions, sim.function)(*args)
     try:
-        call.call({"from": signer})
+        if result is not None:
+            result.value()
+        else:
+            _simulation_call(bound, message).call({"from": signer})
     except (ContractLogicError, Web3RPCError) as exc:
         data = revert_data(exc)
         if data is None and not isinstance(exc, ContractLogicError):
@@ -678,6 +750,22 @@ def _simulate(
         if permit_follows and decoded.name == "ERC20InsufficientAllowance":
             return
         raise ContractError(decoded) from None
+
+
+def _simulation_call(bound: BoundAction, message: Mapping[str, Any]) -> Any:  # noqa: ANN401
+    sim = bound.spec.simulate
+    assert sim is not None and bound.simulate_contract is not None
+    args = sim.args(message) if sim.args else [message[n] for n in bound.call_inputs[1:]]
+    return getattr(bound.simulate_contract.functions, sim.function)(*args)
+
+
+def _simulate_read(
+    reads: Reads, bound: BoundAction, message: Mapping[str, Any], signer: str
+) -> Read | None:
+    """The action's simulation, added to ``reads`` (``None`` for actions without one)."""
+    if bound.spec.simulate is None or bound.simulate_contract is None:
+        return None
+    return reads.call(_simulation_call(bound, message), sender=signer)
 
 
 _DECODERS: dict[int, ErrorDecoder] = {}
@@ -792,6 +880,15 @@ def parse_signature(text: str) -> bytes:
     return bytes(raw)
 
 
+def _account_signature(text: str) -> bytes | None:
+    """``text`` as an account's signature, or ``None`` if it is not one (it may still be a
+    contract wallet's)."""
+    try:
+        return parse_signature(text)
+    except ServiceError:
+        return None
+
+
 def _idempotency(
     bound: BoundAction, message: Mapping[str, Any], sig: bytes, header: str | None
 ) -> tuple[str, str]:
@@ -815,24 +912,41 @@ def _check_fresh(
     message: Mapping[str, Any],
     signer: str,
     policy: ActionPolicy,
+    *,
+    now: int | None = None,
+    used: Read | None = None,
 ) -> None:
-    check_not_expired(chain, message[DEADLINE], policy)
+    """Deadline and nonce; ``now`` and ``used`` (:func:`_nonce_read`) when already read."""
+    check_not_expired(chain, message[DEADLINE], policy, now=now)
     if bound.spec.unordered_nonce is not None:
-        if getattr(bound.contract.functions, bound.spec.unordered_nonce)(
-            signer, message[NONCE]
-        ).call():
+        if used is not None:
+            taken = bool(used.value())
+        else:
+            view = getattr(bound.contract.functions, bound.spec.unordered_nonce)
+            taken = bool(view(signer, message[NONCE]).call())
+        if taken:
             raise ServiceError(
                 "NonceAlreadyUsed",
                 f"nonce {message[NONCE]} of {signer} was used or cancelled",
                 args={"nonce": message[NONCE]},
             )
         return
-    check_next_nonce(bound.contract, signer, message[NONCE])
+    current = int(used.value()) if used is not None else None
+    check_next_nonce(bound.contract, signer, message[NONCE], current=current)
 
 
-def check_not_expired(chain: Chain, deadline: int, policy: ActionPolicy) -> None:
+def _nonce_read(reads: Reads, bound: BoundAction, signer: str, nonce: int) -> Read:
+    """What :func:`_check_fresh` reads of the nonce: the next one, or whether ``nonce`` is used."""
+    if bound.spec.unordered_nonce is None:
+        return reads.call(bound.contract.functions.nonces(signer))
+    return reads.call(getattr(bound.contract.functions, bound.spec.unordered_nonce)(signer, nonce))
+
+
+def check_not_expired(
+    chain: Chain, deadline: int, policy: ActionPolicy, *, now: int | None = None
+) -> None:
     """A signed deadline must leave the relay its safety margin of chain time."""
-    now = chain_now(chain)
+    now = chain_now(chain) if now is None else now
     if deadline < now + policy.min_margin_seconds:
         raise ServiceError(
             "SignatureExpired",
@@ -842,9 +956,13 @@ def check_not_expired(chain: Chain, deadline: int, policy: ActionPolicy) -> None
         )
 
 
-def check_next_nonce(contract: Contract, signer: str, nonce: int) -> None:
-    """``nonce`` must be ``signer``'s next one at ``contract`` (``nonces(signer)``)."""
-    current = int(contract.functions.nonces(signer).call())
+def check_next_nonce(
+    contract: Contract, signer: str, nonce: int, *, current: int | None = None
+) -> None:
+    """``nonce`` must be ``signer``'s next one at ``contract`` (``nonces(signer)``; ``current``
+    when already read)."""
+    if current is None:
+        current = int(contract.functions.nonces(signer).call())
     if nonce < current:
         raise ServiceError(
             "NonceAlreadyUsed",
@@ -865,27 +983,36 @@ def _precheck(
     *,
     relayer: Relayer | None = None,
     signature: bytes | None = None,
+    result: Read | None = None,
+    plan: SendPlan | None = None,
 ) -> None:
     """Run the contract's pre-check; a non-zero reason code raises the error it names.
 
     With a signature at hand the ``BySig`` call is simulated too, so the error carries the
-    contract's own arguments (needed, available …), not just the name.
+    contract's own arguments (needed, available …), not just the name. ``result``: the
+    pre-check already read in a batch (:func:`_precheck_read`); ``plan``: the relayed call's
+    gas estimate read with it (the simulation of the ``BySig`` call).
     """
     spec = bound.spec
     check = spec.pre_check
     if check is None or bound.precheck_contract is None:
         return
-    args = check.args(message) if check.args else [message[n] for n in bound.call_inputs]
     try:
-        result = getattr(bound.precheck_contract.functions, check.function)(*args).call()
+        answer = result.value() if result is not None else _precheck_call(bound, message).call()
     except ContractLogicError as exc:
         raise ServiceError("ServiceMisconfigured", f"pre-check {check.function} reverted") from exc
-    code = int(result[0] if isinstance(result, list | tuple) else result)
+    code = int(answer[0] if isinstance(answer, list | tuple) else answer)
     if code == 0:
         return
     name = spec.reasons[code] if code < len(spec.reasons) else f"UnknownReason{code}"
     decoded = DecodedError(name, {}, "", "", spec.contract)
-    if relayer is not None and signature is not None and relayer.address:
+    if plan is not None:
+        try:
+            plan.gas()
+        except ContractError as exc:
+            if exc.name == name:
+                decoded = exc.decoded
+    elif relayer is not None and signature is not None and relayer.address:
         try:
             relayer.estimate(
                 sender=relayer.address,
@@ -896,6 +1023,20 @@ def _precheck(
             if exc.name == name:
                 decoded = exc.decoded
     raise ContractError(decoded, reason_code=code)
+
+
+def _precheck_call(bound: BoundAction, message: Mapping[str, Any]) -> Any:  # noqa: ANN401
+    check = bound.spec.pre_check
+    assert check is not None and bound.precheck_contract is not None
+    args = check.args(message) if check.args else [message[n] for n in bound.call_inputs]
+    return getattr(bound.precheck_contract.functions, check.function)(*args)
+
+
+def _precheck_read(reads: Reads, bound: BoundAction, message: Mapping[str, Any]) -> Read | None:
+    """The action's pre-check, added to ``reads`` (``None`` for actions without one)."""
+    if bound.spec.pre_check is None or bound.precheck_contract is None:
+        return None
+    return reads.call(_precheck_call(bound, message))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -471,7 +471,7 @@ def compliance(
         c.unit == unit if unit is not None else None,
     ) if x is not None]  # fmt: skip
     page = keyset(conn, t.compliance, c.pos, where=where, before=before, after=after, limit=limit)
-    known = periods(conn)
+    known = periods(conn) if page.rows else {}
     for r in page.rows:
         r["status"] = int(compliance_status(r, known.get(r["period"]), now))
     with_names(conn, page.rows, "unit")
@@ -509,10 +509,24 @@ def units(
 
 def unit(conn: Connection, holder: str, *, now: int) -> dict[str, Any] | None:
     """A unit's page: profile, holdings by pollutant and origin, pledges, permit, compliance,
-    restrictions (the history is paged separately)."""
-    row = conn.execute(select(t.units).where(t.units.c.holder == holder)).mappings().first()
-    if row is None:
+    restrictions (the history is paged separately). Five queries (profile and permit in one,
+    compliance's periods only when it has rows): each is a round trip to the database."""
+    permit_columns = [c.label(f"permit__{c.name}") for c in t.permits.c]
+    joined = (
+        conn.execute(
+            select(t.units, *permit_columns)
+            .select_from(t.units.outerjoin(t.permits, t.permits.c.holder == t.units.c.holder))
+            .where(t.units.c.holder == holder)
+        )
+        .mappings()
+        .first()
+    )
+    if joined is None:
         return None
+    row = {c.name: joined[c.name] for c in t.units.c}
+    permit = {c.name: joined[f"permit__{c.name}"] for c in t.permits.c}
+    if permit["holder"] is None:
+        permit = None
     h = t.holdings.c
     holdings = [
         dict(r)
@@ -526,7 +540,6 @@ def unit(conn: Connection, holder: str, *, now: int) -> dict[str, Any] | None:
             select(t.pledges).where(t.pledges.c.holder == holder).order_by(t.pledges.c.id.desc())
         ).mappings()
     ]
-    permit = conn.execute(select(t.permits).where(t.permits.c.holder == holder)).mappings().first()
     marks = conn.execute(
         select(t.restrictions)
         .where(t.restrictions.c.holder == holder)
@@ -536,7 +549,7 @@ def unit(conn: Connection, holder: str, *, now: int) -> dict[str, Any] | None:
         **dict(row),
         "holdings": holdings,
         "pledges": with_names(conn, pledge_rows, "bank"),
-        "permit": dict(permit) if permit else None,
+        "permit": permit,
         "compliance": compliance(conn, now=now, unit=holder, limit=MAX_LIMIT).rows,
         "restrictions_log": [dict(r) for r in marks],
     }

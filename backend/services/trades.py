@@ -32,7 +32,7 @@ from backend.chain.client import Chain
 from backend.chain.domain import verdict_error
 from backend.chain.errors import ContractError, DecodedError, ServiceError
 from backend.chain.relayer import Relayer
-from backend.chain.typed_data import Domain, Fields, domain_of, recover_signer, typed_data
+from backend.chain.typed_data import Domain, Fields, recover_signer, typed_data
 from backend.indexer.decode import EventDecoder
 from backend.services import actions
 from backend.services.actions import (
@@ -138,7 +138,7 @@ def prepare_trade(
         "deadline": actions.resolve_deadline(chain, deadline, policy),
     }
     _pre_check(exchange, message)
-    domain = domain_of(exchange)
+    domain = chain.domain(CONTRACT)
     parties = {}
     for party in PARTIES:
         signer = message[party]
@@ -233,7 +233,7 @@ def submit_trade(
 ) -> SubmittedTrade:
     """Check both parties' signed typed data and relay the settlement once."""
     exchange = _exchange(chain)
-    domain = domain_of(exchange)
+    domain = chain.domain(CONTRACT)
     message = _validated(domain, envelopes)
     nonces = message.pop("nonces")
     signatures = {}

@@ -254,6 +254,30 @@ def test_crash_inside_a_chunk_commits_nothing_and_resumes(
     assert projection_matches_events(engine)
 
 
+def test_long_chunk_is_written_in_short_transactions_at_block_boundaries(
+    make_indexer, engine, w3, counter, probe, regulator, service_deployment
+):
+    """A catch-up chunk above ``events_per_transaction`` commits block by block: a crash
+    keeps what was committed, the cursor on the last whole block (on the chain), and the
+    resumed run gives the same index (the write lock is never held for the whole chunk)."""
+    activity(probe, regulator, 3)
+    counter.crash_on = "ProbeCredited"
+    with pytest.raises(CrashError):
+        make_indexer(events_per_transaction=1).catch_up()
+    with engine.connect() as conn:
+        cursor = store.load_cursor(conn, service_deployment.chain_id)
+        kinds = {e.event for e in store.all_events(conn, service_deployment.chain_id)}
+    assert "ProbeAccountOpened" in kinds and "ProbeCredited" not in kinds
+    assert cursor.block_hash == "0x" + bytes(w3.eth.get_block(cursor.block_number)["hash"]).hex()
+    assert projection_matches_events(engine)
+    counter.crash_on = None
+    make_indexer(events_per_transaction=1).catch_up()
+    assert indexed_events(engine, service_deployment.chain_id) == chain_events(
+        w3, service_deployment
+    )
+    assert projection_matches_events(engine)
+
+
 def test_rereading_blocks_does_not_rerun_projections(
     make_indexer, engine, probe, regulator, service_deployment
 ):
@@ -327,3 +351,58 @@ def test_refuses_a_node_of_another_chain(make_indexer, service_deployment):
     other = service_deployment.model_copy(update={"chain_id": 999})
     with pytest.raises(ConfigurationError):
         make_indexer(deployment=other).step()
+
+
+def test_word_by_word_decoding_equals_the_abi_decoder(service_deployment):
+    """The indexer's fast path for static event data gives what the generic ABI decoder gives,
+    for every event of the product's contracts, and hands a dirty encoding to it (refused)."""
+    import random
+
+    from eth_abi import encode
+
+    from backend.indexer.decode import _EventShape
+
+    rng = random.Random(10)
+
+    def sample(kind):
+        if kind == "address":
+            return "0x" + rng.randbytes(20).hex()
+        if kind == "bool":
+            return rng.random() < 0.5
+        if kind == "bytes32":
+            return rng.randbytes(32)
+        bits = int(kind.removeprefix("u").removeprefix("int"))
+        if kind.startswith("u"):
+            return rng.choice([0, 1, 2**bits - 1, rng.randrange(2**bits)])
+        return rng.choice([-(2 ** (bits - 1)), -1, 0, 2 ** (bits - 1) - 1])
+
+    shapes = {
+        (item["name"], tuple(i["type"] for i in item["inputs"])): _EventShape.of(item)
+        for c in service_deployment.contracts.values()
+        for item in c.abi
+        if item.get("type") == "event" and not item.get("anonymous")
+    }
+    fast = [s for s in shapes.values() if s.words and s.data_types]
+    assert len(fast) > 20
+    for shape in fast:
+        generic = _EventShape(**{**vars(shape), "words": False})
+        topics = [b"\0" * 32] * (len(shape.topics) + 1)
+        for _ in range(5):
+            data = encode(list(shape.data_types), [sample(t) for t in shape.data_types])
+            assert shape.decode(topics, data) == generic.decode(topics, data)
+    narrow = next(s for s in fast if s.data_types[0] in ("uint8", "uint32", "uint64", "address"))
+    dirty = b"\xff" * 32 * len(narrow.data_types)
+    with pytest.raises(Exception):  # noqa: B017 - whatever the ABI decoder raises
+        narrow.decode([b"\0" * 32] * (len(narrow.topics) + 1), dirty)
+
+
+def test_postgresql_bulk_insert_names_every_column_of_events():
+    """The PostgreSQL insert unpacks JSON rows with its own column list: it must stay the
+    table's (a column added to `events` fails here, not silently in production)."""
+    from backend.indexer.store import _EVENT_COLUMNS, _INSERT_FROM_JSON
+
+    sql = str(_INSERT_FROM_JSON)
+    into = sql.split("(", 1)[1].split(")", 1)[0]
+    assert [c.strip() for c in into.split(",")] == _EVENT_COLUMNS
+    record = sql.split(" AS r(", 1)[1].split(") ON CONFLICT", 1)[0]
+    assert [c.split()[0] for c in record.split(",")] == _EVENT_COLUMNS

@@ -276,3 +276,34 @@ def test_bad_raw_transaction_is_refused(api, probe, company_keys, make, status, 
 def test_unknown_transaction_is_404(api):
     response = api.get("/api/v1/tx/0x" + "ab" * 32)
     assert response.status_code == 404 and error_of(response)["code"] == "TransactionNotFound"
+
+
+def test_relay_does_not_wait_for_the_indexers_write_lock(
+    api, probe, regulator, company_keys, tmp_path
+):
+    """On SQLite the relayer keeps its idempotency keys in a file of its own: a relay is not
+    held up (nor failed with `database is locked`) while the indexer holds the index's write
+    lock in a long catch-up transaction."""
+    import sqlite3
+
+    acme, beta = company_keys[0], company_keys[1]
+    for key in (acme, beta):
+        probe.openAccount(key.address, {"from": regulator})
+    probe.credit(acme.address, POLLUTANT, 100, {"from": regulator})
+    index = sqlite3.connect(tmp_path / "index.db", timeout=0)
+    try:
+        index.execute("BEGIN IMMEDIATE")  # what a catch-up transaction holds
+        body = {"from": acme.address, "to": beta.address, "pollutant": POLLUTANT, "kg": 10}
+        typed = prepare(api, "probe-transfer", body)["typed_data"]
+        response = api.post(
+            "/api/v1/actions/probe-transfer/submit",
+            json={"typed_data": typed, "signature": "0x" + sign(typed, acme.private_key).hex()},
+            headers={"Idempotency-Key": "during-catch-up"},
+        )
+        assert response.status_code == 200, response.text
+        again = api.get("/api/v1/actions/probe-transfer/requests/during-catch-up")
+        assert again.status_code == 200 and again.json()["state"] == "mined"
+    finally:
+        index.rollback()
+        index.close()
+    assert probe.balanceOf(beta.address, POLLUTANT) == 10
