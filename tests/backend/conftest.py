@@ -54,6 +54,18 @@ def probe(regulator):
     return SignedActionProbe.deploy(regulator, {"from": regulator}, silent=True)
 
 
+PROBE_POLLUTANT = 3
+
+
+@pytest.fixture
+def funded(probe, regulator, company_keys):
+    """Companies 0, 1 and 2 have open probe accounts; company 0 holds 1 000 kg of pollutant 3."""
+    for key in company_keys[:3]:
+        probe.openAccount(key.address, {"from": regulator})
+    probe.credit(company_keys[0].address, PROBE_POLLUTANT, 1_000, {"from": regulator})
+    return company_keys
+
+
 @pytest.fixture(scope="module")
 def service_deployment(deployment, probe):
     """The deployment record plus the probe."""

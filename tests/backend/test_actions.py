@@ -15,19 +15,11 @@ from fastapi.testclient import TestClient
 
 from backend.chain.typed_data import recover_signer, sign
 from backend.main import create_app
+from tests.backend.conftest import PROBE_POLLUTANT
 from tests.backend.flows import act, error_of, prepare, signed, submit
 
 ACTION = "probe-transfer"
-POLLUTANT = 3
-
-
-@pytest.fixture
-def funded(probe, regulator, company_keys):
-    """Companies 0, 1 and 2 have open probe accounts; company 0 holds 1 000 kg."""
-    for key in company_keys[:3]:
-        probe.openAccount(key.address, {"from": regulator})
-    probe.credit(company_keys[0].address, POLLUTANT, 1_000, {"from": regulator})
-    return company_keys
+POLLUTANT = PROBE_POLLUTANT
 
 
 def body(sender, receiver, kg=250, pollutant=POLLUTANT):

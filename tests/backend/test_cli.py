@@ -16,9 +16,10 @@ from web3 import Web3
 
 from backend import cli
 from backend.cli import CliContext
+from tests.backend.conftest import PROBE_POLLUTANT
 
 ACTION = "probe-transfer"
-POLLUTANT = 3
+POLLUTANT = PROBE_POLLUTANT
 FAST_KDF = ["--kdf", "pbkdf2", "--iterations", "1000"]
 
 
@@ -39,14 +40,6 @@ def run(api, cli_settings):
         return result
 
     return invoke
-
-
-@pytest.fixture
-def funded(probe, regulator, company_keys):
-    for key in company_keys[:2]:
-        probe.openAccount(key.address, {"from": regulator})
-    probe.credit(company_keys[0].address, POLLUTANT, 1_000, {"from": regulator})
-    return company_keys
 
 
 @pytest.fixture

@@ -10,11 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.main import create_app
+from tests.backend.conftest import PROBE_POLLUTANT
 from tests.backend.flows import error_of, prepare, signed, submit
 from tests.backend.rpc_counter import RpcCounter
 
 ACTION = "probe-transfer"
-POLLUTANT = 3
+POLLUTANT = PROBE_POLLUTANT
 
 
 @pytest.fixture
@@ -29,14 +30,6 @@ def counted_api(service_settings, counter):
     with TestClient(create_app(settings)) as client:
         counter.take()  # the start-up checks of the deployment
         yield client
-
-
-@pytest.fixture
-def funded(probe, regulator, company_keys):
-    for key in company_keys[:2]:
-        probe.openAccount(key.address, {"from": regulator})
-    probe.credit(company_keys[0].address, POLLUTANT, 1_000, {"from": regulator})
-    return company_keys
 
 
 def body(sender, receiver, kg=100):
