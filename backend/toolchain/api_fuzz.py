@@ -151,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def summary(events: Path, authority_paths: set[str] = frozenset()) -> dict:
     """Figures of the run from schemathesis' event log: scenarios (operation × phase), test
-    cases, requests, 5xx answers, and how far the authority operations got: ``reached`` got an
-    answer other than 403 and the body's schema check (``RequestInvalid``), ``built`` returned
-    an unsigned transaction (the simulation passed)."""
+    cases, requests, 5xx answers, and how far the authority operations got: ``reached past 403``
+    were built or refused by their own validation or simulation (not a 403, not the body's
+    schema or the HTTP layer), ``built`` returned an unsigned transaction (simulation passed)."""
     cases = scenarios = requests = server_errors = 0
     answers: dict[str, set[tuple[int, str]]] = {path: set() for path in authority_paths}
     if events.exists():
@@ -175,9 +175,7 @@ def summary(events: Path, authority_paths: set[str] = frozenset()) -> dict:
                     path = urllib.parse.urlsplit(interaction["request"]["uri"]).path
                     if path in answers:
                         answers[path].add((status, _error_code(response)))
-    refused = {(403, code) for _, code in set().union(*answers.values()) if code}
-    stopped = refused | {(422, "RequestInvalid")}
-    reached = sorted(p for p, got in answers.items() if any(a not in stopped for a in got))
+    reached = sorted(p for p, got in answers.items() if any(_past_403(a) for a in got))
     return {
         "scenarios": scenarios,
         "cases": cases,
@@ -190,6 +188,17 @@ def summary(events: Path, authority_paths: set[str] = frozenset()) -> dict:
             p for p, got in answers.items() if p not in reached and any(s == 403 for s, _ in got)
         ),
     }
+
+
+# answers that stop before the operation's own checks: the body's schema, the HTTP layer
+STOPPED_BEFORE = {"RequestInvalid", "MethodNotAllowed", "HTTPError", "NotFound"}
+STOPPED_BEFORE |= {"OperationUnknown", "OperationUnavailable"}
+
+
+def _past_403(answer: tuple[int, str]) -> bool:
+    """Built (2xx), or refused by the operation's own validation or simulation, not by a role."""
+    status, code = answer
+    return status < 300 or (status != 403 and code not in STOPPED_BEFORE)
 
 
 def _error_code(response: dict) -> str:
