@@ -13,9 +13,12 @@ SOLC_VERSION := $(shell sed -n 's/^ *version: *\([0-9.]*\).*/\1/p' brownie-confi
 TEST_PORT ?= 18546
 LOCAL_PORT ?= 18545
 API_PORT ?= 8700
-BENCH_PORT ?= 18547
+BENCH_PORT ?= 18549
 # throwaway PostgreSQL server of the service tests (tests/backend/pgserver.py)
 PG_TEST_PORT ?= 18548
+# The suite runs in TEST_WORKERS processes (pytest-xdist, whole test files per process); process N
+# uses the test chain on TEST_PORT+N and its own PostgreSQL server on PG_TEST_PORT+1000·N.
+TEST_WORKERS ?= 2
 # local validator network: node ports GETH_BASE_PORT … +24 (backend/network/nodes.py); the
 # network tests use GETH_TEST_BASE_PORT … +24
 GETH_BASE_PORT ?= 18600
@@ -82,11 +85,12 @@ slither: install
 # The geth build (minutes on a fresh machine) starts first, in the background, and overlaps lint
 # and the rest of the suite; the network tests (tests/network/) wait for it.
 test: geth-background lint
-	@$(PY) -m backend.devstack check-port $(TEST_PORT) "test chain" TEST_PORT
+	@for n in $$(seq 0 $$(($(TEST_WORKERS) - 1))); do \
+	  $(PY) -m backend.devstack check-port $$(($(TEST_PORT) + n)) "test chain" TEST_PORT || exit 1; done
 	@$(PY) -m tests.backend.pgserver ensure
 	@$(PY) -m tests.e2e.browser ensure >/dev/null
 	DRR_TEST_PG_PORT=$(PG_TEST_PORT) DRR_GETH_TEST_BASE_PORT=$(GETH_TEST_BASE_PORT) \
-	  $(VENV)/bin/brownie test tests --network $(TEST_NETWORK)
+	  $(VENV)/bin/brownie test tests --network $(TEST_NETWORK) -n $(TEST_WORKERS)
 
 geth-background: $(VENV)/.installed
 	@$(PY) -m backend.network build --background

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # `python -m benchmarks.run_all --quick` points this elsewhere: its figures are not the issue's
 RESULTS = Path(os.environ.get("DRR_BENCH_RESULTS", ROOT / "benchmarks" / "results"))
-BENCH_PORT = int(os.environ.get("BENCH_PORT", "18547"))
+BENCH_PORT = int(os.environ.get("BENCH_PORT", "18549"))
 BENCH_NETWORK = f"drr-bench-{BENCH_PORT}"  # registered by `make install`
 
 

@@ -150,7 +150,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     ports = {
-        "bench": int(os.environ.get("BENCH_PORT", "18547")),
+        "bench": int(os.environ.get("BENCH_PORT", "18549")),
         "api": int(os.environ.get("API_PORT", "8700")),
         "extra": int(os.environ.get("BENCH_EXTRA_PORT", "18540")),
     }

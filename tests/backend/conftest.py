@@ -41,7 +41,9 @@ def client(settings):
 
 # -- signed actions, relayer and indexer: the test probe contract exercises the machinery --
 
-PG_PORT = int(os.environ.get("DRR_TEST_PG_PORT", "18547"))
+# each parallel test process (pytest-xdist worker gwN) runs its own server, 1000 × N ports higher
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+PG_PORT = int(os.environ.get("DRR_TEST_PG_PORT", "18548")) + 1000 * _WORKER
 
 
 @pytest.fixture(scope="module")

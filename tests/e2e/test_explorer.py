@@ -76,11 +76,14 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
 
     for path, name in (("/allocations", "allocations"), ("/compliance", "compliance"),
                        ("/caps", "caps"), ("/blacklist", "blacklist"), ("/reserve", "reserve"),
-                       ("/pledges", "pledges"), ("/council", "council")):  # fmt: skip
+                       ("/council", "council"), ("/pledges", "pledges")):  # fmt: skip
         page.goto(stack.url + path)
         assert page.locator("table").count() >= 1
         screenshot(page, name)
     expect(page.locator("#pledges tbody tr")).to_have_count(1)
+    page.goto(stack.url + "/council")  # the demo's caps and reclaim went through the council
+    expect(page.locator("#council")).to_contain_text("setCap")
+    expect(page.locator("#council")).to_contain_text("已执行")
     page.goto(stack.url + "/compliance")
     expect(page.locator("#compliance")).to_contain_text("已履约")
     expect(page.locator("#compliance")).to_contain_text("待清缴")
