@@ -102,6 +102,10 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("ValidatorNodeNotConfigured", 409,
               "The service knows no validator node run by this authority",
               "服务未登记该机构运行的验证节点"),
+    ErrorRule("ValidatorEngineUnavailable", 409,
+              "The chain node does not run the configured consensus engine (e.g. a single"
+              " development node): it has no validator set",
+              "区块链节点未运行所配置的共识引擎（如单节点开发链），没有验证节点集合"),
     ErrorRule("ServiceMisconfigured", 500, "The service is misconfigured", "服务配置错误"),
     ErrorRule("InternalError", 500, "Internal error", "内部错误"),
     # -- OpenZeppelin and Solidity -----------------------------------------------------------

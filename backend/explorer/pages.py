@@ -37,9 +37,10 @@ templates.env.filters.update(
 templates.env.globals.update(urls=urls)
 router = APIRouter(include_in_schema=False)
 
-Before = Annotated[int | None, Query(ge=0)]
-After = Annotated[int | None, Query(ge=0)]
-OptInt = Annotated[int | None, Query(ge=0)]
+# the index's integers are 64-bit (SQLite INTEGER): a wider filter is a 422, not a 500
+Before = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
+After = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
+OptInt = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
 LANG_COOKIE = "lang"
 
 

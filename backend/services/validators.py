@@ -70,6 +70,19 @@ METHODS: dict[str, dict[str, str]] = {
 }
 
 
+METHOD_NOT_FOUND = -32601  # JSON-RPC: the node has no such method
+
+
+def _refused(method: str, error: Any) -> ServiceError:  # noqa: ANN401 - the node's error object
+    """The node's error as a service error: a missing engine method means the node runs no such
+    consensus engine (a development node such as anvil), which is no fault of the service."""
+    code = error.get("code") if isinstance(error, dict) else None
+    message = error.get("message") if isinstance(error, dict) else error
+    if code == METHOD_NOT_FOUND:
+        return ServiceError("ValidatorEngineUnavailable", f"{method}: {message}")
+    return ServiceError("NodeRejected", f"{method}: {message}")
+
+
 def rpc(url: str, method: str, params: list[Any], timeout: float = 5.0) -> Any:  # noqa: ANN401
     """One JSON-RPC call to one node (votes go to a given node, never through failover)."""
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
@@ -78,7 +91,7 @@ def rpc(url: str, method: str, params: list[Any], timeout: float = 5.0) -> Any: 
     except (requests.RequestException, ValueError) as exc:
         raise ServiceError("NodeUnavailable", f"{url}: {exc}") from None
     if "error" in answer:
-        raise ServiceError("NodeRejected", f"{method}: {answer['error'].get('message')}")
+        raise _refused(method, answer["error"])
     return answer["result"]
 
 
@@ -222,7 +235,7 @@ def validator_set(chain: Chain, engine: Engine = "clique") -> list[str]:
     except requests.RequestException as exc:
         raise ServiceError("NodeUnavailable", str(exc)) from None
     if "error" in answer:
-        raise ServiceError("NodeRejected", f"{method}: {answer['error']}")
+        raise _refused(method, answer["error"])
     return [Web3.to_checksum_address(a) for a in answer["result"]]
 
 

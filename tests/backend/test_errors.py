@@ -255,3 +255,45 @@ def test_service_starts_without_its_node_and_answers_503(tmp_path):
         response = client.get("/api/v1/deployment")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "NodeUnavailable"
+
+
+# -- values no contract or index can hold, and a node without validators (found by API fuzzing:
+# each was a 5xx) ---------------------------------------------------------------------------
+
+HOLDER = "0xBcd4042DE499D14e55001CcbB24a551F3b954096"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/public/lots", {"before": 2708071437093193646080}, "before"),
+        ("/api/v1/public/reclaims", {"after": 134921095530590699520}, "after"),
+        ("/api/v1/public/reserve/flows", {"pollutant": 25481334905484511337775104}, "pollutant"),
+        ("/api/v1/public/trades", {"pollutant": 2**32}, "pollutant"),
+        ("/api/v1/public/caps", {"region": 2**16}, "region"),
+        ("/api/v1/public/compliance", {"period": 2**32}, "period"),
+        ("/api/v1/public/verify/holding", {"holder": HOLDER, "pollutant": 2**32}, "pollutant"),
+        ("/api/v1/public/verify/pledge", {"id": 2**63}, "id"),
+        ("/api/v1/council/proposals/-1", {}, "pid"),
+    ],
+)
+def test_values_wider_than_their_ids_are_422_R01(client, path, params, field):
+    """R-01: a filter or id wider than the contract's integer (uint16 region, uint32 pollutant
+    and period) or the index's 64-bit cursor is a request error naming the field, not a 500."""
+    response = client.get(path, params=params)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "RequestInvalid"
+    assert any(p["field"].endswith(field) for p in error["problems"]), error
+
+
+def test_validator_set_of_a_node_without_consensus_engine_is_409(client):
+    """A development node (anvil) runs no Clique: the validator set is not the node's fault (was
+    502 NodeRejected) but a clear 409 naming the missing engine method."""
+    block = web3.eth.block_number
+    response = client.get("/api/v1/validators")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "ValidatorEngineUnavailable"
+    assert "clique_getSigners" in error["message"]
+    assert web3.eth.block_number == block

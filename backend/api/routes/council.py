@@ -5,8 +5,9 @@ anyone sees a high-impact action coming before it takes effect (R-36).
 
 # No ``from __future__ import annotations`` here: FastAPI must see the models.
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 from backend.api.deps import ChainDep
@@ -52,6 +53,8 @@ def list_proposals(chain: ChainDep, state: StateFilter | None = None) -> list[di
 
 @router.get("/proposals/{pid}", response_model=ProposalOut, summary="One council proposal",
             responses=ERROR_RESPONSES)  # fmt: skip
-def get_proposal(chain: ChainDep, pid: int) -> dict[str, Any]:
+def get_proposal(
+    chain: ChainDep, pid: Annotated[int, Path(ge=0, le=2**256 - 1, description="proposal id")]
+) -> dict[str, Any]:
     """One proposal of the regulator council (404 ``CouncilUnknownProposal``)."""
     return council_ops.proposal(chain, pid)

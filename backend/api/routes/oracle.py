@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
@@ -154,7 +154,12 @@ def ingest_files(
 
 
 @router.get("/status/{unit}/{period}")
-def status(unit: str, period: int, ctx: OracleDep, oracle: OracleContractDep) -> dict[str, Any]:
+def status(
+    unit: str,
+    period: Annotated[int, Path(ge=0, le=2**32 - 1, description="compliance period id (uint32)")],
+    ctx: OracleDep,
+    oracle: OracleContractDep,
+) -> dict[str, Any]:
     """A unit's (address or credit code) figures for a period: on chain and in this oracle."""
     try:
         return unit_status(unit, period, ctx=ctx, oracle=oracle)

@@ -27,10 +27,18 @@ from backend.services.actions import Address
 
 router = APIRouter(prefix="/public", tags=["public"], responses=ERROR_RESPONSES)
 
-Before = Annotated[int | None, Query(ge=0, description="next (older) page: the `before` of a page")]
-After = Annotated[int | None, Query(ge=0, description="previous (newer) page: a page's `after`")]
+# widest values a filter can hold: the contracts' ids (uint16 regions, uint32 pollutants and
+# periods, uint8 enums) and the index's 64-bit integers (cursors, row ids); anything wider is a
+# 422, never a query the database or the ABI encoder cannot take
+U8, U16, U32, I64 = 2**8 - 1, 2**16 - 1, 2**32 - 1, 2**63 - 1
+Before = Annotated[
+    int | None, Query(ge=0, le=I64, description="next (older) page: the `before` of a page")
+]
+After = Annotated[
+    int | None, Query(ge=0, le=I64, description="previous (newer) page: a page's `after`")
+]
 Limit = Annotated[int, Query(ge=1, le=disclosure.MAX_LIMIT, description="rows per page")]
-PollutantQ = Annotated[int | None, Query(ge=1, description="pollutant id (R-01)")]
+PollutantQ = Annotated[int | None, Query(ge=1, le=U32, description="pollutant id (R-01)")]
 TxHash = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$")]
 
 
@@ -286,7 +294,7 @@ def benchmarks(engine: EngineDep, pollutant: PollutantQ = None) -> list:
 @router.get("/caps", response_model=list[CapOut], summary="Caps and their use (R-10)")
 def caps(
     engine: EngineDep,
-    region: Annotated[int | None, Query(ge=0)] = None,
+    region: Annotated[int | None, Query(ge=0, le=U16)] = None,
     pollutant: PollutantQ = None,
 ) -> list:
     with _read(engine) as conn:
@@ -331,7 +339,7 @@ def periods(engine: EngineDep) -> list:
 @router.get("/compliance", response_model=CompliancePage, summary="Compliance status (R-36)")
 def compliance(
     engine: EngineDep,
-    period: Annotated[int | None, Query(ge=1)] = None,
+    period: Annotated[int | None, Query(ge=1, le=U32)] = None,
     unit: Address | None = None,
     before: Before = None,
     after: After = None,
@@ -415,7 +423,7 @@ def transaction(engine: EngineDep, tx_hash: TxHash) -> list:
 )
 def verify_event(
     engine: EngineDep, chain: ChainDep, events: EventsDep, tx_hash: TxHash,
-    log_index: Annotated[int, Path(ge=0)],
+    log_index: Annotated[int, Path(ge=0, le=I64)],
 ) -> dict:  # fmt: skip
     with _read(engine) as conn:
         return verify.event(conn, chain, events, tx_hash=tx_hash, log_index=log_index)
@@ -432,11 +440,11 @@ def verify_figure(
     figure: Annotated[str, Path(description=", ".join(verify.FIGURES))],
     holder: Address | None = None,
     unit: Address | None = None,
-    pollutant: Annotated[int | None, Query(ge=0)] = None,
-    region: Annotated[int | None, Query(ge=0)] = None,
-    period: Annotated[int | None, Query(ge=0)] = None,
-    source: Annotated[int | None, Query(ge=0)] = None,
-    id: Annotated[int | None, Query(ge=0)] = None,
+    pollutant: Annotated[int | None, Query(ge=0, le=U32)] = None,
+    region: Annotated[int | None, Query(ge=0, le=U16)] = None,
+    period: Annotated[int | None, Query(ge=0, le=U32)] = None,
+    source: Annotated[int | None, Query(ge=0, le=U8)] = None,
+    id: Annotated[int | None, Query(ge=0, le=I64)] = None,
 ) -> dict:
     """``holding`` (holder, pollutant), ``cap`` (region, pollutant), ``pledge`` (id), ``permit``
     (holder), ``unit`` (holder), ``compliance`` (unit, pollutant, period), ``reserve-stock``

@@ -153,3 +153,14 @@ def test_ingest_period_outside_uint32_is_422_and_stores_nothing_R23(client, moni
     assert response.status_code == 422
     status = client.get(f"/api/v1/oracle/status/{CHEM}/{PERIOD}").json()
     assert status["pollutants"] == []
+
+
+@pytest.mark.parametrize("period", [-1, 2**32, 76308073056])
+def test_status_of_a_period_outside_uint32_is_422_R23(client, period):
+    """R-23: a period id that cannot exist on chain (found by API fuzzing: it was a 500
+    `MismatchedABI`) is a request error naming the period."""
+    response = client.get(f"/api/v1/oracle/status/{CHEM}/{period}")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "RequestInvalid"
+    assert any(p["field"].endswith("period") for p in error["problems"]), error
