@@ -52,6 +52,28 @@ def _receipt_first(await_confirmation):
 TransactionReceipt._await_confirmation = _receipt_first(TransactionReceipt._await_confirmation)
 
 
+# The longest test files, started first so that `make test`'s processes (pytest-xdist, whole files
+# per process) finish together instead of one waiting for the other's last long file.
+LONG_FILES = (
+    "tests/security/test_invariants.py",
+    "tests/contracts/registry/test_registry_state_machine.py",
+    "tests/e2e/test_explorer.py",
+    "tests/contracts/market/test_exchange_state_machine.py",
+    "tests/contracts/lifecycle/test_reserve_state_machine.py",
+    "tests/contracts/oracle/test_model.py",
+    "tests/backend/writes/test_ops_cli.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_FILES.index(path) if path in LONG_FILES else len(LONG_FILES)
+
+    items.sort(key=rank)  # stable: every other file keeps its place
+
+
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation):
     """Every test starts from the state its module fixtures built."""

@@ -209,17 +209,6 @@ op(name="set-district-regulator", concern="registry", contract="AccountRegistry"
    role="admin: the regulator council (council-propose)")  # fmt: skip
 
 
-class CloseAccount(OperationBody):
-    """Close an account that holds nothing (R-32); closed accounts never move again."""
-
-    holder: Address
-    reason: Reason
-
-
-op(name="close-account", concern="registry", contract="AccountRegistry",
-   function="closeAccount", body=CloseAccount, summary="Close an account (R-32)",
-   role="regulator, district regulator", rules=("R-32",))  # fmt: skip
-
 # =============================================================================================
 # allocation: caps, certification, allocations (contracts/registry/RightsLedger.sol)
 
