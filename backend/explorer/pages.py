@@ -227,8 +227,11 @@ def council(
     """The regulator council's proposals, read from the chain: a high-impact action is public
     from its proposal on, with its approvals and the time it may take effect (R-36)."""
     rows = council_ops.proposals(chain) if "RegulatorCouncil" in chain.deployment.contracts else []
+    holders = [v for p in rows for c in p["calls"] for v in (c.get("args") or {}).values()
+               if isinstance(v, str) and is_address(v)]  # fmt: skip
     with engine.connect() as conn:
-        return _render(request, "council.html", conn, chain, settings, rows=rows)
+        return _render(request, "council.html", conn, chain, settings, rows=rows,
+                       names=disclosure.unit_names(conn, holders))  # fmt: skip
 
 
 @router.get("/units", response_class=HTMLResponse)

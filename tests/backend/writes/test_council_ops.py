@@ -3,6 +3,8 @@ operation (simulated from the time lock, so a refusal is decoded before anyone s
 member approves, the public reads the proposal with its ETA, a member executes after the delay.
 Runs on the production role layout: the regulator's key alone can no longer set a cap."""
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -74,6 +76,7 @@ def test_cap_change_proposed_approved_and_executed_over_the_api_R10(api, prod, r
     with TestClient(create_app(settings)) as public:
         page = public.get("/council")
     assert page.status_code == 200 and "RightsLedger.setCap" in page.text and "已执行" in page.text
+    assert "region=1 区" in page.text and re.search(r"pollutant=[^,<]+\(COD\)", page.text)
 
 
 def test_council_refusals_are_decoded_before_signing(api):
