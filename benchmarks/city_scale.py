@@ -225,15 +225,14 @@ def cycle(args) -> int:
 
     from backend.chain.domain import POLLUTANTS as ALL
     from backend.chain.domain import Origin, Sector
-    from scripts.deploy import deploy, dev_parties, grant_time_locked_roles
+    from scripts.deploy import deploy_regulator_alone, dev_parties
 
     rpc = Rpc(web3.provider.endpoint_uri)
     parties = dev_parties()
     reg, op = parties["city_regulator"], parties["exchange_operator"]
     va, vb = parties["verifier_a"], parties["verifier_b"]
     print(f"deploying; city of {args.units:,} units × {len(POLLUTANTS)} pollutants", flush=True)
-    d = deploy(parties, keep_admin=True)  # benchmark: regulator acts alone
-    grant_time_locked_roles(d, parties["city_regulator"])
+    d = deploy_regulator_alone(parties)  # benchmark: regulator acts alone
     c = {n: getattr(brownie, n).at(r.address) for n, r in d.contracts.items()}
     registry, ledger, prices = c["AccountRegistry"], c["RightsLedger"], c["PriceBook"]
     oracle, compliance = c["VerificationOracle"], c["ComplianceManager"]

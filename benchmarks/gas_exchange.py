@@ -27,14 +27,13 @@ def measure() -> tuple[dict[str, int], dict[str, int]]:
 
     from backend.chain.devkeys import FIRST_COMPANY_INDEX
     from backend.chain.domain import POLLUTANTS, Sector, TradeMode
-    from scripts.deploy import deploy, dev_parties, grant_time_locked_roles
+    from scripts.deploy import deploy_regulator_alone, dev_parties
     from tests.contracts.market.orders import commitment, sign_trade, terms
 
     parties = dev_parties()
     reg, op, bank = parties["city_regulator"], parties["exchange_operator"], parties["bank"]
     money_bank = parties["settlement_bank"]
-    d = deploy(parties, keep_admin=True)  # benchmark: regulator acts alone
-    grant_time_locked_roles(d, parties["city_regulator"])
+    d = deploy_regulator_alone(parties)  # benchmark: regulator acts alone
     c = {n: getattr(brownie, n).at(r.address) for n, r in d.contracts.items()}
     registry, ledger, prices = c["AccountRegistry"], c["RightsLedger"], c["PriceBook"]
     pledges, cny, exchange = c["PledgeBook"], c["SettlementToken"], c["Exchange"]

@@ -76,12 +76,11 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
 
     from backend.chain.devkeys import FIRST_COMPANY_INDEX
     from backend.chain.domain import POLLUTANTS, Origin, Sector
-    from scripts.deploy import deploy, dev_parties, grant_time_locked_roles
+    from scripts.deploy import deploy_regulator_alone, dev_parties
 
     parties = dev_parties()
     reg, ex, bank = parties["city_regulator"], parties["exchange_operator"], parties["bank"]
-    d = deploy(parties, keep_admin=True)  # benchmark: regulator acts alone
-    grant_time_locked_roles(d, parties["city_regulator"])
+    d = deploy_regulator_alone(parties)  # benchmark: regulator acts alone
     c = {n: getattr(brownie, n).at(r.address) for n, r in d.contracts.items()}
     registry, ledger, prices = c["AccountRegistry"], c["RightsLedger"], c["PriceBook"]
     pledges = c["PledgeBook"]

@@ -198,6 +198,14 @@ def grant_time_locked_roles(deployment: Deployment, account) -> None:
         deployment.roles.setdefault(f"{name}.{role}", []).append(account.address)
 
 
+def deploy_regulator_alone(parties: dict) -> Deployment:
+    """TESTS AND BENCHMARKS ONLY: a ``keep_admin`` deployment whose city regulator also holds the
+    time-locked roles, so it acts alone where production needs the council."""
+    record = deploy(parties, keep_admin=True)
+    grant_time_locked_roles(record, parties["city_regulator"])
+    return record
+
+
 def deploy_council(d: Deployer, parties: dict, settings: CouncilSettings):
     """The regulator council and its time lock (created by the council, which is its only
     proposer and executor; the time lock administers itself and the council)."""

@@ -16,7 +16,7 @@ from brownie.network.transaction import TransactionReceipt
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
-from scripts.deploy import deploy, dev_parties, grant_time_locked_roles
+from scripts.deploy import deploy, deploy_regulator_alone, dev_parties
 from tests.helpers import FUNDS_FEN, STOCK_KG, issue, now
 
 DAY = 86_400
@@ -129,9 +129,7 @@ def deployment(parties):
     key stays a second admin and is granted the time-locked roles explicitly, so these tests call
     setCap / reclaim / sanctionFraud / blacklist directly. The council's own path and the
     production roles are tested in tests/contracts/governance/ and tests/security/."""
-    record = deploy(parties, keep_admin=True)
-    grant_time_locked_roles(record, parties["city_regulator"])
-    return record
+    return deploy_regulator_alone(parties)
 
 
 @pytest.fixture(scope="module")
