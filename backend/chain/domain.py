@@ -45,6 +45,7 @@ class Op(IntEnum):
     LEASE_OUT = 7
     LEASE_RETURN = 8
     SUCCESSION = 9
+    OFFER = 10
 
 
 class TradeMode(IntEnum):

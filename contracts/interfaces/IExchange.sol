@@ -99,7 +99,7 @@ interface IExchange is ITradingAccounts {
     /// When the caller is the government reserve, the price will be paid to the treasury (R-29).
     /// Refused (`ExchangeRuleRefused`) when the seller could not deliver today: blacklisted (R-17),
     /// not qualified or certified for that quantity (R-39), or short of unpledged paid rights above
-    /// its permit (R-05, R-06, R-07).
+    /// its permit (R-05, R-06, R-07): the ledger's rules for an `Op.Offer`.
     function list(uint32 pollutant, uint64 quantityKg, uint96 askFen, uint96 stepFen, uint40 endsAt)
         external
         returns (uint256 id);

@@ -40,7 +40,8 @@ enum Op {
     Reclaim, // rights taken into the government reserve (R-27, R-33)
     LeaseOut, // paid rights lent to a lessee for a term (R-35)
     LeaseReturn, // leased rights returned to the lessor (R-35)
-    Succession // rights passed on in a merger or split (R-30, R-31)
+    Succession, // rights passed on in a merger or split (R-30, R-31)
+    Offer // rights offered for sale, before there is a buyer: the seller's side of a Trade (R-13)
 }
 
 /// @notice How a trade was concluded (R-14, R-21, R-26, R-28), recorded with it.

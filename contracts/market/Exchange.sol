@@ -88,24 +88,12 @@ contract Exchange is IExchange, TradingAccounts {
         emit Listed(id, msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt);
     }
 
-    /// @dev The seller's side of a sale, checked when the rights are offered so that no one bids on
-    /// rights the seller cannot deliver: not blacklisted (R-17), qualified and certified for that
-    /// quantity (R-39, the reserve excepted), and holding that much unpledged paid rights above its
-    /// permit (R-05, R-06, R-07; the ledger's seller rules, the same a pledge is held to). The buyer's
+    /// @dev The seller's side of a sale, checked by the ledger's rule engine when the rights are
+    /// offered (`Op.Offer`), so that no one bids on rights the seller cannot deliver. The buyer's
     /// side and everything that may change until the sale is checked again when the rights move.
     function _requireSeller(address seller, uint32 pollutant, uint64 kg) private view returns (bool reserveSale) {
-        IAccountRegistry.Profile memory p = registry.profile(seller);
-        reserveSale = p.sector == Sector.Government;
-        if (p.registered && !p.closed) {
-            if (p.restrictions != 0) revert ExchangeRuleRefused(Reason.Blacklisted, uint160(seller), p.restrictions);
-            if (!reserveSale) {
-                if (!p.qualifiedSeller) revert ExchangeRuleRefused(Reason.SellerNotQualified, uint160(seller), 0);
-                uint64 certified = ledger.positionOf(seller, pollutant).tradable;
-                if (certified < kg) revert ExchangeRuleRefused(Reason.NotCertifiedTradable, certified, kg);
-            }
-        }
-        IRightsLedger.Movement memory sale = IRightsLedger.Movement({
-            op: Op.Pledge, // the seller-side rules, as for a pledge: no buyer yet
+        IRightsLedger.Movement memory offer = IRightsLedger.Movement({
+            op: Op.Offer,
             from: seller,
             to: address(0),
             pollutant: pollutant,
@@ -116,8 +104,9 @@ contract Exchange is IExchange, TradingAccounts {
             origin: Origin.Paid,
             leased: false
         });
-        (Reason rule, uint256 have, uint256 need) = ledger.check(sale);
+        (Reason rule, uint256 have, uint256 need) = ledger.check(offer);
         if (rule != Reason.Ok) revert ExchangeRuleRefused(rule, have, need);
+        return registry.profile(seller).sector == Sector.Government;
     }
 
     /// @inheritdoc IExchange

@@ -36,7 +36,8 @@ abstract contract TransferRules is IRightsLedger {
         IAccountRegistry.MovementContext memory c = registry.movementContext(m.from, m.to, m.pollutant);
         if (!c.pollutant.exists) return (Reason.UnknownPollutant, m.pollutant, 0);
         Op op = m.op;
-        bool twoParties = op != Op.Allocate && op != Op.Surrender && op != Op.Pledge && op != Op.Release;
+        bool twoParties =
+            op != Op.Allocate && op != Op.Surrender && op != Op.Pledge && op != Op.Release && op != Op.Offer;
         if (twoParties && m.from == m.to) return (Reason.SameAccount, 0, 0);
         if (op != Op.Allocate) {
             if (!c.from.registered) return (Reason.NotRegistered, uint160(m.from), 0);
@@ -55,6 +56,7 @@ abstract contract TransferRules is IRightsLedger {
         if (op == Op.EnforcedSale) return _enforcementRules(m, c);
         if (op == Op.Reclaim) return _reclaimRules(m, c);
         if (op == Op.LeaseOut) return _leaseRules(m, c);
+        if (op == Op.Offer) return _offerRules(m, c);
         if (op == Op.LeaseReturn) {
             uint64 leasedOut = _position(m.to, m.pollutant).leasedOut;
             return leasedOut < m.kg ? (Reason.InsufficientRights, leasedOut, m.kg) : (Reason.Ok, 0, 0);
@@ -115,13 +117,34 @@ abstract contract TransferRules is IRightsLedger {
         if (r != Reason.Ok) return (r, have, need);
         (r, have, need) = _sellerRules(m);
         if (r != Reason.Ok) return (r, have, need);
-        // R-39: units sell only recognised quantities after the party review; the reserve and
         // buy-backs (R-26) need no recognition
-        if (!fromReserve && mode != TradeMode.BuyBack) {
-            if (!c.from.qualifiedSeller) return (Reason.SellerNotQualified, uint160(m.from), 0);
-            uint64 certified = _position(m.from, m.pollutant).tradable;
-            if (certified < m.kg) return (Reason.NotCertifiedTradable, certified, m.kg);
-        }
+        if (mode == TradeMode.BuyBack) return (Reason.Ok, 0, 0);
+        return _recognitionRules(m, c);
+    }
+
+    /// @dev The seller's side of a sale before there is a buyer (a listing): not blacklisted
+    /// (R-17), recognised for the quantity (R-39), holding it unpledged above its permit (R-05–R-07).
+    function _offerRules(Movement memory m, IAccountRegistry.MovementContext memory c)
+        private
+        view
+        returns (Reason r, uint256 have, uint256 need)
+    {
+        if (c.from.restrictions != 0) return (Reason.Blacklisted, uint160(m.from), c.from.restrictions);
+        (r, have, need) = _recognitionRules(m, c);
+        if (r != Reason.Ok) return (r, have, need);
+        return _sellerRules(m);
+    }
+
+    /// @dev R-39: units sell only recognised quantities after the party review; the reserve needs none.
+    function _recognitionRules(Movement memory m, IAccountRegistry.MovementContext memory c)
+        private
+        view
+        returns (Reason, uint256, uint256)
+    {
+        if (c.from.sector == Sector.Government) return (Reason.Ok, 0, 0);
+        if (!c.from.qualifiedSeller) return (Reason.SellerNotQualified, uint160(m.from), 0);
+        uint64 certified = _position(m.from, m.pollutant).tradable;
+        if (certified < m.kg) return (Reason.NotCertifiedTradable, certified, m.kg);
         return (Reason.Ok, 0, 0);
     }
 
