@@ -89,6 +89,9 @@ test: geth-background lint
 	  $(PY) -m backend.devstack check-port $$(($(TEST_PORT) + n)) "test chain" TEST_PORT || exit 1; done
 	@$(PY) -m tests.backend.pgserver ensure
 	@$(PY) -m tests.e2e.browser ensure >/dev/null
+	@# Compile once before the workers start: on a fresh clone each xdist worker would otherwise
+	@# compile into build/ at the same time and read another's half-written artifacts.
+	$(VENV)/bin/brownie compile
 	DRR_TEST_PG_PORT=$(PG_TEST_PORT) DRR_GETH_TEST_BASE_PORT=$(GETH_TEST_BASE_PORT) \
 	  $(VENV)/bin/brownie test tests --network $(TEST_NETWORK) -n $(TEST_WORKERS)
 
