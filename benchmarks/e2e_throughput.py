@@ -14,7 +14,10 @@ city of ``--signers`` companies holding paid COD. Then, in this order and in one
    typed data with the company's key and submits, for at least ``--seconds``; the clock stops
    when the indexer's cursor has passed the block of the last settled order.
 
-Peak memory (VmHWM) of the service process is read from /proc at the end. Writes
+The CPU time of the service and of anvil is read from /proc around both phases: per order and
+per raw transaction, it gives the rate this machine's cores could carry at all
+(``cpu_ceiling_per_second``). Peak memory (VmHWM) of the service process is read from /proc at
+the end. Writes
 benchmarks/results/e2e_throughput.json.
 """
 
@@ -53,6 +56,18 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time a live process has used (all its threads)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def node_pid(rpc: str) -> int | None:
+    """The pid of the anvil serving ``rpc`` on this machine, if one is found."""
+    import psutil
+
+    port = rpc.rsplit(":", 1)[-1].strip("/")
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = proc.info["cmdline"] or []
+        if "anvil" in (proc.info["name"] or "") and port in cmdline:
+            return proc.pid
+    return None
 
 
 def setup_city(signers: int):
@@ -293,7 +308,17 @@ def main() -> int:
     deployment, c, keys, bank = setup_city(args.signers)
     w3 = Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 60}))
     print(f"raw: {args.raw_per_signer * args.signers} pre-signed pledges…", flush=True)
+    node = node_pid(rpc)
+    node_cpu = cpu_seconds(node) if node else 0.0
     raw = raw_rate(w3, c["PledgeBook"], keys, bank, args.raw_per_signer)
+    if node:
+        # the node's CPU per transaction: with the service's below, the budget of the 2 cores
+        raw["node_cpu_ms_per_transaction"] = round(
+            (cpu_seconds(node) - node_cpu) / raw["transactions"] * 1000, 2
+        )
+        raw["node_cpu_share_of_one_core"] = round(
+            (cpu_seconds(node) - node_cpu) / raw["seconds"], 2
+        )
     print(f"  {raw['per_second']} tx/s", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="drr-e2e-"))
     deployment.save(folder / "deployment.json")
@@ -314,8 +339,14 @@ def main() -> int:
         print(f"service: signed pledges for {args.seconds:.0f} s…", flush=True)
         api = f"http://127.0.0.1:{args.api_port}"
         cpu_before = cpu_seconds(service.pid)
+        node_before = cpu_seconds(node) if node else 0.0
         relayed = service_rate(api, keys, bank, args.seconds, engine, w3.eth.chain_id)
         cpu = cpu_seconds(service.pid) - cpu_before
+        if node:
+            node_cpu = cpu_seconds(node) - node_before
+            orders, seconds = max(relayed["orders"], 1), relayed["seconds_to_indexed"]
+            relayed["node_cpu_ms_per_order"] = round(node_cpu / orders * 1000, 2)
+            relayed["node_cpu_share_of_one_core"] = round(node_cpu / seconds, 2)
         # CPU of the service per order, and its share of one core over the run: near 100 %
         # means the service's Python (one interpreter lock) is what limits the rate
         relayed["service_cpu_ms_per_order"] = round(cpu / max(relayed["orders"], 1) * 1000, 1)
@@ -338,6 +369,11 @@ def main() -> int:
         stop([service])
         engine.dispose()
     ratio = relayed["per_second"] / raw["per_second"]
+    if "node_cpu_ms_per_order" in relayed:
+        # what the machine's cores allow at the measured CPU cost of one order (service + node),
+        # were nothing else waiting: the ceiling of the service's rate on this machine
+        per_order_ms = relayed["service_cpu_ms_per_order"] + relayed["node_cpu_ms_per_order"]
+        relayed["cpu_ceiling_per_second"] = round((os.cpu_count() or 1) * 1000 / per_order_ms, 1)
     path = write_result(
         "e2e_throughput",
         {

@@ -232,6 +232,17 @@ def throughput_tables() -> list[str]:
                 ],
             ],
         )
+        if "cpu_ceiling_per_second" in s:
+            ceiling = s["cpu_ceiling_per_second"]
+            out += [
+                "",
+                f"CPU per order (from /proc, over the run): service "
+                f"{n(s['service_cpu_ms_per_order'])} ms ({s['service_cpu_share_of_one_core']:.0%} "
+                f"of one core), anvil {n(s['node_cpu_ms_per_order'])} ms; per raw transaction: "
+                f"anvil {n(r.get('node_cpu_ms_per_transaction'))} ms. At that cost this "
+                f"machine's cores carry at most **{n(ceiling)} orders/s = "
+                f"{ceiling / r['per_second']:.0%} of the raw rate**, were nothing else waiting.",
+            ]
         prof = s.get("profile", {})
         if prof.get("inclusive_share"):
             out += [
