@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, func, or_, select
+from sqlalchemy import Column, Connection, Table, func, or_, select, union
 
 from backend.chain.domain import TradeMode
 from backend.indexer import store
@@ -79,16 +79,36 @@ def keyset(
     key: Column,
     *,
     where: Sequence[Any] = (),
+    any_of: Sequence[Any] = (),
     before: int | None = None,
     after: int | None = None,
     limit: int | None = None,
 ) -> Page:
-    """Rows of ``table`` by ``key`` descending, one page, located by ``before``/``after``."""
+    """Rows of ``table`` by ``key`` descending, one page, located by ``before``/``after``.
+
+    ``any_of``: alternatives of which a row must match one (``a OR b``), each with an index of
+    its own on (column, ``key``): read as one ordered, limited query per alternative, merged,
+    so a page reads a page's rows from each index instead of every matching row sorted.
+    """
     n = clamp(limit)
-    query = select(table).where(*where)
+
+    def ordered(bound: Any, direction: str) -> list[dict]:  # noqa: ANN401
+        conditions = [*where, *([bound] if bound is not None else [])]
+        sort = key.asc() if direction == "asc" else key.desc()
+        if not any_of:
+            query = select(table).where(*conditions).order_by(sort).limit(n + 1)
+            return [dict(r) for r in conn.execute(query).mappings()]
+        parts = [
+            select(select(table).where(*conditions, alt).order_by(sort).limit(n + 1).subquery())
+            for alt in any_of
+        ]
+        merged = union(*parts).subquery()
+        column = merged.c[key.name]
+        query = select(merged).order_by(column.asc() if direction == "asc" else column.desc())
+        return [dict(r) for r in conn.execute(query.limit(n + 1)).mappings()]
+
     if after is not None:
-        rows = conn.execute(query.where(key > after).order_by(key.asc()).limit(n + 1)).mappings()
-        found = [dict(r) for r in rows]
+        found = ordered(key > after, "asc")
         more_newer = len(found) > n
         found = list(reversed(found[:n]))
         return Page(
@@ -96,9 +116,7 @@ def keyset(
             before=found[-1][key.name] if found else None,
             after=found[0][key.name] if found and more_newer else None,
         )
-    if before is not None:
-        query = query.where(key < before)
-    found = [dict(r) for r in conn.execute(query.order_by(key.desc()).limit(n + 1)).mappings()]
+    found = ordered(key < before if before is not None else None, "desc")
     more_older = len(found) > n
     found = found[:n]
     return Page(
@@ -108,11 +126,17 @@ def keyset(
     )
 
 
-def every(conn: Connection, table: Table, key: Column, where: Sequence[Any] = ()) -> Iterator[dict]:
+def every(
+    conn: Connection,
+    table: Table,
+    key: Column,
+    where: Sequence[Any] = (),
+    any_of: Sequence[Any] = (),
+) -> Iterator[dict]:
     """Every row, newest first, read in keyset chunks (CSV downloads of a whole table)."""
     before = None
     while True:
-        page = keyset(conn, table, key, where=where, before=before, limit=MAX_LIMIT)
+        page = keyset(conn, table, key, where=where, any_of=any_of, before=before, limit=MAX_LIMIT)
         yield from page.rows
         if page.before is None:
             return
@@ -164,9 +188,16 @@ def trades(
     limit: int | None = None,
 ) -> Page:
     """Every trade: price, quantity, parties, mode (R-36); filters use their own index."""
-    where = _trade_filters(pollutant, mode, party)
+    where, any_of = _trade_filters(pollutant, mode, party)
     page = keyset(
-        conn, t.trades, t.trades.c.pos, where=where, before=before, after=after, limit=limit
+        conn,
+        t.trades,
+        t.trades.c.pos,
+        where=where,
+        any_of=any_of,
+        before=before,
+        after=after,
+        limit=limit,
     )
     with_names(conn, page.rows, "seller", "buyer")
     for r in page.rows:
@@ -174,19 +205,24 @@ def trades(
     return page
 
 
-def _trade_filters(pollutant: int | None, mode: int | None, party: str | None) -> list[Any]:
+def _trade_filters(
+    pollutant: int | None, mode: int | None, party: str | None
+) -> tuple[list[Any], list[Any]]:
+    """(conditions every trade must meet, alternatives of which it must meet one)."""
     where: list[Any] = []
     if pollutant is not None:
         where.append(t.trades.c.pollutant == pollutant)
     if mode is not None:
         where.append(t.trades.c.mode == mode)
-    if party is not None:
-        where.append(or_(t.trades.c.seller == party, t.trades.c.buyer == party))
-    return where
+    any_of: list[Any] = []
+    if party is not None:  # seller or buyer: each side by its own index (ix_rm_trades_seller/buyer)
+        any_of = [t.trades.c.seller == party, t.trades.c.buyer == party]
+    return where, any_of
 
 
 def trade_rows(conn: Connection, **filters: Any) -> Iterator[dict]:  # noqa: ANN401
-    for chunk in _chunks(every(conn, t.trades, t.trades.c.pos, _trade_filters(**filters))):
+    where, any_of = _trade_filters(**filters)
+    for chunk in _chunks(every(conn, t.trades, t.trades.c.pos, where, any_of)):
         yield from with_names(conn, chunk, "seller", "buyer")
 
 
