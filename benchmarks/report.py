@@ -54,6 +54,7 @@ def summary() -> list[str]:
     rows: list[list[str]] = []
     if ex:
         limit = ex["target"]["limit"]
+        ceiling = ex["target"]["gas"]  # the absolute limit, to a holder that has a balance
         pair = ex["target"]["baseline_pair_existing_holder"]
         for name in (
             "listing: take at the ask (existing holder)",
@@ -66,9 +67,9 @@ def summary() -> list[str]:
                     [
                         f"gas: {name}",
                         n(used),
-                        f"≤ {n(limit)}",
+                        f"≤ {n(limit)} (1.5 × pair); ≤ {n(ceiling)}",
                         f"ERC-1155 + ERC-20 transfer {n(pair)}",
-                        yes(used <= limit),
+                        f"{yes(used <= limit)}; {yes(used <= ceiling)}",
                     ]
                 )
     if life:

@@ -80,6 +80,47 @@ def test_withdrawal_beyond_the_available_money_is_refused(cny, secondary, settle
     assert plain(secondary.fundsOf(city.chem)) == (1_000, 0)
 
 
+def test_money_beyond_what_the_book_stores_is_refused_R16(cny, secondary, settlement_bank, city):
+    """The book keeps each member's money in uint112 beside its signed-action nonce: a deposit
+    that would take the book's total past 2¹¹² − 1 fen is refused with a named error, and nothing
+    changes; up to that total is accepted."""
+    top = 2**112 - 1
+    room = top - secondary.totalBooked()
+    issue(cny, settlement_bank, city.chem, room + 1)
+    cny.approve(secondary, room + 1, {"from": city.chem.account})
+    secondary.deposit(city.chem, room, {"from": city.chem.account})
+    assert secondary.totalBooked() == top
+    before = (plain(secondary.fundsOf(city.chem)), secondary.nonces(city.chem))
+    with reverts("ExchangeAmountTooLarge", 1):
+        secondary.deposit(city.chem, 1, {"from": city.chem.account})
+    with reverts("ExchangeAmountTooLarge", 2**112):
+        secondary.withdraw(2**112, {"from": city.chem.account})
+    assert (plain(secondary.fundsOf(city.chem)), secondary.nonces(city.chem)) == before
+    assert secondary.totalBooked() == cny.balanceOf(secondary) == top
+    assert cny.balanceOf(city.chem) == 1
+
+
+def test_a_members_nonce_and_money_share_a_slot_without_touching_each_other_R16(
+    cny, secondary, settlement_bank, city, stranger
+):
+    """The signed-action nonce lives beside the member's money: signed withdrawals advance the
+    nonce by one each and move only what they name; a withdrawal the member sends itself leaves
+    the nonce alone."""
+    issue(cny, settlement_bank, city.chem, 2**100)
+    cny.approve(secondary, 2**100, {"from": city.chem.account})
+    secondary.deposit(city.chem, 2**100, {"from": city.chem.account})
+    assert secondary.nonces(city.chem) == 0
+    deadline = now() + HOUR
+    for nonce in range(3):
+        sig = _withdrawal(secondary, city.chem, 1, deadline, nonce=nonce)
+        secondary.withdrawBySig(city.chem, 1, deadline, sig, {"from": stranger})
+        assert secondary.nonces(city.chem) == nonce + 1
+        assert plain(secondary.fundsOf(city.chem)) == (2**100 - nonce - 1, 0)
+    secondary.withdraw(2**99, {"from": city.chem.account})
+    assert secondary.nonces(city.chem) == 3
+    assert plain(secondary.fundsOf(city.chem)) == (2**100 - 2**99 - 3, 0)
+
+
 def test_bank_pays_into_a_members_trading_account_R16(cny, secondary, settlement_bank, city):
     """R-16: whoever pays in (here the settlement bank) credits the named member's account."""
     issue(cny, settlement_bank, settlement_bank, 7_000)
