@@ -24,7 +24,7 @@ abstract contract SignedActions is EIP712, Nonces {
         internal
     {
         if (block.timestamp > deadline) revert SignedActionExpired(deadline, block.timestamp);
-        bytes32 structHash = keccak256(abi.encodePacked(structHead, abi.encode(_useNonce(signer), deadline)));
+        bytes32 structHash = keccak256(bytes.concat(structHead, bytes32(_useNonce(signer)), bytes32(deadline)));
         if (!_isValidSignatureNow(signer, _hashTypedDataV4(structHash), signature)) {
             revert SignedActionInvalidSignature(signer);
         }
@@ -41,8 +41,13 @@ abstract contract SignedActions is EIP712, Nonces {
         view
         returns (bool)
     {
-        (address recovered, ECDSA.RecoverError err, bytes32 detail) = ECDSA.tryRecover(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && detail == bytes32(0) && recovered == signer) return true;
+        if (signature.length == 65) {
+            // r‖s‖v read from calldata as they are, without copying the signature to memory
+            (address recovered, ECDSA.RecoverError err, bytes32 detail) = ECDSA.tryRecover(
+                digest, uint8(signature[64]), bytes32(signature[0:32]), bytes32(signature[32:64])
+            );
+            if (err == ECDSA.RecoverError.NoError && detail == bytes32(0) && recovered == signer) return true;
+        }
         if (signer.code.length == 0) return false;
         (bool ok, bytes memory result) =
             signer.staticcall(abi.encodeCall(IERC1271.isValidSignature, (digest, signature)));

@@ -92,6 +92,40 @@ def test_signature_of_another_account_is_refused(probe, keys, accounts):
         probe.transferBySig(*args, {"from": accounts[9]})
 
 
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def _malleated(signature: bytes) -> bytes:
+    """The same signature with s → n − s and v flipped: valid for ecrecover, not canonical."""
+    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
+    return r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])  # 27 ↔ 28
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        _malleated,
+        lambda sig: sig[:64],  # no v
+        lambda sig: sig + b"\x00",  # a byte too many
+        lambda sig: sig[:64] + bytes([sig[64] + 2]),  # v neither 27 nor 28
+        lambda sig: b"",
+    ],
+    ids=["high_s", "64_bytes", "66_bytes", "bad_v", "empty"],
+)
+def test_malformed_signatures_are_refused_and_change_nothing(probe, keys, accounts, mangle):
+    """Only a canonical 65-byte r‖s‖v signature of the signer's key counts: the high-s twin of a
+    valid signature (which ecrecover would accept), a wrong length or v are refused, no nonce moves
+    and no right moves; the untouched signature then still works."""
+    acme, beta = keys[0], keys[1]
+    *args, signature = signed_transfer(probe, acme, acme.address, beta.address, 10)
+    before = (probe.nonces(acme.address), probe.balanceOf(beta.address, POLLUTANT))
+    with reverts("SignedActionInvalidSignature", acme.address):
+        probe.transferBySig(*args, mangle(bytes(signature)), {"from": accounts[9]})
+    assert (probe.nonces(acme.address), probe.balanceOf(beta.address, POLLUTANT)) == before
+    probe.transferBySig(*args, signature, {"from": accounts[9]})
+    assert probe.nonces(acme.address) == before[0] + 1
+
+
 def test_expired_signature_is_refused(probe, keys, accounts):
     acme, beta = keys[0], keys[1]
     deadline = chain.time() + 60
