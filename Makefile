@@ -37,7 +37,7 @@ help:
 	@echo "make slither     static analysis gate (part of make lint; docs/security.md)"
 	@echo "make fuzz        long invariant fuzzing (FUZZ_STEPS, default 100000)"
 	@echo "make api-fuzz    schemathesis over the API against the local stack (0 server errors)"
-	@echo "make bench  run every benchmark (about 30 min), rewrite benchmarks/results and docs/benchmarks.md"
+	@echo "make bench  run every benchmark (8 min on an idle machine, 20–30 under load), rewrite benchmarks/results and docs/benchmarks.md"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 is required"; exit 1; }
