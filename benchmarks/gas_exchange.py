@@ -113,11 +113,39 @@ def measure() -> tuple[dict[str, int], dict[str, int]]:
         buyer_sig = sign_trade(exchange, t, buyer) if own_signature else b""
         return exchange.settleTrade(t, seller_sig, buyer_sig, {"from": relayer})
 
+    def with_access_list(buyer, kg):
+        """The same trade sent as the service builds it for a party (`POST /market/settle-trade`):
+        with the EIP-2930 access list of `backend.services.operations.access_list`."""
+        from types import SimpleNamespace
+
+        from brownie import web3
+
+        from backend.services.operations import access_list
+
+        t = terms(a, buyer, 1, kg, fen(kg), TradeMode.NEGOTIATED, chain.time() + HOUR)
+        data = exchange.settleTrade.encode_input(t, sign_trade(exchange, t, a), b"")
+        sender = str(buyer)
+        listed = access_list(
+            SimpleNamespace(w3=web3), sender=sender, to=exchange.address, data=data
+        )
+        assert listed, "the node gave no access list"
+        sent = web3.eth.send_transaction({
+            "from": sender, "to": exchange.address, "data": data, "accessList": listed,
+            "gas": 1_000_000, "maxFeePerGas": 0, "maxPriorityFeePerGas": 0,
+        })  # fmt: skip
+        receipt = web3.eth.wait_for_transaction_receipt(sent)
+        assert receipt.status == 1
+        return SimpleNamespace(gas_used=receipt.gasUsed)
+
     negotiated(b, 1_000, op)  # first use of both nonces
     record("negotiated trade, both signatures relayed (existing holder)", negotiated(b, 1_000, op))
     record(
         "negotiated trade, buyer submits (existing holder)",
         negotiated(b, 1_000, b, own_signature=False),
+    )
+    record(
+        "negotiated trade, buyer sends the service-built transaction (existing holder)",
+        with_access_list(b, 1_000),
     )
     record(
         "negotiated trade, both signatures relayed (new holder, its first signed order)",

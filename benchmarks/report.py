@@ -59,6 +59,7 @@ def summary() -> list[str]:
         for name in (
             "listing: take at the ask (existing holder)",
             "negotiated trade, buyer submits (existing holder)",
+            "negotiated trade, buyer sends the service-built transaction (existing holder)",
             "negotiated trade, both signatures relayed (existing holder)",
         ):
             used = ex["operations"].get(name)

@@ -5,8 +5,9 @@ their own keys; the service never holds them. For each privileged function of th
 contracts the service offers an *operation*: a documented request body, validated; the call
 simulated from the authority's account (``eth_call``: a refusal is the decoded custom error,
 nothing is built); then the unsigned transaction (to, data, chain id, the authority's nonce,
-gas, fees) and a readable summary. The authority signs it in its wallet (``backend tx sign``,
-a hardware or remote signer) and posts it to ``POST /api/v1/tx/raw``.
+gas, fees, the EIP-2930 access list of what the call touches) and a readable summary. The
+authority signs it in its wallet (``backend tx sign``, a hardware or remote signer) and posts
+it to ``POST /api/v1/tx/raw``.
 
 An :class:`Operation` states the contract, the function, the body model and how the body
 maps to the call's arguments; :func:`build_transaction` does the rest for all of them.
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from eth_utils import to_checksum_address as to_checksum
 from hexbytes import HexBytes
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from web3.contract import Contract
@@ -172,9 +174,12 @@ def build_call(
         "data": data,
         "value": 0,
         "nonce": w3.eth.get_transaction_count(sender, "pending"),
-        "gas": int(gas * GAS_MARGIN),
+        "gas": int(gas * GAS_MARGIN),  # estimated without the access list: an upper bound
         **fees(chain, priority_fee_wei),
     }
+    access = access_list(chain, sender=sender, to=contract.address, data=data)
+    if access:
+        tx["accessList"] = access
     text = ", ".join(f"{k}={v}" for k, v in named.items())
     return UnsignedTransaction(
         operation=operation,
@@ -186,6 +191,30 @@ def build_call(
         returns=_returned(abi, returned),
         transaction=tx,
     )
+
+
+def access_list(chain: Chain, *, sender: str, to: str, data: str) -> list[dict[str, Any]]:
+    """The EIP-2930 access list of a call: the other contracts and the storage slots it touches,
+    as the node finds them (``eth_createAccessList``), so the transaction pays for them up front
+    at the warm price (2 400 gas a contract, 1 900 a slot, instead of 2 600 and 2 100 at first
+    touch: 100 gas saved on each; ≈ 1 500 on a negotiated trade, docs/benchmarks.md).
+
+    The called contract's own entry is left out: the transaction warms it anyway, so its entry
+    would cost 2 400 gas to save 100 on each of its slots. A node without the method (or any
+    error) gives no list: the transaction is valid without one.
+    """
+    try:
+        result = chain.w3.provider.make_request(
+            "eth_createAccessList", [{"from": sender, "to": to, "data": data}, "latest"]
+        )
+    except (OSError, ValueError, Web3RPCError):
+        return []
+    entries = (result.get("result") or {}).get("accessList") if "error" not in result else None
+    return [
+        {"address": to_checksum(e["address"]), "storageKeys": list(e.get("storageKeys") or [])}
+        for e in entries or []
+        if e["address"].lower() not in (to.lower(), sender.lower())
+    ]
 
 
 def fees(chain: Chain, priority_fee_wei: int | None = None) -> dict[str, int]:
