@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from backend.chain.client import Chain
 from backend.chain.domain import Origin, PollutantClass, Sector
@@ -62,6 +62,9 @@ RestrictionField = by_name(Restriction, "restriction (R-17)")
 District = Annotated[int, Field(strict=True, ge=0, le=2**16 - 1, description="district id")]
 Basin = Annotated[int, Field(strict=True, ge=0, le=2**16 - 1, description="basin id")]
 Seconds = Annotated[int, Field(strict=True, ge=0, le=2**64 - 1, description="unix seconds")]
+# Lines of a batch operation (registerAccountBatch, attestBatch, surrenderBatch): 100 of the
+# dearest line (a verifier's first attestation of a figure, ≈ 190 000 gas) fit a 30 M gas block.
+BATCH_MAX = 100
 
 
 def _p(chain: Chain, value: int | str) -> int:
@@ -109,6 +112,35 @@ op(name="register-account", concern="registry", contract="AccountRegistry",
    function="registerAccount", body=RegisterAccount,
    summary="Register an account (注册登记, R-02)", role="regulator, district regulator",
    rules=("R-02", "R-03"))  # fmt: skip
+
+
+class Registration(BaseModel):
+    """One account of a batch registration: the fields of ``register-account``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    holder: Address = Field(description="the unit's own address (its wallet)")
+    credit_code: CreditCode = Field(alias="creditCode")
+    name: Annotated[str, Field(strict=True, min_length=1, max_length=200)]
+    sector: SectorField
+    district: District
+    basin: Basin
+
+
+class RegisterAccounts(OperationBody):
+    """Open many units' accounts in one transaction (注册登记, R-02, R-03): each line is checked as
+    ``register-account`` checks it, and one refused line refuses the whole batch (nothing is
+    registered)."""
+
+    accounts: Annotated[list[Registration], Field(min_length=1, max_length=BATCH_MAX)]
+
+
+op(name="register-accounts", concern="registry", contract="AccountRegistry",
+   function="registerAccountBatch", body=RegisterAccounts,
+   summary="Register accounts in one transaction (注册登记, R-02)",
+   role="regulator, district regulator", rules=("R-02", "R-03"),
+   args=lambda b, c: [[(a.holder, a.credit_code, a.name, a.sector, a.district, a.basin)
+                       for a in b.accounts]])  # fmt: skip
 
 
 class ChangeAttributes(OperationBody):
@@ -384,6 +416,22 @@ op(name="run-surrender", concern="compliance", contract="ComplianceManager",
    role="regulator, district regulator (or the unit)", rules=("R-24",), args=_upp)  # fmt: skip
 
 
+class RunSurrenders(OperationBody):
+    """Run the surrender of many units for one pollutant and period (R-24), each as
+    ``run-surrender``; one refused unit refuses the whole batch."""
+
+    units: Annotated[list[Address], Field(min_length=1, max_length=BATCH_MAX)]
+    pollutant: Pollutant
+    period: Annotated[int, Field(strict=True, ge=1, le=2**32 - 1)]
+
+
+op(name="run-surrender-batch", concern="compliance", contract="ComplianceManager",
+   function="surrenderBatch", body=RunSurrenders,
+   summary="Run many units' surrender in one transaction (R-24)",
+   role="regulator, district regulator (or the units)", rules=("R-24",),
+   args=lambda b, c: [b.units, _p(c, b.pollutant), b.period])  # fmt: skip
+
+
 class CloseSurrender(UnitPeriod):
     """After the deadline, record the shortfall as owed (R-24)."""
 
@@ -479,6 +527,33 @@ op(name="attest-usage", concern="verification", contract="VerificationOracle",
    function="attest", body=Attest, summary="Attest verified usage (R-23)", role="verifier",
    rules=("R-23",),
    args=lambda b, c: [b.unit, _p(c, b.pollutant), b.period, b.kg, b.evidence])  # fmt: skip
+
+
+class UsageFigure(BaseModel):
+    """One figure of a batch attestation: the fields of ``attest-usage``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    unit: Address
+    pollutant: Pollutant
+    period: Annotated[int, Field(strict=True, ge=1, le=2**32 - 1)]
+    kg: Kg
+    evidence: Bytes32
+
+
+class AttestBatch(OperationBody):
+    """A verifier attests many figures in one transaction (R-23), each as ``attest-usage``; one
+    refused figure refuses the whole batch."""
+
+    figures: Annotated[list[UsageFigure], Field(min_length=1, max_length=BATCH_MAX)]
+
+
+op(name="attest-usage-batch", concern="verification", contract="VerificationOracle",
+   function="attestBatch", body=AttestBatch,
+   summary="Attest verified usage of many units in one transaction (R-23)", role="verifier",
+   rules=("R-23",),
+   args=lambda b, c: [[(f.unit, _p(c, f.pollutant), f.period, f.kg, f.evidence)
+                       for f in b.figures]])  # fmt: skip
 
 
 class CancelNonce(OperationBody):

@@ -261,3 +261,68 @@ def test_refused_operations_name_the_rule_and_build_nothing(
     assert error_of(response)["code"] == code
     assert "transaction" not in response.json()
     assert web3.eth.block_number == start
+
+
+def _registration(n: int, code: str | None = None) -> dict:
+    from eth_utils import to_checksum_address
+
+    return {
+        "holder": to_checksum_address(f"0x{0xB47C400 + n:040x}"),
+        "creditCode": code or f"91500000MA5UB{n:05d}",
+        "name": f"批量登记企业{n}",
+        "sector": "industry",
+        "district": 1,
+        "basin": 1,
+    }
+
+
+def test_regulator_registers_many_accounts_in_one_transaction_R02(api, city, registry):
+    """R-02: `register-accounts` registers each line as `register-account` does, in one
+    transaction; one refused line refuses the whole batch; the list is 1 to 100 lines."""
+    lines = [_registration(n) for n in range(3)]
+    answer = operate(api, "registry/register-accounts", {"accounts": lines}, "regulator")
+    registered = [
+        e["args"]["holder"] for e in answer["events"] if e["event"] == "AccountRegistered"
+    ]
+    assert registered == [line["holder"] for line in lines]
+    assert [registry.holderOf(line["creditCode"]) for line in lines] == registered
+
+    # a line whose credit code is taken refuses the batch: the new line before it is not kept
+    taken = [_registration(10), _registration(11, code=lines[0]["creditCode"])]
+    refused = build(
+        api, "registry/register-accounts", {"sender": address_of("regulator"), "accounts": taken}
+    )
+    assert refused.status_code == 409
+    assert error_of(refused)["code"] == "RegistryCreditCodeTaken"
+    assert registry.holderOf(taken[0]["creditCode"]) == "0x" + "0" * 40
+
+    for count in (0, 101):
+        body = {"sender": address_of("regulator"), "accounts": [_registration(20)] * count}
+        assert build(api, "registry/register-accounts", body).status_code == 422
+
+
+def test_verifier_attests_many_figures_in_one_transaction_R23(api, city, deployment):
+    """R-23: `attest-usage-batch` attests each figure as `attest-usage` does, in one of the
+    verifier's own transactions; one refused figure refuses the whole batch."""
+    figure = {"pollutant": "COD", "period": 1, "kg": 700, "evidence": "0x" + "ef" * 32}
+    units = [city.chem.address, city.steel.address]
+    answer = operate(
+        api,
+        "verification/attest-usage-batch",
+        {"figures": [{**figure, "unit": u} for u in units]},
+        "verifier_a",
+    )
+    attested = [e["args"] for e in answer["events"] if e["event"] == "UsageAttested"]
+    assert [(a["unit"], a["kg"]) for a in attested] == [(u, 700) for u in units]
+
+    # the same figure again is refused (unchanged), and with it the new figure before it
+    again = [{**figure, "unit": city.fund.address}, {**figure, "unit": units[0]}]
+    refused = build(
+        api,
+        "verification/attest-usage-batch",
+        {"sender": address_of("verifier_a"), "figures": again},
+    )
+    assert refused.status_code == 409, refused.text
+    assert error_of(refused)["code"] == "OracleAttestationUnchanged"
+    alone = operate(api, "verification/attest-usage", again[0], "verifier_a")  # not kept before
+    assert events(alone)["UsageAttested"]["unit"] == city.fund.address

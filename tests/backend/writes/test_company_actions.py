@@ -331,3 +331,25 @@ def test_every_signed_action_matches_its_contract(full_deployment, rpc_url):
     assert actions.check(chain) == []
     for name in ("surrender", "buy-back", "accept-lease", "attest"):
         assert actions.bind(chain, name).spec.contract in full_deployment.contracts
+
+
+def test_regulator_runs_surrender_for_many_units_in_one_transaction_R24(
+    api, stocked, period, ledger
+):
+    """R-24: `run-surrender-batch` runs each unit's surrender as `run-surrender` does, in one
+    of the regulator's transactions; one refused unit refuses the whole batch."""
+    body = {"pollutant": "COD", "period": period}
+    both = [stocked.chem.address, stocked.steel.address]  # steel has no verified usage
+    refused = api.post(
+        "/api/v1/compliance/run-surrender-batch",
+        json={"sender": address_of("regulator"), "units": both, **body},
+    )
+    assert refused.status_code == 409
+    assert error_of(refused)["code"] == "ComplianceUsageNotFinal"
+    assert error_of(refused)["args"]["unit"] == stocked.steel.address
+    assert ledger.holdings(stocked.chem, COD) == 13_000  # chem's surrender, before it, not kept
+    answer = operate(
+        api, "compliance/run-surrender-batch", {"units": both[:1], **body}, "regulator"
+    )
+    assert events(answer)["Surrendered"]["kg"] == 5_000
+    assert ledger.holdings(stocked.chem, COD) == 8_000
