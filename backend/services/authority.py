@@ -97,25 +97,9 @@ op(name="add-pollutant", concern="registry", contract="AccountRegistry", functio
    args=lambda b, c: [b.code, b.name, b.pollutant_class])  # fmt: skip
 
 
-class RegisterAccount(OperationBody):
-    """Open a unit's real-name account, bound to its credit code (注册登记, R-02, R-03)."""
-
-    holder: Address = Field(description="the unit's own address (its wallet)")
-    credit_code: CreditCode = Field(alias="creditCode")
-    name: Annotated[str, Field(strict=True, min_length=1, max_length=200)]
-    sector: SectorField
-    district: District
-    basin: Basin
-
-
-op(name="register-account", concern="registry", contract="AccountRegistry",
-   function="registerAccount", body=RegisterAccount,
-   summary="Register an account (注册登记, R-02)", role="regulator, district regulator",
-   rules=("R-02", "R-03"))  # fmt: skip
-
-
 class Registration(BaseModel):
-    """One account of a batch registration: the fields of ``register-account``."""
+    """A unit's account as registered: the fields of ``register-account`` and of each line of
+    ``register-accounts``."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
@@ -125,6 +109,16 @@ class Registration(BaseModel):
     sector: SectorField
     district: District
     basin: Basin
+
+
+class RegisterAccount(OperationBody, Registration):
+    """Open a unit's real-name account, bound to its credit code (注册登记, R-02, R-03)."""
+
+
+op(name="register-account", concern="registry", contract="AccountRegistry",
+   function="registerAccount", body=RegisterAccount,
+   summary="Register an account (注册登记, R-02)", role="regulator, district regulator",
+   rules=("R-02", "R-03"))  # fmt: skip
 
 
 class RegisterAccounts(OperationBody):
@@ -513,24 +507,9 @@ op(name="correct-usage", concern="verification", contract="VerificationOracle",
                       b.reason])  # fmt: skip
 
 
-class Attest(OperationBody):
-    """A verifier attests from its own account (the signed ``attest`` action is relayed)."""
-
-    unit: Address
-    pollutant: Pollutant
-    period: Annotated[int, Field(strict=True, ge=1, le=2**32 - 1)]
-    kg: Kg
-    evidence: Bytes32
-
-
-op(name="attest-usage", concern="verification", contract="VerificationOracle",
-   function="attest", body=Attest, summary="Attest verified usage (R-23)", role="verifier",
-   rules=("R-23",),
-   args=lambda b, c: [b.unit, _p(c, b.pollutant), b.period, b.kg, b.evidence])  # fmt: skip
-
-
 class UsageFigure(BaseModel):
-    """One figure of a batch attestation: the fields of ``attest-usage``."""
+    """A verified usage figure: the fields of ``attest-usage`` and of each figure of
+    ``attest-usage-batch``."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
@@ -539,6 +518,16 @@ class UsageFigure(BaseModel):
     period: Annotated[int, Field(strict=True, ge=1, le=2**32 - 1)]
     kg: Kg
     evidence: Bytes32
+
+
+class Attest(OperationBody, UsageFigure):
+    """A verifier attests from its own account (the signed ``attest`` action is relayed)."""
+
+
+op(name="attest-usage", concern="verification", contract="VerificationOracle",
+   function="attest", body=Attest, summary="Attest verified usage (R-23)", role="verifier",
+   rules=("R-23",),
+   args=lambda b, c: [b.unit, _p(c, b.pollutant), b.period, b.kg, b.evidence])  # fmt: skip
 
 
 class AttestBatch(OperationBody):
