@@ -914,6 +914,7 @@ def _indexer(cli: CliContext):  # noqa: ANN202 - imported lazily
         deployment=deployment,
         confirmations=settings.indexer_confirmations,
         chunk_blocks=settings.indexer_chunk_blocks,
+        max_chunk_blocks=settings.indexer_max_chunk_blocks,
         hooks=Hooks([read_model()]),
     )
     found.create_schema()

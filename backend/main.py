@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
                 deployment=deployment,
                 confirmations=settings.indexer_confirmations,
                 chunk_blocks=settings.indexer_chunk_blocks,
+                max_chunk_blocks=settings.indexer_max_chunk_blocks,
                 hooks=Hooks([projections.read_model()]),
             )
             indexer.create_schema()

@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     indexer_chunk_blocks: int = Field(
         default=2000, gt=0, description="first eth_getLogs range; adapts to the node"
     )
+    indexer_max_chunk_blocks: int = Field(
+        default=100_000, gt=0, description="largest eth_getLogs range the indexer grows to"
+    )
 
     # -- command-line tool (backend/cli.py) --------------------------------------------------
     api_url: str = Field(default="http://127.0.0.1:8700", description="service the CLI talks to")

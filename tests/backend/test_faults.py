@@ -43,6 +43,8 @@ def _env(settings_file_dir: Path, rpc_url: str, db: str) -> dict:
         DRR_DATABASE_URL=db,
         DRR_INDEXER_ENABLED="false",
         DRR_INDEXER_CHUNK_BLOCKS="1",
+        # one block per chunk, each its own commit: the kill lands between two commits
+        DRR_INDEXER_MAX_CHUNK_BLOCKS="1",
         DRR_RECEIPT_TIMEOUT_SECONDS="10",
         DRR_RELAYER_STALE_CLAIM_SECONDS="2",
     )
