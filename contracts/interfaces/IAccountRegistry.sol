@@ -132,4 +132,8 @@ interface IAccountRegistry {
         external
         view
         returns (MovementContext memory);
+
+    /// @notice The context of a movement with one party and no placement rules (surrender,
+    /// pledge, release, offer): `from` and `pollutant` filled, every other field zero.
+    function holderContext(address holder, uint32 pollutant) external view returns (MovementContext memory);
 }

@@ -176,6 +176,9 @@ interface IRightsLedger {
     function owesShortfall(address holder) external view returns (bool);
     /// @notice Rights the account owns and holds: paid + free + waived (pledged included).
     function holdings(address holder, uint32 pollutant) external view returns (uint64);
+    /// @notice What a surrender can burn for the account now (R-24, R-07): its unpledged
+    /// holdings and the rights leased in.
+    function usable(address holder, uint32 pollutant) external view returns (uint64);
     function capOf(uint16 region, uint32 pollutant) external view returns (Cap memory);
     function totalSupply(uint32 pollutant) external view returns (uint256);
     function greenChannelIntake(address holder) external view returns (uint64);

@@ -284,6 +284,12 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
         ctx.toBasinNonAttainment = _listed(list.basins, ctx.to.basin);
     }
 
+    /// @inheritdoc IAccountRegistry
+    function holderContext(address holder, uint32 pollutantId) external view returns (MovementContext memory ctx) {
+        ctx.from = _profiles[holder];
+        ctx.pollutant = _pollutants[pollutantId];
+    }
+
     // ---------------------------------------------------------------- internals
 
     function _openAccount(address holder) private view returns (Profile storage p) {

@@ -23,7 +23,10 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     IAccountRegistry public immutable registry;
     IUsageOracle public immutable oracle;
 
-    Period[] private _periods; // id = index + 1
+    // ids 1, 2, …; a defined period's `end` is never 0 (start < end), so no count is read to
+    // tell a defined one: one storage slot per period-bound action
+    mapping(uint32 id => Period) private _periods;
+    uint32 private _periodCount;
     mapping(address unit => mapping(uint32 pollutant => mapping(uint32 period => Record))) private _records;
     mapping(address unit => address) private _successor;
 
@@ -42,13 +45,14 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         onlyRole(REGULATOR_ROLE)
         returns (uint32 id)
     {
-        uint256 n = _periods.length;
+        uint32 n = _periodCount;
         if (
             start >= end || end > surrenderDeadline || surrenderDeadline > carryOverDeadline
-                || (n > 0 && start < _periods[n - 1].end)
+                || (n > 0 && start < _periods[n].end)
         ) revert ComplianceInvalidPeriod(start, end, surrenderDeadline, carryOverDeadline);
-        _periods.push(Period(start, end, surrenderDeadline, carryOverDeadline));
-        id = uint32(n + 1);
+        id = n + 1;
+        _periodCount = id;
+        _periods[id] = Period(start, end, surrenderDeadline, carryOverDeadline);
         emit PeriodDefined(id, start, end, surrenderDeadline, carryOverDeadline);
     }
 
@@ -96,7 +100,7 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         _requireActor(unit);
         uint64 owed = ledger.owed(unit, pollutant);
         if (owed == 0) revert ComplianceNothingOwed(unit, pollutant);
-        uint64 burned = _usable(unit, pollutant);
+        uint64 burned = ledger.usable(unit, pollutant);
         if (burned > owed) burned = owed;
         if (burned == 0) revert ComplianceNothingToSurrender(unit, pollutant, owed);
         emit OwedSettled(unit, pollutant, burned, owed - burned, msg.sender);
@@ -161,7 +165,7 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
 
     /// @inheritdoc IComplianceManager
     function periodCount() external view returns (uint32) {
-        return uint32(_periods.length);
+        return _periodCount;
     }
 
     /// @inheritdoc IComplianceManager
@@ -175,8 +179,8 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         view
         returns (Status, uint64 usage, uint64 surrendered)
     {
-        if (periodId == 0 || periodId > _periods.length) return (Status.None, 0, 0);
-        Period memory p = _periods[periodId - 1];
+        Period memory p = _periods[periodId];
+        if (p.end == 0) return (Status.None, 0, 0);
         Record memory r = _records[unit][pollutant][periodId];
         surrendered = r.surrendered;
         if (block.timestamp < p.end) return (Status.Open, 0, surrendered);
@@ -192,7 +196,7 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     function surplusWindowOpen(address unit, uint32 pollutant, uint32 periodId) external view returns (bool) {
         (Status s,,) = status(unit, pollutant, periodId);
         return s == Status.Compliant && !_records[unit][pollutant][periodId].carriedOver
-            && block.timestamp < _periods[periodId - 1].carryOverDeadline;
+            && block.timestamp < _periods[periodId].carryOverDeadline;
     }
 
     // ------------------------------------------------------------------ internals
@@ -206,7 +210,7 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         if (r.surrendered >= usage) revert ComplianceNothingDue(unit, pollutant, periodId);
         uint64 due = usage - r.surrendered;
         address owner = obligor(unit);
-        uint64 burned = _usable(owner, pollutant);
+        uint64 burned = ledger.usable(owner, pollutant);
         if (burned > due) burned = due;
         if (burned == 0) revert ComplianceNothingToSurrender(unit, pollutant, due);
         r.surrendered += burned;
@@ -233,12 +237,6 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         emit CarriedOver(unit, pollutant, periodId, kg, automatic);
     }
 
-    /// @dev What the ledger can burn for `unit` now: unpledged holdings and leased-in rights.
-    function _usable(address unit, uint32 pollutant) private view returns (uint64) {
-        IRightsLedger.Balance memory b = ledger.balanceOf(unit, pollutant);
-        return b.paid + b.free + b.waived - b.pledged + ledger.positionOf(unit, pollutant).leasedIn;
-    }
-
     function _finalUsage(address unit, uint32 pollutant, uint32 periodId) private view returns (uint64) {
         (bool isFinal, uint64 usage) = oracle.finalUsage(unit, pollutant, periodId);
         if (!isFinal) revert ComplianceUsageNotFinal(unit, pollutant, periodId);
@@ -246,8 +244,9 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     }
 
     function _period(uint32 id) private view returns (Period memory) {
-        if (id == 0 || id > _periods.length) revert ComplianceUnknownPeriod(id);
-        return _periods[id - 1];
+        Period memory p = _periods[id];
+        if (p.end == 0) revert ComplianceUnknownPeriod(id);
+        return p;
     }
 
     /// @dev The unit itself (or its successor), or a regulator with authority over it ("runs

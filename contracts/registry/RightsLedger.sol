@@ -378,6 +378,12 @@ contract RightsLedger is TransferRules, AccessControl {
     }
 
     /// @inheritdoc IRightsLedger
+    function usable(address holder, uint32 pollutant) external view returns (uint64) {
+        Balance storage b = _balances[holder][pollutant];
+        return b.paid + b.free + b.waived - b.pledged + _positions[holder][pollutant].leasedIn;
+    }
+
+    /// @inheritdoc IRightsLedger
     function capOf(uint16 region, uint32 pollutant) external view returns (Cap memory) {
         return _caps[region][pollutant];
     }

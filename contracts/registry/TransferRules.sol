@@ -15,6 +15,12 @@ abstract contract TransferRules is IRightsLedger {
     /// R-21: a project needing less than 1 t in total may use the green channel.
     uint64 public constant GREEN_CHANNEL_LIMIT_KG = 1000;
 
+    /// @dev Movements with one party and no placement rules (surrender, pledge, release, offer):
+    /// the holder's profile and the pollutant are all their rules read (`holderContext`, cheaper
+    /// than the two-party `movementContext`). A bit per `Op`.
+    uint256 private constant _ONE_PARTY_OPS =
+        (1 << uint8(Op.Surrender)) | (1 << uint8(Op.Pledge)) | (1 << uint8(Op.Release)) | (1 << uint8(Op.Offer));
+
     IAccountRegistry public immutable registry;
     IPriceBook public immutable priceBook;
 
@@ -33,9 +39,11 @@ abstract contract TransferRules is IRightsLedger {
     /// @dev Why `m` is refused (Reason.Ok if it is allowed), and the values the refusal is about.
     function _evaluate(Movement memory m) internal view returns (Reason, uint256, uint256) {
         if (m.kg == 0) return (Reason.ZeroQuantity, 0, 0);
-        IAccountRegistry.MovementContext memory c = registry.movementContext(m.from, m.to, m.pollutant);
-        if (!c.pollutant.exists) return (Reason.UnknownPollutant, m.pollutant, 0);
         Op op = m.op;
+        IAccountRegistry.MovementContext memory c = (1 << uint8(op)) & _ONE_PARTY_OPS != 0
+            ? registry.holderContext(m.from, m.pollutant)
+            : registry.movementContext(m.from, m.to, m.pollutant);
+        if (!c.pollutant.exists) return (Reason.UnknownPollutant, m.pollutant, 0);
         bool twoParties =
             op != Op.Allocate && op != Op.Surrender && op != Op.Pledge && op != Op.Release && op != Op.Offer;
         if (twoParties && m.from == m.to) return (Reason.SameAccount, 0, 0);

@@ -45,7 +45,9 @@ def test_leased_rights_count_for_the_lessees_surrender_and_the_rest_returns_R35(
     the rest is recorded as owed to the lessor."""
     cod = lessor.pollutant["COD"]
     lease_id = offer(leases, lessor, rent=0, term=30 * DAY)
+    before = ledger.usable(lessor.steel, cod)
     leases.acceptLease(lease_id, {"from": lessor.steel.account})
+    assert ledger.usable(lessor.steel, cod) == before + 4_000  # what a surrender can burn
     t0 = now()
     compliance.definePeriod(t0 - YEAR, t0 - 1, t0 + YEAR, t0 + 2 * YEAR, {"from": regulator})
     usage.post(lessor.steel, cod, 1, 1_500, True)

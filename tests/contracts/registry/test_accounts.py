@@ -217,6 +217,31 @@ def test_non_attainment_and_sector_rollout_are_city_lists_R18_R38(
         registry.setSectorEnabled(int(Sector.LIVESTOCK), True, {"from": district_regulator})
 
 
+def test_one_party_context_reads_the_holder_and_the_pollutant_only_R18_R38(
+    registry, regulator, companies
+):
+    """The rule engine's read for surrender, pledge, release and offers: the holder's profile and
+    the pollutant as in the two-party read, nothing of a counterparty, the roll-out or the
+    non-attainment lists (no rule of those movements reads them)."""
+    registry.addPollutant("COD", "化学需氧量", int(PollutantClass.WATER), {"from": regulator})
+    registry.registerAccount(
+        companies[0], CODE, "x", int(Sector.INDUSTRY), 4, 2, {"from": regulator}
+    )
+    registry.setNonAttainment(False, 4, 1, True, {"from": regulator})  # district 4
+    registry.setSectorEnabled(int(Sector.INDUSTRY), True, {"from": regulator})
+    both = registry.movementContext(companies[0], companies[0], 1)
+    assert both["toDistrictNonAttainment"] and both["fromSectorEnabled"]
+    one = registry.holderContext(companies[0], 1)
+    assert one["from"] == both["from"] == registry.profile(companies[0])
+    assert one["from"]["registered"] and one["from"]["district"] == 4
+    assert one["pollutant"] == both["pollutant"] == registry.pollutant(1)
+    assert not any(one["to"])
+    assert not any(one[k] for k in ("fromSectorEnabled", "toSectorEnabled",
+                                    "toDistrictNonAttainment", "toBasinNonAttainment"))  # fmt: skip
+    unknown = registry.holderContext(companies[1], 9)
+    assert not unknown["from"]["registered"] and not unknown["pollutant"]["exists"]
+
+
 def test_closing_needs_the_account_manager_module_R32(registry, regulator, companies, stranger):
     """R-32: closure is done by the module that checked balances; a closed account stays closed."""
     registry.registerAccount(
