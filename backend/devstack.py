@@ -115,6 +115,10 @@ def seed(port: int) -> Path:
     brownie = Path(sys.executable).with_name("brownie")
     env = brownie_env()
     env["DRR_DEPLOYMENT_FILE"] = str(DEPLOYMENT_FILE)
+    # Brownie's own chain.sleep/mine/snapshot warn that rpc.* "should not be called directly"
+    # (its caller check misfires): noise for whoever watches the demo load
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"),
+                                                   "ignore:rpc.:FutureWarning"]))  # fmt: skip
     subprocess.run(
         [str(brownie), "run", "scripts/demo.py", "--network", network],
         cwd=ROOT, env=env, check=True,
