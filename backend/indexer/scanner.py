@@ -94,7 +94,7 @@ class Indexer:
         }
         self.hooks = hooks or Hooks()
         self.confirmations = confirmations
-        self.chunk = chunk_blocks
+        self.chunk = min(chunk_blocks, max_chunk_blocks)
         self.max_chunk = max_chunk_blocks
         self.target_logs = target_logs_per_chunk
         self.events_per_transaction = events_per_transaction
