@@ -48,8 +48,9 @@ def enact(
 
 
 def jump(eta: int) -> None:
-    """Dev chain (anvil): move the clock past ``eta`` and mine a block."""
-    from brownie import chain
+    """Dev chain (anvil): move the clock past ``eta`` and mine a block. Measured from the last
+    block's time, not Brownie's clock, which a reverted snapshot can leave ahead of the node's."""
+    from brownie import chain, web3
 
-    chain.sleep(max(eta - chain.time(), 0) + 1)
+    chain.sleep(max(eta - web3.eth.get_block("latest")["timestamp"], 0) + 1)
     chain.mine()

@@ -65,6 +65,8 @@ class CouncilSettings:
         ("AccountRegistry", "setRestriction", 72 * HOUR),  # R-17 blacklist (credit, fraud)
         ("GovernmentReserve", "reclaim", 24 * HOUR),
         ("UnitLifecycle", "sanctionFraud", 24 * HOUR),
+        ("VerificationOracle", "setQuorum", 72 * HOUR),  # when every figure is final
+        ("VerificationOracle", "setDisputeWindow", 72 * HOUR),
         ("AccountRegistry", "grantRole", 48 * HOUR),  # role grants on every contract
         ("AccountRegistry", "revokeRole", 48 * HOUR),
         ("AccountRegistry", "setDistrictRegulator", 48 * HOUR),
@@ -168,7 +170,8 @@ def deploy(
     oracle = d.deploy(VerificationOracle, admin, ORACLE_QUORUM, ORACLE_DISPUTE_WINDOW)
     for verifier in ("verifier_a", "verifier_b"):
         d.grant(oracle, "VERIFIER_ROLE", parties[verifier])
-    d.grant(oracle, "REGULATOR_ROLE", parties["city_regulator"])
+    d.grant(oracle, "REGULATOR_ROLE", parties["city_regulator"])  # corrections
+    d.grant(oracle, "TIMELOCK_ROLE", timelock)  # quorum and dispute window: only the council
     compliance = d.deploy(ComplianceManager, admin, registry, ledger, oracle)
     d.grant(compliance, "REGULATOR_ROLE", parties["city_regulator"])
     d.grant(ledger, "COMPLIANCE_ROLE", compliance)
@@ -184,6 +187,7 @@ TIME_LOCKED_ROLES = (
     ("AccountRegistry", "TIMELOCK_ROLE"),  # blacklist
     ("GovernmentReserve", "TIMELOCK_ROLE"),  # reclaim
     ("UnitLifecycle", "TIMELOCK_ROLE"),  # sanctionFraud
+    ("VerificationOracle", "TIMELOCK_ROLE"),  # quorum and dispute window
 )
 
 
@@ -216,6 +220,7 @@ def deploy_council(d: Deployer, parties: dict, settings: CouncilSettings):
         "AccountRegistry": AccountRegistry,
         "GovernmentReserve": GovernmentReserve,
         "UnitLifecycle": UnitLifecycle,
+        "VerificationOracle": VerificationOracle,
         "RegulatorCouncil": RegulatorCouncil,
         "CouncilTimelock": CouncilTimelock,
     }

@@ -473,7 +473,7 @@ class SetQuorum(OperationBody):
 
 op(name="set-quorum", concern="verification", contract="VerificationOracle",
    function="setQuorum", body=SetQuorum, summary="Set the verifier quorum (R-23)",
-   role="regulator", rules=("R-23",))  # fmt: skip
+   role="regulator council (council-propose)", rules=("R-23",))  # fmt: skip
 
 
 class SetDisputeWindow(OperationBody):
@@ -486,7 +486,7 @@ class SetDisputeWindow(OperationBody):
 
 op(name="set-dispute-window", concern="verification", contract="VerificationOracle",
    function="setDisputeWindow", body=SetDisputeWindow, summary="Set the dispute window (R-23)",
-   role="regulator", rules=("R-23",))  # fmt: skip
+   role="regulator council (council-propose)", rules=("R-23",))  # fmt: skip
 
 
 class CorrectUsage(OperationBody):

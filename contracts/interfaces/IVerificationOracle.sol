@@ -197,10 +197,11 @@ interface IVerificationOracle is IUsageOracle {
         string calldata reason
     ) external;
 
-    /// @notice Set how many agreeing verifiers make a figure (REGULATOR_ROLE): 1 … verifier count.
+    /// @notice Set how many agreeing verifiers make a figure (TIMELOCK_ROLE: the regulator
+    /// council): 1 … verifier count.
     function setQuorum(uint16 quorum) external;
 
-    /// @notice Set the seconds between agreement and finality (REGULATOR_ROLE).
+    /// @notice Set the seconds between agreement and finality (TIMELOCK_ROLE: the regulator council).
     function setDisputeWindow(uint48 disputeWindow) external;
 
     /// @notice Like {finalUsage}, but reverts with the reason a figure is not final yet.

@@ -16,6 +16,9 @@ import {IVerificationOracle} from "../interfaces/IVerificationOracle.sol";
 contract VerificationOracle is IVerificationOracle, AccessControlEnumerable, EIP712 {
     bytes32 public constant VERIFIER_ROLE = keccak256("VERIFIER_ROLE");
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
+    /// @notice The regulator council's time lock: the quorum and the dispute window decide when
+    /// every figure becomes final (R-23), so they change only M-of-N and delayed (docs/security.md).
+    bytes32 public constant TIMELOCK_ROLE = keccak256("TIMELOCK_ROLE");
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
         "Attestation(address verifier,address unit,uint32 pollutant,uint32 period,uint64 kg,bytes32 evidence,uint256 nonce,uint64 deadline)"
     );
@@ -120,14 +123,14 @@ contract VerificationOracle is IVerificationOracle, AccessControlEnumerable, EIP
     }
 
     /// @inheritdoc IVerificationOracle
-    function setQuorum(uint16 newQuorum) external onlyRole(REGULATOR_ROLE) {
+    function setQuorum(uint16 newQuorum) external onlyRole(TIMELOCK_ROLE) {
         uint256 verifiers = getRoleMemberCount(VERIFIER_ROLE);
         if (newQuorum == 0 || newQuorum > verifiers) revert OracleInvalidQuorum(newQuorum, verifiers);
         _setQuorum(newQuorum);
     }
 
     /// @inheritdoc IVerificationOracle
-    function setDisputeWindow(uint48 newWindow) external onlyRole(REGULATOR_ROLE) {
+    function setDisputeWindow(uint48 newWindow) external onlyRole(TIMELOCK_ROLE) {
         _setDisputeWindow(newWindow);
     }
 

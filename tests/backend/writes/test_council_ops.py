@@ -100,3 +100,32 @@ def test_council_refusals_are_decoded_before_signing(api):
     refused(step(api, "cancel", "council_director", id=1), 403, "AccessControlUnauthorizedAccount")
     refused(step(api, "withdraw", "council_deputy_a", id=1), 403, "CouncilNotProposer")
     refused(api.get("/api/v1/council/proposals/9"), 404, "CouncilUnknownProposal")
+
+
+def test_quorum_and_dispute_window_change_only_through_the_council_R23(api, prod):
+    """R-23: the oracle's quorum and dispute window decide when every figure is final; one
+    regulator key is refused, a council proposal waits the 72 h delay (72 s on the dev chain)."""
+    from brownie import VerificationOracle, web3
+
+    oracle = VerificationOracle.at(prod.contracts["VerificationOracle"].address)
+    quorum, window = {"quorum": 1}, {"disputeWindow": 0}
+    for operation, body in (("set-quorum", quorum), ("set-dispute-window", window)):
+        alone = build(api, f"verification/{operation}", {"sender": address_of("regulator"), **body})
+        refused(alone, 403, "AccessControlUnauthorizedAccount")
+    # simulated from the time lock: a quorum above the verifier count is refused before signing
+    too_high = [{"operation": "set-quorum", "body": {"quorum": 3}}]
+    refused(step(api, "propose", "council_director", calls=too_high, description="x"), 422,
+            "OracleInvalidQuorum")  # fmt: skip
+    calls = [{"operation": "set-quorum", "body": quorum},
+             {"operation": "set-dispute-window", "body": window}]  # fmt: skip
+    operate(api, "council/council-propose", {"calls": calls, "description": "核查规则"},
+            "council_director")  # fmt: skip
+    operate(api, "council/council-approve", {"id": 1}, "council_deputy_a")
+    scheduled = api.get("/api/v1/council/proposals/1").json()
+    assert scheduled["state"] == "scheduled"
+    approved_at = web3.eth.get_block("latest")["timestamp"]  # the approval scheduled it
+    assert scheduled["eta"] - approved_at == 72  # the oracle's delay, not the 24 h minimum
+    assert (oracle.quorum(), oracle.disputeWindow()) == (2, 7 * 24 * 3600)
+    jump(scheduled["eta"])
+    operate(api, "council/council-execute", {"id": 1}, "council_deputy_b")
+    assert (oracle.quorum(), oracle.disputeWindow()) == (1, 0)

@@ -1,4 +1,8 @@
-"""Quorum and dispute window set by the regulator, and who may call what (R-23)."""
+"""Quorum and dispute window set by the regulator council, and who may call what (R-23).
+
+In production only the council's time lock holds the oracle's TIMELOCK_ROLE (the permission
+matrix, tests/security/, checks that layout); the shared test deployment also grants it to the
+city regulator's key (``grant_time_locked_roles``), so these tests call with that key."""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ from tests.helpers import reverts
 MAX_WINDOW = 365 * DAY
 
 
-def test_regulator_sets_quorum_with_event_R23(oracle, regulator, verifier_c):
-    """R-23: the regulator configures M of N; the change is an event."""
+def test_council_sets_quorum_with_event_R23(oracle, regulator, verifier_c):
+    """R-23: the council configures M of N; the change is an event."""
     tx = oracle.setQuorum(3, {"from": regulator})
     assert (tx.events["QuorumChanged"]["previous"], tx.events["QuorumChanged"]["quorum"]) == (2, 3)
     assert oracle.quorum() == 3
@@ -33,8 +37,8 @@ def test_constructor_refuses_zero_quorum_R23(regulator):
         VerificationOracle.deploy(regulator, 0, DAY, {"from": regulator})
 
 
-def test_regulator_sets_dispute_window_with_event_R23(oracle, regulator):
-    """R-23: the regulator configures the dispute window; the change is an event."""
+def test_council_sets_dispute_window_with_event_R23(oracle, regulator):
+    """R-23: the council configures the dispute window; the change is an event."""
     tx = oracle.setDisputeWindow(30 * DAY, {"from": regulator})
     event = tx.events["DisputeWindowChanged"]
     assert (event["previous"], event["disputeWindow"]) == (7 * DAY, 30 * DAY)
@@ -76,13 +80,14 @@ def _call(oracle, name, unit, sender):
 PRIVILEGED = {
     "attest": "VERIFIER_ROLE",
     "correct": "REGULATOR_ROLE",
-    "setQuorum": "REGULATOR_ROLE",
-    "setDisputeWindow": "REGULATOR_ROLE",
+    "setQuorum": "TIMELOCK_ROLE",
+    "setDisputeWindow": "TIMELOCK_ROLE",
     "grantRole": "DEFAULT_ADMIN_ROLE",
 }
 HOLDERS = {
     "VERIFIER_ROLE": {"verifier_a", "verifier_b"},
     "REGULATOR_ROLE": {"city_regulator"},
+    "TIMELOCK_ROLE": {"city_regulator"},  # test deployment; production: the time lock alone
     "DEFAULT_ADMIN_ROLE": {"city_regulator"},
 }
 
