@@ -42,6 +42,11 @@ from backend.chain.deployment import DeployedContract, Deployment
 from backend.chain.devkeys import COUNCIL_MEMBERS, DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
 from backend.chain.domain import Sector
 from backend.network.devnet import DEV_NETWORK_CHAIN_ID
+from scripts.receipts import wait_for_receipts_first
+
+# every script that deploys or loads the demo imports this module: Brownie's receipt wait made
+# safe under load for all of them (scripts/receipts.py)
+wait_for_receipts_first()
 
 DEPLOYMENTS = Path(__file__).resolve().parents[1] / "deployments"
 DEMO_DISTRICT = 1  # the district of the dev district regulator

@@ -6,17 +6,15 @@ Run through Brownie (``make test``), which starts the project's own anvil (netwo
 
 from __future__ import annotations
 
-import functools
-import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
-from brownie.network.transaction import TransactionReceipt
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
 from scripts.deploy import deploy, deploy_regulator_alone, dev_parties
+from scripts.receipts import wait_for_receipts_first
 from tests.helpers import FUNDS_FEN, STOCK_KG, issue, now
 
 DAY = 86_400
@@ -26,30 +24,7 @@ BENCHMARKS = {"COD": 400_000, "NH3-N": 800_000, "SO2": 200_000, "NOx": 200_000}
 CAP_KG = 10_000_000
 
 
-def _receipt_first(await_confirmation):
-    """anvil can count a sender's nonce as used a moment before the mined transaction's receipt is
-    readable; Brownie 1.22 then reports "Tx dropped without known replacement" (seen under load).
-    Waiting for the receipt first (bounded) closes that window; nothing else changes."""
-
-    @functools.wraps(await_confirmation)
-    def wait(self, block_number=None, required_confs=1):
-        from brownie import web3
-        from web3.exceptions import TransactionNotFound
-
-        deadline = time.monotonic() + 10
-        while required_confs > 0 and time.monotonic() < deadline:
-            try:
-                if web3.eth.get_transaction_receipt(self.txid)["blockHash"] is not None:
-                    break
-            except TransactionNotFound:
-                pass
-            time.sleep(0.02)
-        return await_confirmation(self, block_number, required_confs)
-
-    return wait
-
-
-TransactionReceipt._await_confirmation = _receipt_first(TransactionReceipt._await_confirmation)
+wait_for_receipts_first()  # scripts/receipts.py: Brownie's "Tx dropped" under load
 
 
 # The longest test files, started first so that `make test`'s processes (pytest-xdist, whole files
