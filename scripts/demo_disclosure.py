@@ -7,9 +7,17 @@ money scripts/demo.py paid into the units' trading accounts.
 
 from __future__ import annotations
 
-from brownie import ComplianceManager, Exchange, RightsLedger, VerificationOracle, chain
+from brownie import (
+    ComplianceManager,
+    Exchange,
+    RegulatorCouncil,
+    RightsLedger,
+    VerificationOracle,
+    chain,
+)
 
 from backend.chain.domain import POLLUTANT_IDS
+from scripts.council import call, enact, jump
 from scripts.market_orders import settle_negotiated
 
 DAY = 86_400
@@ -57,11 +65,16 @@ def run(parties, deployment, unit, send, progress) -> None:
 
     compliance = ComplianceManager.at(c["ComplianceManager"])
     oracle = VerificationOracle.at(c["VerificationOracle"])
+    council = RegulatorCouncil.at(c["RegulatorCouncil"])
     now = chain.time()
-    send(compliance.definePeriod, now - 365 * DAY, now + 60, now + 30 * DAY, now + 60 * DAY,
-         sender=regulator)  # fmt: skip
+    wait = council.delayOf(compliance.definePeriod.signature) + 60  # the council's delay, then 60 s
+    # periods follow each other for good: defined through the council (docs/security.md)
+    period_call = call(compliance, "definePeriod", now - 365 * DAY, now + wait, now + 30 * DAY,
+                       now + 60 * DAY)  # fmt: skip
+    proposal = enact(council, [period_call], "确定年度履约周期（R-23–R-26）", parties, wait=jump,
+                     send=send)  # fmt: skip
     period = compliance.periodCount()
-    chain.sleep(61)
+    chain.sleep(max(now + wait - chain.time(), 0) + 1)
     cod = POLLUTANT_IDS["COD"]
     for name, kg in USAGE.items():
         for verifier in ("verifier_a", "verifier_b"):
@@ -71,4 +84,5 @@ def run(parties, deployment, unit, send, progress) -> None:
     chain.mine()
     for name in SURRENDERING:
         send(compliance.surrender, unit(name), cod, period, sender=regulator)
-    progress.step("COD usage verified for three units, two surrendered (R-23, R-24)")
+    progress.step(f"compliance period {period} defined by council proposal {proposal}; COD usage "
+                  "verified for three units, two surrendered (R-23, R-24)")  # fmt: skip

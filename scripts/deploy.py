@@ -178,7 +178,9 @@ def deploy(
     d.grant(oracle, "REGULATOR_ROLE", parties["city_regulator"])  # corrections
     d.grant(oracle, "TIMELOCK_ROLE", timelock)  # quorum and dispute window: only the council
     compliance = d.deploy(ComplianceManager, admin, registry, ledger, oracle)
-    d.grant(compliance, "REGULATOR_ROLE", parties["city_regulator"])
+    # periods follow each other for good: a bogus one (ending decades ahead) would block
+    # every later period, so they are defined only through the council
+    d.grant(compliance, "REGULATOR_ROLE", timelock)
     d.grant(ledger, "COMPLIANCE_ROLE", compliance)
     money = deploy_exchange(d, parties, registry, prices, ledger, pledges)
     deploy_reserve_and_lifecycle(d, parties, registry, prices, ledger, pledges, compliance, money)
@@ -193,6 +195,7 @@ TIME_LOCKED_ROLES = (
     ("GovernmentReserve", "TIMELOCK_ROLE"),  # reclaim
     ("UnitLifecycle", "TIMELOCK_ROLE"),  # sanctionFraud
     ("VerificationOracle", "TIMELOCK_ROLE"),  # quorum and dispute window
+    ("ComplianceManager", "REGULATOR_ROLE"),  # definePeriod
 )
 
 

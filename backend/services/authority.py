@@ -388,7 +388,7 @@ class DefinePeriod(OperationBody):
 
 op(name="define-period", concern="compliance", contract="ComplianceManager",
    function="definePeriod", body=DefinePeriod, summary="Define a compliance period",
-   role="regulator", rules=("R-22",))  # fmt: skip
+   role="regulator council (council-propose)", rules=("R-22",))  # fmt: skip
 
 
 class UnitPeriod(OperationBody):

@@ -104,13 +104,18 @@ def test_council_refusals_are_decoded_before_signing(api):
 
 def test_quorum_and_dispute_window_change_only_through_the_council_R23(api, prod):
     """R-23: the oracle's quorum and dispute window decide when every figure is final; one
-    regulator key is refused, a council proposal waits the 72 h delay (72 s on the dev chain)."""
+    regulator key is refused, a council proposal waits the 72 h delay (72 s on the dev chain).
+    Compliance periods too are the council's (one key is refused; the demo defines its period
+    through a proposal, tests/contracts/market/test_demo_city.py)."""
     from brownie import VerificationOracle, web3
 
     oracle = VerificationOracle.at(prod.contracts["VerificationOracle"].address)
     quorum, window = {"quorum": 1}, {"disputeWindow": 0}
-    for operation, body in (("set-quorum", quorum), ("set-dispute-window", window)):
-        alone = build(api, f"verification/{operation}", {"sender": address_of("regulator"), **body})
+    period = {"start": 1, "end": 2, "surrenderDeadline": 3, "carryOverDeadline": 4}
+    for operation, body in (("verification/set-quorum", quorum),
+                            ("verification/set-dispute-window", window),
+                            ("compliance/define-period", period)):  # fmt: skip
+        alone = build(api, operation, {"sender": address_of("regulator"), **body})
         refused(alone, 403, "AccessControlUnauthorizedAccount")
     # simulated from the time lock: a quorum above the verifier count is refused before signing
     too_high = [{"operation": "set-quorum", "body": {"quorum": 3}}]

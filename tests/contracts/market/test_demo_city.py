@@ -13,7 +13,8 @@ def test_demo_city_trades_through_the_exchange(tmp_path, monkeypatch, parties):
     """The demo seeds deposits, benchmark purchases with a waiver, a new-rights auction, a
     negotiated trade, a listing with electronic bidding, a sealed-bid auction and an enforcement
     sale, then a reserve release to a priority project and a lease; every lot and listing ends
-    settled and the money adds up; its caps and a reclaim went through the regulator council."""
+    settled and the money adds up; its caps, its compliance period and a reclaim went through the
+    regulator council."""
     record = tmp_path / "demo.json"
     monkeypatch.setenv("DRR_DEPLOYMENT_FILE", str(record))
     demo.main()
@@ -39,6 +40,10 @@ def test_demo_city_trades_through_the_exchange(tmp_path, monkeypatch, parties):
     # regulator's key is no admin any more (docs/security.md)
     council, regulator = at["RegulatorCouncil"], parties["city_regulator"]
     assert council.state(1) == EXECUTED and council.proposal(1)["approvals"] == 2
-    assert council.state(2) == EXECUTED  # R-27: the idle rights' reclaim
+    assert council.state(2) == EXECUTED  # R-23–R-26: the compliance period
+    assert at["ComplianceManager"].periodCount() == 1
+    assert council.state(3) == EXECUTED  # R-27: the idle rights' reclaim
     assert not ledger.hasRole(ledger.DEFAULT_ADMIN_ROLE(), regulator)
     assert not ledger.hasRole(ledger.REGULATOR_ROLE(), regulator)
+    compliance = at["ComplianceManager"]
+    assert not compliance.hasRole(compliance.REGULATOR_ROLE(), regulator)
