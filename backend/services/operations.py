@@ -20,11 +20,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from eth_utils import to_checksum_address as to_checksum
 from hexbytes import HexBytes
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from web3.contract import Contract
-from web3.exceptions import ContractLogicError, Web3RPCError
+from web3.exceptions import ContractLogicError, Web3Exception, Web3RPCError
 
 from backend.chain.client import Chain
 from backend.chain.errors import ContractError, ServiceError, jsonable, revert_data
@@ -204,15 +203,12 @@ def access_list(chain: Chain, *, sender: str, to: str, data: str) -> list[dict[s
     error) gives no list: the transaction is valid without one.
     """
     try:
-        result = chain.w3.provider.make_request(
-            "eth_createAccessList", [{"from": sender, "to": to, "data": data}, "latest"]
-        )
-    except (OSError, ValueError, Web3RPCError):
+        found = chain.w3.eth.create_access_list({"from": sender, "to": to, "data": data}, "latest")
+    except (OSError, ValueError, Web3Exception):
         return []
-    entries = (result.get("result") or {}).get("accessList") if "error" not in result else None
     return [
-        {"address": to_checksum(e["address"]), "storageKeys": list(e.get("storageKeys") or [])}
-        for e in entries or []
+        {"address": e["address"], "storageKeys": list(e["storageKeys"])}
+        for e in found["accessList"]
         if e["address"].lower() not in (to.lower(), sender.lower())
     ]
 
