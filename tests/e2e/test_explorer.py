@@ -243,3 +243,23 @@ def test_two_companies_sign_a_negotiated_trade_in_their_wallets_R14(stack, page,
     expect(newest).to_contain_text("2,100.00 元")
     newest.locator("a.tx").click()
     expect(page.locator("#tx-hash")).to_have_text(trade_tx)
+
+
+def test_api_docs_render_offline_under_the_pages_csp(stack, page):
+    """Issue 25, finding 10: Swagger UI came from a public CDN (no SRI, nothing on an offline
+    network); /docs and /redoc render from the service's own files, started without inline
+    script, with no Content-Security-Policy violation and no request to another origin."""
+    violations: list[str] = []
+    elsewhere: list[str] = []
+    page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
+    page.on("request", lambda r: None if r.url.startswith(stack.url) else elsewhere.append(r.url))
+    page.goto(stack.url + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Discharge Rights Registry")
+    expect(page.locator(".opblock-tag-section").first).to_be_visible()
+    page.goto(stack.url + "/redoc")
+    expect(page.locator("h1").first).to_contain_text("Discharge Rights Registry")
+    page.goto(stack.url + "/portal")
+    expect(page.locator("#wallet")).to_be_visible()
+    assert violations == [] and [u for u in elsewhere if not u.startswith("data:")] == []

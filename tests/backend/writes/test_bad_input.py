@@ -141,7 +141,7 @@ def test_replayed_signature_returns_the_first_transaction_and_acts_once(api, hol
     other = submit(api, "offer-lease", envelope, "lease-2")
     assert (other.status_code, error_of(other)["code"]) == (409, "NonceAlreadyUsed")
     assert leases.leaseCount() == 1
-    state = api.get("/api/v1/actions/offer-lease/requests/lease-1").json()
+    state = api.get(f"/api/v1/actions/offer-lease/requests/{holder.chem.address}/lease-1").json()
     assert (state["state"], state["tx_hash"]) == ("mined", first.json()["tx_hash"])
     nonces = api.get(f"/api/v1/nonces/{holder.chem.address}").json()
     assert nonces["signed_action_nonces"]["LeaseBook"] == 1
