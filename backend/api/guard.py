@@ -274,10 +274,12 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# ReDoc renders with styled-components, which writes <style> elements at run time: its page
-# (and only its page) allows inline styles; scripts stay 'self' only.
+# Swagger UI and ReDoc write <style> elements at run time, and ReDoc runs its search in a worker
+# made from a blob: the two documentation pages (and only they) allow inline styles and blob
+# workers; scripts stay 'self' only. ReDoc's sidebar links its vendor's logo from a CDN: the
+# policy blocks it (img-src), so nothing is fetched from another origin.
 DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
-    "img-src 'self' data:", "img-src 'self' data: blob:"
+    "img-src 'self' data:", "img-src 'self' data: blob:; worker-src 'self' blob:"
 )
 DOCS_PATHS = ("/docs", "/redoc")
 SECURITY_HEADERS = {
