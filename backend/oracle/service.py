@@ -240,25 +240,27 @@ def unit_status(
         "period": period,
         "pollutants": [],
     }
+    # every pollutant's figure, attestations and correction in one round trip to the node
+    on_chain = (
+        oracle.unit_figures(address, period, [p.id for p in pollutants.POLLUTANTS])
+        if oracle is not None
+        else {}
+    )
     for pollutant in pollutants.POLLUTANTS:
         entry: dict[str, Any] = {"id": pollutant.id, "code": pollutant.code}
         if pollutant.id in local:
             entry["computed"] = local[pollutant.id]
         if pollutant.id in postings:
             entry["postings"] = postings[pollutant.id]
-        if oracle is not None:
-            figure = oracle.figure(address, pollutant.id, period)
-            if figure.status != "none":
-                entry["chain"] = {
-                    **asdict(figure),
-                    "final_at_time": when(figure.final_at) if figure.final_at else None,
-                    "attestations": [
-                        asdict(a) for a in oracle.attestations(address, pollutant.id, period)
-                    ],
-                }
-                correction = oracle.correction_of(address, pollutant.id, period)
-                if correction is not None:
-                    entry["chain"]["correction"] = asdict(correction)
+        if pollutant.id in on_chain:
+            figure, attestations, correction = on_chain[pollutant.id]
+            entry["chain"] = {
+                **asdict(figure),
+                "final_at_time": when(figure.final_at) if figure.final_at else None,
+                "attestations": [asdict(a) for a in attestations],
+            }
+            if correction is not None:
+                entry["chain"]["correction"] = asdict(correction)
         if len(entry) > 2:
             result["pollutants"].append(entry)
     return result
