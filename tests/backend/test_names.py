@@ -208,3 +208,17 @@ def test_tx_raw_refuses_a_registration_with_a_bad_name_or_code_R02(
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == error
     assert refused.json()["error"]["args"] == {"line": 1}
+
+
+def test_one_bad_line_of_a_batch_is_named_R02(client, regulator):
+    """Finding 9: one bad row of a batch reports that row (a 422 naming its field), never a
+    failure of the service; nothing is built."""
+    line = {"holder": _holder(70), "creditCode": with_check("91500000MA5UX0007"),
+            "name": "新材料有限公司", "sector": "industry", "district": 1, "basin": 1}  # fmt: skip
+    bad = {**line, "holder": _holder(71), "creditCode": "91500000MA5UX00070"}
+    body = {"sender": regulator.address, "accounts": [line, bad]}
+    response = client.post("/api/v1/registry/register-accounts", json=body)
+    assert response.status_code == 422
+    (problem,) = response.json()["error"]["problems"]
+    assert problem["field"] == "body.accounts.1.creditCode"
+    assert "check character" in problem["problem"]

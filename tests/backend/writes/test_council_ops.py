@@ -69,6 +69,11 @@ def test_cap_change_proposed_approved_and_executed_over_the_api_R10(api, prod, r
     assert listed["approved_by"] == [address_of("council_director")]
     assert listed["calls"][0]["function"] == "setCap"
     assert listed["calls"][0]["args"] == {"region": 1, "pollutant": 1, "capKg": 5_000}
+    from brownie import RegulatorCouncil
+
+    council = RegulatorCouncil.at(prod.contracts["RegulatorCouncil"].address)
+    assert listed["operation_id"] == "0x" + bytes(council.operationId(1)).hex()
+    assert listed["threshold"] == council.threshold() == 2
     operate(api, "council/council-approve", {"id": 1}, "council_deputy_a")
     scheduled = read(api, "/api/v1/council/proposals/1").json()
     assert scheduled["state"] == "scheduled" and scheduled["eta"]
