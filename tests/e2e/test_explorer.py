@@ -256,10 +256,12 @@ def test_api_docs_render_offline_under_the_pages_csp(stack, page):
     )
     page.on("request", lambda r: None if r.url.startswith(stack.url) else elsewhere.append(r.url))
     page.goto(stack.url + "/docs")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Discharge Rights Registry")
+    # Swagger UI renders the whole schema first: give it time on a loaded machine
+    title = page.locator(".swagger-ui .info .title")
+    expect(title).to_contain_text("Discharge Rights Registry", timeout=60_000)
     expect(page.locator(".opblock-tag-section").first).to_be_visible()
     page.goto(stack.url + "/redoc")
-    expect(page.locator("h1").first).to_contain_text("Discharge Rights Registry")
+    expect(page.locator("h1").first).to_contain_text("Discharge Rights Registry", timeout=60_000)
     page.goto(stack.url + "/portal")
     expect(page.locator("#wallet")).to_be_visible()
     # ReDoc links its vendor's logo from a CDN; the policy blocks it, nothing else is asked for

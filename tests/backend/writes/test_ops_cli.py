@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from backend import cli
 from backend.cli import CliContext
+from backend.services.registration import with_check
 from tests.backend.writes.conftest import address_of, key_of
 from tests.helpers import plain
 
@@ -76,7 +77,7 @@ def test_registers_hundreds_of_units_from_csv_and_resumes(run, city, registry, t
     rows = [
         {
             "holder": "0x" + f"{0xA000 + i:040x}",
-            "creditCode": f"91500000MA6U{i:06d}",
+            "creditCode": with_check(f"91500000MA6U{i:05d}"),
             "name": f"批量单位{i}",
             "sector": "industry",
             "district": 1 + i % 3,
