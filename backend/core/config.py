@@ -106,7 +106,10 @@ class Settings(BaseSettings):
         "the monitoring upload; larger: 413 RequestTooLarge",
     )
     oracle_max_upload_bytes: int = Field(
-        default=64 << 20, gt=0, description="largest monitoring upload (bytes, all files)"
+        default=32 << 20,
+        gt=0,
+        description="largest monitoring upload (bytes, all files; a year of hourly data of one "
+        "unit is about 5 MB)",
     )
     rate_limit_enabled: bool = Field(
         default=True, description="per-client and per-signer rate limits (429 RateLimited)"
