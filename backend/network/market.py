@@ -136,7 +136,9 @@ def deploy_market(w3: Web3, *, sellers: int = 1, buyers: int = 1) -> Market:
     b.call(bank, money, "issue", bank.address, FUNDS_FEN * max(1, buyers), b"\x01" * 32)
     b.call(bank, money, "approve", exchange.address, 2**256 - 1)
     b.wait()
-    effective = w3.eth.get_block("latest")["timestamp"] + 2
+    # a margin for the publication to be mined before its effective time on a loaded machine
+    # (a clique network seals a block every few seconds; a publication dated in the past reverts)
+    effective = w3.eth.get_block("latest")["timestamp"] + 20
     b.call(party("price_bureau"), prices, "publish", COD, 0, COD_BENCHMARK_FEN_PER_T, effective)
     for unit in market.sellers:
         b.call(operator, ledger, "allocate", unit.address, COD, int(Origin.PAID), STOCK_KG)
