@@ -18,7 +18,7 @@ from tests.backend.disclosure_city import index
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import ascending, sealed
 from tests.contracts.market.orders import commitment
-from tests.helpers import fen_at_benchmark, now
+from tests.helpers import fen_at_benchmark, loan, now
 
 EXISTING, NEW_UNIT, EXPANSION = range(3)
 SALE, ENFORCEMENT, PRIMARY = range(3)
@@ -104,7 +104,7 @@ def market(traders, primary, secondary, auctions, pledges, regulator, district_r
     auctions.refund(lot, u.fund, ops)
 
     # chem defaults on a loan; the bank sells the pledged rights, and is paid first
-    pledge = pledges.pledge(bank, cod, 5_000, {"from": u.chem.account}).return_value
+    pledge = pledges.pledge(bank, cod, 5_000, *loan(), {"from": u.chem.account}).return_value
     pledges.enforce(pledge, CLAIM, {"from": bank})
     enforced = auctions.offerEnforcement(pledge, ascending(ENFORCED_RESERVE, 100_000),
                                          {"from": bank}).return_value  # fmt: skip

@@ -11,7 +11,7 @@ from backend.chain.domain import Origin
 from backend.services.actions import LEDGER_REASONS
 from tests.backend.flows import act, error_of, prepare, signed, submit
 from tests.conftest import DAY, YEAR
-from tests.helpers import now, plain
+from tests.helpers import loan, now, plain
 
 ACTION = "pledge"
 
@@ -67,7 +67,7 @@ def test_refusal_at_submit_carries_the_ledgers_values_R07(
         company_keys[0].private_key,
     )
     cod = holder.pollutant["COD"]
-    pledges.pledge(bank, cod, 1, {"from": holder.chem.account})
+    pledges.pledge(bank, cod, 1, *loan(), {"from": holder.chem.account})
     # the direct pledge used no signature nonce; the envelope is still next in line
     start = web3.eth.block_number
     response = submit(api, ACTION, envelope)

@@ -9,7 +9,7 @@ from backend.chain.domain import Origin
 from backend.services.authority import default_operations
 from tests.backend.flows import error_of
 from tests.backend.writes.conftest import address_of, build, events, operate, sign_and_send
-from tests.helpers import now, plain
+from tests.helpers import loan, now, plain
 
 COD = 1
 NEW_UNIT = "0x000000000000000000000000000000000000bEEF"
@@ -156,7 +156,7 @@ def test_treasury_funds_the_reserve_R29(api, city, money, reserve, treasury, reg
 def test_bank_releases_a_pledge_R34(api, city, ledger, pledges, exchange, bank):
     """R-34: the bank (pledgee) releases a repaid pledge; another bank cannot."""
     ledger.allocate(city.chem, COD, int(Origin.PAID), 10_000, {"from": exchange})
-    pledge_id = pledges.pledge(bank, COD, 3_000, {"from": city.chem.account}).return_value
+    pledge_id = pledges.pledge(bank, COD, 3_000, *loan(), {"from": city.chem.account}).return_value
     foreign = build(
         api, "pledges/release-pledge", {"sender": address_of("exchange"), "id": pledge_id}
     )

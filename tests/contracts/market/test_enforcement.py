@@ -8,7 +8,7 @@ from brownie import chain
 from backend.chain.domain import MarketReason
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG, ascending
-from tests.helpers import fen_at_benchmark, now, plain, reverts
+from tests.helpers import fen_at_benchmark, loan, now, plain, reverts
 
 PLEDGED = 20_000
 RESERVE = fen_at_benchmark(PLEDGED, BENCHMARKS["COD"])  # 80 000 yuan
@@ -21,7 +21,7 @@ ENFORCED = 4
 def pledge(traders, pledges, bank):
     """chem pledged 20 t COD to the bank and defaulted: the bank enforces for its claim."""
     cod = traders.pollutant["COD"]
-    pledge_id = pledges.pledge(bank, cod, PLEDGED, {"from": traders.chem.account}).return_value
+    pledge_id = pledges.pledge(bank, cod, PLEDGED, *loan(), {"from": traders.chem.account}).return_value
     pledges.enforce(pledge_id, CLAIM, {"from": bank})
     return pledge_id
 
@@ -72,7 +72,7 @@ def test_a_claim_above_the_price_takes_all_of_it_R34(
 ):
     """R-34: a claim above the price takes the whole price; the pledgor gets nothing."""
     cod = traders.pollutant["COD"]
-    pledge_id = pledges.pledge(bank, cod, PLEDGED, {"from": traders.chem.account}).return_value
+    pledge_id = pledges.pledge(bank, cod, PLEDGED, *loan(), {"from": traders.chem.account}).return_value
     pledges.enforce(pledge_id, RESERVE * 2, {"from": bank})
     lot = auctions.offerEnforcement(pledge_id, ascending(RESERVE, DEPOSIT), {"from": bank})
     sell(auctions, lot.return_value, [traders.steel], [RESERVE])
@@ -107,7 +107,7 @@ def test_only_the_bank_or_the_operator_offers_an_enforcing_pledge_once_R34(
     lot = auctions.offerEnforcement(pledge, terms, {"from": exchange}).return_value
     with reverts("AuctionPledgeOnSale", pledge, lot):
         auctions.offerEnforcement(pledge, terms, {"from": bank})
-    active = pledges.pledge(bank, traders.pollutant["COD"], 1_000, {"from": traders.chem.account})
+    active = pledges.pledge(bank, traders.pollutant["COD"], 1_000, *loan(), {"from": traders.chem.account})
     with reverts("AuctionPledgeNotEnforcing", active.return_value):
         auctions.offerEnforcement(active.return_value, terms, {"from": bank})
     # unsold, the pledge can be offered again

@@ -12,7 +12,7 @@ from backend.chain.domain import TradeMode
 from tests.conftest import BENCHMARKS, DAY, YEAR
 from tests.contracts.market.conftest import ascending, sealed
 from tests.contracts.market.orders import both_sign, commitment, terms
-from tests.helpers import fen_at_benchmark, now, reverts
+from tests.helpers import fen_at_benchmark, loan, now, reverts
 
 EXISTING, NEW_UNIT, EXPANSION = range(3)
 COD, SO2 = BENCHMARKS["COD"], BENCHMARKS["SO2"]
@@ -171,7 +171,7 @@ def test_full_primary_and_secondary_cycle(
     # ---- a refused trade for each rule, the ledger's error surfacing through the exchange
     t0 = now()
     permits.issuePermit(city.farm, [cod], [15_000], t0 - DAY, t0 + YEAR, {"from": regulator})
-    pledges.pledge(bank, cod, 30_000, {"from": city.chem.account})
+    pledges.pledge(bank, cod, 30_000, *loan(), {"from": city.chem.account})
     refusals = [
         ("R-05", city.hotel, city.fund, cod, 1_000, "LedgerInsufficientRights", None, None),
         ("R-06", city.farm, city.hotel, cod, 6_000, "LedgerBelowPermit", None, None),

@@ -14,7 +14,7 @@ from tests.contracts.market.orders import (
     PURCHASE_FIELDS,
     key_of,
 )
-from tests.helpers import fen_at_benchmark, now, plain, reverts, signed
+from tests.helpers import fen_at_benchmark, now, plain, publish_now, reverts, signed
 
 EXISTING, NEW_UNIT, EXPANSION = range(3)
 APPLIED, APPROVED, REJECTED, WITHDRAWN, SETTLED = range(1, 6)
@@ -67,9 +67,7 @@ def test_fee_uses_the_districts_benchmark_rounded_up_to_the_fen_R08_R15(
 ):
     """R-08: approved quantity × the benchmark of the unit's district, rounded up to the fen."""
     cod = applicants.pollutant["COD"]
-    prices.publish(cod, 1, 333_333, now() + 60, {"from": price_bureau})
-    chain.sleep(61)
-    chain.mine()
+    publish_now(prices, price_bureau, cod, 1, 333_333)
     app = submit(primary, applicants.chem, cod, 7)
     primary.approve(app, 7, {"from": regulator})
     assert primary.feeOf(app) == 2_334  # 7 kg × 3 333.33 元/t = 23.33331 元 → 23.34 元
