@@ -15,7 +15,7 @@ from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
 from scripts.deploy import deploy, deploy_regulator_alone, dev_parties
 from scripts.receipts import wait_for_receipts_first
-from tests.helpers import FUNDS_FEN, STOCK_KG, earliest_effect, issue, now, settle_benchmarks
+from tests.helpers import FUNDS_FEN, STOCK_KG, earliest_effect, issue, settle_benchmarks
 
 DAY = 86_400
 YEAR = 365 * DAY
@@ -238,7 +238,7 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
 
     The reserve is a government account (here held by a dev account; the reserve contract in
     deployment)."""
-    from brownie import accounts, chain
+    from brownie import accounts
 
     opts = {"from": regulator}
     for p in POLLUTANTS:

@@ -84,7 +84,9 @@ def signed(
     another chain or contract)."""
     from backend.chain.typed_data import sign, typed_data
 
-    data = typed_data(contract_domain(contract, **domain), primary_type, {primary_type: fields}, message)
+    data = typed_data(
+        contract_domain(contract, **domain), primary_type, {primary_type: fields}, message
+    )
     return "0x" + sign(data, key).hex()
 
 

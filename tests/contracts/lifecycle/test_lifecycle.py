@@ -143,7 +143,9 @@ def test_split_distributes_by_the_approved_plan_R31(
     """R-31: a plan that adds up per pollutant and field moves everything and closes the unit."""
     cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
     pledges.release(1, {"from": bank})
-    tx = lifecycle.split(unit.chem, _plan(unit, cod, so2), unit.steel, "分立", 0, [], {"from": regulator})
+    tx = lifecycle.split(
+        unit.chem, _plan(unit, cod, so2), unit.steel, "分立", 0, [], {"from": regulator}
+    )
     assert tx.events["UnitSplit"]["obligor"] == unit.steel.address
     assert plain(ledger.balanceOf(unit.steel, cod)) == (7_000, 2_000, 0, 0)
     assert plain(ledger.balanceOf(unit.hotel, cod)) == (3_000, 0, 1_000, 0)
@@ -177,7 +179,9 @@ def test_split_waits_for_pledges_to_be_released_R31_R07(lifecycle, regulator, un
     """R-07, R-31: pledged rights cannot be divided; the bank releases first."""
     cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
     with reverts("LifecycleActivePledges", unit.chem):
-        lifecycle.split(unit.chem, _plan(unit, cod, so2), unit.steel, "分立", 0, [], {"from": regulator})
+        lifecycle.split(
+            unit.chem, _plan(unit, cod, so2), unit.steel, "分立", 0, [], {"from": regulator}
+        )
 
 
 def test_closure_after_surplus_is_disposed_R32(
@@ -236,7 +240,9 @@ def _merge_sigs(lifecycle, a, b, keys, deadline):
 
     domain = contract_domain(lifecycle)
     return [
-        sign_document(merge_document(domain, a.address, b.address, lifecycle.nonces(u), deadline), k)
+        sign_document(
+            merge_document(domain, a.address, b.address, lifecycle.nonces(u), deadline), k
+        )
         for u, k in zip((a, b), keys, strict=True)
     ]
 
@@ -249,8 +255,10 @@ def _split_sigs(lifecycle, unit_from, plan, obligor, parties, keys, deadline):
     domain = contract_domain(lifecycle)
     return [
         sign_document(
-            split_document(domain, unit_from.address, lines, obligor.address,
-                           lifecycle.nonces(u), deadline), k,
+            split_document(
+                domain, unit_from.address, lines, obligor.address, lifecycle.nonces(u), deadline
+            ),
+            k,
         )  # fmt: skip
         for u, k in zip(parties, keys, strict=True)
     ]
@@ -298,7 +306,10 @@ def test_a_regulator_alone_cannot_merge_or_split_R30_R31(
         lifecycle.merge(unit.chem, unit.hotel, "合并", deadline, [*good, good[0]],
                         {"from": district_regulator})  # fmt: skip
     pledges.release(1, {"from": bank})
-    plan = [(unit.hotel, cod, 10_000, 2_000, 1_000, 6_000, 300), (unit.hotel, so2, 5_000, 0, 0, 0, 0)]
+    plan = [
+        (unit.hotel, cod, 10_000, 2_000, 1_000, 6_000, 300),
+        (unit.hotel, so2, 5_000, 0, 0, 0, 0),
+    ]
     with reverts("LifecycleConsentMissing", unit.chem):
         lifecycle.split(unit.chem, plan, unit.hotel, "分立", deadline, [],
                         {"from": district_regulator})  # fmt: skip

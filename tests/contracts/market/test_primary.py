@@ -254,15 +254,23 @@ def test_application_and_purchase_signed_in_the_wallet_are_relayed_R08(
             unit, cod, 2_000, EXISTING, deadline, sig, {"from": stranger}
         )
     primary.approve(app, 2_000, {"from": regulator})
-    purchase = {"applicant": unit.address, "application": app, "nonce": 1, "deadline": deadline}
+    fee = primary.feeOf(app)
+    purchase = {"applicant": unit.address, "application": app, "maxFeeFen": fee - 1, "nonce": 1,
+                "deadline": deadline}  # fmt: skip
+    low = signed(primary, "Purchase", PURCHASE_FIELDS, purchase, key_of(unit))
+    with reverts("PrimaryFeeAboveAccepted", app, fee, fee - 1):  # finding 11: the fee is bound
+        primary.purchaseBySig(app, fee - 1, deadline, low, {"from": stranger})
+    purchase["maxFeeFen"] = fee
     sig = signed(primary, "Purchase", PURCHASE_FIELDS, purchase, key_of(unit))
-    primary.purchaseBySig(app, deadline, sig, {"from": stranger})
+    with reverts("SignedActionInvalidSignature", unit):  # another maximum than the one signed
+        primary.purchaseBySig(app, fee + 1, deadline, sig, {"from": stranger})
+    primary.purchaseBySig(app, fee, deadline, sig, {"from": stranger})
     assert ledger.balanceOf(unit, cod)["paid"] == 2_000
     forged = signed(
         primary, "Purchase", PURCHASE_FIELDS, {**purchase, "nonce": 2}, key_of(stranger)
     )
     with reverts("SignedActionInvalidSignature", unit):
-        primary.purchaseBySig(app, deadline, forged, {"from": stranger})
+        primary.purchaseBySig(app, fee, deadline, forged, {"from": stranger})
 
 
 # ---------------------------------------------------------------- primary auctions (R-09)
@@ -368,20 +376,32 @@ def test_new_rights_beyond_the_cap_fail_the_lot_R10(
     auctions.refund(lot, applicants.hotel, {"from": stranger})
 
 
-def test_an_application_withdrawn_during_the_auction_fails_the_lot_R09(
-    auctions, primary, applicants, new_rights, stranger
+def test_a_bidder_is_bound_by_its_bid_R09(
+    auctions, primary, ledger, regulator, applicants, new_rights, stranger
 ):
-    """R-09: the winner withdrew its application: no rights without one; the lot fails."""
+    """R-09 (finding 9 of the review): an application that backs a bid can be neither withdrawn
+    nor rejected until the lot is settled or the bidder's deposit refunded; the winner gets the
+    rights, the others are free to withdraw again."""
     lot, apps, reserve = new_rights
-    auctions.join(lot, apps["hotel"], {"from": applicants.hotel.account})
-    auctions.bid(lot, reserve, {"from": applicants.hotel.account})
-    primary.withdrawApplication(apps["hotel"], {"from": applicants.hotel.account})
+    cod = applicants.pollutant["COD"]
+    for name in ("power2", "hotel"):
+        tx = auctions.join(lot, apps[name], {"from": getattr(applicants, name).account})
+        assert tx.events["ApplicationBound"]["auctions"] == 1
+    auctions.bid(lot, reserve, {"from": applicants.power2.account})
+    auctions.bid(lot, reserve + 100_000, {"from": applicants.hotel.account})
+    with reverts("PrimaryApplicationInAuction", apps["hotel"], 1):
+        primary.withdrawApplication(apps["hotel"], {"from": applicants.hotel.account})
+    with reverts("PrimaryApplicationInAuction", apps["hotel"], 1):
+        primary.reject(apps["hotel"], "撤回", {"from": regulator})
     chain.sleep(auctions.lot(lot)["closesAt"] - now() + 1)
     chain.mine()
-    with reverts("PrimaryApplicationUnusable"):
-        auctions.settle(lot, {"from": stranger})
-    tx = auctions.abandon(lot, {"from": stranger})
-    assert tx.events["LotFailed"]["market"] == MarketReason.APPLICATION_UNUSABLE
+    tx = auctions.settle(lot, {"from": stranger})
+    assert tx.events["ApplicationBound"]["auctions"] == 0
+    assert ledger.balanceOf(applicants.hotel, cod)["paid"] == 6_000
+    with reverts("PrimaryApplicationInAuction", apps["power2"], 1):
+        primary.withdrawApplication(apps["power2"], {"from": applicants.power2.account})
+    auctions.refund(lot, applicants.power2, {"from": stranger})
+    primary.withdrawApplication(apps["power2"], {"from": applicants.power2.account})
 
 
 def test_only_auction_house_registers_auction_wins_R09(primary, applicants, new_rights, stranger):

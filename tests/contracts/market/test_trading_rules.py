@@ -3,7 +3,6 @@ engine's reason, the settlement reverts with the ledger's named error and moves 
 allowed path settles. The rules live in the ledger only; the exchange adds none of its own."""
 
 import pytest
-from brownie import chain
 
 from backend.chain.domain import MarketReason, Reason, TradeMode
 from tests.conftest import BENCHMARKS, DAY, YEAR

@@ -127,7 +127,9 @@ def test_district_regulator_cannot_move_a_unit_out_of_its_district_R03(
     registry.registerAccount(
         companies[0], CODE, "x", int(Sector.INDUSTRY), 1, 1, {"from": regulator}
     )
-    registry.changeAttributes(companies[0], int(Sector.INDUSTRY), 1, 2, {"from": district_regulator})
+    registry.changeAttributes(
+        companies[0], int(Sector.INDUSTRY), 1, 2, {"from": district_regulator}
+    )
     with reverts("RegistryOutsideDistrict"):
         registry.changeAttributes(
             companies[0], int(Sector.INDUSTRY), 2, 2, {"from": district_regulator}

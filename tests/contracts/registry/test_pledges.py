@@ -42,7 +42,13 @@ def test_pledge_excess_paid_rights_R34(pledges, ledger, bank, holder):
     assert plain(ledger.balanceOf(holder.chem, cod)) == (10_000, 3_000, 0, 5_000)
     assert ledger.holdings(holder.chem, cod) == 13_000
     assert plain(pledges.pledgeOf(1)) == (
-        holder.chem.address, cod, 5_000, bank.address, 1, maturity, claim
+        holder.chem.address,
+        cod,
+        5_000,
+        bank.address,
+        1,
+        maturity,
+        claim,
     )
     assert plain(pledges.pledgesOf(holder.chem)) == (1,)
 
@@ -219,7 +225,9 @@ def test_pledge_signed_in_the_holders_wallet_is_relayed_R34(
         _pledge_message(holder.chem, bank, 4_000, 0, deadline),
         company_key(0),
     )
-    tx = pledges.pledgeBySig(holder.chem, bank, 1, 4_000, CLAIM, MATURITY, deadline, sig, {"from": stranger})
+    tx = pledges.pledgeBySig(
+        holder.chem, bank, 1, 4_000, CLAIM, MATURITY, deadline, sig, {"from": stranger}
+    )
     assert tx.events["Pledged"]["holder"] == holder.chem.address
     assert (pledges.pledgeOf(1)["claimFen"], pledges.pledgeOf(1)["maturity"]) == (CLAIM, MATURITY)
     assert pledges.nonces(holder.chem) == 1
@@ -236,9 +244,13 @@ def test_signed_pledge_cannot_be_replayed(pledges, bank, holder, stranger):
         _pledge_message(holder.chem, bank, 1_000, 0, deadline),
         company_key(0),
     )
-    pledges.pledgeBySig(holder.chem, bank, 1, 1_000, CLAIM, MATURITY, deadline, sig, {"from": stranger})
+    pledges.pledgeBySig(
+        holder.chem, bank, 1, 1_000, CLAIM, MATURITY, deadline, sig, {"from": stranger}
+    )
     with reverts("SignedActionInvalidSignature", holder.chem):
-        pledges.pledgeBySig(holder.chem, bank, 1, 1_000, CLAIM, MATURITY, deadline, sig, {"from": stranger})
+        pledges.pledgeBySig(
+            holder.chem, bank, 1, 1_000, CLAIM, MATURITY, deadline, sig, {"from": stranger}
+        )
 
 
 def test_signed_pledge_expires(pledges, bank, holder, stranger):
@@ -253,7 +265,9 @@ def test_signed_pledge_expires(pledges, bank, holder, stranger):
     )
     chain.sleep(120)
     with reverts("SignedActionExpired"):
-        pledges.pledgeBySig(holder.chem, bank, 1, 1_000, CLAIM, MATURITY, deadline, sig, {"from": stranger})
+        pledges.pledgeBySig(
+            holder.chem, bank, 1, 1_000, CLAIM, MATURITY, deadline, sig, {"from": stranger}
+        )
 
 
 @pytest.mark.parametrize("forgery", ["altered", "wrong_signer", "other_chain", "other_contract"])
@@ -271,5 +285,7 @@ def test_forged_signed_pledges_are_refused(pledges, bank, holder, stranger, forg
     sig = signed(pledges, "Pledge", PLEDGE_FIELDS, message, key, **domain)
     kg = 2_000 if forgery == "altered" else 1_000
     with reverts("SignedActionInvalidSignature", holder.chem):
-        pledges.pledgeBySig(holder.chem, bank, 1, kg, CLAIM, MATURITY, deadline, sig, {"from": stranger})
+        pledges.pledgeBySig(
+            holder.chem, bank, 1, kg, CLAIM, MATURITY, deadline, sig, {"from": stranger}
+        )
     assert pledges.pledgeCount() == 0
