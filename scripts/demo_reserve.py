@@ -53,8 +53,8 @@ def run(parties, deployment, unit, send, progress) -> None:
     facility = call(reserve, "acquireFromFacility", unit("鸡冠石污水处理厂"), cod, 50_000)
     idle = call(reserve, "reclaim", unit("长江化工有限公司"), cod, int(Origin.FREE), 10_000, IDLE,
                 "扩建项目取得排污权后5年未开工")  # fmt: skip
-    proposal = enact(council, [facility, idle], "集中式污水处理设施减排量入储；收回闲置排污权（R-27）",
-                     parties, wait=jump, send=send)  # fmt: skip
+    what = "集中式污水处理设施减排量入储；收回闲置排污权（R-27）"
+    proposal = enact(council, [facility, idle], what, parties, wait=jump, send=send)
     progress.step(
         "reserve inflows by council proposal "
         f"{proposal} (2 of 3, time-locked): 50 t COD from a sewage plant, paid at the settled "

@@ -71,17 +71,33 @@ def city(production, parties, companies):
     reg, bureau = parties["city_regulator"], parties["price_bureau"]
     for p in POLLUTANTS[:3]:
         c.AccountRegistry.addPollutant(p.code, p.name_zh, int(p.pollutant_class), {"from": reg})
-    for sector in (Sector.INDUSTRY, Sector.THERMAL_POWER, Sector.SERVICE,
-                   Sector.TREATMENT_FACILITY):  # fmt: skip
+    for sector in (
+        Sector.INDUSTRY,
+        Sector.THERMAL_POWER,
+        Sector.SERVICE,
+        Sector.TREATMENT_FACILITY,
+    ):
         c.AccountRegistry.setSectorEnabled(int(sector), True, {"from": reg})
     effective = earliest_effect()
-    for pollutant, region, price in ((COD, 0, CITY_COD), (COD, 2, D2_COD), (SO2, 0, SO2_PRICE),
-                                     (NH3, 0, 800_000)):  # fmt: skip
+    for pollutant, region, price in (
+        (COD, 0, CITY_COD),
+        (COD, 2, D2_COD),
+        (SO2, 0, SO2_PRICE),
+        (NH3, 0, 800_000),
+    ):
         c.PriceBook.publish(pollutant, region, price, effective, {"from": bureau})
     t0 = now()
     calls = [call(c.RightsLedger, "setCap", d, p, CAP) for d in (0, 1, 2) for p in (COD, NH3, SO2)]
-    calls.append(call(c.ComplianceManager, "definePeriod", t0 - YEAR, t0 + 10 * DAY,
-                      t0 + 40 * DAY, t0 + 70 * DAY))  # fmt: skip
+    calls.append(
+        call(
+            c.ComplianceManager,
+            "definePeriod",
+            t0 - YEAR,
+            t0 + 10 * DAY,
+            t0 + 40 * DAY,
+            t0 + 70 * DAY,
+        )
+    )
     enact(c.RegulatorCouncil, calls, "caps and the period", parties, wait=jump)
     settle_benchmarks()
     bank = parties["settlement_bank"]
@@ -90,8 +106,9 @@ def city(production, parties, companies):
     c.SettlementToken.approve(c.Exchange, 2**256 - 1, {"from": bank})
     for i, (name, (sector, district)) in enumerate(UNITS.items()):
         unit = companies[i]
-        c.AccountRegistry.registerAccount(unit, f"91500000MA5T{i:06d}", name, int(sector),
-                                          district, 1, {"from": reg})  # fmt: skip
+        c.AccountRegistry.registerAccount(
+            unit, f"91500000MA5T{i:06d}", name, int(sector), district, 1, {"from": reg}
+        )
         c.Exchange.deposit(unit, FUNDS, {"from": bank})
         units[name] = unit
     for name, unit in units.items():
@@ -100,9 +117,11 @@ def city(production, parties, companies):
         buy(c, reg, unit, SO2, 10_000)
     c.SettlementToken.issue(c.GovernmentReserve, FUND, b"\x02" * 32, {"from": bank})
     c.Exchange.deposit(parties["bank"], FUNDS, {"from": bank})
-    return SimpleNamespace(c=c, units=SimpleNamespace(**units), key={
-        name: company_key(i) for i, name in enumerate(UNITS)
-    })  # fmt: skip
+    return SimpleNamespace(
+        c=c,
+        units=SimpleNamespace(**units),
+        key={name: company_key(i) for i, name in enumerate(UNITS)},
+    )
 
 
 def buy(c, regulator, unit, pollutant, kg):
@@ -121,7 +140,7 @@ def merge_signatures(c, a, b, keys, deadline):
     return [
         sign_document(
             merge_document(domain, a.address, b.address, c.UnitLifecycle.nonces(u), deadline), k
-        )  # fmt: skip
+        )
         for u, k in zip((a, b), keys, strict=True)
     ]
 
@@ -130,8 +149,9 @@ def final_usage(c, parties, unit, pollutant, kg):
     """R-23: both verifiers attest the period's usage; the period ends and the dispute window
     passes, so the figure is final."""
     for verifier in ("verifier_a", "verifier_b"):
-        c.VerificationOracle.attest(unit, pollutant, PERIOD, kg, EVIDENCE,
-                                    {"from": parties[verifier]})  # fmt: skip
+        c.VerificationOracle.attest(
+            unit, pollutant, PERIOD, kg, EVIDENCE, {"from": parties[verifier]}
+        )
     chain.sleep(c.VerificationOracle.disputeWindow() + 10 * DAY)
     chain.mine()
 
@@ -168,14 +188,16 @@ def test_2_a_merger_needs_the_units_consent_or_the_council(city, parties):
     with reverts("LifecycleConsentMissing", u.victim):
         c.UnitLifecycle.merge(u.victim, u.accomplice, "合并", 0, [], {"from": dr})
     deadline = now() + 3_600
-    forged = merge_signatures(c, u.victim, u.accomplice,
-                              [city.key["accomplice"], city.key["accomplice"]], deadline)  # fmt: skip
+    forged = merge_signatures(
+        c, u.victim, u.accomplice, [city.key["accomplice"], city.key["accomplice"]], deadline
+    )
     with reverts("SignedActionInvalidSignature", u.victim):
         c.UnitLifecycle.merge(u.victim, u.accomplice, "合并", deadline, forged, {"from": dr})
     assert holdings(c, u.victim) == before
     assert not c.AccountRegistry.profile(u.victim)["closed"]
-    consent = merge_signatures(c, u.victim, u.accomplice,
-                               [city.key["victim"], city.key["accomplice"]], deadline)  # fmt: skip
+    consent = merge_signatures(
+        c, u.victim, u.accomplice, [city.key["victim"], city.key["accomplice"]], deadline
+    )
     c.UnitLifecycle.merge(u.victim, u.accomplice, "吸收合并", deadline, consent, {"from": dr})
     assert holdings(c, u.accomplice) == 2 * before
 
@@ -185,8 +207,15 @@ def test_3_facility_acquisitions_are_the_councils(city, parties, stranger):
     district's headroom with the reserve fund, 4 000 000 元 to a stranger. Only the council
     acquires (at the settled benchmark, within the cap)."""
     c, dr = city.c, parties["district_regulator"]
-    c.AccountRegistry.registerAccount(stranger, "12500000MC00000009", "某污水处理厂",
-                                      int(Sector.TREATMENT_FACILITY), 1, 1, {"from": dr})  # fmt: skip
+    c.AccountRegistry.registerAccount(
+        stranger,
+        "12500000MC00000009",
+        "某污水处理厂",
+        int(Sector.TREATMENT_FACILITY),
+        1,
+        1,
+        {"from": dr},
+    )
     lock = c.GovernmentReserve.TIMELOCK_ROLE()
     fund = c.SettlementToken.balanceOf(c.GovernmentReserve)
     for who in (dr, parties["city_regulator"]):
@@ -204,17 +233,36 @@ def test_4_a_splits_obligor_is_one_of_its_successors(city, parties):
     """Finding 4: a split named an outsider as obligor, whose rights surrender then burned. Even
     signed by every unit of the plan, an obligor outside it is refused."""
     c, u, dr = city.c, city.units, parties["district_regulator"]
-    plan = [(u.accomplice.address, COD, 20_000, 0, 0, 0, 0),
-            (u.accomplice.address, SO2, 10_000, 0, 0, 0, 0)]  # fmt: skip
-    lines = [dict(zip(("successor", "pollutant", "paid", "free", "waived", "permitted", "owed"),
-                      line, strict=True)) for line in plan]  # fmt: skip
+    plan = [
+        (u.accomplice.address, COD, 20_000, 0, 0, 0, 0),
+        (u.accomplice.address, SO2, 10_000, 0, 0, 0, 0),
+    ]
+    lines = [
+        dict(
+            zip(
+                ("successor", "pollutant", "paid", "free", "waived", "permitted", "owed"),
+                line,
+                strict=True,
+            )
+        )
+        for line in plan
+    ]
     deadline = now() + 3_600
     domain = contract_domain(c.UnitLifecycle)
     sigs = [
-        sign_document(split_document(domain, u.victim.address, lines, u.hotel.address,
-                                     c.UnitLifecycle.nonces(w), deadline), city.key[n])
+        sign_document(
+            split_document(
+                domain,
+                u.victim.address,
+                lines,
+                u.hotel.address,
+                c.UnitLifecycle.nonces(w),
+                deadline,
+            ),
+            city.key[n],
+        )
         for w, n in ((u.victim, "victim"), (u.accomplice, "accomplice"))
-    ]  # fmt: skip
+    ]
     with reverts("LifecycleObligorNotSuccessor", u.hotel):
         c.UnitLifecycle.split(u.victim, plan, u.hotel, "分立", deadline, sigs, {"from": dr})
     split = call(c.UnitLifecycle, "split", u.victim, plan, u.hotel, "分立", 0, [])
@@ -236,8 +284,9 @@ def test_5_a_lease_blocks_merger_whatever_the_other_balances(city, parties):
     c.LeaseBook.acceptLease(lease.return_value, {"from": u.hotel})
     assert plain(c.RightsLedger.balanceOf(u.victim, SO2)) == (0, 0, 0, 0)
     deadline = now() + 3_600
-    consent = merge_signatures(c, u.victim, u.accomplice,
-                               [city.key["victim"], city.key["accomplice"]], deadline)  # fmt: skip
+    consent = merge_signatures(
+        c, u.victim, u.accomplice, [city.key["victim"], city.key["accomplice"]], deadline
+    )
     with reverts("LifecycleActiveLease", u.victim, SO2):
         c.UnitLifecycle.merge(u.victim, u.accomplice, "合并", deadline, consent, {"from": dr})
     chain.sleep(30 * DAY + 1)
@@ -314,8 +363,9 @@ def test_9_a_primary_auction_winner_is_bound_by_its_bid(city, parties):
     apps = {}
     for name in ("accomplice", "buyer"):
         unit = getattr(u, name)
-        apps[name] = c.PrimaryMarket.submitApplication(NH3, 5_000, NEW_UNIT,
-                                                       {"from": unit}).return_value  # fmt: skip
+        apps[name] = c.PrimaryMarket.submitApplication(
+            NH3, 5_000, NEW_UNIT, {"from": unit}
+        ).return_value
         c.PrimaryMarket.approve(apps[name], 5_000, {"from": reg})
     reserve = fen_at_benchmark(5_000, 800_000)
     terms = (ASCENDING, reserve, reserve // 10, 10_000, now() + 3_600, 0)
@@ -351,8 +401,15 @@ def test_10_a_bank_enforces_only_after_default_and_the_pledgor_keeps_the_excess(
     c.AccountRegistry.setSectorEnabled(
         int(Sector.INVESTOR), True, {"from": parties["city_regulator"]}
     )
-    c.AccountRegistry.registerAccount(bank, "91500000MA5B000001", "银行", int(Sector.INVESTOR), 1, 1,
-                                      {"from": parties["city_regulator"]})  # fmt: skip
+    c.AccountRegistry.registerAccount(
+        bank,
+        "91500000MA5B000001",
+        "银行",
+        int(Sector.INVESTOR),
+        1,
+        1,
+        {"from": parties["city_regulator"]},
+    )
     price = fen_at_benchmark(10_000, CITY_COD)
     terms = (ASCENDING, price, price // 10, 10_000, now() + 3_600, 0)
     lot = c.AuctionHouse.offerEnforcement(pid, terms, {"from": bank}).return_value
@@ -377,12 +434,23 @@ def test_11_priced_signatures_bind_the_price_the_signer_accepted(city, parties, 
     c.PrimaryMarket.approve(app, 10_000, {"from": reg})
     fee = c.PrimaryMarket.feeOf(app)
     deadline = now() + 30 * DAY
-    fields = [("applicant", "address"), ("application", "uint256"), ("maxFeeFen", "uint256"),
-              ("nonce", "uint256"), ("deadline", "uint256")]  # fmt: skip
-    message = {"applicant": u.buyer.address, "application": app, "maxFeeFen": fee,
-               "nonce": c.PrimaryMarket.nonces(u.buyer), "deadline": deadline}  # fmt: skip
-    document = typed_data(contract_domain(c.PrimaryMarket), "Purchase", {"Purchase": fields},
-                          message)  # fmt: skip
+    fields = [
+        ("applicant", "address"),
+        ("application", "uint256"),
+        ("maxFeeFen", "uint256"),
+        ("nonce", "uint256"),
+        ("deadline", "uint256"),
+    ]
+    message = {
+        "applicant": u.buyer.address,
+        "application": app,
+        "maxFeeFen": fee,
+        "nonce": c.PrimaryMarket.nonces(u.buyer),
+        "deadline": deadline,
+    }
+    document = typed_data(
+        contract_domain(c.PrimaryMarket), "Purchase", {"Purchase": fields}, message
+    )
     signature = "0x" + sign(document, city.key["buyer"]).hex()
     raised = earliest_effect()
     c.PriceBook.publish(COD, 0, CITY_COD * 3 // 2, raised, {"from": bureau})
@@ -399,8 +467,9 @@ def test_12_an_enforcement_lot_follows_the_merged_pledgor(city, parties):
     the lot abandoned. The sale is from the pledge's holder now, the successor, who gets the
     excess."""
     c, u, bank, dr = city.c, city.units, parties["bank"], parties["district_regulator"]
-    pid = c.PledgeBook.pledge(bank, COD, 10_000, 500_000, now() + DAY,
-                              {"from": u.victim}).return_value  # fmt: skip
+    pid = c.PledgeBook.pledge(
+        bank, COD, 10_000, 500_000, now() + DAY, {"from": u.victim}
+    ).return_value
     chain.sleep(DAY + 1)
     chain.mine()
     c.PledgeBook.enforce(pid, 500_000, {"from": bank})
@@ -408,8 +477,9 @@ def test_12_an_enforcement_lot_follows_the_merged_pledgor(city, parties):
     terms = (ASCENDING, price, price // 10, 10_000, now() + 3_600, 0)
     lot = c.AuctionHouse.offerEnforcement(pid, terms, {"from": bank}).return_value
     deadline = now() + 3_600
-    consent = merge_signatures(c, u.victim, u.accomplice,
-                               [city.key["victim"], city.key["accomplice"]], deadline)  # fmt: skip
+    consent = merge_signatures(
+        c, u.victim, u.accomplice, [city.key["victim"], city.key["accomplice"]], deadline
+    )
     c.UnitLifecycle.merge(u.victim, u.accomplice, "吸收合并", deadline, consent, {"from": dr})
     assert c.PledgeBook.pledgeOf(pid)["holder"] == u.accomplice.address
     c.AuctionHouse.join(lot, 0, {"from": u.buyer})
@@ -431,8 +501,9 @@ def test_13_an_allowance_alone_never_moves_a_wallets_money(city, stranger):
     c.Exchange.withdraw(5_000, {"from": u.victim})
     c.SettlementToken.approve(c.Exchange, 5_000, {"from": u.victim})
     with reverts("ExchangeInvalidPermit", u.victim):
-        c.Exchange.depositWithPermit(u.victim, 5_000, 0, 0, b"\0" * 32, b"\0" * 32,
-                                     {"from": stranger})  # fmt: skip
+        c.Exchange.depositWithPermit(
+            u.victim, 5_000, 0, 0, b"\0" * 32, b"\0" * 32, {"from": stranger}
+        )
     assert c.SettlementToken.balanceOf(u.victim) == 5_000
 
 
@@ -458,8 +529,9 @@ def test_15_closure_waits_for_pending_periods(city, parties):
     c.PermitRegistry.issuePermit(u.hotel, [SO2], [10_000], t0 - YEAR, t0 + DAY, {"from": reg})
     chain.sleep(DAY + 1)
     chain.mine()
-    reclaim = call(c.GovernmentReserve, "reclaim", u.hotel, SO2, int(Origin.PAID), 10_000, 0,
-                   "关停")  # fmt: skip
+    reclaim = call(
+        c.GovernmentReserve, "reclaim", u.hotel, SO2, int(Origin.PAID), 10_000, 0, "关停"
+    )
     enact(c.RegulatorCouncil, [reclaim], "收回", parties, wait=jump)
     with reverts("LifecyclePeriodPending", u.hotel, SO2, PERIOD):
         c.UnitLifecycle.close(u.hotel, "注销", {"from": reg})

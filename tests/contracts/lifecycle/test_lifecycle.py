@@ -229,7 +229,7 @@ def test_fraud_reclaims_free_of_charge_and_blacklists_R33(
     assert money.balanceOf(unit.chem) == 0
 
 
-# ------------------------------------------------------------------ consent of the units (R-30, R-31)
+# ------------------------------------------------------------ consent of the units (R-30, R-31)
 # chem (companies[0]), hotel (companies[5]) and fund (companies[6]) are in district 1, the
 # district regulator's; it holds no time-lock role, so it needs the units' signatures.
 CHEM, HOTEL, FUND = 0, 5, 6
@@ -259,7 +259,7 @@ def _split_sigs(lifecycle, unit_from, plan, obligor, parties, keys, deadline):
                 domain, unit_from.address, lines, obligor.address, lifecycle.nonces(u), deadline
             ),
             k,
-        )  # fmt: skip
+        )
         for u, k in zip(parties, keys, strict=True)
     ]
 
@@ -271,12 +271,14 @@ def test_a_merger_both_units_signed_is_submitted_by_their_regulator_R30(
     district regulator over both submits; each signature works once."""
     cod = unit.pollutant["COD"]
     deadline = now() + 3_600
-    sigs = _merge_sigs(lifecycle, unit.chem, unit.hotel, [company_key(CHEM), company_key(HOTEL)],
-                       deadline)  # fmt: skip
+    sigs = _merge_sigs(
+        lifecycle, unit.chem, unit.hotel, [company_key(CHEM), company_key(HOTEL)], deadline
+    )
     with reverts("LifecycleNotAuthority", stranger, unit.chem):
         lifecycle.merge(unit.chem, unit.hotel, "吸收合并", deadline, sigs, {"from": stranger})
-    tx = lifecycle.merge(unit.chem, unit.hotel, "吸收合并", deadline, sigs,
-                         {"from": district_regulator})  # fmt: skip
+    tx = lifecycle.merge(
+        unit.chem, unit.hotel, "吸收合并", deadline, sigs, {"from": district_regulator}
+    )
     assert tx.events["UnitsMerged"]["by"] == district_regulator
     assert ledger.balanceOf(unit.hotel, cod)["paid"] == 10_000
     assert registry.profile(unit.chem)["closed"]
@@ -292,27 +294,33 @@ def test_a_regulator_alone_cannot_merge_or_split_R30_R31(
     deadline = now() + 3_600
     with reverts("LifecycleConsentMissing", unit.chem):
         lifecycle.merge(unit.chem, unit.hotel, "合并", deadline, [], {"from": district_regulator})
-    good = _merge_sigs(lifecycle, unit.chem, unit.hotel, [company_key(CHEM), company_key(HOTEL)],
-                       deadline)  # fmt: skip
+    good = _merge_sigs(
+        lifecycle, unit.chem, unit.hotel, [company_key(CHEM), company_key(HOTEL)], deadline
+    )
     with reverts("LifecycleConsentMissing", unit.hotel):
-        lifecycle.merge(unit.chem, unit.hotel, "合并", deadline, good[:1],
-                        {"from": district_regulator})  # fmt: skip
-    forged = _merge_sigs(lifecycle, unit.chem, unit.hotel, [company_key(CHEM), company_key(FUND)],
-                         deadline)  # fmt: skip
+        lifecycle.merge(
+            unit.chem, unit.hotel, "合并", deadline, good[:1], {"from": district_regulator}
+        )
+    forged = _merge_sigs(
+        lifecycle, unit.chem, unit.hotel, [company_key(CHEM), company_key(FUND)], deadline
+    )
     with reverts("SignedActionInvalidSignature", unit.hotel):
-        lifecycle.merge(unit.chem, unit.hotel, "合并", deadline, forged,
-                        {"from": district_regulator})  # fmt: skip
+        lifecycle.merge(
+            unit.chem, unit.hotel, "合并", deadline, forged, {"from": district_regulator}
+        )
     with reverts("LifecycleConsentCount", 2, 3):
-        lifecycle.merge(unit.chem, unit.hotel, "合并", deadline, [*good, good[0]],
-                        {"from": district_regulator})  # fmt: skip
+        lifecycle.merge(
+            unit.chem, unit.hotel, "合并", deadline, [*good, good[0]], {"from": district_regulator}
+        )
     pledges.release(1, {"from": bank})
     plan = [
         (unit.hotel, cod, 10_000, 2_000, 1_000, 6_000, 300),
         (unit.hotel, so2, 5_000, 0, 0, 0, 0),
     ]
     with reverts("LifecycleConsentMissing", unit.chem):
-        lifecycle.split(unit.chem, plan, unit.hotel, "分立", deadline, [],
-                        {"from": district_regulator})  # fmt: skip
+        lifecycle.split(
+            unit.chem, plan, unit.hotel, "分立", deadline, [], {"from": district_regulator}
+        )
 
 
 def test_a_split_every_unit_signed_moves_by_the_plan_R31(
@@ -329,13 +337,15 @@ def test_a_split_every_unit_signed_moves_by_the_plan_R31(
     ]
     deadline = now() + 3_600
     with reverts("LifecycleObligorNotSuccessor", unit.steel):
-        lifecycle.split(unit.chem, plan, unit.steel, "分立", deadline, [],
-                        {"from": district_regulator})  # fmt: skip
+        lifecycle.split(
+            unit.chem, plan, unit.steel, "分立", deadline, [], {"from": district_regulator}
+        )
     parties = (unit.chem, unit.hotel, unit.fund)
     keys = [company_key(CHEM), company_key(HOTEL), company_key(FUND)]
     sigs = _split_sigs(lifecycle, unit.chem, plan, unit.fund, parties, keys, deadline)
-    tx = lifecycle.split(unit.chem, plan, unit.fund, "分立", deadline, sigs,
-                         {"from": district_regulator})  # fmt: skip
+    tx = lifecycle.split(
+        unit.chem, plan, unit.fund, "分立", deadline, sigs, {"from": district_regulator}
+    )
     assert tx.events["UnitSplit"]["obligor"] == unit.fund.address
     assert plain(ledger.balanceOf(unit.fund, cod)) == (3_000, 0, 1_000, 0)
     assert ledger.owed(unit.hotel, cod) == 300
