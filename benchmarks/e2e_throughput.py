@@ -102,7 +102,9 @@ def setup_city(signers: int):
 def raw_rate(w3, pledges, keys, bank: str, per_signer: int) -> dict:
     """Pre-signed company transactions pushed by one thread per company."""
     chain_id = w3.eth.chain_id
-    fn = w3.eth.contract(address=pledges.address, abi=pledges.abi).functions.pledge(bank, 1, 1)
+    fn = w3.eth.contract(address=pledges.address, abi=pledges.abi).functions.pledge(
+        bank, 1, 1, LOAN_FEN, MATURITY
+    )
     data = fn._encode_transaction_data()
     gas = int(w3.eth.estimate_gas({"from": keys[0].address, "to": pledges.address, "data": data}))
     signed: list[list[bytes]] = []
@@ -172,7 +174,8 @@ def service_rate(api: str, keys, bank: str, seconds: float, engine, chain_id: in
     lock = threading.Lock()
 
     def company(k) -> None:
-        body = {"holder": k.address, "bank": bank, "pollutant": 1, "quantityKg": 1}
+        body = {"holder": k.address, "bank": bank, "pollutant": 1, "quantityKg": 1,
+                "claimFen": LOAN_FEN, "maturity": MATURITY}  # fmt: skip
         with httpx.Client(base_url=api, timeout=60) as http:
             while time.perf_counter() < stop_at:
                 t0 = time.perf_counter()
