@@ -38,6 +38,7 @@ import httpx
 from benchmarks.common import ROOT, connect, write_result
 
 TARGET_RATIO = 0.5
+LOAN_FEN, MATURITY = 10**8, 2**40  # the claim each pledge secures and its due date
 RAW_PER_SIGNER = 150
 
 

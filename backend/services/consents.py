@@ -50,9 +50,12 @@ def _simulate_as_council(chain: Chain, function: str, args: Sequence[Any]) -> No
     """The act as the council would make it (no signatures): a refusal is the act's own."""
     lock = chain.deployment.contracts.get("CouncilTimelock")
     lifecycle = chain.contract(CONTRACT)
-    if lock is None or not lifecycle.functions.hasRole(
-        lifecycle.functions.TIMELOCK_ROLE().call(), lock.address
-    ).call():
+    if (
+        lock is None
+        or not lifecycle.functions.hasRole(
+            lifecycle.functions.TIMELOCK_ROLE().call(), lock.address
+        ).call()
+    ):
         return  # no council behind this deployment's lifecycle: the act is checked when built
     call = getattr(lifecycle.functions, function)(*args)
     try:

@@ -95,7 +95,7 @@ interface IGovernmentReserve {
     function withdrawOffer(uint256 id) external;
     function acceptRelease(uint256 id) external;
 
-    /// @notice R-26 signed by the unit (EIP-712 domain `GovernmentReserve`, version 1; docs/signing.md),
+    /// @notice R-26 signed by the unit (EIP-712 domain `GovernmentReserve`, version 2; docs/signing.md),
     /// with the least total price it accepts, so a relayer cannot sell at a lower benchmark:
     /// `BuyBack(address unit,uint32 pollutant,uint32 period,uint64 kg,uint256 minPriceFen,uint256 nonce,uint256 deadline)`;
     /// a lower price is refused (`ReservePriceBelowAccepted`).

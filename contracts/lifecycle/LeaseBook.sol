@@ -37,7 +37,7 @@ contract LeaseBook is ILeaseBook, SignedActions {
     mapping(address lessee => mapping(uint32 pollutant => uint256 id)) private _active;
 
     constructor(IRightsLedger ledger_, IERC20 money_, IAccountRegistry registry_, IPriceBook priceBook_)
-        SignedActions("LeaseBook")
+        SignedActions("LeaseBook", "1")
     {
         ledger = ledger_;
         money = money_;

@@ -39,7 +39,7 @@ contract UnitLifecycle is IUnitLifecycle, AccessControl, SignedActions {
         IPledgeBook pledges_,
         IComplianceManager compliance_,
         IGovernmentReserve reserve_
-    ) SignedActions("UnitLifecycle") {
+    ) SignedActions("UnitLifecycle", "1") {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
         ledger = ledger_;

@@ -40,7 +40,7 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
         IPriceBook priceBook_,
         ITradingAccounts accounts_,
         address treasury_
-    ) SignedActions("PrimaryMarket") {
+    ) SignedActions("PrimaryMarket", "2") {
         if (treasury_ == address(0)) revert PrimaryZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;

@@ -32,7 +32,7 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     mapping(address unit => address) private _successor;
 
     constructor(address admin, IAccountRegistry registry_, IRightsLedger ledger_, IUsageOracle oracle_)
-        SignedActions("ComplianceManager")
+        SignedActions("ComplianceManager", "1")
     {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;

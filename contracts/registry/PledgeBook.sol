@@ -21,7 +21,7 @@ contract PledgeBook is IPledgeBook, AccessControl, SignedActions {
     Pledge[] private _pledges; // id = index + 1
     mapping(address holder => uint256[]) private _idsOf;
 
-    constructor(address admin, IRightsLedger ledger_) SignedActions("PledgeBook") {
+    constructor(address admin, IRightsLedger ledger_) SignedActions("PledgeBook", "2") {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         ledger = ledger_;
     }

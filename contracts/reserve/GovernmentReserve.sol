@@ -48,7 +48,7 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
         IComplianceManager compliance_,
         IERC20 money_,
         address treasury_
-    ) SignedActions("GovernmentReserve") {
+    ) SignedActions("GovernmentReserve", "2") {
         if (treasury_ == address(0)) revert ReserveZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;

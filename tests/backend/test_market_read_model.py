@@ -18,7 +18,7 @@ from tests.backend.disclosure_city import index
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import ascending, sealed
 from tests.contracts.market.orders import commitment
-from tests.helpers import fen_at_benchmark, loan, now
+from tests.helpers import fen_at_benchmark, now
 
 EXISTING, NEW_UNIT, EXPANSION = range(3)
 SALE, ENFORCEMENT, PRIMARY = range(3)
@@ -104,7 +104,9 @@ def market(traders, primary, secondary, auctions, pledges, regulator, district_r
     auctions.refund(lot, u.fund, ops)
 
     # chem defaults on a loan; the bank sells the pledged rights, and is paid first
-    pledge = pledges.pledge(bank, cod, 5_000, *loan(), {"from": u.chem.account}).return_value
+    pledge = pledges.pledge(bank, cod, 5_000, CLAIM, now() + 86_400,
+                            {"from": u.chem.account}).return_value  # fmt: skip
+    _until(pledges.pledgeOf(pledge)["maturity"])  # the loan falls due unpaid
     pledges.enforce(pledge, CLAIM, {"from": bank})
     enforced = auctions.offerEnforcement(pledge, ascending(ENFORCED_RESERVE, 100_000),
                                          {"from": bank}).return_value  # fmt: skip

@@ -107,8 +107,12 @@ def test_price_bureau_publishes_a_benchmark_R15(api, city, prices):
     answer = operate(
         api,
         "prices/publish-benchmark",
-        {"pollutant": "SO2", "region": 2, "fenPerTonne": 250_000,
-         "effectiveFrom": now() + NOTICE + 120},
+        {
+            "pollutant": "SO2",
+            "region": 2,
+            "fenPerTonne": 250_000,
+            "effectiveFrom": now() + NOTICE + 120,
+        },
         "price_bureau",
     )
     assert answer["events"][0]["contract"] == "PriceBook"
@@ -126,15 +130,23 @@ def test_price_bureau_publishes_a_benchmark_R15(api, city, prices):
     early = build(
         api,
         "prices/publish-benchmark",
-        {"sender": address_of("price_bureau"), "pollutant": "SO2", "fenPerTonne": 200_000,
-         "effectiveFrom": now() + 120},
+        {
+            "sender": address_of("price_bureau"),
+            "pollutant": "SO2",
+            "fenPerTonne": 200_000,
+            "effectiveFrom": now() + 120,
+        },
     )
     assert (early.status_code, error_of(early)["code"]) == (409, "PriceBookNoticeTooShort")
     wild = build(
         api,
         "prices/publish-benchmark",
-        {"sender": address_of("price_bureau"), "pollutant": "SO2", "fenPerTonne": 200_000_000,
-         "effectiveFrom": now() + NOTICE + 120},
+        {
+            "sender": address_of("price_bureau"),
+            "pollutant": "SO2",
+            "fenPerTonne": 200_000_000,
+            "effectiveFrom": now() + NOTICE + 120,
+        },
     )
     assert (wild.status_code, error_of(wild)["code"]) == (409, "PriceBookOutsideBand")
     assert error_of(refused)["code"] == "AccessControlUnauthorizedAccount"
@@ -271,8 +283,7 @@ def test_units_consent_to_a_merger_their_regulator_submits_R30(
     assert prepared["parties"][0]["typed_data"]["primaryType"] == "Merge"
     keys = {city.hotel.address: HOTEL, city.chem.address: CHEM}
     signatures = [
-        signed(p["typed_data"], key_of(keys[p["signer"]]))["signature"]
-        for p in prepared["parties"]
+        signed(p["typed_data"], key_of(keys[p["signer"]]))["signature"] for p in prepared["parties"]
     ]
     operate(api, "lifecycle/merge", {**merger, "reason": "吸收合并",
                                      "deadline": prepared["deadline"], "signatures": signatures},

@@ -154,8 +154,13 @@ def test_pre_check_refusal_names_the_rule_R17(api, holder, registry, regulator):
     assert submit(api, "offer-lease", envelope).status_code == 200
     response = api.post(
         "/api/v1/actions/accept-lease/prepare",
-        json={"lessee": holder.steel.address, "id": 1, "pollutant": COD, "kg": 1_000,
-              "rentFen": lease(holder)["rentFen"]},
+        json={
+            "lessee": holder.steel.address,
+            "id": 1,
+            "pollutant": COD,
+            "kg": 1_000,
+            "rentFen": lease(holder)["rentFen"],
+        },
     )
     assert response.status_code == 409
     error = error_of(response)

@@ -69,7 +69,8 @@ def test_typehashes_are_the_documented_structs(leases, reserve):
         str(reserve.ACCEPT_RELEASE_TYPEHASH()) == "0x" + keccak(text=STRUCTS["AcceptRelease"]).hex()
     )
     assert [str(v) for v in leases.eip712Domain()[1:3]] == ["LeaseBook", "1"]
-    assert [str(v) for v in reserve.eip712Domain()[1:3]] == ["GovernmentReserve", "1"]
+    # version 2: the buy-back's struct gained the least price the unit accepts
+    assert [str(v) for v in reserve.eip712Domain()[1:3]] == ["GovernmentReserve", "2"]
 
 
 RENT = 400_000  # above the floor of 4 t COD for a year (4 t × 4 000 元/t × 1/5 = 3 200 元)
