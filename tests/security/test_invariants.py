@@ -71,6 +71,7 @@ COD, NH3, NOX = 1, 2, 4
 PS = (COD, NH3)
 CAP = 60_000
 RESERVE_FUND = 10**10
+FUNDS = 10**9
 BAND = 5_000  # the dev deployment's ±50 % (scripts/deploy.py)
 # benchmarks at set-up: (pollutant, region) → fen per tonne; COD is cheaper in district 2
 BENCHMARKS = {(COD, 0): 400_000, (NH3, 0): 800_000, (COD, 2): 300_000}
@@ -216,6 +217,11 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
     registry.registerAccount(facility, "12500000MC00000001", "污水处理厂",
                              int(Sector.TREATMENT_FACILITY), 1, 1, {"from": regulator})  # fmt: skip
     cny.issue(reserve, RESERVE_FUND, b"\x01" * 32, {"from": settlement_bank})
+    # each unit's trading account starts with 一千万元 (the settlement bank pays it in)
+    cny.issue(settlement_bank, FUNDS * len(UNITS), b"\x04" * 32, {"from": settlement_bank})
+    cny.approve(secondary, FUNDS * len(UNITS), {"from": settlement_bank})
+    for n in UNITS:
+        secondary.deposit(units[n], FUNDS, {"from": settlement_bank})
     for n in UNITS:  # period 1's verified usage, agreed by both verifiers
         for p in PS:
             for v in ("verifier_a", "verifier_b"):
