@@ -89,8 +89,10 @@ def setup_city(signers: int):
     for p in POLLUTANTS:
         registry.addPollutant(p.code, p.name_zh, int(p.pollutant_class), {"from": reg})
     registry.setSectorEnabled(int(Sector.INDUSTRY), True, {"from": reg})
-    prices.publish(1, 0, 400_000, chain.time() + 2, {"from": parties["price_bureau"]})
-    chain.sleep(3)
+    prices.publish(
+        1, 0, 400_000, chain.time() + prices.notice() + 2, {"from": parties["price_bureau"]}
+    )
+    chain.sleep(prices.notice() + 3)
     ledger.setCap(1, 1, 10**15, {"from": reg})
     keys = [dev_key(FIRST_COMPANY_INDEX + i) for i in range(signers)]
     for i, k in enumerate(keys):

@@ -138,7 +138,7 @@ contract UnitLifecycle is IUnitLifecycle, AccessControl, SignedActions {
         bytes32 planHash;
         (successors, parties, planHash) = _successors(from, plan);
         bool council = _requireParties(parties);
-        bool named;
+        bool named = false;
         for (uint256 i = 1; i < parties.length; ++i) {
             if (parties[i] == obligor) named = true;
         }
@@ -184,8 +184,8 @@ contract UnitLifecycle is IUnitLifecycle, AccessControl, SignedActions {
     {
         uint32 count = registry.pollutantCount();
         successors = new address[](plan.length);
-        parties = new address[](plan.length + 1);
-        parties[0] = from;
+        address[] memory seen = new address[](plan.length + 1);
+        seen[0] = from;
         uint256 n = 1;
         bytes32[] memory lines = new bytes32[](plan.length);
         for (uint256 i; i < plan.length; ++i) {
@@ -194,15 +194,16 @@ contract UnitLifecycle is IUnitLifecycle, AccessControl, SignedActions {
             address successor = line.successor;
             if (successor == from) revert LifecycleSameUnit(from);
             successors[i] = successor;
-            bool seen;
+            bool known = false;
             for (uint256 j = 1; j < n; ++j) {
-                if (parties[j] == successor) seen = true;
+                if (seen[j] == successor) known = true;
             }
-            if (!seen) parties[n++] = successor;
+            if (!known) seen[n++] = successor;
             lines[i] = keccak256(abi.encode(SPLIT_LINE_TYPEHASH, line));
         }
-        assembly ("memory-safe") {
-            mstore(parties, n) // the distinct parties only
+        parties = new address[](n); // the distinct parties only
+        for (uint256 i; i < n; ++i) {
+            parties[i] = seen[i];
         }
         planHash = keccak256(abi.encodePacked(lines));
     }

@@ -210,7 +210,6 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         uint96 fen = b.lockedFen;
         if (fen == 0) revert AuctionNothingToRefund(id, bidder);
         delete _bidders[id][bidder];
-        if (l.kind == Kind.Primary) primary.releaseApplication(b.application);
         if (l.format == Format.Sealed && b.committed && !b.revealed && status != Status.Cancelled) {
             emit DepositForfeited(id, bidder, fen);
             accounts.payOut(bidder, treasury, fen, true);
@@ -218,6 +217,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
             emit DepositRefunded(id, bidder, fen);
             accounts.unlock(bidder, fen);
         }
+        if (l.kind == Kind.Primary) primary.releaseApplication(b.application); // R-09: unbound
     }
 
     // ------------------------------------------------------------------ pre-checks

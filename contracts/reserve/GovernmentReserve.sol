@@ -209,8 +209,8 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
     function _buyBack(address unit, uint32 pollutant, uint32 period, uint64 kg, uint256 minPriceFen) private {
         uint256 price = _settledPrice(unit, pollutant, kg);
         if (price < minPriceFen) revert ReservePriceBelowAccepted(price, minPriceFen);
-        if (!compliance.useSurplus(unit, pollutant, period, kg)) revert ReserveBuyBackClosed(unit, pollutant, period);
         _book(Source.BoughtBack, unit, pollutant, Origin.Paid, kg, price, "");
+        if (!compliance.useSurplus(unit, pollutant, period, kg)) revert ReserveBuyBackClosed(unit, pollutant, period);
         ledger.trade(unit, address(this), pollutant, kg, price, TradeMode.BuyBack); // R-05, R-06, R-07
         _pay(unit, price);
     }

@@ -76,7 +76,7 @@ def test_lease_obeys_the_sellers_rules_R05_R06_R07(leases, ledger, permits, regu
     """R-05, R-06, R-07: only unpledged paid rights above the permit are lent."""
     cod = lessor.pollutant["COD"]
     t0 = now()
-    permits.issuePermit(lessor.chem, [cod], [8_000], t0 - DAY, t0 + YEAR, {"from": regulator})
+    permits.issuePermit(lessor.chem, [cod], [8_000], t0 - DAY, t0 + 2 * YEAR, {"from": regulator})
     lease_id = offer(leases, lessor, kg=2_001)
     with reverts("LedgerBelowPermit", lessor.chem, cod, 7_999, 8_000):
         leases.acceptLease(lease_id, {"from": lessor.steel.account})
