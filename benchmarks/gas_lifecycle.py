@@ -216,10 +216,13 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
     deadline = chain.time() + DAY
     domain = _domain(life)
     sigs = [
-        "0x" + sign(merge_document(domain, w.address, b.address, life.nonces(w), deadline),
-                    dev_key(FIRST_COMPANY_INDEX + i).private_key).hex()
-        for w, i in ((w_, 8), (b, 1))
-    ]  # fmt: skip
+        "0x"
+        + sign(
+            merge_document(domain, w_.address, b.address, life.nonces(unit), deadline),
+            dev_key(FIRST_COMPANY_INDEX + index).private_key,
+        ).hex()
+        for unit, index in ((w_, 8), (b, 1))
+    ]
     record(
         "merge with both units' signatures (R-30)",
         life.merge(w_, b, "吸收合并", deadline, sigs, {"from": parties["district_regulator"]}),
