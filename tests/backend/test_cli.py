@@ -16,6 +16,7 @@ from web3 import Web3
 
 from backend import cli
 from backend.cli import CliContext
+from backend.services.registration import with_check
 from tests.backend.conftest import PROBE_POLLUTANT
 
 ACTION = "probe-transfer"
@@ -229,7 +230,7 @@ def test_units_consent_to_a_merger_with_their_own_wallets_R30(
     registry = AccountRegistry.at(deployment.contracts["AccountRegistry"].address)
     a, b = company_keys[0], company_keys[1]
     for i, key in enumerate((a, b)):
-        registry.registerAccount(key.address, f"91500000MA5W{i:06d}", f"u{i}", 1, 1, 1,
+        registry.registerAccount(key.address, with_check(f"91500000MA5W{i:05d}"), f"u{i}", 1, 1, 1,
                                  {"from": regulator})  # fmt: skip
         run("wallet", "import", f"unit{i}", *FAST_KDF, input=key.private_key + "\n")
     prefix = str(tmp_path / "merger")

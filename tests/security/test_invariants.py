@@ -59,6 +59,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from backend.chain.devkeys import COUNCIL_MEMBERS
 from backend.chain.domain import POLLUTANTS, Sector
+from backend.services.registration import with_check
 from scripts.council import call, enact, jump
 from tests.conftest import CITY_UNITS, YEAR
 from tests.helpers import NOTICE, earliest_effect, settle_benchmarks
@@ -206,15 +207,15 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
     district = {addr[n]: CITY_UNITS[n][1] for n in UNITS}
     for i, n in enumerate(UNITS):
         sector, d, basin = CITY_UNITS[n]
-        registry.registerAccount(units[n], f"91500000MA5F{i:06d}", n, int(sector), d, basin,
-                                 {"from": regulator})  # fmt: skip
+        code = with_check(f"91500000MA5F{i:05d}")
+        registry.registerAccount(units[n], code, n, int(sector), d, basin, {"from": regulator})
         registry.setQualifiedSeller(units[n], True, {"from": regulator})
         for p in PS:
             ledger.certifyTradable(units[n], p, 10**12, {"from": regulator})
         for spender in (secondary, settlement_bank, reserve, auctions):
             cny.approve(spender, 2**256 - 1, {"from": units[n]})
     facility = companies[7]
-    registry.registerAccount(facility, "12500000MC00000001", "污水处理厂",
+    registry.registerAccount(facility, with_check("12500000MC0000001"), "污水处理厂",
                              int(Sector.TREATMENT_FACILITY), 1, 1, {"from": regulator})  # fmt: skip
     cny.issue(reserve, RESERVE_FUND, b"\x01" * 32, {"from": settlement_bank})
     # each unit's trading account starts with 一千万元 (the settlement bank pays it in)

@@ -17,6 +17,7 @@ from brownie import chain
 
 from backend.chain.consent import merge_document, split_document
 from backend.chain.domain import POLLUTANTS, Origin, Sector
+from backend.services.registration import with_check
 from scripts.council import call, enact, jump
 from tests.conftest import DAY, YEAR
 from tests.helpers import (
@@ -107,7 +108,7 @@ def city(production, parties, companies):
     for i, (name, (sector, district)) in enumerate(UNITS.items()):
         unit = companies[i]
         c.AccountRegistry.registerAccount(
-            unit, f"91500000MA5T{i:06d}", name, int(sector), district, 1, {"from": reg}
+            unit, with_check(f"91500000MA5T{i:05d}"), name, int(sector), district, 1, {"from": reg}
         )
         c.Exchange.deposit(unit, FUNDS, {"from": bank})
         units[name] = unit
@@ -209,7 +210,7 @@ def test_3_facility_acquisitions_are_the_councils(city, parties, stranger):
     c, dr = city.c, parties["district_regulator"]
     c.AccountRegistry.registerAccount(
         stranger,
-        "12500000MC00000009",
+        with_check("12500000MC0000009"),
         "某污水处理厂",
         int(Sector.TREATMENT_FACILITY),
         1,
@@ -403,7 +404,7 @@ def test_10_a_bank_enforces_only_after_default_and_the_pledgor_keeps_the_excess(
     )
     c.AccountRegistry.registerAccount(
         bank,
-        "91500000MA5B000001",
+        with_check("91500000MA5B00001"),
         "银行",
         int(Sector.INVESTOR),
         1,
