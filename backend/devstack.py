@@ -96,8 +96,12 @@ def start_chain(port: int) -> subprocess.Popen:
     return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def brownie_env() -> dict[str, str]:
+def brownie_env(home: Path | None = None) -> dict[str, str]:
+    """The environment of a Brownie subprocess: the project's compiler and anvil; with ``home``,
+    a Brownie home of the run's own (``networks.brownie_home``) instead of the user's."""
     env = dict(os.environ)
+    if home is not None:
+        env["HOME"] = str(home)
     env["SOLCX_BINARY_PATH"] = str(ROOT / ".solc")
     env["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}"
     return env

@@ -9,6 +9,7 @@ its own, and ``make`` refuses to start when such a port is taken (see ``backend.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,23 @@ def network_config_path() -> Path:
     from brownie._config import _get_data_folder
 
     return _get_data_folder().joinpath("network-config.yaml")
+
+
+def brownie_home(folder: Path) -> Path:
+    """A Brownie home of one run: ``folder`` (emptied) with a data folder holding only a network
+    file for the networks the caller registers; returns that file.
+
+    Brownie keeps its data (networks, deployments database, accounts) in ``~/.brownie``, fixed at
+    import from the home directory. A Brownie process started with ``HOME=folder``
+    (``backend.devstack.brownie_env``) therefore reads and writes nothing of the user's home and
+    nothing an earlier run left: ``make run`` and ``make network`` run Brownie that way."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    data = folder / ".brownie"
+    data.mkdir(parents=True)
+    config = data / "network-config.yaml"
+    config.write_text(yaml.safe_dump({"live": [], "development": []}), encoding="utf-8")
+    return config
 
 
 def dev_network(network_id: str, port: int) -> dict[str, Any]:
