@@ -13,6 +13,7 @@ import pytest
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
+from backend.toolchain import networks
 from scripts.deploy import deploy, deploy_regulator_alone, dev_parties
 from scripts.receipts import wait_for_receipts_first
 from tests.helpers import FUNDS_FEN, STOCK_KG, issue, now
@@ -25,6 +26,15 @@ CAP_KG = 10_000_000
 
 
 wait_for_receipts_first()  # scripts/receipts.py: Brownie's "Tx dropped" under load
+
+
+def pytest_sessionstart(session):
+    """The test chain Brownie starts for this process keeps anvil's spilled states in
+    .run/chains/<port>/, removed at exit (not in ~/.foundry/anvil/tmp)."""
+    from brownie._config import CONFIG
+
+    if CONFIG.argv.get("network"):
+        networks.own_chain_folder(CONFIG.argv["network"])
 
 
 # The longest test files, started first so that `make test`'s processes (pytest-xdist, whole files
