@@ -40,9 +40,12 @@ def pytest_sessionstart(session):
 # The longest test files, started first so that `make test`'s processes (pytest-xdist, whole files
 # per process) finish together instead of one waiting for the other's last long file.
 LONG_FILES = (
+    "tests/network/test_make_network.py",  # mostly waits for blocks: started first
     "tests/security/test_invariants.py",
     "tests/contracts/registry/test_registry_state_machine.py",
     "tests/e2e/test_explorer.py",
+    "tests/stack/test_durable_stack.py",
+    "tests/stack/test_docs_commands.py",
     "tests/contracts/market/test_exchange_state_machine.py",
     "tests/contracts/lifecycle/test_reserve_state_machine.py",
     "tests/contracts/oracle/test_model.py",

@@ -220,7 +220,7 @@ class Journal:
         candidates = self._after(intact)
         replayed: list[str] = []
         superseded: list[str] = []
-        clock = _AnvilClock.of(rpc)
+        clock = _AnvilClock.of(rpc) if candidates else None
         try:
             for row in candidates:
                 found = rpc.transaction(row["tx_hash"])

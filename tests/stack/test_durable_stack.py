@@ -233,15 +233,18 @@ def test_a_backup_under_load_restores_into_a_new_folder_with_the_same_figures(
     restored = RunningStack(tmp_path / "restored", tmp_path / "restored.log")
     printed = restored.make("restore", f"BACKUP={backup}").stdout
     assert "index against the chain" in printed and "DIFFERS" not in printed
-    restored.start()
-    since = chain_of(restored).w3.eth.block_number
-    retry = Load(restored.url, prefix="backup")
-    for number, action in enumerate(load.acknowledged):
-        answer = retry.submit(action)
-        if number < before:
-            assert answer["replayed"] is True, action.key
-            assert answer["tx_hash"] == action.tx_hash
-    restored.wait_indexed()
-    assert explorer_figures(restored) == original
-    found = effects(chain_of(restored), since)
-    assert sum(len(v) for v in found.values()) <= len(load.acknowledged) - before
+    try:
+        restored.start()
+        since = chain_of(restored).w3.eth.block_number
+        retry = Load(restored.url, prefix="backup")
+        for number, action in enumerate(load.acknowledged):
+            answer = retry.submit(action)
+            if number < before:
+                assert answer["replayed"] is True, action.key
+                assert answer["tx_hash"] == action.tx_hash
+        restored.wait_indexed()
+        assert explorer_figures(restored) == original
+        found = effects(chain_of(restored), since)
+        assert sum(len(v) for v in found.values()) <= len(load.acknowledged) - before
+    finally:
+        restored.ensure_stopped()
