@@ -10,7 +10,6 @@ service, the indexer and the CLI read, to ``$DRR_DEPLOYMENT_FILE`` or else
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,11 +41,14 @@ from backend.chain.deployment import DeployedContract, Deployment
 from backend.chain.devkeys import COUNCIL_MEMBERS, DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
 from backend.chain.domain import Sector
 from backend.network.devnet import DEV_NETWORK_CHAIN_ID
+from scripts.deployment_records import keep_no_brownie_records
 from scripts.receipts import wait_for_receipts_first
 
 # every script that deploys or loads the demo imports this module: Brownie's receipt wait made
-# safe under load for all of them (scripts/receipts.py)
+# safe under load for all of them (scripts/receipts.py), and no deployment records of Brownie's
+# own on a live network (scripts/deployment_records.py)
 wait_for_receipts_first()
+keep_no_brownie_records()
 
 DEPLOYMENTS = Path(__file__).resolve().parents[1] / "deployments"
 DEMO_DISTRICT = 1  # the district of the dev district regulator
@@ -376,24 +378,9 @@ def dev_parties() -> dict:
         for index in sorted(indices | set(DEV_AUTHORITIES.values())):
             accounts.add(dev_key(index).private_key)
         priority_fee("1 gwei")
-        # Brownie 1.22 also records each deployment on a live network in its own database, in a
-        # background thread whose compiled code fails ("TypeError: dict object expected; got
-        # Sources", the defect behind its broken `networks:` config section). The deployment is
-        # unaffected and this project keeps its own record (deployments/*.json): stay quiet.
-        threading.excepthook = _quiet_brownie_deployment_db
     if web3.eth.chain_id == DEV_NETWORK_CHAIN_ID:  # keys added in index order, with gaps
         return {n: accounts.at(dev_key(i).address) for n, i in DEV_AUTHORITIES.items()}
     return {name: accounts[index] for name, index in DEV_AUTHORITIES.items()}
-
-
-_default_excepthook = threading.excepthook
-
-
-def _quiet_brownie_deployment_db(args: threading.ExceptHookArgs) -> None:
-    thread = args.thread.name if args.thread else ""
-    if args.exc_type is TypeError and "_add_from_tx" in thread:
-        return
-    _default_excepthook(args)
 
 
 def deployment_path() -> Path:

@@ -14,6 +14,7 @@ import pytest
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
 from backend.services.registration import with_check
+from backend.toolchain import networks
 from scripts.deploy import deploy, deploy_regulator_alone, dev_parties
 from scripts.receipts import wait_for_receipts_first
 from tests.helpers import FUNDS_FEN, STOCK_KG, earliest_effect, issue, settle_benchmarks
@@ -28,12 +29,24 @@ CAP_KG = 10_000_000
 wait_for_receipts_first()  # scripts/receipts.py: Brownie's "Tx dropped" under load
 
 
+def pytest_sessionstart(session):
+    """The test chain Brownie starts for this process keeps anvil's spilled states in
+    .run/chains/<port>/, removed at exit (not in ~/.foundry/anvil/tmp)."""
+    from brownie._config import CONFIG
+
+    if CONFIG.argv.get("network"):
+        networks.own_chain_folder(CONFIG.argv["network"])
+
+
 # The longest test files, started first so that `make test`'s processes (pytest-xdist, whole files
 # per process) finish together instead of one waiting for the other's last long file.
 LONG_FILES = (
+    "tests/network/test_make_network.py",  # mostly waits for blocks: started first
     "tests/security/test_invariants.py",
     "tests/contracts/registry/test_registry_state_machine.py",
     "tests/e2e/test_explorer.py",
+    "tests/stack/test_durable_stack.py",
+    "tests/stack/test_docs_commands.py",
     "tests/contracts/market/test_exchange_state_machine.py",
     "tests/contracts/lifecycle/test_reserve_state_machine.py",
     "tests/contracts/oracle/test_model.py",

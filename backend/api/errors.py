@@ -109,6 +109,9 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("NodeRejected", 502, "The chain node refused the transaction",
               "区块链节点拒绝了该交易"),
     ErrorRule("NodeUnavailable", 503, "The chain node cannot be reached", "无法连接区块链节点"),
+    ErrorRule("ChainRecovering", 503,
+              "Acknowledged transactions are being put back on chain; retry shortly",
+              "正在将已受理的交易恢复上链，请稍后重试"),
     ErrorRule("RelayerUnavailable", 503, "The service has no relayer key configured",
               "服务未配置转发账户"),
     # -- validator governance (backend/services/validators.py) --------------------------------
