@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     )
     app.state.settings = settings
     app.state.actions = actions
-    errors.install(app)
+    errors.install(app, page=pages.error_page)
     app.include_router(system.router, prefix="/api/v1")
     app.include_router(accounts.router, prefix="/api/v1")
     app.include_router(oracle.router, prefix="/api/v1")

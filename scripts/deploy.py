@@ -39,7 +39,13 @@ from brownie import (
 from brownie.network import priority_fee
 
 from backend.chain.deployment import DeployedContract, Deployment
-from backend.chain.devkeys import COUNCIL_MEMBERS, DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
+from backend.chain.devkeys import (
+    COUNCIL_MEMBERS,
+    DEV_AUTHORITIES,
+    DEV_NAMES,
+    FIRST_COMPANY_INDEX,
+    dev_key,
+)
 from backend.chain.domain import Sector
 from backend.network.devnet import DEV_NETWORK_CHAIN_ID
 from scripts.receipts import wait_for_receipts_first
@@ -128,12 +134,20 @@ class Deployer:
         address = getattr(holder, "address", holder)
         self.roles.setdefault(f"{contract}.{role_name}", set()).add(str(address))
 
-    def record(self) -> Deployment:
+    def record(self, parties: dict) -> Deployment:
+        from scripts.demo_city import places
+
         return Deployment(
             chain_id=web3.eth.chain_id,
             network=network.show_active(),
             contracts=self.records,
             roles={name: sorted(holders) for name, holders in self.roles.items()},
+            names={
+                str(parties[party].address): {"zh": zh, "en": en}
+                for party, (zh, en) in DEV_NAMES.items()
+                if party in parties
+            },
+            places=places(),
         )
 
 
@@ -185,7 +199,7 @@ def deploy(
     money = deploy_exchange(d, parties, registry, prices, ledger, pledges)
     deploy_reserve_and_lifecycle(d, parties, registry, prices, ledger, pledges, compliance, money)
     hand_over(d, timelock, keep_admin=keep_admin)
-    return d.record()
+    return d.record(parties)
 
 
 # The roles the regulator council's time lock alone holds in production (docs/security.md).

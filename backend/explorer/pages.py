@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,12 +21,14 @@ from eth_utils import is_address, to_checksum_address
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
+from hexbytes import HexBytes
 from sqlalchemy import Connection
+from web3.exceptions import TransactionNotFound
 
 from backend.api.deps import ChainDep, EngineDep, SettingsDep
 from backend.chain.errors import ServiceError
-from backend.explorer import charts, i18n, urls
-from backend.services import council_ops, disclosure
+from backend.explorer import charts, i18n, sentences, urls
+from backend.services import council_ops, disclosure, parties
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -46,28 +49,89 @@ LANG_COOKIE = "lang"
 
 def _lang(request: Request) -> str:
     asked = request.query_params.get("lang")
-    return asked if asked in i18n.LANGS else request.cookies.get(LANG_COOKIE, "zh")
+    kept = request.cookies.get(LANG_COOKIE)
+    return asked if asked in i18n.LANGS else kept if kept in i18n.LANGS else "zh"
 
 
-def _render(request: Request, template: str, conn: Connection, chain: Any, settings: Any,  # noqa: ANN401
-            **context: Any) -> HTMLResponse:  # noqa: ANN401  # fmt: skip
-    lang = i18n.Lang(_lang(request))
+def _lang_of(request: Request, chain: Any = None) -> i18n.Lang:  # noqa: ANN401
+    return i18n.Lang(_lang(request), chain.deployment.places if chain is not None else None)
+
+
+def _here(request: Request) -> str:
+    return str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+
+
+def _respond(request: Request, template: str, context: dict[str, Any],
+             status_code: int = 200) -> HTMLResponse:  # fmt: skip
+    lang = context["L"]
     response = templates.TemplateResponse(
         request,
         template,
-        {
-            "L": lang,
-            "title": lang("site"),
-            "pollutants": disclosure.pollutants(conn),
-            "index": disclosure.index_status(conn, chain.deployment.chain_id),
-            "deployment": chain.deployment,
-            "here": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
-            **context,
-        },
+        {"title": lang("site"), "here": _here(request), "pollutants": {}, **context},
+        status_code=status_code,
     )
     if request.query_params.get("lang") in i18n.LANGS:
         response.set_cookie(LANG_COOKIE, lang.code, max_age=365 * 86400, samesite="lax")
     response.headers["Content-Language"] = "zh-CN" if lang.code == "zh" else "en"
+    return response
+
+
+def _render(request: Request, template: str, conn: Connection, chain: Any, settings: Any,  # noqa: ANN401
+            *, status_code: int = 200, **context: Any) -> HTMLResponse:  # noqa: ANN401  # fmt: skip
+    context = {
+        "L": context.pop("L", None) or _lang_of(request, chain),
+        "pollutants": disclosure.pollutants(conn),
+        "index": disclosure.index_status(conn, chain.deployment.chain_id),
+        "deployment": chain.deployment,
+        **context,
+    }
+    return _respond(request, template, context, status_code)
+
+
+def _speaker(
+    conn: Connection,
+    chain: Any,  # noqa: ANN401
+    lang: i18n.Lang,
+    *,
+    events: list[dict] = (),
+    addresses: set[str] = frozenset(),
+) -> sentences.Speaker:
+    """A sentence writer with the names of every address the events (and their proposed calls)
+    and ``addresses`` name, looked up in one go."""
+    found = sentences.addresses_in(events) | set(addresses)
+    for e in events:
+        if e["event"] == "ProposalCreated":
+            a = e["args"]
+            found |= sentences.call_addresses(chain.deployment, a["targets"], a["payloads"])
+    return sentences.Speaker(
+        lang,
+        pollutants=disclosure.pollutants(conn),
+        parties=parties.names(conn, chain.deployment, found),
+        deployment=chain.deployment,
+    )
+
+
+def _told(conn: Connection, chain: Any, lang: i18n.Lang, rows: list[dict]) -> list[dict]:  # noqa: ANN401
+    """Rows of events (``contract``, ``event``, ``args``) with their ``sentence``."""
+    rows = sentences.enrich(conn, rows)
+    speaker = _speaker(conn, chain, lang, events=rows)
+    for r in rows:
+        r["sentence"] = speaker.event(r["contract"], r["event"], r["args"])
+    return rows
+
+
+def error_page(request: Request, status: int, error: dict[str, Any]) -> HTMLResponse:
+    """An error of a page route as a page in the page's language (the API answers JSON)."""
+    chain = getattr(request.app.state, "chain", None)
+    lang = _lang_of(request, chain)
+    message = error.get("message_zh") if lang.code == "zh" else error.get("message")
+    context = {"L": lang, "status": status, "code": error.get("code"),
+               "message": message or error.get("message"), "error": error,
+               "back": request.url.path if request.url.query else None}  # fmt: skip
+    response = _respond(request, "error.html", context, status_code=status)
+    for name in ("Retry-After",):
+        if name in (error.get("headers") or {}):
+            response.headers[name] = error["headers"][name]
     return response
 
 
@@ -251,14 +315,49 @@ def units(request: Request, engine: EngineDep, chain: ChainDep, settings: Settin
 @router.get("/units/{holder}", response_class=HTMLResponse)
 def unit(request: Request, holder: str, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
          before: Before = None, after: After = None) -> Response:  # fmt: skip
-    address = _address(holder)
+    """A unit's page; any other address that appears gets its own page here too (never a 404
+    behind a link)."""
+    return _address_view(request, holder, engine, chain, settings, before, after)
+
+
+@router.get("/address/{value}", response_class=HTMLResponse)
+def address(request: Request, value: str, engine: EngineDep, chain: ChainDep,
+            settings: SettingsDep, before: Before = None,
+            after: After = None) -> Response:  # fmt: skip
+    """Any address that appears: what it is (a unit, an authority by its roles, a bank, a contract
+    of the deployment) and every event that names it, in sentences."""
+    return _address_view(request, value, engine, chain, settings, before, after)
+
+
+def _address_view(request: Request, value: str, engine: Any, chain: Any, settings: Any,  # noqa: ANN401
+                  before: int | None, after: int | None) -> Response:  # fmt: skip
+    address = _address(value)
     assert address is not None
+    lang = _lang_of(request, chain)
     with engine.connect() as conn:
-        found = disclosure.unit(conn, address, now=disclosure.chain_now(conn))
-        if found is None:
-            raise ServiceError("UnitNotFound", f"no registered unit {address}")
+        party = parties.describe(conn, chain.deployment, address)
         history = disclosure.unit_history(conn, address, before=before, after=after)
-        return _render(request, "unit.html", conn, chain, settings, unit=found, history=history)
+        rows = _told(conn, chain, lang, history.rows)
+        history = disclosure.Page(rows, history.before, history.after)
+        if party.kind == "unit":
+            found = disclosure.unit(conn, address, now=disclosure.chain_now(conn))
+            return _render(request, "unit.html", conn, chain, settings, L=lang, unit=found,
+                           party=party, history=history)  # fmt: skip
+        if party.kind == "account" and not rows:
+            raise ServiceError("AddressUnknown", f"{address} appears in no event of the register")
+        contract = None
+        if party.contract is not None:
+            record = chain.deployment.contracts[party.contract]
+            holders = parties.role_holders(conn, chain.deployment, party.contract)
+            contract = {
+                "name": party.contract,
+                "block": record.block,
+                "tx_hash": record.tx_hash,
+                "holders": holders,
+                "names": parties.names(conn, chain.deployment, [h.account for h in holders]),
+            }
+        return _render(request, "address.html", conn, chain, settings, L=lang, party=party,
+                       contract=contract, history=history)  # fmt: skip
 
 
 @router.get("/pledges", response_class=HTMLResponse)
@@ -272,13 +371,45 @@ def pledges(request: Request, engine: EngineDep, chain: ChainDep, settings: Sett
 @router.get("/tx/{tx_hash}", response_class=HTMLResponse)
 def tx(request: Request, tx_hash: str, engine: EngineDep, chain: ChainDep,
        settings: SettingsDep) -> Response:  # fmt: skip
-    """A transaction: the events it produced (from the index), each verifiable on the node."""
+    """A transaction: its events in sentences (from the index), each verifiable on the node.
+
+    A transaction the node has mined but the index has not read yet (the link shown right after
+    an action, for the second or two the index takes) is *being recorded*: the page says so and
+    reloads itself; one still waiting in the node's pool is *waiting to be mined*; one that failed
+    says so. Only a hash the node does not know is a 404."""
+    if not re.fullmatch(r"0x[0-9a-fA-F]{64}", tx_hash):
+        raise ServiceError("RequestInvalid", f"tx_hash: not a transaction hash: {tx_hash[:80]!r}")
+    tx_hash = tx_hash.lower()
+    lang = _lang_of(request, chain)
     with engine.connect() as conn:
         events = disclosure.transaction(conn, tx_hash)
-        if not events:
-            raise ServiceError("TransactionNotFound", f"{tx_hash} has no indexed event")
-        return _render(request, "tx.html", conn, chain, settings, tx_hash=tx_hash.lower(),
-                       events=events)  # fmt: skip
+        if events:
+            return _render(request, "tx.html", conn, chain, settings, L=lang, tx_hash=tx_hash,
+                           events=_told(conn, chain, lang, events), state="indexed")  # fmt: skip
+        index = disclosure.index_status(conn, chain.deployment.chain_id)
+        state, receipt = _node_state(chain, tx_hash, index["block"])
+        return _render(request, "tx.html", conn, chain, settings, L=lang, tx_hash=tx_hash,
+                       events=[], state=state, receipt=receipt,
+                       refresh=state in ("recording", "pending"))  # fmt: skip
+
+
+def _node_state(chain: Any, tx_hash: str, indexed: int | None) -> tuple[str, dict | None]:  # noqa: ANN401
+    """What the node knows of a transaction the index has no event of."""
+    try:
+        receipt = chain.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+    except TransactionNotFound:
+        try:
+            chain.w3.eth.get_transaction(HexBytes(tx_hash))
+        except TransactionNotFound:
+            raise ServiceError("TransactionNotFound", f"{tx_hash} is unknown to the node") from None
+        return "pending", None
+    found = {"block_number": receipt["blockNumber"], "status": receipt["status"],
+             "from": receipt["from"], "to": receipt["to"]}  # fmt: skip
+    if receipt["status"] != 1:
+        return "failed", found
+    if indexed is None or indexed < receipt["blockNumber"]:
+        return "recording", found
+    return "no-events", found
 
 
 @router.get("/portal", response_class=HTMLResponse)
@@ -412,6 +543,12 @@ def _json(first: dict | None, rest: Iterator[dict]) -> Iterator[str]:
 def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
     yield first
     yield from rest
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """The site's icon (browsers ask for it at this path)."""
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
 
 @router.get("/static/{name}")

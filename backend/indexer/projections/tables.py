@@ -353,6 +353,22 @@ unit_events = Table(
 )
 
 
+# -- who holds which role (OpenZeppelin AccessControl): the console shows a key what it may do,
+# the explorer names an authority's address by its role
+roles = Table(
+    "rm_roles",
+    metadata,
+    Column("contract", String(64), primary_key=True),  # the deployment record's name
+    Column("role", String(66), primary_key=True),  # the role's bytes32, 0x-hex
+    Column("account", String(42), primary_key=True),
+    Column("active", Boolean, nullable=False),
+    Column("scope", Integer),  # a district regulator's district (DistrictRegulatorSet)
+    Column("granted_tx", String(66), nullable=False),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+    Index("ix_rm_roles_account", "account", "active"),
+)
+
 # -- the exchange's own books: primary market, listings, auctions (R-08 –) --------
 
 applications = Table(
