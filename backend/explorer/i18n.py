@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from enum import IntEnum
 
+from markupsafe import Markup, escape
+
 from backend.chain.domain import POLLUTANTS, MarketReason, Reason, camel
 
 LANGS = ("zh", "en")
@@ -80,6 +82,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.credit_code": ("统一社会信用代码", "Credit code"),
     "col.sector": ("行业", "Sector"),
     "col.district": ("区县", "District"),
+    "col.basin": ("流域", "Basin"),
     "col.account": ("账户地址", "Account"),
     "col.bank": ("质权银行", "Bank"),
     "col.claim": ("债权金额", "Claim"),
@@ -156,6 +159,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "period, during which the provincial authority may cancel them.",
     ),
     "col.proposal": ("提案", "Proposal"),
+    "council.proposal": ("第 {id} 号提案", "Proposal {id}"),
+    "council.calls_intro": ("批准后将执行：", "If approved, the council will:"),
+    "council.by": ("提案人：{proposer}", "Proposed by {proposer}"),
+    "council.approvals": ("已获 {n} 票批准，需 {of} 票", "{n} of the {of} approvals needed"),
+    "council.transactions": ("提案经过（链上交易）", "Its transactions"),
+    "council.api": ("链上数据：", "As data:"),
     "col.calls": ("拟执行的操作", "Calls"),
     "col.approvals": ("批准", "Approvals"),
     "col.eta": ("最早执行时间", "Earliest execution"),
@@ -370,6 +379,11 @@ class Lang:
         pair = LABELS.get(key)
         return pair[self._i] if pair else key
 
+    def say(self, key: str, **values: object) -> Markup:
+        """A label with ``{placeholders}``: the text escaped, each value escaped unless it is
+        already markup (a link to a party)."""
+        return Markup(_fill(str(escape(self(key))), values))  # noqa: S704 - all escaped
+
     def enum(self, kind: str, value: int | None) -> str:
         if value is None:
             return "—"
@@ -427,6 +441,12 @@ class Lang:
         )
 
 
+def _fill(text: str, values: Mapping[str, object]) -> str:
+    for k, v in values.items():
+        text = text.replace("{" + k + "}", str(v) if isinstance(v, Markup) else str(escape(str(v))))
+    return text
+
+
 def number(value: int | float | None, digits: int = 0) -> str:
     if value is None:
         return "—"
@@ -441,6 +461,13 @@ def kg(value: int | None) -> str:
         text = f"{value / 1000:,.3f}".rstrip("0").rstrip(".")
         return f"{text} t"
     return f"{value:,} kg"
+
+
+def tonnes(value: int | None) -> str:
+    """A quantity in kg as a plain number of tonnes, for a form field (1500 → ``1.5``)."""
+    if value is None:
+        return ""
+    return f"{value / 1000:.3f}".rstrip("0").rstrip(".")
 
 
 def yuan(fen: int | None) -> str:
@@ -469,3 +496,8 @@ def short(text: str | None, keep: int = 6) -> str:
     if not text:
         return "—"
     return f"{text[: keep + 2]}…{text[-4:]}"
+
+
+from backend.explorer.console_words import CONSOLE_LABELS  # noqa: E402 - the console's own words
+
+LABELS.update(CONSOLE_LABELS)

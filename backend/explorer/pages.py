@@ -13,12 +13,13 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 from eth_utils import is_address, to_checksum_address
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from hexbytes import HexBytes
@@ -28,14 +29,14 @@ from web3.exceptions import TransactionNotFound
 from backend.api.deps import ChainDep, EngineDep, SettingsDep
 from backend.chain.errors import ServiceError
 from backend.explorer import charts, i18n, sentences, urls
-from backend.services import council_ops, disclosure, parties
+from backend.services import council_ops, disclosure, duties, parties
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(
     kg=i18n.kg, yuan=i18n.yuan, per_t=i18n.per_tonne, when=i18n.when, num=i18n.number,
-    short=i18n.short,
+    short=i18n.short, tonnes=i18n.tonnes,
 )  # fmt: skip
 templates.env.globals.update(urls=urls)
 router = APIRouter(include_in_schema=False)
@@ -288,14 +289,57 @@ def blacklist(
 def council(
     request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep
 ) -> Response:
-    """The regulator council's proposals, read from the chain: a high-impact action is public
-    from its proposal on, with its approvals and the time it may take effect (R-36)."""
-    rows = council_ops.proposals(chain) if "RegulatorCouncil" in chain.deployment.contracts else []
-    holders = [v for p in rows for c in p["calls"] for v in (c.get("args") or {}).values()
-               if isinstance(v, str) and is_address(v)]  # fmt: skip
+    """The regulator council's proposals in words: a high-impact action is public from its
+    proposal on, with its approvals and the time it may take effect (R-36)."""
+    lang = _lang_of(request, chain)
     with engine.connect() as conn:
-        return _render(request, "council.html", conn, chain, settings, rows=rows,
-                       names=disclosure.unit_names(conn, holders))  # fmt: skip
+        rows = _proposals_in_words(conn, chain, lang)
+        return _render(request, "council.html", conn, chain, settings, L=lang, rows=rows)
+
+
+@router.get("/council/{pid}", response_class=HTMLResponse)
+def proposal(
+    request: Request,
+    engine: EngineDep,
+    chain: ChainDep,
+    settings: SettingsDep,
+    pid: Annotated[int, PathParam(ge=1, le=2**63 - 1, description="proposal id")],
+) -> Response:
+    """One proposal: its calls in words, who approved, its waiting period and state."""
+    lang = _lang_of(request, chain)
+    with engine.connect() as conn:
+        (row,) = _proposals_in_words(conn, chain, lang, pid=pid)
+        return _render(request, "proposal.html", conn, chain, settings, L=lang, p=row)
+
+
+def _council_proposals(chain: Any, *, pid: int | None = None) -> list[dict[str, Any]]:  # noqa: ANN401
+    """The council's proposals, newest first (or one): the one place the pages read them."""
+    if "RegulatorCouncil" not in chain.deployment.contracts:
+        if pid is not None:
+            raise ServiceError("CouncilUnknownProposal", f"no council proposal {pid}")
+        return []
+    if pid is not None:
+        return [council_ops.proposal(chain, pid)]
+    return council_ops.proposals(chain)
+
+
+def _proposals_in_words(conn: Connection, chain: Any, lang: i18n.Lang, *,  # noqa: ANN401
+                        open_only: bool = False, pid: int | None = None) -> list[dict]:  # fmt: skip
+    """Proposals with each call as a sentence and the names of who proposed and approved."""
+    rows = _council_proposals(chain, pid=pid)
+    if open_only:
+        rows = [p for p in rows if p["state"] in ("pending", "scheduled", "ready")]
+    found = {a for p in rows for a in (p["proposer"], *p["approved_by"])}
+    for p in rows:
+        found |= sentences.call_addresses(chain.deployment, [c["target"] for c in p["calls"]],
+                                          [c["data"] for c in p["calls"]])  # fmt: skip
+    speaker = _speaker(conn, chain, lang, addresses=found)
+    for p in rows:
+        for c in p["calls"]:
+            c["sentence"] = speaker.call(c["target"], c["data"])
+        p["proposer_html"] = speaker.party(p["proposer"])
+        p["approvers_html"] = [speaker.party(a) for a in p["approved_by"]]
+    return rows
 
 
 @router.get("/units", response_class=HTMLResponse)
@@ -420,22 +464,87 @@ def portal(request: Request, engine: EngineDep, chain: ChainDep, settings: Setti
 
 
 @router.get("/console", response_class=HTMLResponse)
-def console(
-    request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep
-) -> Response:
-    """The authority console: signed actions and chain transactions from the authority's wallet."""
+def console(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
+            account: str | None = None) -> Response:  # fmt: skip
+    """The authority console: connect a wallet, then the work of each duty its key holds (roles
+    read from the chain's index), each step signed in that wallet."""
+    lang = _lang_of(request, chain)
     with engine.connect() as conn:
-        contracts = {
-            name: [
-                {"name": f["name"], "inputs": f["inputs"]}
-                for f in rec.abi
-                if f.get("type") == "function"
-                and f.get("stateMutability") in ("nonpayable", "payable")
-            ]
-            for name, rec in chain.deployment.contracts.items()
-        }
-        return _render(request, "portal.html", conn, chain, settings, console=True,
-                       contracts=contracts)  # fmt: skip
+        party, duty_names, work, scope = None, [], {}, None
+        if account:
+            address = _address(account)
+            assert address is not None
+            party = parties.describe(conn, chain.deployment, address)
+            duty_names, scope = party.duties, party.district
+            work = _work(conn, chain, lang, party)
+        return _render(request, "console.html", conn, chain, settings, L=lang, party=party,
+                       duties=duty_names, work=work, scope=scope, now=disclosure.chain_now(conn),
+                       options=_options(conn, lang), contracts=_functions(chain))  # fmt: skip
+
+
+def _work(conn: Connection, chain: Any, lang: i18n.Lang, party: parties.Party) -> dict:  # noqa: ANN401
+    """The work lists of each duty the party holds (bounded queries on the index)."""
+    held = set(party.duties)
+    now = disclosure.chain_now(conn)
+    work: dict[str, Any] = {}
+    if "regulator" in held:
+        work["decide"] = duties.to_decide(conn, district=party.district)
+        work["surrenders"] = duties.surrenders(conn, now=now, district=party.district)
+    if "exchange" in held:
+        work["listings"] = duties.open_listings(conn)
+        work["lots"] = duties.open_lots(conn)
+    if "prices" in held:
+        work["benchmarks"] = disclosure.current_benchmarks(conn, now)
+    if "treasury" in held:
+        work["waive"] = duties.to_waive(conn)
+        work["fees"] = disclosure.fee_totals(conn)
+    if "bank" in held:
+        work["pledges"] = duties.bank_pledges(conn, party.address)
+    if held & {"council", "guardian"}:
+        work["proposals"] = _proposals_in_words(conn, chain, lang, open_only=True)
+    return work
+
+
+def _options(conn: Connection, lang: i18n.Lang) -> dict[str, list[tuple[Any, str]]]:
+    """The choices of the console's forms, in words."""
+    places = lang.places
+    enum = i18n.ENUMS
+    i = 0 if lang.code == "zh" else 1
+
+    def of(kind: str, values: Iterable[int]) -> list[tuple[int, str]]:
+        return [(v, enum[kind][v][i]) for v in values]
+
+    pollutants = disclosure.pollutants(conn)
+    districts = sorted(places.get("districts", {}), key=int)
+    basins = sorted(places.get("basins", {}), key=int)
+    periods = sorted(disclosure.periods(conn).items(), reverse=True)
+    return {
+        "pollutants": [(p["code"], lang.pollutant(pollutants, i)) for i, p in pollutants.items()],
+        "districts": [(int(k), lang.region(int(k))) for k in districts],
+        "citywide": [(0, lang("col.citywide"))],
+        "basins": [(int(k), lang.basin(int(k))) for k in basins],
+        "sectors": of("sector", range(1, 7)),
+        "freezes": of("restriction", (2, 4, 8, 32)),  # one authority sets and lifts these
+        "blacklist": of("restriction", (1, 16)),  # the blacklist proper: only the council
+        "origins": of("origin", range(3)),
+        "sources": of("source", (0, 3)),  # a reclaim's sources (GovernmentReserve.reclaim)
+        "formats": of("lot_format", range(2)),
+        "periods": [
+            (i, f"#{i} {i18n.when(p['start'])} – {i18n.when(p['end'])}") for i, p in periods
+        ],
+    }
+
+
+def _functions(chain: Any) -> dict[str, list[dict]]:  # noqa: ANN401
+    """State-changing functions of every contract (the console's advanced form)."""
+    return {
+        name: [
+            {"name": f["name"], "inputs": f["inputs"]}
+            for f in rec.abi
+            if f.get("type") == "function" and f.get("stateMutability") in ("nonpayable", "payable")
+        ]
+        for name, rec in chain.deployment.contracts.items()
+    }
 
 
 # -- downloads: the whole table with the page's filters, CSV or JSON -----------------------

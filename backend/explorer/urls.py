@@ -89,6 +89,11 @@ def console(**params: Any) -> str:  # noqa: ANN401
     return _q("/console", **params)
 
 
+def oracle_ingest() -> str:
+    """Where a verifier uploads monitoring files (the oracle, R-23)."""
+    return "/api/v1/oracle/ingest"
+
+
 def download(table: str, fmt: str, **filters: Any) -> str:  # noqa: ANN401
     """The whole table (with the page's filters) as CSV or JSON."""
     return _q(f"/download/{table}.{fmt}", **filters)

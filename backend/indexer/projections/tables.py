@@ -264,6 +264,7 @@ pledges = Table(
     *_origin_columns(),
     Index("ix_rm_pledges_holder", "holder", "id"),
     Index("ix_rm_pledges_created", "created_pos"),
+    Index("ix_rm_pledges_bank", "bank", "status", "id"),
 )
 
 periods = Table(
@@ -400,6 +401,7 @@ applications = Table(
     Index("ix_rm_applications_submitted", "submitted_pos"),
     Index("ix_rm_applications_pollutant", "pollutant", "submitted_pos"),
     Index("ix_rm_applications_applicant", "applicant", "submitted_pos"),
+    Index("ix_rm_applications_status", "status", "submitted_pos"),  # the console's work lists
 )
 
 primary_acquisitions = Table(
@@ -445,6 +447,7 @@ listings = Table(
     *_origin_columns(),
     Index("ix_rm_listings_listed", "listed_pos"),
     Index("ix_rm_listings_pollutant", "pollutant", "listed_pos"),
+    Index("ix_rm_listings_status", "status", "listed_pos"),
 )
 
 lots = Table(
@@ -487,4 +490,5 @@ lots = Table(
     *_origin_columns(),
     Index("ix_rm_lots_offered", "offered_pos"),
     Index("ix_rm_lots_pollutant", "pollutant", "offered_pos"),
+    Index("ix_rm_lots_status", "status", "offered_pos"),
 )
