@@ -178,6 +178,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "compliance.title": ("核查与清缴履约状态", "Compliance status per unit and period"),
     "blacklist.title": ("环保信用黑名单", "Blacklist"),
     "units.title": ("排污单位", "Units"),
+    "units.unrestricted": ("无限制", "not restricted"),
     "unit.profile": ("登记信息", "Registration"),
     "unit.holdings": ("持有排污权（按污染物与来源）", "Holdings by pollutant and origin"),
     "unit.pledges": ("质押", "Pledges"),

@@ -344,16 +344,23 @@ def _proposals_in_words(conn: Connection, chain: Any, lang: i18n.Lang, *,  # noq
 
 @router.get("/units", response_class=HTMLResponse)
 def units(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
-          q: Annotated[str | None, Query(max_length=128)] = None, before: Before = None,
+          q: Annotated[str | None, Query(max_length=128)] = None,
+          district: Annotated[int | None, Query(ge=0, le=2**16 - 1)] = None,
+          sector: Annotated[int | None, Query(ge=0, le=255)] = None,
+          restricted: bool | None = None, before: Before = None,
           after: After = None) -> Response:  # fmt: skip
+    """Registered units, paged, by name or credit code, district, sector, restrictions."""
+    filters = {"q": q, "district": district, "sector": sector, "restricted": restricted}
     with engine.connect() as conn:
-        page = disclosure.units(conn, q=q, before=before, after=after)
-        if q and len(page.rows) == 1 and before is None and after is None:
+        page = disclosure.units(conn, before=before, after=after, **filters)
+        searched = q and district is None and sector is None and restricted is None
+        if searched and len(page.rows) == 1 and before is None and after is None:
             return Response(
                 status_code=303, headers={"Location": urls.unit(page.rows[0]["holder"])}
             )
-        return _render(request, "units.html", conn, chain, settings, page=page,
-                       filters={"q": q})  # fmt: skip
+        lang = _lang_of(request, chain)
+        return _render(request, "units.html", conn, chain, settings, L=lang, page=page,
+                       filters=filters, options=_options(conn, lang))  # fmt: skip
 
 
 @router.get("/units/{holder}", response_class=HTMLResponse)

@@ -111,6 +111,8 @@ units = Table(
     Index("ix_rm_units_credit_code", "credit_code", unique=True),
     Index("ix_rm_units_name", "name"),
     Index("ix_rm_units_registered", "registered_pos"),
+    Index("ix_rm_units_district", "district", "registered_pos"),  # the units list's filters
+    Index("ix_rm_units_sector", "sector", "registered_pos"),
 )
 
 restrictions = Table(
