@@ -3,6 +3,7 @@ no price line across days without trades, axis labels that neither overlap nor g
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -16,8 +17,8 @@ FIRST = 20_430  # 2025-12-08
 def _labels(svg: str, size: charts.Size) -> list[tuple[float, str]]:
     """The x-axis labels (centre, text) of one drawing: the texts on its bottom line."""
     y = size.height - 8
-    return [(float(x), text) for x, text in
-            re.findall(rf'<text x="([\d.]+)" y="{y}" text-anchor="middle">([^<]*)</text>', svg)]  # fmt: skip
+    found = re.findall(rf'<text x="([\d.]+)" y="{y}" text-anchor="middle">([^<]*)</text>', svg)
+    return [(float(x), text) for x, text in found]
 
 
 def _spans(labels: list[tuple[float, str]]) -> list[tuple[float, float]]:
@@ -32,8 +33,8 @@ def test_day_labels_never_overlap_and_stay_inside(size, days):
     labels = _labels(svg, size)
     spans = _spans(labels)
     assert labels[-1][1] == day(FIRST + days - 1)  # the last day is always labelled
-    assert all(0 <= lo and hi <= size.width for lo, hi in spans)  # nothing cut at an edge
-    gaps = [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
+    assert all(lo >= 0 and hi <= size.width for lo, hi in spans)  # nothing cut at an edge
+    gaps = [b[0] - a[1] for a, b in itertools.pairwise(spans)]
     assert all(g >= charts.GAP - 1e-6 for g in gaps), gaps  # and no two overlap
     if days >= 5:
         assert len(labels) >= 2

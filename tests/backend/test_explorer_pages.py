@@ -138,8 +138,9 @@ def test_an_internal_error_on_a_page_is_a_page(site):
         site.app.dependency_overrides.clear()
 
 
-def test_the_transaction_page_waits_for_the_index_instead_of_404_R37(site, city, registry,
-                                                                     regulator, scenario):  # fmt: skip
+def test_the_transaction_page_waits_for_the_index_instead_of_404_R37(
+    site, city, registry, regulator, scenario
+):
     """Indexed: its events in sentences. Mined but not indexed yet (the link right after an
     action): 'being recorded', reloading itself. Failed: says so. Unknown to the node: 404."""
     indexed = site.get(f"/tx/{scenario.trade_tx}", params={"lang": "zh"})
@@ -217,7 +218,7 @@ def test_every_console_field_has_a_label(site, parties):
         html = site.get("/console", params={"account": parties[party].address}).text
         ids = set(re.findall(r'<label for="([^"]+)"', html))
         for tag, attrs in re.findall(r"<(input|select|textarea)\b([^>]*)>", html):
-            if 'type="hidden"' in attrs or 'type="search"' in attrs and "site-search" in attrs:
+            if 'type="hidden"' in attrs or ('type="search"' in attrs and "site-search" in attrs):
                 continue
             found = re.search(r'id="([^"]+)"', attrs)
             assert found and found.group(1) in ids, (party, tag, attrs)

@@ -124,8 +124,8 @@ def test_times_are_beijing_time_and_districts_have_their_names(speaker):
 
 
 def test_a_name_a_transaction_chose_is_escaped(speaker):
-    zh = speaker("zh").event("PledgeBook", "Pledged",
-                             {"id": 3, "holder": PHARMA, "bank": BANK, "pollutant": COD, "kg": 900})  # fmt: skip
+    pledged = {"id": 3, "holder": PHARMA, "bank": BANK, "pollutant": COD, "kg": 900}
+    zh = speaker("zh").event("PledgeBook", "Pledged", pledged)
     assert "<script>" not in zh and "&lt;script&gt;" in zh
     assert _text(zh).endswith("将 900 kg 化学需氧量 (COD)质押给长江商业银行（第 3 号质押，R-34）")
 
