@@ -33,6 +33,7 @@ LONG_FILES = (
     "tests/security/test_invariants.py",
     "tests/contracts/registry/test_registry_state_machine.py",
     "tests/e2e/test_explorer.py",
+    "tests/e2e/test_readable_and_console.py",
     "tests/contracts/market/test_exchange_state_machine.py",
     "tests/contracts/lifecycle/test_reserve_state_machine.py",
     "tests/contracts/oracle/test_model.py",

@@ -179,6 +179,9 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "交易双方为同一账户"),
     ErrorRule("LedgerNotReserve", 409, "Only the government reserve may do this (R-21, R-28)",
               "仅政府储备可执行此操作（R-21、R-28）"),
+    ErrorRule("PermitHoldingsBelowPermit", 409,
+              "The unit holds less than the permitted quantity (R-22)",
+              "该单位持有的排污权少于许可排放量（R-22）"),
     ErrorRule("PledgeNotPledgee", 422, "The bank is not an authorised pledgee (R-34)",
               "该银行不是经授权的质权人（R-34）"),
     # -- the test probe (contracts/testing/SignedActionProbe.sol) ----------------------------
