@@ -486,7 +486,15 @@ def console(request: Request, engine: EngineDep, chain: ChainDep, settings: Sett
             work = _work(conn, chain, lang, party)
         return _render(request, "console.html", conn, chain, settings, L=lang, party=party,
                        duties=duty_names, work=work, scope=scope, now=disclosure.chain_now(conn),
-                       options=_options(conn, lang), contracts=_functions(chain))  # fmt: skip
+                       options=_options(conn, lang),
+                       contracts=list(chain.deployment.contracts))  # fmt: skip
+
+
+@router.get("/console/functions")
+def console_functions(chain: ChainDep) -> Response:
+    """The state-changing functions of every contract, for the console's advanced form (read
+    when it is opened, not with every page)."""
+    return Response(_functions(chain), media_type="application/json")
 
 
 def _work(conn: Connection, chain: Any, lang: i18n.Lang, party: parties.Party) -> dict:  # noqa: ANN401
@@ -542,16 +550,24 @@ def _options(conn: Connection, lang: i18n.Lang) -> dict[str, list[tuple[Any, str
     }
 
 
-def _functions(chain: Any) -> dict[str, list[dict]]:  # noqa: ANN401
-    """State-changing functions of every contract (the console's advanced form)."""
-    return {
-        name: [
-            {"name": f["name"], "inputs": f["inputs"]}
-            for f in rec.abi
-            if f.get("type") == "function" and f.get("stateMutability") in ("nonpayable", "payable")
-        ]
-        for name, rec in chain.deployment.contracts.items()
-    }
+_FUNCTIONS: dict[int, str] = {}
+
+
+def _functions(chain: Any) -> str:  # noqa: ANN401
+    """State-changing functions of every contract as JSON (the console's advanced form), built
+    once per deployment record."""
+    key = id(chain.deployment)
+    if key not in _FUNCTIONS:
+        _FUNCTIONS[key] = json.dumps({
+            name: [
+                {"name": f["name"], "inputs": f["inputs"]}
+                for f in rec.abi
+                if f.get("type") == "function"
+                and f.get("stateMutability") in ("nonpayable", "payable")
+            ]
+            for name, rec in chain.deployment.contracts.items()
+        })  # fmt: skip
+    return _FUNCTIONS[key]
 
 
 # -- downloads: the whole table with the page's filters, CSV or JSON -----------------------

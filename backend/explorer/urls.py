@@ -94,6 +94,11 @@ def oracle_ingest() -> str:
     return "/api/v1/oracle/ingest"
 
 
+def console_functions() -> str:
+    """Every contract's state-changing functions (the console's advanced form)."""
+    return "/console/functions"
+
+
 def download(table: str, fmt: str, **filters: Any) -> str:  # noqa: ANN401
     """The whole table (with the page's filters) as CSV or JSON."""
     return _q(f"/download/{table}.{fmt}", **filters)

@@ -17,7 +17,7 @@ from backend.indexer.projections import tables as t
 from backend.indexer.projections.market import ApplicationStatus, ListingStatus, LotStatus
 from backend.services import disclosure
 
-LIMIT = 50
+LIMIT = 20  # the newest; each list links to the page with all of them
 
 
 def _district_filter(query: Any, column: Any, district: int | None) -> Any:  # noqa: ANN401

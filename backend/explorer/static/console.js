@@ -253,9 +253,15 @@
 
   // -- advanced: any contract function, encoded by the service ------------------------------
 
-  const contractsData = document.getElementById("contracts");
-  const contracts = contractsData ? JSON.parse(contractsData.textContent) : null;
+  const advanced = document.getElementById("advanced");
+  let contracts = null;
+  async function loadFunctions() {
+    if (contracts) return;
+    contracts = await Api.get(advanced.dataset.functions);
+    showFunctions();
+  }
   function showFunctions() {
+    if (!contracts) return;
     const select = document.getElementById("tx-function");
     select.textContent = "";
     for (const f of contracts[document.getElementById("tx-contract").value]) {
@@ -264,6 +270,7 @@
     showInputs();
   }
   function showInputs() {
+    if (!contracts) return;
     const fn = contracts[document.getElementById("tx-contract").value]
       .find((f) => f.name === document.getElementById("tx-function").value);
     const box = document.getElementById("tx-inputs");
@@ -286,6 +293,7 @@
     event.preventDefault();
     const out = document.getElementById("result");
     try {
+      await loadFunctions();
       const account = await ready();
       const contract = document.getElementById("tx-contract").value;
       const fn = document.getElementById("tx-function").value;
@@ -308,11 +316,11 @@
   }
   const uploadForm = document.getElementById("upload");
   if (uploadForm) uploadForm.addEventListener("submit", (event) => { event.preventDefault(); upload(uploadForm); });
-  if (contracts) {
+  if (advanced) {
+    advanced.addEventListener("toggle", () => { if (advanced.open) loadFunctions().catch((e) => show(document.getElementById("result"), "✗ " + explain(e, lang), true)); });
     document.getElementById("tx-contract").addEventListener("change", showFunctions);
     document.getElementById("tx-function").addEventListener("change", showInputs);
     document.getElementById("tx-form").addEventListener("submit", sendAdvanced);
-    showFunctions();
   }
   Wallet.on("accountsChanged", (accounts) => { if (accounts && accounts[0] && pageAccount && accounts[0].toLowerCase() !== pageAccount.toLowerCase()) goTo(accounts[0]); });
   Wallet.on("chainChanged", () => window.location.reload());
