@@ -134,6 +134,17 @@ class Deployer:
         address = getattr(holder, "address", holder)
         self.roles.setdefault(f"{contract}.{role_name}", set()).add(str(address))
 
+    def role_ids(self) -> dict[str, str]:
+        """Each contract's role constants as it defines them (not always keccak of the name:
+        the council's MEMBER_ROLE is keccak256("COUNCIL_MEMBER_ROLE"))."""
+        out = {}
+        for name, contract in self.contracts.items():
+            for item in contract.abi:
+                role = item.get("name", "")
+                if item.get("type") == "function" and role.endswith("_ROLE") and not item["inputs"]:
+                    out[f"{name}.{role}"] = "0x" + bytes(getattr(contract, role)()).hex()
+        return out
+
     def record(self, parties: dict) -> Deployment:
         from scripts.demo_city import places
 
@@ -142,6 +153,7 @@ class Deployer:
             network=network.show_active(),
             contracts=self.records,
             roles={name: sorted(holders) for name, holders in self.roles.items()},
+            role_ids=self.role_ids(),
             names={
                 str(parties[party].address): {"zh": zh, "en": en}
                 for party, (zh, en) in DEV_NAMES.items()

@@ -505,6 +505,7 @@ def _work(conn: Connection, chain: Any, lang: i18n.Lang, party: parties.Party) -
     if "regulator" in held:
         work["decide"] = duties.to_decide(conn, district=party.district)
         work["surrenders"] = duties.surrenders(conn, now=now, district=party.district)
+        work["surrender_batches"] = duties.batches(work["surrenders"])
     if "exchange" in held:
         work["listings"] = duties.open_listings(conn)
         work["lots"] = duties.open_lots(conn)
@@ -544,6 +545,8 @@ def _options(conn: Connection, lang: i18n.Lang) -> dict[str, list[tuple[Any, str
         "origins": of("origin", range(3)),
         "sources": of("source", (0, 3)),  # a reclaim's sources (GovernmentReserve.reclaim)
         "formats": of("lot_format", range(2)),
+        "grants": [(key, f"{lang.role_name(*key.split('.'))} — {lang.contract(key.split('.')[0])}")
+                   for key in parties.GRANTABLE],  # fmt: skip
         "periods": [
             (i, f"#{i} {i18n.when(p['start'])} – {i18n.when(p['end'])}") for i, p in periods
         ],

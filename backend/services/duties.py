@@ -108,3 +108,13 @@ def bank_pledges(conn: Connection, bank: str) -> list[dict[str, Any]]:
         .limit(LIMIT)
     ).mappings()
     return disclosure.with_names(conn, [dict(r) for r in rows], "holder")
+
+
+def batches(due: list[dict[str, Any]]) -> dict[tuple[int, int], list[str]]:
+    """Units whose surrender is due, by (pollutant, period): one batch transaction each
+    (``run-surrender-batch``, at most 100 units)."""
+    out: dict[tuple[int, int], list[str]] = {}
+    for r in due:
+        if r["status"] == disclosure.ComplianceStatus.DUE:
+            out.setdefault((r["pollutant"], r["period"]), []).append(r["unit"])
+    return {k: v[:100] for k, v in out.items() if len(v) > 1}

@@ -95,6 +95,19 @@ DUTIES: dict[str, tuple[str, ...]] = {
 }
 
 
+# the roles an authority is appointed to by the council (``grant-role``), as the console offers them
+GRANTABLE = (
+    "PledgeBook.PLEDGEE_ROLE",
+    "VerificationOracle.VERIFIER_ROLE",
+    "PriceBook.PRICE_SETTER_ROLE",
+    "Exchange.OPERATOR_ROLE",
+    "AuctionHouse.OPERATOR_ROLE",
+    "SettlementToken.SETTLEMENT_BANK_ROLE",
+    "PrimaryMarket.TREASURY_ROLE",
+    "AccountRegistry.REGULATOR_ROLE",
+)
+
+
 @dataclass(frozen=True)
 class RoleHeld:
     contract: str
@@ -147,13 +160,15 @@ def _role_hash(name: str) -> str:
 
 
 def role_names(deployment: Deployment) -> dict[tuple[str, str], str]:
-    """(contract, role hash) → the role constant's name, from each contract's ABI."""
+    """(contract, role id) → the role constant's name: the ids the deployment record read from
+    each contract, else keccak of the constant's name (OpenZeppelin's convention)."""
     out: dict[tuple[str, str], str] = {}
     for contract, record in deployment.contracts.items():
         for item in record.abi:
             name = item.get("name", "")
             if item.get("type") == "function" and name.endswith("_ROLE") and not item["inputs"]:
-                out[(contract, _role_hash(name))] = name
+                known = deployment.role_ids.get(f"{contract}.{name}")
+                out[(contract, (known or _role_hash(name)).lower())] = name
         out[(contract, ADMIN_ROLE)] = "DEFAULT_ADMIN_ROLE"
     return out
 

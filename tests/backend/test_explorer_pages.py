@@ -206,6 +206,12 @@ def test_the_console_shows_a_key_only_its_own_duties(site, parties, bank, city):
     verifier = site.get("/console", params={"account": parties["verifier_a"].address})
     assert 'id="duty-verifier"' in verifier.text and 'id="upload"' in verifier.text
 
+    # the council's roles are not keccak of their names (MEMBER_ROLE): read from the record
+    member = site.get("/console", params={"account": parties["council_director"].address})
+    assert 'id="duty-council"' in member.text and 'id="propose-cap"' in member.text
+    guardian = site.get("/console", params={"account": parties["provincial_authority"].address})
+    assert 'id="duty-council"' in guardian.text and 'id="propose-cap"' not in guardian.text
+
     company = site.get("/console", params={"account": city.chem.address, "lang": "zh"})
     assert 'id="no-duty"' in company.text and 'class="duty"' not in company.text
     assert DEV_NAMES["bank"][0] in banker.text

@@ -327,6 +327,43 @@ def test_a_refusal_shows_next_to_the_button_with_its_rule_and_figures(stack, bro
     context.close()
 
 
+def test_council_members_propose_and_approve_and_the_guardian_cancels_in_their_consoles(
+    stack, browser
+):
+    """The director proposes a lower cap in words (no calldata), a deputy approves it (2 of 3:
+    the waiting period starts), the provincial authority cancels it during the wait; each in
+    its own console and wallet. The explorer shows the proposal, its calls in words, cancelled."""
+    description = "长寿区化学需氧量总量指标下调（演示）"
+    context, page, problems = _console(browser, stack, authority("council_director"))
+    form = page.locator("#propose-cap")
+    form.locator("select[name='call.region']").select_option("8")
+    form.locator("select[name='call.pollutant']").select_option("COD")
+    form.locator("input[name='call.capKg']").fill("1500")
+    form.locator("textarea[name=description]").fill(description)
+    form.locator("button[type=submit]").click()
+    _done(page, form)
+    context.close()
+
+    for who, op in (("council_deputy_a", "council-approve"), ("provincial_authority",
+                                                              "council-cancel")):  # fmt: skip
+        context, page, more = _console(browser, stack, authority(who))
+        item = page.locator("#work-proposals li", has_text=description)
+        expect(item).to_contain_text("将长寿区化学需氧量 (COD)总量控制指标设为 1,500 t（R-10）")
+        step = item.locator(f"form[data-op={op}]")
+        step.locator("button[type=submit]").click()
+        _done(page, step)
+        problems += more
+        context.close()
+
+    context, page, _, more = _open(browser, PHONE, stack.url + "/council?lang=zh")
+    proposal = page.locator("#council li.proposal", has_text=description)
+    expect(proposal).to_contain_text("已撤销")
+    expect(proposal).to_contain_text("总量控制指标设为 1,500 t")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert problems + more == []
+    context.close()
+
+
 def test_a_council_proposal_reads_in_words(stack, browser):
     """The demo's caps, period and reclaim went through the council: each call is a sentence with
     the district, the pollutant and the quantity, and the proposal has a page."""

@@ -74,6 +74,7 @@
       case "datetime": return beijing(input, true);
       case "date": return beijing(input, false);
       case "int": return Number(text);
+      case "addresses": return text.split(",").filter(Boolean);
       case "bool": return text === "true";
       case "unit": return unitAddress(input);
       case "address":
@@ -110,8 +111,15 @@
       if (input.value.trim() === "" && !input.required) continue;
       if (input.value.trim() === "") throw new FieldError(input, label(input) + ": " + (lang === "en" ? "required" : "必填"));
       const value = await valueOf(input);
-      if (input.name.startsWith("call.")) put(call, input.name.slice(5), value);
-      else put(body, input.name, value);
+      const target = input.name.startsWith("call.") ? call : body;
+      const path = input.name.startsWith("call.") ? input.name.slice(5) : input.name;
+      if (input.dataset.kind === "role") {  // "Contract.ROLE": a grant's contract and role
+        const [contract, role] = value.split(".");
+        put(target, "contract", contract);
+        put(target, path, role);
+      } else {
+        put(target, path, value);
+      }
     }
     if (form.dataset.call) body.calls = [{operation: form.dataset.call, body: call}];
     return body;
