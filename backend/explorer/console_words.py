@@ -78,7 +78,10 @@ CONSOLE_LABELS: dict[str, tuple[str, str]] = {
     ),
     "reg.run_surrender": ("代为清缴（R-24）", "Run the surrender (R-24)"),
     "reg.close_surrender": ("截止清缴，记录欠缴（R-25）", "Close, record the shortfall (R-25)"),
-    "reg.run_all": ("为以上 {n} 家单位一并代为清缴{pollutant}（一笔交易，R-24）", "Run the {pollutant} surrender of these {n} units in one transaction (R-24)"),
+    "reg.run_all": (
+        "为以上 {n} 家单位一并代为清缴{pollutant}（一笔交易，R-24）",
+        "Run the {pollutant} surrender of these {n} units in one transaction (R-24)",
+    ),
     "reg.register": ("登记排污单位（注册登记，R-02）", "Register a unit (R-02)"),
     "reg.holder_address": ("单位的钱包地址", "The unit's wallet address"),
     "reg.credit_code": ("统一社会信用代码", "Unified social credit code"),
@@ -172,7 +175,10 @@ CONSOLE_LABELS: dict[str, tuple[str, str]] = {
     "cn.reclaim": ("收回排污权至政府储备（R-27）", "Reclaim rights into the reserve (R-27)"),
     "cn.fraud": ("欺诈处罚（R-33）", "Fraud sanction (R-33)"),
     "cn.period": ("设定核查期（R-22）", "Define a compliance period (R-22)"),
-    "cn.grant": ("授予权限（任命银行、核查机构等）", "Grant a role (appoint a bank, a verifier, …)"),
+    "cn.grant": (
+        "授予权限（任命银行、核查机构等）",
+        "Grant a role (appoint a bank, a verifier, …)",
+    ),
     "cn.grantee": ("被授予的账户地址", "The account to grant it to"),
     "cn.surrender_deadline": ("清缴截止", "Surrender deadline"),
     "cn.carry_deadline": ("结转截止", "Carry-over deadline"),

@@ -545,8 +545,7 @@ def _options(conn: Connection, lang: i18n.Lang) -> dict[str, list[tuple[Any, str
         "origins": of("origin", range(3)),
         "sources": of("source", (0, 3)),  # a reclaim's sources (GovernmentReserve.reclaim)
         "formats": of("lot_format", range(2)),
-        "grants": [(key, f"{lang.role_name(*key.split('.'))} — {lang.contract(key.split('.')[0])}")
-                   for key in parties.GRANTABLE],  # fmt: skip
+        "grants": [(key, _grant_label(lang, key)) for key in parties.GRANTABLE],
         "periods": [
             (i, f"#{i} {i18n.when(p['start'])} – {i18n.when(p['end'])}") for i, p in periods
         ],
@@ -554,6 +553,11 @@ def _options(conn: Connection, lang: i18n.Lang) -> dict[str, list[tuple[Any, str
 
 
 _FUNCTIONS: dict[int, str] = {}
+
+
+def _grant_label(lang: i18n.Lang, key: str) -> str:
+    contract, role = key.split(".")
+    return f"{lang.role_name(contract, role)} — {lang.contract(contract)}"
 
 
 def _functions(chain: Any) -> str:  # noqa: ANN401
