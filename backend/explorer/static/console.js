@@ -191,28 +191,59 @@
 
   let figures = [];
 
+  // the verifier signs what it uploads (EIP-712 "OracleUpload": the period, the SHA-256 of every
+  // file in order, a deadline), so the oracle takes monitoring data only from a verifier's key
+  async function sha256(file) {
+    const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+    return "0x" + [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function uploadTypedData(form, account, period, files, deadline) {
+    return {
+      types: {
+        EIP712Domain: [{name: "name", type: "string"}, {name: "version", type: "string"},
+                       {name: "chainId", type: "uint256"}, {name: "verifyingContract", type: "address"}],
+        OracleUpload: [{name: "verifier", type: "address"}, {name: "period", type: "uint32"},
+                       {name: "files", type: "bytes32[]"}, {name: "deadline", type: "uint64"}],
+      },
+      primaryType: "OracleUpload",
+      domain: {name: "DRR monitoring upload", version: "1", chainId, verifyingContract: form.dataset.oracle},
+      message: {verifier: account, period, files, deadline},
+    };
+  }
+
   async function upload(form) {
     const out = form.querySelector("output");
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      await ready();
-      const files = form.querySelector("input[type=file]").files;
+      const account = await ready();
+      const files = [...form.querySelector("input[type=file]").files];
+      if (!files.length) throw new Error(label(form.querySelector("input[type=file]")));
+      const period = Number(form.querySelector("[name=period]").value);
+      const deadline = Math.floor(Date.now() / 1000) + 3600;
+      const hashes = [];
+      for (const file of files) hashes.push(await sha256(file));
+      show(out, msg("signing"));
+      const signature = await Wallet.signTypedData(account, uploadTypedData(form, account, period, hashes, deadline));
       const data = new FormData();
-      data.append("period", form.querySelector("[name=period]").value);
+      data.append("period", String(period));
+      data.append("verifier", account);
+      data.append("deadline", String(deadline));
+      data.append("signature", signature);
       for (const file of files) data.append("files", file, file.name);
       show(out, msg("working"));
       let report;
       try {
         report = await Api.postForm(form.dataset.upload, data);
       } catch (error) {
-        if (error instanceof Api.ApiError && error.status === 422 && error.error && error.error.figures) report = error.error;
+        if (error instanceof Api.ApiError && error.status === 422 && error.body && error.body.figures) report = error.body;
         else throw error;
       }
       showFigures(report);
       show(out, "✓ " + report.figures.length + (lang === "en" ? " figure(s)" : " 项"));
     } catch (error) {
-      show(out, "✗ " + explain(error, lang), true);
+      show(out, "✗ " + (Wallet.rejected(error) ? msg("rejected") : explain(error, lang)), true);
     } finally {
       button.disabled = false;
     }

@@ -5,10 +5,11 @@
   "use strict";
 
   class ApiError extends Error {
-    constructor(status, error) {
+    constructor(status, error, body) {
       super(error && error.message ? error.message : "HTTP " + status);
       this.status = status;
       this.error = error || {};
+      this.body = body;  // the whole answer (a report that is not the error envelope)
     }
   }
 
@@ -20,7 +21,7 @@
     const text = await response.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch (_e) { data = null; }
-    if (!response.ok) throw new ApiError(response.status, data && data.error);
+    if (!response.ok) throw new ApiError(response.status, data && data.error, data);
     return data;
   }
 
