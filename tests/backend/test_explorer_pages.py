@@ -12,38 +12,14 @@ from web3 import Web3
 
 from backend.api import deps
 from backend.chain.devkeys import DEV_NAMES
-from tests.backend.disclosure_city import index, run_city, with_reserve
-
-
-@pytest.fixture(scope="module")
-def scenario(city, regulator, exchange, bank, parties, ledger, registry, permits, pledges,
-             deployment, reserve):  # fmt: skip
-    return run_city(city, regulator, exchange, bank, parties, ledger, registry, permits, pledges,
-                    deployment, reserve)  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def full_deployment(deployment, reserve, scenario):
-    return with_reserve(deployment, reserve)
+from tests.backend.disclosure_city import served
 
 
 @pytest.fixture
 def site(full_deployment, tmp_path, rpc_url):
     """The service over the indexed city; its own indexer off, so the index stays where it is
     (a transaction sent during a test is on the chain but not yet in the index)."""
-    from fastapi.testclient import TestClient
-
-    from backend.core.config import Settings
-    from backend.main import create_app
-
-    url = f"sqlite:///{tmp_path / 'index.db'}"
-    engine, _ = index(full_deployment, url)
-    engine.dispose()
-    deployment_file = tmp_path / "deployment.json"
-    full_deployment.save(deployment_file)
-    settings = Settings(rpc_url=rpc_url, deployment_file=deployment_file, database_url=url,
-                        indexer_enabled=False)  # fmt: skip
-    with TestClient(create_app(settings)) as client:
+    with served(full_deployment, rpc_url, tmp_path) as client:
         yield client
 
 
