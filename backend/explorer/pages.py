@@ -23,6 +23,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from hexbytes import HexBytes
+from markupsafe import Markup
 from sqlalchemy import Connection
 from web3.exceptions import TransactionNotFound
 
@@ -337,8 +338,8 @@ def _proposals_in_words(conn: Connection, chain: Any, lang: i18n.Lang, *,  # noq
     for p in rows:
         for c in p["calls"]:
             c["sentence"] = speaker.call(c["target"], c["data"])
-        p["proposer_html"] = speaker.party(p["proposer"])
-        p["approvers_html"] = [speaker.party(a) for a in p["approved_by"]]
+        p["proposer_html"] = Markup(speaker.party(p["proposer"]))  # noqa: S704 - escaped inside
+        p["approvers_html"] = [Markup(speaker.party(a)) for a in p["approved_by"]]  # noqa: S704
     return rows
 
 

@@ -204,3 +204,29 @@ def test_every_console_field_has_a_label(site, parties):
                 continue
             found = re.search(r'id="([^"]+)"', attrs)
             assert found and found.group(1) in ids, (party, tag, attrs)
+
+
+@pytest.fixture
+def proposed(deployment, parties, ledger):
+    """A council member proposes a cap (the council of the test deployment, 2 of 3)."""
+    from brownie import RegulatorCouncil
+
+    council = RegulatorCouncil.at(deployment.contracts["RegulatorCouncil"].address)
+    data = ledger.setCap.encode_input(2, 1, 1_500_000)
+    council.propose(
+        [ledger.address], [data], "核定江北区总量", {"from": parties["council_director"]}
+    )
+    return council
+
+
+def test_the_council_page_reads_each_proposal_in_words(proposed, site):
+    """Each call in words with the district and pollutant; the proposer by name, linked; the
+    proposal's own page (404 for an unknown one, as a page)."""
+    page = site.get("/council", params={"lang": "zh"})
+    assert page.status_code == 200 and "&lt;a" not in page.text
+    text = _main(page.text)
+    assert "将江北区化学需氧量 (COD)总量控制指标设为 1,500 t（R-10）" in text
+    assert "提案人：局长（委员会）" in text and "待批准" in text
+    one = _main(site.get("/council/1", params={"lang": "en"}).text)
+    assert "set the cap of chemical oxygen demand (COD) in Jiangbei District to 1,500 t" in one
+    assert site.get("/council/99").status_code == 404
