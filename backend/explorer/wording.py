@@ -244,6 +244,14 @@ EVENTS: dict[str, Sentence] = {
         "{unit:party}的履约义务由{successor:party}承继（R-30、R-31）",
         "The obligations of {unit:party} pass to {successor:party} (R-30, R-31)",
     ),
+    "SurplusRecorded": (
+        "{unit:party}第 {period} 期{pollutant:pollutant}清缴后结余{kg:kg}，可在窗口期内出售、回购或结转（R-26）",
+        "{unit:party} has {kg:kg} of {pollutant:pollutant} left after surrendering for period {period}: to sell, sell back or carry over (R-26)",
+    ),
+    "SurplusBoughtBack": (
+        "政府储备按基准价回购{unit:party}第 {period} 期结余的{kg:kg}{pollutant:pollutant}，尚余{remaining:kg}（R-26）",
+        "The reserve bought back {kg:kg} of {pollutant:pollutant} left to {unit:party} after period {period} at the benchmark; {remaining:kg} left (R-26)",
+    ),
     "CarriedOver": Variants(
         "automatic",
         {
@@ -336,8 +344,8 @@ EVENTS: dict[str, Sentence] = {
     ),
     # -- pledges (PledgeBook) -----------------------------------------------------------------
     "Pledged": (
-        "{holder:party}将{kg:kg}{pollutant:pollutant}质押给{bank:party}（第 {id} 号质押，R-34）",
-        "{holder:party} pledged {kg:kg} of {pollutant:pollutant} to {bank:party} (pledge {id}, R-34)",
+        "{holder:party}将{kg:kg}{pollutant:pollutant}质押给{bank:party}（第 {id} 号质押[，担保债权{claimFen:yuan}][，{maturity:date}到期]，R-34）",
+        "{holder:party} pledged {kg:kg} of {pollutant:pollutant} to {bank:party} (pledge {id}[, securing {claimFen:yuan}][, due {maturity:date}], R-34)",
     ),
     "PledgeReleased": (
         "{bank:party}解除第 {id} 号质押[（{_holder:party}的{_kg:kg}{_pollutant:pollutant}）]（R-34）",
@@ -385,6 +393,10 @@ EVENTS: dict[str, Sentence] = {
     "ApplicationWithdrawn": (
         "第 {id} 号申报撤回[（{_applicant:party}）]",
         "Application {id} withdrawn[ ({_applicant:party})]",
+    ),
+    "ApplicationBound": (
+        "第 {id} 号申报现用于 {auctions} 场新增排污权竞价（R-09）",
+        "Application {id} now backs {auctions} primary auction(s) (R-09)",
     ),
     "FeeWaived": (
         "{by:party}减免第 {id} 号申报[（{_applicant:party}，{_pollutant:pollutant}）]的有偿使用费（R-12）",
@@ -569,6 +581,18 @@ EVENTS: dict[str, Sentence] = {
                 "{value:yuan} of settlement money paid by {from:party} to {to:party}",
             ),
         },
+    ),
+    "RedemptionRequested": (
+        "{holder:party}申请将结算资金{fen:yuan}赎回至银行账户 {bankAccount:hash}（第 {id} 号赎回，R-16）",
+        "{holder:party} asked to redeem {fen:yuan} of settlement money to bank account {bankAccount:hash} (redemption {id}, R-16)",
+    ),
+    "RedemptionPaid": (
+        "第 {id} 号赎回已付至银行账户（凭证 {voucher:hash}）",
+        "Redemption {id} paid to the bank account (voucher {voucher:hash})",
+    ),
+    "RedemptionRejected": (
+        "{bank:party}拒绝第 {id} 号赎回：{reason:text}",
+        "{bank:party} refused redemption {id}: {reason:text}",
     ),
     "Approval": (
         "{owner:party}允许{spender:party}动用最多{value:yuan}结算资金",

@@ -3,6 +3,7 @@ t, 元 and Beijing time, in Chinese and English; what a transaction chose (a nam
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -29,7 +30,10 @@ def _pairs(sentence):
     return [sentence]
 
 
-def _fields(template: str) -> list[tuple[str, str]]:
+def _fields(template: str, *, required_only: bool = False) -> list[tuple[str, str]]:
+    """The placeholders of a template (only those outside ``[…]``: those a value must fill)."""
+    if required_only:
+        template = re.sub(r"\[[^\]]*\]", "", template)
     plain = template.replace("[", "").replace("]", "")
     return [(name, spec) for _, name, spec, _ in string.Formatter().parse(plain) if name]
 
@@ -49,9 +53,10 @@ def test_every_event_of_the_deployment_has_a_sentence_naming_only_its_arguments(
             names = {i["name"] for i in item["inputs"]}
             for pair in _pairs(sentence):
                 for template in pair:
-                    for name, spec in _fields(template):
+                    for name, _ in _fields(template, required_only=True):
                         if not (name in names or name.startswith("_")):
                             wrong.append(f"{item['name']}: {{{name}}} is not an argument")
+                    for _, spec in _fields(template):
                         if spec and spec not in KINDS:
                             wrong.append(f"{item['name']}: no kind {spec!r}")
     assert missing == []
@@ -94,7 +99,6 @@ def speaker(deployment):
 
 
 def _text(markup: Markup) -> str:
-    import re
 
     return re.sub(r"<[^>]+>", "", str(markup))
 
