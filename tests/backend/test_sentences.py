@@ -99,7 +99,6 @@ def speaker(deployment):
 
 
 def _text(markup: Markup) -> str:
-
     return re.sub(r"<[^>]+>", "", str(markup))
 
 
