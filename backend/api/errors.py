@@ -73,6 +73,22 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("TransactionNotFound", 404, "No such transaction", "没有这笔交易"),
     ErrorRule("AddressUnknown", 404, "This address appears in no event of the register",
               "该地址未出现在登记簿的任何记录中"),
+    ErrorRule("CreditCodeInvalid", 422,
+              "The credit code is not a unified social credit code with its check character"
+              " (GB 32100-2015)",
+              "统一社会信用代码不符合 GB 32100-2015（含校验码）"),
+    ErrorRule("UnitNameInvalid", 422,
+              "The unit's name is empty, too long or holds characters a register should not hold",
+              "单位名称为空、过长或含有登记簿不应包含的字符"),
+    ErrorRule("CalldataTooLarge", 413,
+              "The call holds more values or bytes than one transaction can carry",
+              "该调用包含的数据超过一笔交易可承载的上限"),
+    ErrorRule("RequestTooLarge", 413, "The request body is larger than this endpoint takes",
+              "请求内容超过该接口允许的大小"),
+    ErrorRule("RequestTooDeep", 422, "The JSON body is nested too deeply",
+              "请求的 JSON 嵌套层数过多"),
+    ErrorRule("RateLimited", 429, "Too many requests: wait for the time given in Retry-After",
+              "请求过于频繁，请按 Retry-After 所示时间后重试"),
     # -- signatures, deadlines, nonces -------------------------------------------------------
     ErrorRule("SignatureMalformed", 401, "The signature is not a valid 65-byte signature",
               "签名格式无效（应为 65 字节）"),
@@ -193,6 +209,20 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "监测数据未被接受（R-23）"),
     ErrorRule("OracleUnitUnknown", 404, "Unknown unit or period (R-23)",
               "未知的排污单位或期间（R-23）"),
+    ErrorRule("OracleUploadUnsigned", 401,
+              "Monitoring data are taken only with a verifier's signature over the upload",
+              "监测数据须附核查机构对本次上传的签名"),
+    ErrorRule("OracleUploadSignatureInvalid", 401,
+              "The upload's signature was not made by the verifier it names",
+              "上传签名并非其所署名的核查机构作出"),
+    ErrorRule("OracleNotVerifier", 403,
+              "The signer is not a verifier of the oracle (VERIFIER_ROLE, R-23)",
+              "签名人不是核查机构（R-23）"),
+    ErrorRule("OracleUploadExpired", 400, "The upload's signature has expired",
+              "上传签名已过期"),
+    ErrorRule("OracleUploadReplayed", 409,
+              "This signed upload was ingested already: sign each upload afresh",
+              "该签名上传已处理过，请对每次上传重新签名"),
     ErrorRule("EvidenceNotFound", 404, "No evidence with this SHA-256", "没有该哈希值的核查证据"),
     ErrorRule("ProbeZeroQuantity", 422, "The quantity must be positive", "数量必须大于零"),
     ErrorRule("ProbeSelfTransfer", 422, "Sender and receiver are the same account",
@@ -390,7 +420,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "the account lacks the role"),
         (404, "unknown action, account or item"),
         (409, "a rule refuses the action (see the error code), nonce conflicts"),
+        (413, "request body over the endpoint's limit"),
         (422, "invalid request: types, ranges, addresses, typed data"),
+        (429, "over a rate limit (per client or per signer): wait Retry-After seconds"),
         (503, "chain node or relayer unavailable"),
         (504, "transaction sent but not confirmed in time: retry the same request"),
     )
@@ -410,12 +442,16 @@ def _is_page(request: Request) -> bool:
 def _respond(exc: ServiceError, request: Request | None = None,
              page: PageRenderer | None = None) -> Response:  # fmt: skip
     status, body = error_body(exc)
+    retry = exc.extra.get("retry_after")
+    headers = {"Retry-After": str(retry)} if retry is not None else None
     if page is not None and request is not None and _is_page(request):
         try:
-            return page(request, status, body["error"])
+            response = page(request, status, body["error"])
+            response.headers.update(headers or {})
+            return response
         except Exception:  # an error page that fails answers the plain envelope
             log.exception("error page failed")
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _location(loc: tuple[Any, ...]) -> str:

@@ -129,8 +129,10 @@ class _Frame:
 
 
 def _figure(size: Size, title: str, body: str, legend: Sequence[tuple[str, str]]) -> str:
+    # the key's colour is a class (explorer.css), not a style attribute: the pages' CSP allows
+    # no inline style
     keys = "".join(
-        f'<span class="key"><i style="background:{color}"></i>{escape(label)}</span>'
+        f'<span class="key"><i class="c{PALETTE.index(color)}"></i>{escape(label)}</span>'
         for label, color in legend
     )
     css = "wide" if size is WIDE else "narrow"

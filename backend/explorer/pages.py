@@ -23,12 +23,13 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from hexbytes import HexBytes
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import Connection
 from web3.exceptions import TransactionNotFound
 
 from backend.api.deps import ChainDep, EngineDep, SettingsDep
 from backend.chain.errors import ServiceError
+from backend.chain.text import REPLACEMENT
 from backend.explorer import charts, i18n, sentences, urls
 from backend.services import council_ops, disclosure, duties, parties
 
@@ -40,6 +41,20 @@ templates.env.filters.update(
     short=i18n.short, tonnes=i18n.tonnes,
 )  # fmt: skip
 templates.env.globals.update(urls=urls)
+
+
+def _mark_replaced(value: Any) -> Any:  # noqa: ANN401 - any template value
+    """Text from the chain that held bytes which are not text (invalid UTF-8, U+0000) shows
+    them as U+FFFD (backend/chain/text.py); every page marks each one, so a reader knows the
+    registered bytes differ from what is shown."""
+    if isinstance(value, str) and not isinstance(value, Markup) and REPLACEMENT in value:
+        mark = Markup('<mark class="replaced" title="{}">\ufffd</mark>').format(REPLACED_TITLE)
+        return escape(value).replace(REPLACEMENT, mark)
+    return value
+
+
+REPLACED_TITLE = "登记内容在此处含有无法显示为文字的字节 · the registered bytes here are not text"
+templates.env.finalize = _mark_replaced
 router = APIRouter(include_in_schema=False)
 
 # the index's integers are 64-bit (SQLite INTEGER): a wider filter is a 422, not a 500
@@ -288,14 +303,21 @@ def blacklist(
 
 @router.get("/council", response_class=HTMLResponse)
 def council(
-    request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep
+    request: Request,
+    engine: EngineDep,
+    chain: ChainDep,
+    settings: SettingsDep,
+    before: Before = None,
+    after: After = None,
 ) -> Response:
-    """The regulator council's proposals in words: a high-impact action is public from its
-    proposal on, with its approvals and the time it may take effect (R-36)."""
+    """The regulator council's proposals in words, from the event index: a high-impact action
+    is public from its proposal on, with its approvals and the time it may take effect (R-36)."""
     lang = _lang_of(request, chain)
     with engine.connect() as conn:
-        rows = _proposals_in_words(conn, chain, lang)
-        return _render(request, "council.html", conn, chain, settings, L=lang, rows=rows)
+        page = _council_page(conn, chain, before=before, after=after)
+        rows = _in_words(conn, chain, lang, page.rows)
+        return _render(request, "council.html", conn, chain, settings, L=lang, rows=rows,
+                       page=page)  # fmt: skip
 
 
 @router.get("/council/{pid}", response_class=HTMLResponse)
@@ -306,40 +328,50 @@ def proposal(
     settings: SettingsDep,
     pid: Annotated[int, PathParam(ge=1, le=2**63 - 1, description="proposal id")],
 ) -> Response:
-    """One proposal: its calls in words, who approved, its waiting period and state."""
+    """One proposal: its calls in words, who approved, its waiting period and state, and the
+    transactions of each step."""
     lang = _lang_of(request, chain)
     with engine.connect() as conn:
-        (row,) = _proposals_in_words(conn, chain, lang, pid=pid)
+        (row,) = _in_words(conn, chain, lang, [council_ops.proposal(conn, chain, pid)])
         return _render(request, "proposal.html", conn, chain, settings, L=lang, p=row)
 
 
-def _council_proposals(chain: Any, *, pid: int | None = None) -> list[dict[str, Any]]:  # noqa: ANN401
-    """The council's proposals, newest first (or one): the one place the pages read them."""
+def _council_page(conn: Connection, chain: Any, **paging: Any) -> disclosure.Page:  # noqa: ANN401
     if "RegulatorCouncil" not in chain.deployment.contracts:
-        if pid is not None:
-            raise ServiceError("CouncilUnknownProposal", f"no council proposal {pid}")
+        return disclosure.Page([])
+    return council_ops.proposals(conn, chain, **paging)
+
+
+def _open_proposals(conn: Connection, chain: Any, lang: i18n.Lang) -> list[dict]:  # noqa: ANN401
+    """The proposals a member or the guardian may still act on: pending, waiting, ready."""
+    if "RegulatorCouncil" not in chain.deployment.contracts:
         return []
-    if pid is not None:
-        return [council_ops.proposal(chain, pid)]
-    return council_ops.proposals(chain)
+    rows = [
+        p
+        for state in ("pending", "scheduled", "ready")
+        for p in council_ops.proposals(conn, chain, state=state, limit=duties.LIMIT).rows
+    ]
+    return _in_words(conn, chain, lang, sorted(rows, key=lambda p: -p["id"]))
 
 
-def _proposals_in_words(conn: Connection, chain: Any, lang: i18n.Lang, *,  # noqa: ANN401
-                        open_only: bool = False, pid: int | None = None) -> list[dict]:  # fmt: skip
-    """Proposals with each call as a sentence and the names of who proposed and approved."""
-    rows = _council_proposals(chain, pid=pid)
-    if open_only:
-        rows = [p for p in rows if p["state"] in ("pending", "scheduled", "ready")]
+def _in_words(conn: Connection, chain: Any, lang: i18n.Lang, rows: list[dict]) -> list[dict]:  # noqa: ANN401
+    """Proposals with each call as a sentence, the names of who proposed and approved, and the
+    steps' transactions as sentences."""
     found = {a for p in rows for a in (p["proposer"], *p["approved_by"])}
     for p in rows:
         found |= sentences.call_addresses(chain.deployment, [c["target"] for c in p["calls"]],
                                           [c["data"] for c in p["calls"]])  # fmt: skip
-    speaker = _speaker(conn, chain, lang, addresses=found)
+    steps = [dict(s, contract="RegulatorCouncil") for p in rows for s in p.get("steps") or []]
+    speaker = _speaker(conn, chain, lang, events=steps, addresses=found)
     for p in rows:
         for c in p["calls"]:
             c["sentence"] = speaker.call(c["target"], c["data"])
         p["proposer_html"] = Markup(speaker.party(p["proposer"]))  # noqa: S704 - escaped inside
         p["approvers_html"] = [Markup(speaker.party(a)) for a in p["approved_by"]]  # noqa: S704
+        p["transactions"] = [
+            {**s, "sentence": speaker.event("RegulatorCouncil", s["event"], s["args"])}
+            for s in p.get("steps") or []
+        ]
     return rows
 
 
@@ -518,7 +550,7 @@ def _work(conn: Connection, chain: Any, lang: i18n.Lang, party: parties.Party) -
     if "bank" in held:
         work["pledges"] = duties.bank_pledges(conn, party.address)
     if held & {"council", "guardian"}:
-        work["proposals"] = _proposals_in_words(conn, chain, lang, open_only=True)
+        work["proposals"] = _open_proposals(conn, chain, lang)
     return work
 
 
@@ -583,9 +615,28 @@ def _functions(chain: Any) -> str:  # noqa: ANN401
 Rows = Callable[..., Iterator[dict]]
 
 
+# the filters a download takes, with the widest value each can hold (the contracts' uint32 ids,
+# uint8 enums): anything else is a 422 naming the parameter, never a query that cannot run
+DOWNLOAD_FILTERS = {"pollutant": 2**32 - 1, "mode": 255, "origin": 2, "period": 2**32 - 1}
+
+
+def _filter(params: dict[str, str], name: str) -> int | None:
+    text = params.get(name, "")
+    if text == "":
+        return None
+    widest = DOWNLOAD_FILTERS[name]
+    if not (text.isascii() and text.isdigit()) or len(text) > 20 or int(text) > widest:
+        raise ServiceError(
+            "RequestInvalid",
+            f"{name}: {text[:40]!r} is not an integer 0 … {widest}",
+            problems=[{"field": f"query.{name}", "problem": f"an integer 0 … {widest}"}],
+        )
+    return int(text)
+
+
 def _table_rows(conn: Connection, table: str, params: dict[str, str]) -> Iterator[dict]:
     def opt(name: str) -> int | None:
-        return int(params[name]) if params.get(name, "").isdigit() else None
+        return _filter(params, name)
 
     if table == "trades":
         return disclosure.trade_rows(conn, pollutant=opt("pollutant"), mode=opt("mode"),
@@ -652,8 +703,18 @@ def download(request: Request, table: str, fmt: str, engine: EngineDep) -> Respo
     return StreamingResponse(body, media_type=media, headers=headers)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(…),
+# =cmd|' /C calc'!A0): such text gets a leading apostrophe, as OWASP's "CSV injection" advises;
+# numbers stay numbers
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:  # noqa: ANN401
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _csv(first: dict | None, rest: Iterator[dict]) -> Iterator[str]:

@@ -46,8 +46,8 @@ def blacklist() -> str:
     return "/blacklist"
 
 
-def council(**filters: Any) -> str:  # noqa: ANN401
-    return _q("/council", **filters)
+def council(**page: Any) -> str:  # noqa: ANN401
+    return _q("/council", **page)
 
 
 def proposal(pid: int) -> str:

@@ -426,9 +426,9 @@ EVENTS: dict[str, Sentence] = {
     ),
     # -- the regulator council (RegulatorCouncil, CouncilTimelock) ----------------------------
     "ProposalCreated": (
-        "{proposer:party}向委员会提出第 {id} 号提案：{description:text}。拟执行：{targets:calls}",
+        "{proposer:party}向委员会提出第 {id} 号提案：{description:text}[。拟执行：{targets:calls}]",
         "{proposer:party} proposed to the council (proposal {id}): "
-        "{description:text}. Calls: {targets:calls}",
+        "{description:text}[. Calls: {targets:calls}]",
     ),
     "ProposalApproved": (
         "{member:party}批准第 {id} 号提案（已获 {approvals} 票）",
