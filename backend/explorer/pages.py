@@ -119,7 +119,9 @@ def _speaker(
     for e in events:
         if e["event"] == "ProposalCreated":
             a = e["args"]
-            found |= sentences.call_addresses(chain.deployment, a["targets"], a["payloads"])
+            found |= sentences.call_addresses(
+                chain.deployment, a.get("targets") or [], a.get("payloads") or []
+            )
     return sentences.Speaker(
         lang,
         pollutants=disclosure.pollutants(conn),
