@@ -37,7 +37,9 @@ UNITS = 10_000
 CHUNK = 50_000
 REGULATOR = to_checksum_address("0x" + "f" * 39 + "1")  # the city regulator in the filled index
 BANK = to_checksum_address("0x" + "f" * 39 + "2")
-APPLICATIONS, PLEDGES = 100_000, 20_000
+MEMBER = to_checksum_address("0x" + "f" * 39 + "4")  # a council member
+APPLICATIONS, PLEDGES, PROPOSALS = 100_000, 20_000, 10_000
+LEDGER = to_checksum_address(f"0x{3:040x}")  # RightsLedger's made-up address (CONTRACTS order)
 
 
 def fill(engine, rows: int) -> list[str]:
@@ -111,13 +113,16 @@ def fill_books(engine, holders: list[str]) -> None:
             for n, h in enumerate(holders, 1)
         ])  # fmt: skip
         district_regulator = to_checksum_address("0x" + "f" * 39 + "3")
+        member = "0x" + keccak(text="MEMBER_ROLE").hex()
         roles = [("AccountRegistry", "0x" + keccak(text="REGULATOR_ROLE").hex(), REGULATOR, None),
                  ("AccountRegistry", DISTRICT_REGULATOR_ROLE, district_regulator, 1),
-                 ("PledgeBook", "0x" + keccak(text="PLEDGEE_ROLE").hex(), BANK, None)]  # fmt: skip
+                 ("PledgeBook", "0x" + keccak(text="PLEDGEE_ROLE").hex(), BANK, None),
+                 ("RegulatorCouncil", member, MEMBER, None)]  # fmt: skip
         conn.execute(insert(t.roles), [
             {"contract": c, "role": r, "account": a, "active": True, "scope": s,
              "granted_tx": "0x", "pos": 1, **origin} for c, r, a, s in roles
         ])  # fmt: skip
+        fill_council(conn, origin)
         conn.execute(insert(t.unit_events), [
             {"holder": REGULATOR, "pos": i, "contract": "AccountRegistry",
              "event": "AccountRegistered", **origin,
@@ -137,6 +142,29 @@ def timed(engine, fn, runs: int = 200) -> dict[str, float]:
     samples.sort()
     return {"p50_ms": round(statistics.median(samples), 2),
             "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2)}  # fmt: skip
+
+
+def fill_council(conn, origin: dict) -> None:
+    """The council's proposals: each one to three cap changes, mostly executed, a few open."""
+    from eth_abi import encode
+
+    selector = keccak(text="setCap(uint16,uint32,uint64)")[:4]
+    statuses = ("executed", "executed", "executed", "cancelled", "pending", "scheduled")
+    rows = []
+    for i in range(1, PROPOSALS + 1):
+        calls = [{"target": LEDGER,
+                  "data": "0x" + (selector + encode(["uint16", "uint32", "uint64"],
+                                                    [i % 8 + 1, k + 1, 1_000_000 + i])).hex()}
+                 for k in range(i % 3 + 1)]  # fmt: skip
+        step = {"event": "ProposalApproved", "tx_hash": "0x" + "0" * 64, "block_timestamp": 0,
+                "args": {"id": i, "member": MEMBER, "approvals": 1}}  # fmt: skip
+        rows.append({"id": i, "proposer": MEMBER, "description": f"核定总量 {i}", "calls": calls,
+                     "approvals": 2, "approved_by": [MEMBER, REGULATOR], "eta": 1_800_000_000,
+                     "operation_id": "0x" + "0" * 64, "status": statuses[i % len(statuses)],
+                     "created_tx": "0x" + "0" * 64, "steps": [step, step], "pos": i,
+                     **origin})  # fmt: skip
+    conn.execute(insert(t.council_proposals), rows)
+    conn.execute(insert(t.council_settings), [{"id": 1, "threshold": 2, "pos": 1, **origin}])
 
 
 TARGET_P95_MS = 100
@@ -167,7 +195,7 @@ def pages(engine, url: str, holders: list[str], folder: Path) -> dict[str, dict[
                                                                 "en": "City bureau"}})  # fmt: skip
     deployment.save(folder / "deployment.json")
     settings = Settings(rpc_url="http://127.0.0.1:9", deployment_file=folder / "deployment.json",
-                        database_url=url, indexer_enabled=False,
+                        database_url=url, indexer_enabled=False, rate_limit_enabled=False,
                         relay_database_url=f"sqlite:///{folder / 'relay.db'}")  # fmt: skip
     rng = random.Random(3)
     cases = {
@@ -178,6 +206,12 @@ def pages(engine, url: str, holders: list[str], folder: Path) -> dict[str, dict[
         "page: an authority's address page": lambda: f"/address/{REGULATOR}",
         "page: the regulator's console": lambda: f"/console?account={REGULATOR}",
         "page: a bank's console": lambda: f"/console?account={BANK}",
+        "page: council proposals /council": lambda: "/council",
+        "page: council proposals, a page in the middle": lambda: (
+            f"/council?before={PROPOSALS // 2}"
+        ),
+        "page: a council proposal": lambda: f"/council/{rng.randint(1, PROPOSALS)}",
+        "page: a council member's console": lambda: f"/console?account={MEMBER}",
     }
     out = {}
     with TestClient(create_app(settings)) as client:

@@ -486,11 +486,17 @@ def per_tonne(fen_per_t: int | None) -> str:
 def when(timestamp: int | None) -> str:
     if not timestamp:
         return "—"
-    return datetime.fromtimestamp(timestamp, UTC).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    except (ValueError, OverflowError, OSError):  # a time a caller chose beyond the calendar
+        return f"{timestamp:,} s"
 
 
 def day(days: int) -> str:
-    return datetime.fromtimestamp(days * 86400, UTC).strftime("%Y-%m-%d")
+    try:
+        return datetime.fromtimestamp(days * 86400, UTC).strftime("%Y-%m-%d")
+    except (ValueError, OverflowError, OSError):
+        return f"#{days}"
 
 
 def short(text: str | None, keep: int = 6) -> str:

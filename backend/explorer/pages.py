@@ -360,14 +360,17 @@ def _in_words(conn: Connection, chain: Any, lang: i18n.Lang, rows: list[dict]) -
     """Proposals with each call as a sentence, the names of who proposed and approved, and the
     steps' transactions as sentences."""
     found = {a for p in rows for a in (p["proposer"], *p["approved_by"])}
-    for p in rows:
-        found |= sentences.call_addresses(chain.deployment, [c["target"] for c in p["calls"]],
-                                          [c["data"] for c in p["calls"]])  # fmt: skip
+    found |= sentences.addresses_in(
+        [{"args": c.get("args") or {}} for p in rows for c in p["calls"]]
+    )
     steps = [dict(s, contract="RegulatorCouncil") for p in rows for s in p.get("steps") or []]
     speaker = _speaker(conn, chain, lang, events=steps, addresses=found)
     for p in rows:
-        for c in p["calls"]:
-            c["sentence"] = speaker.call(c["target"], c["data"])
+        for c in p["calls"]:  # decoded once, by the council's service
+            c["sentence"] = (
+                speaker.function(c["contract"], c["function"], list(c["args"].values()))
+                if c.get("function") else speaker.call(c["target"], c["data"])
+            )  # fmt: skip
         p["proposer_html"] = Markup(speaker.party(p["proposer"]))  # noqa: S704 - escaped inside
         p["approvers_html"] = [Markup(speaker.party(a)) for a in p["approved_by"]]  # noqa: S704
         p["transactions"] = [

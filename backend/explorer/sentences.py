@@ -28,6 +28,7 @@ from eth_utils import keccak
 from markupsafe import Markup
 from sqlalchemy import Connection, select
 
+from backend.chain.calls import abi_type, decode_call
 from backend.explorer import i18n, urls
 from backend.explorer.wording import CALLS, EVENTS, ZERO, Variants
 from backend.indexer.projections import tables as t
@@ -72,7 +73,9 @@ class Speaker:
 
     def call(self, target: str, data: str | bytes) -> Markup:
         """A call a proposal or the time lock makes, decoded with the deployment's ABIs."""
-        contract, function, values = decode_call(self.deployment, target, data)
+        decoded = decode_call(self.deployment, target, data) if self.deployment else None
+        contract = decoded.contract if decoded else None
+        function, values = (decoded.function, decoded.values) if decoded else (None, [])
         if contract is None:
             unknown = escape(self.lang("sentence.unknown_call"))
             return Markup(f"{unknown} <code>{escape(str(target))}</code>")  # noqa: S704
@@ -170,7 +173,7 @@ class Speaker:
             for item in record.abi:
                 if item.get("type") != "function":
                     continue
-                types = ",".join(_abi_type(i) for i in item["inputs"])
+                types = ",".join(abi_type(i) for i in item["inputs"])
                 if "0x" + keccak(text=f"{item['name']}({types})")[:4].hex() == wanted:
                     label = escape(self.contract_label(contract))
                     return f"{label} · <code>{escape(item['name'])}</code>"
@@ -217,7 +220,10 @@ def _duration(s: Speaker, value: Any, _a: Mapping[str, Any]) -> str:  # noqa: AN
 def _date(_s: Speaker, value: Any, _a: Mapping[str, Any]) -> str:  # noqa: ANN401
     if not value:
         return "—"
-    return datetime.fromtimestamp(int(value), UTC).astimezone(i18n.CHINA).strftime("%Y-%m-%d")
+    try:
+        return datetime.fromtimestamp(int(value), UTC).astimezone(i18n.CHINA).strftime("%Y-%m-%d")
+    except (ValueError, OverflowError, OSError):  # a time a caller chose beyond the calendar
+        return escape(f"{int(value):,} s")
 
 
 KINDS: dict[str, Callable[[Speaker, Any, Mapping[str, Any]], str]] = {
@@ -317,62 +323,15 @@ def _absent(value: Any) -> bool:  # noqa: ANN401
     return value is None or value == "" or value == 0 or value is False or value == ZERO
 
 
-def _abi_type(param: Mapping[str, Any]) -> str:
-    kind = param["type"]
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
-
-
 def _hex(data: str | bytes) -> str:
     return data if isinstance(data, str) else "0x" + bytes(data).hex()
-
-
-_DECODERS: dict[tuple[str, str], Any] = {}
-
-
-def _abi_contract(name: str, record: Any) -> Any:  # noqa: ANN401 - web3 contract, deployed record
-    """A web3 contract object of a deployed contract's ABI (kept: decoding is per call)."""
-    key = (name, record.address)
-    if key not in _DECODERS:
-        from web3 import Web3
-
-        _DECODERS[key] = Web3().eth.contract(abi=record.abi)
-    return _DECODERS[key]
-
-
-def decode_call(
-    deployment: Any,  # noqa: ANN401 - backend.chain.deployment.Deployment
-    target: str,
-    data: str | bytes,
-) -> tuple[str | None, str | None, list[Any]]:
-    """(contract name, function name, argument values by position) of a call to a contract of
-    the deployment; (None, None, []) for another address, (name, None, []) for unknown data."""
-    from backend.chain.errors import jsonable
-
-    if deployment is None:
-        return None, None, []
-    by_address = {r.address.lower(): n for n, r in deployment.contracts.items()}
-    name = by_address.get(str(target).lower())
-    if name is None:
-        return None, None, []
-    raw = bytes.fromhex(_hex(data)[2:])
-    try:
-        function, decoded = _abi_contract(name, deployment.contracts[name]).decode_function_input(
-            raw
-        )
-    except ValueError:
-        return name, None, []
-    return name, function.fn_name, [jsonable(v) for v in decoded.values()]
 
 
 def call_addresses(deployment: Any, targets: Iterable[str], payloads: Iterable[Any]) -> set[str]:  # noqa: ANN401
     """Every address named in the arguments of the calls (to look up their names)."""
     found: set[str] = set()
     for target, data in zip(targets, payloads, strict=False):
-        _, _, values = decode_call(deployment, target, data)
-        found |= addresses_in([{"args": {"values": values}}])
+        found |= addresses_in([{"args": {"values": decode_call(deployment, target, data).values}}])
     return found
 
 
