@@ -86,6 +86,9 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             "DRR_DEPLOYMENT_FILE": str(deployment_file),
             "DRR_DATABASE_URL": f"sqlite:///{folder / 'index.db'}",
             "DRR_INDEXER_POLL_SECONDS": "0.3",
+            # the verification oracle's own state, with the stack's (verifiers upload in the tests)
+            "DRR_ORACLE_DATABASE_URL": f"sqlite:///{folder / 'oracle.db'}",
+            "DRR_ORACLE_EVIDENCE_DIR": str(folder / "evidence"),
             # one test client plays every visitor (the crawl reads ~1 000 pages from 127.0.0.1):
             # the per-client read limit is raised, the others stay as configured
             "DRR_RATE_LIMIT_READS_PER_SECOND": "500",

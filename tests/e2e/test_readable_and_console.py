@@ -5,15 +5,18 @@ against the demo city (R-36, R-37):
   console error; screenshots of both in docs/screenshots/;
 - a crawl two links deep from the home page: every internal link answers 200;
 - axe-core (npm, run in the page) finds no critical or serious violation on the main pages;
-- a regulator approves an application, a bank releases a pledge and a verifier attests usage,
-  each in the console with its own injected wallet (EIP-1193), and each transaction reads as a
-  sentence on the explorer; a council proposal reads in words.
+- a regulator approves an application, a bank releases a pledge, a verifier uploads monitoring
+  files (signing the upload) and attests the computed figure, council members propose and
+  approve and the guardian cancels, each in the console with its own injected wallet (EIP-1193),
+  and each transaction reads as a sentence on the explorer; a council proposal reads in words.
 """
 
 from __future__ import annotations
 
+import csv
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -24,6 +27,7 @@ from web3 import Web3
 
 from backend.chain.devkeys import DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
 from backend.chain.domain import POLLUTANT_IDS
+from backend.oracle.records import FIELDS
 from scripts.demo_city import UNITS
 from tests.e2e.conftest import ROOT, inject_wallet, screenshot
 
@@ -281,27 +285,71 @@ def test_a_bank_releases_a_pledge_in_its_console_R34(stack, browser):
     context.close()
 
 
-def test_a_verifier_attests_usage_in_its_console_R23(stack, browser):
-    """Verifier A attests 95 t of SO2 for the steel group in period 1 with its evidence hash,
-    signing in its own wallet; the figure reads as a sentence on the unit's page."""
+def test_a_verifier_uploads_reviews_and_attests_in_its_console_R23(stack, browser, tmp_path):
+    """Verifier A uploads a year of daily SO2 records of the steel group for period 1, signing
+    the upload in its wallet (EIP-712 over the files' SHA-256); the console shows the computed
+    figure; the verifier attests it from its wallet; the unit's page then says so in words."""
+    api = stack.url + "/api/v1/public"
+    steel = requests.get(f"{api}/units", params={"q": "嘉陵钢铁"}, timeout=10).json()["rows"][0]
+    period = requests.get(f"{api}/periods", timeout=10).json()[0]
+    monitoring = tmp_path / "steel-so2.csv"
+    _daily_records(monitoring, steel["credit_code"], "SO2", 250, period)  # 250 kg a day
+
     context, page, problems = _console(browser, stack, authority("verifier_a"))
+    upload = page.locator("#upload")
+    upload.locator("select[name=period]").select_option(str(period["id"]))
+    upload.locator("input[type=file]").set_input_files(str(monitoring))
+    upload.locator("button[type=submit]").click()
+    expect(upload.locator("output")).to_contain_text("✓ 1 项核定排放量已计算", timeout=60_000)
+    figure = page.locator("#figures-table tbody tr")
+    expect(figure).to_have_count(1)
+    expect(figure).to_contain_text("SO2")
+    screenshot(page, "console-verifier")
+    attest = page.locator("#attest-figures")
+    attest.locator("button[type=submit]").click()
+    _done(page, attest)
+    stack.wait_indexed()
+    page.goto(f"{stack.url}/units/{steel['holder']}")
+    expect(page.locator("#history")).to_contain_text(
+        "第一环境核查机构核定嘉陵钢铁集团第 1 期二氧化硫 (SO2)实际排放量："
+    )
+    assert problems == []
+    context.close()
+
+
+def test_a_verifier_attests_one_figure_by_hand_R23(stack, browser):
+    """One figure typed in (the unit by name, the quantity in t, the evidence's hash)."""
+    context, page, problems = _console(browser, stack, authority("verifier_b"))
     form = page.locator("#attest")
     form.locator("input[name=unit]").fill("嘉陵钢铁集团")
-    form.locator("select[name=pollutant]").select_option("SO2")
-    form.locator("select[name=period]").select_option("1")
+    form.locator("select[name=pollutant]").select_option("NOx")
     form.locator("input[name=kg]").fill("95")
     form.locator("input[name=evidence]").fill("ab" * 32)
-    screenshot(page, "console-verifier")
     form.locator("button[type=submit]").click()
     _done(page, form)
     stack.wait_indexed()
     steel = requests.get(f"{stack.url}/api/v1/public/units", params={"q": "嘉陵钢铁"}, timeout=10)
     page.goto(f"{stack.url}/units/{steel.json()['rows'][0]['holder']}")
     expect(page.locator("#history")).to_contain_text(
-        "第一环境核查机构核定嘉陵钢铁集团第 1 期二氧化硫 (SO2)实际排放量：95 t"
+        "第二环境核查机构核定嘉陵钢铁集团第 1 期氮氧化物 (NOx)实际排放量：95 t"
     )
     assert problems == []
     context.close()
+
+
+def _daily_records(path, credit_code: str, pollutant: str, kg_a_day: int, period: dict) -> None:
+    """Monitoring records of one outlet, one a day (Beijing midnights) over the whole period."""
+    beijing = timezone(timedelta(hours=8))
+    day = datetime.fromtimestamp(period["start"], beijing).replace(hour=0, minute=0, second=0)
+    end = datetime.fromtimestamp(period["end"], beijing)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+        writer.writeheader()
+        while day < end:
+            writer.writerow({"credit_code": credit_code, "outlet": "DA001", "time": day.isoformat(),
+                             "interval": "day", "pollutant": pollutant, "flag": "N",
+                             "value": str(kg_a_day), "unit": "kg"})  # fmt: skip
+            day += timedelta(days=1)
 
 
 def test_a_refusal_shows_next_to_the_button_with_its_rule_and_figures(stack, browser):

@@ -241,7 +241,8 @@
         else throw error;
       }
       showFigures(report);
-      show(out, "✓ " + report.figures.length + (lang === "en" ? " figure(s)" : " 项"));
+      if (report.figures.length) show(out, "✓ " + report.figures.length + (lang === "en" ? " figure(s) computed" : " 项核定排放量已计算"));
+      else show(out, "✗ " + (lang === "en" ? "no figure accepted: see the units refused" : "没有被接受的数据：见未被接受的单位"), true);
     } catch (error) {
       show(out, "✗ " + (Wallet.rejected(error) ? msg("rejected") : explain(error, lang)), true);
     } finally {
