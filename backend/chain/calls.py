@@ -8,7 +8,6 @@ selectors are hashed once here and the arguments decoded with ``eth_abi`` direct
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,17 +15,9 @@ from eth_abi import decode as abi_decode
 from eth_utils import keccak
 from web3._utils.abi import named_tree
 
+from backend.chain.abi import abi_type
 from backend.chain.deployment import Deployment
 from backend.chain.errors import jsonable
-
-
-def abi_type(param: Mapping[str, Any]) -> str:
-    """A parameter's canonical type (tuples spelled out, as in a selector)."""
-    kind = param["type"]
-    if kind.startswith("tuple"):
-        inner = ",".join(abi_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from eth_utils import keccak
 from markupsafe import Markup
 from sqlalchemy import Connection, select
 
-from backend.chain.calls import abi_type, decode_call
+from backend.chain.abi import abi_type
+from backend.chain.calls import decode_call
 from backend.explorer import i18n, urls
 from backend.explorer.wording import CALLS, EVENTS, ZERO, Variants
 from backend.indexer.projections import tables as t

@@ -15,7 +15,7 @@ from eth_utils import event_abi_to_log_topic
 from hexbytes import HexBytes
 from web3._utils.abi import named_tree
 
-from backend.chain.calls import abi_type
+from backend.chain.abi import abi_type
 from backend.chain.deployment import Deployment
 from backend.chain.errors import checksum as to_checksum_address
 from backend.chain.errors import jsonable
