@@ -146,7 +146,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.state.settings = settings
     app.state.actions = actions
     app.state.signer_limits = _signer_limits(settings)
-    errors.install(app)
+    errors.install(app, page=pages.error_page)
     _install_guards(app, settings)
     app.include_router(docs_pages.router)
     app.include_router(system.router, prefix="/api/v1")

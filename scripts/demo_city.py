@@ -18,6 +18,19 @@ DISTRICTS = {
     8: "长寿区",
 }
 BASINS = {1: "长江干流", 2: "嘉陵江", 3: "乌江"}
+DISTRICTS_EN = {1: "Yuzhong", 2: "Jiangbei", 3: "Shapingba", 4: "Jiulongpo", 5: "Nan'an",
+                6: "Beibei", 7: "Yubei", 8: "Changshou"}  # fmt: skip
+BASINS_EN = {1: "Yangtze main stem", 2: "Jialing River", 3: "Wu River"}
+
+
+def places() -> dict[str, dict[str, dict[str, str]]]:
+    """The city's districts and basins by id, in both languages (the deployment record's)."""
+    return {
+        "districts": {str(i): {"zh": n, "en": f"{DISTRICTS_EN[i]} District"}
+                      for i, n in DISTRICTS.items()},
+        "basins": {str(i): {"zh": n, "en": BASINS_EN[i]} for i, n in BASINS.items()},
+    }  # fmt: skip
+
 
 # benchmark prices, fen per tonne (元/吨 × 100), city-wide; district 8 pays more for SO2/NOx
 BENCHMARKS = {

@@ -38,7 +38,13 @@ from brownie import (
 from brownie.network import priority_fee
 
 from backend.chain.deployment import DeployedContract, Deployment
-from backend.chain.devkeys import COUNCIL_MEMBERS, DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
+from backend.chain.devkeys import (
+    COUNCIL_MEMBERS,
+    DEV_AUTHORITIES,
+    DEV_NAMES,
+    FIRST_COMPANY_INDEX,
+    dev_key,
+)
 from backend.chain.domain import Sector
 from backend.network.devnet import DEV_NETWORK_CHAIN_ID
 from scripts.deployment_records import keep_no_brownie_records
@@ -141,12 +147,32 @@ class Deployer:
         address = getattr(holder, "address", holder)
         self.roles.setdefault(f"{contract}.{role_name}", set()).add(str(address))
 
-    def record(self) -> Deployment:
+    def role_ids(self) -> dict[str, str]:
+        """Each contract's role constants as it defines them (not always keccak of the name:
+        the council's MEMBER_ROLE is keccak256("COUNCIL_MEMBER_ROLE"))."""
+        out = {}
+        for name, contract in self.contracts.items():
+            for item in contract.abi:
+                role = item.get("name", "")
+                if item.get("type") == "function" and role.endswith("_ROLE") and not item["inputs"]:
+                    out[f"{name}.{role}"] = "0x" + bytes(getattr(contract, role)()).hex()
+        return out
+
+    def record(self, parties: dict) -> Deployment:
+        from scripts.demo_city import places
+
         return Deployment(
             chain_id=web3.eth.chain_id,
             network=network.show_active(),
             contracts=self.records,
             roles={name: sorted(holders) for name, holders in self.roles.items()},
+            role_ids=self.role_ids(),
+            names={
+                str(parties[party].address): {"zh": zh, "en": en}
+                for party, (zh, en) in DEV_NAMES.items()
+                if party in parties
+            },
+            places=places(),
         )
 
 
@@ -199,7 +225,7 @@ def deploy(
     money = deploy_exchange(d, parties, registry, prices, ledger, pledges)
     deploy_reserve_and_lifecycle(d, parties, registry, prices, ledger, pledges, compliance, money)
     hand_over(d, timelock, keep_admin=keep_admin)
-    return d.record()
+    return d.record(parties)
 
 
 # The roles the regulator council's time lock alone holds in production (docs/security.md).

@@ -47,6 +47,7 @@ LONG_FILES = (
     "tests/e2e/test_explorer.py",
     "tests/stack/test_durable_stack.py",
     "tests/stack/test_docs_commands.py",
+    "tests/e2e/test_readable_and_console.py",
     "tests/contracts/market/test_exchange_state_machine.py",
     "tests/contracts/lifecycle/test_reserve_state_machine.py",
     "tests/contracts/oracle/test_model.py",

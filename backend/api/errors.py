@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -70,6 +71,8 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "The transaction is not addressed to a contract of this deployment",
               "该交易的目标不是本系统部署的合约"),
     ErrorRule("TransactionNotFound", 404, "No such transaction", "没有这笔交易"),
+    ErrorRule("AddressUnknown", 404, "This address appears in no event of the register",
+              "该地址未出现在登记簿的任何记录中"),
     ErrorRule("CreditCodeInvalid", 422,
               "The credit code is not a unified social credit code with its check character"
               " (GB 32100-2015)",
@@ -195,6 +198,9 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "交易双方为同一账户"),
     ErrorRule("LedgerNotReserve", 409, "Only the government reserve may do this (R-21, R-28)",
               "仅政府储备可执行此操作（R-21、R-28）"),
+    ErrorRule("PermitHoldingsBelowPermit", 409,
+              "The unit holds less than the permitted quantity (R-22)",
+              "该单位持有的排污权少于许可排放量（R-22）"),
     ErrorRule("PledgeNotPledgee", 422, "The bank is not an authorised pledgee (R-34)",
               "该银行不是经授权的质权人（R-34）"),
     # -- the test probe (contracts/testing/SignedActionProbe.sol) ----------------------------
@@ -483,10 +489,28 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _respond(exc: ServiceError) -> JSONResponse:
+PageRenderer = Callable[[Request, int, dict[str, Any]], Response]
+API_PATHS = ("/api/", "/docs", "/redoc", "/openapi.json")
+
+
+def _is_page(request: Request) -> bool:
+    """A page route (the explorer, the portal, the console, downloads): errors answer HTML in
+    the page's language; the API keeps its JSON envelope."""
+    return not request.url.path.startswith(API_PATHS)
+
+
+def _respond(exc: ServiceError, request: Request | None = None,
+             page: PageRenderer | None = None) -> Response:  # fmt: skip
     status, body = error_body(exc)
     retry = exc.extra.get("retry_after")
     headers = {"Retry-After": str(retry)} if retry is not None else None
+    if page is not None and request is not None and _is_page(request):
+        try:
+            response = page(request, status, body["error"])
+            response.headers.update(headers or {})
+            return response
+        except Exception:  # an error page that fails answers the plain envelope
+            log.exception("error page failed")
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -504,39 +528,34 @@ def validation_error(exc: RequestValidationError) -> ServiceError:
     return ServiceError("RequestInvalid", detail, problems=problems)
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into the envelope above."""
+def install(app: FastAPI, page: PageRenderer | None = None) -> None:
+    """Register the handlers that turn every error into the envelope above (``page``: how a
+    page route shows it instead)."""
 
     @app.exception_handler(ServiceError)
-    async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
-        return _respond(exc)
+    async def _service_error(request: Request, exc: ServiceError) -> Response:
+        return _respond(exc, request, page)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _respond(validation_error(exc))
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return _respond(validation_error(exc), request, page)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         names = {404: "NotFound", 405: "MethodNotAllowed"}
         name = names.get(exc.status_code)
         if name is None:
-            return JSONResponse(
-                {
-                    "error": {
-                        "code": "HTTPError",
-                        "status": exc.status_code,
-                        "message": str(exc.detail),
-                    }
-                },
-                status_code=exc.status_code,
-            )
-        return _respond(ServiceError(name, str(exc.detail) if exc.detail else ""))
+            body = {"code": "HTTPError", "status": exc.status_code, "message": str(exc.detail)}
+            if page is not None and _is_page(request):
+                return page(request, exc.status_code, body)
+            return JSONResponse({"error": body}, status_code=exc.status_code)
+        return _respond(ServiceError(name, str(exc.detail) if exc.detail else ""), request, page)
 
     @app.exception_handler(requests.ConnectionError)
-    async def _node_down(_request: Request, exc: requests.ConnectionError) -> JSONResponse:
-        return _respond(ServiceError("NodeUnavailable", type(exc).__name__))
+    async def _node_down(request: Request, exc: requests.ConnectionError) -> Response:
+        return _respond(ServiceError("NodeUnavailable", type(exc).__name__), request, page)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
-        return _respond(ServiceError("InternalError", type(exc).__name__))
+        return _respond(ServiceError("InternalError", type(exc).__name__), request, page)

@@ -29,6 +29,19 @@ class Deployment(BaseModel):
     network: str
     contracts: dict[str, DeployedContract]
     roles: dict[str, list[str]] = Field(default_factory=dict, description="role name → holders")
+    role_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="'Contract.X_ROLE' → the role's bytes32 (0x-hex) as the contract defines it",
+    )
+    names: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="address → {'zh': …, 'en': …}: the names of the deployment's own parties "
+        "(authorities, banks), which the explorer shows instead of addresses",
+    )
+    places: dict[str, dict[str, dict[str, str]]] = Field(
+        default_factory=dict,
+        description="'districts' and 'basins': id → {'zh': …, 'en': …} (the city's areas)",
+    )
 
     @property
     def start_block(self) -> int:

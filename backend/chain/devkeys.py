@@ -33,6 +33,23 @@ DEV_AUTHORITIES: dict[str, int] = {
     "provincial_authority": 53,
 }
 COUNCIL_MEMBERS = ("council_director", "council_deputy_a", "council_deputy_b")
+# the names the demo city gives its authorities (the deployment record's ``names``)
+DEV_NAMES: dict[str, tuple[str, str]] = {
+    "city_regulator": ("市生态环境局", "City Ecology and Environment Bureau"),
+    "exchange_operator": ("资源与环境交易所", "Resources and Environment Exchange"),
+    "price_bureau": ("市发展改革委（价格）", "City Development and Reform Commission (prices)"),
+    "finance_bureau": ("市财政局", "City Finance Bureau"),
+    "verifier_a": ("第一环境核查机构", "Verifier A"),
+    "verifier_b": ("第二环境核查机构", "Verifier B"),
+    "bank": ("长江商业银行", "Changjiang Commercial Bank"),
+    "settlement_bank": ("交易所结算银行", "Settlement bank of the exchange"),
+    "district_regulator": ("渝中区生态环境局", "Yuzhong District Ecology and Environment Bureau"),
+    "relayer": ("服务转发账户", "The service's relayer"),
+    "council_director": ("局长（委员会）", "Director (council)"),
+    "council_deputy_a": ("副局长甲（委员会）", "Deputy director A (council)"),
+    "council_deputy_b": ("副局长乙（委员会）", "Deputy director B (council)"),
+    "provincial_authority": ("省生态环境厅", "Provincial Department of Ecology and Environment"),
+}
 FIRST_COMPANY_INDEX = 10
 
 Account.enable_unaudited_hdwallet_features()

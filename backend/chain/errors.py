@@ -23,6 +23,7 @@ from eth_utils import keccak
 from eth_utils import to_checksum_address as _to_checksum_address
 from hexbytes import HexBytes
 
+from backend.chain.abi import abi_type
 from backend.chain.text import clean
 
 
@@ -166,18 +167,9 @@ class ErrorSignature:
     def from_abi(cls, item: Mapping[str, Any], contract: str | None = None) -> ErrorSignature:
         """From an ABI entry of ``"type": "error"`` (tuple inputs are collapsed)."""
         inputs = tuple(
-            (inp.get("name") or f"arg{i}", _abi_type(inp)) for i, inp in enumerate(item["inputs"])
+            (inp.get("name") or f"arg{i}", abi_type(inp)) for i, inp in enumerate(item["inputs"])
         )
         return cls(item["name"], inputs, contract)
-
-
-def _abi_type(param: Mapping[str, Any]) -> str:
-    """The canonical type of an ABI parameter, with tuples spelled out."""
-    kind: str = param["type"]
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, Web3RPCError
 from web3.types import RPCEndpoint, RPCResponse
 
+from backend.chain.abi import abi_type
+
 _UNSET = object()
 
 
@@ -89,7 +91,7 @@ class Reads:
         tx: dict[str, Any] = {"to": fn.address, "data": fn._encode_transaction_data()}
         if sender is not None:
             tx["from"] = sender
-        types = [_abi_type(o) for o in fn.abi.get("outputs", [])]
+        types = [abi_type(o) for o in fn.abi.get("outputs", [])]
 
         def decode(result: str) -> Any:  # noqa: ANN401
             values = abi_decode(types, bytes(HexBytes(result)))
@@ -117,14 +119,6 @@ class Reads:
             raise _error_of(responses)
         for read, response in zip(pending, responses, strict=True):
             read.answer(response)
-
-
-def _abi_type(output: Mapping[str, Any]) -> str:
-    kind = output["type"]
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in output["components"])
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
 
 
 def _block(result: Mapping[str, Any] | None) -> dict[str, Any] | None:

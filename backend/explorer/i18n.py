@@ -6,9 +6,13 @@ shown in 元 with two decimals; times are China time. Numbers carry thousands se
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
+from enum import IntEnum
 
-from backend.chain.domain import POLLUTANTS
+from markupsafe import Markup, escape
+
+from backend.chain.domain import POLLUTANTS, MarketReason, Reason, camel
 
 LANGS = ("zh", "en")
 CHINA = timezone(timedelta(hours=8))
@@ -31,6 +35,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "nav.console": ("管理端", "Authority console"),
     "search.placeholder": ("单位名称或统一社会信用代码", "Unit name or credit code"),
     "search": ("搜索", "Search"),
+    "skip": ("跳到正文", "Skip to content"),
+    "nav.label": ("栏目", "Sections"),
     "lang.other": ("English", "中文"),
     "overview.title": ("市场概览", "Market overview"),
     "overview.benchmarks": ("现行交易基准价", "Benchmark prices in force"),
@@ -76,6 +82,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.credit_code": ("统一社会信用代码", "Credit code"),
     "col.sector": ("行业", "Sector"),
     "col.district": ("区县", "District"),
+    "col.basin": ("流域", "Basin"),
     "col.account": ("账户地址", "Account"),
     "col.bank": ("质权银行", "Bank"),
     "col.claim": ("担保债权", "Secured claim"),
@@ -153,6 +160,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "period, during which the provincial authority may cancel them.",
     ),
     "col.proposal": ("提案", "Proposal"),
+    "council.proposal": ("第 {id} 号提案", "Proposal {id}"),
+    "council.calls_intro": ("批准后将执行：", "If approved, the council will:"),
+    "council.by": ("提案人：{proposer}", "Proposed by {proposer}"),
+    "council.approvals": ("已获 {n} 票批准，需 {of} 票", "{n} of the {of} approvals needed"),
+    "council.transactions": ("提案经过（链上交易）", "Its transactions"),
+    "council.api": ("链上数据：", "As data:"),
     "col.calls": ("拟执行的操作", "Calls"),
     "col.approvals": ("批准", "Approvals"),
     "col.eta": ("最早执行时间", "Earliest execution"),
@@ -166,6 +179,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "compliance.title": ("核查与清缴履约状态", "Compliance status per unit and period"),
     "blacklist.title": ("环保信用黑名单", "Blacklist"),
     "units.title": ("排污单位", "Units"),
+    "units.unrestricted": ("无限制", "not restricted"),
     "unit.profile": ("登记信息", "Registration"),
     "unit.holdings": ("持有排污权（按污染物与来源）", "Holdings by pollutant and origin"),
     "unit.pledges": ("质押", "Pledges"),
@@ -224,6 +238,60 @@ LABELS: dict[str, tuple[str, str]] = {
     "console.contract": ("合约", "Contract"),
     "console.function": ("方法", "Function"),
     "index.at": ("索引至区块", "Indexed to block"),
+    "error.400": ("请求有误", "Bad request"),
+    "error.401": ("签名无效", "Signature refused"),
+    "error.403": ("无权访问", "Not allowed"),
+    "error.404": ("找不到该页面或记录", "Not found"),
+    "error.405": ("不支持该方法", "Method not allowed"),
+    "error.409": ("规则不允许", "Refused by the rules"),
+    "error.422": ("请求内容无效", "The request is invalid"),
+    "error.429": ("请求过于频繁，请稍后再试", "Too many requests: try again shortly"),
+    "error.500": ("服务内部错误", "Internal error"),
+    "error.502": ("区块链节点拒绝了请求", "The chain node refused"),
+    "error.503": ("服务暂时不可用", "Service unavailable"),
+    "error.other": ("出错了", "Something went wrong"),
+    "error.code": ("错误代码", "Error code"),
+    "error.back": ("返回（去掉筛选条件）", "Back (without the filters)"),
+    "tx.state.recording": (
+        "区块链已确认这笔交易，正在写入公开记录（通常一两秒）……",
+        "The chain has this transaction; it is being recorded (a second or two)…",
+    ),
+    "tx.state.pending": (
+        "这笔交易已提交，正在等待打包进区块……",
+        "The transaction is waiting to be included in a block…",
+    ),
+    "tx.state.failed": (
+        "这笔交易已上链但执行失败（已回滚），未改变任何记录。",
+        "The transaction was mined but failed (reverted): it changed nothing.",
+    ),
+    "tx.state.no-events": (
+        "这笔交易已上链，但没有产生本系统的记录。",
+        "The transaction was mined but recorded nothing in the register.",
+    ),
+    "tx.refresh": ("页面会自动刷新。", "This page reloads itself."),
+    "tx.reload": ("立即刷新", "Reload now"),
+    "tx.raw": ("原始参数", "Raw arguments"),
+    "address.kind.unit": ("排污单位", "Registered unit"),
+    "address.kind.contract": ("本系统的智能合约", "A contract of the register"),
+    "address.kind.authority": (
+        "主管部门或机构（按其权限）",
+        "An authority (by the roles it holds)",
+    ),
+    "address.kind.account": (
+        "在记录中出现的账户（未登记为排污单位）",
+        "An account that appears in the records (not a registered unit)",
+    ),
+    "address.created": ("部署于", "Deployed in"),
+    "address.roles": ("权限", "Roles"),
+    "address.holders": ("谁在本合约上拥有权限", "Who holds roles on this contract"),
+    "address.history": ("相关记录", "Records naming this address"),
+    "col.role": ("权限", "Role"),
+    "sentence.unknown_call": (
+        "调用本系统以外的地址",
+        "a call to an address outside the deployment",
+    ),
+    "sentence.nobody": ("（无）", "(nobody)"),
+    "times": ("时间均为北京时间（UTC+8）", "Times are Beijing time (UTC+8)"),
     "footer": (
         "所有数据来自链上事件；每个数字都链接到产生它的交易，可在节点上核验（R-36、R-37）。",
         "Every figure comes from chain events and links to the transaction that made it; "
@@ -279,6 +347,8 @@ ENUMS: dict[str, dict[int, tuple[str, str]]] = {
     },
     "use": {0: ("市场出让", "market"), 1: ("重点项目", "priority project"),
             2: ("绿色通道", "green channel")},
+    "class": {0: ("其他", "other"), 1: ("水污染物", "water pollutant"),
+              2: ("大气污染物", "air pollutant"), 3: ("固体废物", "solid waste")},
     "restriction": {
         1: ("环保信用不良", "poor environmental credit"), 2: ("环保挂牌督办", "under supervision"),
         4: ("污染源限期治理", "rectification order"), 8: ("区域限批", "regional suspension"),
@@ -287,14 +357,35 @@ ENUMS: dict[str, dict[int, tuple[str, str]]] = {
 }  # fmt: skip
 
 EN_POLLUTANTS = {p.code: p.name_en for p in POLLUTANTS}
+UNITS_OF_TIME = {"day": ("天", "day"), "hour": ("小时", "hour"), "minute": ("分钟", "minute"),
+                 "second": ("秒", "second")}  # fmt: skip
+
+
+def _reasons(enum: type[IntEnum], prefix: str) -> dict[int, tuple[str, str]]:
+    """The rule engine's and the market's reasons in words: the error table's texts (R-xx)."""
+    from backend.api.errors import rule_for
+
+    out = {}
+    for member in enum:
+        rule = rule_for(prefix + camel(member.name))
+        out[int(member)] = (rule.zh, rule.en)
+    out[0] = ("—", "—")
+    return out
+
+
+ENUMS["reason"] = _reasons(Reason, "Ledger")
+ENUMS["market_reason"] = _reasons(MarketReason, "Market")
 
 
 class Lang:
     """Labels and number formats of one language, as templates use them."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(
+        self, code: str, places: Mapping[str, Mapping[str, Mapping[str, str]]] | None = None
+    ) -> None:
         self.code = code if code in LANGS else "zh"
         self._i = 0 if self.code == "zh" else 1
+        self.places = places or {}
 
     @property
     def other(self) -> str:
@@ -303,6 +394,11 @@ class Lang:
     def __call__(self, key: str) -> str:
         pair = LABELS.get(key)
         return pair[self._i] if pair else key
+
+    def say(self, key: str, **values: object) -> Markup:
+        """A label with ``{placeholders}``: the text escaped, each value escaped unless it is
+        already markup (a link to a party)."""
+        return Markup(_fill(str(escape(self(key))), values))  # noqa: S704 - all escaped
 
     def enum(self, kind: str, value: int | None) -> str:
         if value is None:
@@ -319,9 +415,52 @@ class Lang:
         return f"{EN_POLLUTANTS.get(p['code'], p['name'])} ({p['code']})"
 
     def region(self, region: int) -> str:
+        """A district by its name (the deployment's places), 0 the whole city."""
         if region == 0:
             return self("col.citywide")
+        named = self.places.get("districts", {}).get(str(region))
+        if named:
+            return named[self.code]
         return f"{region} 区" if self.code == "zh" else f"district {region}"
+
+    def contract(self, name: str) -> str:
+        """A contract of the deployment, in words."""
+        from backend.services.parties import CONTRACTS
+
+        return CONTRACTS.get(name, (name, name))[self._i]
+
+    def role(self, held: object) -> str:
+        """A role a party holds (``parties.RoleHeld``), in words, with a district's name."""
+        text = held.label(self._i)  # type: ignore[attr-defined]
+        scope = getattr(held, "scope", None)
+        return (
+            f"{text}（{self.region(scope)}）"
+            if scope and self._i == 0
+            else (f"{text} ({self.region(scope)})" if scope else text)
+        )
+
+    def role_name(self, contract: str, role: str) -> str:
+        from backend.services.parties import RoleHeld
+
+        return RoleHeld(contract, role).label(self._i)
+
+    def basin(self, basin: int) -> str:
+        named = self.places.get("basins", {}).get(str(basin))
+        if named:
+            return named[self.code]
+        return f"{basin} 号流域" if self.code == "zh" else f"basin {basin}"
+
+    def duration(self, count: int, unit: str) -> str:
+        zh, en = UNITS_OF_TIME[unit]
+        return (
+            f"{count:,} {zh}" if self.code == "zh" else f"{count:,} {en}{'s' if count != 1 else ''}"
+        )
+
+
+def _fill(text: str, values: Mapping[str, object]) -> str:
+    for k, v in values.items():
+        text = text.replace("{" + k + "}", str(v) if isinstance(v, Markup) else str(escape(str(v))))
+    return text
 
 
 def number(value: int | float | None, digits: int = 0) -> str:
@@ -340,6 +479,13 @@ def kg(value: int | None) -> str:
     return f"{value:,} kg"
 
 
+def tonnes(value: int | None) -> str:
+    """A quantity in kg as a plain number of tonnes, for a form field (1500 → ``1.5``)."""
+    if value is None:
+        return ""
+    return f"{value / 1000:.3f}".rstrip("0").rstrip(".")
+
+
 def yuan(fen: int | None) -> str:
     if fen is None:
         return "—"
@@ -355,14 +501,25 @@ def per_tonne(fen_per_t: int | None) -> str:
 def when(timestamp: int | None) -> str:
     if not timestamp:
         return "—"
-    return datetime.fromtimestamp(timestamp, UTC).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    except (ValueError, OverflowError, OSError):  # a time a caller chose beyond the calendar
+        return f"{timestamp:,} s"
 
 
 def day(days: int) -> str:
-    return datetime.fromtimestamp(days * 86400, UTC).strftime("%Y-%m-%d")
+    try:
+        return datetime.fromtimestamp(days * 86400, UTC).strftime("%Y-%m-%d")
+    except (ValueError, OverflowError, OSError):
+        return f"#{days}"
 
 
 def short(text: str | None, keep: int = 6) -> str:
     if not text:
         return "—"
     return f"{text[: keep + 2]}…{text[-4:]}"
+
+
+from backend.explorer.console_words import CONSOLE_LABELS  # noqa: E402 - the console's own words
+
+LABELS.update(CONSOLE_LABELS)

@@ -12,29 +12,33 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 from eth_utils import is_address, to_checksum_address
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
+from hexbytes import HexBytes
 from markupsafe import Markup, escape
 from sqlalchemy import Connection
+from web3.exceptions import TransactionNotFound
 
 from backend.api.deps import ChainDep, EngineDep, SettingsDep
 from backend.chain.errors import ServiceError
 from backend.chain.text import REPLACEMENT
-from backend.explorer import charts, i18n, urls
-from backend.services import council_ops, disclosure
+from backend.explorer import charts, i18n, sentences, urls
+from backend.services import council_ops, disclosure, duties, parties
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(
     kg=i18n.kg, yuan=i18n.yuan, per_t=i18n.per_tonne, when=i18n.when, num=i18n.number,
-    short=i18n.short,
+    short=i18n.short, tonnes=i18n.tonnes,
 )  # fmt: skip
 templates.env.globals.update(urls=urls)
 
@@ -62,28 +66,91 @@ LANG_COOKIE = "lang"
 
 def _lang(request: Request) -> str:
     asked = request.query_params.get("lang")
-    return asked if asked in i18n.LANGS else request.cookies.get(LANG_COOKIE, "zh")
+    kept = request.cookies.get(LANG_COOKIE)
+    return asked if asked in i18n.LANGS else kept if kept in i18n.LANGS else "zh"
 
 
-def _render(request: Request, template: str, conn: Connection, chain: Any, settings: Any,  # noqa: ANN401
-            **context: Any) -> HTMLResponse:  # noqa: ANN401  # fmt: skip
-    lang = i18n.Lang(_lang(request))
+def _lang_of(request: Request, chain: Any = None) -> i18n.Lang:  # noqa: ANN401
+    return i18n.Lang(_lang(request), chain.deployment.places if chain is not None else None)
+
+
+def _here(request: Request) -> str:
+    return str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+
+
+def _respond(request: Request, template: str, context: dict[str, Any],
+             status_code: int = 200) -> HTMLResponse:  # fmt: skip
+    lang = context["L"]
     response = templates.TemplateResponse(
         request,
         template,
-        {
-            "L": lang,
-            "title": lang("site"),
-            "pollutants": disclosure.pollutants(conn),
-            "index": disclosure.index_status(conn, chain.deployment.chain_id),
-            "deployment": chain.deployment,
-            "here": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
-            **context,
-        },
+        {"title": lang("site"), "here": _here(request), "pollutants": {}, **context},
+        status_code=status_code,
     )
     if request.query_params.get("lang") in i18n.LANGS:
         response.set_cookie(LANG_COOKIE, lang.code, max_age=365 * 86400, samesite="lax")
     response.headers["Content-Language"] = "zh-CN" if lang.code == "zh" else "en"
+    return response
+
+
+def _render(request: Request, template: str, conn: Connection, chain: Any, settings: Any,  # noqa: ANN401
+            *, status_code: int = 200, **context: Any) -> HTMLResponse:  # noqa: ANN401  # fmt: skip
+    context = {
+        "L": context.pop("L", None) or _lang_of(request, chain),
+        "pollutants": disclosure.pollutants(conn),
+        "index": disclosure.index_status(conn, chain.deployment.chain_id),
+        "deployment": chain.deployment,
+        **context,
+    }
+    return _respond(request, template, context, status_code)
+
+
+def _speaker(
+    conn: Connection,
+    chain: Any,  # noqa: ANN401
+    lang: i18n.Lang,
+    *,
+    events: list[dict] = (),
+    addresses: set[str] = frozenset(),
+) -> sentences.Speaker:
+    """A sentence writer with the names of every address the events (and their proposed calls)
+    and ``addresses`` name, looked up in one go."""
+    found = sentences.addresses_in(events) | set(addresses)
+    for e in events:
+        if e["event"] == "ProposalCreated":
+            a = e["args"]
+            found |= sentences.call_addresses(
+                chain.deployment, a.get("targets") or [], a.get("payloads") or []
+            )
+    return sentences.Speaker(
+        lang,
+        pollutants=disclosure.pollutants(conn),
+        parties=parties.names(conn, chain.deployment, found),
+        deployment=chain.deployment,
+    )
+
+
+def _told(conn: Connection, chain: Any, lang: i18n.Lang, rows: list[dict]) -> list[dict]:  # noqa: ANN401
+    """Rows of events (``contract``, ``event``, ``args``) with their ``sentence``."""
+    rows = sentences.enrich(conn, rows)
+    speaker = _speaker(conn, chain, lang, events=rows)
+    for r in rows:
+        r["sentence"] = speaker.event(r["contract"], r["event"], r["args"])
+    return rows
+
+
+def error_page(request: Request, status: int, error: dict[str, Any]) -> HTMLResponse:
+    """An error of a page route as a page in the page's language (the API answers JSON)."""
+    chain = getattr(request.app.state, "chain", None)
+    lang = _lang_of(request, chain)
+    message = error.get("message_zh") if lang.code == "zh" else error.get("message")
+    context = {"L": lang, "status": status, "code": error.get("code"),
+               "message": message or error.get("message"), "error": error,
+               "back": request.url.path if request.url.query else None}  # fmt: skip
+    response = _respond(request, "error.html", context, status_code=status)
+    for name in ("Retry-After",):
+        if name in (error.get("headers") or {}):
+            response.headers[name] = error["headers"][name]
     return response
 
 
@@ -245,41 +312,141 @@ def council(
     before: Before = None,
     after: After = None,
 ) -> Response:
-    """The regulator council's proposals, from the event index: a high-impact action is public
-    from its proposal on, with its approvals and the time it may take effect (R-36)."""
+    """The regulator council's proposals in words, from the event index: a high-impact action
+    is public from its proposal on, with its approvals and the time it may take effect (R-36)."""
+    lang = _lang_of(request, chain)
     with engine.connect() as conn:
-        page = council_ops.proposals(conn, chain, before=before, after=after)
-        holders = [v for p in page.rows for c in p["calls"] for v in (c.get("args") or {}).values()
-                   if isinstance(v, str) and is_address(v)]  # fmt: skip
-        return _render(request, "council.html", conn, chain, settings, rows=page.rows, page=page,
-                       names=disclosure.unit_names(conn, holders))  # fmt: skip
+        page = _council_page(conn, chain, before=before, after=after)
+        rows = _in_words(conn, chain, lang, page.rows)
+        return _render(request, "council.html", conn, chain, settings, L=lang, rows=rows,
+                       page=page)  # fmt: skip
+
+
+@router.get("/council/{pid}", response_class=HTMLResponse)
+def proposal(
+    request: Request,
+    engine: EngineDep,
+    chain: ChainDep,
+    settings: SettingsDep,
+    pid: Annotated[int, PathParam(ge=1, le=2**63 - 1, description="proposal id")],
+) -> Response:
+    """One proposal: its calls in words, who approved, its waiting period and state, and the
+    transactions of each step."""
+    lang = _lang_of(request, chain)
+    with engine.connect() as conn:
+        (row,) = _in_words(conn, chain, lang, [council_ops.proposal(conn, chain, pid)])
+        return _render(request, "proposal.html", conn, chain, settings, L=lang, p=row)
+
+
+def _council_page(conn: Connection, chain: Any, **paging: Any) -> disclosure.Page:  # noqa: ANN401
+    if "RegulatorCouncil" not in chain.deployment.contracts:
+        return disclosure.Page([])
+    return council_ops.proposals(conn, chain, **paging)
+
+
+def _open_proposals(conn: Connection, chain: Any, lang: i18n.Lang) -> list[dict]:  # noqa: ANN401
+    """The proposals a member or the guardian may still act on: pending, waiting, ready."""
+    if "RegulatorCouncil" not in chain.deployment.contracts:
+        return []
+    rows = [
+        p
+        for state in ("pending", "scheduled", "ready")
+        for p in council_ops.proposals(conn, chain, state=state, limit=duties.LIMIT).rows
+    ]
+    return _in_words(conn, chain, lang, sorted(rows, key=lambda p: -p["id"]))
+
+
+def _in_words(conn: Connection, chain: Any, lang: i18n.Lang, rows: list[dict]) -> list[dict]:  # noqa: ANN401
+    """Proposals with each call as a sentence, the names of who proposed and approved, and the
+    steps' transactions as sentences."""
+    found = {a for p in rows for a in (p["proposer"], *p["approved_by"])}
+    found |= sentences.addresses_in(
+        [{"args": c.get("args") or {}} for p in rows for c in p["calls"]]
+    )
+    steps = [dict(s, contract="RegulatorCouncil") for p in rows for s in p.get("steps") or []]
+    speaker = _speaker(conn, chain, lang, events=steps, addresses=found)
+    for p in rows:
+        for c in p["calls"]:  # decoded once, by the council's service
+            c["sentence"] = (
+                speaker.function(c["contract"], c["function"], list(c["args"].values()))
+                if c.get("function") else speaker.call(c["target"], c["data"])
+            )  # fmt: skip
+        p["proposer_html"] = Markup(speaker.party(p["proposer"]))  # noqa: S704 - escaped inside
+        p["approvers_html"] = [Markup(speaker.party(a)) for a in p["approved_by"]]  # noqa: S704
+        p["transactions"] = [
+            {**s, "sentence": speaker.event("RegulatorCouncil", s["event"], s["args"])}
+            for s in p.get("steps") or []
+        ]
+    return rows
 
 
 @router.get("/units", response_class=HTMLResponse)
 def units(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
-          q: Annotated[str | None, Query(max_length=128)] = None, before: Before = None,
+          q: Annotated[str | None, Query(max_length=128)] = None,
+          district: Annotated[int | None, Query(ge=0, le=2**16 - 1)] = None,
+          sector: Annotated[int | None, Query(ge=0, le=255)] = None,
+          restricted: bool | None = None, before: Before = None,
           after: After = None) -> Response:  # fmt: skip
+    """Registered units, paged, by name or credit code, district, sector, restrictions."""
+    filters = {"q": q, "district": district, "sector": sector, "restricted": restricted}
     with engine.connect() as conn:
-        page = disclosure.units(conn, q=q, before=before, after=after)
-        if q and len(page.rows) == 1 and before is None and after is None:
+        page = disclosure.units(conn, before=before, after=after, **filters)
+        searched = q and district is None and sector is None and restricted is None
+        if searched and len(page.rows) == 1 and before is None and after is None:
             return Response(
                 status_code=303, headers={"Location": urls.unit(page.rows[0]["holder"])}
             )
-        return _render(request, "units.html", conn, chain, settings, page=page,
-                       filters={"q": q})  # fmt: skip
+        lang = _lang_of(request, chain)
+        return _render(request, "units.html", conn, chain, settings, L=lang, page=page,
+                       filters=filters, options=_options(conn, lang))  # fmt: skip
 
 
 @router.get("/units/{holder}", response_class=HTMLResponse)
 def unit(request: Request, holder: str, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
          before: Before = None, after: After = None) -> Response:  # fmt: skip
-    address = _address(holder)
+    """A unit's page; any other address that appears gets its own page here too (never a 404
+    behind a link)."""
+    return _address_view(request, holder, engine, chain, settings, before, after)
+
+
+@router.get("/address/{value}", response_class=HTMLResponse)
+def address(request: Request, value: str, engine: EngineDep, chain: ChainDep,
+            settings: SettingsDep, before: Before = None,
+            after: After = None) -> Response:  # fmt: skip
+    """Any address that appears: what it is (a unit, an authority by its roles, a bank, a contract
+    of the deployment) and every event that names it, in sentences."""
+    return _address_view(request, value, engine, chain, settings, before, after)
+
+
+def _address_view(request: Request, value: str, engine: Any, chain: Any, settings: Any,  # noqa: ANN401
+                  before: int | None, after: int | None) -> Response:  # fmt: skip
+    address = _address(value)
     assert address is not None
+    lang = _lang_of(request, chain)
     with engine.connect() as conn:
-        found = disclosure.unit(conn, address, now=disclosure.chain_now(conn))
-        if found is None:
-            raise ServiceError("UnitNotFound", f"no registered unit {address}")
+        party = parties.describe(conn, chain.deployment, address)
         history = disclosure.unit_history(conn, address, before=before, after=after)
-        return _render(request, "unit.html", conn, chain, settings, unit=found, history=history)
+        rows = _told(conn, chain, lang, history.rows)
+        history = disclosure.Page(rows, history.before, history.after)
+        if party.kind == "unit":
+            found = disclosure.unit(conn, address, now=disclosure.chain_now(conn))
+            return _render(request, "unit.html", conn, chain, settings, L=lang, unit=found,
+                           party=party, history=history)  # fmt: skip
+        if party.kind == "account" and not rows:
+            raise ServiceError("AddressUnknown", f"{address} appears in no event of the register")
+        contract = None
+        if party.contract is not None:
+            record = chain.deployment.contracts[party.contract]
+            holders = parties.role_holders(conn, chain.deployment, party.contract)
+            contract = {
+                "name": party.contract,
+                "block": record.block,
+                "tx_hash": record.tx_hash,
+                "holders": holders,
+                "names": parties.names(conn, chain.deployment, [h.account for h in holders]),
+            }
+        return _render(request, "address.html", conn, chain, settings, L=lang, party=party,
+                       contract=contract, history=history)  # fmt: skip
 
 
 @router.get("/pledges", response_class=HTMLResponse)
@@ -293,13 +460,45 @@ def pledges(request: Request, engine: EngineDep, chain: ChainDep, settings: Sett
 @router.get("/tx/{tx_hash}", response_class=HTMLResponse)
 def tx(request: Request, tx_hash: str, engine: EngineDep, chain: ChainDep,
        settings: SettingsDep) -> Response:  # fmt: skip
-    """A transaction: the events it produced (from the index), each verifiable on the node."""
+    """A transaction: its events in sentences (from the index), each verifiable on the node.
+
+    A transaction the node has mined but the index has not read yet (the link shown right after
+    an action, for the second or two the index takes) is *being recorded*: the page says so and
+    reloads itself; one still waiting in the node's pool is *waiting to be mined*; one that failed
+    says so. Only a hash the node does not know is a 404."""
+    if not re.fullmatch(r"0x[0-9a-fA-F]{64}", tx_hash):
+        raise ServiceError("RequestInvalid", f"tx_hash: not a transaction hash: {tx_hash[:80]!r}")
+    tx_hash = tx_hash.lower()
+    lang = _lang_of(request, chain)
     with engine.connect() as conn:
         events = disclosure.transaction(conn, tx_hash)
-        if not events:
-            raise ServiceError("TransactionNotFound", f"{tx_hash} has no indexed event")
-        return _render(request, "tx.html", conn, chain, settings, tx_hash=tx_hash.lower(),
-                       events=events)  # fmt: skip
+        if events:
+            return _render(request, "tx.html", conn, chain, settings, L=lang, tx_hash=tx_hash,
+                           events=_told(conn, chain, lang, events), state="indexed")  # fmt: skip
+        index = disclosure.index_status(conn, chain.deployment.chain_id)
+        state, receipt = _node_state(chain, tx_hash, index["block"])
+        return _render(request, "tx.html", conn, chain, settings, L=lang, tx_hash=tx_hash,
+                       events=[], state=state, receipt=receipt,
+                       refresh=state in ("recording", "pending"))  # fmt: skip
+
+
+def _node_state(chain: Any, tx_hash: str, indexed: int | None) -> tuple[str, dict | None]:  # noqa: ANN401
+    """What the node knows of a transaction the index has no event of."""
+    try:
+        receipt = chain.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+    except TransactionNotFound:
+        try:
+            chain.w3.eth.get_transaction(HexBytes(tx_hash))
+        except TransactionNotFound:
+            raise ServiceError("TransactionNotFound", f"{tx_hash} is unknown to the node") from None
+        return "pending", None
+    found = {"block_number": receipt["blockNumber"], "status": receipt["status"],
+             "from": receipt["from"], "to": receipt["to"]}  # fmt: skip
+    if receipt["status"] != 1:
+        return "failed", found
+    if indexed is None or indexed < receipt["blockNumber"]:
+        return "recording", found
+    return "no-events", found
 
 
 @router.get("/portal", response_class=HTMLResponse)
@@ -310,12 +509,101 @@ def portal(request: Request, engine: EngineDep, chain: ChainDep, settings: Setti
 
 
 @router.get("/console", response_class=HTMLResponse)
-def console(
-    request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep
-) -> Response:
-    """The authority console: signed actions and chain transactions from the authority's wallet."""
+def console(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep,
+            account: str | None = None) -> Response:  # fmt: skip
+    """The authority console: connect a wallet, then the work of each duty its key holds (roles
+    read from the chain's index), each step signed in that wallet."""
+    lang = _lang_of(request, chain)
     with engine.connect() as conn:
-        contracts = {
+        party, duty_names, work, scope = None, [], {}, None
+        if account:
+            address = _address(account)
+            assert address is not None
+            party = parties.describe(conn, chain.deployment, address)
+            duty_names, scope = party.duties, party.district
+            work = _work(conn, chain, lang, party)
+        return _render(request, "console.html", conn, chain, settings, L=lang, party=party,
+                       duties=duty_names, work=work, scope=scope, now=disclosure.chain_now(conn),
+                       options=_options(conn, lang),
+                       contracts=list(chain.deployment.contracts))  # fmt: skip
+
+
+@router.get("/console/functions")
+def console_functions(chain: ChainDep) -> Response:
+    """The state-changing functions of every contract, for the console's advanced form (read
+    when it is opened, not with every page)."""
+    return Response(_functions(chain), media_type="application/json")
+
+
+def _work(conn: Connection, chain: Any, lang: i18n.Lang, party: parties.Party) -> dict:  # noqa: ANN401
+    """The work lists of each duty the party holds (bounded queries on the index)."""
+    held = set(party.duties)
+    now = disclosure.chain_now(conn)
+    work: dict[str, Any] = {}
+    if "regulator" in held:
+        work["decide"] = duties.to_decide(conn, district=party.district)
+        work["surrenders"] = duties.surrenders(conn, now=now, district=party.district)
+        work["surrender_batches"] = duties.batches(work["surrenders"])
+    if "exchange" in held:
+        work["listings"] = duties.open_listings(conn)
+        work["lots"] = duties.open_lots(conn)
+    if "prices" in held:
+        work["benchmarks"] = disclosure.current_benchmarks(conn, now)
+    if "treasury" in held:
+        work["waive"] = duties.to_waive(conn)
+        work["fees"] = disclosure.fee_totals(conn)
+    if "bank" in held:
+        work["pledges"] = duties.bank_pledges(conn, party.address)
+    if held & {"council", "guardian"}:
+        work["proposals"] = _open_proposals(conn, chain, lang)
+    return work
+
+
+def _options(conn: Connection, lang: i18n.Lang) -> dict[str, list[tuple[Any, str]]]:
+    """The choices of the console's forms, in words."""
+    places = lang.places
+    enum = i18n.ENUMS
+    i = 0 if lang.code == "zh" else 1
+
+    def of(kind: str, values: Iterable[int]) -> list[tuple[int, str]]:
+        return [(v, enum[kind][v][i]) for v in values]
+
+    pollutants = disclosure.pollutants(conn)
+    districts = sorted(places.get("districts", {}), key=int)
+    basins = sorted(places.get("basins", {}), key=int)
+    periods = sorted(disclosure.periods(conn).items(), reverse=True)
+    return {
+        "pollutants": [(p["code"], lang.pollutant(pollutants, i)) for i, p in pollutants.items()],
+        "districts": [(int(k), lang.region(int(k))) for k in districts],
+        "citywide": [(0, lang("col.citywide"))],
+        "basins": [(int(k), lang.basin(int(k))) for k in basins],
+        "sectors": of("sector", range(1, 7)),
+        "freezes": of("restriction", (2, 4, 8, 32)),  # one authority sets and lifts these
+        "blacklist": of("restriction", (1, 16)),  # the blacklist proper: only the council
+        "origins": of("origin", range(3)),
+        "sources": of("source", (0, 3)),  # a reclaim's sources (GovernmentReserve.reclaim)
+        "formats": of("lot_format", range(2)),
+        "grants": [(key, _grant_label(lang, key)) for key in parties.GRANTABLE],
+        "periods": [
+            (i, f"#{i} {i18n.when(p['start'])} – {i18n.when(p['end'])}") for i, p in periods
+        ],
+    }
+
+
+_FUNCTIONS: dict[int, str] = {}
+
+
+def _grant_label(lang: i18n.Lang, key: str) -> str:
+    contract, role = key.split(".")
+    return f"{lang.role_name(contract, role)} — {lang.contract(contract)}"
+
+
+def _functions(chain: Any) -> str:  # noqa: ANN401
+    """State-changing functions of every contract as JSON (the console's advanced form), built
+    once per deployment record."""
+    key = id(chain.deployment)
+    if key not in _FUNCTIONS:
+        _FUNCTIONS[key] = json.dumps({
             name: [
                 {"name": f["name"], "inputs": f["inputs"]}
                 for f in rec.abi
@@ -323,9 +611,8 @@ def console(
                 and f.get("stateMutability") in ("nonpayable", "payable")
             ]
             for name, rec in chain.deployment.contracts.items()
-        }
-        return _render(request, "portal.html", conn, chain, settings, console=True,
-                       contracts=contracts)  # fmt: skip
+        })  # fmt: skip
+    return _FUNCTIONS[key]
 
 
 # -- downloads: the whole table with the page's filters, CSV or JSON -----------------------
@@ -462,6 +749,12 @@ def _json(first: dict | None, rest: Iterator[dict]) -> Iterator[str]:
 def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
     yield first
     yield from rest
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """The site's icon (browsers ask for it at this path)."""
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
 
 @router.get("/static/{name}")

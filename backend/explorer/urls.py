@@ -50,12 +50,21 @@ def council(**page: Any) -> str:  # noqa: ANN401
     return _q("/council", **page)
 
 
+def proposal(pid: int) -> str:
+    return f"/council/{pid}"
+
+
 def units(**filters: Any) -> str:  # noqa: ANN401
     return _q("/units", **filters)
 
 
 def unit(holder: str, **paging: Any) -> str:  # noqa: ANN401
     return _q(f"/units/{holder}", **paging)
+
+
+def address(value: str, **paging: Any) -> str:  # noqa: ANN401
+    """Any address that appears: a unit, an authority, a bank, a contract, an account."""
+    return _q(f"/address/{value}", **paging)
 
 
 def pledges(**filters: Any) -> str:  # noqa: ANN401
@@ -66,12 +75,28 @@ def tx(tx_hash: str) -> str:
     return f"/tx/{tx_hash}"
 
 
+def node_tx(tx_hash: str) -> str:
+    """The transaction's receipt as the node answers it (JSON)."""
+    return f"/api/v1/tx/{tx_hash}"
+
+
 def portal() -> str:
     return "/portal"
 
 
-def console() -> str:
-    return "/console"
+def console(**params: Any) -> str:  # noqa: ANN401
+    """The authority console (``account``: the connected key, whose duties it shows)."""
+    return _q("/console", **params)
+
+
+def oracle_ingest() -> str:
+    """Where a verifier uploads monitoring files (the oracle, R-23)."""
+    return "/api/v1/oracle/ingest"
+
+
+def console_functions() -> str:
+    """Every contract's state-changing functions (the console's advanced form)."""
+    return "/console/functions"
 
 
 def download(table: str, fmt: str, **filters: Any) -> str:  # noqa: ANN401

@@ -15,6 +15,7 @@ from eth_utils import event_abi_to_log_topic
 from hexbytes import HexBytes
 from web3._utils.abi import named_tree
 
+from backend.chain.abi import abi_type
 from backend.chain.deployment import Deployment
 from backend.chain.errors import checksum as to_checksum_address
 from backend.chain.errors import jsonable
@@ -93,14 +94,6 @@ def as_int(value: int | str) -> int:
     return value if isinstance(value, int) else int(value, 16)
 
 
-def _type(param: Mapping[str, Any]) -> str:
-    kind: str = param["type"]
-    if kind.startswith("tuple"):
-        inner = ",".join(_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
-
-
 def _is_dynamic(kind: str) -> bool:
     return kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
 
@@ -135,12 +128,12 @@ class _EventShape:
     def of(cls, abi: Mapping[str, Any]) -> _EventShape:
         inputs = abi["inputs"]
         topics = tuple(
-            (p["name"], "bytes32" if _is_dynamic(_type(p)) else _type(p))
+            (p["name"], "bytes32" if _is_dynamic(abi_type(p)) else abi_type(p))
             for p in inputs
             if p.get("indexed")
         )
         data_inputs = tuple(dict(p) for p in inputs if not p.get("indexed"))
-        data_types = tuple(_type(p) for p in data_inputs)
+        data_types = tuple(abi_type(p) for p in data_inputs)
         return cls(
             abi["name"],
             topics,

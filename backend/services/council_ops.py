@@ -19,8 +19,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import Connection
 
+from backend.chain.calls import decode_call
 from backend.chain.client import Chain
-from backend.chain.errors import ServiceError, jsonable
+from backend.chain.errors import ServiceError
 from backend.services import disclosure
 from backend.services.actions import Uint256
 from backend.services.operations import (
@@ -138,17 +139,12 @@ COUNCIL_OPS = [
 
 
 def _decoded_call(chain: Chain, target: str, data: bytes) -> dict[str, Any]:
-    by_address = {r.address.lower(): n for n, r in chain.deployment.contracts.items()}
-    name = by_address.get(target.lower())
-    out: dict[str, Any] = {"target": target, "contract": name, "data": "0x" + bytes(data).hex()}
-    if name is None:
-        return out
-    try:
-        function, args = chain.contract(name).decode_function_input(bytes(data))
-    except ValueError:
-        return out
-    out["function"] = function.fn_name
-    out["args"] = {k: jsonable(v) for k, v in args.items()}
+    call = decode_call(chain.deployment, target, data)
+    out: dict[str, Any] = {"target": target, "contract": call.contract,
+                           "data": "0x" + bytes(data).hex()}  # fmt: skip
+    if call.function is not None:
+        out["function"] = call.function
+        out["args"] = call.args
     return out
 
 
@@ -174,6 +170,7 @@ def shown(chain: Chain, row: dict[str, Any], *, threshold: int | None, now: int)
         "eta": row["eta"],
         "operation_id": row["operation_id"],
         "tx_hash": row["created_tx"],
+        "steps": row.get("steps") or [],  # each step's event and transaction (the pages)
     }
 
 

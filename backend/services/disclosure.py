@@ -521,13 +521,24 @@ def units(
     conn: Connection,
     *,
     q: str | None = None,
+    district: int | None = None,
+    sector: int | None = None,
+    restricted: bool | None = None,
     before: int | None = None,
     after: int | None = None,
     limit: int | None = None,
 ) -> Page:
-    """Registered units; ``q`` matches a credit code (exact or prefix) or part of a name."""
+    """Registered units; ``q`` matches a credit code (exact or prefix) or part of a name;
+    ``district``, ``sector`` and ``restricted`` (blacklisted or frozen) filter, each by an index
+    of its own with the registration's position."""
     c = t.units.c
-    where = []
+    where: list[Any] = []
+    if district is not None:
+        where.append(c.district == district)
+    if sector is not None:
+        where.append(c.sector == sector)
+    if restricted is not None:
+        where.append(c.restrictions != 0 if restricted else c.restrictions == 0)
     if q:
         q = q.strip()
         like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -33,6 +33,24 @@ def settings(deployment, rpc_url, tmp_path_factory):
     )
 
 
+@pytest.fixture(scope="module")
+def scenario(city, regulator, exchange, bank, parties, ledger, registry, permits, pledges,
+             deployment, reserve):  # fmt: skip
+    """The disclosure city (tests/backend/disclosure_city.py) driven on the test chain."""
+    from tests.backend.disclosure_city import run_city
+
+    return run_city(city, regulator, exchange, bank, parties, ledger, registry, permits, pledges,
+                    deployment, reserve)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def full_deployment(deployment, reserve, scenario):
+    """The deployment record with the reserve, after the scenario."""
+    from tests.backend.disclosure_city import with_reserve
+
+    return with_reserve(deployment, reserve)
+
+
 @pytest.fixture
 def client(settings):
     with TestClient(create_app(settings)) as test_client:

@@ -5,6 +5,7 @@ surrendered, and a reclaim into the reserve. Shared by the read-model and read-e
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from backend.chain.deployment import DeployedContract
@@ -87,6 +88,25 @@ def with_reserve(deployment, reserve):
     return deployment.model_copy(
         update={"contracts": {**deployment.contracts, "GovernmentReserve": record}}
     )
+
+
+@contextmanager
+def served(deployment, rpc_url: str, folder):
+    """The service over a fresh index of the chain in ``folder`` (its own indexer off, so the
+    index stays where it is), as an HTTP client."""
+    from fastapi.testclient import TestClient
+
+    from backend.core.config import Settings
+    from backend.main import create_app
+
+    url = f"sqlite:///{folder / 'index.db'}"
+    index(deployment, url)[0].dispose()
+    deployment_file = folder / "deployment.json"
+    deployment.save(deployment_file)
+    settings = Settings(rpc_url=rpc_url, deployment_file=deployment_file, database_url=url,
+                        indexer_enabled=False)  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        yield client
 
 
 def index(deployment, database_url: str):

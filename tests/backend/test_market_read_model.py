@@ -14,7 +14,7 @@ from backend.chain.domain import Origin
 from backend.indexer.projections import tables as t
 from backend.indexer.projections.market import ApplicationStatus, ListingStatus, LotStatus
 from backend.services import disclosure
-from tests.backend.disclosure_city import index
+from tests.backend.disclosure_city import index, served
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import ascending, sealed
 from tests.contracts.market.orders import commitment
@@ -286,19 +286,7 @@ def _rows(engine, table):
 @pytest.fixture
 def public_api(deployment, market, tmp_path, rpc_url):
     """The service over the indexed market (its own indexer off: the index is already built)."""
-    from fastapi.testclient import TestClient
-
-    from backend.core.config import Settings
-    from backend.main import create_app
-
-    url = f"sqlite:///{tmp_path / 'index.db'}"
-    engine, _ = index(deployment, url)
-    engine.dispose()
-    deployment_file = tmp_path / "deployment.json"
-    deployment.save(deployment_file)
-    settings = Settings(rpc_url=rpc_url, deployment_file=deployment_file, database_url=url,
-                        indexer_enabled=False)  # fmt: skip
-    with TestClient(create_app(settings)) as client:
+    with served(deployment, rpc_url, tmp_path) as client:
         yield client
 
 

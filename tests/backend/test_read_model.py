@@ -12,14 +12,7 @@ from backend.chain.domain import Origin, TradeMode
 from backend.indexer.decode import EventDecoder
 from backend.indexer.projections import tables as t
 from backend.services import disclosure, verify
-from tests.backend.disclosure_city import (
-    TRADE_FEN,
-    TRADE_KG,
-    USAGE_KG,
-    index,
-    run_city,
-    with_reserve,
-)
+from tests.backend.disclosure_city import TRADE_FEN, TRADE_KG, USAGE_KG, index
 
 
 @pytest.fixture(scope="module")
@@ -28,18 +21,6 @@ def compliance(deployment):
     import brownie
 
     return brownie.ComplianceManager.at(deployment.contracts["ComplianceManager"].address)
-
-
-@pytest.fixture(scope="module")
-def scenario(city, regulator, exchange, bank, parties, ledger, registry, permits, pledges,
-             deployment, reserve):  # fmt: skip
-    return run_city(city, regulator, exchange, bank, parties, ledger, registry, permits, pledges,
-                    deployment, reserve)  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def full_deployment(deployment, reserve, scenario):
-    return with_reserve(deployment, reserve)
 
 
 @pytest.fixture(scope="module")

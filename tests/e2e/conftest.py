@@ -44,7 +44,12 @@ class Stack:
 def stack(tmp_path_factory) -> Iterator[Stack]:
     """``make run``'s stack (backend/devstack.py) on a copy of the session's demo city."""
     template, _ = demo_template(tmp_path_factory.getbasetemp().parent / "demo-stack")
-    running = stack_on_copy(template, tmp_path_factory.mktemp("e2e"))
+    # one test client plays every visitor (the crawl reads ~1 000 pages from 127.0.0.1): the
+    # per-client read limit is raised, the others stay as configured
+    running = stack_on_copy(
+        template, tmp_path_factory.mktemp("e2e"),
+        env_extra={"DRR_RATE_LIMIT_READS_PER_SECOND": "500", "DRR_RATE_LIMIT_READS_BURST": "5000"},
+    )  # fmt: skip
     try:
         running.start()
         deployment = json.loads((running.data / "deployment.json").read_text())

@@ -35,8 +35,9 @@ def free_port() -> int:
 class RunningStack:
     """One data folder and the devstack process serving it."""
 
-    def __init__(self, data: Path, log: Path) -> None:
+    def __init__(self, data: Path, log: Path, env_extra: dict[str, str] | None = None) -> None:
         self.data = data
+        self.env_extra = env_extra or {}
         self.log = log
         self.proc: subprocess.Popen | None = None
         self.chain_port = free_port()
@@ -60,6 +61,7 @@ class RunningStack:
             "DRR_CHAIN_PORT": str(self.chain_port),
             "DRR_API_PORT": str(self.api_port),
             "DRR_INDEXER_POLL_SECONDS": "0.3",
+            **self.env_extra,
         }
 
     def make_args(self, target: str, *variables: str) -> list[str]:
@@ -187,8 +189,11 @@ def demo_template(shared: Path) -> tuple[Path, str]:
     return folder, printed.read_text()
 
 
-def stack_on_copy(template: Path, where: Path) -> RunningStack:
-    """A stack (not started) on a copy of ``template`` in ``where``."""
+def stack_on_copy(
+    template: Path, where: Path, env_extra: dict[str, str] | None = None
+) -> RunningStack:
+    """A stack (not started) on a copy of ``template`` in ``where``; ``env_extra`` adds to its
+    environment (e.g. the service's rate limits)."""
     data = where / "data"
     shutil.copytree(template, data)
-    return RunningStack(data, where / "stack.log")
+    return RunningStack(data, where / "stack.log", env_extra)

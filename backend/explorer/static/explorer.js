@@ -25,3 +25,25 @@ document.addEventListener("click", async (event) => {
     button.disabled = false;
   }
 });
+
+// A table wider than the screen scrolls inside its own box (phones): it takes the keyboard's
+// focus then, so it can be scrolled without a mouse, and is named by its table's heading.
+function focusableScrolling() {
+  for (const box of document.querySelectorAll("main table, main .scroll")) {
+    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.tabIndex = 0;
+      box.dataset.scrollFocus = "yes";
+      const heading = box.closest("section, div, main").querySelector("h2, h3");
+      if (heading && !box.hasAttribute("aria-label")) {
+        if (box.tagName !== "TABLE") box.setAttribute("role", "region");
+        box.setAttribute("aria-label", heading.textContent.trim());
+      }
+    } else if (!scrolls && box.dataset.scrollFocus === "yes") {
+      box.removeAttribute("tabindex");
+      delete box.dataset.scrollFocus;
+    }
+  }
+}
+focusableScrolling();
+window.addEventListener("resize", focusableScrolling);

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Connection
 
 from backend.indexer.hooks import Projection
-from backend.indexer.projections import accounts, books, council, market, rights
+from backend.indexer.projections import accounts, books, council, market, rights, roles
 from backend.indexer.projections.tables import metadata
 from backend.indexer.projections.writes import Change, undo
 from backend.indexer.store import IndexedEvent
@@ -26,6 +26,7 @@ HANDLERS: Mapping[str, Handler] = {
     **books.HANDLERS,
     **market.HANDLERS,
     **council.HANDLERS,
+    **roles.HANDLERS,
 }
 
 

@@ -156,8 +156,9 @@ def reserve_outflow(c: Change) -> None:
     c.add(t.reserve_stock, {"source": a["source"], "pollutant": a["pollutant"]}, outflow=a["kg"])
 
 
-# Arguments that name a party whose history the event belongs to (never an authority's
-# signature such as ``by`` or ``verifier``: an authority's acts show on the unit they concern).
+# Arguments that name an address whose history the event belongs to: the parties it concerns
+# (a unit's page lists what happened to it) and the actor (an authority's or a bank's page lists
+# what it did: ``by``, ``verifier``, ``member`` …).
 PARTY_ARGS = (
     "holder",
     "unit",
@@ -171,16 +172,27 @@ PARTY_ARGS = (
     "bidder",
     "winner",
     "successor",
+    "successors",
+    "obligor",
+    "bank",
+    "by",
+    "verifier",
+    "regulator",
+    "member",
+    "proposer",
+    "account",
+    "sender",
 )
 
 
+def _addresses(value: object) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return [v for v in items if isinstance(v, str) and v.startswith("0x") and len(v) == 42]
+
+
 def unit_history(c: Change) -> None:
-    """Every event that names a party goes to that party's history (one row per party)."""
-    parties = {
-        address(v)
-        for k in PARTY_ARGS
-        if isinstance(v := c.args.get(k), str) and v.startswith("0x") and len(v) == 42
-    }
+    """Every event goes to the history of each address it names (one row per address)."""
+    parties = {address(v) for k in PARTY_ARGS for v in _addresses(c.args.get(k))}
     parties.discard("0x0000000000000000000000000000000000000000")
     for party in sorted(parties):
         c.append(

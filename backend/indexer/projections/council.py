@@ -27,6 +27,12 @@ def operation_id(targets: list[str], payloads: list[str], proposal: int) -> str:
     return "0x" + keccak(encoded).hex()
 
 
+def _step(c: Change, **args: object) -> dict:
+    """A step of a proposal as its page lists it: the event, its arguments, its transaction."""
+    return {"event": c.event.event, "args": {**c.args, **args}, "tx_hash": c.event.tx_hash,
+            "block_timestamp": c.event.block_timestamp}  # fmt: skip
+
+
 def _created(c: Change) -> None:
     a = c.args
     targets = [address(x) for x in a["targets"]]
@@ -42,6 +48,7 @@ def _created(c: Change) -> None:
         operation_id=operation_id(targets, a["payloads"], int(a["id"])),
         status="pending",
         created_tx=c.event.tx_hash,
+        steps=[_step(c, targets=None, payloads=None)],
     )
 
 
@@ -50,13 +57,15 @@ def _approved(c: Change) -> None:
     if row is None:
         return
     c.put(t.council_proposals, {"id": row["id"]}, approvals=int(c.args["approvals"]),
-          approved_by=[*row["approved_by"], address(c.args["member"])])  # fmt: skip
+          approved_by=[*row["approved_by"], address(c.args["member"])],
+          steps=[*row["steps"], _step(c)])  # fmt: skip
 
 
 def _status(status: str) -> object:
     def handle(c: Change) -> None:
-        if c.get(t.council_proposals, id=int(c.args["id"])) is not None:
-            values = {"status": status}
+        row = c.get(t.council_proposals, id=int(c.args["id"]))
+        if row is not None:
+            values = {"status": status, "steps": [*row["steps"], _step(c)]}
             if "eta" in c.args:
                 values["eta"] = int(c.args["eta"])
             c.put(t.council_proposals, {"id": int(c.args["id"])}, **values)

@@ -114,6 +114,8 @@ units = Table(
     # on the name (searched by substring), so no name is too long for a B-tree entry
     Index("ix_rm_units_credit_code", "credit_code"),
     Index("ix_rm_units_registered", "registered_pos"),
+    Index("ix_rm_units_district", "district", "registered_pos"),  # the units list's filters
+    Index("ix_rm_units_sector", "sector", "registered_pos"),
 )
 
 restrictions = Table(
@@ -269,6 +271,7 @@ pledges = Table(
     *_origin_columns(),
     Index("ix_rm_pledges_holder", "holder", "id"),
     Index("ix_rm_pledges_created", "created_pos"),
+    Index("ix_rm_pledges_bank", "bank", "status", "id"),
 )
 
 periods = Table(
@@ -358,6 +361,22 @@ unit_events = Table(
 )
 
 
+# -- who holds which role (OpenZeppelin AccessControl): the console shows a key what it may do,
+# the explorer names an authority's address by its role
+roles = Table(
+    "rm_roles",
+    metadata,
+    Column("contract", String(64), primary_key=True),  # the deployment record's name
+    Column("role", String(66), primary_key=True),  # the role's bytes32, 0x-hex
+    Column("account", String(42), primary_key=True),
+    Column("active", Boolean, nullable=False),
+    Column("scope", Integer),  # a district regulator's district (DistrictRegulatorSet)
+    Column("granted_tx", String(66), nullable=False),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
+    Index("ix_rm_roles_account", "account", "active"),
+)
+
 # -- the exchange's own books: primary market, listings, auctions (R-08 –) --------
 
 applications = Table(
@@ -389,6 +408,7 @@ applications = Table(
     Index("ix_rm_applications_submitted", "submitted_pos"),
     Index("ix_rm_applications_pollutant", "pollutant", "submitted_pos"),
     Index("ix_rm_applications_applicant", "applicant", "submitted_pos"),
+    Index("ix_rm_applications_status", "status", "submitted_pos"),  # the console's work lists
 )
 
 primary_acquisitions = Table(
@@ -434,6 +454,7 @@ listings = Table(
     *_origin_columns(),
     Index("ix_rm_listings_listed", "listed_pos"),
     Index("ix_rm_listings_pollutant", "pollutant", "listed_pos"),
+    Index("ix_rm_listings_status", "status", "listed_pos"),
 )
 
 lots = Table(
@@ -476,6 +497,7 @@ lots = Table(
     *_origin_columns(),
     Index("ix_rm_lots_offered", "offered_pos"),
     Index("ix_rm_lots_pollutant", "pollutant", "offered_pos"),
+    Index("ix_rm_lots_status", "status", "offered_pos"),
 )
 
 
@@ -495,6 +517,9 @@ council_proposals = Table(
     # pending | scheduled | executed | cancelled | withdrawn ("ready": scheduled, eta passed)
     Column("status", String(16), nullable=False),
     Column("created_tx", String(66), nullable=False),
+    # each step with its transaction: [{"event", "args", "tx_hash", "block_timestamp"}] (the
+    # creation's calls left out: they are ``calls``)
+    Column("steps", _Json, nullable=False),
     Column("pos", BigInteger, nullable=False),  # last change
     *_origin_columns(),
     Index("ix_rm_council_proposals_status", "status", "id"),
