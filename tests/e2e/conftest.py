@@ -5,6 +5,7 @@ ports, on a copy of the demo city loaded once per session (tests/stack/stack.py)
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +20,13 @@ from tests.e2e.browser import LAUNCH_ARGS, ensure
 from tests.stack.stack import demo_template, stack_on_copy
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# the docs' pictures are rewritten on request only (DRR_UPDATE_SCREENSHOTS=1, docs/explorer.md);
+# an ordinary run writes them to reports/, so a test run leaves the working tree as it was
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("DRR_UPDATE_SCREENSHOTS") == "1"
+    else ROOT / "reports" / "screenshots"
+)
 
 
 @dataclass(frozen=True)
