@@ -80,7 +80,7 @@ contract UnitLifecycle is IUnitLifecycle, AccessControl {
             uint256[5] memory held =
                 [uint256(b.paid), b.free, b.waived, ledger.positionOf(from, p).permitted, ledger.owed(from, p)];
             for (uint256 f; f < 5; ++f) {
-                if (planned[p][f] != held[f]) revert LifecyclePlanMismatch(p, f, planned[p][f], held[f]);
+                if (planned[p][f] != held[f]) revert LifecyclePlanMismatch(p, _fieldName(f), planned[p][f], held[f]);
             }
         }
         for (uint256 i; i < plan.length; ++i) {
@@ -118,6 +118,15 @@ contract UnitLifecycle is IUnitLifecycle, AccessControl {
         emit FraudSanctioned(unit, reason, msg.sender);
         reserve.reclaimForFraud(unit, reason);
         registry.setRestriction(unit, RESTRICTION_FRAUD, true, reason);
+    }
+
+    /// @dev A split plan's field by its name in `SplitLine` (the order of `split`'s sums).
+    function _fieldName(uint256 f) private pure returns (string memory) {
+        if (f == 0) return "paid";
+        if (f == 1) return "free";
+        if (f == 2) return "waived";
+        if (f == 3) return "permitted";
+        return "owed";
     }
 
     function _requireParties(address from, address to) private view {
