@@ -147,9 +147,10 @@ interface IAuctionHouse {
     // ---- bidding ----
 
     /// @notice Lodge the lot's deposit from the caller's trading account (R-16). For a primary lot,
-    /// `application` is the caller's approved application covering it (else 0). Joining, bidding
-    /// and a leading reveal are refused with the ledger's named error when the settlement to the
-    /// caller would be refused now.
+    /// `application` is the caller's approved application covering it (else 0). Joining, bidding,
+    /// committing and a leading reveal are refused with the ledger's named error when the
+    /// settlement to the caller would be refused now (at the reserve price while the price is
+    /// unknown or sealed).
     function join(uint256 id, uint64 application) external;
 
     /// @notice Ascending lots: bid `priceFen`; the whole price is locked and the bid it beats is

@@ -137,6 +137,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         if (l.format != Format.Sealed) revert AuctionWrongPhase(id, l.format);
         (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, msg.sender, 0, true);
         if (r != MarketReason.Ok) _refuse(id, l, 0, r, have, need);
+        _requireRules(l, msg.sender, l.reserveFen); // as when joining: the price is still sealed
         _bidders[id][msg.sender].committed = true;
         _commitments[id][msg.sender] = commitment;
         emit BidCommitted(id, msg.sender, commitment);
@@ -245,8 +246,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         bool commitment = l.format == Format.Sealed && block.timestamp < l.commitsEnd;
         (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, bidder, priceFen, commitment);
         if (r != MarketReason.Ok) return (r, Reason.Ok, have, need);
-        if (commitment) return (MarketReason.Ok, Reason.Ok, 0, 0);
-        return _rule(_movement(l, bidder, priceFen));
+        return _rule(_movement(l, bidder, commitment ? l.reserveFen : priceFen));
     }
 
     /// @inheritdoc IAuctionHouse

@@ -322,6 +322,27 @@ def test_sealed_bid_auction_highest_reveal_wins_R14_R16(
     assert cny.balanceOf(treasury) == treasury_before + DEPOSIT
 
 
+def test_a_sealed_bid_that_could_never_settle_is_refused_when_committed_R17(
+    auctions, registry, regulator, traders, sealed_lot
+):
+    """R-17: a bidder barred from trading after it joined cannot commit (its bid could never
+    win), with the error the settlement would give; the pre-check says so; lifted, it commits."""
+    steel = traders.steel
+    auctions.join(sealed_lot, 0, {"from": steel.account})
+    registry.setRestriction(steel, 2, True, "挂牌督办", {"from": regulator})
+    assert plain(auctions.checkBid(sealed_lot, steel, 0))[:2] == (
+        MarketReason.RULE_REFUSED,
+        Reason.BLACKLISTED,
+    )
+    sealed_bid = commitment(sealed_lot, steel, RESERVE, SALTS["steel"])
+    with reverts("LedgerBlacklisted", steel, 2):
+        auctions.commit(sealed_lot, sealed_bid, {"from": steel.account})
+    registry.setRestriction(steel, 2, False, "整改完成", {"from": regulator})
+    assert plain(auctions.checkBid(sealed_lot, steel, 0))[0] == MarketReason.OK
+    auctions.commit(sealed_lot, sealed_bid, {"from": steel.account})
+    assert auctions.bidderOf(sealed_lot, steel)["committed"]
+
+
 def test_reveals_must_match_the_commitment(auctions, traders, sealed_lot):
     """A reveal with another price or salt, a second reveal, or a reveal without a commitment is
     refused."""
