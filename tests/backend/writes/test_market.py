@@ -134,7 +134,12 @@ def test_submit_refuses_a_signature_of_the_wrong_party(market_api, traders, ledg
     body = {"seller": signed(prepared, "seller", CHEM), "buyer": signed(prepared, "buyer", CHEM)}
     answer = market_api.post("/api/v1/trades/submit", json=body)
     assert answer.status_code == 401
-    assert error_of(answer)["code"] == "SignerMismatch"
+    error = error_of(answer)
+    assert (error["code"], error["args"]) == (
+        "SignerMismatch",
+        {"party": "buyer", "expected": address_of(STEEL)},
+    )
+    assert f"is not that of the buyer {address_of(STEEL)} over these terms" in error["message"]
     assert cod(ledger, traders.steel) == before
 
 
