@@ -13,9 +13,10 @@ import pytest
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
+from backend.services.registration import with_check
 from scripts.deploy import deploy, deploy_regulator_alone, dev_parties
 from scripts.receipts import wait_for_receipts_first
-from tests.helpers import FUNDS_FEN, STOCK_KG, issue, now
+from tests.helpers import FUNDS_FEN, STOCK_KG, earliest_effect, issue, settle_benchmarks
 
 DAY = 86_400
 YEAR = 365 * DAY
@@ -238,7 +239,7 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
 
     The reserve is a government account (here held by a dev account; the reserve contract in
     deployment)."""
-    from brownie import accounts, chain
+    from brownie import accounts
 
     opts = {"from": regulator}
     for p in POLLUTANTS:
@@ -251,17 +252,16 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
         Sector.INVESTOR,
     ):
         registry.setSectorEnabled(int(sector), True, opts)
-    t0 = now()
+    effective = earliest_effect()
     for code, price in BENCHMARKS.items():
-        prices.publish(POLLUTANT_IDS[code], 0, price, t0 + 60, {"from": price_bureau})
-    chain.sleep(61)
-    chain.mine()
+        prices.publish(POLLUTANT_IDS[code], 0, price, effective, {"from": price_bureau})
+    settle_benchmarks()
     for district in (0, 1, 2, 3):
         for pid in POLLUTANT_IDS.values():
             ledger.setCap(district, pid, CAP_KG, opts)
     units = {}
     for i, (name, (sector, district, basin)) in enumerate(CITY_UNITS.items()):
-        code = f"91500000MA5U{i:06d}"
+        code = with_check(f"91500000MA5U{i:05d}")  # GB 32100, with its check character
         registry.registerAccount(companies[i], code, name, int(sector), district, basin, opts)
         units[name] = Unit(companies[i], code, sector, district, basin)
     reserve = accounts[FIRST_COMPANY_INDEX + 8]
@@ -307,6 +307,7 @@ def reserve(regulator, registry, ledger, prices, compliance, money, treasury):
     r.grantRole(r.TIMELOCK_ROLE(), regulator, {"from": regulator})
     ledger.grantRole(ledger.RESERVE_ROLE(), r, {"from": regulator})
     ledger.grantRole(ledger.EXCHANGE_ROLE(), r, {"from": regulator})
+    compliance.grantRole(compliance.RESERVE_ROLE(), r, {"from": regulator})  # R-26 surplus
     money.mint(r, 10**12, {"from": regulator})  # the reserve fund
     return r
 
@@ -329,10 +330,10 @@ def lifecycle(regulator, registry, ledger, pledges, compliance, reserve):
 
 
 @pytest.fixture(scope="module")
-def leases(regulator, ledger, money):
+def leases(regulator, ledger, money, registry, prices):
     from brownie import LeaseBook
 
-    book = LeaseBook.deploy(ledger, money, {"from": regulator})
+    book = LeaseBook.deploy(ledger, money, registry, prices, {"from": regulator})
     ledger.grantRole(ledger.LEASING_ROLE(), book, {"from": regulator})
     return book
 

@@ -69,6 +69,22 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "The transaction is not addressed to a contract of this deployment",
               "该交易的目标不是本系统部署的合约"),
     ErrorRule("TransactionNotFound", 404, "No such transaction", "没有这笔交易"),
+    ErrorRule("CreditCodeInvalid", 422,
+              "The credit code is not a unified social credit code with its check character"
+              " (GB 32100-2015)",
+              "统一社会信用代码不符合 GB 32100-2015（含校验码）"),
+    ErrorRule("UnitNameInvalid", 422,
+              "The unit's name is empty, too long or holds characters a register should not hold",
+              "单位名称为空、过长或含有登记簿不应包含的字符"),
+    ErrorRule("CalldataTooLarge", 413,
+              "The call holds more values or bytes than one transaction can carry",
+              "该调用包含的数据超过一笔交易可承载的上限"),
+    ErrorRule("RequestTooLarge", 413, "The request body is larger than this endpoint takes",
+              "请求内容超过该接口允许的大小"),
+    ErrorRule("RequestTooDeep", 422, "The JSON body is nested too deeply",
+              "请求的 JSON 嵌套层数过多"),
+    ErrorRule("RateLimited", 429, "Too many requests: wait for the time given in Retry-After",
+              "请求过于频繁，请按 Retry-After 所示时间后重试"),
     # -- signatures, deadlines, nonces -------------------------------------------------------
     ErrorRule("SignatureMalformed", 401, "The signature is not a valid 65-byte signature",
               "签名格式无效（应为 65 字节）"),
@@ -195,6 +211,20 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "监测数据未被接受（R-23）"),
     ErrorRule("OracleUnitUnknown", 404, "Unknown unit or period (R-23)",
               "未知的排污单位或期间（R-23）"),
+    ErrorRule("OracleUploadUnsigned", 401,
+              "Monitoring data are taken only with a verifier's signature over the upload",
+              "监测数据须附核查机构对本次上传的签名"),
+    ErrorRule("OracleUploadSignatureInvalid", 401,
+              "The upload's signature was not made by the verifier it names",
+              "上传签名并非其所署名的核查机构作出"),
+    ErrorRule("OracleNotVerifier", 403,
+              "The signer is not a verifier of the oracle (VERIFIER_ROLE, R-23)",
+              "签名人不是核查机构（R-23）"),
+    ErrorRule("OracleUploadExpired", 400, "The upload's signature has expired",
+              "上传签名已过期"),
+    ErrorRule("OracleUploadReplayed", 409,
+              "This signed upload was ingested already: sign each upload afresh",
+              "该签名上传已处理过，请对每次上传重新签名"),
     ErrorRule("EvidenceNotFound", 404, "No evidence with this SHA-256", "没有该哈希值的核查证据"),
     # -- the test probe (contracts/testing/SignedActionProbe.sol) ----------------------------
     ErrorRule("ProbeZeroQuantity", 422, "The quantity must be positive", "数量必须大于零"),
@@ -229,6 +259,63 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("CouncilCallInvalid", 422,
               "This operation cannot be proposed to the council",
               "该操作不能提交委员会"),
+    # -- trust: consent, notice, bounds (docs/security.md) --------------------------------
+    ErrorRule("LifecycleConsentMissing", 403,
+              "Every unit concerned must sign the merger or split, or the regulator council"
+              " decide it (R-30, R-31)",
+              "合并或分立须经各相关单位签名同意，或由监管委员会决定（R-30、R-31）"),
+    ErrorRule("LifecycleConsentCount", 422,
+              "More signatures than units concerned", "签名数量多于相关单位数量"),
+    ErrorRule("LifecycleAuthorityAccount", 409,
+              "The government reserve or another authority account is never merged, split or"
+              " closed", "政府储备等管理机构账户不得合并、分立或注销"),
+    ErrorRule("LifecycleObligorNotSuccessor", 422,
+              "The unit meeting pending surrenders must be one of the split's successors (R-31)",
+              "承担未清缴义务的单位必须是分立后的承继单位之一（R-31）"),
+    ErrorRule("LifecycleActiveLease", 409,
+              "A lease of the unit is running: it must end first (R-35)",
+              "该单位存在未到期的租赁，须先终止（R-35）"),
+    ErrorRule("LifecyclePeriodPending", 409,
+              "A compliance period of the unit is not yet verified and surrendered (R-32)",
+              "该单位尚有履约期未完成核查或清缴（R-32）"),
+    ErrorRule("PriceBookNoticeTooShort", 409,
+              "A benchmark takes effect only after the notice period (R-15)",
+              "基准价须在公告期满后方可生效（R-15）"),
+    ErrorRule("PriceBookOutsideBand", 409,
+              "The benchmark moves beyond the band around the one it replaces: the regulator"
+              " council decides (R-15)",
+              "基准价调整幅度超出允许范围，须由监管委员会决定（R-15）"),
+    ErrorRule("PriceBookNoSettledBenchmark", 409,
+              "No benchmark has been in force for a notice period yet: the reserve cannot pay"
+              " at it (R-15, R-26)",
+              "尚无已生效满公告期的基准价，储备暂不能据此付款（R-15、R-26）"),
+    ErrorRule("ReservePriceBelowAccepted", 409,
+              "The reserve's price is below the least the unit accepted (R-26)",
+              "储备回购价格低于单位签署接受的最低价格（R-26）"),
+    ErrorRule("ComplianceSurplusExceeded", 409,
+              "Beyond what is left of the period's surplus (R-26)",
+              "超出该履约期剩余的富余排污权（R-26）"),
+    ErrorRule("LeaseTermTooLong", 422,
+              "The lease ends after 5 years or after the lessor's permit (R-35)",
+              "租赁期超过5年或超过出租方排污许可有效期（R-35）"),
+    ErrorRule("LeaseRentBelowFloor", 422,
+              "The rent is below the benchmark value of the rights for the term (R-35)",
+              "租金低于租赁期内排污权的基准价值（R-35）"),
+    ErrorRule("PledgeNotMatured", 409,
+              "The bank may declare default only from the maturity on (R-34)",
+              "债务到期前银行不得宣告违约（R-34）"),
+    ErrorRule("PledgeClaimAboveRecorded", 409,
+              "The claim exceeds the one the pledge secures (R-34)",
+              "主张的债权超出质押担保的债权金额（R-34）"),
+    ErrorRule("PrimaryApplicationInAuction", 409,
+              "The application backs a bid in a primary auction: the bidder is bound by it (R-09)",
+              "该申请正用于一级市场竞价，竞买人受其报价约束（R-09）"),
+    ErrorRule("PrimaryFeeAboveAccepted", 409,
+              "The fee is above the most the applicant accepted when it signed (R-08)",
+              "费用高于申请人签署接受的最高金额（R-08）"),
+    ErrorRule("ExchangeInvalidPermit", 401,
+              "Only the owner's own valid permit (or the owner itself) moves its money (R-16)",
+              "仅持有人本人或其有效授权签名可转入其资金（R-16）"),
     # -- authority operations, payments and the other product contracts ----------------------
     ErrorRule("OperationUnknown", 404, "No such operation", "没有这个操作"),
     ErrorRule("RequestNotFound", 404, "No request with this Idempotency-Key",
@@ -395,7 +482,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "the account lacks the role"),
         (404, "unknown action, account or item"),
         (409, "a rule refuses the action (see the error code), nonce conflicts"),
+        (413, "request body over the endpoint's limit"),
         (422, "invalid request: types, ranges, addresses, typed data"),
+        (429, "over a rate limit (per client or per signer): wait Retry-After seconds"),
         (503, "chain node or relayer unavailable"),
         (504, "transaction sent but not confirmed in time: retry the same request"),
     )
@@ -404,7 +493,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _respond(exc: ServiceError) -> JSONResponse:
     status, body = error_body(exc)
-    return JSONResponse(body, status_code=status)
+    retry = exc.extra.get("retry_after")
+    headers = {"Retry-After": str(retry)} if retry is not None else None
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _location(loc: tuple[Any, ...]) -> str:

@@ -78,7 +78,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.district": ("区县", "District"),
     "col.account": ("账户地址", "Account"),
     "col.bank": ("质权银行", "Bank"),
-    "col.claim": ("债权金额", "Claim"),
+    "col.claim": ("担保债权", "Secured claim"),
+    "col.maturity": ("债务到期", "Due"),
     "col.source": ("来源", "Source"),
     "col.use": ("用途", "Use"),
     "col.direction": ("方向", "Direction"),
@@ -200,6 +201,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "portal.trade_signed": (
         "已签名：请将委托码发给对方",
         "Signed: send the trade code to the other party",
+    ),
+    "portal.consent": ("合并、分立的单位同意", "Consent to a merger or split"),
+    "portal.consent_note": (
+        "主管部门提交合并或分立前，每个相关单位须在自己的钱包中签名同意（R-30、R-31）。粘贴主管部门给出的"
+        "同意码，核对钱包中显示的各项内容后签名，再将签名交回主管部门。",
+        "Before a regulator submits a merger or split, every unit concerned signs its consent "
+        "in its own wallet (R-30, R-31). Paste the consent code the regulator gave you, check "
+        "what the wallet shows, sign, and return the signature to the regulator.",
+    ),
+    "portal.consent_code": ("同意码", "Consent code"),
+    "portal.consent_sign": ("在钱包中签名同意", "Sign my consent in the wallet"),
+    "portal.consent_signature": (
+        "我的签名（交回主管部门）",
+        "My signature (return it to the regulator)",
     ),
     "col.quantity_kg": ("数量（千克）", "Quantity (kg)"),
     "col.price_fen": ("总价（分）", "Total price (fen)"),

@@ -25,6 +25,7 @@ submit together (tests/backend/test_node_round_trips.py).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -592,11 +593,13 @@ def submit_action(
     policy: ActionPolicy,
     timeout: float | None = None,
     permit: Mapping[str, Any] | None = None,
+    admit: Callable[[str], None] | None = None,
 ) -> SubmittedAction:
     """Check a signed action and relay it once (see the module docstring for the order).
 
     ``permit`` (``{"typed_data", "signature"}``) is the signer's ERC-2612 permit for what the
-    action pays; it is checked with the action and relayed just before it.
+    action pays; it is checked with the action and relayed just before it. ``admit(signer)``
+    applies the signer's rate limit once the signature is known to be its (429 RateLimited).
     """
     bound = actions.bind(chain, name)
     message = _validated_message(bound, data)
@@ -634,13 +637,17 @@ def submit_action(
                 f"{bound.spec.signer_field}) over these terms",
                 args={"expected": signer},
             )
-    key, fingerprint = _idempotency(bound, message, sig, idempotency_key)
+    if admit is not None:  # the signer's own rate, once the signature is known to be its
+        admit(signer)
+    key, fingerprint = _idempotency(bound, message, sig, idempotency_key, signer)
     if sig == account_sig and planned_data is not None:
         call_data = planned_data
     else:
         call_data = bound.call_data(message, sig)
         send_plan = None  # the relayer estimates the call it sends itself
     permit_hash = None
+    permit_data = None
+    hold: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if relayer.find(key) is None:
         now = chain_time(head.value())
         _check_fresh(chain, bound, message, signer, policy, now=now, used=used)
@@ -654,8 +661,13 @@ def submit_action(
             permit_follows=permit_data is not None,
             result=simulation,
         )
+        # simulated as this signer's next step: one request per signer and nonce goes ahead
+        slot = f"{bound.contract.address}:{signer}:{message[NONCE]}"
+        hold = relayer.holding([slot], key=key, signature="0x" + keccak(sig).hex())
         if permit_data is not None:
             send_plan = None  # the permit's transaction comes first: the estimate is stale
+    with hold:
+        if permit_data is not None:
             token, call = permit_data
             permit_hash = relayer.relay(
                 to=token,
@@ -664,15 +676,15 @@ def submit_action(
                 fingerprint=payments.permit_fingerprint(call),
                 timeout=timeout,
             ).tx_hash
-    relayed = relayer.relay(
-        to=bound.contract.address,
-        data=call_data,
-        key=key,
-        fingerprint=fingerprint,
-        timeout=timeout,
-        meta={NONCE: message[NONCE]},
-        plan=send_plan,
-    )
+        relayed = relayer.relay(
+            to=bound.contract.address,
+            data=call_data,
+            key=key,
+            fingerprint=fingerprint,
+            timeout=timeout,
+            meta={NONCE: message[NONCE]},
+            plan=send_plan,
+        )
     receipt = relayed.receipt
     return SubmittedAction(
         action=name,
@@ -890,8 +902,14 @@ def _account_signature(text: str) -> bytes | None:
         return None
 
 
+def request_key(action: str, signer: str, header: str) -> str:
+    """A client's ``Idempotency-Key`` as the relayer stores it: scoped to the action and the
+    signer, so two parties may use the same key without touching each other's requests."""
+    return f"key:{action}:{signer}:{header}"
+
+
 def _idempotency(
-    bound: BoundAction, message: Mapping[str, Any], sig: bytes, header: str | None
+    bound: BoundAction, message: Mapping[str, Any], sig: bytes, header: str | None, signer: str
 ) -> tuple[str, str]:
     """The relay key (client's ``Idempotency-Key`` or the signature) and request fingerprint.
 
@@ -903,7 +921,7 @@ def _idempotency(
     canonical = json.dumps([bound.spec.name, business], sort_keys=True, separators=(",", ":"))
     fingerprint = "0x" + keccak(text=canonical).hex()
     if header is not None:
-        return f"key:{bound.spec.name}:{header}", fingerprint
+        return request_key(bound.spec.name, signer, header), fingerprint
     return f"sig:{keccak(sig).hex()}", fingerprint
 
 
@@ -1093,6 +1111,15 @@ class PledgeBody(ActionBody):
     bank: Address = Field(description="the pledgee (a bank with the PLEDGEE role)")
     pollutant: Uint32 = Field(description="pollutant id")
     quantity_kg: Kg = Field(alias="quantityKg")
+    claim_fen: Annotated[int, Field(strict=True, ge=1, le=2**128 - 1)] = Field(
+        alias="claimFen",
+        description="the debt the pledge secures, in fen: the most the bank may claim from a "
+        "sale on default (R-34)",
+    )
+    maturity: Uint64 = Field(
+        description="when the debt falls due (unix seconds, in the future): the bank may declare "
+        "default only from then on"
+    )
 
 
 def _pledge_movement(m: Mapping[str, Any]) -> list[Any]:
@@ -1111,7 +1138,7 @@ PLEDGE = ActionSpec(
     body=PledgeBody,
     summary="Pledge rights to a bank (质押)",
     struct="Pledge(address holder,address bank,uint32 pollutant,uint64 quantityKg,"
-    "uint256 nonce,uint256 deadline)",
+    "uint128 claimFen,uint64 maturity,uint256 nonce,uint256 deadline)",
     precheck=PreCheck("check", contract="RightsLedger", args=_pledge_movement),
     reasons=LEDGER_REASONS,
 )

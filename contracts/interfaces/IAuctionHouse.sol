@@ -45,7 +45,7 @@ interface IAuctionHouse {
 
     /// @notice A lot (four storage slots).
     struct Lot {
-        address seller; // Sale, Reserve: the seller; Enforcement: the pledgor; Primary: none
+        address seller; // Sale, Reserve: the seller; Enforcement: the pledgor when offered (the sale is from the pledge's holder then); Primary: none
         uint32 pollutant;
         uint64 quantityKg;
         uint96 reserveFen;
@@ -147,10 +147,11 @@ interface IAuctionHouse {
     // ---- bidding ----
 
     /// @notice Lodge the lot's deposit from the caller's trading account (R-16). For a primary lot,
-    /// `application` is the caller's approved application covering it (else 0). Joining, bidding,
-    /// committing and a leading reveal are refused with the ledger's named error when the
-    /// settlement to the caller would be refused now (at the reserve price while the price is
-    /// unknown or sealed).
+    /// `application` is the caller's approved application covering it (else 0); it stays bound to
+    /// the lot (neither withdrawn nor rejected, R-09) until the bidder's deposit is refunded or the
+    /// rights are registered to it. Joining, bidding, committing and a leading reveal are refused
+    /// with the ledger's named error when the settlement to the caller would be refused now (at the
+    /// reserve price while the price is unknown or sealed).
     function join(uint256 id, uint64 application) external;
 
     /// @notice Ascending lots: bid `priceFen`; the whole price is locked and the bid it beats is

@@ -114,6 +114,8 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         b.application = application;
         l.bidders += 1;
         emit BidderJoined(id, msg.sender, deposit, application);
+        // R-09: a primary bidder is bound by its bid: its application cannot be withdrawn meanwhile
+        if (l.kind == Kind.Primary) primary.holdApplication(application);
         accounts.lock(msg.sender, deposit);
     }
 
@@ -184,7 +186,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
             _settleEnforcement(id, l, winner, price);
         } else {
             accounts.payOut(winner, treasury, price, true); // R-29: the price of new rights to the treasury
-            primary.fulfil(application, winner, l.pollutant, l.quantityKg, price);
+            primary.fulfil(application, winner, l.pollutant, l.quantityKg, price); // releases its hold
         }
     }
 
@@ -218,6 +220,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
             emit DepositRefunded(id, bidder, fen);
             accounts.unlock(bidder, fen);
         }
+        if (l.kind == Kind.Primary) primary.releaseApplication(b.application); // R-09: unbound
     }
 
     // ------------------------------------------------------------------ pre-checks
@@ -472,7 +475,8 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
             m.region = l.region;
             return m;
         }
-        m.from = l.seller;
+        // R-30, R-34: pledged rights are sold from whoever holds the pledge now (a merged pledgor's successor)
+        m.from = l.kind == Kind.Enforcement ? pledges.pledgeOf(l.ref).holder : l.seller;
         m.priceFen = priceFen;
         (m.op, m.mode) =
             l.kind == Kind.Enforcement ? (Op.EnforcedSale, TradeMode.Enforcement) : (Op.Trade, TradeMode.Auction);

@@ -145,6 +145,10 @@ def test_company_signs_in_its_wallet_and_a_settled_trade_is_disclosed_R34_R36(st
     # NOx: the demo leaves the plant's COD at its permitted quantity (enforced, reclaimed, leased)
     pledge.locator("input[name=pollutant]").fill(str(POLLUTANT_IDS["NOx"]))
     pledge.locator("input[name=quantityKg]").fill("5000")
+    # R-34: the loan the pledge secures and when it falls due, shown in the wallet
+    pledge.locator("input[name=claimFen]").fill("5000000")
+    due = Web3(Web3.HTTPProvider(stack.rpc_url)).eth.get_block("latest").timestamp + 90 * 86_400
+    pledge.locator("input[name=maturity]").fill(str(due))
     screenshot(page, "portal")
     pledge.locator("button[type=submit]").click()
     expect(page.locator("#result")).to_contain_text("✓ pledge", timeout=30_000)
@@ -243,3 +247,68 @@ def test_two_companies_sign_a_negotiated_trade_in_their_wallets_R14(stack, page,
     expect(newest).to_contain_text("2,100.00 元")
     newest.locator("a.tx").click()
     expect(page.locator("#tx-hash")).to_have_text(trade_tx)
+
+
+def test_two_units_consent_to_their_merger_in_their_wallets_R30(stack, page, browser):
+    """R-30: the district regulator asks the service for the merger's consent code; each unit
+    pastes it in the portal and signs its own part in its wallet (the act shown in the wallet);
+    with both signatures the regulator's `merge` operation builds, is signed with the
+    regulator's key and sent; the merged unit's account closes."""
+    from eth_account import Account
+
+    fund, hotel = company("长江绿色投资基金"), company("解放碑国际酒店")
+    merger = {"from": fund.address, "to": hotel.address}
+    code = requests.post(stack.url + "/api/v1/lifecycle/consents/merge", json=merger, timeout=30)
+    assert code.status_code == 200, code.text
+    signatures = []
+    for unit in (fund, hotel):
+        wallet = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        inject_wallet(wallet, unit.private_key, stack.rpc_url)
+        wallet.goto(stack.url + "/portal?lang=zh")
+        wallet.click("#connect")
+        wallet.fill("#consent-code", code.text)
+        wallet.click("#consent-sign")
+        expect(wallet.locator("#result")).to_contain_text("✓ merge", timeout=30_000)
+        if unit is fund:
+            screenshot(wallet, "portal-consent")
+        signatures.append(wallet.locator("#consent-signature").input_value())
+        wallet.context.close()
+    regulator = dev_key(DEV_AUTHORITIES["district_regulator"])
+    body = {"sender": regulator.address, **merger, "reason": "吸收合并",
+            "deadline": code.json()["deadline"], "signatures": signatures}  # fmt: skip
+    built = requests.post(stack.url + "/api/v1/lifecycle/merge", json=body, timeout=30)
+    assert built.status_code == 200, built.text
+    tx = {k: v for k, v in built.json()["transaction"].items() if k != "from"}
+    raw = Account.sign_transaction(tx, regulator.private_key).raw_transaction
+    sent = requests.post(stack.url + "/api/v1/tx/raw", json={"raw": "0x" + raw.hex()}, timeout=60)
+    assert sent.status_code == 200, sent.text
+    stack.wait_indexed()
+    page.goto(stack.url + f"/units/{fund.address}?lang=en")
+    expect(page.locator("main")).to_contain_text("closed")
+
+
+def test_api_docs_render_offline_under_the_pages_csp(stack, page):
+    """Issue 25, finding 10: Swagger UI came from a public CDN (no SRI, nothing on an offline
+    network); /docs and /redoc render from the service's own files, started without inline
+    script, with no Content-Security-Policy violation and no request to another origin."""
+    violations: list[str] = []
+    elsewhere: list[str] = []
+    page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
+    page.on("request", lambda r: None if r.url.startswith(stack.url) else elsewhere.append(r.url))
+    page.goto(stack.url + "/docs")
+    # Swagger UI renders the whole schema first: give it time on a loaded machine
+    title = page.locator(".swagger-ui .info .title")
+    expect(title).to_contain_text("Discharge Rights Registry", timeout=60_000)
+    expect(page.locator(".opblock-tag-section").first).to_be_visible()
+    page.goto(stack.url + "/redoc")
+    expect(page.locator("h1").first).to_contain_text("Discharge Rights Registry", timeout=60_000)
+    page.goto(stack.url + "/portal")
+    expect(page.locator("#wallet")).to_be_visible()
+    # ReDoc links its vendor's logo from a CDN; the policy blocks it, nothing else is asked for
+    blocked_logo = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+    assert [v for v in violations if blocked_logo not in v] == []
+    assert [
+        u for u in elsewhere if not u.startswith(("data:", "blob:")) and u != blocked_logo
+    ] == []

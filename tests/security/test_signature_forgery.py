@@ -168,8 +168,8 @@ def test_forged_signatures_are_refused_by_name(deployment, companies, stranger, 
     signer, other = companies[0].address, companies[1].address
     values = _values(contract, function, signer, other)
     implied = []  # a struct field the function reads from the chain (the purchase's applicant)
-    if function == "purchaseBySig":
-        values = [_own_application(deployment, companies[0])]
+    if function == "purchaseBySig":  # the application's id and the largest fee accepted
+        values = [_own_application(deployment, companies[0]), 1]
         implied = [signer]
     assert len(implied + values) == len(fields) - 2
     nonce = contract.nonces(signer)

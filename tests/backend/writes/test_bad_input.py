@@ -5,6 +5,7 @@ import pytest
 from brownie import web3
 
 from backend.chain.domain import Origin
+from backend.services.registration import with_check
 from tests.backend.flows import error_of, prepare, signed, submit
 from tests.backend.writes.conftest import address_of, build, key_of
 from tests.helpers import now
@@ -25,7 +26,7 @@ def lease(holder, **changes):
         "pollutant": COD,
         "kg": 1_000,
         "endsAt": now() + 86_400,
-        "rentFen": 0,
+        "rentFen": 10_000,  # above the floor of 1 t COD for a day
     }
     return {**body, **changes}
 
@@ -58,6 +59,7 @@ def test_bad_values_are_422_and_name_the_field_R01(api, holder, change, field):
     [
         ({"creditCode": "91500000MA5U00001"}, "creditCode"),  # 17 characters
         ({"creditCode": "91500000MA5U0000IO"}, "creditCode"),  # I and O are not used
+        ({"creditCode": "91500000MA5UNEW020"}, "creditCode"),  # not its check character
         ({"sector": "bakery"}, "sector"),
         ({"district": 70_000}, "district"),
         ({"sender": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"}, "sender"),
@@ -67,7 +69,7 @@ def test_bad_operation_bodies_are_422(api, city, change, problem):
     body = {
         "sender": address_of("regulator"),
         "holder": "0x000000000000000000000000000000000000bEEF",
-        "creditCode": "91500000MA5UNEW002",
+        "creditCode": with_check("91500000MA5UNEW02"),
         "name": "新单位",
         "sector": "industry",
         "district": 1,
@@ -83,7 +85,7 @@ def test_unknown_unit_is_404(api, holder):
     stranger = "0x000000000000000000000000000000000000dEaD"
     response = api.post(
         "/api/v1/actions/buy-back/prepare",
-        json={"unit": stranger, "pollutant": COD, "period": 1, "kg": 1},
+        json={"unit": stranger, "pollutant": COD, "period": 1, "kg": 1, "minPriceFen": 0},
     )
     assert response.status_code == 409  # no surplus window for a stranger
     response = build(
@@ -141,7 +143,7 @@ def test_replayed_signature_returns_the_first_transaction_and_acts_once(api, hol
     other = submit(api, "offer-lease", envelope, "lease-2")
     assert (other.status_code, error_of(other)["code"]) == (409, "NonceAlreadyUsed")
     assert leases.leaseCount() == 1
-    state = api.get("/api/v1/actions/offer-lease/requests/lease-1").json()
+    state = api.get(f"/api/v1/actions/offer-lease/requests/{holder.chem.address}/lease-1").json()
     assert (state["state"], state["tx_hash"]) == ("mined", first.json()["tx_hash"])
     nonces = api.get(f"/api/v1/nonces/{holder.chem.address}").json()
     assert nonces["signed_action_nonces"]["LeaseBook"] == 1
@@ -156,7 +158,13 @@ def test_pre_check_refusal_names_the_rule_R17(api, holder, registry, regulator):
     registry.setRestriction(holder.steel, 1, True, "环保信用不良", {"from": regulator})
     response = api.post(
         "/api/v1/actions/accept-lease/prepare",
-        json={"lessee": holder.steel.address, "id": 1, "pollutant": COD, "kg": 1_000, "rentFen": 0},
+        json={
+            "lessee": holder.steel.address,
+            "id": 1,
+            "pollutant": COD,
+            "kg": 1_000,
+            "rentFen": lease(holder)["rentFen"],
+        },
     )
     assert response.status_code == 409
     error = error_of(response)

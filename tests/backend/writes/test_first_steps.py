@@ -12,7 +12,7 @@ from backend.chain.domain import Origin
 from tests.backend.flows import error_of, prepare, signed, submit
 from tests.backend.writes.conftest import address_of, build, events, key_of, operate
 from tests.conftest import BENCHMARKS, DAY, YEAR
-from tests.helpers import fen_at_benchmark, now
+from tests.helpers import fen_at_benchmark, loan, now
 
 COD = 1
 
@@ -33,7 +33,7 @@ def test_carry_over_of_pledged_rights_is_refused_before_signing_R07_R26(
     usage.post(city.chem, COD, 1, 0, True)
     chain.sleep(6)
     chain.mine()
-    pledge = pledges.pledge(bank, COD, 20_000, {"from": city.chem.account}).return_value
+    pledge = pledges.pledge(bank, COD, 20_000, *loan(), {"from": city.chem.account}).return_value
     body = {"unit": city.chem.address, "pollutant": COD, "period": 1}
     start = web3.eth.block_number
     refused = api.post("/api/v1/actions/carry-over/prepare", json=body)
@@ -99,7 +99,7 @@ def test_a_lease_offer_the_acceptance_would_refuse_is_refused_at_prepare_R17_R35
         "pollutant": COD,
         "kg": 1_000,
         "endsAt": now() + YEAR,
-        "rentFen": 0,
+        "rentFen": 100_000,  # above the floor of 1 t COD for a year (800 元, R-35)
     }
     refused = api.post("/api/v1/actions/offer-lease/prepare", json=offer)
     assert refused.status_code == 409

@@ -19,7 +19,7 @@ from backend.chain.domain import MarketReason, Reason, verdict_error
 from backend.chain.typed_data import sign
 from backend.main import create_app
 from tests.backend.writes.conftest import address_of, events, settings_for, sign_and_send
-from tests.helpers import FUNDS_FEN, STOCK_KG, company_key, now
+from tests.helpers import FUNDS_FEN, STOCK_KG, company_key, loan, now
 
 CHEM, STEEL, FARM = 0, 1, 4  # companies[i] of tests/conftest.py CITY_UNITS
 COD_FEN_PER_TONNE = 400_000  # tests/conftest.py BENCHMARKS
@@ -315,7 +315,7 @@ def test_rights_the_seller_cannot_deliver_are_refused_when_listed_and_when_taken
 
     listed = transact(market_api, "market/list", {**listing, "quantityKg": STOCK_KG}, CHEM)
     listing_id = events(listed)["Listed"]["id"]
-    pledges.pledge(bank, traders.pollutant["COD"], 1, {"from": traders.chem.account})
+    pledges.pledge(bank, traders.pollutant["COD"], 1, *loan(), {"from": traders.chem.account})
     before = cod(ledger, traders.steel)
     answer = market_api.post(
         "/api/v1/market/take", json={"sender": address_of(STEEL), "id": listing_id}
@@ -381,7 +381,9 @@ def test_a_lot_of_fully_pledged_rights_is_refused_before_it_is_offered_R07_R14(
     cannot be auctioned — with the error the settlement would give; released, the same lot is
     offered."""
     cod = traders.pollutant["COD"]
-    pledge = pledges.pledge(bank, cod, STOCK_KG, {"from": traders.chem.account}).return_value
+    pledge = pledges.pledge(
+        bank, cod, STOCK_KG, *loan(), {"from": traders.chem.account}
+    ).return_value
     lot = {
         "pollutant": "COD",
         "quantityKg": 2_000,

@@ -9,7 +9,7 @@ from backend.chain.domain import MarketReason, Reason, Sector, TradeMode
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG, ascending, sealed
 from tests.contracts.market.orders import commitment
-from tests.helpers import fen_at_benchmark, now, plain, reverts
+from tests.helpers import fen_at_benchmark, loan, now, plain, reverts
 
 COD_PRICE = BENCHMARKS["COD"]
 KG = 5_000
@@ -153,7 +153,7 @@ def test_rights_the_seller_could_not_deliver_are_not_offered_R05_R07_R17_R38_R39
         with reverts(*error):
             auctions.offer(cod, kg, terms, {"from": unit.account})
 
-    pledge = pledges.pledge(bank, cod, STOCK_KG, {"from": chem.account}).return_value
+    pledge = pledges.pledge(bank, cod, STOCK_KG, *loan(), {"from": chem.account}).return_value
     refused(chem, KG, "LedgerInsufficientRights", chem, cod, KG, 0)
     ledger.allocateFree(steel, cod, KG, {"from": regulator})
     ledger.certifyTradable(steel, cod, STOCK_KG + KG, {"from": regulator})
@@ -174,7 +174,7 @@ def test_rights_the_seller_could_not_deliver_are_not_offered_R05_R07_R17_R38_R39
     pledges.release(pledge, {"from": bank})
     lot = auctions.offer(cod, KG, ascending(RESERVE, DEPOSIT, STEP), {"from": chem.account})
     assert lot.events["LotOffered"]["kind"] == SALE
-    pledges.pledge(bank, cod, STOCK_KG, {"from": chem.account})
+    pledges.pledge(bank, cod, STOCK_KG, *loan(), {"from": chem.account})
     with reverts("LedgerInsufficientRights", chem, cod, KG, 0):
         auctions.join(lot.return_value, 0, {"from": steel.account})
 

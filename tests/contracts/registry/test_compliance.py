@@ -5,7 +5,7 @@ from brownie import chain
 
 from backend.chain.domain import Origin, TradeMode
 from tests.conftest import BENCHMARKS, DAY, YEAR
-from tests.helpers import company_key, fen_at_benchmark, now, plain, reverts, signed
+from tests.helpers import company_key, fen_at_benchmark, loan, now, plain, reverts, signed
 
 OPEN, AWAITING, DUE, OVERDUE, COMPLIANT, NON_COMPLIANT = 1, 2, 3, 4, 5, 6
 UNIT_PERIOD = [("unit", "address"), ("pollutant", "uint32"), ("period", "uint32")]
@@ -105,7 +105,7 @@ def test_pledged_rights_stay_out_of_surrender_R07_R24(
     """R-07: pledged rights are never surrendered; the shortfall remains due."""
     cod = cycle.pollutant["COD"]
     assert ledger.usable(cycle.chem, cod) == 13_000
-    pledges.pledge(bank, cod, 6_000, {"from": cycle.chem.account})
+    pledges.pledge(bank, cod, 6_000, *loan(), {"from": cycle.chem.account})
     assert ledger.usable(cycle.chem, cod) == 7_000  # what a surrender can burn
     usage.post(cycle.chem, cod, 1, 13_000, True)
     after_period()
@@ -208,7 +208,7 @@ def test_pledged_rights_are_not_carried_over_R07_R26(
     usage.post(cycle.chem, cod, 1, 4_000, True)
     after_period()
     compliance.surrender(cycle.chem, cod, 1, {"from": cycle.chem.account})  # 9 t paid left
-    pledges.pledge(bank, cod, 9_000, {"from": cycle.chem.account})
+    pledges.pledge(bank, cod, 9_000, *loan(), {"from": cycle.chem.account})
     with reverts("ComplianceRightsPledged", cycle.chem, cod, 1, 9_000):
         compliance.carryOver(cycle.chem, cod, 1, {"from": cycle.chem.account})
     assert compliance.surplusWindowOpen(cycle.chem, cod, 1)
@@ -236,7 +236,7 @@ def test_only_the_unpledged_surplus_is_carried_over_R07_R26(
     usage.post(cycle.steel, cod, 1, 0, True)  # steel holds nothing and owes nothing
     after_period()
     compliance.surrender(cycle.chem, cod, 1, {"from": cycle.chem.account})
-    pledges.pledge(bank, cod, 6_000, {"from": cycle.chem.account})
+    pledges.pledge(bank, cod, 6_000, *loan(), {"from": cycle.chem.account})
     tx = compliance.carryOver(cycle.chem, cod, 1, {"from": cycle.chem.account})
     assert tx.events["CarriedOver"]["kg"] == 3_000
     assert compliance.record(cycle.chem, cod, 1)["carriedKg"] == 3_000
@@ -254,8 +254,8 @@ def test_automatic_carry_over_leaves_pledged_rights_out_R07_R26(
     ledger.allocate(cycle.hotel, cod, int(Origin.PAID), 5_000, {"from": exchange})
     for unit in (cycle.chem, cycle.hotel):
         usage.post(unit, cod, 1, 0, True)
-    pledges.pledge(bank, cod, 10_000, {"from": cycle.chem.account})
-    pledges.pledge(bank, cod, 5_000, {"from": cycle.hotel.account})
+    pledges.pledge(bank, cod, 10_000, *loan(), {"from": cycle.chem.account})
+    pledges.pledge(bank, cod, 5_000, *loan(), {"from": cycle.hotel.account})
     chain.sleep(62 * DAY)
     chain.mine()
     tx = compliance.sweepCarryOver([cycle.chem, cycle.hotel], cod, 1, {"from": stranger})
