@@ -4,10 +4,11 @@ A company's key stays in its keystore file on its own machine: ``backend action 
 typed data locally and only the signature travels to the service.
 
     backend wallet create acme
-    backend action prepare probe-transfer -f from=0x… -f to=0x… -f pollutant=3 -f kg=250 -o t.json
+    backend action prepare pledge -f holder=0x… -f bank=0x… -f pollutant=1 -f quantityKg=2000 \
+        -o t.json
     backend action sign t.json --wallet acme -o signed.json
     backend action submit signed.json
-    backend batch probe-transfer rows.csv --wallet acme --out results.csv
+    backend batch surrender rows.csv --wallet acme --out results.csv
     backend indexer run
 """
 
@@ -387,11 +388,9 @@ def action() -> None:
 def action_list(cli: CliContext) -> None:
     """The actions the service offers and the struct each one signs."""
     for item in cli.api().actions():
-        state = "" if item["available"] else "  (contract not deployed)"
         fields = ", ".join(f"{f['type']} {f['name']}" for f in item["fields"])
-        click.echo(f"{item['name']:<24} {item['summary']}{state}")
-        if fields:
-            click.echo(f"{'':<24} {item['primary_type']}({fields})")
+        click.echo(f"{item['name']:<24} {item['summary']}")
+        click.echo(f"{'':<24} {item['primary_type']}({fields})")
 
 
 @action.command("prepare")
@@ -594,7 +593,7 @@ def _submit_direct(
     try:
         done = service.submit_action(
             chain=chain,
-            actions=service.default_actions(),
+            actions=service.default_actions(deployment.contracts),
             relayer=sender,
             events=EventDecoder.for_deployment(deployment),
             name=name,

@@ -62,7 +62,8 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     ``actions`` is the registry of signable actions (default: the product's).
     """
     settings = settings or get_settings()
-    actions = actions if actions is not None else default_actions()
+    if actions is None:
+        actions = default_actions(_deployed_contracts(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -165,6 +166,13 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         app.include_router(concern.router, prefix="/api/v1")
     app.include_router(pages.router)
     return app
+
+
+def _deployed_contracts(settings: Settings) -> set[str]:
+    """The contract names of the deployment record (none yet if it is not written): the routes
+    of the signed actions are built before the lifespan opens the chain."""
+    path = settings.deployment_file
+    return set(Deployment.load(path).contracts) if path.is_file() else set()
 
 
 def _signer_limits(settings: Settings) -> dict[str, guard.Limiter] | None:

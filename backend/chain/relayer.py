@@ -687,6 +687,7 @@ class RawTransaction:
     tx_hash: str
     sender: str
     chain_id: int | None
+    tx_type: int  # 0 legacy, else the EIP-2718 type (1 access list, 2 dynamic fee, …)
     nonce: int
     to: str | None
     data: bytes
@@ -705,15 +706,18 @@ def decode_raw_transaction(raw: bytes) -> RawTransaction:
     if raw[0] <= 0x7F:
         fields = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
         chain_id: int | None = int(fields["chainId"])
+        tx_type = raw[0]
     else:
         fields = rlp.decode(raw, LegacyTransaction).as_dict()
         v = int(fields["v"])
         chain_id = (v - 35) // 2 if v >= 35 else None
+        tx_type = 0
     to = fields.get("to")
     return RawTransaction(
         tx_hash=_hex(keccak(raw)),
         sender=sender,
         chain_id=chain_id,
+        tx_type=tx_type,
         nonce=int(fields["nonce"]),
         to=to_checksum_address(to) if to else None,
         data=bytes(HexBytes(fields.get("data") or b"")),

@@ -31,7 +31,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -629,12 +629,13 @@ def submit_action(
             )
     else:
         sig = parse_signature(signature)
-        recovered = recover_signer(full, sig)
-        if recovered != signer:
+        if recover_signer(full, sig) != signer:
+            # the address recovered from other terms is a meaningless one: it is not named
             raise ServiceError(
                 "SignerMismatch",
-                f"signed by {recovered}, but the action's {bound.spec.signer_field} is {signer}",
-                args={"signer": recovered, "expected": signer},
+                f"the signature is not that of {signer} (the action's "
+                f"{bound.spec.signer_field}) over these terms",
+                args={"expected": signer},
             )
     if admit is not None:  # the signer's own rate, once the signature is known to be its
         admit(signer)
@@ -1061,8 +1062,9 @@ def _precheck_read(reads: Reads, bound: BoundAction, message: Mapping[str, Any])
 # The actions of the product
 
 # The test probe (contracts/testing/SignedActionProbe.sol) exercises the generic machinery in the
-# service's own tests; its contract is never in a production deployment record, so there the
-# action answers 404 ActionUnavailable. Negotiated trades, signed by two parties, are
+# service's own tests and benchmark. It is offered only by a service whose deployment record has
+# the probe (scripts/deploy.py never deploys it): a production service neither lists it nor has
+# its routes (:func:`default_actions`). Negotiated trades, signed by two parties, are
 # backend/services/trades.py.
 
 
@@ -1142,11 +1144,15 @@ PLEDGE = ActionSpec(
 )
 
 
-def default_actions() -> ActionRegistry:
-    """The registry the service starts with."""
+def default_actions(deployed: Collection[str] = ()) -> ActionRegistry:
+    """The registry the service starts with: the product's actions, and the test probe's only
+    when ``deployed`` (the contract names of the deployment record) has the probe."""
     from backend.services.company_actions import COMPANY_ACTIONS
 
-    return ActionRegistry([PLEDGE, *COMPANY_ACTIONS, PROBE_TRANSFER])
+    specs = [PLEDGE, *COMPANY_ACTIONS]
+    if PROBE_TRANSFER.contract in deployed:
+        specs.append(PROBE_TRANSFER)
+    return ActionRegistry(specs)
 
 
 __all__ = [

@@ -305,27 +305,30 @@ def by_name(enum: type, what: str) -> Any:  # noqa: ANN401 - a type alias
 
 
 def pollutant_ids(chain: Chain) -> dict[str, int]:
-    """Pollutant code → id, read from the account registry (pollutants are data, R-01)."""
+    """Pollutant code, as the regulator registered it (``NOx``), → id, read from the account
+    registry (pollutants are data, R-01)."""
     registry = chain.contract("AccountRegistry")
     out = {}
     for pid in range(1, int(registry.functions.pollutantCount().call()) + 1):
         code = bytes(registry.functions.pollutant(pid).call()[0]).rstrip(b"\0").decode()
-        out[code.upper()] = pid
+        out[code] = pid
     return out
 
 
 def pollutant_id(chain: Chain, value: int | str) -> int:
-    """A pollutant given by id (``1``) or code (``"COD"``); an unknown code is a 404."""
+    """A pollutant given by id (``1``) or code (``"NOx"``, in any case); an unknown code is a
+    404 that lists the known codes as registered."""
     if isinstance(value, int):
         return value
     ids = pollutant_ids(chain)
-    if value.upper() not in ids:
+    by_case = {code.upper(): pid for code, pid in ids.items()}
+    if value.upper() not in by_case:
         raise ServiceError(
             "PollutantUnknown",
             f"no pollutant with code {value!r}; known: {', '.join(ids)}",
-            args={"code": value},
+            args={"code": value, "known": list(ids)},
         )
-    return ids[value.upper()]
+    return by_case[value.upper()]
 
 
 PollutantRef = Annotated[

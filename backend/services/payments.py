@@ -185,7 +185,11 @@ def permit_call(
         "owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline,
     })  # fmt: skip
     if recover_signer(full, signature) != owner:
-        raise ServiceError("SignerMismatch", f"the permit was not signed by {owner}")
+        raise ServiceError(
+            "SignerMismatch",
+            f"the permit's signature is not that of its owner {owner} over these terms",
+            args={"expected": owner},
+        )
     r, s, v = signature[:32], signature[32:64], signature[64]
     encoded = token.encode_abi("permit", args=[owner, spender, value, deadline, v, r, s])
     return bytes(HexBytes(encoded))

@@ -212,12 +212,11 @@ def _signature_of(
             )
         return sig
     sig = actions.parse_signature(text)
-    recovered = recover_signer(document, sig)
-    if recovered != signer:
+    if recover_signer(document, sig) != signer:
         raise ServiceError(
             "SignerMismatch",
-            f"the {party}'s typed data is signed by {recovered}, not by the {party} {signer}",
-            args={"party": party, "signer": recovered, "expected": signer},
+            f"the {party}'s signature is not that of the {party} {signer} over these terms",
+            args={"party": party, "expected": signer},
         )
     return sig
 

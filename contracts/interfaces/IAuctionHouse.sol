@@ -117,7 +117,6 @@ interface IAuctionHouse {
     error AuctionNotBank(uint256 pledge, address caller);
     error AuctionPledgeNotEnforcing(uint256 pledge);
     error AuctionPledgeOnSale(uint256 pledge, uint256 lot);
-    error AuctionRuleRefused(Reason reason, uint256 have, uint256 need);
     error AuctionLotCanSettle(uint256 id);
     error AuctionNothingToRefund(uint256 id, address bidder);
     error AuctionStillOpen(uint256 id);
@@ -127,13 +126,16 @@ interface IAuctionHouse {
     // ---- lots ----
 
     /// @notice The caller (a unit, or the reserve account) offers `quantityKg` of its paid rights;
-    /// a lot of the reserve is of kind `Reserve`, its price paid to the treasury (R-29).
+    /// a lot of the reserve is of kind `Reserve`, its price paid to the treasury (R-29). Refused at
+    /// once, with the ledger's named error the settlement would give, when the seller could not
+    /// deliver today (the same rules as a listing: R-05 – R-07, R-17, R-38, R-39).
     function offer(uint32 pollutant, uint64 quantityKg, Terms calldata terms) external returns (uint256 id);
 
     /// @notice R-34: the pledge's bank (or the operator for it) offers pledged rights under enforcement.
     function offerEnforcement(uint256 pledge, Terms calldata terms) external returns (uint256 id);
 
     /// @notice R-09: the operator offers new rights of `region`'s cap to approved new units and expansions.
+    /// Refused beyond the cap's remaining capacity (R-10: `LedgerNoCap`, `LedgerCapExceeded`).
     function offerPrimary(uint32 pollutant, uint16 region, uint64 quantityKg, Terms calldata terms)
         external
         returns (uint256 id);
@@ -147,7 +149,9 @@ interface IAuctionHouse {
     /// @notice Lodge the lot's deposit from the caller's trading account (R-16). For a primary lot,
     /// `application` is the caller's approved application covering it (else 0); it stays bound to
     /// the lot (neither withdrawn nor rejected, R-09) until the bidder's deposit is refunded or the
-    /// rights are registered to it.
+    /// rights are registered to it. Joining, bidding, committing and a leading reveal are refused
+    /// with the ledger's named error when the settlement to the caller would be refused now (at the
+    /// reserve price while the price is unknown or sealed).
     function join(uint256 id, uint64 application) external;
 
     /// @notice Ascending lots: bid `priceFen`; the whole price is locked and the bid it beats is

@@ -79,7 +79,6 @@ interface IExchange is ITradingAccounts {
     error ExchangeInvalidListing(uint256 askFen, uint256 stepFen, uint256 endsAt);
     error ExchangeBidTooLow(uint256 id, uint256 priceFen, uint256 minimumFen);
     error ExchangeNotSeller(uint256 id, address caller);
-    error ExchangeRuleRefused(Reason reason, uint256 have, uint256 need);
     error ExchangeListingCanSettle(uint256 id);
     error ExchangeZeroAddress();
 
@@ -97,9 +96,10 @@ interface IExchange is ITradingAccounts {
 
     /// @notice List `quantityKg` of the caller's paid rights for sale at `askFen` until `endsAt`.
     /// When the caller is the government reserve, the price will be paid to the treasury (R-29).
-    /// Refused (`ExchangeRuleRefused`) when the seller could not deliver today: blacklisted (R-17),
-    /// not qualified or certified for that quantity (R-39), or short of unpledged paid rights above
-    /// its permit (R-05, R-06, R-07): the ledger's rules for an `Op.Offer`.
+    /// Refused at once, with the ledger's named error the settlement would give, when the seller
+    /// could not deliver today: blacklisted (R-17), its sector not open to trading (R-38), not
+    /// qualified or certified for that quantity (R-39), or short of unpledged paid rights above its
+    /// permit (R-05, R-06, R-07).
     function list(uint32 pollutant, uint64 quantityKg, uint96 askFen, uint96 stepFen, uint40 endsAt)
         external
         returns (uint256 id);
@@ -109,7 +109,8 @@ interface IExchange is ITradingAccounts {
 
     /// @notice Bid `priceFen` (at least the ask, or the leading bid plus the step): the bid's money
     /// is locked and the bid it beats is refunded. A bid in the last `BID_EXTENSION` seconds extends
-    /// the bidding to that long after it.
+    /// the bidding to that long after it. A bid whose settlement the ledger would refuse now is
+    /// refused with the ledger's named error.
     function bid(uint256 id, uint96 priceFen) external;
 
     /// @notice After the end: settle to the best bid (delivery versus payment), or close unsold.

@@ -10,7 +10,9 @@ import {IPrimaryMarket} from "../interfaces/IPrimaryMarket.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {ITradingAccounts} from "../interfaces/ITradingAccounts.sol";
 import {MarketReason} from "../interfaces/MarketTypes.sol";
-import {Op, Origin, Reason, Sector, TradeMode} from "../interfaces/Types.sol";
+import {Op, Origin, Reason, TradeMode} from "../interfaces/Types.sol";
+import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
+import {SellerOffer} from "./SellerOffer.sol";
 
 /// @title AuctionHouse
 /// @notice Ascending and sealed-bid auctions of sale, enforcement and primary lots (R-09, R-14,
@@ -62,8 +64,8 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
 
     /// @inheritdoc IAuctionHouse
     function offer(uint32 pollutant, uint64 quantityKg, Terms calldata terms) external returns (uint256) {
-        Kind kind = registry.profile(msg.sender).sector == Sector.Government ? Kind.Reserve : Kind.Sale;
-        return _offer(kind, msg.sender, pollutant, quantityKg, 0, CITY, terms);
+        // a lot of the government reserve becomes `Reserve` when the seller is checked (`_offer`)
+        return _offer(Kind.Sale, msg.sender, pollutant, quantityKg, 0, CITY, terms);
     }
 
     /// @inheritdoc IAuctionHouse
@@ -137,6 +139,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         if (l.format != Format.Sealed) revert AuctionWrongPhase(id, l.format);
         (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, msg.sender, 0, true);
         if (r != MarketReason.Ok) _refuse(id, l, 0, r, have, need);
+        _requireRules(l, msg.sender, l.reserveFen); // as when joining: the price is still sealed
         _bidders[id][msg.sender].committed = true;
         _commitments[id][msg.sender] = commitment;
         emit BidCommitted(id, msg.sender, commitment);
@@ -246,8 +249,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         bool commitment = l.format == Format.Sealed && block.timestamp < l.commitsEnd;
         (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, bidder, priceFen, commitment);
         if (r != MarketReason.Ok) return (r, Reason.Ok, have, need);
-        if (commitment) return (MarketReason.Ok, Reason.Ok, 0, 0);
-        return _rule(_movement(l, bidder, priceFen));
+        return _rule(_movement(l, bidder, commitment ? l.reserveFen : priceFen));
     }
 
     /// @inheritdoc IAuctionHouse
@@ -291,7 +293,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
     // ------------------------------------------------------------------ internals
 
     function _offer(
-        Kind kind,
+        Kind kind, // Sale for a holder's own rights: Reserve when the holder is the government reserve
         address seller,
         uint32 pollutant,
         uint64 kg,
@@ -308,6 +310,13 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         // R-09, R-15: the reserve price (起拍价) is at least the lot's benchmark value
         uint256 benchmark = priceBook.quote(pollutant, region, kg);
         if (t.reserveFen < benchmark) revert AuctionReserveBelowBenchmark(t.reserveFen, benchmark);
+        // what the settlement would refuse whoever wins is refused now, with the same error: a
+        // seller that could not deliver (as a listing), new rights beyond the district's cap (R-10)
+        if (kind == Kind.Sale) {
+            if (SellerOffer.requireDeliverable(ledger, registry, seller, pollutant, kg)) kind = Kind.Reserve;
+        } else if (kind == Kind.Primary) {
+            _requireCapacity(pollutant, region, kg);
+        }
         id = ++_lotCount;
         _lots[id] = (
             Lot({
@@ -429,9 +438,21 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         return _rule(_movement(l, winner, l.leadingFen));
     }
 
+    /// @dev A bidder whose settlement the ledger would refuse now is refused with its named error.
     function _requireRules(Lot storage l, address bidder, uint256 priceFen) private view {
-        (Reason rule, uint256 have, uint256 need) = ledger.check(_movement(l, bidder, priceFen));
-        if (rule != Reason.Ok) revert AuctionRuleRefused(rule, have, need);
+        LedgerRefusals.requireAllowed(ledger, _movement(l, bidder, priceFen));
+    }
+
+    /// @dev R-10: new rights of a district are offered only within its cap's remaining capacity
+    /// (the allocation at settlement checks it again, with the same errors).
+    function _requireCapacity(uint32 pollutant, uint16 region, uint64 kg) private view {
+        IRightsLedger.Cap memory cap = ledger.capOf(region, pollutant);
+        IRightsLedger.Movement memory m = IRightsLedger.Movement(
+            Op.Allocate, address(0), address(0), pollutant, kg, 0, TradeMode.None, region, Origin.Paid, false
+        );
+        if (!cap.set) LedgerRefusals.refuse(Reason.NoCap, m, region, pollutant);
+        uint256 remaining = cap.cap - cap.allocated;
+        if (kg > remaining) LedgerRefusals.refuse(Reason.CapExceeded, m, remaining, kg);
     }
 
     function _rule(IRightsLedger.Movement memory m) private view returns (MarketReason, Reason, uint256, uint256) {

@@ -6,9 +6,11 @@ import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IExchange} from "../interfaces/IExchange.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {MarketReason} from "../interfaces/MarketTypes.sol";
-import {Op, Origin, Reason, Sector, TradeMode} from "../interfaces/Types.sol";
+import {Op, Origin, Reason, TradeMode} from "../interfaces/Types.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
 import {TradingAccounts} from "./TradingAccounts.sol";
+import {SellerOffer} from "./SellerOffer.sol";
+import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 
 /// @title Exchange
 /// @notice Negotiated trades and listings with electronic bidding, settled delivery versus payment
@@ -81,32 +83,13 @@ contract Exchange is IExchange, TradingAccounts {
         if (askFen == 0 || stepFen == 0 || endsAt <= block.timestamp) {
             revert ExchangeInvalidListing(askFen, stepFen, endsAt);
         }
-        bool reserveSale = _requireSeller(msg.sender, pollutant, quantityKg);
+        // the seller's side, decided now (SellerOffer); the buyer's and what changes until the sale
+        // are checked again when the rights move
+        bool reserveSale = SellerOffer.requireDeliverable(ledger, registry, msg.sender, pollutant, quantityKg);
         id = ++_listingCount;
         _listings[id] =
             Listing(msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt, ListingStatus.Open, reserveSale);
         emit Listed(id, msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt);
-    }
-
-    /// @dev The seller's side of a sale, checked by the ledger's rule engine when the rights are
-    /// offered (`Op.Offer`), so that no one bids on rights the seller cannot deliver. The buyer's
-    /// side and everything that may change until the sale is checked again when the rights move.
-    function _requireSeller(address seller, uint32 pollutant, uint64 kg) private view returns (bool reserveSale) {
-        IRightsLedger.Movement memory offer = IRightsLedger.Movement({
-            op: Op.Offer,
-            from: seller,
-            to: address(0),
-            pollutant: pollutant,
-            kg: kg,
-            priceFen: 0,
-            mode: TradeMode.None,
-            region: 0,
-            origin: Origin.Paid,
-            leased: false
-        });
-        (Reason rule, uint256 have, uint256 need) = ledger.check(offer);
-        if (rule != Reason.Ok) revert ExchangeRuleRefused(rule, have, need);
-        return registry.profile(seller).sector == Sector.Government;
     }
 
     /// @inheritdoc IExchange
@@ -131,8 +114,7 @@ contract Exchange is IExchange, TradingAccounts {
         Bid memory previous = _bids[id];
         (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, previous, msg.sender, priceFen);
         if (r != MarketReason.Ok) _refuseBid(id, l, r, have, need);
-        (Reason rule, uint256 h, uint256 n) = ledger.check(_movement(l, msg.sender, priceFen));
-        if (rule != Reason.Ok) revert ExchangeRuleRefused(rule, h, n);
+        LedgerRefusals.requireAllowed(ledger, _movement(l, msg.sender, priceFen)); // the settlement's own error
 
         uint40 endsAt = l.endsAt;
         if (endsAt - block.timestamp < BID_EXTENSION) endsAt = uint40(block.timestamp) + BID_EXTENSION;

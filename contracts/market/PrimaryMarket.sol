@@ -11,6 +11,7 @@ import {MarketReason} from "../interfaces/MarketTypes.sol";
 import {Op, Origin, Reason, TradeMode} from "../interfaces/Types.sol";
 import {Roles} from "../access/Roles.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
+import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 
 /// @title PrimaryMarket
 /// @notice Applications, approvals, waivers and benchmark purchases (R-08 – R-12); auction wins are
@@ -106,6 +107,9 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
         if (a.status != Status.Applied) revert PrimaryWrongStatus(id, a.status);
         if (approvedKg == 0) revert PrimaryZeroQuantity();
         if (approvedKg > a.requestedKg) revert PrimaryApprovedAboveRequested(id, approvedKg, a.requestedKg);
+        // an approval its allocation would be refused today (R-10 cap, R-11, R-38) is refused now,
+        // with the allocation's own error; the purchase or the auction's settlement checks it again
+        LedgerRefusals.requireAllowed(ledger, _allocation(a, approvedKg));
         a.approvedKg = approvedKg;
         a.remainingKg = approvedKg;
         a.status = Status.Approved;
@@ -190,12 +194,7 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
                 return (MarketReason.RuleRefused, Reason.NoBenchmark, a.pollutant, district);
             }
         }
-        Origin origin = a.waived ? Origin.Waived : Origin.Paid;
-        (Reason rule, uint256 have, uint256 need) = ledger.check(
-            IRightsLedger.Movement(
-                Op.Allocate, address(0), a.applicant, a.pollutant, a.approvedKg, 0, TradeMode.None, district, origin, false
-            )
-        );
+        (Reason rule, uint256 have, uint256 need) = ledger.check(_allocation(a, a.approvedKg));
         return (rule == Reason.Ok ? MarketReason.Ok : MarketReason.RuleRefused, rule, have, need);
     }
 
@@ -208,6 +207,15 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
 
     function _submit(address applicant, uint32 pollutant, uint64 kg, Kind kind) private returns (uint256 id) {
         if (kg == 0) revert PrimaryZeroQuantity();
+        // an applicant that could be allocated nothing today is refused now (R-01, R-02, R-11,
+        // R-32, R-38); the cap (R-10) is the approval's question, where the quantity is decided
+        IRightsLedger.Movement memory m = IRightsLedger.Movement(
+            Op.Allocate, address(0), applicant, pollutant, kg, 0, TradeMode.None, 0, Origin.Paid, false
+        );
+        (Reason rule, uint256 have, uint256 need) = ledger.check(m);
+        if (rule != Reason.Ok && rule != Reason.NoCap && rule != Reason.CapExceeded) {
+            LedgerRefusals.refuse(rule, m, have, need);
+        }
         id = ++_applicationCount;
         _applications[id] = Application(applicant, pollutant, kg, 0, 0, kind, Status.Applied, false, 0);
         emit ApplicationSubmitted(id, applicant, pollutant, kind, kg);
@@ -226,6 +234,15 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
         emit PrimaryPurchased(id, applicant, a.pollutant, kg, fee, origin);
         accounts.payOut(applicant, treasury, fee, false); // R-29: the fee to the treasury
         ledger.allocate(applicant, a.pollutant, origin, kg); // R-10, R-11, R-12, R-38
+    }
+
+    /// @dev The allocation of `kg` under application `a`: to the applicant, against its district's cap.
+    function _allocation(Application storage a, uint64 kg) private view returns (IRightsLedger.Movement memory) {
+        uint16 district = registry.profile(a.applicant).district;
+        Origin origin = a.waived ? Origin.Waived : Origin.Paid;
+        return IRightsLedger.Movement(
+            Op.Allocate, address(0), a.applicant, a.pollutant, kg, 0, TradeMode.None, district, origin, false
+        );
     }
 
     /// @dev An approved new-unit or expansion application of `bidder` for `pollutant` covering `kg`.

@@ -24,6 +24,7 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from backend.chain.domain import Sector
+from tests.helpers import open_paid_use
 
 ROOT = Path(__file__).resolve().parents[2]
 ZERO = "0x" + "00" * 20
@@ -449,11 +450,13 @@ def test_authority_scoped_functions_refuse_others_and_other_districts(
     regulator passes for units of its district only, the unit itself passes where it may act on
     its own (surrender, R-24); everyone else gets the contract's authority error, with the actor
     and the unit (SPEC §1 district scope)."""
-    from brownie import PrimaryMarket, web3
+    from brownie import AccountRegistry, PrimaryMarket, web3
 
     primary = PrimaryMarket.at(deployment.contracts["PrimaryMarket"].address)
+    registry = AccountRegistry.at(deployment.contracts["AccountRegistry"].address)
+    cod = open_paid_use(registry, parties["city_regulator"])  # applications need it (R-01, R-38)
     apps = {
-        d: primary.submitApplication(1, 1_000, 0, {"from": unit}).return_value
+        d: primary.submitApplication(cod, 1_000, 0, {"from": unit}).return_value
         for d, unit in units.items()
     }
     city, district_regulator = parties["city_regulator"].address, parties["district_regulator"]

@@ -23,7 +23,7 @@ from brownie import chain
 from eth_abi import encode
 from eth_utils import keccak
 
-from tests.helpers import company_key, now, signed
+from tests.helpers import company_key, now, open_paid_use, signed
 
 ROOT = Path(__file__).resolve().parents[2]
 STRUCT_OF = {  # function → its struct (docs/signing.md rule 4)
@@ -221,8 +221,9 @@ def _own_application(deployment, unit) -> int:
     registry.registerAccount(
         unit, "91500000MA5Y000001", "signer", int(Sector.INDUSTRY), 1, 1, {"from": admin}
     )
-    first = primary.submitApplication(1, 1_000, 0, {"from": unit}).return_value
-    primary.submitApplication(1, 2_000, 0, {"from": unit})  # the altered id names this one
+    cod = open_paid_use(registry, admin)  # an application needs a pollutant in paid use
+    first = primary.submitApplication(cod, 1_000, 0, {"from": unit}).return_value
+    primary.submitApplication(cod, 2_000, 0, {"from": unit})  # the altered id names this one
     return first
 
 

@@ -73,7 +73,7 @@
     const box = document.getElementById("actions");
     box.textContent = "";
     const actions = await api("/api/v1/actions");
-    for (const action of actions.filter((a) => a.available)) {
+    for (const action of actions) {
       const form = document.createElement("form");
       form.className = "action";
       form.dataset.action = action.name;

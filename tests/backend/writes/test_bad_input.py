@@ -150,10 +150,12 @@ def test_replayed_signature_returns_the_first_transaction_and_acts_once(api, hol
 
 
 def test_pre_check_refusal_names_the_rule_R17(api, holder, registry, regulator):
-    """R-17: a blacklisted lessee; the lease is refused at acceptance with the rule's name."""
-    registry.setRestriction(holder.steel, 1, True, "环保信用不良", {"from": regulator})
+    """R-17: a lessee blacklisted after the offer; the lease is refused at acceptance with the
+    rule's name (an offer to a lessee already blacklisted is refused at the offer: see
+    test_first_steps.py)."""
     envelope = signed(prepare(api, "offer-lease", lease(holder))["typed_data"], key_of(0))
     assert submit(api, "offer-lease", envelope).status_code == 200
+    registry.setRestriction(holder.steel, 1, True, "环保信用不良", {"from": regulator})
     response = api.post(
         "/api/v1/actions/accept-lease/prepare",
         json={

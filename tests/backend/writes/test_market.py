@@ -15,9 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from backend import cli
-from backend.api.errors import error_body
 from backend.chain.domain import MarketReason, Reason, verdict_error
-from backend.chain.errors import ServiceError
 from backend.chain.typed_data import sign
 from backend.main import create_app
 from tests.backend.writes.conftest import address_of, events, settings_for, sign_and_send
@@ -136,7 +134,12 @@ def test_submit_refuses_a_signature_of_the_wrong_party(market_api, traders, ledg
     body = {"seller": signed(prepared, "seller", CHEM), "buyer": signed(prepared, "buyer", CHEM)}
     answer = market_api.post("/api/v1/trades/submit", json=body)
     assert answer.status_code == 401
-    assert error_of(answer)["code"] == "SignerMismatch"
+    error = error_of(answer)
+    assert (error["code"], error["args"]) == (
+        "SignerMismatch",
+        {"party": "buyer", "expected": address_of(STEEL)},
+    )
+    assert f"is not that of the buyer {address_of(STEEL)} over these terms" in error["message"]
     assert cod(ledger, traders.steel) == before
 
 
@@ -288,9 +291,10 @@ def test_a_unit_lists_rights_and_another_takes_them_R14(market_api, traders, led
 def test_rights_the_seller_cannot_deliver_are_refused_when_listed_and_when_taken_R05_R39(
     market_api, traders, ledger, pledges, bank
 ):
-    """Listing more than the seller could deliver is refused before anyone signs, naming the
-    ledger rule (R-39: certified quantity). The rules run again when the rights move: rights
-    pledged after listing cannot be taken, and the refusal is the ledger's; nothing moves."""
+    """Listing more than the seller could deliver is refused before anyone signs, with the
+    ledger's error the take would give (R-39: certified quantity). The rules run again when the
+    rights move: rights pledged after listing cannot be taken, and the refusal is the ledger's;
+    nothing moves."""
     listing = {"pollutant": "COD", "askFen": 100_000_000, "stepFen": 10_000,
                "endsAt": now() + 3_600}  # fmt: skip
     answer = market_api.post(
@@ -299,7 +303,15 @@ def test_rights_the_seller_cannot_deliver_are_refused_when_listed_and_when_taken
     )
     assert answer.status_code == 409
     error = error_of(answer)
-    assert (error["code"], error["reason"]) == ("ExchangeRuleRefused", "LedgerNotCertifiedTradable")
+    assert (error["code"], error["args"]) == (
+        "LedgerNotCertifiedTradable",
+        {
+            "account": address_of(CHEM),
+            "pollutant": 1,
+            "requested": STOCK_KG + 1,
+            "certified": STOCK_KG,
+        },
+    )
 
     listed = transact(market_api, "market/list", {**listing, "quantityKg": STOCK_KG}, CHEM)
     listing_id = events(listed)["Listed"]["id"]
@@ -315,6 +327,17 @@ def test_rights_the_seller_cannot_deliver_are_refused_when_listed_and_when_taken
     assert cod(ledger, traders.steel) == before
 
 
+def ascending_terms(reserve_fen: int) -> dict:
+    """An ascending auction's terms as the API takes them: deposit 1 000 元, bidding for an hour."""
+    return {
+        "format": "ascending",
+        "reserveFen": reserve_fen,
+        "depositFen": 100_000,
+        "stepFen": 10_000,
+        "biddingEnds": now() + 3_600,
+    }
+
+
 def test_an_ascending_auction_through_the_service_R14_R16(market_api, traders, ledger):
     from brownie import chain
 
@@ -324,13 +347,7 @@ def test_an_ascending_auction_through_the_service_R14_R16(market_api, traders, l
             "sender": address_of(CHEM),
             "pollutant": "COD",
             "quantityKg": 2_000,
-            "terms": {
-                "format": "ascending",
-                "reserveFen": 800_000,
-                "depositFen": 100_000,
-                "stepFen": 10_000,
-                "biddingEnds": now() + 3_600,
-            },
+            "terms": ascending_terms(800_000),
         },
     )
     assert offered.status_code == 200, offered.text
@@ -355,6 +372,78 @@ def test_an_ascending_auction_through_the_service_R14_R16(market_api, traders, l
     settled = transact(market_api, "auctions/settle-lot", {"id": lot}, CHEM)
     assert events(settled)["RightsTraded"]["kg"] == 2_000
     assert cod(ledger, traders.steel) == before + 2_000
+
+
+def test_a_lot_of_fully_pledged_rights_is_refused_before_it_is_offered_R07_R14(
+    market_api, traders, pledges, bank, auctions
+):
+    """R-07, R-14: the seller learns at the offer, before signing anything, that pledged rights
+    cannot be auctioned — with the error the settlement would give; released, the same lot is
+    offered."""
+    cod = traders.pollutant["COD"]
+    pledge = pledges.pledge(
+        bank, cod, STOCK_KG, *loan(), {"from": traders.chem.account}
+    ).return_value
+    lot = {
+        "pollutant": "COD",
+        "quantityKg": 2_000,
+        "terms": ascending_terms(800_000),
+    }
+    count = auctions.lotCount()
+    answer = market_api.post("/api/v1/auctions/offer-lot", json={"sender": address_of(CHEM), **lot})
+    assert answer.status_code == 409
+    error = error_of(answer)
+    assert (error["code"], error["args"]) == (
+        "LedgerInsufficientRights",
+        {"account": address_of(CHEM), "pollutant": 1, "needed": 2_000, "available": 0},
+    )
+    assert error["message_zh"].startswith("可用的相应来源排污权不足")
+    pledges.release(pledge, {"from": bank})
+    offered = transact(market_api, "auctions/offer-lot", lot, CHEM)
+    assert events(offered)["LotOffered"]["quantityKg"] == 2_000
+    assert auctions.lotCount() == count + 1
+
+
+def test_approval_beyond_the_remaining_cap_is_refused_at_approval_R10(
+    market_api, traders, ledger, regulator, primary
+):
+    """R-10: the regulator learns at the approval — not the unit at its purchase — that the
+    quantity exceeds the district's remaining cap; the error is the purchase's own."""
+    cod = traders.pollutant["COD"]
+    district = 1  # chem's
+    cap = ledger.capOf(district, cod)
+    ledger.setCap(district, cod, cap["allocated"] + 3_000, {"from": regulator})
+    applied = transact(
+        market_api, "primary/submit-application", {"pollutant": "COD", "kg": 5_000}, CHEM
+    )
+    application = events(applied)["ApplicationSubmitted"]["id"]
+    approve = {"sender": address_of("regulator"), "id": application}
+    answer = market_api.post(
+        "/api/v1/primary/approve-application", json={**approve, "approvedKg": 5_000}
+    )
+    assert answer.status_code == 409
+    assert (error_of(answer)["code"], error_of(answer)["args"]) == (
+        "LedgerCapExceeded",
+        {"region": district, "pollutant": 1, "requested": 5_000, "remaining": 3_000},
+    )
+    assert primary.application(application)["status"] == 1  # still applied
+    approved = market_api.post(
+        "/api/v1/primary/approve-application", json={**approve, "approvedKg": 3_000}
+    )
+    assert approved.status_code == 200, approved.text
+    lot = market_api.post(
+        "/api/v1/auctions/offer-primary",
+        json={
+            "sender": address_of("exchange"),
+            "pollutant": "COD",
+            "region": district,
+            "quantityKg": 3_001,
+            "terms": ascending_terms(1_300_000),
+        },
+    )
+    assert lot.status_code == 409
+    assert error_of(lot)["code"] == "LedgerCapExceeded"
+    assert error_of(lot)["args"]["remaining"] == 3_000
 
 
 def test_primary_application_approval_and_purchase_R08(market_api, traders, ledger):
@@ -405,12 +494,3 @@ def test_operator_has_no_path_that_moves_rights_outside_the_market(market_api):
 )
 def test_a_pre_check_verdict_names_its_error(market, rule, name):
     assert verdict_error(market, rule) == name
-
-
-def test_a_rule_refused_error_answers_with_the_ledger_rule():
-    status, body = error_body(
-        ServiceError("AuctionRuleRefused", args={"reason": int(Reason.BELOW_PERMIT), "have": 1})
-    )
-    assert status == 409
-    assert body["error"]["reason"] == "LedgerBelowPermit"
-    assert body["error"]["message"].startswith("Holdings would fall below")
