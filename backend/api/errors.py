@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from backend.chain.domain import Reason as LedgerReason
 from backend.chain.domain import camel
 from backend.chain.errors import ServiceError
+from backend.services import explain
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,20 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "The transaction is not addressed to a contract of this deployment",
               "该交易的目标不是本系统部署的合约"),
     ErrorRule("TransactionNotFound", 404, "No such transaction", "没有这笔交易"),
+    ErrorRule("TransactionGasTooLow", 422,
+              "The transaction's gas limit is below what its call needs (sign gasLimit = gas)",
+              "交易的燃料上限低于执行所需（请按 gasLimit（即 gas）签名）"),
+    ErrorRule("TransactionGasTooHigh", 422, "The transaction's gas limit exceeds the block's",
+              "交易的燃料上限超过区块上限"),
+    ErrorRule("TransactionFeeTooLow", 422, "The transaction's fee is below what the chain takes",
+              "交易手续费低于链上要求"),
+    ErrorRule("TransactionNonceInvalid", 409,
+              "The transaction's nonce is not the sender's next one",
+              "交易序号不是发送方的下一个序号"),
+    ErrorRule("TransactionInsufficientFunds", 409,
+              "The sender cannot pay the transaction's gas: use the signed actions the service"
+              " relays instead",
+              "发送方余额不足以支付燃料费：请改用由服务转发的签名操作"),
     # -- signatures, deadlines, nonces -------------------------------------------------------
     ErrorRule("SignatureMalformed", 401, "The signature is not a valid 65-byte signature",
               "签名格式无效（应为 65 字节）"),
@@ -326,12 +342,18 @@ def rule_for(name: str) -> ErrorRule:
     return ERROR_TABLE[-1]
 
 
-def error_body(exc: ServiceError) -> tuple[int, dict[str, Any]]:
-    """HTTP status and JSON body for a service error."""
+def error_body(exc: ServiceError, context: Context | None = None) -> tuple[int, dict[str, Any]]:
+    """HTTP status and JSON body for a service error; with ``context`` (the app's chain and
+    index) the refusal is also explained in words with its figures (``explanation``)."""
     rule = rule_for(exc.name)
     reason = _rule_engine_reason(exc)
+    explained_code, explained_args = exc.name, exc.error_args
     if reason is not None:  # …RuleRefused(reason, have, need): the ledger's rule answers
         rule = rule_for(reason)
+        explained_code = reason
+        explained_args = explain.rule_args(
+            exc.error_args["reason"], exc.error_args.get("have", 0), exc.error_args.get("need", 0)
+        )
     message = f"{rule.en}: {exc.detail}" if exc.detail else rule.en
     body: dict[str, Any] = {
         "code": exc.name,
@@ -342,8 +364,43 @@ def error_body(exc: ServiceError) -> tuple[int, dict[str, Any]]:
     }
     if reason is not None:
         body["reason"] = reason
-    body.update({k: v for k, v in exc.extra.items() if v is not None})
+        body["rule_args"] = explained_args
+    body.update({k: v for k, v in exc.extra.items() if v is not None and k != "subject"})
+    try:
+        body["explanation"] = _explain(explained_code, explained_args, rule, exc, context)
+    except Exception:  # an explanation never turns a refusal into a server error
+        log.exception("cannot explain %s", exc.name)
     return rule.status, {"error": body}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What explaining a refusal may read: the unit names (index) and the holder's rights."""
+
+    names: Callable[[list[str]], Mapping[str, str]] | None = None
+    sellable: Callable[[str, int], explain.Sellable | None] | None = None
+
+
+SHORTAGES = ("LedgerInsufficientRights", "LedgerBelowPermit", "LedgerNotCertifiedTradable")
+
+
+def _explain(
+    code: str, args: Mapping[str, Any], rule: ErrorRule, exc: ServiceError, context: Context | None
+) -> dict[str, Any]:
+    names: Mapping[str, str] = {}
+    held_back = None
+    if context is not None:
+        wanted = explain.addresses_in(args) + explain.addresses_in(exc.extra.get("subject") or {})
+        if context.names is not None and wanted:
+            names = context.names(wanted)
+        subject = {**(exc.extra.get("subject") or {}), **args}
+        holder, pollutant = subject.get("holder") or subject.get("from"), subject.get("pollutant")
+        if (code in SHORTAGES and context.sellable is not None and isinstance(holder, str)
+                and isinstance(pollutant, int)):  # fmt: skip
+            held_back = context.sellable(holder, pollutant)
+    return explain.describe(
+        code, args, default=(rule.zh, rule.en), names=names, held_back=held_back
+    ).as_dict()
 
 
 def _rule_engine_reason(exc: ServiceError) -> str | None:
@@ -368,6 +425,14 @@ class ErrorDetail(BaseModel):
     reason: str | None = Field(
         default=None, description="the ledger's rule behind a …RuleRefused error (R-xx)"
     )
+    rule_args: dict[str, Any] | None = Field(
+        default=None, description="that rule's values by name and type (addresses as 0x…)"
+    )
+    explanation: dict[str, Any] | None = Field(
+        default=None,
+        description="the refusal in words: zh, en, and each figure written for a person "
+        "(figures: t, 元, Beijing time, unit names)",
+    )
 
 
 class ErrorOut(BaseModel):
@@ -391,9 +456,28 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _respond(exc: ServiceError) -> JSONResponse:
-    status, body = error_body(exc)
+def _respond(exc: ServiceError, request: Request | None = None) -> JSONResponse:
+    status, body = error_body(exc, _context(request) if request is not None else None)
     return JSONResponse(body, status_code=status)
+
+
+def _context(request: Request) -> Context | None:
+    """The app's index (names) and chain (the holder's rights) for explanations, if open."""
+    state = request.app.state
+    engine, chain = getattr(state, "engine", None), getattr(state, "chain", None)
+
+    def names(holders: list[str]) -> dict[str, str]:
+        from backend.services import disclosure
+
+        with engine.connect() as conn:
+            return {h: u["name"] for h, u in disclosure.unit_names(conn, holders).items()}
+
+    def sellable(holder: str, pollutant: int) -> explain.Sellable | None:
+        from backend.services.holdings import sellable_now
+
+        return sellable_now(chain, holder, pollutant)
+
+    return Context(names if engine is not None else None, sellable if chain is not None else None)
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -414,8 +498,8 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into the envelope above."""
 
     @app.exception_handler(ServiceError)
-    async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
-        return _respond(exc)
+    def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        return _respond(exc, request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

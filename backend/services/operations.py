@@ -27,6 +27,7 @@ from web3.exceptions import ContractLogicError, Web3Exception, Web3RPCError
 
 from backend.chain.client import Chain
 from backend.chain.errors import ContractError, ServiceError, jsonable, revert_data
+from backend.chain.wallet_formats import rpc_transaction
 from backend.services.actions import Address, error_decoder
 
 GAS_MARGIN = 1.25
@@ -179,6 +180,7 @@ def build_call(
     access = access_list(chain, sender=sender, to=contract.address, data=data)
     if access:
         tx["accessList"] = access
+    tx = rpc_transaction(tx)  # hex quantities, gasLimit beside gas: what wallets sign
     text = ", ".join(f"{k}={v}" for k, v in named.items())
     return UnsignedTransaction(
         operation=operation,
