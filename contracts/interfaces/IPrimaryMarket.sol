@@ -84,6 +84,11 @@ interface IPrimaryMarket {
     /// @notice The applicant withdraws an application not yet settled.
     function withdrawApplication(uint256 id) external;
 
+    /// @notice The same, signed by the applicant as typed data
+    /// `WithdrawApplication(address applicant,uint256 application,uint256 nonce,uint256 deadline)`.
+    function withdrawApplicationBySig(address applicant, uint256 application, uint256 deadline, bytes calldata signature)
+        external;
+
     /// @notice The regulator for the applicant (city, or the applicant's district) approves a
     /// quantity up to the one requested (核定, R-08).
     function approve(uint256 id, uint64 approvedKg) external;
