@@ -186,7 +186,11 @@ class ActionSpec:
     the signer pays (the service then offers an ERC-2612 permit to sign with the action);
     ``struct_argument`` is for ``f(Struct calldata s, bytes signature)`` functions (the struct's
     components are the fields); ``unordered_nonce`` names the view ``(signer, nonce) → used``
-    of contracts whose nonces are any unused number rather than the next one.
+    of contracts whose nonces are any unused number rather than the next one. ``call_args``
+    builds the ``BySig`` call's arguments (before deadline and signature) from the message when
+    they are not the struct's fields one for one (a function that takes the terms as a tuple, or
+    that finds the signer from an id); ``struct`` is then required. ``guard`` is a check of its
+    own before anything is signed (e.g. the signer's balance), returning the error to raise.
     """
 
     name: str
@@ -205,6 +209,8 @@ class ActionSpec:
     payment: Payment | None = None
     struct_argument: bool = False
     unordered_nonce: str | None = None
+    call_args: Callable[[Mapping[str, Any]], Sequence[Any]] | None = None
+    guard: Callable[[Chain, Mapping[str, Any]], DecodedError | None] | None = None
 
     @property
     def struct_name(self) -> str:
@@ -262,7 +268,10 @@ class BoundAction:
             struct = tuple(message[name] for name, _ in self.fields)
             encoded = self.contract.encode_abi(self.spec.function, args=[struct, signature])
             return bytes(HexBytes(encoded))
-        args = [message[name] for name in self.call_inputs]
+        if self.spec.call_args is not None:  # the function's own arguments (e.g. a tuple)
+            args = list(self.spec.call_args(message))
+        else:
+            args = [message[name] for name in self.call_inputs]
         encoded = self.contract.encode_abi(
             self.spec.function, args=[*args, message[DEADLINE], signature]
         )
@@ -366,14 +375,14 @@ def _bind(spec: ActionSpec, chain: Chain) -> BoundAction:
             f"{spec.function} must end with (uint256 deadline, bytes signature)"
         )
     params = inputs[:-2]
-    if any(t.startswith("tuple") for _, t in params):
+    if spec.call_args is None and any(t.startswith("tuple") for _, t in params):
         raise ConfigurationError(f"{spec.function}: signed structs are flat (no tuple fields)")
     if spec.struct:
         fields = _parse_struct(spec.struct)
         if fields[-2:] != [(NONCE, "uint256"), (DEADLINE, "uint256")]:
             raise ConfigurationError(f"{spec.struct}: must end with nonce, deadline")
         call_inputs = fields[:-2]
-        if [t for _, t in call_inputs] != [t for _, t in params]:
+        if spec.call_args is None and [t for _, t in call_inputs] != [t for _, t in params]:
             raise ConfigurationError(
                 f"{spec.struct}: field types differ from {spec.function} parameters {params}"
             )
@@ -739,6 +748,10 @@ def _simulate(
     the ledger runs before the money is drawn). ``result``: the simulation already read in a
     batch (:func:`_simulate_read`).
     """
+    if bound.spec.guard is not None:
+        refused = bound.spec.guard(chain, message)
+        if refused is not None:
+            raise ContractError(refused)
     sim = bound.spec.simulate
     if sim is None or bound.simulate_contract is None:
         return
@@ -1108,8 +1121,9 @@ PLEDGE = ActionSpec(
 def default_actions() -> ActionRegistry:
     """The registry the service starts with."""
     from backend.services.company_actions import COMPANY_ACTIONS
+    from backend.services.market_actions import MARKET_ACTIONS
 
-    return ActionRegistry([PLEDGE, *COMPANY_ACTIONS, PROBE_TRANSFER])
+    return ActionRegistry([PLEDGE, *COMPANY_ACTIONS, *MARKET_ACTIONS, PROBE_TRANSFER])
 
 
 __all__ = [

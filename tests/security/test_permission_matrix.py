@@ -85,6 +85,8 @@ MATRIX = {
     "ComplianceManager.settleOwed": UNIT_OR_AUTHORITY,
     "SettlementToken.issue": "SETTLEMENT_BANK_ROLE",
     "SettlementToken.redeem": "SETTLEMENT_BANK_ROLE",
+    "SettlementToken.confirmRedemption": "SETTLEMENT_BANK_ROLE",
+    "SettlementToken.rejectRedemption": "SETTLEMENT_BANK_ROLE",
     "Exchange.lock": "MARKET_ROLE",
     "Exchange.unlock": "MARKET_ROLE",
     "Exchange.transferLocked": "MARKET_ROLE",

@@ -80,6 +80,7 @@ AUTHORITY_KEYS = {
     "verifier_a": authority_key("verifier_a").private_key,
     "verifier_b": authority_key("verifier_b").private_key,
     "bank": authority_key("bank").private_key,
+    "settlement_bank": authority_key("settlement_bank").private_key,
     **{
         name: authority_key(name).private_key
         for name in ("council_director", "council_deputy_a", "council_deputy_b")
