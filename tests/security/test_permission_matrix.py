@@ -118,7 +118,9 @@ MATRIX = {
 # by tests/contracts/market/test_permissions.py (the guard needs a live order to be reached).
 PARTY_OR_OPERATOR = {
     "Exchange.cancelListing",  # the seller, or the operator (suspension)
+    "Exchange.cancelListingBySig",  # the same, signed by the seller (or the operator)
     "AuctionHouse.cancel",  # the creator, or the operator (suspension)
+    "AuctionHouse.cancelBySig",  # the same, signed by the creator (or the operator)
     "AuctionHouse.offerEnforcement",  # the pledge's bank, or the operator
 }
 AUTHORITY_ERRORS = {
@@ -140,7 +142,7 @@ AUTHORITY_MARKERS = (
     "_requireParties(",
 )
 UNIT_MARKERS = ("_requireActor(",)
-OPERATOR_MARKERS = ("hasRole(OPERATOR_ROLE, msg.sender)",)
+OPERATOR_MARKERS = ("hasRole(OPERATOR_ROLE, msg.sender)", "hasRole(OPERATOR_ROLE, actor)")
 
 
 # ----------------------------------------------------------------------------- source analysis
