@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 from backend.api.deps import ChainDep, EngineDep, SettingsDep
 from backend.chain.errors import ServiceError
 from backend.explorer import charts, i18n, urls
+from backend.explorer import portal as company
 from backend.services import council_ops, disclosure
 
 HERE = Path(__file__).parent
@@ -32,7 +33,7 @@ STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(
     kg=i18n.kg, yuan=i18n.yuan, per_t=i18n.per_tonne, when=i18n.when, num=i18n.number,
-    short=i18n.short,
+    short=i18n.short, t=i18n.tonnes, day=i18n.day_of,
 )  # fmt: skip
 templates.env.globals.update(urls=urls)
 router = APIRouter(include_in_schema=False)
@@ -282,10 +283,30 @@ def tx(request: Request, tx_hash: str, engine: EngineDep, chain: ChainDep,
 
 
 @router.get("/portal", response_class=HTMLResponse)
-def portal(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep) -> Response:
-    """The company portal: connect a wallet, see the account, sign actions."""
+def portal(
+    request: Request,
+    engine: EngineDep,
+    chain: ChainDep,
+    settings: SettingsDep,
+    account: Annotated[str | None, Query(max_length=42)] = None,
+) -> Response:
+    """The company portal: the connected wallet's rights, obligations, orders and money, and the
+    forms that account can use (backend/explorer/portal.py)."""
+    lang = i18n.Lang(_lang(request))
     with engine.connect() as conn:
-        return _render(request, "portal.html", conn, chain, settings, console=False)
+        shown = company.view(conn, chain, company.account_of(account))
+        return _render(request, "portal.html", conn, chain, settings,
+                       js_text=i18n.js_texts(lang), chain_params=_chain_params(chain, settings),
+                       **shown)  # fmt: skip
+
+
+def _chain_params(chain: Any, settings: Any) -> dict[str, Any]:  # noqa: ANN401
+    """What a wallet needs to add this chain (EIP-3085) or switch to it (EIP-3326)."""
+    return {
+        "chainId": chain.deployment.chain_id,
+        "name": settings.chain_name,
+        "rpcUrls": [settings.public_rpc_url or settings.rpc_url],
+    }
 
 
 @router.get("/console", response_class=HTMLResponse)
@@ -303,7 +324,7 @@ def console(
             ]
             for name, rec in chain.deployment.contracts.items()
         }
-        return _render(request, "portal.html", conn, chain, settings, console=True,
+        return _render(request, "console.html", conn, chain, settings, console=True,
                        contracts=contracts)  # fmt: skip
 
 

@@ -114,6 +114,14 @@ window.DRR = (() => {
     });
     p.on("chainChanged", () => window.location.reload());
   }
+  // the account the wallet already shared with this site (no prompt), if it is `expected`
+  async function resume(expected) {
+    if (!provider()) return null;
+    const accounts = await request("eth_accounts");
+    const found = accounts && accounts.length ? accounts[0] : null;
+    if (found && expected && found.toLowerCase() === expected.toLowerCase()) account = found;
+    return found;
+  }
   const signTyped = (typed) => request("eth_signTypedData_v4", [account, JSON.stringify(typed)]);
 
   // -- forms -----------------------------------------------------------------------------
@@ -172,11 +180,13 @@ window.DRR = (() => {
   }
 
   const flows = {};
+  const before = {};  // action → async (form) => void, run before the form's values are read
   async function run(form) {
     const button = form.querySelector("button[type=submit], button:not([type])");
     if (!account) { refusal(form, new Error(t("wallet.connect_first"))); return; }
     if (button) button.disabled = true;
     try {
+      if (before[form.dataset.action]) await before[form.dataset.action](form);
       const body = values(form);
       show(form, "busy", t("form.checking"));
       const flow = flows[form.dataset.flow];
@@ -230,6 +240,7 @@ window.DRR = (() => {
   return {
     t, lang, api, Refusal, WalletRejected, connect, watch, request, signTyped, ensureChain,
     get account() { return account; }, onAccount: (fn) => listeners.push(fn),
-    flows, bind, run, show, refusal, values, tonnes, yuan, beijing, scaled, checksummed,
+    flows, before, bind, run, show, refusal, values, tonnes, yuan, beijing, scaled, checksummed,
+    resume,
   };
 })();
