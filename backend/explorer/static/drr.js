@@ -80,7 +80,12 @@ window.DRR = (() => {
       throw error;
     }
   }
+  let switching = false;
   async function ensureChain() {
+    switching = true;
+    try { await switchChain(); } finally { switching = false; }
+  }
+  async function switchChain() {
     const wanted = "0x" + Number(chain.chainId).toString(16);
     const current = await request("eth_chainId");
     if (parseInt(current, 16) === Number(chain.chainId)) return;
@@ -112,7 +117,9 @@ window.DRR = (() => {
       account = accounts && accounts.length ? accounts[0] : null;
       for (const fn of listeners) fn(account);
     });
-    p.on("chainChanged", () => window.location.reload());
+    // a chain switch we asked for is part of connecting; one made in the wallet later reloads
+    // the page, which then checks the chain again when the visitor acts
+    p.on("chainChanged", () => { if (!switching) window.location.reload(); });
   }
   // the account the wallet already shared with this site (no prompt), if it is `expected`
   async function resume(expected) {
@@ -122,7 +129,11 @@ window.DRR = (() => {
     if (found && expected && found.toLowerCase() === expected.toLowerCase()) account = found;
     return found;
   }
-  const signTyped = (typed) => request("eth_signTypedData_v4", [account, JSON.stringify(typed)]);
+  async function signTyped(typed) {
+    const current = await request("eth_chainId");
+    if (parseInt(current, 16) !== Number(chain.chainId)) await ensureChain();
+    return request("eth_signTypedData_v4", [account, JSON.stringify(typed)]);
+  }
 
   // -- forms -----------------------------------------------------------------------------
   function values(form) {
