@@ -39,6 +39,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "overview.totals": ("累计成交", "Trading to date"),
     "overview.fees": ("有偿使用费", "Paid-use fees"),
     "overview.latest": ("最新成交", "Latest trades"),
+    "overview.money": ("结算资金（入金与出金）", "Settlement money in and out"),
+    "overview.money_note": (
+        "结算银行按银行转账发行结算资金，按会员申请兑付至其银行账户（R-16、R-29），数据直接读自链上合约。",
+        "The settlement bank issues settlement money against bank transfers and redeems it to "
+        "members' bank accounts (R-16, R-29); read from the contracts on chain.",
+    ),
+    "money.issued": ("累计发行（入金）", "Issued to date (money in)"),
+    "money.redeemed": ("累计兑付（出金）", "Redeemed to date (money out)"),
+    "money.pending": ("待银行兑付", "Waiting for the bank's payout"),
+    "money.supply": ("流通中", "In circulation"),
+    "money.booked": ("交易账户中", "In trading accounts"),
     "col.pollutant": ("污染物", "Pollutant"),
     "col.region": ("区域", "Region"),
     "col.citywide": ("全市", "City-wide"),

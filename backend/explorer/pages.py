@@ -26,7 +26,7 @@ from backend.api.deps import ChainDep, EngineDep, SettingsDep
 from backend.chain.errors import ServiceError
 from backend.explorer import charts, i18n, urls
 from backend.explorer import portal as company
-from backend.services import council_ops, disclosure
+from backend.services import council_ops, disclosure, money
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -99,6 +99,7 @@ def overview(
             totals=disclosure.market_totals(conn),
             fees=disclosure.fee_totals(conn),
             latest=disclosure.trades(conn, limit=10).rows,
+            money=money.totals(chain),
         )  # fmt: skip
 
 

@@ -91,17 +91,9 @@ def prepare_deposit(
     return {"signer": account, "amount_fen": amount_fen, "deadline": deadline, "typed_data": permit}
 
 
-def submit_deposit(
-    *,
-    chain: Chain,
-    relayer: Relayer,
-    events: EventDecoder,
-    data: Mapping[str, Any],
-    signature: str,
-    idempotency_key: str | None,
-    timeout: float | None = None,
-) -> Relayed:
-    """Check the signed permit and relay ``Exchange.depositWithPermit`` once."""
+def deposit_call(chain: Chain, data: Mapping[str, Any], signature: str) -> tuple[dict, bytes]:
+    """A signed deposit permit checked (typed data by meaning, spender the exchange, signed by
+    its owner): its message and the ``Exchange.depositWithPermit`` call data."""
     token = _token(chain)
     domain = payments.permit_domain(token)
     if domain is None:
@@ -124,13 +116,27 @@ def submit_deposit(
             f"signed by {recovered}, the permit's owner is {owner}",
             args={"signer": recovered, "expected": owner},
         )
-    call = bytes(
-        HexBytes(
-            exchange.encode_abi(
-                "depositWithPermit", args=[owner, value, deadline, sig[64], sig[:32], sig[32:64]]
-            )
-        )
+    call = exchange.encode_abi(
+        "depositWithPermit", args=[owner, value, deadline, sig[64], sig[:32], sig[32:64]]
     )
+    return message, bytes(HexBytes(call))
+
+
+def submit_deposit(
+    *,
+    chain: Chain,
+    relayer: Relayer,
+    events: EventDecoder,
+    data: Mapping[str, Any],
+    signature: str,
+    idempotency_key: str | None,
+    timeout: float | None = None,
+) -> Relayed:
+    """Check the signed permit and relay ``Exchange.depositWithPermit`` once."""
+    message, call = deposit_call(chain, data, signature)
+    token, exchange = _token(chain), chain.contract(EXCHANGE)
+    owner, value, deadline = message["owner"], message["value"], message["deadline"]
+    sig = parse_signature(signature)
     key = f"key:deposit:{idempotency_key}" if idempotency_key else f"sig:{keccak(sig).hex()}"
     if relayer.find(key) is None:
         now = chain_now(chain)
@@ -187,3 +193,22 @@ def keep(
         to=built.transaction["to"], data=data, key=key, fingerprint="0x" + key[7:], timeout=timeout
     )
     return _relayed(relayed, events)
+
+
+def totals(chain: Chain) -> dict[str, int] | None:
+    """The settlement money in public (R-16, R-29, R-36): issued against bank transfers,
+    redeemed to bank accounts, waiting for the bank's payout, in circulation, and held in the
+    members' trading accounts at the exchange; ``None`` without a settlement token."""
+    if "SettlementToken" not in chain.deployment.contracts:
+        return None
+    token = chain.contract("SettlementToken").functions
+    out = {
+        "issued_fen": int(token.totalIssued().call()),
+        "redeemed_fen": int(token.totalRedeemed().call()),
+        "pending_fen": int(token.pendingRedemptions().call()),
+        "supply_fen": int(token.totalSupply().call()),
+        "booked_fen": 0,
+    }
+    if EXCHANGE in chain.deployment.contracts:
+        out["booked_fen"] = int(chain.contract(EXCHANGE).functions.totalBooked().call())
+    return out
