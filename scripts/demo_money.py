@@ -30,7 +30,7 @@ from backend.chain.domain import POLLUTANT_IDS, Sector
 from backend.chain.typed_data import sign
 from backend.services.actions import ActionPolicy, default_actions
 from backend.services.money import deposit_call, prepare_deposit
-from scripts.demo_city import DISTRICTS
+from scripts.demo_city import UNITS
 
 # DEV ONLY: the demo's gasless company's key, derived from a fixed phrase (never a real key)
 DEMO_GASLESS_KEY = keccak(text="drr demo: gasless company (development only)")
@@ -49,7 +49,8 @@ def run(parties, deployment, unit, send, progress) -> None:
     company = Account.from_key(DEMO_GASLESS_KEY)
     service = Chain(w3=web3, deployment=deployment)
     actions = default_actions()
-    district = next(iter(DISTRICTS))
+    # in the chemical plant's district and basin, whose COD cap has room
+    _, _, district, basin, _ = next(u for u in UNITS if u[0] == "长江化工有限公司")
 
     def relay(to: str, data: bytes):
         return relayer.transfer(to, 0, data="0x" + data.hex(), silent=True)
@@ -63,8 +64,8 @@ def run(parties, deployment, unit, send, progress) -> None:
         return relay(bound.contract.address, bound.call_data(message, signature))
 
     registry = AccountRegistry.at(c["AccountRegistry"])
-    send(registry.registerAccount, company.address, CODE, NAME, int(Sector.INDUSTRY), district, 1,
-         sender=regulator)  # fmt: skip
+    send(registry.registerAccount, company.address, CODE, NAME, int(Sector.INDUSTRY), district,
+         basin, sender=regulator)  # fmt: skip
     reference = "ICBC-20241231-0000001"
     send(money.issue, company.address, 5_000_000_00, keccak(text=reference), sender=bank)
     progress.step(f"{NAME}: 500 万元 issued by the settlement bank against transfer {reference} "

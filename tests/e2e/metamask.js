@@ -16,13 +16,14 @@
     store.setItem("testWallet.known", JSON.stringify([...known]));
   };
   const listeners = {};
-  const log = [];
+  const log = JSON.parse(store.getItem("testWallet.log") || "[]");
   let rejectNext = false;
   const emit = (event, value) => (listeners[event] || []).forEach((fn) => fn(value));
   const error = (code, message) => Object.assign(new Error(message), {code});
 
   async function request({method, params}) {
     log.push(method);
+    store.setItem("testWallet.log", JSON.stringify(log));
     switch (method) {
       case "eth_requestAccounts":
       case "eth_accounts":
@@ -41,7 +42,7 @@
           throw error(-32602, "wallet_addEthereumChain: chainName, rpcUrls, nativeCurrency required");
         }
         known.add(spec.chainId.toLowerCase());
-        window.__wallet.added = spec;
+        store.setItem("testWallet.added", JSON.stringify(spec));
         chainId = spec.chainId.toLowerCase();
         keep();
         emit("chainChanged", chainId);
@@ -72,7 +73,8 @@
     removeListener: (event, fn) => { listeners[event] = (listeners[event] || []).filter((f) => f !== fn); },
   };
   window.__wallet = {
-    log, shown: [], added: null,
+    log, shown: [],
+    get added() { return JSON.parse(store.getItem("testWallet.added") || "null"); },
     rejectNext: () => { rejectNext = true; },
     address: () => wallet.address,
     switchAccount: (key) => { wallet = new window.ethers.Wallet(key); emit("accountsChanged", [wallet.address.toLowerCase()]); },
