@@ -92,7 +92,12 @@ contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
         uint256 deadline,
         bytes calldata signature
     ) external returns (uint256) {
-        _useSignature(seller, abi.encodePacked(abi.encode(OFFER_TYPEHASH, seller, pollutant, quantityKg), abi.encode(terms)), deadline, signature);
+        _useSignature(
+            seller,
+            bytes.concat(abi.encode(OFFER_TYPEHASH, seller, pollutant, quantityKg), abi.encode(terms)),
+            deadline,
+            signature
+        );
         return _offerSale(seller, pollutant, quantityKg, terms);
     }
 
