@@ -366,6 +366,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit.beijing_time": ("（北京时间）", "(Beijing time)"),
     "col.quantity_kg": ("数量（千克）", "Quantity (kg)"),
     "col.price_fen": ("总价（分）", "Total price (fen)"),
+    "console.settlement": ("结算银行：入金与出金", "Settlement bank: money in and out"),
+    "console.settlement_note": (
+        "按收到的银行转账发行结算资金（流水号只以哈希值上链）；核对会员的兑付申请后付款确认，或说明理由退回（R-16）。",
+        "Issue settlement money against a bank transfer received (the reference goes on chain "
+        "only as its hash); pay out a member's redemption and confirm it, or refuse it with the "
+        "reason (R-16).",
+    ),
+    "console.issue": ("发行（入金）", "Issue (money in)"),
+    "console.issue_to": ("收款会员账户地址", "Member's account"),
+    "console.reference": ("银行转账流水号", "Bank transfer reference"),
+    "console.issued": ("已发行", "Issued"),
+    "console.pending": ("待兑付申请", "Redemptions waiting"),
+    "console.confirm": ("付款后确认", "Confirm the payout"),
+    "console.confirmed": ("已确认兑付", "Paid out"),
+    "console.payout_reference": ("付款流水号", "Payout reference"),
+    "console.reject": ("退回", "Refuse"),
+    "console.rejected": ("已退回", "Refused"),
+    "console.reason": ("理由", "Reason"),
     "console.title": ("主管部门、交易机构与银行管理端", "Regulator, exchange and bank console"),
     "console.tx": ("链上交易", "Chain transaction"),
     "console.send": ("在钱包中签名并发送", "Sign and send from wallet"),
@@ -464,6 +482,8 @@ JS_TEXTS: dict[str, tuple[str, str]] = {
     "form.sign_in_wallet": ("请在钱包中确认签名…", "Confirm the signature in your wallet…"),
     "form.sending": ("正在提交…", "Submitting…"),
     "form.done": ("完成", "Done"),
+    "form.reverted": ("交易在区块中失败", "The transaction failed in its block"),
+    "form.not_mined": ("交易 {hash} 尚未上链，请稍后查看", "Transaction {hash} is not mined yet"),
     "trade.signed": (
         "已签名：请将委托码发给对方",
         "Signed: send the trade code to the other party",

@@ -325,8 +325,14 @@ def console(
             ]
             for name, rec in chain.deployment.contracts.items()
         }
+        redemptions = money.pending_redemptions(chain)
+        names = disclosure.unit_names(conn, [r["holder"] for r in redemptions])
+        for r in redemptions:
+            r["holder_name"] = (names.get(r["holder"]) or {}).get("name")
         return _render(request, "console.html", conn, chain, settings, console=True,
-                       contracts=contracts)  # fmt: skip
+                       contracts=contracts, redemptions=redemptions,
+                       js_text=i18n.js_texts(i18n.Lang(_lang(request))),
+                       chain_params=_chain_params(chain, settings))  # fmt: skip
 
 
 # -- downloads: the whole table with the page's filters, CSV or JSON -----------------------

@@ -111,7 +111,7 @@ def view(conn: Connection, chain: Chain, account: str | None) -> dict[str, Any]:
         "open_lots": lots,
         "applications": disclosure.applications(conn, applicant=account, limit=50).rows,
         "pledges": unit["pledges"],
-        "bank_options": [(b["address"], b["name"] or b["address"]) for b in _banks(conn, chain)],
+        "bank_options": [(b["address"], b["name"]) for b in _banks(conn, chain)],
     }
 
 

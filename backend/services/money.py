@@ -212,3 +212,19 @@ def totals(chain: Chain) -> dict[str, int] | None:
     if EXCHANGE in chain.deployment.contracts:
         out["booked_fen"] = int(chain.contract(EXCHANGE).functions.totalBooked().call())
     return out
+
+
+def pending_redemptions(chain: Chain, *, scan: int = 200) -> list[dict[str, Any]]:
+    """Redemption requests still waiting for the settlement bank, newest first (among the last
+    ``scan`` requests), with their amount and the hash of the receiving account."""
+    if "SettlementToken" not in chain.deployment.contracts:
+        return []
+    token = chain.contract("SettlementToken").functions
+    count = int(token.redemptionCount().call())
+    out = []
+    for rid in range(count, max(count - scan, 0), -1):
+        holder, amount, account, status = token.redemption(rid).call()
+        if status == 1:  # Requested
+            out.append({"id": rid, "holder": holder, "amount_fen": int(amount),
+                        "bank_account": "0x" + bytes(account).hex()})  # fmt: skip
+    return out

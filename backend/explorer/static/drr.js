@@ -240,6 +240,29 @@ window.DRR = (() => {
     return {...done, message: form.dataset.done || t("form.done")};
   };
 
+  // an authority's operation: the service builds and simulates the transaction, the authority's
+  // own wallet signs and sends it (it holds the chain's coin for its gas), the page waits
+  flows.operation = async (form, body) => {
+    const built = await api("/api/v1/" + form.dataset.action, {sender: account, ...body});
+    const tx = built.transaction;
+    show(form, "busy", t("form.sign_in_wallet"));
+    const hash = await request("eth_sendTransaction", [{
+      from: account, to: tx.to, data: tx.data, value: tx.value, gas: tx.gas,
+    }]);
+    show(form, "busy", t("form.sending"));
+    for (let i = 0; i < 120; i++) {
+      try {
+        const mined = await api("/api/v1/tx/" + hash);
+        if (mined.status !== 1) throw new Error(t("form.reverted"));
+        return {...mined, message: form.dataset.done || t("form.done")};
+      } catch (error) {
+        if (!(error instanceof Refusal)) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    throw new Error(t("form.not_mined", {hash}));
+  };
+
   function bind(root) {
     for (const form of (root || document).querySelectorAll("form[data-flow]")) {
       if (form.dataset.bound) continue;

@@ -38,6 +38,10 @@
     }
     const accounts = await window.ethereum.request({method: "eth_requestAccounts"});
     account = accounts[0];
+    if (window.DRR) {  // the console's forms (static/drr.js) act from the same account
+      await window.DRR.connect();
+      window.DRR.bind(document);
+    }
     status.textContent = "";
     document.getElementById("account").hidden = false;
     document.getElementById("account-address").textContent = account;
