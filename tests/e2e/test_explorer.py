@@ -22,9 +22,11 @@ from tests.e2e.conftest import inject_wallet, screenshot
 
 NAMES = [u[0] for u in UNITS]
 # the demo's trades: six disclosed negotiated trades, the exchange's negotiated trade, listing,
-# sealed-bid auction and pledge enforcement sale, and the reserve's release to a priority project
-DEMO_TRADES = 11
+# sealed-bid auction and pledge enforcement sale, the reserve's release to a priority project,
+# and the gasless company's listing taken (scripts/demo_money.py, the newest)
+DEMO_TRADES = 12
 RESERVE = "重庆市排污权储备中心"  # scripts/deploy.py
+GASLESS = "两江新区绿色建材有限公司"  # scripts/demo_money.py
 
 
 def company(name: str):
@@ -43,10 +45,12 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
     page.click("nav >> text=交易")
     rows = page.locator("table.trades tbody tr")
     expect(rows).to_have_count(DEMO_TRADES)
-    expect(rows.first).to_contain_text(RESERVE)
-    expect(rows.first).to_contain_text("储备出让")
-    expect(rows.nth(1)).to_contain_text("九龙坡造纸厂")
-    expect(rows.nth(1)).to_contain_text("协议转让")
+    expect(rows.first).to_contain_text(GASLESS)
+    expect(rows.first).to_contain_text("挂牌电子竞价")
+    expect(rows.nth(1)).to_contain_text(RESERVE)
+    expect(rows.nth(1)).to_contain_text("储备出让")
+    expect(rows.nth(2)).to_contain_text("九龙坡造纸厂")
+    expect(rows.nth(2)).to_contain_text("协议转让")
     screenshot(page, "trades")
     rows.first.locator("button.verify").click()
     expect(rows.first.locator(".verdict")).to_contain_text("✓ 与链上一致")
@@ -55,7 +59,8 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
         page.click("p.downloads >> text=CSV")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     table = list(csv.DictReader(io.StringIO(text)))
-    assert len(table) == DEMO_TRADES and table[0]["seller_name"] == RESERVE
+    assert len(table) == DEMO_TRADES and table[0]["seller_name"] == GASLESS
+    assert table[1]["seller_name"] == RESERVE
     assert all(re.fullmatch(r"0x[0-9a-f]{64}", r["tx_hash"]) for r in table)
 
     tx_hash = rows.first.locator("a.tx").get_attribute("href").rsplit("/", 1)[1]
