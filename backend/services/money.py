@@ -22,6 +22,7 @@ from typing import Any
 
 from eth_utils import keccak
 from hexbytes import HexBytes
+from pydantic import ValidationError
 
 from backend.chain.client import Chain
 from backend.chain.errors import ServiceError
@@ -184,7 +185,11 @@ def keep(
         raise ServiceError("OperationUnknown", f"{operation.name} is not relayed for anyone")
     if relayer.address is None:
         raise ServiceError("RelayerUnavailable", "no relayer key")
-    body: OperationBody = operation.body.model_validate({**fields, "sender": relayer.address})
+    try:
+        body: OperationBody = operation.body.model_validate({**fields, "sender": relayer.address})
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ServiceError("RequestInvalid", detail) from None
     built = build_transaction(chain=chain, operation=operation, body=body)
     canonical = json.dumps([operation.name, built.args], sort_keys=True, separators=(",", ":"))
     key = "keeper:" + keccak(text=canonical).hex()

@@ -203,3 +203,14 @@ def test_auctions_by_signature_and_the_keeper_R14_R16(api, fresh, registry, regu
     assert ledger.balanceOf(b.address, COD)[0] == 2_000
     assert secondary.fundsOf(a.address)[0] == 3_000_000 + 850_000
     assert web3.eth.get_balance(a.address) == 0 and web3.eth.get_balance(b.address) == 0
+
+
+def test_the_keeper_refuses_bad_input_and_acts_not_due_with_named_errors(api, fresh):
+    """The keeper relays only acts anyone may take, once due; anything else is a 4xx, and
+    nothing is sent."""
+    bad = api.post("/api/v1/keeper/settle-lot", json={"id": "one"})
+    assert bad.status_code == 422 and error_of(bad)["code"] == "RequestInvalid"
+    other = api.post("/api/v1/keeper/reclaim", json={})
+    assert other.status_code in (404, 422)
+    unknown = api.post("/api/v1/keeper/settle-listing", json={"id": 999_999})
+    assert unknown.status_code == 404 and error_of(unknown)["code"] == "ExchangeUnknownListing"
