@@ -266,7 +266,7 @@ BID_LOT = ActionSpec(
     function="bidBySig",
     body=BidLotBody,
     summary="Bid in an ascending auction (竞价)",
-    struct="Bid(address bidder,uint256 lot,uint96 priceFen,uint256 nonce,uint256 deadline)",
+    struct="LotBid(address bidder,uint256 lot,uint96 priceFen,uint256 nonce,uint256 deadline)",
     typehash="BID_TYPEHASH",
     simulate=Simulation("bid", args=lambda m: [m["lot"], m["priceFen"]]),
 )

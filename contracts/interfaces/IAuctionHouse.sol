@@ -182,7 +182,7 @@ interface IAuctionHouse {
     /// released to its deposit. A bid in the last `BID_EXTENSION` seconds extends the bidding.
     function bid(uint256 id, uint96 priceFen) external;
 
-    /// @notice `bid` signed: `Bid(address bidder,uint256 lot,uint96 priceFen,uint256 nonce,uint256 deadline)`.
+    /// @notice `bid` signed: `LotBid(address bidder,uint256 lot,uint96 priceFen,uint256 nonce,uint256 deadline)`.
     function bidBySig(address bidder, uint256 lot, uint96 priceFen, uint256 deadline, bytes calldata signature)
         external;
 

@@ -31,7 +31,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
         "Join(address bidder,uint256 lot,uint64 application,uint96 depositFen,uint256 nonce,uint256 deadline)"
     );
     bytes32 public constant BID_TYPEHASH =
-        keccak256("Bid(address bidder,uint256 lot,uint96 priceFen,uint256 nonce,uint256 deadline)");
+        keccak256("LotBid(address bidder,uint256 lot,uint96 priceFen,uint256 nonce,uint256 deadline)");
     bytes32 public constant COMMIT_TYPEHASH =
         keccak256("Commit(address bidder,uint256 lot,bytes32 commitment,uint256 nonce,uint256 deadline)");
     bytes32 public constant REVEAL_TYPEHASH = keccak256(

@@ -66,6 +66,9 @@ def listed(secondary, traders, cod, relayer) -> int:
     tx = secondary.listBySig(seller, cod, KG, ASK, 10_000, end, deadline, signature,
                              {"from": relayer})  # fmt: skip
     assert tx.events["Listed"]["seller"] == seller
+    with reverts("SignedActionInvalidSignature", seller):  # once only
+        secondary.listBySig(seller, cod, KG, ASK, 10_000, end, deadline, signature,
+                            {"from": relayer})  # fmt: skip
     return tx.return_value
 
 
@@ -97,9 +100,16 @@ def test_a_listing_signed_by_its_seller_and_taken_at_the_signed_price_R14(
 
 
 def test_a_signed_bid_and_a_signed_withdrawal_of_a_listing(secondary, traders, cod, stranger):
-    lid = listed(secondary, traders, cod, stranger)
     chem, steel = traders.chem.account, traders.steel.account
     deadline = now() + HOUR
+    unwanted = listed(secondary, traders, cod, stranger)
+    withdraw = sig(secondary, "CancelListing", CANCEL_LISTING, CHEM, seller=chem.address,
+                   listing=unwanted, nonce=secondary.nonces(chem), deadline=deadline)  # fmt: skip
+    tx = secondary.cancelListingBySig(chem, unwanted, deadline, withdraw, {"from": stranger})
+    assert tx.events["ListingClosed"]["by"] == chem
+    with reverts("SignedActionInvalidSignature", chem):
+        secondary.cancelListingBySig(chem, unwanted, deadline, withdraw, {"from": stranger})
+    lid = listed(secondary, traders, cod, stranger)
     cancel = sig(secondary, "CancelListing", CANCEL_LISTING, STEEL, seller=steel.address,
                  listing=lid, nonce=secondary.nonces(steel), deadline=deadline)  # fmt: skip
     with reverts("ExchangeNotSeller", lid, steel):  # a signature of someone else than the seller
@@ -109,6 +119,8 @@ def test_a_signed_bid_and_a_signed_withdrawal_of_a_listing(secondary, traders, c
     tx = secondary.bidBySig(steel, lid, ASK, deadline, bid, {"from": stranger})
     assert tx.events["ListingBid"]["bidder"] == steel
     assert plain(secondary.fundsOf(steel))[1] == ASK  # locked
+    with reverts("SignedActionInvalidSignature", steel):
+        secondary.bidBySig(steel, lid, ASK, deadline, bid, {"from": stranger})
     cancel = sig(secondary, "CancelListing", CANCEL_LISTING, CHEM, seller=chem.address,
                  listing=lid, nonce=secondary.nonces(chem), deadline=deadline)  # fmt: skip
     with reverts("ExchangeListingHasBids", lid):
@@ -132,6 +144,8 @@ def test_an_auction_by_signatures_offer_join_bid_R14_R16(
         chem, cod, KG, terms, deadline, offer, {"from": stranger}
     ).return_value
     assert auctions.lot(lot)["seller"] == chem
+    with reverts("SignedActionInvalidSignature", chem):
+        auctions.offerBySig(chem, cod, KG, terms, deadline, offer, {"from": stranger})
 
     def join(deposit):
         return sig(auctions, "Join", JOIN, STEEL, bidder=steel.address, lot=lot, application=0,
@@ -139,16 +153,33 @@ def test_an_auction_by_signatures_offer_join_bid_R14_R16(
 
     with reverts("AuctionDepositMismatch", lot, 50_000):
         auctions.joinBySig(steel, lot, 0, 40_000, deadline, join(40_000), {"from": stranger})
-    auctions.joinBySig(steel, lot, 0, 50_000, deadline, join(50_000), {"from": stranger})
+    joined = join(50_000)
+    auctions.joinBySig(steel, lot, 0, 50_000, deadline, joined, {"from": stranger})
     assert plain(secondary.fundsOf(steel))[1] == 50_000
-    bid = sig(auctions, "Bid", LOT_BID, STEEL, bidder=steel.address, lot=lot, priceFen=ASK,
+    with reverts("SignedActionInvalidSignature", steel):
+        auctions.joinBySig(steel, lot, 0, 50_000, deadline, joined, {"from": stranger})
+    bid = sig(auctions, "LotBid", LOT_BID, STEEL, bidder=steel.address, lot=lot, priceFen=ASK,
               nonce=auctions.nonces(steel), deadline=deadline)  # fmt: skip
     tx = auctions.bidBySig(steel, lot, ASK, deadline, bid, {"from": stranger})
     assert tx.events["BidPlaced"]["bidder"] == steel
+    with reverts("SignedActionInvalidSignature", steel):
+        auctions.bidBySig(steel, lot, ASK, deadline, bid, {"from": stranger})
     cancel = sig(auctions, "CancelLot", CANCEL_LOT, CHEM, creator=chem.address, lot=lot,
                  nonce=auctions.nonces(chem), deadline=deadline)  # fmt: skip
     with reverts("AuctionHasBidders", lot, 1):
         auctions.cancelBySig(chem, lot, deadline, cancel, {"from": stranger})
+    idle = auctions.offer(cod, KG, ascending(ASK, 50_000), {"from": chem}).return_value
+    withdraw = cancel_for(auctions, chem, idle, deadline)
+    tx = auctions.cancelBySig(chem, idle, deadline, withdraw, {"from": stranger})
+    assert tx.events["LotClosed"]["by"] == chem
+    with reverts("SignedActionInvalidSignature", chem):
+        auctions.cancelBySig(chem, idle, deadline, withdraw, {"from": stranger})
+
+
+def cancel_for(auctions, creator, lot, deadline):
+    """The creator's signed cancellation of ``lot`` with its next nonce."""
+    return sig(auctions, "CancelLot", CANCEL_LOT, CHEM, creator=creator.address, lot=lot,
+               nonce=auctions.nonces(creator), deadline=deadline)  # fmt: skip
 
 
 def test_a_sealed_bid_committed_and_revealed_by_signature_R14(auctions, traders, cod, stranger):
@@ -164,12 +195,16 @@ def test_a_sealed_bid_committed_and_revealed_by_signature_R14(auctions, traders,
                  deadline=deadline)  # fmt: skip
     auctions.commitBySig(steel, lot, commitment, deadline, commit, {"from": stranger})
     assert auctions.commitmentOf(lot, steel) == "0x" + commitment.hex()
+    with reverts("SignedActionInvalidSignature", steel):
+        auctions.commitBySig(steel, lot, commitment, deadline, commit, {"from": stranger})
     chain.sleep(HOUR + 1)
     chain.mine()
     reveal = sig(auctions, "Reveal", REVEAL, STEEL, bidder=steel.address, lot=lot, priceFen=price,
                  salt=salt, nonce=auctions.nonces(steel), deadline=deadline)  # fmt: skip
     tx = auctions.revealBySig(steel, lot, price, salt, deadline, reveal, {"from": stranger})
     assert tx.events["BidRevealed"]["leading"] is True
+    with reverts("SignedActionInvalidSignature", steel):
+        auctions.revealBySig(steel, lot, price, salt, deadline, reveal, {"from": stranger})
 
 
 def test_an_application_withdrawn_by_signature_R08(primary, traders, cod, stranger):
@@ -185,6 +220,8 @@ def test_an_application_withdrawn_by_signature_R08(primary, traders, cod, strang
               application=app, nonce=primary.nonces(chem), deadline=deadline)  # fmt: skip
     tx = primary.withdrawApplicationBySig(chem, app, deadline, own, {"from": stranger})
     assert "ApplicationWithdrawn" in tx.events
+    with reverts("SignedActionInvalidSignature", chem):
+        primary.withdrawApplicationBySig(chem, app, deadline, own, {"from": stranger})
 
 
 def test_redemption_to_a_bank_account_paid_or_refused_R16(cny, traders, settlement_bank, stranger):
@@ -205,7 +242,12 @@ def test_redemption_to_a_bank_account_paid_or_refused_R16(cny, traders, settleme
                                           {"from": stranger})  # fmt: skip
 
     supply, issued = cny.totalSupply(), cny.totalIssued()
-    first = request(60_000).return_value
+    signature = sig(cny, "Redemption", REDEMPTION, CHEM, holder=chem.address, amountFen=60_000,
+                    bankAccount=account, nonce=cny.nonces(chem), deadline=deadline)  # fmt: skip
+    first = cny.requestRedemptionBySig(chem, 60_000, account, deadline, signature,
+                                       {"from": stranger}).return_value  # fmt: skip
+    with reverts("ERC2612InvalidSigner"):  # once only: the nonce moved on
+        cny.requestRedemptionBySig(chem, 60_000, account, deadline, signature, {"from": stranger})
     assert cny.balanceOf(chem) == 40_000 and cny.pendingRedemptions() == 60_000
     with reverts("AccessControlUnauthorizedAccount"):
         cny.confirmRedemption(first, b"\x01" * 32, {"from": stranger})
