@@ -18,6 +18,7 @@ import hashlib
 import json
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -90,6 +91,10 @@ class ApiError(click.ClickException):
         )
 
 
+RATE_LIMIT_TRIES = 20  # a 429 is retried after its Retry-After, this many times at most
+RATE_LIMIT_MAX_WAIT = 30.0
+
+
 class ApiClient:
     """The service's signed-action endpoints."""
 
@@ -97,10 +102,18 @@ class ApiClient:
         self.http = http
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:  # noqa: ANN401 - JSON
-        try:
-            response = self.http.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise click.ClickException(f"cannot reach the service: {exc}") from None
+        for attempt in range(RATE_LIMIT_TRIES):
+            try:
+                response = self.http.request(method, path, **kwargs)
+            except httpx.HTTPError as exc:
+                raise click.ClickException(f"cannot reach the service: {exc}") from None
+            if response.status_code != 429 or attempt == RATE_LIMIT_TRIES - 1:
+                break
+            # over the service's rate (per client or per signer): wait as it says, then retry
+            wait = min(float(response.headers.get("Retry-After") or 1), RATE_LIMIT_MAX_WAIT)
+            if attempt == 0:
+                click.echo(f"the service asks to slow down: waiting {wait:g} s", err=True)
+            time.sleep(wait)
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]

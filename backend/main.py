@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import requests
 from fastapi import FastAPI
 
-from backend.api import errors
+from backend.api import docs_pages, errors, guard
 from backend.api.routes import (
     accounts,
     allocation,
@@ -128,10 +128,15 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         description="Registry and exchange of discharge rights (排污权有偿使用和交易). "
         "Errors: see docs/api.md (one envelope, one status table).",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by backend/api/docs_pages.py
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.actions = actions
+    app.state.signer_limits = _signer_limits(settings)
     errors.install(app)
+    _install_guards(app, settings)
+    app.include_router(docs_pages.router)
     app.include_router(system.router, prefix="/api/v1")
     app.include_router(accounts.router, prefix="/api/v1")
     app.include_router(oracle.router, prefix="/api/v1")
@@ -149,6 +154,37 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         app.include_router(concern.router, prefix="/api/v1")
     app.include_router(pages.router)
     return app
+
+
+def _signer_limits(settings: Settings) -> dict[str, guard.Limiter] | None:
+    """Per-signer budgets of prepares and submits (each its own), or None when switched off."""
+    if not settings.rate_limit_enabled:
+        return None
+    rate = guard.Rate(settings.rate_limit_signer_per_second, settings.rate_limit_signer_burst)
+    return {"prepare": guard.Limiter(rate), "submit": guard.Limiter(rate)}
+
+
+def _install_guards(app: FastAPI, settings: Settings) -> None:
+    """Body limits inside, rate limits around them, security headers on every answer."""
+    app.add_middleware(
+        guard.BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.oracle_max_upload_bytes,
+    )
+    if settings.rate_limit_enabled:
+        app.add_middleware(
+            guard.RateLimit,
+            rates=guard.ClientRates(
+                reads=guard.Rate(settings.rate_limit_reads_per_second,
+                                 settings.rate_limit_reads_burst),
+                writes=guard.Rate(settings.rate_limit_writes_per_second,
+                                  settings.rate_limit_writes_burst),
+                uploads=guard.Rate(settings.rate_limit_uploads_per_minute / 60,
+                                   settings.rate_limit_uploads_burst),
+                concurrent=settings.rate_limit_concurrent,
+            ),
+        )  # fmt: skip
+    app.add_middleware(guard.SecurityHeaders)
 
 
 def _secret(value: object) -> str | None:

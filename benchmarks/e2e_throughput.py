@@ -148,6 +148,8 @@ def start_service(rpc: str, deployment_file: Path, db: str, port: int) -> subpro
         "DRR_RPC_URL": rpc,
         "DRR_DEPLOYMENT_FILE": str(deployment_file),
         "DRR_DATABASE_URL": db,
+        # a load test needs bursts from one client and one signer (backend/api/guard.py)
+        "DRR_RATE_LIMIT_ENABLED": "false",
         "DRR_INDEXER_POLL_SECONDS": "0.5",
     }
     log = (RUN_DIR / "bench-e2e-service.log").open("w")

@@ -150,6 +150,8 @@ def relay_latency(
         "DRR_RPC_URL": rpc,
         "DRR_DEPLOYMENT_FILE": str(deployment_file),
         "DRR_DATABASE_URL": db,
+        # a load test needs bursts from one client and one signer (backend/api/guard.py)
+        "DRR_RATE_LIMIT_ENABLED": "false",
         "PATH": str(Path(sys.executable).parent),
     }
     log = (RUN_DIR / "bench-service.log").open("w")

@@ -28,6 +28,7 @@ from brownie import (
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector
+from backend.services.registration import with_check
 from scripts import demo_disclosure, demo_money, demo_reserve
 from scripts.council import call, enact, jump
 from scripts.demo_city import BENCHMARKS, DISTRICTS, REGIONAL_BENCHMARKS, UNITS
@@ -43,7 +44,8 @@ WAIVED_UNIT = "北碚奶牛养殖合作社"  # R-12: the finance bureau waives i
 
 
 def credit_code(i: int) -> str:
-    return f"915000{i:04d}DEMO{i:04d}X"[:18]
+    """The i-th demo unit's unified social credit code (GB 32100, with its check character)."""
+    return with_check(f"91500000MA{i:07d}")
 
 
 class Progress:

@@ -20,6 +20,7 @@ from backend.chain.domain import POLLUTANT_IDS
 from scripts.council import call, enact, jump
 from scripts.market_orders import settle_negotiated
 
+HOUR = 3_600
 DAY = 86_400
 # (day, seller, buyer, pollutant, kg, 元 per tonne): sellers reviewed and certified first
 TRADES = [
@@ -68,13 +69,16 @@ def run(parties, deployment, unit, send, progress) -> None:
     council = RegulatorCouncil.at(c["RegulatorCouncil"])
     now = chain.time()
     wait = council.delayOf(compliance.definePeriod.signature) + 60  # the council's delay, then 60 s
+    # a year from a Beijing midnight to the first full hour after the council's delay: monitoring
+    # data runs by the hour and the day (backend oracle demo-data --period 1 writes it)
+    start = (now - 365 * DAY + 8 * HOUR) // DAY * DAY - 8 * HOUR
+    end = -(-(now + wait) // HOUR) * HOUR
     # periods follow each other for good: defined through the council (docs/security.md)
-    period_call = call(compliance, "definePeriod", now - 365 * DAY, now + wait, now + 30 * DAY,
-                       now + 60 * DAY)  # fmt: skip
+    period_call = call(compliance, "definePeriod", start, end, end + 30 * DAY, end + 60 * DAY)
     proposal = enact(council, [period_call], "确定年度履约周期（R-23–R-26）", parties, wait=jump,
                      send=send)  # fmt: skip
     period = compliance.periodCount()
-    chain.sleep(max(now + wait - chain.time(), 0) + 1)
+    chain.sleep(max(end - chain.time(), 0) + 1)
     cod = POLLUTANT_IDS["COD"]
     for name, kg in USAGE.items():
         for verifier in ("verifier_a", "verifier_b"):

@@ -30,11 +30,12 @@ from backend.chain.domain import POLLUTANT_IDS, Sector
 from backend.chain.typed_data import sign
 from backend.services.actions import ActionPolicy, default_actions
 from backend.services.money import deposit_call, prepare_deposit
+from backend.services.registration import with_check
 from scripts.demo_city import UNITS
 
 # DEV ONLY: the demo's gasless company's key, derived from a fixed phrase (never a real key)
 DEMO_GASLESS_KEY = keccak(text="drr demo: gasless company (development only)")
-NAME, CODE = "两江新区绿色建材有限公司", "91500000MA5UGREEN1"
+NAME, CODE = "两江新区绿色建材有限公司", with_check("91500000MA5UGREEN")  # GB 32100
 COD = POLLUTANT_IDS["COD"]
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
+from backend.services.registration import with_check
 from scripts.deploy import deploy, deploy_regulator_alone, dev_parties
 from scripts.receipts import wait_for_receipts_first
 from tests.helpers import FUNDS_FEN, STOCK_KG, issue, now
@@ -261,7 +262,7 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
             ledger.setCap(district, pid, CAP_KG, opts)
     units = {}
     for i, (name, (sector, district, basin)) in enumerate(CITY_UNITS.items()):
-        code = f"91500000MA5U{i:06d}"
+        code = with_check(f"91500000MA5U{i:05d}")  # GB 32100, with its check character
         registry.registerAccount(companies[i], code, name, int(sector), district, basin, opts)
         units[name] = Unit(companies[i], code, sector, district, basin)
     reserve = accounts[FIRST_COMPANY_INDEX + 8]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -47,7 +48,34 @@ def _policy(request: Request) -> ActionPolicy:
     )
 
 
+Admit = Callable[[str], None]
+
+
+def _no_limit(_signer: str) -> None:
+    return None
+
+
+def signer_limit(request: Request, kind: str) -> Admit:
+    """The per-signer rate limit of ``kind`` (prepare or submit): call it with the signer's
+    address; ``429 RateLimited`` with Retry-After when over (backend/api/guard.py)."""
+    limits = getattr(request.app.state, "signer_limits", None)
+    if not limits:
+        return _no_limit
+    limiter = limits[kind]
+    return lambda signer: limiter.admit(signer.lower(), f"{kind}s of signer {signer}")
+
+
+def _prepare_limit(request: Request) -> Admit:
+    return signer_limit(request, "prepare")
+
+
+def _submit_limit(request: Request) -> Admit:
+    return signer_limit(request, "submit")
+
+
 ChainDep = Annotated[Chain, Depends(_chain)]
+PrepareLimit = Annotated[Admit, Depends(_prepare_limit)]
+SubmitLimit = Annotated[Admit, Depends(_submit_limit)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 RelayerDep = Annotated[Relayer, Depends(_relayer)]
 ActionsDep = Annotated[ActionRegistry, Depends(_actions)]

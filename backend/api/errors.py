@@ -86,6 +86,22 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "The sender cannot pay the transaction's gas: use the signed actions the service"
               " relays instead",
               "发送方余额不足以支付燃料费：请改用由服务转发的签名操作"),
+    ErrorRule("CreditCodeInvalid", 422,
+              "The credit code is not a unified social credit code with its check character"
+              " (GB 32100-2015)",
+              "统一社会信用代码不符合 GB 32100-2015（含校验码）"),
+    ErrorRule("UnitNameInvalid", 422,
+              "The unit's name is empty, too long or holds characters a register should not hold",
+              "单位名称为空、过长或含有登记簿不应包含的字符"),
+    ErrorRule("CalldataTooLarge", 413,
+              "The call holds more values or bytes than one transaction can carry",
+              "该调用包含的数据超过一笔交易可承载的上限"),
+    ErrorRule("RequestTooLarge", 413, "The request body is larger than this endpoint takes",
+              "请求内容超过该接口允许的大小"),
+    ErrorRule("RequestTooDeep", 422, "The JSON body is nested too deeply",
+              "请求的 JSON 嵌套层数过多"),
+    ErrorRule("RateLimited", 429, "Too many requests: wait for the time given in Retry-After",
+              "请求过于频繁，请按 Retry-After 所示时间后重试"),
     # -- signatures, deadlines, nonces -------------------------------------------------------
     ErrorRule("SignatureMalformed", 401, "The signature is not a valid 65-byte signature",
               "签名格式无效（应为 65 字节）"),
@@ -203,6 +219,20 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "监测数据未被接受（R-23）"),
     ErrorRule("OracleUnitUnknown", 404, "Unknown unit or period (R-23)",
               "未知的排污单位或期间（R-23）"),
+    ErrorRule("OracleUploadUnsigned", 401,
+              "Monitoring data are taken only with a verifier's signature over the upload",
+              "监测数据须附核查机构对本次上传的签名"),
+    ErrorRule("OracleUploadSignatureInvalid", 401,
+              "The upload's signature was not made by the verifier it names",
+              "上传签名并非其所署名的核查机构作出"),
+    ErrorRule("OracleNotVerifier", 403,
+              "The signer is not a verifier of the oracle (VERIFIER_ROLE, R-23)",
+              "签名人不是核查机构（R-23）"),
+    ErrorRule("OracleUploadExpired", 400, "The upload's signature has expired",
+              "上传签名已过期"),
+    ErrorRule("OracleUploadReplayed", 409,
+              "This signed upload was ingested already: sign each upload afresh",
+              "该签名上传已处理过，请对每次上传重新签名"),
     ErrorRule("EvidenceNotFound", 404, "No evidence with this SHA-256", "没有该哈希值的核查证据"),
     ErrorRule("ProbeZeroQuantity", 422, "The quantity must be positive", "数量必须大于零"),
     ErrorRule("ProbeSelfTransfer", 422, "Sender and receiver are the same account",
@@ -451,7 +481,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "the account lacks the role"),
         (404, "unknown action, account or item"),
         (409, "a rule refuses the action (see the error code), nonce conflicts"),
+        (413, "request body over the endpoint's limit"),
         (422, "invalid request: types, ranges, addresses, typed data"),
+        (429, "over a rate limit (per client or per signer): wait Retry-After seconds"),
         (503, "chain node or relayer unavailable"),
         (504, "transaction sent but not confirmed in time: retry the same request"),
     )
@@ -460,7 +492,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _respond(exc: ServiceError, request: Request | None = None) -> JSONResponse:
     status, body = error_body(exc, _context(request) if request is not None else None)
-    return JSONResponse(body, status_code=status)
+    retry = exc.extra.get("retry_after")
+    headers = {"Retry-After": str(retry)} if retry is not None else None
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _context(request: Request) -> Context | None:

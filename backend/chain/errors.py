@@ -23,6 +23,8 @@ from eth_utils import keccak
 from eth_utils import to_checksum_address as _to_checksum_address
 from hexbytes import HexBytes
 
+from backend.chain.text import clean
+
 
 class ServiceError(Exception):
     """Root of every error the service reports to a caller.
@@ -268,11 +270,14 @@ def checksum(address: str) -> str:
 
 
 def jsonable(value: object) -> Any:  # noqa: ANN401 - JSON is any shape
-    """A decoded ABI value as JSON: bytes as 0x-hex, addresses checksummed, tuples as lists."""
+    """A decoded ABI value as JSON: bytes as 0x-hex, addresses checksummed, tuples as lists,
+    text without U+0000 and undecodable bytes (``backend/chain/text.py``)."""
     if isinstance(value, bytes | bytearray):
         return "0x" + bytes(value).hex()
-    if isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
-        return checksum(value)
+    if isinstance(value, str):
+        if re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
+            return checksum(value)
+        return clean(value)
     if isinstance(value, Mapping):
         return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -88,6 +88,19 @@ relayed = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# One row per signed nonce being relayed: "one in flight per signer and nonce". A second request
+# for the same signer and nonce under another key (the same signature under another
+# Idempotency-Key, or another signature with that nonce) is refused before anything is sent,
+# instead of paying for a transaction that can only revert (docs/signing.md).
+in_flight = Table(
+    "relay_in_flight",
+    metadata,
+    Column("slot", String(200), primary_key=True, comment="contract:signer:nonce"),
+    Column("key", String(260), nullable=False, comment="the idempotency key relaying it"),
+    Column("signature", String(66), nullable=False, comment="keccak of the signature"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 CLAIMED, SENT, MINED, FAILED = "claimed", "sent", "mined", "failed"
 _RESYNC_ERRORS = ("nonce too low", "replacement transaction underpriced", "nonce too high")
 
@@ -297,6 +310,73 @@ class Relayer:
             raise
         receipt = self._finish(key, tx_hash, timeout)
         return Relayed(tx_hash, receipt, replayed=False, meta=dict(meta or {}))
+
+    @contextmanager
+    def holding(self, slots: list[str], *, key: str, signature: str) -> Iterator[None]:
+        """Hold each signer's nonce (``slots``) for ``key`` while its transaction is relayed.
+
+        Refuses ``409 SignatureAlreadySubmitted`` when another key relays the same signature,
+        ``409 NonceInFlight`` when another key relays another signature with a held nonce; the
+        slots of a request that sent nothing, or whose transaction failed, are freed again. A
+        slot whose key never claimed anything for ``stale_claim_seconds`` (a killed service)
+        is taken over."""
+        self._hold(slots, key, signature)
+        try:
+            yield
+        except BaseException:
+            row = self.find(key)
+            if row is None or row["state"] == FAILED:
+                self._free(slots, key)
+            raise
+
+    def _hold(self, slots: list[str], key: str, signature: str) -> None:
+        now = _now()
+        rows = [{"slot": s, "key": key, "signature": signature, "created_at": now} for s in slots]
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(insert(in_flight), rows)
+            return
+        except IntegrityError:
+            pass
+        with self._engine.begin() as conn:
+            held = conn.execute(select(in_flight).where(in_flight.c.slot.in_(slots))).mappings()
+            held = [dict(r) for r in held]
+        for row in held:
+            if row["key"] == key:
+                continue
+            holder = self.find(row["key"])
+            age = (now - _aware(row["created_at"])).total_seconds()
+            if (holder is None and age > self._stale) or (holder and holder["state"] == FAILED):
+                stale = (in_flight.c.slot == row["slot"]) & (in_flight.c.key == row["key"])
+                with self._engine.begin() as conn:
+                    conn.execute(delete(in_flight).where(stale))
+                return self._hold(slots, key, signature)
+            _contract, signer, nonce = row["slot"].rsplit(":", 2)
+            args = {"signer": signer, "nonce": int(nonce)}
+            if row["signature"] == signature:
+                raise ServiceError(
+                    "SignatureAlreadySubmitted",
+                    "this signature is being (or was) relayed under another Idempotency-Key: "
+                    "retry with that key",
+                    args=args,
+                )
+            raise ServiceError(
+                "NonceInFlight",
+                f"another signed request of {signer} with nonce {nonce} is being (or was) relayed",
+                args=args,
+            )
+        with self._engine.begin() as conn:  # every conflicting slot was ours
+            mine = {r["slot"] for r in held if r["key"] == key}
+            missing = [r for r in rows if r["slot"] not in mine]
+            if missing:
+                conn.execute(insert(in_flight), missing)
+        return None
+
+    def _free(self, slots: list[str], key: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                delete(in_flight).where(in_flight.c.slot.in_(slots), in_flight.c.key == key)
+            )
 
     def plan(self, reads: Reads, *, to: str, data: bytes) -> SendPlan | None:
         """Add this transaction's gas estimate and fee reads to ``reads`` (the caller sends

@@ -106,6 +106,38 @@ class Settings(BaseSettings):
         "is taken to have died (a killed service): a retry takes the key over",
     )
 
+    # -- bounded work for every caller (backend/api/guard.py, docs/security.md) ---------------
+    max_body_bytes: int = Field(
+        default=1 << 20,
+        gt=0,
+        description="largest request body (bytes) of every endpoint but "
+        "the monitoring upload; larger: 413 RequestTooLarge",
+    )
+    oracle_max_upload_bytes: int = Field(
+        default=32 << 20,
+        gt=0,
+        description="largest monitoring upload (bytes, all files; a year of hourly data of one "
+        "unit is about 5 MB)",
+    )
+    rate_limit_enabled: bool = Field(
+        default=True, description="per-client and per-signer rate limits (429 RateLimited)"
+    )
+    rate_limit_reads_per_second: float = Field(default=20.0, gt=0)
+    rate_limit_reads_burst: float = Field(default=200.0, ge=1)
+    rate_limit_writes_per_second: float = Field(default=5.0, gt=0)
+    rate_limit_writes_burst: float = Field(default=60.0, ge=1)
+    rate_limit_uploads_per_minute: float = Field(
+        default=6.0, gt=0, description="monitoring uploads per client"
+    )
+    rate_limit_uploads_burst: float = Field(default=3.0, ge=1)
+    rate_limit_concurrent: int = Field(
+        default=16, ge=1, description="requests of one client in progress at once"
+    )
+    rate_limit_signer_per_second: float = Field(
+        default=1.0, gt=0, description="prepares and submits per signer (each its own budget)"
+    )
+    rate_limit_signer_burst: float = Field(default=30.0, ge=1)
+
     # -- signed actions (backend/services/actions.py) ----------------------------------------
     action_ttl_seconds: int = Field(
         default=3600, gt=0, description="default validity of a prepared action"

@@ -40,8 +40,10 @@ def _frame(body: str, title: str, y_lo: float, y_hi: float, x_labels: Sequence[t
         f'<text x="{x:.1f}" y="{H - 8}" text-anchor="middle">{escape(label)}</text>'
         for x, label in x_labels
     )
+    # the key's colour is a class (explorer.css), not a style attribute: the pages' CSP allows
+    # no inline style
     keys = "".join(
-        f'<span class="key"><i style="background:{color}"></i>{escape(label)}</span>'
+        f'<span class="key"><i class="c{PALETTE.index(color)}"></i>{escape(label)}</span>'
         for label, color in legend
     )
     return Markup(  # noqa: S704 - labels are escaped, the rest are numbers

@@ -20,10 +20,12 @@ from eth_utils import is_address, to_checksum_address
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from sqlalchemy import Connection
 
 from backend.api.deps import ChainDep, EngineDep, SettingsDep
 from backend.chain.errors import ServiceError
+from backend.chain.text import REPLACEMENT
 from backend.explorer import charts, i18n, urls
 from backend.explorer import portal as company
 from backend.services import council_ops, disclosure, money
@@ -36,6 +38,20 @@ templates.env.filters.update(
     short=i18n.short, t=i18n.tonnes, day=i18n.day_of,
 )  # fmt: skip
 templates.env.globals.update(urls=urls)
+
+
+def _mark_replaced(value: Any) -> Any:  # noqa: ANN401 - any template value
+    """Text from the chain that held bytes which are not text (invalid UTF-8, U+0000) shows
+    them as U+FFFD (backend/chain/text.py); every page marks each one, so a reader knows the
+    registered bytes differ from what is shown."""
+    if isinstance(value, str) and not isinstance(value, Markup) and REPLACEMENT in value:
+        mark = Markup('<mark class="replaced" title="{}">\ufffd</mark>').format(REPLACED_TITLE)
+        return escape(value).replace(REPLACEMENT, mark)
+    return value
+
+
+REPLACED_TITLE = "登记内容在此处含有无法显示为文字的字节 · the registered bytes here are not text"
+templates.env.finalize = _mark_replaced
 router = APIRouter(include_in_schema=False)
 
 # the index's integers are 64-bit (SQLite INTEGER): a wider filter is a 422, not a 500
@@ -224,15 +240,20 @@ def blacklist(
 
 @router.get("/council", response_class=HTMLResponse)
 def council(
-    request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep
+    request: Request,
+    engine: EngineDep,
+    chain: ChainDep,
+    settings: SettingsDep,
+    before: Before = None,
+    after: After = None,
 ) -> Response:
-    """The regulator council's proposals, read from the chain: a high-impact action is public
+    """The regulator council's proposals, from the event index: a high-impact action is public
     from its proposal on, with its approvals and the time it may take effect (R-36)."""
-    rows = council_ops.proposals(chain) if "RegulatorCouncil" in chain.deployment.contracts else []
-    holders = [v for p in rows for c in p["calls"] for v in (c.get("args") or {}).values()
-               if isinstance(v, str) and is_address(v)]  # fmt: skip
     with engine.connect() as conn:
-        return _render(request, "council.html", conn, chain, settings, rows=rows,
+        page = council_ops.proposals(conn, chain, before=before, after=after)
+        holders = [v for p in page.rows for c in p["calls"] for v in (c.get("args") or {}).values()
+                   if isinstance(v, str) and is_address(v)]  # fmt: skip
+        return _render(request, "council.html", conn, chain, settings, rows=page.rows, page=page,
                        names=disclosure.unit_names(conn, holders))  # fmt: skip
 
 
@@ -340,9 +361,28 @@ def console(
 Rows = Callable[..., Iterator[dict]]
 
 
+# the filters a download takes, with the widest value each can hold (the contracts' uint32 ids,
+# uint8 enums): anything else is a 422 naming the parameter, never a query that cannot run
+DOWNLOAD_FILTERS = {"pollutant": 2**32 - 1, "mode": 255, "origin": 2, "period": 2**32 - 1}
+
+
+def _filter(params: dict[str, str], name: str) -> int | None:
+    text = params.get(name, "")
+    if text == "":
+        return None
+    widest = DOWNLOAD_FILTERS[name]
+    if not (text.isascii() and text.isdigit()) or len(text) > 20 or int(text) > widest:
+        raise ServiceError(
+            "RequestInvalid",
+            f"{name}: {text[:40]!r} is not an integer 0 … {widest}",
+            problems=[{"field": f"query.{name}", "problem": f"an integer 0 … {widest}"}],
+        )
+    return int(text)
+
+
 def _table_rows(conn: Connection, table: str, params: dict[str, str]) -> Iterator[dict]:
     def opt(name: str) -> int | None:
-        return int(params[name]) if params.get(name, "").isdigit() else None
+        return _filter(params, name)
 
     if table == "trades":
         return disclosure.trade_rows(conn, pollutant=opt("pollutant"), mode=opt("mode"),
@@ -409,8 +449,18 @@ def download(request: Request, table: str, fmt: str, engine: EngineDep) -> Respo
     return StreamingResponse(body, media_type=media, headers=headers)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(…),
+# =cmd|' /C calc'!A0): such text gets a leading apostrophe, as OWASP's "CSV injection" advises;
+# numbers stay numbers
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:  # noqa: ANN401
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _csv(first: dict | None, rest: Iterator[dict]) -> Iterator[str]:

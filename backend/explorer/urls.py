@@ -46,8 +46,8 @@ def blacklist() -> str:
     return "/blacklist"
 
 
-def council() -> str:
-    return "/council"
+def council(**page: Any) -> str:  # noqa: ANN401
+    return _q("/council", **page)
 
 
 def units(**filters: Any) -> str:  # noqa: ANN401

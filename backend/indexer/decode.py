@@ -18,6 +18,7 @@ from web3._utils.abi import named_tree
 from backend.chain.deployment import Deployment
 from backend.chain.errors import checksum as to_checksum_address
 from backend.chain.errors import jsonable
+from backend.chain.text import LENIENT_CODEC
 
 UNKNOWN_EVENT = "UnknownEvent"
 
@@ -165,7 +166,9 @@ class _EventShape:
                 for p, value in zip(self.data_inputs, fast, strict=True):
                     values[p["name"]] = value
                 return {name: jsonable(values[name]) for name in self.order}
-        decoded = abi_decode(list(self.data_types), data)
+        # strings as the chain holds them: invalid UTF-8 must not turn a registration into an
+        # UnknownEvent (backend/chain/text.py); jsonable then cleans them
+        decoded = LENIENT_CODEC.decode(list(self.data_types), data)
         if any("(" in t for t in self.data_types):
             values.update(named_tree(list(self.data_inputs), decoded))
         else:

@@ -202,7 +202,7 @@ def _unit(
     for (outlet, pollutant_id), rows in sorted(series.items()):
         rows.sort(key=lambda r: r.start)
         if _check_series(code, outlet, rows, period, problems):
-            totals[pollutant_id].append((_total(code, outlet, rows, problems), rows))
+            totals[pollutant_id].append((_total(code, outlet, rows, period, problems), rows))
     if problems:
         return []
     result = []
@@ -243,7 +243,7 @@ def _check_series(
             unit = "hour" if record.seconds == HOUR else "day (Beijing midnight)"
             bad(record, f"time {when(record.start)} is not the start of an {unit}")
             continue
-        if record.start < period.start or record.end > period.end:
+        if record.end <= period.start or record.start >= period.end:
             bad(
                 record,
                 f"{when(record.start)} is outside period {period.id} "
@@ -285,8 +285,13 @@ def _is_valid(record: Record) -> bool:
     return record.grams is not None and record.flag != STOPPED_FLAG
 
 
-def _total(code: str, outlet: str, rows: list[Record], problems: list[RecordError]) -> SeriesTotal:
-    """Fill flagged gaps by substitution and sum the series (rows are contiguous and sorted)."""
+def _total(
+    code: str, outlet: str, rows: list[Record], period: PeriodSpan, problems: list[RecordError]
+) -> SeriesTotal:
+    """Fill flagged gaps by substitution and sum the series (rows are contiguous and sorted).
+
+    A period need not start or end on an hour (a period defined at 16:17:06): the interval that
+    straddles its start or end counts for the part inside, pro rata by the second."""
     gaps: list[SubstitutedGap] = []
     substituted = 0
     filled: list[Decimal] = []
@@ -317,6 +322,13 @@ def _total(code: str, outlet: str, rows: list[Record], problems: list[RecordErro
         gaps.append(SubstitutedGap(start, end, flags, rule, rate))
         substituted += j - i
         i = j
+    for k in (0, n - 1):  # only the first and the last interval can straddle a bound
+        row = rows[k]
+        inside = min(row.end, period.end) - max(row.start, period.start)
+        if 0 < inside < row.seconds and k < len(filled):
+            filled[k] = _CTX.divide(_CTX.multiply(filled[k], Decimal(inside)), Decimal(row.seconds))
+            if n == 1:
+                break
     stopped = sum(1 for r in rows if r.flag == STOPPED_FLAG)
     return SeriesTotal(
         outlet=outlet,

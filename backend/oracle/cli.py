@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import click
+import httpx
 from tqdm import tqdm
 
 from backend.chain.client import Chain
@@ -29,7 +31,7 @@ from backend.oracle.service import (
     read_sources,
     unit_status,
 )
-from backend.oracle.store import CONFIRMED
+from backend.oracle.store import CONFIRMED, LOCAL
 from backend.oracle.wiring import OracleConfigError, context_from
 
 ERRORS_SHOWN = 20
@@ -206,7 +208,8 @@ def ingest_command(
     try:
         files = collect(path)
         sources = read_sources(files, path)
-        report = ingest(sources, period=period, ctx=ctx, progress=_Bars())
+        uploaded_by = signers[0].address if signers else LOCAL
+        report = ingest(sources, period=period, ctx=ctx, progress=_Bars(), uploaded_by=uploaded_by)
     except OracleInputError as exc:
         raise click.ClickException(str(exc)) from None
     _print_ingest(report)
@@ -219,6 +222,84 @@ def ingest_command(
         _print_post(posted)
         failed = failed or posted.count(CONFIRMED) != len(posted.outcomes)
     sys.exit(1 if failed else 0)
+
+
+@oracle.command("upload")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--period", type=int, required=True, help="compliance period id")
+@click.option(
+    "--keystore",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"verifier's keystore file (password from ${PASSWORD_ENV} or a prompt)",
+)
+@click.option(
+    "--dev-key",
+    metavar="PARTY",
+    help="dev key of the local chain, e.g. verifier_a (refused on other chains)",
+)
+@click.option("--ttl", type=click.IntRange(60, 24 * 3600), default=3600, show_default=True,
+              help="seconds the signature stays good")  # fmt: skip
+def upload_command(
+    path: Path, period: int, keystore: Path | None, dev_key: str | None, ttl: int
+) -> None:
+    """Send the monitoring files at PATH (a file or folder) to the oracle service, signed with
+    the verifier's key: the service takes uploads from verifiers only, and keeps each
+    verifier's figures apart (docs/oracle.md, "Who may upload")."""
+    from backend.cli import CliContext
+    from backend.oracle.upload import sign_upload
+
+    cli = click.get_current_context().find_object(CliContext) or CliContext()
+    try:
+        sources = read_sources(collect(path), path)
+    except OracleInputError as exc:
+        raise click.ClickException(str(exc)) from None
+    api = cli.api()
+    deployment = api._call("GET", "/api/v1/deployment")
+    oracles = [c["address"] for c in deployment["contracts"] if c["name"] == "VerificationOracle"]
+    if not oracles:
+        raise click.ClickException("the service's deployment has no VerificationOracle")
+    try:
+        if keystore and dev_key:
+            raise SignerError("give either --keystore or --dev-key, not both")
+        if keystore:
+            signer = from_keystore(keystore, _password(PASSWORD_ENV, "Verifier keystore password"))
+        elif dev_key:
+            signer = dev_signer(dev_key, deployment["chain_id"])
+        else:
+            raise SignerError("an upload is signed with the verifier's key: --keystore PATH")
+    except SignerError as exc:
+        raise click.ClickException(str(exc)) from None
+    deadline = int(time.time()) + ttl
+    signature = sign_upload(
+        private_key=signer.private_key, chain_id=deployment["chain_id"], oracle=oracles[0],
+        verifier=signer.address, period=period, files=[s.sha256 for s in sources],
+        deadline=deadline,
+    )  # fmt: skip
+    fields = {"period": str(period), "verifier": signer.address, "deadline": str(deadline),
+              "signature": signature}  # fmt: skip
+    files = [("files", (s.name, s.content)) for s in sources]
+    try:
+        response = api.http.post("/api/v1/oracle/ingest", data=fields, files=files)
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"cannot reach the service: {exc}") from None
+    body = response.json()
+    if "error" in body:
+        error = body["error"]
+        raise click.ClickException(
+            f"{error.get('code')} ({error.get('status')}): {error.get('message')}"
+        )
+    for figure in body["figures"]:
+        click.echo(f"  ok        {figure['credit_code']}  {figure['pollutant']:<8} "
+                   f"{figure['kg']:>14,} kg  evidence {figure['evidence'][:16]}…")  # fmt: skip
+    for rejection in body["rejected_units"]:
+        who = rejection["credit_code"] or "records naming no unit"
+        click.echo(f"  REJECTED  {who}: {rejection['count']} problem(s)", err=True)
+        for error in rejection["errors"][:ERRORS_SHOWN]:
+            click.echo(f"      {error}", err=True)
+    for error in body["file_errors"]:
+        click.echo(f"  unreadable  {error}", err=True)
+    click.echo(body["note"])
+    sys.exit(1 if body["rejected_units"] or body["file_errors"] or not body["figures"] else 0)
 
 
 @oracle.command("post")
@@ -283,8 +364,10 @@ def status_command(unit: str, period: int, as_json: bool) -> None:
             )
         else:
             line += " on chain: nothing attested"
-        if "computed" in entry:
-            line += f"; computed {entry['computed']['kg']:,} kg"
+        for computed in entry.get("computed", []):
+            line += f"; computed {computed['kg']:,} kg"
+            if computed["uploaded_by"]:
+                line += f" (uploaded by {computed['uploaded_by']})"
         click.echo(line)
         for attestation in (chain_part or {}).get("attestations", []):
             mark = " (superseded)" if attestation["superseded"] else ""
@@ -324,14 +407,29 @@ def evidence_command(sha256: str, out: Path | None) -> None:
               help="units file (credit code, address, outlets, sector)")  # fmt: skip
 @click.option("--year", type=int, default=2025, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--periods-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="also write a periods file defining period 1 as that year")  # fmt: skip
+@click.option(
+    "--periods-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write a periods file defining period 1 as that year",
+)
+@click.option("--period", type=int,
+              help="cover this compliance period (its span from the chain, or from "
+                   "DRR_ORACLE_PERIODS_FILE) instead of --year")  # fmt: skip
 def demo_data_command(
-    outdir: Path, units_file: Path, year: int, seed: int, periods_file: Path | None
-) -> None:
-    """Write a year of hourly monitoring records per outlet of the units in --units."""
+    outdir: Path, units_file: Path, year: int, seed: int, periods_file: Path | None,
+    period: int | None,
+) -> None:  # fmt: skip
+    """Write a year (or a compliance period) of hourly monitoring records per outlet of the
+    units in --units."""
     units = demo_data.load_units(units_file)
-    files = demo_data.generate(units, outdir, year=year, seed=seed)
+    span = None
+    if period is not None:
+        settings = get_settings()
+        found = _context(settings, _chain(settings)).calendar.span(period)
+        if found is None:
+            raise click.ClickException(f"period {period} is not defined")
+        span = (found.start, found.end)
+    files = demo_data.generate(units, outdir, year=year, seed=seed, span=span)
     click.echo(f"{len(files)} monitoring file(s) for {len(units)} unit(s) in {outdir}")
     if periods_file:
         periods_file.write_text(json.dumps(demo_data.periods_document(year), indent=1))

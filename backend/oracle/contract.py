@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from eth_abi import decode
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
@@ -100,6 +100,37 @@ class OracleContract:
     def correction_of(self, unit: str, pollutant: int, period: int) -> ChainCorrection | None:
         exists, c = self._fn().correctionOf(unit, pollutant, period).call()
         return ChainCorrection(c[0], c[1], c[2], c[3], c[4], _hex(c[5]), c[6]) if exists else None
+
+    def unit_figures(
+        self, unit: str, period: int, pollutants: list[int]
+    ) -> dict[int, tuple[ChainFigure, list[ChainAttestation], ChainCorrection | None]]:
+        """Figure, attestations and correction of each pollutant of a unit and period, read in
+        one JSON-RPC batch (one round trip, however many pollutants; ``backend/chain/reads.py``).
+        Only pollutants somebody attested are returned."""
+        from backend.chain.reads import Reads
+
+        reads = Reads(self.w3)
+        f = self._fn()
+        asked = {
+            p: (reads.call(f.figure(unit, p, period)), reads.call(f.attestations(unit, p, period)),
+                reads.call(f.correctionOf(unit, p, period)))
+            for p in pollutants
+        }  # fmt: skip
+        reads.send()
+        out = {}
+        for p, (figure, attestations, correction) in asked.items():
+            fig = figure.value()
+            if STATUS[fig[0]] == "none":
+                continue
+            exists, c = correction.value()
+            out[p] = (
+                ChainFigure(STATUS[fig[0]], *fig[1:]),
+                [ChainAttestation(to_checksum_address(r[0]), r[1], r[2], r[3], _hex(r[4]))
+                 for r in attestations.value()],
+                ChainCorrection(to_checksum_address(c[0]), c[1], c[2], c[3], c[4], _hex(c[5]),
+                                c[6]) if exists else None,
+            )  # fmt: skip
+        return out
 
     def nonce_used(self, verifier: str, nonce: int) -> bool:
         return self._fn().nonceUsed(verifier, nonce).call()

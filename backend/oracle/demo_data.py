@@ -63,12 +63,15 @@ def load_units(path: Path) -> list[DemoUnit]:
     ]
 
 
-def _year_hours(year: int) -> Iterator[datetime]:
-    moment = datetime(year, 1, 1, tzinfo=BEIJING)
-    end = datetime(year + 1, 1, 1, tzinfo=BEIJING)
+def _hours(first: datetime, end: datetime) -> Iterator[datetime]:
+    moment = first
     while moment < end:
         yield moment
         moment += timedelta(hours=1)
+
+
+def _year(year: int) -> tuple[datetime, datetime]:
+    return datetime(year, 1, 1, tzinfo=BEIJING), datetime(year + 1, 1, 1, tzinfo=BEIJING)
 
 
 def _spring_festival(year: int) -> datetime:
@@ -93,20 +96,19 @@ def _load(moment: datetime, sector: str) -> float:
     return shift * weekend * season
 
 
-def _gap_plan(rng: random.Random, year: int, air: bool) -> dict[datetime, str]:
+def _gap_plan(rng: random.Random, start: datetime, end: datetime, air: bool) -> dict[datetime, str]:
     """Hours without a valid value and their flag."""
     flags: dict[datetime, str] = {}
-    start = datetime(year, 1, 1, tzinfo=BEIJING)
-    days = (datetime(year + 1, 1, 1, tzinfo=BEIJING) - start).days
+    days = max(1, (end - start).days)
     for day in range(days):
         if air or day % 7 == 0:  # stack analysers calibrate daily, water analysers weekly
             flags[start + timedelta(days=day, hours=10)] = "C"
-    for month in range(12):  # monthly maintenance, 2-4 h
+    for month in range(max(1, days // 30)):  # monthly maintenance, 2-4 h
         first = start + timedelta(days=month * 30 + rng.randrange(25), hours=14)
         for h in range(rng.randint(2, 4)):
             flags[first + timedelta(hours=h)] = "M"
     for _ in range(3):  # instrument faults: hours, sometimes days
-        first = start + timedelta(hours=rng.randrange(days * 24 - 60))
+        first = start + timedelta(hours=rng.randrange(max(1, days * 24 - 60)))
         for h in range(rng.choice([3, 6, 11, 30, 52])):
             flags[first + timedelta(hours=h)] = "D"
     for _ in range(10):  # lost transmissions
@@ -120,7 +122,13 @@ def _stopped(moment: datetime, festival: datetime, sector: str) -> bool:
     return festival <= moment < festival + timedelta(days=6)
 
 
-def _rows(unit: DemoUnit, outlet: str, year: int, seed: int) -> Iterator[dict[str, str]]:
+def _rows(
+    unit: DemoUnit, outlet: str, span: tuple[datetime, datetime], seed: int
+) -> Iterator[dict[str, str]]:
+    """Records covering ``span``: hourly from the hour it starts in, daily from the Beijing
+    midnight before it (the oracle counts the intervals straddling a bound pro rata)."""
+    start, end = span
+    first = start.astimezone(BEIJING).replace(hour=0, minute=0, second=0, microsecond=0)
     stream = seed * 1_000_003 + zlib.crc32(f"{unit.credit_code}/{outlet}".encode())
     rng = random.Random(stream)  # noqa: S311 (demo data, reproducible by seed)
     water_flow, gas_flow, daily_t = SECTORS.get(unit.sector, SECTORS["industry"])
@@ -128,11 +136,14 @@ def _rows(unit: DemoUnit, outlet: str, year: int, seed: int) -> Iterator[dict[st
     hourly = [p for p in codes if p and p.medium in (WATER, AIR)]
     daily = [p for p in codes if p and p.medium not in (WATER, AIR)]
     air = any(p.medium == AIR for p in hourly)
-    gaps = {p.code: _gap_plan(rng, year, p.medium == AIR) for p in hourly}
-    festival = _spring_festival(year)
+    gaps = {p.code: _gap_plan(rng, first, end, p.medium == AIR) for p in hourly}
+    festival = _spring_festival(start.astimezone(BEIJING).year)
     base_conc = LIVESTOCK_CONCENTRATION if unit.sector == "livestock" else CONCENTRATION
-    for moment in _year_hours(year):
+    for moment in _hours(first, end):
         stamp = moment.isoformat()
+        if moment + timedelta(hours=1) <= start:  # before the span: only its day's records
+            yield from _daily(unit, outlet, moment, daily, festival, daily_t, rng)
+            continue
         stopped = _stopped(moment, festival, unit.sector)
         flow = (gas_flow if air else water_flow) * unit.scale * _load(moment, unit.sector)
         flow *= rng.lognormvariate(0, 0.06)
@@ -148,27 +159,47 @@ def _rows(unit: DemoUnit, outlet: str, year: int, seed: int) -> Iterator[dict[st
                 row["flow"] = f"{flow:.1f}"
                 row["flow_unit"] = "m3" if p.medium == WATER else "m3/h"
             yield row
-        if daily and moment.hour == 0:
-            for p in daily:
-                tonnes = daily_t * DAILY_MASS[p.code] * unit.scale * rng.lognormvariate(0, 0.2)
-                if moment.weekday() >= 5:
-                    tonnes *= 0.7
-                row = {"credit_code": unit.credit_code, "outlet": outlet, "time": stamp,
-                       "interval": "day", "pollutant": p.code}  # fmt: skip
-                if _stopped(moment, festival, unit.sector):
-                    row["flag"] = "F"
-                else:
-                    row.update(flag="N", value=f"{tonnes:.3f}", unit="t")
-                yield row
+        yield from _daily(unit, outlet, moment, daily, festival, daily_t, rng)
 
 
-def generate(units: list[DemoUnit], outdir: Path, *, year: int = 2025, seed: int = 1) -> list[Path]:
-    """Write the monitoring files of every unit and outlet for ``year``; returns their paths."""
+def _daily(
+    unit: DemoUnit, outlet: str, moment: datetime, daily: list, festival: datetime,
+    daily_t: float, rng: random.Random,
+) -> Iterator[dict[str, str]]:  # fmt: skip
+    """The day's records of masses reported daily (at Beijing midnight)."""
+    if not daily or moment.hour != 0:
+        return
+    for p in daily:
+        tonnes = daily_t * DAILY_MASS[p.code] * unit.scale * rng.lognormvariate(0, 0.2)
+        if moment.weekday() >= 5:
+            tonnes *= 0.7
+        row = {"credit_code": unit.credit_code, "outlet": outlet, "time": moment.isoformat(),
+               "interval": "day", "pollutant": p.code}  # fmt: skip
+        if _stopped(moment, festival, unit.sector):
+            row["flag"] = "F"
+        else:
+            row.update(flag="N", value=f"{tonnes:.3f}", unit="t")
+        yield row
+
+
+def generate(
+    units: list[DemoUnit],
+    outdir: Path,
+    *,
+    year: int = 2025,
+    seed: int = 1,
+    span: tuple[int, int] | None = None,
+) -> list[Path]:
+    """Write the monitoring files of every unit and outlet for ``year``, or for ``span`` (unix
+    seconds [start, end), e.g. a compliance period defined on chain); returns their paths."""
+    bounds = _year(year) if span is None else tuple(
+        datetime.fromtimestamp(t, BEIJING) for t in span
+    )  # fmt: skip
     written = []
     for unit in units:
         for outlet in unit.outlets:
             by_month: dict[str, list[dict[str, str]]] = {}
-            for row in _rows(unit, outlet, year, seed):
+            for row in _rows(unit, outlet, bounds, seed):
                 by_month.setdefault(row["time"][:7], []).append(row)
             folder = outdir / unit.credit_code
             folder.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ METHOD = (
     "concentration × flow: mg/L × m³ = g, mg/m³ × m³ = mg); intervals flagged M/D/C/B filled "
     "per HJ 75-2017 (gap ≤ 24 h: mean rate of the valid records before and after; longer: "
     "highest rate of the previous 720 h, else of the following 720 h); flag F counts as zero; "
+    "an interval straddling the period's start or end counts pro rata by the second; "
     "total in kg rounded half up."
 )
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")

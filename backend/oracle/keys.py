@@ -33,6 +33,11 @@ class LocalSigner:
     def address(self) -> str:
         return self._account.address
 
+    @property
+    def private_key(self) -> bytes:
+        """For signing in this process only (the key is never written anywhere)."""
+        return bytes(self._account.key)
+
     def sign_typed_data(self, data: dict[str, Any]) -> bytes:
         return sign(data, self._account.key)
 

@@ -27,6 +27,20 @@ POLLUTANTS: tuple[Pollutant, ...] = (
     Pollutant(7, "GARBAGE", "生活垃圾", MASS_ONLY),
 )
 
+# A plausible maximum per outlet and day, in kg, far above any real source (the largest
+# Chinese power plants emit some tonnes of SO2 a day, the largest sewage plants treat about
+# 3 million m³): a monitoring record beyond it (pro rata for an hour) is refused as a typing or
+# unit error, before it can become a figure (docs/oracle.md, "Bounds").
+DAILY_MAX_KG: dict[str, int] = {
+    "COD": 100_000,  # 100 t/d
+    "NH3-N": 20_000,  # 20 t/d
+    "SO2": 300_000,  # 300 t/d
+    "NOx": 300_000,  # 300 t/d
+    "GISW": 100_000_000,  # 100 000 t/d of general industrial solid waste
+    "SEWAGE": 5_000_000_000,  # 5 million t/d
+    "GARBAGE": 50_000_000,  # 50 000 t/d
+}
+
 # Factor codes of the online-monitoring protocol HJ 212 (2017 and 2005 editions) → our codes.
 HJ212_CODES: dict[str, str] = {
     "w01018": "COD",

@@ -37,6 +37,7 @@ from backend.oracle.contract import ChainAttestation, OracleContract
 from backend.oracle.store import (
     CONFIRMED,
     CONFLICT,
+    LOCAL,
     PENDING,
     REFUSED,
     SIGNED,
@@ -137,8 +138,17 @@ class Poster:
         batch: int = 32,
         progress: Progress | None = None,
     ) -> PostReport:
-        """Post every stored figure (of ``period``/``unit``) not yet on chain as computed."""
-        figures = self.store.figures(period=period, unit=unit)
+        """Post every stored figure (of ``period``/``unit``) not yet on chain as computed.
+
+        Only this verifier's own figures (its signed uploads, its command-line runs) and those
+        ingested on this machine without a key (``--no-post``); its own come first."""
+        mine = self.signer.address
+        chosen: dict[tuple[str, int, int], FigureRow] = {}
+        for row in self.store.figures(period=period, unit=unit, verifiers=(mine, LOCAL)):
+            key = (row.unit, row.pollutant, row.period)
+            if key not in chosen or row.verifier == mine:
+                chosen[key] = row
+        figures = list(chosen.values())
         report = PostReport()
         in_flight: list[_Sending] = []
         for done, figure in enumerate(figures, start=1):

@@ -24,11 +24,17 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from backend.oracle.pollutants import AIR, MASS_ONLY, WATER, Pollutant, lookup
+from backend.oracle.pollutants import AIR, DAILY_MAX_KG, MASS_ONLY, WATER, Pollutant, lookup
 
 BEIJING = timezone(timedelta(hours=8))
 HOUR = 3600
 DAY = 24 * HOUR
+# bounds of what a record may say (docs/oracle.md, "Bounds"): a number beyond them is a typing
+# or unit error, refused with its line, never a figure nor a failure of the whole upload
+MAX_NUMBER_DIGITS = 13  # any value (mass, concentration, flow) below 10^13 of its unit
+MAX_SIGNIFICANT = 30
+FIRST_YEAR, LAST_YEAR = 1990, 2199  # monitoring times
+MAX_JSON_DEPTH = 8  # a monitoring JSON file nests {"records": [{…}]}
 
 # HJ 212 data flags: N normal, S manually entered, F unit stopped (no discharge);
 # M maintenance, D instrument fault, C calibration, B communication loss: no valid value,
@@ -180,6 +186,8 @@ def parse_time(text: str) -> int:
         raise _BadError(
             f"time {text!r} is not an ISO 8601 or HJ 212 (YYYYMMDDhhmmss) time"
         ) from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise _BadError(f"time {text!r} is outside {FIRST_YEAR} – {LAST_YEAR}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=BEIJING)
     return int(moment.timestamp())
@@ -196,7 +204,26 @@ def _decimal(name: str, text: object) -> Decimal:
         raise _BadError(f"{name} {text!r} is not a finite number")
     if number < 0:
         raise _BadError(f"negative {name} {text}")
+    if number and (
+        number.adjusted() >= MAX_NUMBER_DIGITS or len(number.as_tuple().digits) > MAX_SIGNIFICANT
+    ):
+        raise _BadError(
+            f"{name} {str(text)[:40]!r} is out of range (below 10^{MAX_NUMBER_DIGITS}, "
+            f"at most {MAX_SIGNIFICANT} digits)"
+        )
     return number
+
+
+def _plausible(grams: Decimal, pollutant: Pollutant, seconds: int) -> Decimal:
+    """``grams`` unless beyond the pollutant's plausible maximum for the interval."""
+    daily = DAILY_MAX_KG.get(pollutant.code)
+    if daily is not None and grams * DAY > Decimal(daily) * 1000 * seconds:
+        kg = grams / 1000
+        raise _BadError(
+            f"{kg:,.3f} kg of {pollutant.code} in {seconds // HOUR} h is beyond the plausible "
+            f"{daily:,} kg a day of one outlet: check the value and its unit"
+        )
+    return grams
 
 
 def _blank(value: object) -> bool:
@@ -290,7 +317,8 @@ class _Parser:
         """The data flag and the mass in grams (None for an interval without a valid value)."""
         flag = str(fields.get("flag") or "N").strip().upper()
         if flag in VALID_FLAGS:
-            grams: Decimal | None = _grams(fields, pollutant, seconds)
+            grams: Decimal | None = _plausible(_grams(fields, pollutant, seconds), pollutant,
+                                               seconds)  # fmt: skip
         elif flag == STOPPED_FLAG:
             if not _blank(fields.get("value")) and _decimal("value", fields["value"]) != 0:
                 raise _BadError(f"flag F (unit stopped) with a non-zero value {fields['value']}")
@@ -313,6 +341,13 @@ def _decode(content: bytes) -> str:
 
 def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        yield from _csv_lines(reader)
+    except csv.Error as exc:  # a field beyond the csv module's limit, a NUL byte …
+        raise _BadError(f"line {reader.line_num}: not readable as CSV ({exc})") from None
+
+
+def _csv_lines(reader: Iterator[list[str]]) -> Iterator[tuple[int, dict[str, str]]]:
     header = next(reader, None)
     if header is None:
         raise _BadError("the file is empty")
@@ -333,8 +368,13 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _json_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    from backend.api.guard import json_depth
+
+    depth = json_depth(text.encode("utf-8", errors="surrogateescape"))
+    if depth > MAX_JSON_DEPTH:
+        raise _BadError(f"the file nests {depth} levels; monitoring JSON needs at most 3")
     try:
-        document = json.loads(text, parse_float=Decimal)
+        document = json.loads(text, parse_float=Decimal, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise _BadError(f"the file is not valid JSON ({exc})") from None
     defaults: dict[str, Any] = {}
@@ -357,6 +397,13 @@ def _json_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
             yield index, {"__error__": f"unknown field(s) {', '.join(sorted(unknown))}"}
             continue
         yield index, {**defaults, **record}
+
+
+def _bounded_int(text: str) -> Decimal:
+    """JSON integers as exact decimals (Python's int parser refuses over 4 300 digits)."""
+    if len(text) > MAX_SIGNIFICANT + 1:
+        return Decimal("9e99")  # refused by the range check of the field that holds it
+    return Decimal(text)
 
 
 def parse(source: SourceFile) -> tuple[list[Record], list[RecordError]]:

@@ -17,7 +17,7 @@ from backend.oracle.contract import OracleContract
 from backend.oracle.directory import UnitDirectory
 from backend.oracle.evidence import EvidenceStore, canonical_json, evidence_document
 from backend.oracle.records import Record, RecordError, SourceFile, parse
-from backend.oracle.store import OracleStore
+from backend.oracle.store import LOCAL, OracleStore, UploadReplayed
 
 Progress = Callable[[str, int, int], None]
 MONITORING_SUFFIXES = (".csv", ".json")
@@ -113,13 +113,20 @@ def ingest(
     period: int,
     ctx: OracleContext,
     progress: Progress | None = None,
+    uploaded_by: str = LOCAL,
+    upload: tuple[str, str] | None = None,
 ) -> IngestReport:
     """Validate and total the monitoring data of ``period``; store evidence and figures.
 
     Units with any bad record are rejected whole (nothing stored or posted for them); the
-    others' figures are stored for posting. Nothing is written if no unit is accepted.
+    others' figures are stored for posting, as ``uploaded_by``'s (a verifier's address; LOCAL
+    for the command line without a key). ``upload`` is a signed upload's (digest, signature),
+    kept with the run; a digest already used raises ``UploadReplayed`` (nothing stored).
+    Nothing is written if no unit is accepted.
     """
     started = time.perf_counter()
+    if upload is not None and ctx.store.run_with_digest(upload[0]) is not None:
+        raise UploadReplayed(upload[0])
     span = ctx.calendar.span(period)
     if span is None:
         raise OracleInputError(f"period {period} is not defined")
@@ -176,6 +183,9 @@ def ingest(
             figures=stored,
             rejected_units=len(result.rejected),
             report=report.as_dict(max_errors=100),
+            verifier=uploaded_by,
+            digest=upload[0] if upload else None,
+            signature=upload[1] if upload else None,
         )
     report.seconds = time.perf_counter() - started
     return report
@@ -196,7 +206,21 @@ def unit_status(
 ) -> dict[str, Any]:
     """Everything known about a unit's figures for a period: on chain and in the oracle."""
     address, credit_code = resolve_unit(unit, ctx.directory)
-    local = {f.pollutant: f for f in ctx.store.figures(period=period, unit=address)}
+    local: dict[int, list[dict[str, Any]]] = {}
+    for row in ctx.store.figures(period=period, unit=address):
+        run = ctx.store.run(row.run_id)
+        local.setdefault(row.pollutant, []).append(
+            {
+                "kg": row.kg,
+                "evidence": row.evidence,
+                "run": row.run_id,
+                # who uploaded it: a verifier's address (signed upload or its command line),
+                # or null for the command line on the oracle's machine without a key
+                "uploaded_by": row.verifier or None,
+                "uploaded_at": row.computed_at,
+                "signed_upload": run.digest if run is not None else None,
+            }
+        )
     postings: dict[int, list[dict[str, Any]]] = {}
     for posting in ctx.store.postings(unit=address, period=period):
         postings.setdefault(posting.pollutant, []).append(
@@ -216,26 +240,27 @@ def unit_status(
         "period": period,
         "pollutants": [],
     }
+    # every pollutant's figure, attestations and correction in one round trip to the node
+    on_chain = (
+        oracle.unit_figures(address, period, [p.id for p in pollutants.POLLUTANTS])
+        if oracle is not None
+        else {}
+    )
     for pollutant in pollutants.POLLUTANTS:
         entry: dict[str, Any] = {"id": pollutant.id, "code": pollutant.code}
         if pollutant.id in local:
-            row = local[pollutant.id]
-            entry["computed"] = {"kg": row.kg, "evidence": row.evidence, "run": row.run_id}
+            entry["computed"] = local[pollutant.id]
         if pollutant.id in postings:
             entry["postings"] = postings[pollutant.id]
-        if oracle is not None:
-            figure = oracle.figure(address, pollutant.id, period)
-            if figure.status != "none":
-                entry["chain"] = {
-                    **asdict(figure),
-                    "final_at_time": when(figure.final_at) if figure.final_at else None,
-                    "attestations": [
-                        asdict(a) for a in oracle.attestations(address, pollutant.id, period)
-                    ],
-                }
-                correction = oracle.correction_of(address, pollutant.id, period)
-                if correction is not None:
-                    entry["chain"]["correction"] = asdict(correction)
+        if pollutant.id in on_chain:
+            figure, attestations, correction = on_chain[pollutant.id]
+            entry["chain"] = {
+                **asdict(figure),
+                "final_at_time": when(figure.final_at) if figure.final_at else None,
+                "attestations": [asdict(a) for a in attestations],
+            }
+            if correction is not None:
+                entry["chain"]["correction"] = asdict(correction)
         if len(entry) > 2:
             result["pollutants"].append(entry)
     return result

@@ -8,16 +8,24 @@ what it may have sent and asks the chain before doing anything again (see ``post
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, create_engine, event, select
+from sqlalchemy import BigInteger, Integer, String, Text, create_engine, event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+log = logging.getLogger(__name__)
+
+# who computed a figure: a verifier's address (a signed upload, or the CLI with the verifier's
+# key), or LOCAL for ``backend oracle ingest --no-post`` on the oracle's own machine
+LOCAL = ""
 
 # posting states
 PENDING = "pending"  # computed, not (successfully) sent yet
@@ -26,6 +34,10 @@ CONFIRMED = "confirmed"  # the chain holds this verifier's attestation of exactl
 CONFLICT = "conflict"  # the chain holds a different attestation by this verifier
 REFUSED = "refused"  # the contract refuses it (figure final, attestation locked, …)
 STATES = (PENDING, SIGNED, CONFIRMED, CONFLICT, REFUSED)
+
+
+class UploadReplayed(Exception):  # noqa: N818 - the refusal's own name
+    """A signed upload's digest was used before."""
 
 
 class Base(DeclarativeBase):
@@ -54,6 +66,11 @@ class RunRow(Base):
     figures: Mapped[int] = mapped_column(Integer)
     rejected_units: Mapped[int] = mapped_column(Integer)
     report: Mapped[str] = mapped_column(Text)
+    # who uploaded (LOCAL: the command line on this machine) and, for a signed upload, the
+    # EIP-712 digest it signed (unique: a signature serves one upload) and the signature
+    verifier: Mapped[str] = mapped_column(String(42), default=LOCAL)
+    digest: Mapped[str | None] = mapped_column(String(66), unique=True, default=None)
+    signature: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class FigureRow(Base):
@@ -63,6 +80,8 @@ class FigureRow(Base):
     unit: Mapped[str] = mapped_column(String(42), primary_key=True)
     pollutant: Mapped[int] = mapped_column(Integer, primary_key=True)
     period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # one figure per uploader: one verifier's upload never replaces another's
+    verifier: Mapped[str] = mapped_column(String(42), primary_key=True, default=LOCAL)
     credit_code: Mapped[str] = mapped_column(String(64))
     kg: Mapped[int] = mapped_column(BigInteger)
     evidence: Mapped[str] = mapped_column(String(64))
@@ -111,7 +130,23 @@ class OracleStore:
             database = self.engine.url.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+        self._forget_unattributed()
         Base.metadata.create_all(self.engine)
+
+    def _forget_unattributed(self) -> None:
+        """A store of an earlier version kept one figure per unit, pollutant and period without
+        its uploader: such figures cannot be attributed to a verifier, so they are dropped (the
+        monitoring files stay in the evidence store; ingest them again)."""
+        tables = inspect(self.engine).get_table_names()
+        if "oracle_figures" not in tables:
+            return
+        columns = {c["name"] for c in inspect(self.engine).get_columns("oracle_figures")}
+        if "verifier" in columns:
+            return
+        log.warning("oracle store: dropping figures and runs recorded without their uploader")
+        with self.engine.begin() as conn:
+            for table in ("oracle_figures", "oracle_runs"):
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -141,41 +176,73 @@ class OracleStore:
         figures: list[tuple[str, int, str, int, str]],
         rejected_units: int,
         report: dict[str, Any],
+        verifier: str = LOCAL,
+        digest: str | None = None,
+        signature: str | None = None,
     ) -> int:
-        """Save a run and its figures (unit, pollutant, credit code, kg, evidence) in one commit."""
+        """Save a run and its figures (unit, pollutant, credit code, kg, evidence) in one commit,
+        as the uploader's (``verifier``). A signed upload's ``digest`` serves once: a second
+        run with it raises :class:`UploadReplayed` and stores nothing."""
         now = int(time.time())
+        try:
+            with self.session() as s:
+                run = RunRow(
+                    period=period,
+                    started_at=now,
+                    files=files,
+                    records=records,
+                    figures=len(figures),
+                    rejected_units=rejected_units,
+                    report=json.dumps(report, ensure_ascii=False),
+                    verifier=verifier,
+                    digest=digest,
+                    signature=signature,
+                )
+                s.add(run)
+                s.flush()
+                for unit, pollutant, credit_code, kg, evidence in figures:
+                    row = s.get(FigureRow, (unit, pollutant, period, verifier))
+                    if row is None:
+                        row = FigureRow(
+                            unit=unit, pollutant=pollutant, period=period, verifier=verifier
+                        )
+                        s.add(row)
+                    row.credit_code, row.kg, row.evidence = credit_code, kg, evidence
+                    row.run_id, row.computed_at = run.id, now
+                return run.id
+        except IntegrityError as exc:
+            if digest is not None and self.run_with_digest(digest) is not None:
+                raise UploadReplayed(digest) from None
+            raise exc
+
+    def run_with_digest(self, digest: str) -> RunRow | None:
         with self.session() as s:
-            run = RunRow(
-                period=period,
-                started_at=now,
-                files=files,
-                records=records,
-                figures=len(figures),
-                rejected_units=rejected_units,
-                report=json.dumps(report, ensure_ascii=False),
-            )
-            s.add(run)
-            s.flush()
-            for unit, pollutant, credit_code, kg, evidence in figures:
-                row = s.get(FigureRow, (unit, pollutant, period))
-                if row is None:
-                    row = FigureRow(unit=unit, pollutant=pollutant, period=period)
-                    s.add(row)
-                row.credit_code, row.kg, row.evidence = credit_code, kg, evidence
-                row.run_id, row.computed_at = run.id, now
-            return run.id
+            return s.scalars(select(RunRow).where(RunRow.digest == digest)).first()
+
+    def run(self, run_id: int) -> RunRow | None:
+        with self.session() as s:
+            return s.get(RunRow, run_id)
 
     # figures and postings ----------------------------------------------------------------
 
-    def figures(self, *, period: int | None = None, unit: str | None = None) -> list[FigureRow]:
+    def figures(
+        self,
+        *,
+        period: int | None = None,
+        unit: str | None = None,
+        verifiers: tuple[str, ...] | None = None,
+    ) -> list[FigureRow]:
+        """Stored figures; ``verifiers``: only those uploaded by these (LOCAL: the CLI)."""
         with self.session() as s:
             query = select(FigureRow).order_by(
-                FigureRow.period, FigureRow.credit_code, FigureRow.pollutant
+                FigureRow.period, FigureRow.credit_code, FigureRow.pollutant, FigureRow.verifier
             )
             if period is not None:
                 query = query.where(FigureRow.period == period)
             if unit is not None:
                 query = query.where(FigureRow.unit == unit)
+            if verifiers is not None:
+                query = query.where(FigureRow.verifier.in_(verifiers))
             return list(s.scalars(query))
 
     def posting(self, verifier: str, unit: str, pollutant: int, period: int) -> PostingRow | None:

@@ -25,6 +25,7 @@ submit together (tests/backend/test_node_round_trips.py).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -610,11 +611,13 @@ def submit_action(
     policy: ActionPolicy,
     timeout: float | None = None,
     permit: Mapping[str, Any] | None = None,
+    admit: Callable[[str], None] | None = None,
 ) -> SubmittedAction:
     """Check a signed action and relay it once (see the module docstring for the order).
 
     ``permit`` (``{"typed_data", "signature"}``) is the signer's ERC-2612 permit for what the
-    action pays; it is checked with the action and relayed just before it.
+    action pays; it is checked with the action and relayed just before it. ``admit(signer)``
+    applies the signer's rate limit once the signature is known to be its (429 RateLimited).
     """
     bound = actions.bind(chain, name)
     message = _validated_message(bound, data)
@@ -651,13 +654,17 @@ def submit_action(
                 f"signed by {recovered}, but the action's {bound.spec.signer_field} is {signer}",
                 args={"signer": recovered, "expected": signer},
             )
-    key, fingerprint = _idempotency(bound, message, sig, idempotency_key)
+    if admit is not None:  # the signer's own rate, once the signature is known to be its
+        admit(signer)
+    key, fingerprint = _idempotency(bound, message, sig, idempotency_key, signer)
     if sig == account_sig and planned_data is not None:
         call_data = planned_data
     else:
         call_data = bound.call_data(message, sig)
         send_plan = None  # the relayer estimates the call it sends itself
     permit_hash = None
+    permit_data = None
+    hold: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if relayer.find(key) is None:
         now = chain_time(head.value())
         _check_fresh(chain, bound, message, signer, policy, now=now, used=used)
@@ -671,8 +678,13 @@ def submit_action(
             permit_follows=permit_data is not None,
             result=simulation,
         )
+        # simulated as this signer's next step: one request per signer and nonce goes ahead
+        slot = f"{bound.contract.address}:{signer}:{message[NONCE]}"
+        hold = relayer.holding([slot], key=key, signature="0x" + keccak(sig).hex())
         if permit_data is not None:
             send_plan = None  # the permit's transaction comes first: the estimate is stale
+    with hold:
+        if permit_data is not None:
             token, call = permit_data
             permit_hash = relayer.relay(
                 to=token,
@@ -681,15 +693,15 @@ def submit_action(
                 fingerprint=payments.permit_fingerprint(call),
                 timeout=timeout,
             ).tx_hash
-    relayed = relayer.relay(
-        to=bound.contract.address,
-        data=call_data,
-        key=key,
-        fingerprint=fingerprint,
-        timeout=timeout,
-        meta={NONCE: message[NONCE]},
-        plan=send_plan,
-    )
+        relayed = relayer.relay(
+            to=bound.contract.address,
+            data=call_data,
+            key=key,
+            fingerprint=fingerprint,
+            timeout=timeout,
+            meta={NONCE: message[NONCE]},
+            plan=send_plan,
+        )
     receipt = relayed.receipt
     return SubmittedAction(
         action=name,
@@ -887,8 +899,14 @@ def _account_signature(text: str) -> bytes | None:
         return None
 
 
+def request_key(action: str, signer: str, header: str) -> str:
+    """A client's ``Idempotency-Key`` as the relayer stores it: scoped to the action and the
+    signer, so two parties may use the same key without touching each other's requests."""
+    return f"key:{action}:{signer}:{header}"
+
+
 def _idempotency(
-    bound: BoundAction, message: Mapping[str, Any], sig: bytes, header: str | None
+    bound: BoundAction, message: Mapping[str, Any], sig: bytes, header: str | None, signer: str
 ) -> tuple[str, str]:
     """The relay key (client's ``Idempotency-Key`` or the signature) and request fingerprint.
 
@@ -900,7 +918,7 @@ def _idempotency(
     canonical = json.dumps([bound.spec.name, business], sort_keys=True, separators=(",", ":"))
     fingerprint = "0x" + keccak(text=canonical).hex()
     if header is not None:
-        return f"key:{bound.spec.name}:{header}", fingerprint
+        return request_key(bound.spec.name, signer, header), fingerprint
     return f"sig:{keccak(sig).hex()}", fingerprint
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from backend.chain.client import Chain
 from backend.chain.domain import Origin, PollutantClass, Sector
@@ -28,6 +28,7 @@ from backend.services.operations import (
     by_name,
     pollutant_id,
 )
+from backend.services.registration import NAME_MAX, check_name
 
 
 class ReserveSourceKind(IntEnum):  # IGovernmentReserve.Source
@@ -88,7 +89,9 @@ class AddPollutant(OperationBody):
     """Add a pollutant kind (R-01: the set of pollutants is data)."""
 
     code: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$")]
-    name: Annotated[str, Field(strict=True, min_length=1, max_length=100)]
+    name: Annotated[
+        str, Field(strict=True, min_length=1, max_length=100), AfterValidator(check_name)
+    ]
     pollutant_class: ClassField = Field(alias="class")
 
 
@@ -105,7 +108,12 @@ class Registration(BaseModel):
 
     holder: Address = Field(description="the unit's own address (its wallet)")
     credit_code: CreditCode = Field(alias="creditCode")
-    name: Annotated[str, Field(strict=True, min_length=1, max_length=200)]
+    name: Annotated[
+        str,
+        Field(strict=True, min_length=1, max_length=NAME_MAX,
+              description="the unit's registered name (no control or format characters)"),
+        AfterValidator(check_name),
+    ]  # fmt: skip
     sector: SectorField
     district: District
     basin: Basin

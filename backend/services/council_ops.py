@@ -7,17 +7,21 @@ each inner call and simulates it *from the time lock's account*, so a refusal is
 custom error before anyone signs; then it returns the member's unsigned ``propose`` transaction.
 Other members approve, the threshold-th approval schedules the batch, and after its delay a
 member executes it; the guardian (provincial authority) may cancel during the delay.
-:func:`proposals` reads them all back from the chain, with approvals, ETA and state (public).
+:func:`proposals` reads them back from the event index (``backend/indexer/projections/council.py``),
+with approvals, ETA and state (public), never the chain once per proposal.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import Connection
 
 from backend.chain.client import Chain
 from backend.chain.errors import ServiceError, jsonable
+from backend.services import disclosure
 from backend.services.actions import Uint256
 from backend.services.operations import (
     Operation,
@@ -148,44 +152,49 @@ def _decoded_call(chain: Chain, target: str, data: bytes) -> dict[str, Any]:
     return out
 
 
-def proposal(chain: Chain, pid: int, *, members: list[str] | None = None) -> dict[str, Any]:
-    """One proposal: its calls decoded, who approved, threshold, ETA and state."""
-    _require_council(chain)
-    council = chain.contract(COUNCIL).functions
-    state = int(council.state(pid).call())
-    if state == 0:
-        raise ServiceError("CouncilUnknownProposal", f"no council proposal {pid}", args={"id": pid})
-    proposer, eta, approvals, _, targets, payloads, description = council.proposal(pid).call()
-    if members is None:
-        members = _members(chain)
+def shown(chain: Chain, row: dict[str, Any], *, threshold: int | None, now: int) -> dict[str, Any]:
+    """A proposal of the index as the API and the explorer show it: its calls decoded with the
+    deployment's ABIs (no chain read), its state as ``RegulatorCouncil.state`` gives it at the
+    newest indexed block (``now``: the time lock measures its delay in block time)."""
+    state = row["status"]
+    if state == "scheduled" and row["eta"] is not None and row["eta"] <= now:
+        state = "ready"
     return {
-        "id": pid,
-        "state": STATES[state],
-        "proposer": proposer,
-        "description": description,
-        "calls": [_decoded_call(chain, t, d) for t, d in zip(targets, payloads, strict=True)],
-        "approvals": approvals,
-        "approved_by": [m for m in members if council.hasApproved(pid, m).call()],
-        "threshold": int(council.threshold().call()),
-        "eta": eta or None,
-        "operation_id": "0x" + bytes(council.operationId(pid).call()).hex(),
+        "id": row["id"],
+        "state": state,
+        "proposer": row["proposer"],
+        "description": row["description"],
+        "calls": [
+            _decoded_call(chain, c["target"], bytes.fromhex(c["data"].removeprefix("0x")))
+            for c in row["calls"]
+        ],
+        "approvals": row["approvals"],
+        "approved_by": list(row["approved_by"]),
+        "threshold": threshold or 0,
+        "eta": row["eta"],
+        "operation_id": row["operation_id"],
+        "tx_hash": row["created_tx"],
     }
 
 
-def proposals(chain: Chain, *, state: str | None = None) -> list[dict[str, Any]]:
-    """Every council proposal, newest first (optionally of one state)."""
-    _require_council(chain)
-    council = chain.contract(COUNCIL).functions
-    members = _members(chain)
-    out = [
-        proposal(chain, pid, members=members)
-        for pid in range(int(council.proposalCount().call()), 0, -1)
-    ]
-    return [p for p in out if state is None or p["state"] == state]
+def proposals(
+    conn: Connection, chain: Chain, *, state: str | None = None, before: int | None = None,
+    after: int | None = None, limit: int | None = None,
+) -> disclosure.Page:  # fmt: skip
+    """A page of the council's proposals from the index, newest first (optionally of one
+    state): two queries, whatever the number of proposals."""
+    now = disclosure.index_time(conn)
+    page = disclosure.council_proposals(conn, now=now, state=state, before=before, after=after,
+                                        limit=limit)  # fmt: skip
+    threshold = disclosure.council_threshold(conn)
+    rows = [shown(chain, r, threshold=threshold, now=now) for r in page.rows]
+    return dataclasses.replace(page, rows=rows)
 
 
-def _members(chain: Chain) -> list[str]:
-    council = chain.contract(COUNCIL).functions
-    role = council.MEMBER_ROLE().call()
-    count = int(council.getRoleMemberCount(role).call())
-    return [council.getRoleMember(role, i).call() for i in range(count)]
+def proposal(conn: Connection, chain: Chain, pid: int) -> dict[str, Any]:
+    """One proposal from the index (404 ``CouncilUnknownProposal``)."""
+    row = disclosure.council_proposal(conn, pid) if pid < 2**63 else None
+    if row is None:
+        raise ServiceError("CouncilUnknownProposal", f"no council proposal {pid}", args={"id": pid})
+    return shown(chain, row, threshold=disclosure.council_threshold(conn),
+                 now=disclosure.index_time(conn))  # fmt: skip

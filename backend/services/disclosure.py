@@ -543,6 +543,84 @@ def units(
     )
 
 
+def accounts(
+    conn: Connection,
+    *,
+    sector: int | None = None,
+    district: int | None = None,
+    basin: int | None = None,
+    closed: bool | None = None,
+    blacklisted: bool | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int | None = None,
+) -> Page:
+    """Registered accounts, newest registration first, each with its holdings by origin: two
+    queries a page, whatever the number of accounts (``GET /api/v1/accounts``)."""
+    c = t.units.c
+    filters = ((c.sector, sector), (c.district, district), (c.basin, basin), (c.closed, closed))
+    where = [column == value for column, value in filters if value is not None]
+    if blacklisted is not None:
+        where.append(c.restrictions != 0 if blacklisted else c.restrictions == 0)
+    page = keyset(conn, t.units, c.registered_pos, where=where, before=before, after=after,
+                  limit=limit)  # fmt: skip
+    holders = [r["holder"] for r in page.rows]
+    h = t.holdings.c
+    held: dict[str, list[dict[str, Any]]] = {holder: [] for holder in holders}
+    if holders:
+        query = (
+            select(h.holder, h.pollutant, h.paid, h.free, h.waived, h.pledged)
+            .where(h.holder.in_(holders), (h.paid + h.free + h.waived) > 0)
+            .order_by(h.holder, h.pollutant)
+        )
+        for r in conn.execute(query).mappings():
+            held[r["holder"]].append(
+                {
+                    "pollutant": r["pollutant"],
+                    "paid_kg": r["paid"],
+                    "free_kg": r["free"],
+                    "waived_kg": r["waived"],
+                    "pledged_kg": r["pledged"],
+                }
+            )
+    for row in page.rows:
+        row["holdings"] = held[row["holder"]]
+    return page
+
+
+def council_proposals(
+    conn: Connection,
+    *,
+    now: int,
+    state: str | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int | None = None,
+) -> Page:
+    """The regulator council's proposals, newest first (keyset on the id); ``state`` as
+    ``RegulatorCouncil.state`` names it ("ready": scheduled and its ETA passed at ``now``)."""
+    c = t.council_proposals.c
+    where: list[Any] = []
+    if state == "ready":
+        where = [c.status == "scheduled", c.eta <= now]
+    elif state == "scheduled":
+        where = [c.status == "scheduled", c.eta > now]
+    elif state is not None:
+        where = [c.status == state]
+    return keyset(conn, t.council_proposals, c.id, where=where, before=before, after=after,
+                  limit=limit)  # fmt: skip
+
+
+def council_proposal(conn: Connection, pid: int) -> dict[str, Any] | None:
+    c = t.council_proposals.c
+    row = conn.execute(select(t.council_proposals).where(c.id == pid)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def council_threshold(conn: Connection) -> int | None:
+    return conn.execute(select(t.council_settings.c.threshold)).scalar()
+
+
 def unit(conn: Connection, holder: str, *, now: int) -> dict[str, Any] | None:
     """A unit's page: profile, holdings by pollutant and origin, pledges, permit, compliance,
     restrictions (the history is paged separately). Five queries (profile and permit in one,
@@ -656,11 +734,17 @@ def index_status(conn: Connection, chain_id: int) -> dict[str, Any]:
     }
 
 
-def chain_now(conn: Connection) -> int:
-    """The time figures are evaluated at: the wall clock, or the newest indexed block if later
-    (a local chain's clock may run ahead)."""
+def index_time(conn: Connection) -> int:
+    """The block time of the newest indexed event (0 before any): what a contract's view would
+    see at the index's block, e.g. whether a time lock's delay has passed."""
     e = store.events.c
     stamp = conn.execute(
         select(e.block_timestamp).order_by(e.block_number.desc()).limit(1)
     ).scalar()
-    return max(int(time.time()), int(stamp or 0))
+    return int(stamp or 0)
+
+
+def chain_now(conn: Connection) -> int:
+    """The time figures are evaluated at: the wall clock, or the newest indexed block if later
+    (a local chain's clock may run ahead)."""
+    return max(int(time.time()), index_time(conn))

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from hexbytes import HexBytes
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, Web3Exception, Web3RPCError
 
@@ -29,6 +36,7 @@ from backend.chain.client import Chain
 from backend.chain.errors import ContractError, ServiceError, jsonable, revert_data
 from backend.chain.wallet_formats import rpc_transaction
 from backend.services.actions import Address, error_decoder
+from backend.services.registration import check_credit_code, check_text
 
 GAS_MARGIN = 1.25
 
@@ -248,22 +256,29 @@ def _returned(abi: Mapping[str, Any], value: Any) -> Any:  # noqa: ANN401 - JSON
 # ---------------------------------------------------------------------------------------------
 # Field types of operation bodies (besides those of backend.services.actions)
 
-# GB 32100-2015: 18 characters of 0-9 and the capitals without I, O, S, V, Z
+# GB 32100-2015: 18 characters of 0-9 and the capitals without I, O, S, V, Z, the last one the
+# check character of the first 17 (backend/services/registration.py)
 CreditCode = Annotated[
     str,
     StringConstraints(strict=True, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$"),
+    AfterValidator(check_credit_code),
     Field(
-        description="unified social credit code (统一社会信用代码), 18 characters",
-        examples=["91500000MA5U000001"],
+        description="unified social credit code (统一社会信用代码), 18 characters with its "
+        "GB 32100 check character",
+        examples=["91500000MA5U000011"],
     ),
 ]
 Text = Annotated[
-    str, StringConstraints(strict=True, min_length=0, max_length=500), Field(description="text")
+    str,
+    StringConstraints(strict=True, min_length=0, max_length=500),
+    AfterValidator(check_text),
+    Field(description="text"),
 ]
 Reason = Annotated[
     str,
     StringConstraints(strict=True, min_length=1, max_length=500),
-    Field(description="reason recorded on chain (required)"),
+    AfterValidator(check_text),
+    Field(description="reason recorded on chain (required; no control characters)"),
 ]
 
 

@@ -18,8 +18,9 @@ other party's signature instead (backend/services/market_ops.py).
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,8 +223,10 @@ def submit_trade(
     idempotency_key: str | None,
     policy: ActionPolicy,
     timeout: float | None = None,
+    admit: Callable[[str], None] | None = None,
 ) -> SubmittedTrade:
-    """Check both parties' signed typed data and relay the settlement once."""
+    """Check both parties' signed typed data and relay the settlement once (``admit``: each
+    party's rate limit, applied once its signature is verified)."""
     exchange = _exchange(chain)
     domain = chain.domain(CONTRACT)
     message = _validated(domain, envelopes)
@@ -234,10 +237,13 @@ def submit_trade(
         signatures[party] = _signature_of(
             chain, party, message[party], document, envelopes[party].get("signature")
         )
+    if admit is not None:
+        for party in PARTIES:
+            admit(message[party])
     business = json.dumps(["trade", message], sort_keys=True, separators=(",", ":"))
     fingerprint = "0x" + keccak(text=business).hex()
-    if idempotency_key is not None:
-        key = f"key:trade:{idempotency_key}"
+    if idempotency_key is not None:  # scoped to the two parties (docs/api.md, "retries")
+        key = f"key:trade:{message['seller']}:{message['buyer']}:{idempotency_key}"
     else:
         key = "sig:" + keccak(signatures["seller"] + signatures["buyer"]).hex()
     data = bytes.fromhex(
@@ -245,6 +251,7 @@ def submit_trade(
             "settleTrade", args=[_terms_tuple(message), signatures["seller"], signatures["buyer"]]
         )[2:]
     )
+    hold: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if relayer.find(key) is None:
         actions.check_not_expired(chain, message["deadline"], policy)
         for party in PARTIES:
@@ -252,9 +259,14 @@ def submit_trade(
         _pre_check(exchange, message)
         if relayer.address:  # the exact revert, with the contract's own arguments
             relayer.estimate(sender=relayer.address, to=exchange.address, data=data)
-    relayed = relayer.relay(
-        to=exchange.address, data=data, key=key, fingerprint=fingerprint, timeout=timeout
-    )
+        # simulated as both parties' next step: one request per party and nonce goes ahead
+        slots = [f"{exchange.address}:{message[p]}:{nonces[p]}" for p in PARTIES]
+        both = keccak(signatures["seller"] + signatures["buyer"]).hex()
+        hold = relayer.holding(slots, key=key, signature="0x" + both)
+    with hold:
+        relayed = relayer.relay(
+            to=exchange.address, data=data, key=key, fingerprint=fingerprint, timeout=timeout
+        )
     receipt = relayed.receipt
     return SubmittedTrade(
         terms={k: v for k, v in message.items() if k != "deadline"},

@@ -301,7 +301,7 @@ def test_relay_does_not_wait_for_the_indexers_write_lock(
             headers={"Idempotency-Key": "during-catch-up"},
         )
         assert response.status_code == 200, response.text
-        again = api.get("/api/v1/actions/probe-transfer/requests/during-catch-up")
+        again = api.get(f"/api/v1/actions/probe-transfer/requests/{acme.address}/during-catch-up")
         assert again.status_code == 200 and again.json()["state"] == "mined"
     finally:
         index.rollback()

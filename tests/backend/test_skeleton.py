@@ -1,6 +1,7 @@
 """The service answers from the chain it is pointed at."""
 
 from backend.chain.domain import Origin
+from tests.backend.disclosure_city import index
 
 
 def test_deployment_endpoint_lists_contracts(client, deployment):
@@ -12,10 +13,15 @@ def test_deployment_endpoint_lists_contracts(client, deployment):
     assert body["latest_block"] >= deployment.start_block
 
 
-def test_accounts_endpoint_reads_chain_R02_R04(client, ledger, exchange, city):
-    """R-02, R-04: registered accounts and their holdings by origin, as the chain has them."""
+def test_accounts_endpoint_serves_the_index_paged_and_filtered_R02_R04(
+    client, ledger, exchange, city, deployment, settings
+):
+    """R-02, R-04: registered accounts and their holdings by origin, as the chain has them,
+    from the event index (finding 2 of issue 25: it read the chain per account and pollutant),
+    paged by keyset and filtered."""
     ledger.allocate(city.power, city.pollutant["SO2"], int(Origin.PAID), 40_000, {"from": exchange})
-    accounts = {a["holder"]: a for a in client.get("/api/v1/accounts").json()}
+    index(deployment, settings.database_url)[0].dispose()
+    accounts = {a["holder"]: a for a in client.get("/api/v1/accounts").json()["rows"]}
     assert len(accounts) == 9  # seven units, the test city's reserve and the deployed reserve
     power = accounts[city.power.address]
     assert (power["sector"], power["district"]) == ("thermal_power", 2)
@@ -23,6 +29,18 @@ def test_accounts_endpoint_reads_chain_R02_R04(client, ledger, exchange, city):
         {"pollutant": 3, "paid_kg": 40_000, "free_kg": 0, "waived_kg": 0, "pledged_kg": 0}
     ]
     assert accounts[city.chem.address]["holdings"] == []
+    first = client.get("/api/v1/accounts?limit=4").json()
+    second = client.get(f"/api/v1/accounts?limit=4&before={first['before']}").json()
+    third = client.get(f"/api/v1/accounts?limit=4&before={second['before']}").json()
+    paged = [a["holder"] for page in (first, second, third) for a in page["rows"]]
+    assert sorted(paged) == sorted(accounts) and third["before"] is None
+    thermal = client.get("/api/v1/accounts?sector=thermal_power").json()["rows"]
+    assert {a["holder"] for a in thermal} == {
+        h for h, a in accounts.items() if a["sector"] == "thermal_power"
+    }
+    assert city.power.address in {a["holder"] for a in thermal}
+    bad = client.get("/api/v1/accounts?district=70000")
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "RequestInvalid")
 
 
 def test_explorer_home_lists_the_deployed_contracts(client, city):

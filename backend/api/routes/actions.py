@@ -12,7 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from backend.api.deps import ActionsDep, ChainDep, EventsDep, PolicyDep, RelayerDep
+from backend.api.deps import (
+    ActionsDep,
+    ChainDep,
+    EventsDep,
+    PolicyDep,
+    PrepareLimit,
+    RelayerDep,
+    SubmitLimit,
+)
 from backend.api.errors import ERROR_RESPONSES
 from backend.chain.errors import ServiceError
 from backend.services import actions as service
@@ -169,9 +177,14 @@ def _add_action(router: APIRouter, spec: ActionSpec) -> None:
     )
 
     def prepare(
-        body: prepare_model, chain: ChainDep, actions: ActionsDep, policy: PolicyDep
+        body: prepare_model,
+        chain: ChainDep,
+        actions: ActionsDep,
+        policy: PolicyDep,
+        admit: PrepareLimit,
     ) -> PreparedOut:
         fields = spec.body.model_validate(body.model_dump(by_alias=True, exclude={"deadline"}))
+        admit(str(fields.model_dump(by_alias=True)[spec.signer_field]))
         prepared = service.prepare_action(
             chain=chain,
             actions=actions,
@@ -189,6 +202,7 @@ def _add_action(router: APIRouter, spec: ActionSpec) -> None:
         relayer: RelayerDep,
         events: EventsDep,
         policy: PolicyDep,
+        admit: SubmitLimit,
         idempotency_key: IdempotencyKey = None,
     ) -> SubmittedOut:
         if body.action is not None and body.action != spec.name:
@@ -204,6 +218,7 @@ def _add_action(router: APIRouter, spec: ActionSpec) -> None:
             idempotency_key=idempotency_key,
             policy=policy,
             permit=body.permit.model_dump() if body.permit else None,
+            admit=admit,
         )
         return SubmittedOut(**vars(submitted))
 

@@ -7,6 +7,7 @@ Monitoring platforms post CSV/JSON files; the oracle validates and totals them e
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from backend.api.errors import ERROR_RESPONSES
 from backend.chain.errors import ServiceError
 from backend.oracle.contract import OracleContract
 from backend.oracle.evidence import EvidenceNotFoundError
@@ -21,8 +23,11 @@ from backend.oracle.keys import SignerError
 from backend.oracle.poster import Poster
 from backend.oracle.records import SourceFile
 from backend.oracle.service import OracleContext, OracleInputError, ingest, unit_status
-from backend.oracle.store import CONFIRMED
+from backend.oracle.store import CONFIRMED, UploadReplayed
+from backend.oracle.upload import MAX_FILES, SignedUpload
+from backend.oracle.upload import check as check_upload
 from backend.oracle.wiring import OracleConfigError, context_from, service_signers
+from backend.services.actions import checksummed
 
 router = APIRouter(prefix="/oracle", tags=["oracle"])
 MAX_ERRORS = 1000  # per rejected unit in a response; the count is always complete
@@ -112,33 +117,70 @@ class IngestOut(BaseModel):
 @router.post(
     "/ingest",
     response_model=IngestOut,
-    responses={422: {"model": IngestOut, "description": "nothing accepted"}},
+    responses={**ERROR_RESPONSES, 422: {"model": IngestOut, "description": "nothing accepted"}},
 )
 def ingest_files(
+    request: Request,
     ctx: OracleDep,
     poster: PosterDep,
     period: Annotated[int, Form(ge=1, le=2**32 - 1, description="compliance period id (uint32)")],
-    files: Annotated[list[UploadFile], File(description="monitoring files (.csv, .json)")],
+    files: Annotated[
+        list[UploadFile], File(description=f"monitoring files (.csv, .json), at most {MAX_FILES}")
+    ],
+    verifier: Annotated[
+        str | None, Form(description="the uploading verifier (VERIFIER_ROLE), who signed")
+    ] = None,
+    deadline: Annotated[
+        int | None, Form(ge=0, le=2**64 - 1, description="unix seconds the signature is good to")
+    ] = None,
+    signature: Annotated[
+        str | None,
+        Form(max_length=200, description="the verifier's EIP-712 signature of OracleUpload"),
+    ] = None,
 ) -> IngestOut | JSONResponse:
     """Validate and total monitoring files for a period; store evidence; post if keyed.
 
-    Units with any bad record are rejected whole (every problem listed, nothing posted for them);
-    the response is 422 when no unit was accepted.
+    Only a verifier's signed upload is taken (``backend oracle upload`` signs it with the
+    verifier's keystore; the typed data: docs/oracle.md, "Who may upload"): anything else is
+    refused before a file is read. Units with any bad record are rejected whole (every problem
+    listed, nothing posted for them); the response is 422 when no unit was accepted.
     """
+    if verifier is None or deadline is None or signature is None:
+        raise ServiceError(
+            "OracleUploadUnsigned",
+            "give verifier, deadline and signature: the verifier's EIP-712 signature over the "
+            "period and the files' SHA-256 (backend oracle upload)",
+        )
+    if len(files) > MAX_FILES:
+        raise ServiceError("RequestInvalid", f"{len(files)} files; at most {MAX_FILES}")
+    try:
+        verifier = checksummed(verifier)
+    except ValueError as exc:
+        raise ServiceError("RequestInvalid", f"verifier: {exc}") from None
     sources = [SourceFile(name=f.filename or f"upload-{i}", content=f.file.read())
                for i, f in enumerate(files, start=1)]  # fmt: skip
+    signed = SignedUpload(verifier, period, tuple(s.sha256 for s in sources), deadline, signature)
+    digest = _check_upload(request, signed)
     try:
-        report = ingest(sources, period=period, ctx=ctx)
+        report = ingest(sources, period=period, ctx=ctx, uploaded_by=verifier,
+                        upload=(digest, signature))  # fmt: skip
     except OracleInputError as exc:
         raise ServiceError("OracleInputRefused", str(exc)) from None
+    except UploadReplayed:
+        raise ServiceError(
+            "OracleUploadReplayed", f"the signed upload {digest} was ingested already",
+            args={"digest": digest},
+        ) from None  # fmt: skip
     body = report.as_dict(max_errors=MAX_ERRORS)
     body["posted"] = None
     if not report.figures:
         body["note"] = "nothing accepted"
         return JSONResponse(IngestOut(**body).model_dump(), status_code=422)
-    if poster is None:
-        body["note"] = "figures stored; this service holds no verifier key: post them with "
-        body["note"] += "`backend oracle post`"
+    if poster is None or poster.signer.address != verifier:
+        body["note"] = (
+            f"figures stored as {verifier}'s; this service holds no key of it: post them with "
+            "`backend oracle post`"
+        )
     else:
         posted = poster.post(period=period)
         body["posted"] = [
@@ -151,6 +193,25 @@ def ingest_files(
         on_chain = posted.count(CONFIRMED)
         body["note"] = f"{on_chain} of {len(posted.outcomes)} figure(s) on chain"
     return IngestOut(**body)
+
+
+def _check_upload(request: Request, signed: SignedUpload) -> str:
+    """The signed upload's digest once signature, deadline and role hold (upload.check)."""
+    chain = request.app.state.chain
+    if "VerificationOracle" not in chain.deployment.contracts:
+        raise ServiceError("OracleNotConfigured", "no VerificationOracle in the deployment record")
+    oracle = chain.contract("VerificationOracle")
+    role = oracle.functions.VERIFIER_ROLE().call()
+    # an upload's signature is an off-chain authorisation: its deadline is wall-clock time
+    # (a dev chain's clock may run days ahead after the demo's time jumps)
+    now = time.time()
+    return check_upload(
+        signed,
+        chain_id=chain.deployment.chain_id,
+        oracle=oracle.address,
+        is_verifier=lambda account: bool(oracle.functions.hasRole(role, account).call()),
+        now=now,
+    )
 
 
 @router.get("/status/{unit}/{period}")

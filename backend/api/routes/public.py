@@ -513,10 +513,36 @@ def calldata(body: CalldataIn, chain: ChainDep) -> dict:
         raise ServiceError("RequestInvalid", f"{body.function} takes {len(inputs)} arguments")
     try:
         args = [_abi_value(i["type"], v) for i, v in zip(inputs, body.args, strict=True)]
+        items = _items(args)
+        if items > MAX_CALLDATA_ITEMS:
+            raise ServiceError(
+                "CalldataTooLarge",
+                f"{items} values; a call built here takes at most {MAX_CALLDATA_ITEMS}",
+                args={"items": items, "max_items": MAX_CALLDATA_ITEMS},
+            )
         data = contract.encode_abi(body.function, args=args)
     except (ValueError, TypeError) as exc:
         raise ServiceError("RequestInvalid", f"arguments do not fit the ABI: {exc}") from None
+    if len(data) // 2 - 1 > MAX_CALLDATA_BYTES:
+        raise ServiceError(
+            "CalldataTooLarge",
+            f"{len(data) // 2 - 1} bytes; a transaction carries at most {MAX_CALLDATA_BYTES}",
+            args={"bytes": len(data) // 2 - 1, "max_bytes": MAX_CALLDATA_BYTES},
+        )
     return {"to": contract.address, "data": data}
+
+
+# a wallet signs what this builds: nothing beyond what one transaction can carry (a node
+# refuses transactions over 128 KiB), and no more values than a real batch of the product's
+MAX_CALLDATA_BYTES = 128 * 1024
+MAX_CALLDATA_ITEMS = 2_000
+
+
+def _items(value: Any) -> int:  # noqa: ANN401
+    """How many values (leaves) an argument holds, counting arrays and tuples through."""
+    if isinstance(value, list | tuple):
+        return sum(_items(v) for v in value) or 1
+    return 1
 
 
 def _abi_value(kind: str, value: Any) -> Any:  # noqa: ANN401
@@ -526,6 +552,10 @@ def _abi_value(kind: str, value: Any) -> Any:  # noqa: ANN401
     if kind.endswith("]") or kind.startswith("tuple"):
         import json
 
+        from backend.api.guard import MAX_JSON_DEPTH, json_depth
+
+        if json_depth(text.encode()) > MAX_JSON_DEPTH:
+            raise ValueError(f"an argument nests more than {MAX_JSON_DEPTH} levels")
         return json.loads(text)
     if kind.startswith(("uint", "int")):
         return int(text, 0)

@@ -11,7 +11,14 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.api.deps import ChainDep, EventsDep, PolicyDep, RelayerDep
+from backend.api.deps import (
+    ChainDep,
+    EventsDep,
+    PolicyDep,
+    PrepareLimit,
+    RelayerDep,
+    SubmitLimit,
+)
 from backend.api.errors import ERROR_RESPONSES
 from backend.api.routes.actions import EventOut, IdempotencyKey
 from backend.services import trades as service
@@ -85,9 +92,13 @@ class TradeSubmittedOut(BaseModel):
     summary="Negotiated trade: the typed data each party signs",
     responses=ERROR_RESPONSES,
 )
-def prepare(body: TradePrepareIn, chain: ChainDep, policy: PolicyDep) -> TradePreparedOut:
+def prepare(
+    body: TradePrepareIn, chain: ChainDep, policy: PolicyDep, admit: PrepareLimit
+) -> TradePreparedOut:
     """Runs the exchange's pre-check (every trading rule, the buyer's money) first: a refusal
     is the rule's error (e.g. ``LedgerBelowPermit``, ``MarketInsufficientFunds``)."""
+    admit(body.seller)
+    admit(body.buyer)
     terms = service.TradeTerms(
         seller=body.seller,
         buyer=body.buyer,
@@ -120,6 +131,7 @@ def submit(
     relayer: RelayerDep,
     events: EventsDep,
     policy: PolicyDep,
+    admit: SubmitLimit,
     idempotency_key: IdempotencyKey = None,
 ) -> TradeSubmittedOut:
     """Rights and money move in one transaction; retrying the same request (same signatures
@@ -131,5 +143,6 @@ def submit(
         envelopes={"seller": body.seller.model_dump(), "buyer": body.buyer.model_dump()},
         idempotency_key=idempotency_key,
         policy=policy,
+        admit=admit,
     )
     return TradeSubmittedOut(**vars(submitted))

@@ -23,6 +23,7 @@ from backend.api.errors import ERROR_RESPONSES
 from backend.api.routes.actions import EventOut
 from backend.chain.errors import ServiceError
 from backend.chain.relayer import decode_raw_transaction
+from backend.services import registration
 
 router = APIRouter(prefix="/tx", tags=["transactions"])
 
@@ -88,6 +89,9 @@ def forward_raw(body: RawTxIn, chain: ChainDep, relayer: RelayerDep, events: Eve
     targets = {c.address.lower() for c in chain.deployment.contracts.values()}
     if tx.to is None or tx.to.lower() not in targets:
         raise ServiceError("TargetNotInDeployment", f"to={tx.to}")
+    # a registration (or a council proposal carrying one) with a name or credit code a register
+    # should not hold is refused as register-account refuses it
+    registration.check_call(chain.deployment.contracts, tx.to, tx.data)
     relayed = relayer.forward_raw(raw, sender=tx.sender, to=tx.to)
     return _receipt_out(relayed.receipt, tx.sender, events, replayed=relayed.replayed)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Connection
 
 from backend.indexer.hooks import Projection
-from backend.indexer.projections import accounts, books, market, rights
+from backend.indexer.projections import accounts, books, council, market, rights
 from backend.indexer.projections.tables import metadata
 from backend.indexer.projections.writes import Change, undo
 from backend.indexer.store import IndexedEvent
@@ -25,6 +25,7 @@ HANDLERS: Mapping[str, Handler] = {
     **rights.HANDLERS,
     **books.HANDLERS,
     **market.HANDLERS,
+    **council.HANDLERS,
 }
 
 

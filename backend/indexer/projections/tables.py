@@ -84,8 +84,9 @@ pollutants = Table(
     "rm_pollutants",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("code", String(32), nullable=False),
-    Column("name", String(128), nullable=False),
+    # text a transaction chose (any length; cleaned by backend/chain/text.py): unbounded
+    Column("code", Text, nullable=False),
+    Column("name", Text, nullable=False),
     Column("class", Integer, nullable=False),
     Column("pos", BigInteger, nullable=False),
     *_origin_columns(),
@@ -95,8 +96,9 @@ units = Table(
     "rm_units",
     metadata,
     Column("holder", String(42), primary_key=True),
-    Column("credit_code", String(64), nullable=False),
-    Column("name", String(256), nullable=False),
+    # as registered: any length, invalid UTF-8 and U+0000 shown as U+FFFD (backend/chain/text.py)
+    Column("credit_code", Text, nullable=False),
+    Column("name", Text, nullable=False),
     Column("sector", Integer, nullable=False),
     Column("district", Integer, nullable=False),
     Column("basin", Integer, nullable=False),
@@ -108,8 +110,9 @@ units = Table(
     Column("registered_tx", String(66), nullable=False),
     Column("pos", BigInteger, nullable=False),  # last change
     *_origin_columns(),
-    Index("ix_rm_units_credit_code", "credit_code", unique=True),
-    Index("ix_rm_units_name", "name"),
+    # not unique: two different registered byte strings may clean to the same text; no index
+    # on the name (searched by substring), so no name is too long for a B-tree entry
+    Index("ix_rm_units_credit_code", "credit_code"),
     Index("ix_rm_units_registered", "registered_pos"),
 )
 
@@ -119,7 +122,7 @@ restrictions = Table(
     Column("holder", String(42), primary_key=True),
     Column("restriction", Integer, primary_key=True),
     Column("active", Boolean, nullable=False),
-    Column("reason", String(512), nullable=False),
+    Column("reason", Text, nullable=False),
     Column("by", String(42), nullable=False),
     Column("pos", BigInteger, nullable=False),
     *_origin_columns(),
@@ -311,7 +314,7 @@ reserve_flows = Table(
     Column("origin", Integer),
     Column("kg", Kg, nullable=False),
     Column("fen", Fen, nullable=False),  # paid out (inflows) or received (outflows)
-    Column("reason", String(512), nullable=False, default=""),
+    Column("reason", Text, nullable=False, default=""),
     Column("offer", BigInteger),
     *_origin_columns(),
     Index("ix_rm_reserve_flows_pollutant", "pollutant", "pos"),
@@ -471,4 +474,35 @@ lots = Table(
     *_origin_columns(),
     Index("ix_rm_lots_offered", "offered_pos"),
     Index("ix_rm_lots_pollutant", "pollutant", "offered_pos"),
+)
+
+
+# -- the regulator council (contracts/governance, docs/security.md) ----------------------------
+
+council_proposals = Table(
+    "rm_council_proposals",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("proposer", String(42), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("calls", _Json, nullable=False),  # [{"target", "data"}] as proposed
+    Column("approvals", Integer, nullable=False, default=0),
+    Column("approved_by", _Json, nullable=False),  # members in the order they approved
+    Column("eta", BigInteger),  # set when the threshold-th approval scheduled it
+    Column("operation_id", String(66), nullable=False),  # the time lock's operation
+    # pending | scheduled | executed | cancelled | withdrawn ("ready": scheduled, eta passed)
+    Column("status", String(16), nullable=False),
+    Column("created_tx", String(66), nullable=False),
+    Column("pos", BigInteger, nullable=False),  # last change
+    *_origin_columns(),
+    Index("ix_rm_council_proposals_status", "status", "id"),
+)
+
+council_settings = Table(
+    "rm_council",
+    metadata,
+    Column("id", Integer, primary_key=True),  # one row
+    Column("threshold", Integer, nullable=False),
+    Column("pos", BigInteger, nullable=False),
+    *_origin_columns(),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 import pytest
 from eth_account import Account
@@ -13,15 +14,33 @@ from pydantic import SecretStr
 
 from backend.chain.devkeys import authority_key
 from backend.main import create_app
+from backend.oracle.upload import sign_upload
 from tests.backend.oracle.conftest import CHEM, EXPECTED_CHEM_KG, PERIOD
 
 
-def upload(client, folder, period=PERIOD, names=None):
-    files = [
-        ("files", (name, (folder / name).read_bytes(), "text/csv"))
-        for name in (names or sorted(p.name for p in folder.iterdir()))
-    ]
-    return client.post("/api/v1/oracle/ingest", data={"period": str(period)}, files=files)
+def signed_fields(client, contents, *, period=PERIOD, party="verifier_b", deadline=None,
+                  verifier=None):  # fmt: skip
+    """The form fields of an upload signed with ``party``'s key (as `backend oracle upload`)."""
+    deployment = client.get("/api/v1/deployment").json()
+    oracle = next(c["address"] for c in deployment["contracts"]
+                  if c["name"] == "VerificationOracle")  # fmt: skip
+    key = authority_key(party) if isinstance(party, str) else party
+    deadline = int(time.time()) + 600 if deadline is None else deadline
+    signature = sign_upload(
+        private_key=key.private_key, chain_id=deployment["chain_id"], oracle=oracle,
+        verifier=key.address, period=period if 0 <= period < 2**32 else 0,
+        files=[hashlib.sha256(c).hexdigest() for _, c in contents], deadline=deadline,
+    )  # fmt: skip
+    return {"period": str(period), "verifier": verifier or key.address, "deadline": str(deadline),
+            "signature": signature}  # fmt: skip
+
+
+def upload(client, folder, period=PERIOD, names=None, party="verifier_b", **signing):
+    contents = [(name, (folder / name).read_bytes())
+                for name in (names or sorted(p.name for p in folder.iterdir()))]  # fmt: skip
+    fields = signed_fields(client, contents, period=period, party=party, **signing)
+    files = [("files", (name, content, "text/csv")) for name, content in contents]
+    return client.post("/api/v1/oracle/ingest", data=fields, files=files)
 
 
 @pytest.fixture
@@ -49,7 +68,7 @@ def test_ingest_without_key_stores_figures_for_posting_R23(client, monitoring_di
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["posted"] is None
-    assert "holds no verifier key" in body["note"]
+    assert "this service holds no key of it" in body["note"]
     assert {(f["credit_code"], f["pollutant_id"]): f["kg"] for f in body["figures"]} == {
         **{(CHEM, p): kg for p, kg in EXPECTED_CHEM_KG.items()},
         ("91500000TEST0002BB", 3): 480,

@@ -106,7 +106,9 @@ def test_evidence_command_returns_the_stored_file_R23(run, monitoring_dir, tmp_p
     """R-23: the evidence behind a hash is retrievable from the command line."""
     run("ingest", str(monitoring_dir), "--period", str(PERIOD), "--no-post")
     status = json.loads(run("status", CHEM, str(PERIOD), "--json").output)
-    digest = status["pollutants"][0]["computed"]["evidence"]
+    computed = status["pollutants"][0]["computed"]
+    assert [c["uploaded_by"] for c in computed] == [None]  # the command line, without a key
+    digest = computed[0]["evidence"]
     out = tmp_path / "evidence.json"
     assert run("evidence", digest, "--out", str(out)).exit_code == 0
     assert json.loads(out.read_bytes())["credit_code"] == CHEM

@@ -7,12 +7,15 @@ from brownie import web3
 
 from backend.chain.domain import Origin
 from backend.services.authority import default_operations
+from backend.services.registration import with_check
 from tests.backend.flows import error_of
 from tests.backend.writes.conftest import address_of, build, events, operate, sign_and_send
 from tests.helpers import now, plain
 
 COD = 1
 NEW_UNIT = "0x000000000000000000000000000000000000bEEF"
+
+NEW_CODE = with_check("91500000MA5UNEW00")  # GB 32100, with its check character
 
 
 def test_every_operation_names_a_function_of_its_contract(full_deployment, deployment):
@@ -45,7 +48,7 @@ def test_regulator_registers_allocates_and_issues_a_permit_R02_R05_R06(api, city
         {
             "sender": address_of("regulator"),
             "holder": NEW_UNIT,
-            "creditCode": "91500000MA5UNEW001",
+            "creditCode": NEW_CODE,
             "name": "新材料有限公司",
             "sector": "industry",
             "district": 1,
@@ -56,11 +59,11 @@ def test_regulator_registers_allocates_and_issues_a_permit_R02_R05_R06(api, city
     out = built.json()
     nonce = web3.eth.get_transaction_count(address_of("regulator"))
     assert out["transaction"]["nonce"] == hex(nonce)  # JSON-RPC quantities: what wallets take
-    assert "registerAccount" in out["summary"] and out["args"]["creditCode"] == "91500000MA5UNEW001"
+    assert "registerAccount" in out["summary"] and out["args"]["creditCode"] == NEW_CODE
     sent = sign_and_send(api, out, "regulator")
     assert sent.status_code == 200, sent.text
     assert events(sent.json())["AccountRegistered"]["holder"] == NEW_UNIT
-    assert registry.holderOf("91500000MA5UNEW001") == NEW_UNIT
+    assert registry.holderOf(NEW_CODE) == NEW_UNIT
     operate(
         api,
         "allocation/allocate-free",
@@ -232,7 +235,7 @@ def test_regulator_grants_a_role_and_merges_units_R30(api, city, pledges, ledger
             "registry/register-account",
             {
                 "holder": NEW_UNIT,
-                "creditCode": "91500000MA5U000000",
+                "creditCode": with_check("91500000MA5U00000"),  # the test city's first unit
                 "name": "重复",
                 "sector": "industry",
                 "district": 1,
@@ -274,7 +277,7 @@ def _registration(n: int, code: str | None = None) -> dict:
 
     return {
         "holder": to_checksum_address(f"0x{0xB47C400 + n:040x}"),
-        "creditCode": code or f"91500000MA5UB{n:05d}",
+        "creditCode": code or with_check(f"91500000MA5UB{n:04d}"),
         "name": f"批量登记企业{n}",
         "sector": "industry",
         "district": 1,

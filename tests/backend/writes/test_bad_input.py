@@ -5,6 +5,7 @@ import pytest
 from brownie import web3
 
 from backend.chain.domain import Origin
+from backend.services.registration import with_check
 from tests.backend.flows import error_of, prepare, signed, submit
 from tests.backend.writes.conftest import address_of, build, key_of
 from tests.helpers import now
@@ -58,6 +59,7 @@ def test_bad_values_are_422_and_name_the_field_R01(api, holder, change, field):
     [
         ({"creditCode": "91500000MA5U00001"}, "creditCode"),  # 17 characters
         ({"creditCode": "91500000MA5U0000IO"}, "creditCode"),  # I and O are not used
+        ({"creditCode": "91500000MA5UNEW020"}, "creditCode"),  # not its check character
         ({"sector": "bakery"}, "sector"),
         ({"district": 70_000}, "district"),
         ({"sender": "0x70997970c51812dC3A010C7d01b50e0d17dc79C9"}, "sender"),  # bad checksum
@@ -67,7 +69,7 @@ def test_bad_operation_bodies_are_422(api, city, change, problem):
     body = {
         "sender": address_of("regulator"),
         "holder": "0x000000000000000000000000000000000000bEEF",
-        "creditCode": "91500000MA5UNEW002",
+        "creditCode": with_check("91500000MA5UNEW02"),
         "name": "新单位",
         "sector": "industry",
         "district": 1,
@@ -141,7 +143,7 @@ def test_replayed_signature_returns_the_first_transaction_and_acts_once(api, hol
     other = submit(api, "offer-lease", envelope, "lease-2")
     assert (other.status_code, error_of(other)["code"]) == (409, "NonceAlreadyUsed")
     assert leases.leaseCount() == 1
-    state = api.get("/api/v1/actions/offer-lease/requests/lease-1").json()
+    state = api.get(f"/api/v1/actions/offer-lease/requests/{holder.chem.address}/lease-1").json()
     assert (state["state"], state["tx_hash"]) == ("mined", first.json()["tx_hash"])
     nonces = api.get(f"/api/v1/nonces/{holder.chem.address}").json()
     assert nonces["signed_action_nonces"]["LeaseBook"] == 1

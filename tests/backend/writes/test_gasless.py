@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from backend.chain.domain import Sector
 from backend.chain.typed_data import sign
 from backend.main import create_app
+from backend.services.registration import with_check
 from tests.backend.writes.conftest import address_of, events, settings_for, sign_and_send
 from tests.helpers import now
 
@@ -37,7 +38,7 @@ def fresh(city, registry, regulator):
     keys = [Account.create() for _ in range(2)]
     for i, key in enumerate(keys):
         registry.registerAccount(
-            key.address, f"91500000MA5UGAS{i:03d}", f"新能源材料{i}有限公司",
+            key.address, with_check(f"91500000MA5UGAL{i:02d}"), f"新能源材料{i}有限公司",
             int(Sector.INDUSTRY), 1, 1, {"from": regulator},
         )  # fmt: skip
     return keys

@@ -7,10 +7,14 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from backend import cli
+from backend.api.guard import RateLimit
 from backend.cli import CliContext
+from backend.main import create_app
+from backend.services.registration import with_check
 from tests.backend.writes.conftest import address_of, key_of
 from tests.helpers import plain
 
@@ -71,12 +75,45 @@ def test_build_sign_send_one_operation(run, city, registry, tmp_path):
     assert registry.profile(city.steel)["restrictions"] == 1
 
 
-def test_registers_hundreds_of_units_from_csv_and_resumes(run, city, registry, tmp_path):
+@pytest.fixture
+def unlimited(api):
+    """This service with its client rate limits off: a 300-row batch is a burst of 600
+    requests (under the default limits the tool waits as the service asks, see below)."""
+    app = api.app
+    app.middleware_stack = None  # rebuilt without the rate limit on the next request
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not RateLimit]
+    return api
+
+
+def test_tool_waits_when_the_service_asks_to_slow_down(writes_settings, city, tmp_path):
+    """Issue 25: over the service's rate a client gets 429 with Retry-After; the tool waits as
+    it says and goes on (here three builds against a burst of two, one a second)."""
+    tight = writes_settings.model_copy(
+        update={
+            "rate_limit_writes_burst": 2,
+            "rate_limit_writes_per_second": 1.0,
+            "wallet_password": SecretStr("regulator pw"),
+        }
+    )
+    with TestClient(create_app(tight)) as api:
+        obj = CliContext(settings=tight, http=api)
+        for i in range(3):
+            result = CliRunner().invoke(
+                cli.main, ["tx", "build", "allocate-free", "-f", f"holder={city.chem.address}",
+                           "-f", "pollutant=COD", "-f", f"kg={i + 1}", "-f",
+                           f"sender={address_of('regulator')}", "-o", str(tmp_path / f"{i}.json")],
+                obj=obj,
+            )  # fmt: skip
+            assert result.exit_code == 0, result.output
+        assert "the service asks to slow down" in result.output
+
+
+def test_registers_hundreds_of_units_from_csv_and_resumes(unlimited, run, city, registry, tmp_path):
     """R-02: a batch of accounts; a re-run skips what is done."""
     rows = [
         {
             "holder": "0x" + f"{0xA000 + i:040x}",
-            "creditCode": f"91500000MA6U{i:06d}",
+            "creditCode": with_check(f"91500000MA6U{i:05d}"),
             "name": f"批量单位{i}",
             "sector": "industry",
             "district": 1 + i % 3,
