@@ -1,5 +1,5 @@
 # One entry point for a fresh machine (see README.md):
-#   make run    install everything, start chain + contracts + demo + API + explorer
+#   make run    install everything, start (or resume) chain + contracts + demo + API + explorer
 #   make test   install everything, lint, run the whole test suite
 #   make network  the same product on a local 3-validator proof-of-authority network (geth Clique)
 SHELL := /bin/bash
@@ -24,14 +24,22 @@ TEST_WORKERS ?= 2
 GETH_BASE_PORT ?= 18600
 GETH_TEST_BASE_PORT ?= 18625
 TEST_NETWORK := drr-test-$(TEST_PORT)
+# the default stack's data folder (make run, backup, restore): chain, deployment, index, records
+DATA_DIR ?= data
+# make run FRESH=1 starts over (a new chain and the demo city again); make backup BACKUP=<file>
+FRESH ?=
+BACKUP ?=
+STACK_ENV = DRR_DATA_DIR=$(abspath $(DATA_DIR)) DRR_CHAIN_PORT=$(LOCAL_PORT) DRR_API_PORT=$(API_PORT)
 
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install run network geth geth-background test lint slither fuzz api-fuzz compile clean bench bench-gas bench-oracle bench-network
+.PHONY: help deps install run backup restore network geth geth-background test lint slither fuzz api-fuzz compile clean bench bench-gas bench-oracle bench-network
 
 help:
-	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer)"
+	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer);"
+	@echo "            later runs resume the same data (DATA_DIR, default data/); FRESH=1 starts over"
+	@echo "make backup / make restore BACKUP=<file> DATA_DIR=<empty folder>   (docs/operations.md)"
 	@echo "make test   install everything and run the whole test suite"
 	@echo "make network  run the product on a local 3-validator network (geth Clique)"
 	@echo "make slither     static analysis gate (part of make lint; docs/security.md)"
@@ -58,16 +66,29 @@ node_modules/.installed: package-lock.json
 	@echo "== Solidity compiler $(SOLC_VERSION)"
 	$(PY) -m backend.toolchain.solc >/dev/null
 
-install: $(VENV)/.installed node_modules/.installed .solc/solc-v$(SOLC_VERSION)
+# the environment alone: make run and make network keep Brownie's data in a home of their own
+deps: $(VENV)/.installed node_modules/.installed .solc/solc-v$(SOLC_VERSION)
+
+# + the Brownie networks of the tests and benchmarks (in ~/.brownie: `brownie test --network …`)
+install: deps
 	@$(PY) -m backend.toolchain.networks $(TEST_NETWORK)=$(TEST_PORT) drr-local-$(LOCAL_PORT)=$(LOCAL_PORT) drr-bench-$(BENCH_PORT)=$(BENCH_PORT) >/dev/null
 
 compile: install
 	$(VENV)/bin/brownie compile
 
-run: install
-	DRR_CHAIN_PORT=$(LOCAL_PORT) DRR_API_PORT=$(API_PORT) $(PY) -m backend.devstack run
+run: deps
+	$(STACK_ENV) $(PY) -m backend.devstack run $(if $(FRESH),--fresh)
 
-network: install
+# a backup of the data folder, running or stopped (default: backups/<folder>-<time>.tar.gz)
+backup: deps
+	$(STACK_ENV) $(PY) -m backend.devstack backup $(BACKUP)
+
+# a backup into an empty data folder, checked against the chain; then make run DATA_DIR=…
+restore: deps
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<file> DATA_DIR=<empty folder>"; exit 1; }
+	$(STACK_ENV) $(PY) -m backend.devstack restore $(BACKUP)
+
+network: deps
 	DRR_GETH_BASE_PORT=$(GETH_BASE_PORT) DRR_API_PORT=$(API_PORT) $(PY) -m backend.network run
 
 geth: $(VENV)/.installed

@@ -154,6 +154,9 @@ class ApiClient:
             payload["permit"] = envelope["permit"]
         return self._call("POST", f"/api/v1/actions/{action}/submit", json=payload, headers=headers)
 
+    def prepare_consent(self, act: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/lifecycle/consents/{act}", json=body)
+
     def prepare_trade(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", "/api/v1/trades/prepare", json=body)
 
@@ -509,6 +512,60 @@ def trade_submit(cli: CliContext, seller_file: str, buyer_file: str, key: str | 
     """Submit the two signed parts (``backend action sign`` of each); prints the settlement."""
     result = cli.api().submit_trade(_read_json(seller_file), _read_json(buyer_file), key)
     _write_json(None, result)
+
+
+@main.group()
+def consent() -> None:
+    """A unit's consent to its merger or split (R-30, R-31): prepare → each unit signs its part
+    (``backend action sign``) → collect the signatures for the regulator's operation."""
+
+
+@consent.command("prepare")
+@click.argument("act", type=click.Choice(["merge", "split"]))
+@FIELD
+@BODY
+@DEADLINE
+@click.option(
+    "-o",
+    "--out",
+    "prefix",
+    default="consent",
+    show_default=True,
+    help="write PREFIX.1.json, PREFIX.2.json … in the order the contract takes the signatures",
+)
+@pass_cli
+def consent_prepare(
+    cli: CliContext,
+    act: str,
+    pairs: tuple[str, ...],
+    body_json: str | None,
+    deadline: int | None,
+    prefix: str,
+) -> None:
+    """Ask the service for the typed data each unit signs (merge: from, to; split: from, plan,
+    obligor); the act is simulated first, as the council would make it."""
+    body = _fields(pairs, body_json)
+    if deadline is not None:
+        body["deadline"] = deadline
+    prepared = cli.api().prepare_consent(act, body)
+    for i, party in enumerate(prepared["parties"], start=1):
+        part = {"action": f"consent-{act}", "deadline": prepared["deadline"], **party}
+        _write_json(f"{prefix}.{i}.json", part)
+        click.echo(f"{prefix}.{i}.json: to be signed by the unit {party['signer']}")
+
+
+@consent.command("collect")
+@click.argument("files", nargs=-1, required=True)
+def consent_collect(files: tuple[str, ...]) -> None:
+    """Print the ``deadline`` and ``signatures`` of the signed parts (in the order given, which
+    must be the prepared order) for the body of the ``merge`` / ``split`` operation."""
+    envelopes = [_read_json(f) for f in files]
+    deadlines = {e["typed_data"]["message"]["deadline"] for e in envelopes}
+    if len(deadlines) != 1:
+        raise click.ClickException("the parts were prepared for different deadlines")
+    _write_json(
+        None, {"deadline": deadlines.pop(), "signatures": [e["signature"] for e in envelopes]}
+    )
 
 
 def _submit_direct(

@@ -44,6 +44,7 @@ from backend.chain import relayer as relayer_module
 from backend.chain.client import Chain
 from backend.chain.deployment import Deployment
 from backend.chain.errors import ErrorDecoder
+from backend.chain.journal import Journal
 from backend.chain.relayer import Relayer, relayer_account
 from backend.core.config import Settings, get_settings
 from backend.explorer import pages
@@ -72,8 +73,20 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         engine = open_database(settings.database_url)
         create_schema(engine, projections.metadata)
         relay_url = settings.relay_database
-        relay_engine = engine if relay_url == settings.database_url else open_database(relay_url)
+        relay_engine = (
+            engine if relay_url == settings.database_url else open_database(relay_url, durable=True)
+        )
         relayer_module.metadata.create_all(relay_engine)
+        # every transaction the service sends is journaled first; lost ones go back on chain
+        # before anything new is sent (backend/chain/journal.py)
+        journal = Journal(relay_engine)
+        chain.w3.middleware_onion.add(journal.middleware(), name="journal")
+        try:
+            journal.recover(chain.w3)
+        except Exception as exc:  # the service starts; sends wait for the recovery
+            log.warning("journal recovery continues in the background: %s", exc)
+            journal.recover_in_background(chain.w3)
+        app.state.journal = journal
         decoder = ErrorDecoder.from_abis({n: c.abi for n, c in deployment.contracts.items()})
         app.state.chain = chain
         app.state.engine = engine
@@ -119,6 +132,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         finally:
             if indexer_thread is not None:
                 indexer_thread.stop()
+            journal.close()
             engine.dispose()
             relay_engine.dispose()
 

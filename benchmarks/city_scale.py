@@ -240,10 +240,14 @@ def cycle(args) -> int:
     for p in ALL:
         registry.addPollutant(p.code, p.name_zh, int(p.pollutant_class), {"from": reg})
     registry.setSectorEnabled(int(Sector.INDUSTRY), True, {"from": reg})
-    prices.publish(1, 0, 400_000, chain.time() + 2, {"from": parties["price_bureau"]})
+    prices.publish(
+        1, 0, 400_000, chain.time() + prices.notice() + 2, {"from": parties["price_bureau"]}
+    )
     for district in range(1, DISTRICTS + 1):
         for p in POLLUTANTS:
             ledger.setCap(district, p, 10**15, {"from": reg})
+    chain.sleep(prices.notice() + 3)  # the benchmark takes effect after its notice
+    chain.mine()
     web3.provider.make_request("evm_setAutomine", [False])
 
     units = [f"0x{0xC17 << 140 | i:040x}" for i in range(1, args.units + 1)]

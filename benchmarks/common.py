@@ -20,36 +20,29 @@ def connect():
     """Load the project and start a fresh anvil for the benchmark; returns the project."""
     from brownie import network, project
 
+    from backend.toolchain import networks
+
     proj = project.load(ROOT, raise_if_loaded=False)
     proj.load_config()
     proj._add_to_main_namespace()  # as `brownie run` does, so scripts/ import their contracts
+    networks.own_chain_folder(BENCH_NETWORK)  # anvil's cache in .run/chains/, removed at exit
     network.connect(BENCH_NETWORK)
     return proj
 
 
 def start_anvil(port: int, *extra: str, gas_limit: int | None = None):
     """An anvil of the project's settings plus ``extra`` options, started before Brownie
-    connects (Brownie then attaches to it); stop it with ``backend.devstack.stop([proc])``."""
+    connects (Brownie then attaches to it); its log and cache in .run/chains/<port>/ (the cache
+    removed at exit); stop it with ``backend.devstack.stop([proc])``."""
     import sys
 
-    from backend.chain.devkeys import DEV_MNEMONIC
-    from backend.devstack import RUN_DIR, wait_for_rpc
+    from backend.devstack import wait_for_rpc
+    from backend.stack import anvil
     from backend.toolchain import networks
 
-    settings = networks.ANVIL_SETTINGS
-    RUN_DIR.mkdir(exist_ok=True)
-    cmd = [
-        str(ROOT / "node_modules" / ".bin" / "anvil"),
-        "--host", "127.0.0.1", "--port", str(port), "--mnemonic", DEV_MNEMONIC,
-        "--accounts", str(settings["accounts"]),
-        "--block-base-fee-per-gas", str(settings["base_fee"]),
-        "--gas-limit", str(gas_limit or settings["gas_limit"]),
-        "--hardfork", settings["evm_version"],
-        "--chain-id", str(settings["chain_id"]), *extra,
-    ]  # fmt: skip
-    log = (RUN_DIR / f"bench-anvil-{port}.log").open("w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    wait_for_rpc(f"http://127.0.0.1:{port}", proc)
+    folder = networks.chain_folder(port)
+    proc = anvil.start(port, folder, log_name="bench-anvil.log", gas_limit=gas_limit, extra=extra)
+    wait_for_rpc(f"http://127.0.0.1:{port}", proc, log=folder)
     print(f"anvil on port {port} ({' '.join(extra) or 'defaults'})", file=sys.stderr, flush=True)
     return proc
 

@@ -38,6 +38,7 @@ import httpx
 from benchmarks.common import ROOT, connect, write_result
 
 TARGET_RATIO = 0.5
+LOAN_FEN, MATURITY = 10**8, 2**40  # the claim each pledge secures and its due date (R-34)
 RAW_PER_SIGNER = 150
 
 
@@ -88,8 +89,10 @@ def setup_city(signers: int):
     for p in POLLUTANTS:
         registry.addPollutant(p.code, p.name_zh, int(p.pollutant_class), {"from": reg})
     registry.setSectorEnabled(int(Sector.INDUSTRY), True, {"from": reg})
-    prices.publish(1, 0, 400_000, chain.time() + 2, {"from": parties["price_bureau"]})
-    chain.sleep(3)
+    prices.publish(
+        1, 0, 400_000, chain.time() + prices.notice() + 2, {"from": parties["price_bureau"]}
+    )
+    chain.sleep(prices.notice() + 3)
     ledger.setCap(1, 1, 10**15, {"from": reg})
     keys = [dev_key(FIRST_COMPANY_INDEX + i) for i in range(signers)]
     for i, k in enumerate(keys):
@@ -102,7 +105,9 @@ def setup_city(signers: int):
 def raw_rate(w3, pledges, keys, bank: str, per_signer: int) -> dict:
     """Pre-signed company transactions pushed by one thread per company."""
     chain_id = w3.eth.chain_id
-    fn = w3.eth.contract(address=pledges.address, abi=pledges.abi).functions.pledge(bank, 1, 1)
+    fn = w3.eth.contract(address=pledges.address, abi=pledges.abi).functions.pledge(
+        bank, 1, 1, LOAN_FEN, MATURITY
+    )
     data = fn._encode_transaction_data()
     gas = int(w3.eth.estimate_gas({"from": keys[0].address, "to": pledges.address, "data": data}))
     signed: list[list[bytes]] = []
@@ -174,7 +179,8 @@ def service_rate(api: str, keys, bank: str, seconds: float, engine, chain_id: in
     lock = threading.Lock()
 
     def company(k) -> None:
-        body = {"holder": k.address, "bank": bank, "pollutant": 1, "quantityKg": 1}
+        body = {"holder": k.address, "bank": bank, "pollutant": 1, "quantityKg": 1,
+                "claimFen": LOAN_FEN, "maturity": MATURITY}  # fmt: skip
         with httpx.Client(base_url=api, timeout=60) as http:
             while time.perf_counter() < stop_at:
                 t0 = time.perf_counter()

@@ -71,8 +71,11 @@ def measure() -> tuple[dict[str, int], dict[str, int]]:
     for p in POLLUTANTS:
         registry.addPollutant(p.code, p.name_zh, int(p.pollutant_class), {"from": reg})
     registry.setSectorEnabled(int(Sector.INDUSTRY), True, {"from": reg})
-    prices.publish(1, 0, COD_FEN_PER_TONNE, chain.time() + 1, {"from": parties["price_bureau"]})
-    chain.sleep(2)
+    notice = prices.notice()  # a benchmark takes effect a notice period after publication
+    prices.publish(
+        1, 0, COD_FEN_PER_TONNE, chain.time() + notice + 1, {"from": parties["price_bureau"]}
+    )
+    chain.sleep(notice + 2)
     ledger.setCap(1, 1, 10**12, {"from": reg})
     units = [accounts[FIRST_COMPANY_INDEX + i] for i in range(7)]
     a, b, fresh, fresh2, e, f, g = units
@@ -209,7 +212,9 @@ def measure() -> tuple[dict[str, int], dict[str, int]]:
     record("auction: settle sealed (existing holder)", auctions.settle(lot, {"from": op}))
 
     # ---- pledge enforcement sale
-    pledge = pledges.pledge(bank, 1, 5_000, {"from": a}).return_value
+    pledge = pledges.pledge(bank, 1, 5_000, fen(2_000), chain.time() + HOUR, {"from": a})
+    pledge = pledge.return_value
+    chain.sleep(HOUR + 1)  # the loan falls due unpaid: default from the maturity on
     pledges.enforce(pledge, fen(2_000), {"from": bank})
     now = chain.time()
     lot = auctions.offerEnforcement(

@@ -74,8 +74,10 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
         chain,
     )
 
-    from backend.chain.devkeys import FIRST_COMPANY_INDEX
+    from backend.chain.consent import merge_document
+    from backend.chain.devkeys import FIRST_COMPANY_INDEX, dev_key
     from backend.chain.domain import POLLUTANTS, Origin, Sector
+    from backend.chain.typed_data import sign
     from scripts.deploy import deploy_regulator_alone, dev_parties
 
     parties = dev_parties()
@@ -108,8 +110,9 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
     reserve = GovernmentReserve.deploy(
         reg, registry, ledger, prices, compliance, money, treasury, {"from": reg}
     )
+    compliance.grantRole(compliance.RESERVE_ROLE(), reserve, {"from": reg})  # R-26 surplus
     life = UnitLifecycle.deploy(reg, registry, ledger, pledges, compliance, reserve, {"from": reg})
-    leases = LeaseBook.deploy(ledger, money, {"from": reg})
+    leases = LeaseBook.deploy(ledger, money, registry, prices, {"from": reg})
     for p in POLLUTANTS:
         registry.addPollutant(p.code, p.name_zh, int(p.pollutant_class), {"from": reg})
     for sector in (Sector.INDUSTRY, Sector.TREATMENT_FACILITY):
@@ -129,17 +132,18 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
     ledger.grantRole(ledger.LEASING_ROLE(), leases, {"from": reg})
     money.mint(reserve, 10**12, {"from": reg})
     now = chain.time()
-    prices.publish(1, 0, 400_000, now + 30, {"from": parties["price_bureau"]})
-    chain.sleep(31)
+    notice = prices.notice()
+    prices.publish(1, 0, 400_000, now + notice + 30, {"from": parties["price_bureau"]})
+    chain.sleep(2 * notice + 31)  # in force for a notice period: the reserve pays at it (R-15)
     for district in (0, 1):
         ledger.setCap(district, 1, 10**12, {"from": reg})
-    units = [accounts[FIRST_COMPANY_INDEX + i] for i in range(8)]
-    a, b, m1, m2, s1, s2, s3, plant = units
+    units = [accounts[FIRST_COMPANY_INDEX + i] for i in range(9)]
+    a, b, m1, m2, s1, s2, s3, plant, w_ = units
     for i, u in enumerate(units):
         sector = Sector.TREATMENT_FACILITY if u == plant else Sector.INDUSTRY
         code = f"9150000000000001{i:02d}"
         registry.registerAccount(u, code, f"单位{i}", int(sector), 1, 1, {"from": reg})
-    for u in (a, b, m1, m2, s1):
+    for u in (a, b, m1, m2, s1, w_):
         ledger.allocate(u, 1, int(Origin.PAID), 100_000, {"from": ex})
     ledger.allocateFree(a, 1, 5_000, {"from": reg})
 
@@ -192,24 +196,44 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
     money.mint(s3, 2_000_000, {"from": reg})
     money.approve(leases, 2_000_000, {"from": s3})
     record("lease: accept and pay the rent (new lessee)", leases.acceptLease(lease, {"from": s3}))
-    lease2 = leases.offerLease(s3, 1, 5_000, ends, 0, {"from": m1}).return_value
+    lease2 = leases.offerLease(s3, 1, 5_000, ends, 2_000_000, {"from": m1}).return_value
     record("lease: cancel an offer", leases.cancelLease(lease2, {"from": m1}))
     chain.sleep(YEAR + 1)
     record("lease: end after the term, all returned", leases.endLease(lease, {"from": m1}))
 
     # ---- pledge and release beside (R-34), for the table of this family
-    pledge = record("pledge (R-34)", pledges.pledge(bank, 1, 10_000, {"from": m2})).return_value
+    pledge = record(
+        "pledge (R-34)", pledges.pledge(bank, 1, 10_000, 10**8, chain.time() + YEAR, {"from": m2})
+    ).return_value
     record("release pledge", pledges.release(pledge, {"from": bank}))
 
-    # ---- unit lifecycle (R-30 … R-32)
-    record("merge one unit into another (R-30)", life.merge(m1, m2, "吸收合并", {"from": reg}))
+    # ---- unit lifecycle (R-30 … R-32): decided by the council (the time lock: no signatures),
+    # and with both units' signatures submitted by their district regulator
+    record(
+        "merge one unit into another, by the council (R-30)",
+        life.merge(m1, m2, "吸收合并", 0, [], {"from": reg}),
+    )
+    deadline = chain.time() + DAY
+    domain = _domain(life)
+    sigs = [
+        "0x"
+        + sign(
+            merge_document(domain, w_.address, b.address, life.nonces(unit), deadline),
+            dev_key(FIRST_COMPANY_INDEX + index).private_key,
+        ).hex()
+        for unit, index in ((w_, 8), (b, 1))
+    ]
+    record(
+        "merge with both units' signatures (R-30)",
+        life.merge(w_, b, "吸收合并", deadline, sigs, {"from": parties["district_regulator"]}),
+    )
     held = ledger.balanceOf(s1, 1)
     assert held["free"] == held["waived"] == 0
     half = held["paid"] // 2
     plan = [(a, 1, half, 0, 0, 0, 0), (b, 1, held["paid"] - half, 0, 0, 0, 0)]
     record(
         "split: one pollutant's rights to two successors (R-31)",
-        life.split(s1, plan, a, "分立", {"from": reg}),
+        life.split(s1, plan, a, "分立", 0, [], {"from": reg}),
     )
     record("close a unit (R-32)", life.close(s3, "关停", {"from": reg}))
 
@@ -243,6 +267,13 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
         ),
     }
     return gas, base, profiles
+
+
+def _domain(contract):
+    from backend.chain.typed_data import Domain
+
+    _, name, version, chain_id, verifying, _, _ = contract.eip712Domain()
+    return Domain(name, version, chain_id, verifying)
 
 
 def main() -> None:

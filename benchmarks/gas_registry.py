@@ -10,6 +10,7 @@ from __future__ import annotations
 from benchmarks.common import connect, write_result
 
 DAY, YEAR = 86_400, 365 * 86_400
+LOAN_FEN = 10**8  # the claim the measured pledge secures
 
 
 def measure() -> dict[str, int]:
@@ -46,9 +47,11 @@ def measure() -> dict[str, int]:
     now = chain.time()
     record(
         "publish benchmark",
-        prices.publish(1, 0, 400_000, now + 30, {"from": parties["price_bureau"]}),
+        prices.publish(
+            1, 0, 400_000, now + prices.notice() + 30, {"from": parties["price_bureau"]}
+        ),
     )
-    chain.sleep(31)
+    chain.sleep(prices.notice() + 31)
     ledger.setCap(1, 1, 10**12, {"from": reg})
     a, b, c3 = (accounts[FIRST_COMPANY_INDEX + i] for i in range(3))
     record(
@@ -80,7 +83,7 @@ def measure() -> dict[str, int]:
         "trade settlement, rights only (to new holder)",
         ledger.trade(a, c3, 1, 1_000, 400_000, 1, {"from": ex}),
     )
-    record("pledge", pledges.pledge(bank, 1, 10_000, {"from": a}))
+    record("pledge", pledges.pledge(bank, 1, 10_000, LOAN_FEN, now + YEAR, {"from": a}))
     record("release pledge", pledges.release(1, {"from": bank}))
     end = chain.time() + DAY
     compliance.definePeriod(now - YEAR, end, end + 30 * DAY, end + 60 * DAY, {"from": reg})

@@ -36,7 +36,9 @@ from scripts.deploy import deploy, deployment_path, dev_parties, send
 from scripts.market_orders import settle_negotiated
 
 YEAR = 365 * 86_400
+DAY = 86_400
 HOUR = 3_600
+LOAN_FEN = 5_000_000  # the demo's bank loan: 5 万元, secured by a pledge
 FUNDS_FEN = 10**9  # 一千万元 paid into each unit's trading account
 EXISTING, NEW_UNIT, EXPANSION = range(3)  # PrimaryMarket.Kind
 ASCENDING, SEALED = range(2)  # AuctionHouse.Format
@@ -131,7 +133,10 @@ def main() -> None:
     send(registry.setNonAttainment, False, 8, POLLUTANT_IDS["SO2"], True, sender=regulator)
     progress.step("sector roll-out and non-attainment list set (R-38, R-18)")
 
-    start = web3.eth.get_block("latest").timestamp + 30
+    # every benchmark is announced a notice period before it binds (dev chain: seconds for
+    # hours); the reserve pays at a benchmark only once it has been in force that long too
+    notice = prices.notice()
+    start = web3.eth.get_block("latest").timestamp + notice + 30
     for code, price in BENCHMARKS.items():
         send(prices.publish, POLLUTANT_IDS[code], 0, price, start, sender=parties["price_bureau"])
     for (district, code), price in REGIONAL_BENCHMARKS.items():
@@ -143,9 +148,8 @@ def main() -> None:
             start,
             sender=parties["price_bureau"],
         )
-    chain.sleep(31)
-    chain.mine()
-    progress.step("benchmark prices published (R-15)")
+    let_time_pass(start + notice)
+    progress.step(f"benchmark prices published with {notice} s of notice (R-15)")
 
     council = RegulatorCouncil.at(c["RegulatorCouncil"])
     caps, proposal = set_caps(UNITS, ledger, council, parties)
@@ -205,10 +209,12 @@ def main() -> None:
         f"{waived} fee waived (R-08, R-12, R-29)"
     )
 
-    # a bank loan secured by the chemical plant's excess COD rights
+    # a bank loan secured by the chemical plant's excess COD rights: 5 万元 due in a month
     chem = accounts[FIRST_COMPANY_INDEX]
-    send(pledges.pledge, parties["bank"], POLLUTANT_IDS["COD"], 20_000, sender=chem)
-    progress.step("a pledge of 20 t COD to the bank (R-34)")
+    maturity = chain.time() + 30 * DAY
+    send(pledges.pledge, parties["bank"], POLLUTANT_IDS["COD"], 20_000, LOAN_FEN, maturity,
+         sender=chem)  # fmt: skip
+    progress.step("a pledge of 20 t COD to the bank for a 5 万元 loan due in 30 days (R-34)")
 
     run_market(parties, progress, registry, ledger, pledges, market, primary, auctions)
     demo_disclosure.run(parties, deployment, unit, send, progress)
@@ -311,10 +317,12 @@ def run_market(parties, progress, registry, ledger, pledges, market, primary, au
     send(auctions.refund, lot, paper, sender=operator)
     progress.step("sealed-bid auction: 5 t COD of 重庆珞璜电厂 to 西南制药 (R-14)")
 
-    # the chemical plant defaults; the bank enforces and the pledged rights are auctioned
+    # the loan falls due and the chemical plant defaults; the bank declares default for
+    # the claim the pledge secured and the pledged rights are auctioned
     bank = parties["bank"]
     pledge = pledges.pledgeCount()
-    claim = 5_000_000  # 5 万元 outstanding
+    let_time_pass(pledges.pledgeOf(pledge)["maturity"])
+    claim = LOAN_FEN  # 5 万元 outstanding
     send(pledges.enforce, pledge, claim, sender=bank)
     reserve = fee(20_000, cod_price)
     ends = chain.time() + HOUR

@@ -80,7 +80,8 @@ def run(parties, deployment, unit, send, progress) -> None:
     applied = signed("apply", applicant=company.address, pollutant=COD, quantityKg=20_000, kind=0)
     application = applied.events["ApplicationSubmitted"]["id"]
     send(primary.approve, application, 20_000, sender=regulator)
-    signed("purchase", applicant=company.address, application=application)
+    fee = primary.feeOf(application)  # the fee it sees and accepts at most
+    signed("purchase", applicant=company.address, application=application, maxFeeFen=fee)
     progress.step(f"{NAME}: 400 万元 deposited by a signed permit; 20 t COD applied for, approved "
                   "and bought by signature (R-08, R-16)")  # fmt: skip
 

@@ -1,9 +1,10 @@
 """Demo of the government reserve and leasing (SPEC §8, §10). Called at the end of scripts/demo.py.
 
-The treasury funds the reserve; a sewage plant's reductions enter it at the benchmark; idle free
-rights are reclaimed through the regulator council (proposed, approved 2 of 3, executed after
-its time lock); a science demonstration project takes reserve rights with the reason on
-chain; a chemical plant leases idle paid COD rights to a pharmaceutical plant against rent.
+The treasury funds the reserve; by one regulator council proposal (proposed, approved 2 of 3,
+executed after its time lock) a sewage plant's reductions enter it, paid from the reserve fund at
+the settled benchmark, and idle free rights are reclaimed; a science demonstration project takes
+reserve rights with the reason on chain; a chemical plant leases idle paid COD rights to a
+pharmaceutical plant for a year at a rent above the floor.
 """
 
 from __future__ import annotations
@@ -47,14 +48,17 @@ def run(parties, deployment, unit, send, progress) -> None:
         send(money.issue, unit(name), 100_000_000, b"\x03" * 32, sender=bank)
     progress.step("the treasury funds the reserve with 3 000 000 元 (R-29)")
 
-    send(reserve.acquireFromFacility, unit("鸡冠石污水处理厂"), cod, 50_000, sender=regulator)
     council = RegulatorCouncil.at(c["RegulatorCouncil"])
+    # public money and new rights: a council decision, like a reclaim (docs/security.md)
+    facility = call(reserve, "acquireFromFacility", unit("鸡冠石污水处理厂"), cod, 50_000)
     idle = call(reserve, "reclaim", unit("长江化工有限公司"), cod, int(Origin.FREE), 10_000, IDLE,
                 "扩建项目取得排污权后5年未开工")  # fmt: skip
-    proposal = enact(council, [idle], "收回闲置排污权（R-27）", parties, wait=jump, send=send)
+    what = "集中式污水处理设施减排量入储；收回闲置排污权（R-27）"
+    proposal = enact(council, [facility, idle], what, parties, wait=jump, send=send)
     progress.step(
-        "reserve inflows: 50 t COD from a sewage plant; 10 t idle rights reclaimed by council "
-        f"proposal {proposal} (2 of 3, time-locked) (R-27)"
+        "reserve inflows by council proposal "
+        f"{proposal} (2 of 3, time-locked): 50 t COD from a sewage plant, paid at the settled "
+        "benchmark; 10 t idle rights reclaimed (R-27)"
     )
 
     buyer = unit("西南制药股份")
@@ -75,9 +79,11 @@ def run(parties, deployment, unit, send, progress) -> None:
     send(reserve.acceptRelease, offer, sender=buyer)
     progress.step("10 t COD released from the reserve to a science demonstration project (R-28)")
 
-    lessor, rent = unit("长江化工有限公司"), 2_000_000  # 20 000 元
+    lessor = unit("长江化工有限公司")
     ends = chain.time() + YEAR
+    # R-35: at least the benchmark value pro rata of the term (a fifth for a year), here 20 000 元
+    rent = max(2_000_000, leases.rentFloor(buyer, cod, 5_000, ends))
     lease = send(leases.offerLease, buyer, cod, 5_000, ends, rent, sender=lessor).return_value
     send(money.approve, leases, rent, sender=buyer)
     send(leases.acceptLease, lease, sender=buyer)
-    progress.step("5 t COD leased for a year against 20 000 元 rent (R-35)")
+    progress.step(f"5 t COD leased for a year against {rent / 100:,.0f} 元 rent (R-35)")

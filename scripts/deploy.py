@@ -10,7 +10,6 @@ service, the indexer and the CLI read, to ``$DRR_DEPLOYMENT_FILE`` or else
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,11 +41,14 @@ from backend.chain.deployment import DeployedContract, Deployment
 from backend.chain.devkeys import COUNCIL_MEMBERS, DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
 from backend.chain.domain import Sector
 from backend.network.devnet import DEV_NETWORK_CHAIN_ID
+from scripts.deployment_records import keep_no_brownie_records
 from scripts.receipts import wait_for_receipts_first
 
 # every script that deploys or loads the demo imports this module: Brownie's receipt wait made
-# safe under load for all of them (scripts/receipts.py)
+# safe under load for all of them (scripts/receipts.py), and no deployment records of Brownie's
+# own on a live network (scripts/deployment_records.py)
 wait_for_receipts_first()
+keep_no_brownie_records()
 
 DEPLOYMENTS = Path(__file__).resolve().parents[1] / "deployments"
 DEMO_DISTRICT = 1  # the district of the dev district regulator
@@ -60,10 +62,15 @@ HOUR = 3_600
 @dataclass(frozen=True)
 class CouncilSettings:
     """The regulator council's approval threshold and delays (docs/security.md): every call it
-    schedules waits at least ``min_delay``; a batch waits the longest delay of its functions."""
+    schedules waits at least ``min_delay``; a batch waits the longest delay of its functions.
+    With them the price bureau's bounds, which only the council may exceed: a benchmark takes
+    effect ``price_notice`` seconds after its publication at the earliest, within
+    ``price_band_bps`` of the benchmark it replaces (R-15, docs/security.md)."""
 
     threshold: int = 2
     min_delay: int = 24 * HOUR
+    price_notice: int = 7 * 24 * HOUR  # a week's notice of every new benchmark
+    price_band_bps: int = 5_000  # ±50 % of the benchmark it replaces
     # (contract, function, delay in seconds); a selector's delay holds on every contract
     delays: tuple[tuple[str, str, int], ...] = (
         ("RightsLedger", "setCap", 72 * HOUR),  # R-10 caps of whole regions
@@ -87,11 +94,17 @@ class CouncilSettings:
             return max(1, round(seconds / HOUR * seconds_per_hour))
 
         delays = tuple((c, f, scale(d)) for c, f, d in self.delays)
-        return replace(self, min_delay=scale(self.min_delay), delays=delays)
+        return replace(
+            self,
+            min_delay=scale(self.min_delay),
+            delays=delays,
+            price_notice=scale(self.price_notice),
+        )
 
 
 PRODUCTION_COUNCIL = CouncilSettings()  # 72 h caps and blacklists, 48 h roles, 24 h reclaims
-DEV_COUNCIL = PRODUCTION_COUNCIL.scaled(1)  # one second per hour: 72 s for a cap on a dev chain
+# one second per hour: 72 s for a cap, 168 s of notice for a benchmark on a dev chain
+DEV_COUNCIL = PRODUCTION_COUNCIL.scaled(1)
 
 
 def send(fn, *args, sender):
@@ -150,7 +163,7 @@ def deploy(
     d = Deployer(admin)
     timelock = deploy_council(d, parties, council)
     registry = d.deploy(AccountRegistry, admin)
-    prices = d.deploy(PriceBook, admin, registry)
+    prices = d.deploy(PriceBook, admin, registry, council.price_notice, council.price_band_bps)
     ledger = d.deploy(RightsLedger, admin, registry, prices)
     permits = d.deploy(PermitRegistry, admin, registry, ledger)
     pledges = d.deploy(PledgeBook, admin, ledger)
@@ -167,6 +180,7 @@ def deploy(
         parties["district_regulator"].address
     )
     d.grant(prices, "PRICE_SETTER_ROLE", parties["price_bureau"])
+    d.grant(prices, "TIMELOCK_ROLE", timelock)  # R-15 benchmarks without notice or band
     d.grant(ledger, "REGULATOR_ROLE", timelock)  # R-10 caps: only through the council
     d.grant(registry, "TIMELOCK_ROLE", timelock)  # R-17 blacklist
     d.grant(ledger, "PERMIT_MANAGER_ROLE", permits)
@@ -196,6 +210,7 @@ TIME_LOCKED_ROLES = (
     ("UnitLifecycle", "TIMELOCK_ROLE"),  # sanctionFraud (R-33)
     ("VerificationOracle", "TIMELOCK_ROLE"),  # quorum and dispute window (R-23)
     ("ComplianceManager", "REGULATOR_ROLE"),  # definePeriod (R-23–R-26)
+    ("PriceBook", "TIMELOCK_ROLE"),  # publishByCouncil (R-15)
 )
 
 
@@ -299,7 +314,7 @@ def deploy_exchange(d: Deployer, parties: dict, registry, prices, ledger, pledge
     return money
 
 
-RESERVE_CREDIT_CODE = "11500000MB00000001"  # the city's reserve centre (a public institution)
+RESERVE_CREDIT_CODE = "11500000MB0000000J"  # the city's reserve centre (a public institution)
 
 
 def deploy_reserve_and_lifecycle(
@@ -307,7 +322,8 @@ def deploy_reserve_and_lifecycle(
 ):
     """The government reserve (SPEC §8), changes of a unit (§9) and leasing (§10). The reserve is
     an account of its own in the registry (sector Government, city level); its fund is settlement
-    money the treasury transfers to it."""
+    money the treasury transfers to it. A Government account is registered only by the council's
+    time lock: the deployer holds that role for this one registration and renounces it."""
     admin, regulator = parties["city_regulator"], parties["city_regulator"]
     reserve = d.deploy(
         GovernmentReserve,
@@ -319,6 +335,8 @@ def deploy_reserve_and_lifecycle(
         money,
         parties["finance_bureau"],
     )
+    council_role = registry.TIMELOCK_ROLE()
+    send(registry.grantRole, council_role, admin, sender=admin)
     send(
         registry.registerAccount,
         reserve,
@@ -327,10 +345,12 @@ def deploy_reserve_and_lifecycle(
         int(Sector.GOVERNMENT),
         0,
         0,
-        sender=regulator,
+        sender=admin,
     )
+    send(registry.renounceRole, council_role, admin, sender=admin)
     d.grant(reserve, "REGULATOR_ROLE", regulator)
-    d.grant(reserve, "TIMELOCK_ROLE", d.contracts["CouncilTimelock"])  # R-27 reclaims
+    d.grant(reserve, "TIMELOCK_ROLE", d.contracts["CouncilTimelock"])  # R-27 reclaims, facilities
+    d.grant(compliance, "RESERVE_ROLE", reserve)  # R-26 buy-backs use the period's surplus
     d.grant(ledger, "RESERVE_ROLE", reserve)
     d.grant(ledger, "EXCHANGE_ROLE", reserve)  # buy-backs and releases settle in its own calls
     lifecycle = d.deploy(UnitLifecycle, admin, registry, ledger, pledges, compliance, reserve)
@@ -339,8 +359,9 @@ def deploy_reserve_and_lifecycle(
     d.grant(pledges, "LIFECYCLE_ROLE", lifecycle)
     d.grant(compliance, "LIFECYCLE_ROLE", lifecycle)
     d.grant(reserve, "LIFECYCLE_ROLE", lifecycle)
-    d.grant(lifecycle, "TIMELOCK_ROLE", d.contracts["CouncilTimelock"])  # R-33 sanctions
-    leases = d.deploy(LeaseBook, ledger, money)
+    # R-33 sanctions; R-30, R-31 mergers and splits the units did not sign
+    d.grant(lifecycle, "TIMELOCK_ROLE", d.contracts["CouncilTimelock"])
+    leases = d.deploy(LeaseBook, ledger, money, registry, prices)
     d.grant(ledger, "LEASING_ROLE", leases)
 
 
@@ -357,24 +378,9 @@ def dev_parties() -> dict:
         for index in sorted(indices | set(DEV_AUTHORITIES.values())):
             accounts.add(dev_key(index).private_key)
         priority_fee("1 gwei")
-        # Brownie 1.22 also records each deployment on a live network in its own database, in a
-        # background thread whose compiled code fails ("TypeError: dict object expected; got
-        # Sources", the defect behind its broken `networks:` config section). The deployment is
-        # unaffected and this project keeps its own record (deployments/*.json): stay quiet.
-        threading.excepthook = _quiet_brownie_deployment_db
     if web3.eth.chain_id == DEV_NETWORK_CHAIN_ID:  # keys added in index order, with gaps
         return {n: accounts.at(dev_key(i).address) for n, i in DEV_AUTHORITIES.items()}
     return {name: accounts[index] for name, index in DEV_AUTHORITIES.items()}
-
-
-_default_excepthook = threading.excepthook
-
-
-def _quiet_brownie_deployment_db(args: threading.ExceptHookArgs) -> None:
-    thread = args.thread.name if args.thread else ""
-    if args.exc_type is TypeError and "_add_from_tx" in thread:
-        return
-    _default_excepthook(args)
 
 
 def deployment_path() -> Path:

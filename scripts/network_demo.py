@@ -73,11 +73,12 @@ def main() -> None:
     send(registry.setSectorEnabled, int(Sector.INDUSTRY), True, sender=regulator)
     progress.step("seven pollutant kinds registered, industry enabled (R-01, R-38)")
     used = {code for u in units for code in u[4]}
-    for code in sorted(used):  # effective a few seconds after each is sent (real time here)
-        start = web3.eth.get_block("latest").timestamp + 4
+    notice = prices.notice()  # the notice period, one second per 12 hours here
+    for code in sorted(used):  # effective a few seconds after the notice (real time here)
+        start = web3.eth.get_block("latest").timestamp + notice + 4
         send(prices.publish, POLLUTANT_IDS[code], 0, BENCHMARKS[code], start, sender=bureau)
     wait_until(start)
-    progress.step("benchmark prices published (R-15)")
+    progress.step(f"benchmark prices published with {notice} s of notice (R-15)")
     council = RegulatorCouncil.at(c["RegulatorCouncil"])
     caps, proposal = set_caps(units, ledger, council, parties, wait=wait_past)
     progress.step(f"regional caps for {caps} district × pollutant pairs (council {proposal})")

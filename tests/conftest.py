@@ -14,9 +14,10 @@ import pytest
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
 from backend.services.registration import with_check
+from backend.toolchain import networks
 from scripts.deploy import deploy, deploy_regulator_alone, dev_parties
 from scripts.receipts import wait_for_receipts_first
-from tests.helpers import FUNDS_FEN, STOCK_KG, issue, now
+from tests.helpers import FUNDS_FEN, STOCK_KG, earliest_effect, issue, settle_benchmarks
 
 DAY = 86_400
 YEAR = 365 * DAY
@@ -28,12 +29,24 @@ CAP_KG = 10_000_000
 wait_for_receipts_first()  # scripts/receipts.py: Brownie's "Tx dropped" under load
 
 
+def pytest_sessionstart(session):
+    """The test chain Brownie starts for this process keeps anvil's spilled states in
+    .run/chains/<port>/, removed at exit (not in ~/.foundry/anvil/tmp)."""
+    from brownie._config import CONFIG
+
+    if CONFIG.argv.get("network"):
+        networks.own_chain_folder(CONFIG.argv["network"])
+
+
 # The longest test files, started first so that `make test`'s processes (pytest-xdist, whole files
 # per process) finish together instead of one waiting for the other's last long file.
 LONG_FILES = (
+    "tests/network/test_make_network.py",  # mostly waits for blocks: started first
     "tests/security/test_invariants.py",
     "tests/contracts/registry/test_registry_state_machine.py",
     "tests/e2e/test_explorer.py",
+    "tests/stack/test_durable_stack.py",
+    "tests/stack/test_docs_commands.py",
     "tests/contracts/market/test_exchange_state_machine.py",
     "tests/contracts/lifecycle/test_reserve_state_machine.py",
     "tests/contracts/oracle/test_model.py",
@@ -239,7 +252,7 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
 
     The reserve is a government account (here held by a dev account; the reserve contract in
     deployment)."""
-    from brownie import accounts, chain
+    from brownie import accounts
 
     opts = {"from": regulator}
     for p in POLLUTANTS:
@@ -252,11 +265,10 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
         Sector.INVESTOR,
     ):
         registry.setSectorEnabled(int(sector), True, opts)
-    t0 = now()
+    effective = earliest_effect()
     for code, price in BENCHMARKS.items():
-        prices.publish(POLLUTANT_IDS[code], 0, price, t0 + 60, {"from": price_bureau})
-    chain.sleep(61)
-    chain.mine()
+        prices.publish(POLLUTANT_IDS[code], 0, price, effective, {"from": price_bureau})
+    settle_benchmarks()
     for district in (0, 1, 2, 3):
         for pid in POLLUTANT_IDS.values():
             ledger.setCap(district, pid, CAP_KG, opts)
@@ -267,9 +279,9 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
         units[name] = Unit(companies[i], code, sector, district, basin)
     reserve = accounts[FIRST_COMPANY_INDEX + 8]
     registry.registerAccount(
-        reserve, "11500000MB0000000R", "市政府储备", int(Sector.GOVERNMENT), 0, 0, opts
+        reserve, "11500000MB0000003U", "市政府储备", int(Sector.GOVERNMENT), 0, 0, opts
     )
-    units["reserve"] = Unit(reserve, "11500000MB0000000R", Sector.GOVERNMENT, 0, 0)
+    units["reserve"] = Unit(reserve, "11500000MB0000003U", Sector.GOVERNMENT, 0, 0)
     return SimpleNamespace(**units, pollutant=POLLUTANT_IDS)
 
 
@@ -296,7 +308,7 @@ def reserve(regulator, registry, ledger, prices, compliance, money, treasury):
     )
     registry.registerAccount(
         r,
-        "11500000MB0000001R",
+        "11500000MB0000001M",
         "市排污权储备中心",
         int(Sector.GOVERNMENT),
         0,
@@ -308,6 +320,7 @@ def reserve(regulator, registry, ledger, prices, compliance, money, treasury):
     r.grantRole(r.TIMELOCK_ROLE(), regulator, {"from": regulator})
     ledger.grantRole(ledger.RESERVE_ROLE(), r, {"from": regulator})
     ledger.grantRole(ledger.EXCHANGE_ROLE(), r, {"from": regulator})
+    compliance.grantRole(compliance.RESERVE_ROLE(), r, {"from": regulator})  # R-26 surplus
     money.mint(r, 10**12, {"from": regulator})  # the reserve fund
     return r
 
@@ -330,10 +343,10 @@ def lifecycle(regulator, registry, ledger, pledges, compliance, reserve):
 
 
 @pytest.fixture(scope="module")
-def leases(regulator, ledger, money):
+def leases(regulator, ledger, money, registry, prices):
     from brownie import LeaseBook
 
-    book = LeaseBook.deploy(ledger, money, {"from": regulator})
+    book = LeaseBook.deploy(ledger, money, registry, prices, {"from": regulator})
     ledger.grantRole(ledger.LEASING_ROLE(), book, {"from": regulator})
     return book
 

@@ -6,6 +6,11 @@ import re
 
 import brownie
 
+from scripts.deploy import DEV_COUNCIL
+
+# seconds between a benchmark's publication and its effect on the dev chain (R-15)
+NOTICE = DEV_COUNCIL.price_notice
+
 
 def _render(value: object) -> str:
     """How Brownie prints a decoded argument (addresses in lower case, bytes as a literal)."""
@@ -18,8 +23,12 @@ def _render(value: object) -> str:
 def reverts(error: str, *args: object):
     """Expect a revert with the custom error ``error`` (and, if given, exactly these arguments).
 
-    Brownie renders a decoded custom error as ``"Name: arg1, arg2"``.
+    Brownie renders a decoded custom error as ``"Name: arg1, arg2"``. A last argument ``...``
+    accepts any further arguments (e.g. the block's time).
     """
+    if args and args[-1] is Ellipsis:
+        head = ", ".join(_render(a) for a in args[:-1])
+        return brownie.reverts(revert_pattern=rf"{re.escape(error)}: {re.escape(head)}, .*")
     if args:
         return brownie.reverts(f"{error}: {', '.join(_render(a) for a in args)}")
     return brownie.reverts(revert_pattern=rf"{re.escape(error)}(: .*)?")
@@ -57,6 +66,15 @@ def plain(value):
     return str(value) if not isinstance(value, (bytes, bool)) else value
 
 
+def contract_domain(contract, **overrides):
+    """The EIP-712 domain ``contract`` verifies under, with fields overridden (a forgery's)."""
+    from backend.chain.typed_data import Domain
+
+    _, name, version, chain_id, verifying, _, _ = contract.eip712Domain()
+    base = {"name": name, "version": version, "chain_id": chain_id, "verifying_contract": verifying}
+    return Domain(**{**base, **overrides})
+
+
 def signed(
     contract, primary_type: str, fields: list[tuple[str, str]], message: dict, key: str, **domain
 ):
@@ -64,12 +82,19 @@ def signed(
 
     ``domain`` overrides fields of the contract's own EIP-712 domain (to forge a signature for
     another chain or contract)."""
-    from backend.chain.typed_data import Domain, sign, typed_data
+    from backend.chain.typed_data import sign, typed_data
 
-    _, name, version, chain_id, verifying, _, _ = contract.eip712Domain()
-    base = {"name": name, "version": version, "chain_id": chain_id, "verifying_contract": verifying}
-    data = typed_data(Domain(**{**base, **domain}), primary_type, {primary_type: fields}, message)
+    data = typed_data(
+        contract_domain(contract, **domain), primary_type, {primary_type: fields}, message
+    )
     return "0x" + sign(data, key).hex()
+
+
+def sign_document(document: dict, key: str) -> str:
+    """A dev key's signature of full typed data (e.g. backend.chain.consent's documents)."""
+    from backend.chain.typed_data import sign
+
+    return "0x" + sign(document, key).hex()
 
 
 def company_key(index: int) -> str:
@@ -96,6 +121,39 @@ def revert_to_snapshot() -> None:
 
     chain.revert()
     history.clear()
+
+
+def settle_benchmarks() -> None:
+    """Let benchmarks published with the notice period take effect and stay in force for another
+    one, so the reserve pays at them (IPriceBook.settledQuote)."""
+    from brownie import chain
+
+    chain.sleep(2 * NOTICE + 11)
+    chain.mine()
+
+
+def publish_now(prices, price_bureau, pollutant: int, region: int, fen_per_tonne: int) -> None:
+    """The price bureau publishes a benchmark at the earliest time (the notice period from now)
+    and the chain's clock moves until it is in force (R-15)."""
+    from brownie import chain
+
+    prices.publish(pollutant, region, fen_per_tonne, earliest_effect(), {"from": price_bureau})
+    chain.sleep(NOTICE + 11)
+    chain.mine()
+
+
+def earliest_effect() -> int:
+    """A benchmark's effective time the price bureau may publish for in the next block (R-15:
+    the notice period from then; a few seconds' margin for the block's own time)."""
+    return now() + NOTICE + 10
+
+
+LOAN_FEN = 10**8  # 一百万元: the claim a test pledge secures (R-34)
+
+
+def loan(days: int = 365) -> tuple[int, int]:
+    """A pledge's claim and maturity (R-34): ``LOAN_FEN`` due ``days`` from the latest block."""
+    return LOAN_FEN, now() + days * 86_400
 
 
 FUNDS_FEN = 10**10  # 一亿元 per trading account (the exchange's tests)

@@ -81,9 +81,11 @@ class Reads:
     def code(self, address: str) -> Read:
         return self.add("eth_getCode", [address, "latest"], lambda r: bytes(HexBytes(r)))
 
-    def call(self, fn: ContractFunction, *, sender: str | None = None) -> Read:
-        """``eth_call`` of a contract function at the latest block, decoded as web3 does
-        (one output: the value; several: a tuple). Addresses come back lower case."""
+    def call(
+        self, fn: ContractFunction, *, sender: str | None = None, block: int | str = "latest"
+    ) -> Read:
+        """``eth_call`` of a contract function at ``block`` (default the latest), decoded as
+        web3 does (one output: the value; several: a tuple). Addresses come back lower case."""
         tx: dict[str, Any] = {"to": fn.address, "data": fn._encode_transaction_data()}
         if sender is not None:
             tx["from"] = sender
@@ -93,7 +95,8 @@ class Reads:
             values = abi_decode(types, bytes(HexBytes(result)))
             return values[0] if len(values) == 1 else values
 
-        return self.add("eth_call", [tx, "latest"], decode)
+        tag = hex(block) if isinstance(block, int) else block
+        return self.add("eth_call", [tx, tag], decode)
 
     def estimate_gas(self, *, sender: str, to: str, data: bytes) -> Read:
         tx = {"from": sender, "to": to, "data": "0x" + bytes(data).hex()}

@@ -89,7 +89,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.district": ("区县", "District"),
     "col.account": ("账户地址", "Account"),
     "col.bank": ("质权银行", "Bank"),
-    "col.claim": ("债权金额", "Claim"),
+    "col.claim": ("担保债权", "Secured claim"),
+    "col.maturity": ("债务到期", "Due"),
     "col.source": ("来源", "Source"),
     "col.use": ("用途", "Use"),
     "col.direction": ("方向", "Direction"),
@@ -287,6 +288,19 @@ LABELS: dict[str, tuple[str, str]] = {
         "transferred (R-07, R-34).",
     ),
     "portal.pledged": ("已质押", "Pledged"),
+    "portal.claim_hint": (
+        "质押担保的债务：违约处置时银行最多受偿此数（R-34）",
+        "the debt the pledge secures: the most the bank recovers from a sale on default (R-34)",
+    ),
+    "portal.maturity_hint": (
+        "债务到期前银行不得宣告违约",
+        "the bank may not declare default before the debt falls due",
+    ),
+    "portal.min_price": ("最低接受总价", "Least total price accepted"),
+    "portal.min_price_hint": (
+        "按所在区县已生效的基准价回购；低于此价不成交（R-26）",
+        "bought back at the district's settled benchmark; refused below this price (R-26)",
+    ),
     "portal.leases": ("租赁", "Leases"),
     "portal.offer_lease": ("出租排污权", "Lease rights out"),
     "portal.lease_note": (
@@ -364,6 +378,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "held.blacklisted": ("列入黑名单期间不能交易（R-17）", "blacklisted (R-17)"),
     "unit.beijing": ("北京时间", "Beijing time"),
     "unit.beijing_time": ("（北京时间）", "(Beijing time)"),
+    "portal.consent": ("合并、分立的单位同意", "Consent to a merger or split"),
+    "portal.consent_note": (
+        "主管部门提交合并或分立前，每个相关单位须在自己的钱包中签名同意（R-30、R-31）。粘贴主管部门给出的"
+        "同意码，核对钱包中显示的各项内容后签名，再将签名交回主管部门。",
+        "Before a regulator submits a merger or split, every unit concerned signs its consent "
+        "in its own wallet (R-30, R-31). Paste the consent code the regulator gave you, check "
+        "what the wallet shows, sign, and return the signature to the regulator.",
+    ),
+    "portal.consent_code": ("同意码", "Consent code"),
+    "portal.consent_sign": ("在钱包中签名同意", "Sign my consent in the wallet"),
+    "portal.consent_signature": (
+        "我的签名（交回主管部门）",
+        "My signature (return it to the regulator)",
+    ),
     "col.quantity_kg": ("数量（千克）", "Quantity (kg)"),
     "col.price_fen": ("总价（分）", "Total price (fen)"),
     "console.settlement": ("结算银行：入金与出金", "Settlement bank: money in and out"),
@@ -496,6 +524,18 @@ JS_TEXTS: dict[str, tuple[str, str]] = {
     "trade.no_counterparty": ("请从列表中选择对方单位", "Choose the counterparty from the list"),
     "trade.found": ("对方：{name}（{code}）", "Counterparty: {name} ({code})"),
     "bank.hashed": ("账户信息仅以哈希值上链", "Only a hash of the account goes on chain"),
+    "consent.merge": (
+        "已签名同意合并：请将签名交回主管部门",
+        "Consent to the merger signed: return the signature to the regulator",
+    ),
+    "consent.split": (
+        "已签名同意分立：请将签名交回主管部门",
+        "Consent to the split signed: return the signature to the regulator",
+    ),
+    "consent.not_for_you": (
+        "本账户不是该同意码所列的单位",
+        "This account is not one of the units of this consent code",
+    ),
 }
 
 

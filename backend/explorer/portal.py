@@ -109,10 +109,33 @@ def view(conn: Connection, chain: Chain, account: str | None) -> dict[str, Any]:
             r for r in listings if r["status"] in OPEN_LISTING and r["seller"] != account
         ],
         "open_lots": lots,
-        "applications": disclosure.applications(conn, applicant=account, limit=50).rows,
+        "applications": applications(chain, conn, account),
         "pledges": unit["pledges"],
         "bank_options": [(b["address"], b["name"]) for b in _banks(conn, chain)],
     }
+
+
+APPROVED = 2  # IPrimaryMarket.Status Approved
+
+
+def applications(chain: Chain, conn: Connection, account: str) -> list[dict[str, Any]]:
+    """The unit's primary applications; an approved one with the fee its purchase would charge
+    now (``fee_now``, the benchmark times the approved quantity, R-08): the purchase the company
+    signs accepts at most this fee, so a later benchmark cannot make it pay more."""
+    rows = disclosure.applications(conn, applicant=account, limit=50).rows
+    primary = (
+        chain.contract("PrimaryMarket") if "PrimaryMarket" in chain.deployment.contracts else None
+    )
+    out = []
+    for row in rows:
+        fee = None
+        if primary is not None and row["status"] == APPROVED:
+            try:
+                fee = int(primary.functions.feeOf(row["id"]).call())
+            except (ContractLogicError, Web3RPCError, ValueError):
+                fee = None  # no benchmark published: nothing to buy at yet
+        out.append({**row, "fee_now": fee})
+    return out
 
 
 def _banks(conn: Connection, chain: Chain) -> list[dict[str, Any]]:

@@ -104,8 +104,12 @@ def database_url(url: str) -> str:
     return url
 
 
-def open_database(url: str) -> Engine:
-    """An engine for ``url`` (SQLite file, created with its folder, or PostgreSQL)."""
+def open_database(url: str, *, durable: bool = False) -> Engine:
+    """An engine for ``url`` (SQLite file, created with its folder, or PostgreSQL).
+
+    ``durable``: on SQLite every commit reaches the disk before it returns (``synchronous=FULL``):
+    the relayer's records and journal, which must survive a power cut. The index is rebuilt from
+    the chain, so its commits may trail by the last moments (``NORMAL``, crash-safe)."""
     url = database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -119,7 +123,7 @@ def open_database(url: str) -> Engine:
         def _pragmas(dbapi_connection: Any, _record: object) -> None:  # noqa: ANN401
             cur = dbapi_connection.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 

@@ -30,25 +30,38 @@ ROOT = geth.ROOT
 DEPLOYMENT_FILE = ROOT / "deployments" / "network.json"
 
 
-def brownie_network(net: Network) -> str:
-    """The Brownie live network of the RPC node, registered (idempotently)."""
+def brownie_network(net: Network, config: Path) -> str:
+    """The Brownie live network of the RPC node, registered in the network file ``config``."""
     network_id = f"drr-geth-{net.specs[RPC_NODE].http_port}"
-    networks.ensure_live(network_id, net.url(RPC_NODE), net.chain_id)
+    networks.ensure_live(network_id, net.url(RPC_NODE), net.chain_id, path=config)
     return network_id
 
 
+def record_path() -> Path:
+    """Where the deployment record goes: ``DRR_DEPLOYMENT_FILE``, else deployments/network.json."""
+    override = os.environ.get("DRR_DEPLOYMENT_FILE")
+    return Path(override) if override else DEPLOYMENT_FILE
+
+
 def seed(net: Network) -> Path:
-    """Deploy and load part of the demo through Brownie; returns the deployment file."""
-    # Brownie reloads contracts it saw on this chain id; the chain was just created anew
+    """Deploy and load part of the demo through Brownie; returns the deployment file.
+
+    Brownie runs with a home of this run's own (inside the network's folder, which ``init``
+    recreated): it reads nothing an earlier run left in the user's ``~/.brownie`` and writes
+    nothing there; scripts/deployment_records.py keeps it from recording deployments itself."""
+    # artifacts an older checkout's Brownie recorded for this chain id would be reloaded
     shutil.rmtree(ROOT / "build" / "deployments" / str(net.chain_id), ignore_errors=True)
-    env = devstack.brownie_env()
-    env["DRR_DEPLOYMENT_FILE"] = str(DEPLOYMENT_FILE)
+    home = net.root / "brownie-home"
+    network_id = brownie_network(net, networks.brownie_home(home))
+    record = record_path()
+    env = devstack.brownie_env(home)
+    env["DRR_DEPLOYMENT_FILE"] = str(record)
     brownie = Path(sys.executable).with_name("brownie")
     subprocess.run(
-        [str(brownie), "run", "scripts/network_demo.py", "--network", brownie_network(net)],
+        [str(brownie), "run", "scripts/network_demo.py", "--network", network_id],
         cwd=ROOT, env=env, check=True,
     )  # fmt: skip
-    return DEPLOYMENT_FILE
+    return record
 
 
 def validator_nodes(net: Network) -> dict[str, str]:

@@ -1112,6 +1112,15 @@ class PledgeBody(ActionBody):
     bank: Address = Field(description="the pledgee (a bank with the PLEDGEE role)")
     pollutant: Uint32 = Field(description="pollutant id")
     quantity_kg: Kg = Field(alias="quantityKg")
+    claim_fen: Annotated[int, Field(strict=True, ge=1, le=2**128 - 1)] = Field(
+        alias="claimFen",
+        description="the debt the pledge secures, in fen: the most the bank may claim from a "
+        "sale on default (R-34)",
+    )
+    maturity: Uint64 = Field(
+        description="when the debt falls due (unix seconds, in the future): the bank may declare "
+        "default only from then on"
+    )
 
 
 def _pledge_movement(m: Mapping[str, Any]) -> list[Any]:
@@ -1130,7 +1139,7 @@ PLEDGE = ActionSpec(
     body=PledgeBody,
     summary="Pledge rights to a bank (质押)",
     struct="Pledge(address holder,address bank,uint32 pollutant,uint64 quantityKg,"
-    "uint256 nonce,uint256 deadline)",
+    "uint128 claimFen,uint64 maturity,uint256 nonce,uint256 deadline)",
     precheck=PreCheck("check", contract="RightsLedger", args=_pledge_movement),
     reasons=LEDGER_REASONS,
 )

@@ -146,7 +146,9 @@ op(name="register-accounts", concern="registry", contract="AccountRegistry",
 
 
 class ChangeAttributes(OperationBody):
-    """Change a unit's sector, district or basin (R-03); in force from its block (R-04)."""
+    """Change a unit's district or basin (R-03); in force from its block (R-04). A change of its
+    sector (which decides R-19, R-20, R-38, and for Government R-18–R-20 and R-39) only through
+    the regulator council (``council-propose``)."""
 
     holder: Address
     sector: SectorField
@@ -156,8 +158,9 @@ class ChangeAttributes(OperationBody):
 
 op(name="change-attributes", concern="registry", contract="AccountRegistry",
    function="changeAttributes", body=ChangeAttributes,
-   summary="Change account attributes (R-03)", role="regulator, district regulator",
-   rules=("R-03", "R-04"))  # fmt: skip
+   summary="Change account attributes (R-03)",
+   role="regulator, district regulator (district, basin); regulator council (sector)",
+   rules=("R-03", "R-04", "R-19", "R-38"))  # fmt: skip
 
 
 class SetRestriction(OperationBody):
@@ -377,8 +380,22 @@ class PublishBenchmark(OperationBody):
 
 
 op(name="publish-benchmark", concern="prices", contract="PriceBook", function="publish",
-   body=PublishBenchmark, summary="Publish a benchmark price (R-15)", role="price bureau",
-   rules=("R-15",),
+   body=PublishBenchmark,
+   summary="Publish a benchmark price, effective after the notice period and within the band "
+           "(R-15)",
+   role="price bureau", rules=("R-15",),
+   args=lambda b, c: [_p(c, b.pollutant), b.region, b.fen_per_tonne, b.effective_from])  # fmt: skip
+
+
+class DecideBenchmark(PublishBenchmark):
+    """The regulator council decides a benchmark without notice or band (R-15), replacing a
+    publication still waiting for its time."""
+
+
+op(name="publish-benchmark-by-council", concern="prices", contract="PriceBook",
+   function="publishByCouncil", body=DecideBenchmark,
+   summary="Decide a benchmark price outside notice and band (R-15)",
+   role="regulator council (council-propose)", rules=("R-15",),
    args=lambda b, c: [_p(c, b.pollutant), b.region, b.fen_per_tonne, b.effective_from])  # fmt: skip
 
 # =============================================================================================
@@ -579,10 +596,13 @@ op(name="release-pledge", concern="pledges", contract="PledgeBook", function="re
 
 
 class EnforcePledge(OperationBody):
-    """The bank declares default and asks the exchange to sell, up to its claim (R-34)."""
+    """From the pledge's maturity on, the bank declares default for what is still due (at most
+    the claim recorded with the pledge) and asks the exchange to sell (R-34)."""
 
     id: Uint256
-    claim_fen: Annotated[int, Field(strict=True, ge=0, le=2**128 - 1)] = Field(alias="claimFen")
+    claim_fen: Annotated[int, Field(strict=True, ge=0, le=2**128 - 1)] = Field(
+        alias="claimFen", description="what is due, in fen: at most the pledge's recorded claim"
+    )
 
 
 op(name="enforce-pledge", concern="pledges", contract="PledgeBook", function="enforce",
@@ -615,7 +635,9 @@ op(name="reclaim", concern="reserve", contract="GovernmentReserve", function="re
 
 
 class AcquireFromFacility(OperationBody):
-    """Rights created by a centralised treatment facility enter the reserve (R-27)."""
+    """Rights created by a registered centralised treatment facility enter the reserve within its
+    district's cap, paid from the reserve fund at the settled benchmark (R-27): public money,
+    so only through the regulator council (``council-propose``)."""
 
     facility: Address
     pollutant: Pollutant
@@ -624,7 +646,7 @@ class AcquireFromFacility(OperationBody):
 
 op(name="acquire-from-facility", concern="reserve", contract="GovernmentReserve",
    function="acquireFromFacility", body=AcquireFromFacility,
-   summary="Acquire a facility's rights (R-27)", role="regulator, district regulator",
+   summary="Acquire a facility's rights (R-27)", role="regulator council (council-propose)",
    rules=("R-27", "R-10"),
    args=lambda b, c: [b.facility, _p(c, b.pollutant), b.kg])  # fmt: skip
 
@@ -662,8 +684,31 @@ op(name="withdraw-release", concern="reserve", contract="GovernmentReserve",
 # lifecycle: mergers, splits, closures, fraud (contracts/lifecycle/UnitLifecycle.sol)
 
 
-class Merge(OperationBody):
-    """Merge ``from`` into ``to``: every right and obligation passes, ``from`` closes (R-30)."""
+Signatures = Annotated[
+    list[Annotated[str, Field(strict=True, pattern=r"^0x([0-9a-fA-F]{2})*$")]],
+    Field(
+        max_length=201,
+        description="each unit's signature of the act's typed data, in the order "
+        "POST /lifecycle/consents/… gives (empty when the regulator council decides)",
+    ),
+]
+
+
+class Consent(OperationBody):
+    """The units' consent (R-30, R-31): their signatures and the deadline they signed."""
+
+    deadline: Uint256 = Field(default=0, description="the deadline the units signed")
+    signatures: Signatures = Field(default_factory=list)
+
+
+def _signatures(b: Consent) -> list[bytes]:
+    return [bytes.fromhex(s[2:]) for s in b.signatures]
+
+
+class Merge(Consent):
+    """Merge ``from`` into ``to``: every right and obligation passes, ``from`` closes (R-30).
+    Both units sign the merger (``POST /lifecycle/consents/merge``) and a regulator over both
+    submits it; or the regulator council decides without their signatures."""
 
     from_unit: Address = Field(alias="from")
     to_unit: Address = Field(alias="to")
@@ -671,8 +716,11 @@ class Merge(OperationBody):
 
 
 op(name="merge", concern="lifecycle", contract="UnitLifecycle", function="merge",
-   body=Merge, summary="Merge two units (R-30)", role="regulator, district regulator",
-   rules=("R-30",))  # fmt: skip
+   body=Merge, summary="Merge two units with their consent (R-30)",
+   role="regulator, district regulator with both units' signatures; regulator council "
+        "(council-propose)",
+   rules=("R-30",),
+   args=lambda b, c: [b.from_unit, b.to_unit, b.reason, b.deadline, _signatures(b)])  # fmt: skip
 
 
 class SplitLine(BaseModel):
@@ -686,28 +734,37 @@ class SplitLine(BaseModel):
     owed: Kg = 0
 
 
-class Split(OperationBody):
-    """Split a unit by an approved plan that adds up exactly per pollutant and field (R-31)."""
+class Split(Consent):
+    """Split a unit by a plan that adds up exactly per pollutant and field (R-31). The unit and
+    every successor sign the plan (``POST /lifecycle/consents/split``) and a regulator over all
+    of them submits it; or the regulator council decides without their signatures."""
 
     from_unit: Address = Field(alias="from")
     plan: list[SplitLine] = Field(min_length=1, max_length=200)
-    obligor: Address = Field(description="meets the unit's pending surrender obligations")
+    obligor: Address = Field(description="one of the successors: meets pending surrenders")
     reason: Reason
 
 
+def split_lines(b: Split, c: Chain) -> list[tuple[object, ...]]:
+    """The plan as the contract's ``SplitLine`` tuples (pollutants by id)."""
+    return [(x.successor, _p(c, x.pollutant), x.paid, x.free, x.waived, x.permitted, x.owed)
+            for x in b.plan]  # fmt: skip
+
+
 def _split_args(b: Split, c: Chain) -> list[object]:
-    lines = [(x.successor, _p(c, x.pollutant), x.paid, x.free, x.waived, x.permitted, x.owed)
-             for x in b.plan]  # fmt: skip
-    return [b.from_unit, lines, b.obligor, b.reason]
+    return [b.from_unit, split_lines(b, c), b.obligor, b.reason, b.deadline, _signatures(b)]
 
 
 op(name="split", concern="lifecycle", contract="UnitLifecycle", function="split", body=Split,
-   summary="Split a unit (R-31)", role="regulator, district regulator", rules=("R-31",),
-   args=_split_args)  # fmt: skip
+   summary="Split a unit with its and its successors' consent (R-31)",
+   role="regulator, district regulator with every unit's signature; regulator council "
+        "(council-propose)",
+   rules=("R-31",), args=_split_args)  # fmt: skip
 
 
 class CloseUnit(OperationBody):
-    """Close a unit that holds, owes, pledges and leases nothing and has no valid permit (R-32)."""
+    """Close a unit that holds, owes, pledges and leases nothing, has no valid permit and no
+    compliance period pending (R-32). Never the reserve or another authority account."""
 
     unit: Address
     reason: Reason

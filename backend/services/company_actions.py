@@ -81,13 +81,53 @@ CARRY_OVER = ActionSpec(
 
 
 class BuyBackBody(ActionBody):
-    """Sell surplus paid rights of a surrendered period to the reserve at the benchmark
-    (政府回购, R-26); the reserve fund pays the unit."""
+    """Sell paid rights of a surrendered period's surplus to the reserve at the settled benchmark
+    of the unit's district (政府回购, R-26); the reserve fund pays the unit, never less than the
+    minimum price it signed."""
 
     unit: Address = Field(description="the signer: the selling unit")
     pollutant: Uint32 = Field(description="pollutant id")
     period: Uint32 = Field(description="the surrendered compliance period")
     kg: Kg
+    min_price_fen: Fen = Field(
+        alias="minPriceFen",
+        description="the least total price in fen the unit accepts (a lower settled benchmark "
+        "is refused: ReservePriceBelowAccepted)",
+    )
+
+
+_SETTLED_QUOTE_ABI = [
+    {"type": "function", "name": "settledQuote", "stateMutability": "view",
+     "inputs": [{"name": "pollutant", "type": "uint32"}, {"name": "region", "type": "uint16"},
+                {"name": "kg", "type": "uint64"}],
+     "outputs": [{"name": "fen", "type": "uint256"}]},
+]  # fmt: skip
+_DISTRICT_ABI = [
+    {"type": "function", "name": "profile", "stateMutability": "view",
+     "inputs": [{"name": "holder", "type": "address"}],
+     "outputs": [{"name": "", "type": "tuple", "components": [
+         {"name": n, "type": t} for n, t in (
+             ("registered", "bool"), ("closed", "bool"), ("policyRestricted", "bool"),
+             ("qualifiedSeller", "bool"), ("restrictions", "uint8"), ("sector", "uint8"),
+             ("district", "uint16"), ("basin", "uint16"), ("updatedAtBlock", "uint64"))]}]},
+]  # fmt: skip
+
+
+def _buy_back_price(reserve: Contract, m: Mapping[str, Any]) -> DecodedError | None:
+    """The price the reserve pays now (the settled benchmark of the unit's district) against the
+    least the unit accepts: a lower one is refused before anything is signed."""
+    w3 = reserve.w3
+    registry = w3.eth.contract(address=reserve.functions.registry().call(), abi=_DISTRICT_ABI)
+    book = w3.eth.contract(address=reserve.functions.priceBook().call(), abi=_SETTLED_QUOTE_ABI)
+    district = registry.functions.profile(m["unit"]).call()[6]
+    try:
+        price = book.functions.settledQuote(m["pollutant"], district, m["kg"]).call()
+    except ContractLogicError:
+        return None  # no settled benchmark: the simulation names it
+    if price < m["minPriceFen"]:
+        args = {"priceFen": price, "minimumFen": m["minPriceFen"]}
+        return DecodedError("ReservePriceBelowAccepted", args, "", "")
+    return None
 
 
 BUY_BACK = ActionSpec(
@@ -97,7 +137,9 @@ BUY_BACK = ActionSpec(
     body=BuyBackBody,
     summary="Sell surplus rights back to the reserve (政府回购)",
     typehash="BUY_BACK_TYPEHASH",
-    simulate=Simulation("buyBack"),
+    simulate=Simulation(
+        "buyBack", args=lambda m: [m["pollutant"], m["period"], m["kg"]], terms=_buy_back_price
+    ),
 )
 
 

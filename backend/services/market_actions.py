@@ -196,7 +196,6 @@ OFFER_LOT = ActionSpec(
     struct="Offer(address seller,uint32 pollutant,uint64 quantityKg,uint8 format,uint96 reserveFen,"
     "uint96 depositFen,uint96 stepFen,uint40 biddingEnds,uint40 revealEnds,uint256 nonce,"
     "uint256 deadline)",
-    typehash="OFFER_TYPEHASH",
     call_args=lambda m: [m["seller"], m["pollutant"], m["quantityKg"], _terms(m)],
     simulate=Simulation("offer", args=lambda m: [m["pollutant"], m["quantityKg"], _terms(m)]),
 )
@@ -214,7 +213,6 @@ CANCEL_LOT = ActionSpec(
     body=LotBody,
     summary="Withdraw a lot nobody joined (撤拍)",
     struct="CancelLot(address creator,uint256 lot,uint256 nonce,uint256 deadline)",
-    typehash="CANCEL_TYPEHASH",
     simulate=Simulation("cancel", args=lambda m: [m["lot"]]),
 )
 
@@ -249,7 +247,6 @@ JOIN = ActionSpec(
     summary="Join an auction and lodge the deposit (报名竞买)",
     struct="Join(address bidder,uint256 lot,uint64 application,uint96 depositFen,uint256 nonce,"
     "uint256 deadline)",
-    typehash="JOIN_TYPEHASH",
     simulate=Simulation("join", args=lambda m: [m["lot"], m["application"]], terms=_deposit_terms),
 )
 
@@ -267,7 +264,6 @@ BID_LOT = ActionSpec(
     body=BidLotBody,
     summary="Bid in an ascending auction (竞价)",
     struct="LotBid(address bidder,uint256 lot,uint96 priceFen,uint256 nonce,uint256 deadline)",
-    typehash="BID_TYPEHASH",
     simulate=Simulation("bid", args=lambda m: [m["lot"], m["priceFen"]]),
 )
 
@@ -288,7 +284,6 @@ COMMIT_BID = ActionSpec(
     body=CommitBody,
     summary="Commit a sealed bid (密封报价)",
     struct="Commit(address bidder,uint256 lot,bytes32 commitment,uint256 nonce,uint256 deadline)",
-    typehash="COMMIT_TYPEHASH",
     simulate=Simulation("commit", args=lambda m: [m["lot"], m["commitment"]]),
 )
 
@@ -308,7 +303,6 @@ REVEAL_BID = ActionSpec(
     summary="Reveal a sealed bid (揭示报价)",
     struct="Reveal(address bidder,uint256 lot,uint96 priceFen,bytes32 salt,uint256 nonce,"
     "uint256 deadline)",
-    typehash="REVEAL_TYPEHASH",
     simulate=Simulation("reveal", args=lambda m: [m["lot"], m["priceFen"], m["salt"]]),
 )
 
@@ -344,15 +338,38 @@ class ApplicationBody(ActionBody):
     application: Uint256 = Field(description="the application's id")
 
 
+class PurchaseBody(ApplicationBody):
+    max_fee_fen: Fen = Field(
+        alias="maxFeeFen",
+        description="the largest fee in fen the applicant accepts (the fee at the benchmark when "
+        "it signs); a higher benchmark by the time it is relayed is refused: "
+        "PrimaryFeeAboveAccepted",
+    )
+
+
+def _fee_accepted(primary: Contract, m: Mapping[str, Any]) -> DecodedError | None:
+    """The fee the purchase would charge now against the most the applicant accepts: a higher
+    one is refused before anything is signed (the contract refuses it too)."""
+    try:
+        fee = int(primary.functions.feeOf(m["application"]).call())
+    except ContractLogicError:
+        return None  # an unknown application: the simulation names it
+    if fee > m["maxFeeFen"]:
+        args = {"id": m["application"], "feeFen": fee, "maxFeeFen": m["maxFeeFen"]}
+        return DecodedError("PrimaryFeeAboveAccepted", args, "", "")
+    return None
+
+
 PURCHASE = ActionSpec(
     name="purchase",
     contract="PrimaryMarket",
     function="purchaseBySig",
-    body=ApplicationBody,
-    summary="Buy the approved quantity at the benchmark (缴费取得)",
-    struct="Purchase(address applicant,uint256 application,uint256 nonce,uint256 deadline)",
-    call_args=lambda m: [m["application"]],
-    simulate=Simulation("purchase", args=lambda m: [m["application"]]),
+    body=PurchaseBody,
+    summary="Buy the approved quantity at the benchmark (缴费取得), up to the fee accepted",
+    struct="Purchase(address applicant,uint256 application,uint256 maxFeeFen,uint256 nonce,"
+    "uint256 deadline)",
+    call_args=lambda m: [m["application"], m["maxFeeFen"]],
+    simulate=Simulation("purchase", args=lambda m: [m["application"]], terms=_fee_accepted),
 )
 
 WITHDRAW_APPLICATION = ActionSpec(

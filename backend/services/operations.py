@@ -265,7 +265,7 @@ CreditCode = Annotated[
     Field(
         description="unified social credit code (统一社会信用代码), 18 characters with its "
         "GB 32100 check character",
-        examples=["91500000MA5U000011"],
+        examples=["91500000MA5U000010"],
     ),
 ]
 Text = Annotated[

@@ -111,16 +111,16 @@ def cap(conn: Connection, chain: Chain, *, region: int, pollutant: int) -> Figur
 def pledge(conn: Connection, chain: Chain, *, pledge_id: int) -> Figure:
     block = _cursor_block(conn, chain)
     row = _row(conn, t.pledges, id=pledge_id)
-    (holder, bank, pollutant, kg, status, claim), call = _call(
+    (holder, pollutant, kg, bank, status, maturity, claim), call = _call(
         chain, "PledgeBook", "pledgeOf", [pledge_id], block
     )
-    fields = ("holder", "bank", "pollutant", "kg", "status", "claim_fen")
+    fields = ("holder", "bank", "pollutant", "kg", "status", "maturity", "claim_fen")
     return _answer(
         "pledge",
         {"id": pledge_id},
         block,
         {k: row[k] for k in fields},
-        dict(zip(fields, (holder, bank, pollutant, kg, status, claim), strict=True)),
+        dict(zip(fields, (holder, bank, pollutant, kg, status, maturity, claim), strict=True)),
         [call],
         row["tx_hash"],
     )

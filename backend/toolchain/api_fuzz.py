@@ -1,9 +1,10 @@
 """API fuzzing with schemathesis against the service's own OpenAPI (`make api-fuzz`).
 
-Starts the local stack (`backend.devstack`: anvil, the contracts, the demo city, the service) on
-the given ports, runs schemathesis (its own virtual environment ``.venv-fuzz``: it needs a newer
-hypothesis than eth-brownie pins) with the check ``not_a_server_error`` over every operation, and
-stops the stack. Exit status 0 only when no request got a 5xx answer.
+Starts the local stack (`backend.devstack`: anvil, the contracts, the demo city, the service) in a
+data folder of its own started over at each run (.run/api-fuzz-data/), on the given ports, runs
+schemathesis (its own virtual environment ``.venv-fuzz``: it needs a newer hypothesis than
+eth-brownie pins) with the check ``not_a_server_error`` over every operation, and stops the stack.
+Exit status 0 only when no request got a 5xx answer.
 
 Authority operations get, besides generated senders, the demo's authority accounts that hold
 their role (dev keys of the local chain only, ``backend/toolchain/api_fuzz_hooks.py``), so the
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = ROOT / ".venv-fuzz" / "bin" / "schemathesis"
 HOOKS = Path(__file__).with_name("api_fuzz_hooks.py")
 REPORT_DIR = ROOT / "reports" / "api-fuzz"
+DATA_DIR = ROOT / ".run" / "api-fuzz-data"
 
 
 # Every limit of backend/api/guard.py stays on (bodies, JSON depth, items, concurrency); the
@@ -57,7 +59,7 @@ def _wait(url: str, proc: subprocess.Popen, seconds: float = 600) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the stack exited ({proc.returncode}); see .run/")
+            raise SystemExit(f"the stack exited ({proc.returncode}); see {DATA_DIR}/logs/")
         try:
             with urllib.request.urlopen(url, timeout=5):  # noqa: S310 - local URL
                 return
@@ -128,9 +130,12 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{SCHEMATHESIS} missing: run `make api-fuzz` (it installs .venv-fuzz)")
     api_port = int(os.environ.get("DRR_API_PORT", "8700"))
     base = f"http://127.0.0.1:{api_port}"
+    # a data folder of its own, started over at every run: the fuzzer's writes never reach the
+    # data of `make run`
+    stack_env = {**os.environ, "DRR_DATA_DIR": str(DATA_DIR)}
     stack = subprocess.Popen(
-        [sys.executable, "-m", "backend.devstack", "run"], cwd=ROOT, start_new_session=True,
-        env={**os.environ, **FUZZ_RATES},
+        [sys.executable, "-m", "backend.devstack", "run", "--fresh"],
+        cwd=ROOT, env={**stack_env, **FUZZ_RATES}, start_new_session=True,
     )  # fmt: skip
     try:
         _wait(f"{base}/api/v1/deployment", stack)

@@ -9,6 +9,9 @@ its own, and ``make`` refuses to start when such a port is taken (see ``backend.
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,16 +35,75 @@ def network_config_path() -> Path:
     return _get_data_folder().joinpath("network-config.yaml")
 
 
+def brownie_home(folder: Path) -> Path:
+    """A Brownie home of one run: ``folder`` (emptied) with a data folder holding only a network
+    file for the networks the caller registers; returns that file.
+
+    Brownie keeps its data (networks, deployments database, accounts) in ``~/.brownie``, fixed at
+    import from the home directory. A Brownie process started with ``HOME=folder``
+    (``backend.devstack.brownie_env``) therefore reads and writes nothing of the user's home and
+    nothing an earlier run left: ``make run`` and ``make network`` run Brownie that way."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    data = folder / ".brownie"
+    data.mkdir(parents=True)
+    config = data / "network-config.yaml"
+    config.write_text(yaml.safe_dump({"live": [], "development": []}), encoding="utf-8")
+    return config
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def chain_folder(port: int) -> Path:
+    """The folder of the test or benchmark chain Brownie starts on ``port`` (.run/chains/)."""
+    return ROOT / ".run" / "chains" / str(port)
+
+
+def anvil_cmd(port: int) -> str:
+    """Brownie's ``cmd`` of an anvil on ``port``: its spilled states in the chain's folder instead
+    of ``~/.foundry/anvil/tmp`` (Brownie splits ``cmd`` on spaces and picks its anvil backend
+    because it starts with ``anvil``; a project path with spaces is given relative to the
+    project, where Brownie runs)."""
+    cache = chain_folder(port) / "anvil-cache"
+    path = str(cache) if not any(c.isspace() for c in str(cache)) else os.path.relpath(cache)
+    return f"anvil --cache-path {path}"
+
+
 def dev_network(network_id: str, port: int) -> dict[str, Any]:
     """The Brownie entry of an anvil network on ``port``."""
     return {
         "id": network_id,
         "name": f"anvil ({network_id}, port {port})",
-        "cmd": "anvil",
+        "cmd": anvil_cmd(port),
         "host": "http://127.0.0.1",
         "timeout": 120,
         "cmd_settings": {"port": port, **ANVIL_SETTINGS},
     }
+
+
+def own_chain_folder(network_id: str) -> Path | None:
+    """For the anvil Brownie is about to start for ``network_id`` in this process (a test
+    process of ``make test`` gets the network's port + its worker number): its cache in the
+    folder of that port, and that folder removed when the process exits, after Brownie stopped
+    the chain. Returns the folder (None for a network Brownie does not start)."""
+    from brownie._config import CONFIG
+
+    settings = CONFIG.networks.get(network_id, {})
+    if not str(settings.get("cmd", "")).startswith("anvil"):
+        return None
+    port = int(settings["cmd_settings"]["port"])
+    settings["cmd"] = anvil_cmd(port)
+    folder = chain_folder(port)
+
+    def remove() -> None:
+        from brownie.network import rpc
+
+        rpc.kill(False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)
+    return folder
 
 
 def ensure(networks: dict[str, int], path: Path | None = None) -> bool:

@@ -101,6 +101,10 @@ interface IAccountRegistry {
     /// @notice Register many accounts in one transaction, each under exactly the checks of
     /// `registerAccount` and with its own `AccountRegistered` event; all or nothing.
     function registerAccountBatch(Registration[] calldata accounts) external;
+    /// @notice A unit's district and basin: an authority over both districts. Its sector (which
+    /// decides R-19, R-20, R-38, and for Government R-18–R-20 and R-39): only the regulator
+    /// council's time lock, which may change every attribute. Registering a Government (authority)
+    /// account is the council's too.
     function changeAttributes(address holder, Sector sector, uint16 district, uint16 basin) external;
     function setRestriction(address holder, uint8 restriction, bool active, string calldata reason) external;
     function setPolicyRestricted(address holder, bool restricted, string calldata reason) external;

@@ -45,7 +45,7 @@ interface IAuctionHouse {
 
     /// @notice A lot (four storage slots).
     struct Lot {
-        address seller; // Sale, Reserve: the seller; Enforcement: the pledgor; Primary: none
+        address seller; // Sale, Reserve: the seller; Enforcement: the pledgor when offered (the sale is from the pledge's holder then); Primary: none
         uint32 pollutant;
         uint64 quantityKg;
         uint96 reserveFen;
@@ -163,7 +163,9 @@ interface IAuctionHouse {
     // ---- bidding ----
 
     /// @notice Lodge the lot's deposit from the caller's trading account (R-16). For a primary lot,
-    /// `application` is the caller's approved application covering it (else 0).
+    /// `application` is the caller's approved application covering it (else 0); it stays bound to
+    /// the lot (neither withdrawn nor rejected, R-09) until the bidder's deposit is refunded or the
+    /// rights are registered to it.
     function join(uint256 id, uint64 application) external;
 
     /// @notice `join` signed by `bidder` over the deposit it lodges:

@@ -13,13 +13,15 @@ interface IComplianceManager {
         uint64 carryOverDeadline; // surplus not sold, bought back or carried over by then is carried over
     }
 
-    /// @notice Per unit, pollutant and period.
+    /// @notice Per unit, pollutant and period (one storage slot).
     struct Record {
         uint64 surrendered;
         uint64 shortfall; // recorded when the surrender was closed after the deadline
         bool closed;
         bool carriedOver; // explicitly, or by the sweep after the window
         uint64 carriedKg;
+        bool surplusFixed; // the period's surplus is recorded (R-26)
+        uint40 surplusKg; // what of the period's surplus the reserve may still buy back (R-26)
     }
 
     enum Status {
@@ -44,6 +46,13 @@ interface IComplianceManager {
     event CarriedOver(
         address indexed unit, uint32 indexed pollutant, uint32 indexed period, uint64 kg, bool automatic
     );
+    /// @notice R-26: the surplus of the period (the unit's holdings once its usage is surrendered)
+    /// is recorded: the most the reserve may buy back of it.
+    event SurplusRecorded(address indexed unit, uint32 indexed pollutant, uint32 indexed period, uint64 kg);
+    /// @notice R-26: part of the period's surplus was bought back; `remaining` may still be.
+    event SurplusBoughtBack(
+        address indexed unit, uint32 indexed pollutant, uint32 indexed period, uint64 kg, uint64 remaining
+    );
 
     error ComplianceInvalidPeriod(uint64 start, uint64 end, uint64 surrenderDeadline, uint64 carryOverDeadline);
     error ComplianceUnknownPeriod(uint32 period);
@@ -59,6 +68,8 @@ interface IComplianceManager {
     error ComplianceWindowClosed(uint32 period, uint64 carryOverDeadline);
     error ComplianceNotAuthorised(address actor, address unit);
     error ComplianceNothingOwed(address unit, uint32 pollutant);
+    /// R-26: a buy-back beyond what is left of the period's surplus.
+    error ComplianceSurplusExceeded(address unit, uint32 pollutant, uint32 period, uint64 requested, uint64 remaining);
 
     function definePeriod(uint64 start, uint64 end, uint64 surrenderDeadline, uint64 carryOverDeadline)
         external
@@ -100,8 +111,20 @@ interface IComplianceManager {
     /// successor's rights (the record stays with the unit and period).
     function setSuccessor(address unit, address successor) external;
 
+    /// @notice R-26 (the government reserve, RESERVE_ROLE): a buy-back of `kg` from the period's
+    /// surplus. Returns false, changing nothing, when the surplus window is not open (see
+    /// `surplusWindowOpen`); refuses more than is left of the surplus (`ComplianceSurplusExceeded`).
+    /// The surplus is the unit's holdings right after the surrender that met its usage (for a
+    /// period with no usage to surrender: its holdings at the first buy-back).
+    function useSurplus(address unit, uint32 pollutant, uint32 period, uint64 kg) external returns (bool open);
+
     /// @notice The account whose rights meet `unit`'s obligations (itself, or its last successor).
     function obligor(address unit) external view returns (address);
+
+    /// @notice R-32: the first obligation of `unit` still pending, as (pollutant, period), or (0, 0):
+    /// final usage not yet surrendered nor closed (Due, Overdue), or — for the periods its last
+    /// permit covers and the pollutants it permits — a period still running or awaiting its figure.
+    function pendingObligation(address unit) external view returns (uint32 pollutant, uint32 period);
 
     function period(uint32 id)
         external

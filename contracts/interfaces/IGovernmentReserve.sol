@@ -45,8 +45,8 @@ interface IGovernmentReserve {
     event ReleaseWithdrawn(uint256 indexed id);
     event ReleaseReason(uint256 indexed id, string reason);
 
-    error ReserveNotAuthority(address actor, address unit);
-    error ReserveNotUnit(address caller, address unit);
+    /// The price the reserve pays is below what the selling unit accepted.
+    error ReservePriceBelowAccepted(uint256 priceFen, uint256 minimumFen);
     error ReserveBuyBackClosed(address unit, uint32 pollutant, uint32 period);
     error ReserveInsufficientStock(Source source, uint32 pollutant, uint64 stock, uint64 needed);
     error ReserveInsufficientFund(uint256 balance, uint256 needed);
@@ -61,20 +61,23 @@ interface IGovernmentReserve {
     error ReserveZeroAddress();
 
     /// @notice R-27: the regulator council (its time lock) reclaims a unit's rights into the
-    /// reserve — free and waived ones without pay, paid ones bought back at the benchmark from the
-    /// reserve fund (seed 003 §2(二)). `source` is Reclaimed or Idle.
+    /// reserve — free and waived ones without pay, paid ones bought back from the reserve fund at
+    /// the settled benchmark of the unit's district (seed 003 §2(二); `IPriceBook.settledQuote`).
+    /// `source` is Reclaimed or Idle.
     function reclaim(address unit, uint32 pollutant, Origin origin, uint64 kg, Source source, string calldata reason)
         external;
 
     /// @notice R-33: every unencumbered right of a unit that obtained rights by deception, free of charge.
     function reclaimForFraud(address unit, string calldata reason) external;
 
-    /// @notice R-26: the unit sells surplus paid rights of a surrendered period back at the benchmark,
-    /// within the period's window.
+    /// @notice R-26: the unit sells paid rights of a surrendered period's surplus back, within the
+    /// period's window, at the settled benchmark of its own district (`IPriceBook.settledQuote`);
+    /// no more than the period's surplus (`IComplianceManager.useSurplus`).
     function buyBack(uint32 pollutant, uint32 period, uint64 kg) external;
 
-    /// @notice R-27: rights created by a centralised sewage or garbage facility enter the reserve,
-    /// paid to the facility at the benchmark (revenue for its operation), within its district's cap.
+    /// @notice R-27 (the regulator council's time lock): rights created by a registered centralised
+    /// sewage or garbage facility enter the reserve within its district's cap (R-10), paid to the
+    /// facility from the reserve fund at its district's settled benchmark.
     function acquireFromFacility(address facility, uint32 pollutant, uint64 kg) external;
 
     /// @notice R-28: offer reserve rights to a buyer by negotiated transfer, for a priority project or
@@ -92,10 +95,19 @@ interface IGovernmentReserve {
     function withdrawOffer(uint256 id) external;
     function acceptRelease(uint256 id) external;
 
-    /// @notice R-26 signed by the unit (EIP-712 domain `GovernmentReserve`, version 1; docs/signing.md):
-    /// `BuyBack(address unit,uint32 pollutant,uint32 period,uint64 kg,uint256 nonce,uint256 deadline)`.
-    function buyBackBySig(address unit, uint32 pollutant, uint32 period, uint64 kg, uint256 deadline, bytes calldata signature)
-        external;
+    /// @notice R-26 signed by the unit (EIP-712 domain `GovernmentReserve`, version 2; docs/signing.md),
+    /// with the least total price it accepts, so a relayer cannot sell at a lower benchmark:
+    /// `BuyBack(address unit,uint32 pollutant,uint32 period,uint64 kg,uint256 minPriceFen,uint256 nonce,uint256 deadline)`;
+    /// a lower price is refused (`ReservePriceBelowAccepted`).
+    function buyBackBySig(
+        address unit,
+        uint32 pollutant,
+        uint32 period,
+        uint64 kg,
+        uint256 minPriceFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
 
     /// @notice R-28 signed by the buyer, with the offer's terms so its wallet shows them:
     /// `AcceptRelease(address buyer,uint256 id,uint32 pollutant,uint64 kg,uint256 priceFen,uint256 nonce,uint256 deadline)`;

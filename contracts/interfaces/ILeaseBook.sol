@@ -5,7 +5,10 @@ pragma solidity 0.8.30;
 /// @notice Leasing of paid rights (租赁, R-35): a holder offers paid rights for a term at a rent; the
 /// lessee accepts and pays the rent in the same transaction (R-16); the rights count for the
 /// lessee's surrender during the term and return automatically at its end — as much as is left,
-/// the rest recorded as owed by the lessee to the lessor.
+/// the rest recorded as owed by the lessee to the lessor. A lease is a term's use, never a sale in
+/// disguise (R-13, R-15): the term ends within 5 years (`MAX_TERM`) and within the lessor's valid
+/// permit, and the rent is at least the benchmark value of the rights pro rata of the term
+/// (`rentFloor`), both checked at the offer and again at the acceptance.
 interface ILeaseBook {
     enum Status {
         None,
@@ -41,6 +44,10 @@ interface ILeaseBook {
     error LeaseAlreadyActive(address lessee, uint32 pollutant, uint256 id);
     error LeaseZeroQuantity();
     error LeaseTermsMismatch(uint256 id);
+    /// The term ends after `latestEnd(lessor)`.
+    error LeaseTermTooLong(uint64 endsAt, uint64 latest);
+    /// The rent is below the floor for the rights and the term.
+    error LeaseRentBelowFloor(uint256 rentFen, uint256 floorFen);
 
     /// @notice Signed actions (EIP-712 domain `LeaseBook`, version 1; docs/signing.md): the party
     /// signs in its own wallet and anyone relays. Each struct ends with the signer's next nonce
@@ -82,6 +89,14 @@ interface ILeaseBook {
     function acceptLease(uint256 id) external;
     /// @notice After the term anyone ends the lease; the rest of the rights return to the lessor.
     function endLease(uint256 id) external;
+
+    /// @notice The least rent for lending `kg` of `pollutant` to `lessee` until `endsAt`, in fen:
+    /// kg × the benchmark of the lessee's district × the term's share of `MAX_TERM`, rounded up.
+    function rentFloor(address lessee, uint32 pollutant, uint64 kg, uint64 endsAt) external view returns (uint256);
+
+    /// @notice The latest end of a lease `lessor` offers now: `MAX_TERM` from now, or the end of its
+    /// valid permit if sooner.
+    function latestEnd(address lessor) external view returns (uint64);
 
     function lease(uint256 id) external view returns (Lease memory);
     function leaseCount() external view returns (uint256);

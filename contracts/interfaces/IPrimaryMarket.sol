@@ -38,6 +38,7 @@ interface IPrimaryMarket {
         Kind kind;
         Status status;
         bool waived; // R-12: the treasury waived the fee
+        uint32 auctions; // R-09: primary lots the applicant joined with it and not yet left (bound by its bids)
     }
 
     event ApplicationSubmitted(
@@ -47,6 +48,8 @@ interface IPrimaryMarket {
     event ApplicationRejected(uint256 indexed id, string reason, address indexed by);
     event ApplicationWithdrawn(uint256 indexed id);
     event FeeWaived(uint256 indexed id, address indexed by);
+    /// @notice R-09: the number of primary lots that hold the application changed (joined, left).
+    event ApplicationBound(uint256 indexed id, uint32 auctions);
     /// @notice Rights bought at the benchmark (fee to the treasury) or allocated under a waiver (fee 0).
     event PrimaryPurchased(
         uint256 indexed id, address indexed applicant, uint32 indexed pollutant, uint64 kg, uint256 feeFen, Origin origin
@@ -66,6 +69,10 @@ interface IPrimaryMarket {
     error PrimaryAlreadyWaived(uint256 id);
     error PrimaryApplicationUnusable(uint256 id, address winner, uint32 pollutant, uint64 kg);
     error PrimaryZeroAddress();
+    /// R-09: the application backs a bid in a primary auction (the bidder is bound by it).
+    error PrimaryApplicationInAuction(uint256 id, uint32 auctions);
+    /// The fee is above what the applicant accepted when it signed.
+    error PrimaryFeeAboveAccepted(uint256 id, uint256 feeFen, uint256 maxFeeFen);
 
     /// @notice Apply for `kg` of `pollutant` (申报).
     function submitApplication(uint32 pollutant, uint64 kg, Kind kind) external returns (uint256 id);
@@ -81,7 +88,8 @@ interface IPrimaryMarket {
         bytes calldata signature
     ) external returns (uint256 id);
 
-    /// @notice The applicant withdraws an application not yet settled.
+    /// @notice The applicant withdraws an application not yet settled and not bound to a primary
+    /// auction it joined (`PrimaryApplicationInAuction`, R-09).
     function withdrawApplication(uint256 id) external;
 
     /// @notice The same, signed by the applicant as typed data
@@ -93,6 +101,7 @@ interface IPrimaryMarket {
     /// quantity up to the one requested (核定, R-08).
     function approve(uint256 id, uint64 approvedKg) external;
 
+    /// @notice The regulator rejects an application not yet settled and not bound to a primary auction.
     function reject(uint256 id, string calldata reason) external;
 
     /// @notice R-12: the treasury waives the paid-use fee of an existing unit's application.
@@ -103,13 +112,22 @@ interface IPrimaryMarket {
     /// same transaction (or `waived` without payment under a waiver).
     function purchase(uint256 id) external;
 
-    /// @notice The same, signed by the applicant as typed data
-    /// `Purchase(address applicant,uint256 application,uint256 nonce,uint256 deadline)`.
-    function purchaseBySig(uint256 id, uint256 deadline, bytes calldata signature) external;
+    /// @notice The same, signed by the applicant as typed data with the largest fee it accepts, so a
+    /// relayer cannot buy at a higher benchmark:
+    /// `Purchase(address applicant,uint256 application,uint256 maxFeeFen,uint256 nonce,uint256 deadline)`;
+    /// a higher fee is refused (`PrimaryFeeAboveAccepted`).
+    function purchaseBySig(uint256 id, uint256 maxFeeFen, uint256 deadline, bytes calldata signature) external;
 
     /// @notice The auction house (AUCTION_ROLE) registers `kg` won at a primary auction by the
     /// application's applicant, `priceFen` having been paid to the treasury in the same transaction.
     function fulfil(uint256 id, address winner, uint32 pollutant, uint64 kg, uint256 priceFen) external;
+
+    /// @notice The auction house (AUCTION_ROLE): a bidder joined a primary lot with application `id`.
+    function holdApplication(uint256 id) external;
+
+    /// @notice The auction house (AUCTION_ROLE): the bidder left the lot (deposit refunded); the
+    /// registration of its win (`fulfil`) releases the hold too.
+    function releaseApplication(uint256 id) external;
 
     // ---- views ----
 

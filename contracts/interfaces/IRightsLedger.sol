@@ -116,7 +116,6 @@ interface IRightsLedger {
     error LedgerCapBelowAllocated(uint16 region, uint32 pollutant, uint256 cap, uint256 allocated);
     error LedgerInvalidOrigin(Origin origin);
     error LedgerInvalidMode(TradeMode mode);
-    error LedgerActiveLease(address holder, uint32 pollutant);
     error LedgerObligationTooLarge(address holder, uint32 pollutant);
 
     // ---- regulator ----

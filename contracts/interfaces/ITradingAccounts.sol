@@ -29,12 +29,16 @@ interface ITradingAccounts {
     error ExchangeAmountTooLarge(uint256 fen);
     error ExchangeInsufficientFunds(address account, uint256 available, uint256 needed);
     error ExchangeInsufficientLocked(address account, uint256 locked, uint256 needed);
+    /// A relayed deposit whose permit the settlement token refused: nothing moves.
+    error ExchangeInvalidPermit(address owner);
 
     /// @notice Pay `fen` from the caller's wallet into `account`'s trading account (the caller
     /// approved this contract on the settlement token).
     function deposit(address account, uint256 fen) external;
 
     /// @notice The same from `owner`'s wallet with an ERC-2612 permit `owner` signed (relayable).
+    /// Anyone but the owner is refused (`ExchangeInvalidPermit`) unless the token accepts the
+    /// permit in this call: an existing allowance alone never lets a third party move the money.
     function depositWithPermit(address owner, uint256 fen, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
         external;
 

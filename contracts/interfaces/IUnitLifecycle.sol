@@ -4,6 +4,12 @@ pragma solidity 0.8.30;
 /// @title IUnitLifecycle
 /// @notice Changes of a unit (变更, SPEC §9): merger (R-30), split (R-31), closure (R-32) and the
 /// sanction for rights obtained by deception (R-33). Each is one transaction: all or nothing.
+///
+/// A merger or split moves a unit's rights to others and closes it, so it needs either the consent
+/// of every unit concerned — each signs the act as EIP-712 typed data in its own wallet (domain
+/// `UnitLifecycle`, version 1) with its own next nonce, and a regulator with authority over all of
+/// them submits it — or a decision of the regulator council (its time lock, no signatures). The
+/// government reserve and every other Government-sector (authority) account are never a party.
 interface IUnitLifecycle {
     /// @notice One line of a split plan: what one successor takes of one pollutant.
     struct SplitLine {
@@ -29,19 +35,45 @@ interface IUnitLifecycle {
     error LifecycleUnknownPollutant(uint32 pollutant);
     error LifecycleHoldsRights(address unit, uint32 pollutant);
     error LifecyclePermitValid(address unit);
+    /// The reserve or another Government-sector account: never a party of a lifecycle act.
+    error LifecycleAuthorityAccount(address account);
+    /// A unit concerned did not sign the act (a regulator alone may not merge or split).
+    error LifecycleConsentMissing(address unit);
+    /// More signatures than units concerned.
+    error LifecycleConsentCount(uint256 expected, uint256 given);
+    /// R-31: the unit meeting pending surrenders must be one of the plan's successors.
+    error LifecycleObligorNotSuccessor(address obligor);
+    /// R-30, R-31, R-35: a lease of the unit (lent or borrowed) must end first.
+    error LifecycleActiveLease(address unit, uint32 pollutant);
+    /// R-32: the unit still has a period obligation (see `IComplianceManager.pendingObligation`).
+    error LifecyclePeriodPending(address unit, uint32 pollutant, uint32 period);
 
     /// @notice R-30: all rights (by origin, pledges included), permits' quantities, certified
     /// quantities, owed shortfalls and pending surrender obligations pass from `from` to `to`;
-    /// `from` is closed.
-    function merge(address from, address to, string calldata reason) external;
+    /// `from` is closed. Consent: both units sign
+    /// `Merge(address from,address to,uint256 nonce,uint256 deadline)` (`signatures` = [from's,
+    /// to's]) and a regulator over both submits; or the council's time lock alone (no signatures).
+    function merge(address from, address to, string calldata reason, uint256 deadline, bytes[] calldata signatures)
+        external;
 
-    /// @notice R-31: the regulator-approved plan distributes every right and obligation of `from`;
-    /// it must add up exactly per pollutant and field, or nothing moves. Pledged rights must be
-    /// released first. `obligor` meets `from`'s pending surrender obligations.
-    function split(address from, SplitLine[] calldata plan, address obligor, string calldata reason) external;
+    /// @notice R-31: the plan distributes every right and obligation of `from`; it must add up
+    /// exactly per pollutant and field, or nothing moves. Pledged rights must be released first.
+    /// `obligor`, one of the successors, meets `from`'s pending surrender obligations. Consent:
+    /// `from` and each successor (in the order of their first line) sign
+    /// `Split(address from,SplitLine[] plan,address obligor,uint256 nonce,uint256 deadline)SplitLine(address successor,uint32 pollutant,uint64 paid,uint64 free,uint64 waived,uint64 permitted,uint64 owed)`
+    /// and a regulator over all of them submits; or the council's time lock alone.
+    function split(
+        address from,
+        SplitLine[] calldata plan,
+        address obligor,
+        string calldata reason,
+        uint256 deadline,
+        bytes[] calldata signatures
+    ) external;
 
     /// @notice R-32: after verification, surrender and the sale or buy-back of the surplus, the
-    /// account is closed: nothing held, owed, pledged or leased, and no valid permit.
+    /// account is closed: nothing held, owed, pledged or leased, no valid permit and no period
+    /// obligation pending.
     function close(address unit, string calldata reason) external;
 
     /// @notice R-33 (through the regulator council's time lock): rights obtained by deception are

@@ -88,6 +88,7 @@ interface IVerificationOracle is IUsageOracle {
 
     /// @notice A regulator's correction of a figure.
     /// @param hadAgreement whether a quorum had agreed on `previousKg` before the correction
+    /// (always true: only an agreed figure in its dispute window can be corrected)
     struct Correction {
         address regulator;
         uint48 correctedAt;
@@ -186,8 +187,10 @@ interface IVerificationOracle is IUsageOracle {
     /// @notice Make a nonce unusable, e.g. for a signed attestation that must not be relayed.
     function cancelNonce(uint256 nonce) external;
 
-    /// @notice Correct an attested figure with a reason (REGULATOR_ROLE) while it is not final:
-    /// during its dispute window, or while verifiers disagree. The figure becomes final at once.
+    /// @notice Correct an agreed figure with evidence and a reason (REGULATOR_ROLE) during its
+    /// dispute window; the figure becomes final at once. A figure without a quorum (`Open`) is
+    /// refused (`OracleQuorumNotReached`): a correction never makes a figure final without the
+    /// verifiers' agreement (R-23).
     function correct(
         address unit,
         uint32 pollutant,

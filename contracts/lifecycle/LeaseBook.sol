@@ -5,12 +5,19 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ILeaseBook} from "../interfaces/ILeaseBook.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
+import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
+import {IPriceBook} from "../interfaces/IPriceBook.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
 
 /// @title LeaseBook
-/// @notice Lease agreements; the ledger holds the lent quantities (leasedOut / leasedIn).
+/// @notice Lease agreements; the ledger holds the lent quantities (leasedOut / leasedIn). A lease
+/// is a term's use, not a sale: the term is bounded and the rent has a floor (R-13, R-15, R-35).
 contract LeaseBook is ILeaseBook, SignedActions {
     using SafeERC20 for IERC20;
+
+    /// The longest term: the 5-year period for which rights are confirmed (seed 003 §2(一)); a
+    /// lease also ends with the lessor's permit when it has a valid one.
+    uint64 public constant MAX_TERM = 5 * 365 days;
 
     bytes32 public constant OFFER_LEASE_TYPEHASH = keccak256(
         "OfferLease(address lessor,address lessee,uint32 pollutant,uint64 kg,uint64 endsAt,uint256 rentFen,uint256 nonce,uint256 deadline)"
@@ -23,13 +30,19 @@ contract LeaseBook is ILeaseBook, SignedActions {
 
     IRightsLedger public immutable ledger;
     IERC20 public immutable money;
+    IAccountRegistry public immutable registry;
+    IPriceBook public immutable priceBook;
 
     Lease[] private _leases; // id = index + 1
     mapping(address lessee => mapping(uint32 pollutant => uint256 id)) private _active;
 
-    constructor(IRightsLedger ledger_, IERC20 money_) SignedActions("LeaseBook") {
+    constructor(IRightsLedger ledger_, IERC20 money_, IAccountRegistry registry_, IPriceBook priceBook_)
+        SignedActions("LeaseBook", "1")
+    {
         ledger = ledger_;
         money = money_;
+        registry = registry_;
+        priceBook = priceBook_;
     }
 
     /// @inheritdoc ILeaseBook
@@ -107,6 +120,22 @@ contract LeaseBook is ILeaseBook, SignedActions {
     }
 
     /// @inheritdoc ILeaseBook
+    function rentFloor(address lessee, uint32 pollutant, uint64 kg, uint64 endsAt) public view returns (uint256) {
+        if (endsAt <= block.timestamp) return 0;
+        uint256 value = priceBook.quote(pollutant, registry.profile(lessee).district, kg);
+        return (value * (endsAt - block.timestamp) + MAX_TERM - 1) / MAX_TERM;
+    }
+
+    /// @inheritdoc ILeaseBook
+    function latestEnd(address lessor) public view returns (uint64 latest) {
+        latest = uint64(block.timestamp) + MAX_TERM;
+        if (ledger.permitValid(lessor)) {
+            uint64 permitEnds = ledger.permitOf(lessor).validTo;
+            if (permitEnds < latest) latest = permitEnds;
+        }
+    }
+
+    /// @inheritdoc ILeaseBook
     function lease(uint256 id) external view returns (Lease memory) {
         return _get(id);
     }
@@ -126,7 +155,7 @@ contract LeaseBook is ILeaseBook, SignedActions {
         returns (uint256 id)
     {
         if (kg == 0) revert LeaseZeroQuantity();
-        if (endsAt <= block.timestamp) revert LeaseInvalidTerm(endsAt);
+        _requireTerms(lessor, lessee, pollutant, kg, endsAt, rentFen);
         _leases.push(Lease(lessor, lessee, pollutant, kg, endsAt, Status.Offered, 0, rentFen));
         id = _leases.length;
         emit LeaseOffered(id, lessor, lessee, pollutant, kg, endsAt, rentFen);
@@ -145,7 +174,7 @@ contract LeaseBook is ILeaseBook, SignedActions {
         Lease storage l = _get(id);
         if (lessee != l.lessee) revert LeaseNotParty(id, lessee);
         if (l.status != Status.Offered) revert LeaseWrongStatus(id, l.status);
-        if (l.endsAt <= block.timestamp) revert LeaseInvalidTerm(l.endsAt);
+        _requireTerms(l.lessor, lessee, l.pollutant, l.kg, l.endsAt, l.rentFen); // as of today
         uint256 current = _active[l.lessee][l.pollutant];
         if (current != 0) revert LeaseAlreadyActive(l.lessee, l.pollutant, current);
         l.status = Status.Active;
@@ -153,6 +182,19 @@ contract LeaseBook is ILeaseBook, SignedActions {
         emit LeaseStarted(id);
         ledger.lease(l.lessor, l.lessee, l.pollutant, l.kg);
         if (l.rentFen != 0) money.safeTransferFrom(lessee, l.lessor, l.rentFen); // the lessee pays
+    }
+
+    /// @dev R-35: the term ends in the future, within `latestEnd(lessor)`; the rent is at least
+    /// `rentFloor` (the lessee's district benchmark value of the rights, pro rata of the term).
+    function _requireTerms(address lessor, address lessee, uint32 pollutant, uint64 kg, uint64 endsAt, uint256 rentFen)
+        private
+        view
+    {
+        if (endsAt <= block.timestamp) revert LeaseInvalidTerm(endsAt);
+        uint64 latest = latestEnd(lessor);
+        if (endsAt > latest) revert LeaseTermTooLong(endsAt, latest);
+        uint256 floor = rentFloor(lessee, pollutant, kg, endsAt);
+        if (rentFen < floor) revert LeaseRentBelowFloor(rentFen, floor);
     }
 
     function _get(uint256 id) private view returns (Lease storage) {

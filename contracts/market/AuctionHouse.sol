@@ -22,19 +22,21 @@ import {SignedActions} from "../utils/SignedActions.sol";
 /// data and relayed (`…BySig`), so a company needs no gas of its own (docs/signing.md).
 contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
     bytes32 public constant OPERATOR_ROLE = keccak256("EXCHANGE_OPERATOR_ROLE");
-    bytes32 public constant OFFER_TYPEHASH = keccak256(
+    // The signed structs' typehashes are private (docs/signing.md rule 6): the contract is at the
+    // EIP-170 size limit; the service's structs are checked against this source by the tests.
+    bytes32 private constant OFFER_TYPEHASH = keccak256(
         "Offer(address seller,uint32 pollutant,uint64 quantityKg,uint8 format,uint96 reserveFen,uint96 depositFen,uint96 stepFen,uint40 biddingEnds,uint40 revealEnds,uint256 nonce,uint256 deadline)"
     );
-    bytes32 public constant CANCEL_TYPEHASH =
+    bytes32 private constant CANCEL_TYPEHASH =
         keccak256("CancelLot(address creator,uint256 lot,uint256 nonce,uint256 deadline)");
-    bytes32 public constant JOIN_TYPEHASH = keccak256(
+    bytes32 private constant JOIN_TYPEHASH = keccak256(
         "Join(address bidder,uint256 lot,uint64 application,uint96 depositFen,uint256 nonce,uint256 deadline)"
     );
-    bytes32 public constant BID_TYPEHASH =
+    bytes32 private constant BID_TYPEHASH =
         keccak256("LotBid(address bidder,uint256 lot,uint96 priceFen,uint256 nonce,uint256 deadline)");
-    bytes32 public constant COMMIT_TYPEHASH =
+    bytes32 private constant COMMIT_TYPEHASH =
         keccak256("Commit(address bidder,uint256 lot,bytes32 commitment,uint256 nonce,uint256 deadline)");
-    bytes32 public constant REVEAL_TYPEHASH = keccak256(
+    bytes32 private constant REVEAL_TYPEHASH = keccak256(
         "Reveal(address bidder,uint256 lot,uint96 priceFen,bytes32 salt,uint256 nonce,uint256 deadline)"
     );
     /// A bid this close to the end extends the bidding to this long after it (延时竞价).
@@ -64,7 +66,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
         ITradingAccounts accounts_,
         IPrimaryMarket primary_,
         address treasury_
-    ) SignedActions("AuctionHouse") {
+    ) SignedActions("AuctionHouse", "1") {
         if (treasury_ == address(0)) revert AuctionZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
@@ -184,6 +186,8 @@ contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
         b.application = application;
         l.bidders += 1;
         emit BidderJoined(id, bidder, deposit, application);
+        // R-09: a primary bidder is bound by its bid: its application cannot be withdrawn meanwhile
+        if (l.kind == Kind.Primary) primary.holdApplication(application);
         accounts.lock(bidder, deposit);
     }
 
@@ -294,7 +298,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
             _settleEnforcement(id, l, winner, price);
         } else {
             accounts.payOut(winner, treasury, price, true); // R-29: the price of new rights to the treasury
-            primary.fulfil(application, winner, l.pollutant, l.quantityKg, price);
+            primary.fulfil(application, winner, l.pollutant, l.quantityKg, price); // releases its hold
         }
     }
 
@@ -328,6 +332,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
             emit DepositRefunded(id, bidder, fen);
             accounts.unlock(bidder, fen);
         }
+        if (l.kind == Kind.Primary) primary.releaseApplication(b.application); // R-09: unbound
     }
 
     // ------------------------------------------------------------------ pre-checks
@@ -564,7 +569,8 @@ contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
             m.region = l.region;
             return m;
         }
-        m.from = l.seller;
+        // R-30, R-34: pledged rights are sold from whoever holds the pledge now (a merged pledgor's successor)
+        m.from = l.kind == Kind.Enforcement ? pledges.pledgeOf(l.ref).holder : l.seller;
         m.priceFen = priceFen;
         (m.op, m.mode) =
             l.kind == Kind.Enforcement ? (Op.EnforcedSale, TradeMode.Enforcement) : (Op.Trade, TradeMode.Auction);

@@ -44,7 +44,7 @@ contract Exchange is IExchange, TradingAccounts {
 
     constructor(address admin, IRightsLedger ledger_, IAccountRegistry registry_, IERC20 money_, address treasury_)
         TradingAccounts(money_)
-        SignedActions("Exchange")
+        SignedActions("Exchange", "1")
     {
         if (treasury_ == address(0)) revert ExchangeZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);

@@ -21,8 +21,9 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
     bytes32 private constant APPLICATION_TYPEHASH = keccak256(
         "Application(address applicant,uint32 pollutant,uint64 quantityKg,uint8 kind,uint256 nonce,uint256 deadline)"
     );
-    bytes32 private constant PURCHASE_TYPEHASH =
-        keccak256("Purchase(address applicant,uint256 application,uint256 nonce,uint256 deadline)");
+    bytes32 private constant PURCHASE_TYPEHASH = keccak256(
+        "Purchase(address applicant,uint256 application,uint256 maxFeeFen,uint256 nonce,uint256 deadline)"
+    );
     bytes32 public constant WITHDRAW_APPLICATION_TYPEHASH =
         keccak256("WithdrawApplication(address applicant,uint256 application,uint256 nonce,uint256 deadline)");
 
@@ -41,7 +42,7 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
         IPriceBook priceBook_,
         ITradingAccounts accounts_,
         address treasury_
-    ) SignedActions("PrimaryMarket") {
+    ) SignedActions("PrimaryMarket", "2") {
         if (treasury_ == address(0)) revert PrimaryZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
@@ -92,6 +93,7 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
         Application storage a = _get(id);
         if (a.applicant != applicant) revert PrimaryNotApplicant(id, applicant);
         if (a.status != Status.Applied && a.status != Status.Approved) revert PrimaryWrongStatus(id, a.status);
+        _requireNotInAuction(id, a);
         a.status = Status.Withdrawn;
         emit ApplicationWithdrawn(id);
     }
@@ -104,9 +106,11 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
     }
 
     /// @inheritdoc IPrimaryMarket
-    function purchaseBySig(uint256 id, uint256 deadline, bytes calldata signature) external {
+    function purchaseBySig(uint256 id, uint256 maxFeeFen, uint256 deadline, bytes calldata signature) external {
         Application storage a = _get(id);
-        _useSignature(a.applicant, abi.encode(PURCHASE_TYPEHASH, a.applicant, id), deadline, signature);
+        _useSignature(a.applicant, abi.encode(PURCHASE_TYPEHASH, a.applicant, id, maxFeeFen), deadline, signature);
+        uint256 fee = feeOf(id);
+        if (fee > maxFeeFen) revert PrimaryFeeAboveAccepted(id, fee, maxFeeFen);
         _purchase(id, a);
     }
 
@@ -128,6 +132,7 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
     function reject(uint256 id, string calldata reason) external {
         Application storage a = _byAuthority(id);
         if (a.status != Status.Applied && a.status != Status.Approved) revert PrimaryWrongStatus(id, a.status);
+        _requireNotInAuction(id, a);
         a.status = Status.Rejected;
         emit ApplicationRejected(id, reason, msg.sender);
     }
@@ -152,7 +157,19 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
         a.remainingKg -= kg;
         if (a.remainingKg == 0) a.status = Status.Settled;
         emit PrimaryAuctionAllocated(id, winner, pollutant, kg, priceFen);
+        _release(id, a);
         ledger.allocate(winner, pollutant, Origin.Paid, kg); // R-10, R-11, R-38
+    }
+
+    /// @inheritdoc IPrimaryMarket
+    function holdApplication(uint256 id) external onlyRole(AUCTION_ROLE) {
+        Application storage a = _get(id);
+        emit ApplicationBound(id, ++a.auctions);
+    }
+
+    /// @inheritdoc IPrimaryMarket
+    function releaseApplication(uint256 id) external onlyRole(AUCTION_ROLE) {
+        _release(id, _get(id));
     }
 
     // ------------------------------------------------------------------ views
@@ -208,7 +225,7 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
     function _submit(address applicant, uint32 pollutant, uint64 kg, Kind kind) private returns (uint256 id) {
         if (kg == 0) revert PrimaryZeroQuantity();
         id = ++_applicationCount;
-        _applications[id] = Application(applicant, pollutant, kg, 0, 0, kind, Status.Applied, false);
+        _applications[id] = Application(applicant, pollutant, kg, 0, 0, kind, Status.Applied, false, 0);
         emit ApplicationSubmitted(id, applicant, pollutant, kind, kg);
     }
 
@@ -231,6 +248,15 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
     function _usable(Application storage a, address bidder, uint32 pollutant, uint64 kg) private view returns (bool) {
         return a.applicant == bidder && a.kind != Kind.Existing && a.status == Status.Approved
             && a.pollutant == pollutant && a.remainingKg >= kg;
+    }
+
+    function _release(uint256 id, Application storage a) private {
+        if (a.auctions != 0) emit ApplicationBound(id, --a.auctions);
+    }
+
+    /// @dev R-09: an application a bidder joined a primary lot with is bound by its bid.
+    function _requireNotInAuction(uint256 id, Application storage a) private view {
+        if (a.auctions != 0) revert PrimaryApplicationInAuction(id, a.auctions);
     }
 
     function _get(uint256 id) private view returns (Application storage a) {

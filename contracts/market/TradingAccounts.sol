@@ -47,12 +47,17 @@ abstract contract TradingAccounts is ITradingAccounts, AccessControl, SignedActi
     }
 
     /// @inheritdoc ITradingAccounts
-    /// @dev A permit already used (e.g. submitted by someone else first) does not stop the deposit
-    /// when the allowance is there (OpenZeppelin's advice on front-run permits).
+    /// @dev Only the owner's own consent moves its money: a permit that the token refuses (forged,
+    /// empty, expired, or already used by someone who submitted it first) stops a relayed deposit,
+    /// whatever allowance the owner gave this contract; the owner itself may still deposit with
+    /// that allowance (OpenZeppelin's front-run advice, limited to the owner's own call).
     function depositWithPermit(address owner, uint256 fen, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
         external
     {
-        try IERC20Permit(address(money)).permit(owner, address(this), fen, deadline, v, r, s) {} catch {}
+        try IERC20Permit(address(money)).permit(owner, address(this), fen, deadline, v, r, s) {}
+        catch {
+            if (msg.sender != owner) revert ExchangeInvalidPermit(owner);
+        }
         _deposit(owner, owner, fen);
     }
 

@@ -104,13 +104,19 @@ contract VerificationOracle is IVerificationOracle, AccessControlEnumerable, EIP
         Status status = _status(f);
         if (status == Status.None) revert OracleNothingToCorrect(unit, pollutant, period);
         if (status == Status.Final) revert OracleFigureFinal(unit, pollutant, period, f.finalAt);
+        // R-23: a correction closes the dispute window of an agreed figure; it never stands in
+        // for the quorum (an Open figure becomes final only through verifiers that agree)
+        if (status == Status.Open) {
+            Figure memory open = figure(unit, pollutant, period);
+            revert OracleQuorumNotReached(unit, pollutant, period, open.leadingVotes, open.quorum);
+        }
         if (evidence == bytes32(0)) revert OracleEvidenceMissing(unit, pollutant, period);
         if (bytes(reason).length == 0) revert OracleReasonRequired(unit, pollutant, period);
         uint64 previousKg = f.kg;
         _corrections[key] = Correction({
             regulator: _msgSender(),
             correctedAt: uint48(block.timestamp),
-            hadAgreement: status == Status.Disputable,
+            hadAgreement: true,
             previousKg: previousKg,
             kg: kg,
             evidence: evidence,

@@ -112,7 +112,9 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
         uint16 basin
     ) private {
         if (holder == address(0)) revert RegistryZeroAddress();
-        _requireDistrictAuthority(district);
+        // an authority account (the reserve) is exempt from the trading rules: only the council
+        if (sector == Sector.Government) _requireCouncil();
+        else _requireDistrictAuthority(district);
         if (sector == Sector.None) revert RegistryInvalidSector(sector);
         if (bytes(creditCode).length != 18) revert RegistryInvalidCode(creditCode);
         bytes32 codeHash = keccak256(bytes(creditCode));
@@ -132,11 +134,17 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
     }
 
     /// @inheritdoc IAccountRegistry
+    /// @dev A sector decides which trading rules bind the unit (R-19, R-20, R-38; Government lifts
+    /// R-18–R-20 and R-39): a change of sector is the council's; a move between districts, an
+    /// authority's over both.
     function changeAttributes(address holder, Sector sector, uint16 district, uint16 basin) external {
         Profile storage p = _openAccount(holder);
-        _requireAuthority(holder);
-        if (district != p.district) _requireDistrictAuthority(district);
         if (sector == Sector.None) revert RegistryInvalidSector(sector);
+        if (!hasRole(TIMELOCK_ROLE, msg.sender)) {
+            _requireAuthority(holder);
+            if (district != p.district) _requireDistrictAuthority(district);
+            if (sector != p.sector) revert AccessControlUnauthorizedAccount(msg.sender, TIMELOCK_ROLE);
+        }
         p.sector = sector;
         p.district = district;
         p.basin = basin;
@@ -315,6 +323,10 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
             revert RegistryOutsideDistrict(msg.sender, address(0), district);
         }
         revert RegistryNotAuthority(msg.sender);
+    }
+
+    function _requireCouncil() private view {
+        if (!hasRole(TIMELOCK_ROLE, msg.sender)) revert AccessControlUnauthorizedAccount(msg.sender, TIMELOCK_ROLE);
     }
 
     function _listed(uint128 bitmap, uint16 area) private pure returns (bool) {

@@ -14,6 +14,7 @@ import {SignedActions} from "../utils/SignedActions.sol";
 contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
+    bytes32 public constant RESERVE_ROLE = Roles.RESERVE; // the government reserve's buy-backs (R-26)
     bytes32 private constant SURRENDER_TYPEHASH =
         keccak256("Surrender(address unit,uint32 pollutant,uint32 period,uint256 nonce,uint256 deadline)");
     bytes32 private constant CARRY_OVER_TYPEHASH =
@@ -31,7 +32,7 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     mapping(address unit => address) private _successor;
 
     constructor(address admin, IAccountRegistry registry_, IRightsLedger ledger_, IUsageOracle oracle_)
-        SignedActions("ComplianceManager")
+        SignedActions("ComplianceManager", "1")
     {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
@@ -136,6 +137,22 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     }
 
     /// @inheritdoc IComplianceManager
+    function useSurplus(address unit, uint32 pollutant, uint32 periodId, uint64 kg)
+        external
+        onlyRole(RESERVE_ROLE)
+        returns (bool)
+    {
+        if (!surplusWindowOpen(unit, pollutant, periodId)) return false;
+        Record storage r = _records[unit][pollutant][periodId];
+        if (!r.surplusFixed) _recordSurplus(r, unit, pollutant, periodId, ledger.holdings(obligor(unit), pollutant));
+        uint40 remaining = r.surplusKg;
+        if (kg > remaining) revert ComplianceSurplusExceeded(unit, pollutant, periodId, kg, remaining);
+        r.surplusKg = remaining - uint40(kg);
+        emit SurplusBoughtBack(unit, pollutant, periodId, kg, r.surplusKg);
+        return true;
+    }
+
+    /// @inheritdoc IComplianceManager
     function setSuccessor(address unit, address successor) external onlyRole(LIFECYCLE_ROLE) {
         _successor[unit] = successor;
         emit SuccessorSet(unit, successor);
@@ -193,7 +210,24 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     }
 
     /// @inheritdoc IComplianceManager
-    function surplusWindowOpen(address unit, uint32 pollutant, uint32 periodId) external view returns (bool) {
+    function pendingObligation(address unit) external view returns (uint32, uint32) {
+        IRightsLedger.Permit memory permit = ledger.permitOf(unit);
+        uint32 count = registry.pollutantCount();
+        for (uint32 id = 1; id <= _periodCount; ++id) {
+            Period memory p = _periods[id];
+            bool covered = permit.version != 0 && p.start < permit.validTo && p.end > permit.validFrom;
+            for (uint32 q = 1; q <= count; ++q) {
+                (Status s,,) = status(unit, q, id);
+                if (s == Status.Due || s == Status.Overdue) return (q, id);
+                bool running = s == Status.Open || s == Status.AwaitingVerification;
+                if (running && covered && ledger.positionOf(unit, q).permitted != 0) return (q, id);
+            }
+        }
+        return (0, 0);
+    }
+
+    /// @inheritdoc IComplianceManager
+    function surplusWindowOpen(address unit, uint32 pollutant, uint32 periodId) public view returns (bool) {
         (Status s,,) = status(unit, pollutant, periodId);
         return s == Status.Compliant && !_records[unit][pollutant][periodId].carriedOver
             && block.timestamp < _periods[periodId].carryOverDeadline;
@@ -215,7 +249,25 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         if (burned == 0) revert ComplianceNothingToSurrender(unit, pollutant, due);
         r.surrendered += burned;
         emit Surrendered(unit, pollutant, periodId, burned, due - burned, msg.sender);
+        // R-26: what the unit holds once its usage is met is the period's surplus
+        if (burned == due) _recordSurplus(r, unit, pollutant, periodId, _holdingsAfter(owner, pollutant, burned));
         ledger.surrender(owner, pollutant, burned); // burns exactly `burned` (R-24 order)
+    }
+
+    /// @dev The holdings `owner` keeps after a surrender of `burned`: leased-in rights are burned
+    /// first and are no part of its holdings (R-24).
+    function _holdingsAfter(address owner, uint32 pollutant, uint64 burned) private view returns (uint64) {
+        uint64 leasedIn = ledger.positionOf(owner, pollutant).leasedIn;
+        uint64 fromHoldings = burned > leasedIn ? burned - leasedIn : 0;
+        return ledger.holdings(owner, pollutant) - fromHoldings;
+    }
+
+    /// @dev Saturates at uint40 (1.1 × 10⁹ t), far beyond any unit's holdings of one pollutant.
+    function _recordSurplus(Record storage r, address unit, uint32 pollutant, uint32 periodId, uint64 kg) private {
+        uint40 surplus = kg > type(uint40).max ? type(uint40).max : uint40(kg);
+        r.surplusFixed = true;
+        r.surplusKg = surplus;
+        emit SurplusRecorded(unit, pollutant, periodId, surplus);
     }
 
     function _carryOver(address unit, uint32 pollutant, uint32 periodId) private {

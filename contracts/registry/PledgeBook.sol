@@ -14,21 +14,24 @@ contract PledgeBook is IPledgeBook, AccessControl, SignedActions {
     bytes32 public constant EXCHANGE_ROLE = Roles.EXCHANGE;
     bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
     bytes32 private constant PLEDGE_TYPEHASH = keccak256(
-        "Pledge(address holder,address bank,uint32 pollutant,uint64 quantityKg,uint256 nonce,uint256 deadline)"
+        "Pledge(address holder,address bank,uint32 pollutant,uint64 quantityKg,uint128 claimFen,uint64 maturity,uint256 nonce,uint256 deadline)"
     );
 
     IRightsLedger public immutable ledger;
     Pledge[] private _pledges; // id = index + 1
     mapping(address holder => uint256[]) private _idsOf;
 
-    constructor(address admin, IRightsLedger ledger_) SignedActions("PledgeBook") {
+    constructor(address admin, IRightsLedger ledger_) SignedActions("PledgeBook", "2") {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         ledger = ledger_;
     }
 
     /// @inheritdoc IPledgeBook
-    function pledge(address bank, uint32 pollutant, uint64 kg) external returns (uint256) {
-        return _pledge(msg.sender, bank, pollutant, kg);
+    function pledge(address bank, uint32 pollutant, uint64 kg, uint128 claimFen, uint64 maturity)
+        external
+        returns (uint256)
+    {
+        return _pledge(msg.sender, bank, pollutant, kg, claimFen, maturity);
     }
 
     /// @inheritdoc IPledgeBook
@@ -37,11 +40,15 @@ contract PledgeBook is IPledgeBook, AccessControl, SignedActions {
         address bank,
         uint32 pollutant,
         uint64 kg,
+        uint128 claimFen,
+        uint64 maturity,
         uint256 deadline,
         bytes calldata signature
     ) external returns (uint256) {
-        _useSignature(holder, abi.encode(PLEDGE_TYPEHASH, holder, bank, pollutant, kg), deadline, signature);
-        return _pledge(holder, bank, pollutant, kg);
+        _useSignature(
+            holder, abi.encode(PLEDGE_TYPEHASH, holder, bank, pollutant, kg, claimFen, maturity), deadline, signature
+        );
+        return _pledge(holder, bank, pollutant, kg, claimFen, maturity);
     }
 
     /// @inheritdoc IPledgeBook
@@ -54,9 +61,13 @@ contract PledgeBook is IPledgeBook, AccessControl, SignedActions {
     }
 
     /// @inheritdoc IPledgeBook
+    /// @dev R-34: default is declared after the maturity and for no more than the pledgor agreed
+    /// to secure, so the sale's proceeds above the claim stay the pledgor's.
     function enforce(uint256 id, uint128 claimFen) external {
         Pledge storage p = _byBank(id);
         if (p.status != Status.Active) revert PledgeWrongStatus(id, p.status);
+        if (block.timestamp < p.maturity) revert PledgeNotMatured(id, p.maturity, block.timestamp);
+        if (claimFen > p.claimFen) revert PledgeClaimAboveRecorded(id, claimFen, p.claimFen);
         p.status = Status.Enforcing;
         p.claimFen = claimFen;
         emit PledgeEnforcementStarted(id, msg.sender, claimFen);
@@ -113,12 +124,16 @@ contract PledgeBook is IPledgeBook, AccessControl, SignedActions {
         return _idsOf[holder];
     }
 
-    function _pledge(address holder, address bank, uint32 pollutant, uint64 kg) private returns (uint256 id) {
+    function _pledge(address holder, address bank, uint32 pollutant, uint64 kg, uint128 claimFen, uint64 maturity)
+        private
+        returns (uint256 id)
+    {
         if (!hasRole(PLEDGEE_ROLE, bank)) revert PledgeNotPledgee(bank);
-        _pledges.push(Pledge(holder, bank, pollutant, kg, Status.Active, 0));
+        if (claimFen == 0 || maturity <= block.timestamp) revert PledgeInvalidTerms(claimFen, maturity);
+        _pledges.push(Pledge(holder, pollutant, kg, bank, Status.Active, maturity, claimFen));
         id = _pledges.length;
         _idsOf[holder].push(id);
-        emit Pledged(id, holder, bank, pollutant, kg);
+        emit Pledged(id, holder, bank, pollutant, kg, claimFen, maturity);
         ledger.pledgeRights(holder, pollutant, kg); // R-06, R-07 checked by the ledger's rule engine
     }
 

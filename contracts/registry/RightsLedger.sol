@@ -214,8 +214,8 @@ contract RightsLedger is TransferRules, AccessControl {
         uint64 tradable,
         uint64 owedKg
     ) external onlyRole(LIFECYCLE_ROLE) {
+        // the unit lifecycle refuses a unit with an active lease, in every pollutant (R-35)
         Position storage source = _positions[from][pollutant];
-        if (source.leasedIn != 0 || source.leasedOut != 0) revert LedgerActiveLease(from, pollutant);
         for (uint8 o; o < 3; ++o) {
             if (kgByOrigin[o] == 0) continue;
             _update(Movement(Op.Succession, from, to, pollutant, kgByOrigin[o], 0, TradeMode.None, 0, Origin(o), false));

@@ -121,8 +121,11 @@ abstract contract TransferRules is IRightsLedger {
         }
         (r, have, need) = _placeRules(m, c);
         if (r != Reason.Ok) return (r, have, need);
-        (r, have, need) = _priceRule(m, c.to.district);
-        if (r != Reason.Ok) return (r, have, need);
+        // a buy-back's price is the reserve's rule (R-26: the seller's settled district benchmark)
+        if (mode != TradeMode.BuyBack) {
+            (r, have, need) = _priceRule(m, c.to.district);
+            if (r != Reason.Ok) return (r, have, need);
+        }
         (r, have, need) = _sellerRules(m);
         if (r != Reason.Ok) return (r, have, need);
         // buy-backs (R-26) need no recognition

@@ -20,14 +20,14 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
 
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
-    bytes32 public constant TIMELOCK_ROLE = Roles.TIMELOCK; // the council's time lock: reclaims
-    bytes32 public constant BUY_BACK_TYPEHASH =
-        keccak256("BuyBack(address unit,uint32 pollutant,uint32 period,uint64 kg,uint256 nonce,uint256 deadline)");
+    /// The council's time lock: reclaims and facility acquisitions (public money, docs/security.md).
+    bytes32 public constant TIMELOCK_ROLE = Roles.TIMELOCK;
+    bytes32 public constant BUY_BACK_TYPEHASH = keccak256(
+        "BuyBack(address unit,uint32 pollutant,uint32 period,uint64 kg,uint256 minPriceFen,uint256 nonce,uint256 deadline)"
+    );
     bytes32 public constant ACCEPT_RELEASE_TYPEHASH = keccak256(
         "AcceptRelease(address buyer,uint256 id,uint32 pollutant,uint64 kg,uint256 priceFen,uint256 nonce,uint256 deadline)"
     );
-    uint16 private constant CITY = 0; // the reserve buys back at the city-wide benchmark
-
     IAccountRegistry public immutable registry;
     IRightsLedger public immutable ledger;
     IPriceBook public immutable priceBook;
@@ -48,7 +48,7 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
         IComplianceManager compliance_,
         IERC20 money_,
         address treasury_
-    ) SignedActions("GovernmentReserve") {
+    ) SignedActions("GovernmentReserve", "2") {
         if (treasury_ == address(0)) revert ReserveZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
@@ -68,7 +68,7 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
         onlyRole(TIMELOCK_ROLE)
     {
         if (source != Source.Reclaimed && source != Source.Idle) revert ReserveInvalidSource(source);
-        uint256 pay = origin == Origin.Paid ? priceBook.quote(pollutant, CITY, kg) : 0;
+        uint256 pay = origin == Origin.Paid ? _settledPrice(unit, pollutant, kg) : 0;
         _book(source, unit, pollutant, origin, kg, pay, reason);
         ledger.reclaim(unit, address(this), pollutant, origin, kg);
         _pay(unit, pay);
@@ -94,23 +94,31 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
 
     /// @inheritdoc IGovernmentReserve
     function buyBack(uint32 pollutant, uint32 period, uint64 kg) external {
-        _buyBack(msg.sender, pollutant, period, kg);
+        _buyBack(msg.sender, pollutant, period, kg, 0);
     }
 
     /// @inheritdoc IGovernmentReserve
-    function buyBackBySig(address unit, uint32 pollutant, uint32 period, uint64 kg, uint256 deadline, bytes calldata signature)
-        external
-    {
-        _useSignature(unit, abi.encode(BUY_BACK_TYPEHASH, unit, pollutant, period, kg), deadline, signature);
-        _buyBack(unit, pollutant, period, kg);
+    function buyBackBySig(
+        address unit,
+        uint32 pollutant,
+        uint32 period,
+        uint64 kg,
+        uint256 minPriceFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        _useSignature(
+            unit, abi.encode(BUY_BACK_TYPEHASH, unit, pollutant, period, kg, minPriceFen), deadline, signature
+        );
+        _buyBack(unit, pollutant, period, kg, minPriceFen);
     }
 
     /// @inheritdoc IGovernmentReserve
-    function acquireFromFacility(address facility, uint32 pollutant, uint64 kg) external {
-        if (!registry.isAuthorityFor(msg.sender, facility)) revert ReserveNotAuthority(msg.sender, facility);
+    /// @dev Creates rights and pays public money: only through the regulator council's time lock.
+    function acquireFromFacility(address facility, uint32 pollutant, uint64 kg) external onlyRole(TIMELOCK_ROLE) {
         IAccountRegistry.Profile memory p = registry.profile(facility);
-        if (p.sector != Sector.TreatmentFacility) revert ReserveNotFacility(facility);
-        uint256 pay = priceBook.quote(pollutant, p.district, kg);
+        if (!p.registered || p.closed || p.sector != Sector.TreatmentFacility) revert ReserveNotFacility(facility);
+        uint256 pay = priceBook.settledQuote(pollutant, p.district, kg);
         _book(Source.Facility, facility, pollutant, Origin.Paid, kg, pay, "");
         ledger.create(address(this), pollutant, kg, p.district); // R-10: within the district's cap
         _pay(facility, pay);
@@ -196,10 +204,13 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
 
     // ------------------------------------------------------------------ internals
 
-    function _buyBack(address unit, uint32 pollutant, uint32 period, uint64 kg) private {
-        if (!compliance.surplusWindowOpen(unit, pollutant, period)) revert ReserveBuyBackClosed(unit, pollutant, period);
-        uint256 price = priceBook.quote(pollutant, CITY, kg);
+    /// @dev R-26: the period's surplus only, at the unit's own (district) settled benchmark, never
+    /// below what the unit accepted.
+    function _buyBack(address unit, uint32 pollutant, uint32 period, uint64 kg, uint256 minPriceFen) private {
+        uint256 price = _settledPrice(unit, pollutant, kg);
+        if (price < minPriceFen) revert ReservePriceBelowAccepted(price, minPriceFen);
         _book(Source.BoughtBack, unit, pollutant, Origin.Paid, kg, price, "");
+        if (!compliance.useSurplus(unit, pollutant, period, kg)) revert ReserveBuyBackClosed(unit, pollutant, period);
         ledger.trade(unit, address(this), pollutant, kg, price, TradeMode.BuyBack); // R-05, R-06, R-07
         _pay(unit, price);
     }
@@ -229,6 +240,12 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
         if (kg == 0) revert ReserveZeroQuantity();
         _inflow[source][pollutant] += kg;
         emit ReserveInflow(source, from, pollutant, origin, kg, paidFen, reason);
+    }
+
+    /// @dev What the reserve pays for a unit's paid rights: `kg` at the settled benchmark of the
+    /// unit's district (the price where it bought them), falling back to the city-wide one.
+    function _settledPrice(address unit, uint32 pollutant, uint64 kg) private view returns (uint256) {
+        return priceBook.settledQuote(pollutant, registry.profile(unit).district, kg);
     }
 
     /// @dev Pays from the reserve fund after the rights moved (checks-effects-interactions).

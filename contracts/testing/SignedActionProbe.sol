@@ -21,7 +21,7 @@ contract SignedActionProbe is ISignedActionProbe, AccessControl, SignedActions {
     mapping(address holder => Account) private _accounts;
     mapping(address holder => mapping(uint32 pollutant => uint64 kg)) private _balances;
 
-    constructor(address admin) SignedActions("SignedActionProbe") {
+    constructor(address admin) SignedActions("SignedActionProbe", "1") {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(OPERATOR_ROLE, admin);
     }

@@ -15,7 +15,8 @@ abstract contract SignedActions is EIP712, Nonces {
     error SignedActionExpired(uint256 deadline, uint256 nowTime);
     error SignedActionInvalidSignature(address signer);
 
-    constructor(string memory name) EIP712(name, "1") {}
+    /// @param version "1", raised whenever one of the contract's signed structs changes (docs/signing.md)
+    constructor(string memory name, string memory version) EIP712(name, version) {}
 
     /// @dev Consumes `signer`'s nonce: `structHead` is the abi-encoded struct fields
     /// before `nonce` (type hash first); the nonce and deadline are appended here.

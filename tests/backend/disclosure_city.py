@@ -13,6 +13,7 @@ from backend.indexer.hooks import Hooks
 from backend.indexer.projections import read_model
 from backend.indexer.scanner import Indexer
 from backend.indexer.store import open_database
+from tests.helpers import loan
 
 DAY = 86_400
 TRADE_KG, TRADE_FEN = 10_000, 4_500_000  # 450 元/t, above the COD benchmark of 400 元/t
@@ -35,8 +36,8 @@ def run_city(c, regulator, exchange, bank, parties, ledger, registry, permits, p
     registry.setQualifiedSeller(c.chem, True, reg)
     ledger.certifyTradable(c.chem, cod, 30_000, reg)
     trade = ledger.trade(c.chem, c.steel, cod, TRADE_KG, TRADE_FEN, int(TradeMode.NEGOTIATED), ex)
-    pledges.pledge(bank, cod, 20_000, {"from": c.chem.account})
-    pledges.pledge(bank, cod, 5_000, {"from": c.chem.account})
+    pledges.pledge(bank, cod, 20_000, *loan(), {"from": c.chem.account})
+    pledges.pledge(bank, cod, 5_000, *loan(), {"from": c.chem.account})
     pledges.release(2, {"from": bank})
     registry.setRestriction(c.farm, 1, True, "环保信用不良", reg)
 

@@ -16,6 +16,7 @@ from web3 import Web3
 
 from backend import cli
 from backend.cli import CliContext
+from backend.services.registration import with_check
 from tests.backend.conftest import PROBE_POLLUTANT
 
 ACTION = "probe-transfer"
@@ -214,3 +215,40 @@ def test_signed_file_can_be_posted_as_is(api, acme_wallet, funded, run, tmp_path
     assert api.post(f"/api/v1/actions/{ACTION}/submit", json=body).status_code == 200
     wrong = api.post(f"/api/v1/actions/{ACTION}/submit", json={**body, "action": "other"})
     assert wrong.status_code == 422
+
+
+def test_units_consent_to_a_merger_with_their_own_wallets_R30(
+    run, api, deployment, regulator, company_keys, tmp_path
+):
+    """R-30: `consent prepare merge` writes one typed data per unit, each unit signs its own
+    file with its keystore wallet (`action sign`), `consent collect` gives the regulator the
+    deadline and signatures its `merge` operation takes; the operation then builds."""
+    from brownie import AccountRegistry
+
+    from backend.chain.devkeys import authority_key
+
+    registry = AccountRegistry.at(deployment.contracts["AccountRegistry"].address)
+    a, b = company_keys[0], company_keys[1]
+    for i, key in enumerate((a, b)):
+        registry.registerAccount(key.address, with_check(f"91500000MA5W{i:05d}"), f"u{i}", 1, 1, 1,
+                                 {"from": regulator})  # fmt: skip
+        run("wallet", "import", f"unit{i}", *FAST_KDF, input=key.private_key + "\n")
+    prefix = str(tmp_path / "merger")
+    out = run("consent", "prepare", "merge", "-f", f"from={a.address}", "-f", f"to={b.address}",
+              "-o", prefix).output  # fmt: skip
+    assert f"{prefix}.1.json: to be signed by the unit {a.address}" in out
+    for i in (1, 2):
+        run("action", "sign", f"{prefix}.{i}.json", "--wallet", f"unit{i - 1}", "--yes",
+            "-o", f"{prefix}.{i}.signed.json")  # fmt: skip
+    wrong = run("action", "sign", f"{prefix}.1.json", "--wallet", "unit1", "--yes", expect=1)
+    assert "must be signed by" in wrong.output
+    collected = json.loads(
+        run("consent", "collect", f"{prefix}.1.signed.json", f"{prefix}.2.signed.json").output
+    )
+    assert len(collected["signatures"]) == 2
+    district = authority_key("district_regulator").address
+    body = {"sender": district, "from": a.address, "to": b.address, "reason": "吸收合并",
+            **collected}  # fmt: skip
+    built = api.post("/api/v1/lifecycle/merge", json=body)
+    assert built.status_code == 200, built.text
+    assert built.json()["args"]["signatures"] == collected["signatures"]

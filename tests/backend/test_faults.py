@@ -205,7 +205,8 @@ def own_node(tmp_path):
 
         def start(self):
             self.proc = subprocess.Popen(
-                ["anvil", "--port", str(port), "--base-fee", "0", "--accounts", "10", "--silent"],
+                ["anvil", "--port", str(port), "--base-fee", "0", "--accounts", "10", "--silent",
+                 "--cache-path", str(tmp_path / "anvil-cache")],
                 start_new_session=True,
             )  # fmt: skip
             w3 = Web3(Web3.HTTPProvider(self.url))

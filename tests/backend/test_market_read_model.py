@@ -104,7 +104,9 @@ def market(traders, primary, secondary, auctions, pledges, regulator, district_r
     auctions.refund(lot, u.fund, ops)
 
     # chem defaults on a loan; the bank sells the pledged rights, and is paid first
-    pledge = pledges.pledge(bank, cod, 5_000, {"from": u.chem.account}).return_value
+    pledge = pledges.pledge(bank, cod, 5_000, CLAIM, now() + 86_400,
+                            {"from": u.chem.account}).return_value  # fmt: skip
+    _until(pledges.pledgeOf(pledge)["maturity"])  # the loan falls due unpaid
     pledges.enforce(pledge, CLAIM, {"from": bank})
     enforced = auctions.offerEnforcement(pledge, ascending(ENFORCED_RESERVE, 100_000),
                                          {"from": bank}).return_value  # fmt: skip

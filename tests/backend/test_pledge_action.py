@@ -1,7 +1,8 @@
 """The registry's signed pledge through the API (R-07, R-34): the product's first signed action.
 
-The holder signs `Pledge(holder, bank, pollutant, quantityKg, nonce, deadline)` in its own
-wallet; the service runs the ledger's rule engine as the pre-check and relays `pledgeBySig`.
+The holder signs `Pledge(holder, bank, pollutant, quantityKg, claimFen, maturity, nonce, deadline)`
+in its own wallet (the claim it secures and when it falls due, R-34); the service runs the
+ledger's rule engine as the pre-check and relays `pledgeBySig`.
 """
 
 import pytest
@@ -11,7 +12,7 @@ from backend.chain.domain import Origin
 from backend.services.actions import LEDGER_REASONS
 from tests.backend.flows import act, error_of, prepare, signed, submit
 from tests.conftest import DAY, YEAR
-from tests.helpers import now, plain
+from tests.helpers import loan, now, plain
 
 ACTION = "pledge"
 
@@ -27,9 +28,13 @@ def holder(city, ledger, exchange, regulator, permits):
     return city
 
 
+CLAIM, MATURITY = 10**8, 2**40  # the loan's claim (fen) and due date (unix seconds)
+
+
 def pledge_body(holder, bank, kg):
     return {"holder": holder.chem.address, "bank": bank.address,
-            "pollutant": holder.pollutant["COD"], "quantityKg": kg}  # fmt: skip
+            "pollutant": holder.pollutant["COD"], "quantityKg": kg, "claimFen": CLAIM,
+            "maturity": MATURITY}  # fmt: skip
 
 
 def test_ledger_reasons_name_its_errors(ledger):
@@ -43,6 +48,10 @@ def test_company_pledges_excess_paid_rights_R34(api, ledger, pledges, bank, hold
     assert response.status_code == 200, response.text
     events = {e["event"]: e for e in response.json()["events"]}
     assert events["Pledged"]["args"]["kg"] == 5_000
+    assert (events["Pledged"]["args"]["claimFen"], events["Pledged"]["args"]["maturity"]) == (
+        CLAIM,
+        MATURITY,
+    )
     assert events["Pledged"]["contract"] == "PledgeBook"
     assert "RightsPledged" in events  # the ledger's event, decoded too
     assert plain(ledger.balanceOf(holder.chem, holder.pollutant["COD"]))[3] == 5_000
@@ -67,7 +76,7 @@ def test_refusal_at_submit_carries_the_ledgers_values_R07(
         company_keys[0].private_key,
     )
     cod = holder.pollutant["COD"]
-    pledges.pledge(bank, cod, 1, {"from": holder.chem.account})
+    pledges.pledge(bank, cod, 1, *loan(), {"from": holder.chem.account})
     # the direct pledge used no signature nonce; the envelope is still next in line
     start = web3.eth.block_number
     response = submit(api, ACTION, envelope)

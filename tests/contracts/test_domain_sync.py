@@ -38,3 +38,13 @@ def _snake(name: str) -> str:
 def test_python_enum_matches_solidity(enum):
     members = _solidity_enum(enum.__name__)
     assert [_snake(m) for m in members] == [e.name for e in enum]
+
+
+@pytest.mark.parametrize("primary", ["Merge", "Split"])
+def test_lifecycle_consent_types_match_the_contract(primary):
+    """R-30, R-31: the typed data the service has units sign is the struct UnitLifecycle hashes."""
+    from backend.chain.consent import encode_type
+
+    source = (INTERFACES.parent / "lifecycle" / "UnitLifecycle.sol").read_text()
+    typehash = re.search(rf'{primary.upper()}_TYPEHASH = keccak256\(\s*"([^"]+)"', source).group(1)
+    assert encode_type(primary) == typehash

@@ -1,14 +1,10 @@
-"""The stack the browser tests run against, started by the tests themselves: their own anvil on
-a free port, the contracts and demo city deployed through Brownie, the service with its
-indexer; and Chromium (Debian's) driven by Playwright, with an injected test wallet."""
+"""The stack the browser tests run against: ``make run``'s own (backend/devstack.py) on free
+ports, on a copy of the demo city loaded once per session (tests/stack/stack.py); and Chromium
+(Debian's) driven by Playwright, with an injected test wallet."""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,19 +15,11 @@ import requests
 from eth_account import Account
 from web3 import Web3
 
-from backend import devstack
-from backend.chain.devkeys import DEV_MNEMONIC
-from backend.toolchain import networks
 from tests.e2e.browser import LAUNCH_ARGS, ensure
+from tests.stack.stack import demo_template, stack_on_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -54,53 +42,17 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("e2e")
-    chain_port, api_port = free_port(), free_port()
-    rpc_url = f"http://127.0.0.1:{chain_port}"
-    settings = networks.ANVIL_SETTINGS
-    anvil = subprocess.Popen(
-        [str(ROOT / "node_modules" / ".bin" / "anvil"), "--host", "127.0.0.1",
-         "--port", str(chain_port), "--mnemonic", DEV_MNEMONIC,
-         "--accounts", str(settings["accounts"]),
-         "--block-base-fee-per-gas", str(settings["base_fee"]),
-         "--gas-limit", str(settings["gas_limit"]), "--hardfork", settings["evm_version"],
-         "--chain-id", str(settings["chain_id"])],
-        stdout=(folder / "anvil.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    procs = [anvil]
+    """``make run``'s stack (backend/devstack.py) on a copy of the session's demo city."""
+    template, _ = demo_template(tmp_path_factory.getbasetemp().parent / "demo-stack")
+    running = stack_on_copy(template, tmp_path_factory.mktemp("e2e"))
     try:
-        devstack.wait_for_rpc(rpc_url, anvil)
-        network = f"drr-e2e-{chain_port}"
-        networks.ensure({network: chain_port})
-        deployment_file = folder / "deployment.json"
-        env = {**devstack.brownie_env(), "DRR_DEPLOYMENT_FILE": str(deployment_file)}
-        subprocess.run(
-            [str(Path(sys.executable).with_name("brownie")), "run", "scripts/demo.py",
-             "--network", network],
-            cwd=ROOT, env=env, check=True, stdout=(folder / "demo.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        service_env = {
-            **os.environ,
-            "DRR_RPC_URL": rpc_url,
-            "DRR_DEPLOYMENT_FILE": str(deployment_file),
-            "DRR_DATABASE_URL": f"sqlite:///{folder / 'index.db'}",
-            "DRR_INDEXER_POLL_SECONDS": "0.3",
-        }
-        service = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(api_port)],
-            cwd=ROOT, env=service_env, stdout=(folder / "service.log").open("w"),
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        procs.append(service)
-        url = f"http://127.0.0.1:{api_port}"
-        devstack.wait_for_http(f"{url}/api/v1/public/status", service)
-        found = Stack(url, rpc_url, json.loads(deployment_file.read_text()))
+        running.start()
+        deployment = json.loads((running.data / "deployment.json").read_text())
+        found = Stack(running.url, running.rpc_url, deployment)
         found.wait_indexed()
         yield found
     finally:
-        devstack.stop(procs)
+        running.ensure_stopped()
 
 
 @pytest.fixture(scope="session")

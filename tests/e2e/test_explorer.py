@@ -15,7 +15,7 @@ import requests
 from playwright.sync_api import expect
 from web3 import Web3
 
-from backend.chain.devkeys import FIRST_COMPANY_INDEX, dev_key
+from backend.chain.devkeys import DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
 from backend.chain.domain import POLLUTANT_IDS
 from scripts.demo_city import UNITS
 from tests.e2e.conftest import inject_wallet, screenshot
@@ -183,6 +183,45 @@ def console_call(browser, stack, key, contract, function, values, shot=None) -> 
     tx = page.locator("#result a.tx-result").inner_text()
     page.context.close()
     return tx
+
+
+def test_two_units_consent_to_their_merger_in_their_wallets_R30(stack, page, browser):
+    """R-30: the district regulator asks the service for the merger's consent code; each unit
+    pastes it in the portal and signs its own part in its wallet (the act shown in the wallet);
+    with both signatures the regulator's `merge` operation builds, is signed with the
+    regulator's key and sent; the merged unit's account closes."""
+    from eth_account import Account
+
+    fund, hotel = company("长江绿色投资基金"), company("解放碑国际酒店")
+    merger = {"from": fund.address, "to": hotel.address}
+    code = requests.post(stack.url + "/api/v1/lifecycle/consents/merge", json=merger, timeout=30)
+    assert code.status_code == 200, code.text
+    signatures = []
+    for unit in (fund, hotel):
+        wallet = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        inject_wallet(wallet, unit.private_key, stack.rpc_url)
+        wallet.goto(stack.url + "/portal?lang=zh")
+        wallet.click("#connect")
+        form = wallet.locator("#consent-form")
+        form.locator("textarea[name=code]").fill(code.text)
+        form.locator("button[type=submit]").click()
+        expect(form.locator(".result")).to_contain_text("✓ 已签名同意合并", timeout=30_000)
+        if unit is fund:
+            screenshot(wallet, "portal-consent")
+        signatures.append(wallet.locator("#consent-signature").input_value())
+        wallet.context.close()
+    regulator = dev_key(DEV_AUTHORITIES["district_regulator"])
+    body = {"sender": regulator.address, **merger, "reason": "吸收合并",
+            "deadline": code.json()["deadline"], "signatures": signatures}  # fmt: skip
+    built = requests.post(stack.url + "/api/v1/lifecycle/merge", json=body, timeout=30)
+    assert built.status_code == 200, built.text
+    tx = {k: v for k, v in built.json()["transaction"].items() if k != "from"}
+    raw = Account.sign_transaction(tx, regulator.private_key).raw_transaction
+    sent = requests.post(stack.url + "/api/v1/tx/raw", json={"raw": "0x" + raw.hex()}, timeout=60)
+    assert sent.status_code == 200, sent.text
+    stack.wait_indexed()
+    page.goto(stack.url + f"/units/{fund.address}?lang=en")
+    expect(page.locator("main")).to_contain_text("closed")
 
 
 def test_api_docs_render_offline_under_the_pages_csp(stack, page):

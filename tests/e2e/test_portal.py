@@ -118,6 +118,8 @@ def test_a_company_without_native_coin_does_everything_in_the_portal_R16(stack, 
             f"#my-applications tr:has(th:text-is('{application}')) form[data-action=purchase]"
         )
     )
+    purchase = a.evaluate("window.__wallet.shown")[-1]  # the wallet shows the fee it accepts
+    assert purchase["primaryType"] == "Purchase" and int(purchase["message"]["maxFeeFen"]) > 0
 
     # -- selling before the review: the refusal names the rule, next to the button
     listing = a.locator("#list-form")
@@ -175,8 +177,13 @@ def test_a_company_without_native_coin_does_everything_in_the_portal_R16(stack, 
     # -- a pledge and its release
     b.reload()
     pledge = b.locator("form[data-action=pledge]")
-    act(pledge, {"pollutant": str(COD), "quantityKg": "1"})
+    act(pledge, {"pollutant": str(COD), "quantityKg": "1", "claimFen": "3000",
+                 "maturity": "2099-06-30T12:00"})  # fmt: skip
+    shown = b.evaluate("window.__wallet.shown")[-1]
+    assert shown["primaryType"] == "Pledge" and int(shown["message"]["claimFen"]) == 300_000
     stack.wait_indexed()
+    b.reload()
+    expect(b.locator("#my-pledges tbody tr").first).to_contain_text("3,000.00 元")
     pledge_id = requests.get(f"{stack.url}/api/v1/public/units/{b_key.address}",
                              timeout=10).json()["pledges"][0]["id"]  # fmt: skip
     operate(stack, "bank", "pledges/release-pledge", {"id": pledge_id})

@@ -47,6 +47,7 @@ MATRIX = {
     "AccountRegistry.setSectorEnabled": "REGULATOR_ROLE",
     "AccountRegistry.setDistrictRegulator": ADMIN,
     "PriceBook.publish": "PRICE_SETTER_ROLE",
+    "PriceBook.publishByCouncil": "TIMELOCK_ROLE",  # R-15 outside notice and band
     "RightsLedger.setCap": "REGULATOR_ROLE",  # held by the council's time lock only
     "RightsLedger.certifyTradable": AUTHORITY,
     "RightsLedger.allocateFree": AUTHORITY,
@@ -79,6 +80,7 @@ MATRIX = {
     "VerificationOracle.setDisputeWindow": "TIMELOCK_ROLE",
     "ComplianceManager.definePeriod": "REGULATOR_ROLE",
     "ComplianceManager.setSuccessor": "LIFECYCLE_ROLE",
+    "ComplianceManager.useSurplus": "RESERVE_ROLE",  # R-26 buy-backs of the period's surplus
     "ComplianceManager.surrender": UNIT_OR_AUTHORITY,
     "ComplianceManager.surrenderBatch": UNIT_OR_AUTHORITY,
     "ComplianceManager.carryOver": UNIT_OR_AUTHORITY,
@@ -95,12 +97,16 @@ MATRIX = {
     "PrimaryMarket.reject": AUTHORITY,
     "PrimaryMarket.waive": "TREASURY_ROLE",
     "PrimaryMarket.fulfil": "AUCTION_ROLE",
+    "PrimaryMarket.holdApplication": "AUCTION_ROLE",  # R-09 a bidder is bound by its bid
+    "PrimaryMarket.releaseApplication": "AUCTION_ROLE",
     "AuctionHouse.offerPrimary": "OPERATOR_ROLE",
     "GovernmentReserve.reclaim": "TIMELOCK_ROLE",
     "GovernmentReserve.reclaimForFraud": "LIFECYCLE_ROLE",
-    "GovernmentReserve.acquireFromFacility": AUTHORITY,
+    "GovernmentReserve.acquireFromFacility": "TIMELOCK_ROLE",  # pays public money (R-27)
     "GovernmentReserve.offerRelease": "REGULATOR_ROLE",
     "GovernmentReserve.withdrawOffer": "REGULATOR_ROLE",
+    # an authority over every unit with each unit's signature, or the council's time lock (see
+    # the consent test below: a regulator alone is refused)
     "UnitLifecycle.merge": AUTHORITY,
     "UnitLifecycle.split": AUTHORITY,
     "UnitLifecycle.close": AUTHORITY,
@@ -128,7 +134,6 @@ AUTHORITY_ERRORS = {
     "PermitRegistry": "PermitNotAuthority",
     "RightsLedger": "LedgerNotAuthority",
     "UnitLifecycle": "LifecycleNotAuthority",
-    "GovernmentReserve": "ReserveNotAuthority",
     "PrimaryMarket": "PrimaryNotAuthority",
     "ComplianceManager": "ComplianceNotAuthorised",
 }
@@ -412,6 +417,15 @@ AUTHORITY_ENTRIES = sorted(
 )
 
 
+# regulator actions the council's time lock may also take (a sector change, a merger or split the
+# units did not sign)
+COUNCIL_TOO = {
+    "AccountRegistry.changeAttributes",
+    "UnitLifecycle.merge",
+    "UnitLifecycle.split",
+}
+
+
 def _authority_args(abi, unit, district, app_id, partner):
     args = []
     for i in abi["inputs"]:
@@ -422,7 +436,7 @@ def _authority_args(abi, unit, district, app_id, partner):
         elif i["name"] == "sector":
             args.append(int(Sector.INDUSTRY))
         elif i["name"] == "creditCode":
-            args.append("91500000MA5X999999")
+            args.append("91500000MA5X999991")
         else:
             args.append(_zero(i["type"], i.get("components"), fill=unit))
     if abi["name"] == "merge":  # merge(from, to): the survivor is in the same district
@@ -461,6 +475,8 @@ def test_authority_scoped_functions_refuse_others_and_other_districts(
             if entry == "AccountRegistry.setRestriction":  # the lifecycle; the time lock
                 allowed |= set(deployment.roles["AccountRegistry.ACCOUNT_MANAGER_ROLE"])
                 allowed |= set(deployment.roles["AccountRegistry.TIMELOCK_ROLE"])
+            if entry in COUNCIL_TOO:  # the council's time lock acts without an authority's scope
+                allowed |= set(deployment.roles[f"{contract}.TIMELOCK_ROLE"])
             answers = _revert_data(web3, record, function, args, list(callers.values()))
             for (name, caller), data in zip(callers.items(), answers, strict=True):
                 if contract == "AccountRegistry" and caller == district_regulator.address:
@@ -502,6 +518,30 @@ def test_blacklist_reasons_refuse_everyone_but_the_time_lock(deployment, callers
                     assert data is None, f"{name} refused"
                 else:
                     assert data == _unauthorized(caller, role), f"{name} not refused"
+
+
+def test_a_regulator_alone_is_refused_merge_and_split(deployment, parties, units, partners):
+    """R-30, R-31: the city regulator, and the district regulator in its own district, pass the
+    authority check but are refused without the units' signatures
+    (`LifecycleConsentMissing(unit)`); only the council's time lock acts without them."""
+    from brownie import AccountRegistry, web3
+
+    registry = AccountRegistry.at(deployment.contracts["AccountRegistry"].address)
+    registry.addPollutant("COD", "化学需氧量", 1, {"from": parties["city_regulator"]})
+    record = deployment.contracts["UnitLifecycle"]
+    unit, partner = units[1], partners[1]
+    plan = [(partner, 1, 0, 0, 0, 0, 0)]
+    calls = {
+        "merge": [unit, partner, "吸收合并", 2**40, []],
+        "split": [unit, plan, partner, "分立", 2**40, []],
+    }
+    lock = deployment.roles["UnitLifecycle.TIMELOCK_ROLE"]
+    missing = _error("LifecycleConsentMissing(address)", ["address"], [unit])
+    regulators = [parties["city_regulator"].address, parties["district_regulator"].address]
+    for function, args in calls.items():
+        answers = _revert_data(web3, record, function, args, [*regulators, *lock])
+        assert answers[:2] == [missing, missing], function
+        assert all(a != missing for a in answers[2:]), function
 
 
 def test_deployed_contracts_fit_the_size_limit(deployment):

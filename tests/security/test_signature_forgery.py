@@ -217,8 +217,8 @@ def test_forged_signatures_are_refused_by_name(deployment, companies, stranger, 
     signer, other = companies[0].address, companies[1].address
     values = _values(contract, function, signer, other)
     implied = []  # a struct field the function reads from the chain (the purchase's applicant)
-    if function == "purchaseBySig":
-        values = [_own_application(deployment, companies[0])]
+    if function == "purchaseBySig":  # the application's id and the largest fee accepted
+        values = [_own_application(deployment, companies[0]), 1]
         implied = [signer]
     assert len(implied + values) == len(fields) - 2
     nonce = contract.nonces(signer)
@@ -271,7 +271,7 @@ def _own_application(deployment, unit) -> int:
 
     admin = dev_parties()["city_regulator"]
     registry.registerAccount(
-        unit, "91500000MA5Y000001", "signer", int(Sector.INDUSTRY), 1, 1, {"from": admin}
+        unit, "91500000MA5Y00000L", "signer", int(Sector.INDUSTRY), 1, 1, {"from": admin}
     )
     first = primary.submitApplication(1, 1_000, 0, {"from": unit}).return_value
     primary.submitApplication(1, 2_000, 0, {"from": unit})  # the altered id names this one

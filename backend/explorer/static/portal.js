@@ -1,6 +1,6 @@
 // The company portal's own behaviour on top of drr.js: connecting shows the wallet's account's
 // page; a negotiated trade signed by one party and countersigned by the other; the counterparty
-// found by name or credit code; the bank account hashed before it is signed; figures refreshed
+// found by name or credit code; a unit's consent to a merger or split; the bank account hashed before it is signed; figures refreshed
 // after each act. No inline script: the page's data come as JSON blocks.
 "use strict";
 (() => {
@@ -120,5 +120,18 @@
     D.show(form, "busy", D.t("form.sending"));
     const done = await D.api("/api/v1/trades/submit", parts);
     return {...done, message: D.t("trade.settled")};
+  };
+
+  // -- consent to a merger or split: the regulator's code lists each unit's typed
+  // data (POST /api/v1/lifecycle/consents/…); the connected unit signs its own part and hands
+  // the signature back to the regulator, who submits the act
+  D.flows["consent-sign"] = async (form) => {
+    const code = JSON.parse(form.querySelector("[name=code]").value);
+    const part = (code.parties || []).find(
+      (p) => p.signer.toLowerCase() === (D.account || "").toLowerCase());
+    if (!part) throw new Error(D.t("consent.not_for_you"));
+    D.show(form, "busy", D.t("form.sign_in_wallet"));
+    document.getElementById("consent-signature").value = await D.signTyped(part.typed_data);
+    return {message: D.t(code.act === "split" ? "consent.split" : "consent.merge")};
   };
 })();

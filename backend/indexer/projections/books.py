@@ -23,7 +23,8 @@ def pledged(c: Change) -> None:
         pollutant=a["pollutant"],
         kg=a["kg"],
         status=PledgeStatus.ACTIVE,
-        claim_fen=0,
+        claim_fen=a["claimFen"],
+        maturity=a["maturity"],
         created_pos=c.pos,
         created_tx=c.event.tx_hash,
     )

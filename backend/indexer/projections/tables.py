@@ -259,7 +259,9 @@ pledges = Table(
     Column("pollutant", Integer, nullable=False),
     Column("kg", Kg, nullable=False),
     Column("status", Integer, nullable=False),  # IPledgeBook.Status
+    # the claim the pledge secures; at enforcement, the part the bank declared due
     Column("claim_fen", Fen, nullable=False),
+    Column("maturity", BigInteger, nullable=False),  # unix seconds: default only from then
     Column("price_fen", Fen),
     Column("created_pos", BigInteger, nullable=False),
     Column("created_tx", String(66), nullable=False),

@@ -15,6 +15,7 @@ from tests.backend.oracle.conftest import (
     make_context,
     write_csv,
 )
+from tests.helpers import reverts
 
 WINDOW = 7 * 24 * 3600
 
@@ -109,7 +110,9 @@ def test_one_verifier_is_no_quorum_R23(ctx, monitoring_dir, make_poster, oracle)
 def test_disagreeing_verifiers_resolved_by_regulator_R23(
     oracle_settings, monitoring_dir, make_poster, oracle, regulator, tmp_path
 ):
-    """R-23: verifiers that compute different kg do not agree; the regulator corrects."""
+    """R-23: verifiers that compute different kg do not agree, and no regulator makes the figure
+    final alone (a correction needs the quorum first); verifier B re-reads its meter and revises,
+    the quorum agrees, and the regulator may then correct during the dispute window."""
     ctx_a = make_context(oracle_settings)
     ctx_b = make_context(oracle_settings.model_copy(
         update={"oracle_database_url": f"sqlite:///{tmp_path / 'b.db'}"}))  # fmt: skip
@@ -125,9 +128,16 @@ def test_disagreeing_verifiers_resolved_by_regulator_R23(
     nh3n = next(f for f in report_b.figures if f.pollutant == "NH3-N")
     assert oracle.figure(cod.unit, 1, PERIOD)["status"] == 1  # open: 96 kg against 116 kg
     assert oracle.figure(nh3n.unit, 2, PERIOD)["status"] == 2  # agreed
-    oracle.correct(cod.unit, 1, PERIOD, 96, "0x" + cod.evidence, "B's COD meter was mis-read",
+    with reverts("OracleQuorumNotReached", cod.unit, 1, PERIOD, 1, 2):
+        oracle.correct(cod.unit, 1, PERIOD, 96, "0x" + cod.evidence, "B's COD meter was mis-read",
+                       {"from": regulator})  # fmt: skip
+    write_csv(other / "chem.csv", chem_rows())  # B's meter re-read: the same data as A's
+    ingest_dir(other, ctx_b)
+    make_poster("verifier_b", context=ctx_b).post(period=PERIOD, revise=True)
+    assert oracle.figure(cod.unit, 1, PERIOD)["status"] == 2  # agreed on 96 kg
+    oracle.correct(cod.unit, 1, PERIOD, 95, "0x" + cod.evidence, "复核：一小时数据重复计入",
                    {"from": regulator})  # fmt: skip
-    assert tuple(oracle.finalUsage(cod.unit, 1, PERIOD)) == (True, 96)
+    assert tuple(oracle.finalUsage(cod.unit, 1, PERIOD)) == (True, 95)
 
 
 def test_changed_data_is_a_conflict_unless_revised_R23(

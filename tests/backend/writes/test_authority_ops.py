@@ -8,9 +8,18 @@ from brownie import web3
 from backend.chain.domain import Origin
 from backend.services.authority import default_operations
 from backend.services.registration import with_check
-from tests.backend.flows import error_of
-from tests.backend.writes.conftest import address_of, build, events, operate, sign_and_send
-from tests.helpers import now, plain
+from tests.backend.flows import error_of, signed
+from tests.backend.writes.conftest import (
+    address_of,
+    build,
+    events,
+    key_of,
+    operate,
+    sign_and_send,
+)
+from tests.helpers import NOTICE, loan, now, plain
+
+CHEM, HOTEL = 0, 5  # companies[i] of the city's units (tests/conftest.py)
 
 COD = 1
 NEW_UNIT = "0x000000000000000000000000000000000000bEEF"
@@ -107,7 +116,12 @@ def test_price_bureau_publishes_a_benchmark_R15(api, city, prices):
     answer = operate(
         api,
         "prices/publish-benchmark",
-        {"pollutant": "SO2", "region": 2, "fenPerTonne": 250_000, "effectiveFrom": now() + 120},
+        {
+            "pollutant": "SO2",
+            "region": 2,
+            "fenPerTonne": 250_000,
+            "effectiveFrom": now() + NOTICE + 120,
+        },
         "price_bureau",
     )
     assert answer["events"][0]["contract"] == "PriceBook"
@@ -118,10 +132,32 @@ def test_price_bureau_publishes_a_benchmark_R15(api, city, prices):
             "sender": address_of("regulator"),
             "pollutant": "SO2",
             "fenPerTonne": 1,
-            "effectiveFrom": now() + 120,
+            "effectiveFrom": now() + NOTICE + 120,
         },
     )
     assert refused.status_code == 403
+    early = build(
+        api,
+        "prices/publish-benchmark",
+        {
+            "sender": address_of("price_bureau"),
+            "pollutant": "SO2",
+            "fenPerTonne": 200_000,
+            "effectiveFrom": now() + 120,
+        },
+    )
+    assert (early.status_code, error_of(early)["code"]) == (409, "PriceBookNoticeTooShort")
+    wild = build(
+        api,
+        "prices/publish-benchmark",
+        {
+            "sender": address_of("price_bureau"),
+            "pollutant": "SO2",
+            "fenPerTonne": 200_000_000,
+            "effectiveFrom": now() + NOTICE + 120,
+        },
+    )
+    assert (wild.status_code, error_of(wild)["code"]) == (409, "PriceBookOutsideBand")
     assert error_of(refused)["code"] == "AccessControlUnauthorizedAccount"
 
 
@@ -165,7 +201,7 @@ def test_treasury_funds_the_reserve_R29(api, city, money, reserve, treasury, reg
 def test_bank_releases_a_pledge_R34(api, city, ledger, pledges, exchange, bank):
     """R-34: the bank (pledgee) releases a repaid pledge; another bank cannot."""
     ledger.allocate(city.chem, COD, int(Origin.PAID), 10_000, {"from": exchange})
-    pledge_id = pledges.pledge(bank, COD, 3_000, {"from": city.chem.account}).return_value
+    pledge_id = pledges.pledge(bank, COD, 3_000, *loan(), {"from": city.chem.account}).return_value
     foreign = build(
         api, "pledges/release-pledge", {"sender": address_of("exchange"), "id": pledge_id}
     )
@@ -186,6 +222,13 @@ def test_verifier_attests_and_regulator_corrects_R23(api, city, deployment):
     }
     answer = operate(api, "verification/attest-usage", body, "verifier_a")
     assert events(answer)["UsageAttested"]["kg"] == 900
+    alone = build(
+        api,
+        "verification/correct-usage",
+        {"sender": address_of("regulator"), **body, "kg": 950, "reason": "复核"},
+    )  # no quorum yet: a correction never stands in for it
+    assert (alone.status_code, error_of(alone)["code"]) == (409, "OracleQuorumNotReached")
+    operate(api, "verification/attest-usage", body, "verifier_b")
     answer = operate(
         api, "verification/correct-usage", {**body, "kg": 950, "reason": "复核"}, "regulator"
     )
@@ -213,13 +256,58 @@ def test_regulator_grants_a_role_and_merges_units_R30(api, city, pledges, ledger
     )
     assert unknown.status_code == 404
     ledger.allocate(city.hotel, COD, int(Origin.PAID), 1_000, {"from": exchange})
-    operate(
+    operate(  # the test deployment's regulator holds the council's role: no signatures
         api,
         "lifecycle/merge",
         {"from": city.hotel.address, "to": city.chem.address, "reason": "吸收合并"},
         "regulator",
     )
     assert plain(ledger.balanceOf(city.chem, COD))[0] == 1_000
+
+
+@pytest.fixture
+def council_lifecycle(lifecycle, full_deployment, regulator):
+    """The council's time lock holds its role on this module's lifecycle contract, as in
+    production, so the service can simulate an act as the council would make it."""
+    lock = full_deployment.contracts["CouncilTimelock"].address
+    lifecycle.grantRole(lifecycle.TIMELOCK_ROLE(), lock, {"from": regulator})
+    return lifecycle
+
+
+def test_units_consent_to_a_merger_their_regulator_submits_R30(
+    api, city, ledger, exchange, council_lifecycle
+):
+    """R-30: the service gives each unit the typed data of the merger; each signs it in its own
+    wallet; the district regulator builds the merger with their signatures. Without them it is
+    refused before anything is signed."""
+    ledger.allocate(city.hotel, COD, int(Origin.PAID), 1_000, {"from": exchange})
+    merger = {"from": city.hotel.address, "to": city.chem.address}
+    alone = build(api, "lifecycle/merge", {"sender": address_of("district_regulator"), **merger,
+                                           "reason": "吸收合并"})  # fmt: skip
+    assert (alone.status_code, error_of(alone)["code"]) == (403, "LifecycleConsentMissing")
+    consent = api.post("/api/v1/lifecycle/consents/merge", json=merger)
+    assert consent.status_code == 200, consent.text
+    prepared = consent.json()
+    assert [p["signer"] for p in prepared["parties"]] == [city.hotel.address, city.chem.address]
+    assert prepared["parties"][0]["typed_data"]["primaryType"] == "Merge"
+    keys = {city.hotel.address: HOTEL, city.chem.address: CHEM}
+    signatures = [
+        signed(p["typed_data"], key_of(keys[p["signer"]]))["signature"] for p in prepared["parties"]
+    ]
+    operate(api, "lifecycle/merge", {**merger, "reason": "吸收合并",
+                                     "deadline": prepared["deadline"], "signatures": signatures},
+            "district_regulator")  # fmt: skip
+    assert plain(ledger.balanceOf(city.chem, COD))[0] == 1_000
+
+
+def test_a_consent_to_an_impossible_act_is_refused_before_signing_R30(
+    api, city, reserve, council_lifecycle
+):
+    """The act is simulated as the council would make it: the reserve never merges."""
+    refused = api.post(
+        "/api/v1/lifecycle/consents/merge", json={"from": reserve.address, "to": city.chem.address}
+    )
+    assert (refused.status_code, error_of(refused)["code"]) == (409, "LifecycleAuthorityAccount")
 
 
 @pytest.mark.parametrize(

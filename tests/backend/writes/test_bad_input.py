@@ -26,7 +26,7 @@ def lease(holder, **changes):
         "pollutant": COD,
         "kg": 1_000,
         "endsAt": now() + 86_400,
-        "rentFen": 0,
+        "rentFen": 10_000,  # above the floor of 1 t COD for a day
     }
     return {**body, **changes}
 
@@ -85,7 +85,7 @@ def test_unknown_unit_is_404(api, holder):
     stranger = "0x000000000000000000000000000000000000dEaD"
     response = api.post(
         "/api/v1/actions/buy-back/prepare",
-        json={"unit": stranger, "pollutant": COD, "period": 1, "kg": 1},
+        json={"unit": stranger, "pollutant": COD, "period": 1, "kg": 1, "minPriceFen": 0},
     )
     assert response.status_code == 409  # no surplus window for a stranger
     response = build(
@@ -156,7 +156,13 @@ def test_pre_check_refusal_names_the_rule_R17(api, holder, registry, regulator):
     assert submit(api, "offer-lease", envelope).status_code == 200
     response = api.post(
         "/api/v1/actions/accept-lease/prepare",
-        json={"lessee": holder.steel.address, "id": 1, "pollutant": COD, "kg": 1_000, "rentFen": 0},
+        json={
+            "lessee": holder.steel.address,
+            "id": 1,
+            "pollutant": COD,
+            "kg": 1_000,
+            "rentFen": lease(holder)["rentFen"],
+        },
     )
     assert response.status_code == 409
     error = error_of(response)

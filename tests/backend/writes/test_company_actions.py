@@ -72,20 +72,31 @@ def test_surrender_before_the_period_ends_is_refused_at_prepare_R24(
 
 
 def test_company_sells_surplus_back_to_the_reserve_R26(api, stocked, period, money, reserve):
-    """R-26: after surrender, the signed buy-back is paid at the benchmark from the fund."""
-    body = {"unit": stocked.chem.address, "pollutant": COD, "period": period, "kg": 1_000}
+    """R-26: after surrender, the signed buy-back is paid at the settled benchmark from the
+    fund; the unit signs the least price it accepts, and a higher one is refused before it
+    signs."""
+    price = fen_at_benchmark(1_000, BENCHMARKS["COD"])
+    body = {"unit": stocked.chem.address, "pollutant": COD, "period": period, "kg": 1_000,
+            "minPriceFen": price}  # fmt: skip
     refused = api.post("/api/v1/actions/buy-back/prepare", json=body)
     assert refused.status_code == 409
     assert error_of(refused)["code"] == "ReserveBuyBackClosed"
     surrender = {k: body[k] for k in ("unit", "pollutant", "period")}
     assert act(api, "surrender", surrender, 0).status_code == 200
+    dearer = api.post("/api/v1/actions/buy-back/prepare", json={**body, "minPriceFen": price + 1})
+    assert dearer.status_code == 409
+    assert error_of(dearer)["code"] == "ReservePriceBelowAccepted"
+    assert error_of(dearer)["args"] == {"priceFen": price, "minimumFen": price + 1}
     response = act(api, "buy-back", body, 0)
     assert response.status_code == 200, response.text
-    assert money.balanceOf(stocked.chem) == fen_at_benchmark(1_000, BENCHMARKS["COD"])
+    assert money.balanceOf(stocked.chem) == price
     assert reserve.stock(1, COD) == 1_000
 
 
-def lease_offer(city, rent=50_000, kg=4_000):
+RENT = 400_000  # above the rent floor of 4 t COD for a year (3 200 元, R-35)
+
+
+def lease_offer(city, rent=RENT, kg=4_000):
     return {
         "lessor": city.chem.address,
         "lessee": city.steel.address,
@@ -108,26 +119,26 @@ def test_lease_offer_approval_acceptance_and_rent_R35_R16(api, stocked, leases, 
         "id": lease_id,
         "pollutant": COD,
         "kg": 4_000,
-        "rentFen": 50_000,
+        "rentFen": RENT,
     }
     refused = api.post("/api/v1/actions/accept-lease/prepare", json=accept)
     assert refused.status_code == 409
     assert error_of(refused)["code"] == "PaymentNotApproved"
     assert error_of(refused)["args"]["allowance"] == 0
-    operate(api, "payments/approve", {"spender": "LeaseBook", "fen": 50_000}, 1)
+    operate(api, "payments/approve", {"spender": "LeaseBook", "fen": RENT}, 1)
     prepared = prepare(api, "accept-lease", accept)
-    assert prepared["payment"]["amount_fen"] == 50_000
+    assert prepared["payment"]["amount_fen"] == RENT
     assert prepared["permit"] is None
     response = submit(api, "accept-lease", signed(prepared["typed_data"], key_of(1)))
     assert response.status_code == 200, response.text
-    assert money.balanceOf(stocked.chem) == 50_000
+    assert money.balanceOf(stocked.chem) == RENT
     assert ledger.positionOf(stocked.steel, COD)["leasedIn"] == 4_000
 
 
 def test_lease_acceptance_with_other_terms_is_refused_R35(api, stocked, leases):
     """R-35: terms other than the offer's are refused at prepare with the offer's terms."""
     lease_id = leases.offerLease(
-        stocked.steel, COD, 4_000, now() + YEAR, 50_000, {"from": stocked.chem.account}
+        stocked.steel, COD, 4_000, now() + YEAR, RENT, {"from": stocked.chem.account}
     ).return_value
     accept = {
         "lessee": stocked.steel.address,
@@ -139,13 +150,13 @@ def test_lease_acceptance_with_other_terms_is_refused_R35(api, stocked, leases):
     response = api.post("/api/v1/actions/accept-lease/prepare", json=accept)
     assert response.status_code == 409
     assert error_of(response)["code"] == "LeaseTermsMismatch"
-    assert error_of(response)["args"]["lease"]["rentFen"] == 50_000
+    assert error_of(response)["args"]["lease"]["rentFen"] == RENT
 
 
 def test_lessor_cancels_its_offer_and_nobody_else_can_R35(api, stocked, leases):
     """R-35: only the lessor withdraws an offer (403 for the lessee, before signing)."""
     lease_id = leases.offerLease(
-        stocked.steel, COD, 1_000, now() + YEAR, 0, {"from": stocked.chem.account}
+        stocked.steel, COD, 1_000, now() + YEAR, RENT, {"from": stocked.chem.account}
     ).return_value
     foreign = api.post(
         "/api/v1/actions/cancel-lease/prepare",
@@ -256,11 +267,11 @@ def permit_money(regulator):
 
 
 @pytest.fixture(scope="module")
-def permit_leases(regulator, ledger, permit_money):
+def permit_leases(regulator, ledger, permit_money, registry, prices):
     """A lease book drawing rents in permit-capable money."""
     from brownie import LeaseBook
 
-    book = LeaseBook.deploy(ledger, permit_money, {"from": regulator})
+    book = LeaseBook.deploy(ledger, permit_money, registry, prices, {"from": regulator})
     ledger.grantRole(ledger.LEASING_ROLE(), book, {"from": regulator})
     return book
 
@@ -288,16 +299,16 @@ def test_paying_action_is_signed_with_its_permit_R35_R16(
 ):
     """R-16: with a permit-capable token the lessee signs the acceptance and the rent's permit
     in one go; without the permit nothing moves."""
-    permit_money.mint(stocked.steel, 50_000, {"from": regulator})
+    permit_money.mint(stocked.steel, RENT, {"from": regulator})
     lease_id = permit_leases.offerLease(
-        stocked.steel, COD, 4_000, now() + YEAR, 50_000, {"from": stocked.chem.account}
+        stocked.steel, COD, 4_000, now() + YEAR, RENT, {"from": stocked.chem.account}
     ).return_value
     accept = {
         "lessee": stocked.steel.address,
         "id": lease_id,
         "pollutant": COD,
         "kg": 4_000,
-        "rentFen": 50_000,
+        "rentFen": RENT,
     }
     prepared = prepare(permit_api, "accept-lease", accept)
     assert prepared["payment"]["permit_required"] is True
@@ -316,7 +327,7 @@ def test_paying_action_is_signed_with_its_permit_R35_R16(
     response = submit(permit_api, "accept-lease", with_permit)
     assert response.status_code == 200, response.text
     assert response.json()["permit_tx_hash"]
-    assert permit_money.balanceOf(stocked.chem) == 50_000
+    assert permit_money.balanceOf(stocked.chem) == RENT
     assert permit_leases.lease(lease_id)["status"] == 2
 
 

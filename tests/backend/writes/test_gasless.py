@@ -109,7 +109,12 @@ def test_money_in_trade_and_money_out_without_native_coin_R16_R29(
                                     "quantityKg": 5_000, "kind": 0})  # fmt: skip
     application = events(applied)["ApplicationSubmitted"]["id"]
     primary.approve(application, 5_000, {"from": regulator})
-    act(api, "purchase", a, {"applicant": a.address, "application": application})
+    purchase = {"applicant": a.address, "application": application,
+                "maxFeeFen": primary.feeOf(application) - 1}  # fmt: skip
+    refused = act(api, "purchase", a, purchase, status=409)  # the fee is above what it accepts
+    assert refused["code"] == "PrimaryFeeAboveAccepted"
+    assert refused["args"]["feeFen"] == 2_000_000 and refused["args"]["maxFeeFen"] == 1_999_999
+    act(api, "purchase", a, {**purchase, "maxFeeFen": 2_000_000})
     assert ledger.balanceOf(a.address, COD)[0] == 5_000  # paid, the fee to the treasury
 
     # not yet qualified: the refusal says what can be sold and why
@@ -141,7 +146,8 @@ def test_money_in_trade_and_money_out_without_native_coin_R16_R29(
     assert ledger.balanceOf(b.address, COD)[0] == 3_000
 
     pledged = act(api, "pledge", b, {"holder": b.address, "bank": bank.address,
-                                     "pollutant": COD, "quantityKg": 1_000})  # fmt: skip
+                                     "pollutant": COD, "quantityKg": 1_000, "claimFen": 300_000,
+                                     "maturity": now() + 90 * 86_400})  # fmt: skip
     pledges.release(events(pledged)["Pledged"]["id"], {"from": bank})
     assert ledger.balanceOf(b.address, COD)[3] == 0
 

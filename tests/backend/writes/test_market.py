@@ -21,7 +21,7 @@ from backend.chain.errors import ServiceError
 from backend.chain.typed_data import sign
 from backend.main import create_app
 from tests.backend.writes.conftest import address_of, events, settings_for, sign_and_send
-from tests.helpers import FUNDS_FEN, STOCK_KG, company_key, now
+from tests.helpers import FUNDS_FEN, STOCK_KG, company_key, loan, now
 
 CHEM, STEEL, FARM = 0, 1, 4  # companies[i] of tests/conftest.py CITY_UNITS
 COD_FEN_PER_TONNE = 400_000  # tests/conftest.py BENCHMARKS
@@ -306,7 +306,7 @@ def test_rights_the_seller_cannot_deliver_are_refused_when_listed_and_when_taken
 
     listed = transact(market_api, "market/list", {**listing, "quantityKg": STOCK_KG}, CHEM)
     listing_id = events(listed)["Listed"]["id"]
-    pledges.pledge(bank, traders.pollutant["COD"], 1, {"from": traders.chem.account})
+    pledges.pledge(bank, traders.pollutant["COD"], 1, *loan(), {"from": traders.chem.account})
     before = cod(ledger, traders.steel)
     answer = market_api.post(
         "/api/v1/market/take", json={"sender": address_of(STEEL), "id": listing_id}

@@ -9,13 +9,19 @@ from tests.helpers import now, plain, reverts
 
 
 @pytest.fixture(scope="module")
-def lessor(city, ledger, exchange):
+def lessor(city, ledger, exchange, money, leases, regulator):
+    """chem: 10 t paid COD; steel holds money for rents and lets the lease book draw them."""
     cod = city.pollutant["COD"]
     ledger.allocate(city.chem, cod, int(Origin.PAID), 10_000, {"from": exchange})
+    money.mint(city.steel, 10**9, {"from": regulator})
+    money.approve(leases, 10**9, {"from": city.steel.account})
     return city
 
 
-def offer(leases, city, kg=4_000, rent=50_000, term=YEAR, lessee=None):
+RENT = 400_000  # above the floor of 4 t COD for a year (4 t × 4 000 元/t × 1/5 = 3 200 元)
+
+
+def offer(leases, city, kg=4_000, rent=RENT, term=YEAR, lessee=None):
     lessee = lessee or city.steel
     return leases.offerLease(
         lessee, city.pollutant["COD"], kg, now() + term, rent, {"from": city.chem.account}
@@ -27,11 +33,9 @@ def test_lease_lends_paid_rights_against_rent_R35(leases, ledger, money, regulat
     move."""
     cod = lessor.pollutant["COD"]
     lease_id = offer(leases, lessor)
-    money.mint(lessor.steel, 50_000, {"from": regulator})
-    money.approve(leases, 50_000, {"from": lessor.steel.account})
     tx = leases.acceptLease(lease_id, {"from": lessor.steel.account})
     assert tx.events["RightsLeased"]["kg"] == 4_000
-    assert money.balanceOf(lessor.chem) == 50_000
+    assert money.balanceOf(lessor.chem) == RENT
     assert ledger.balanceOf(lessor.chem, cod)["paid"] == 6_000
     assert ledger.positionOf(lessor.chem, cod)["leasedOut"] == 4_000
     assert ledger.positionOf(lessor.steel, cod)["leasedIn"] == 4_000
@@ -44,7 +48,7 @@ def test_leased_rights_count_for_the_lessees_surrender_and_the_rest_returns_R35(
     """R-35: during the term the lessee surrenders with them; at the end what is left returns and
     the rest is recorded as owed to the lessor."""
     cod = lessor.pollutant["COD"]
-    lease_id = offer(leases, lessor, rent=0, term=30 * DAY)
+    lease_id = offer(leases, lessor, term=30 * DAY)
     before = ledger.usable(lessor.steel, cod)
     leases.acceptLease(lease_id, {"from": lessor.steel.account})
     assert ledger.usable(lessor.steel, cod) == before + 4_000  # what a surrender can burn
@@ -72,8 +76,8 @@ def test_lease_obeys_the_sellers_rules_R05_R06_R07(leases, ledger, permits, regu
     """R-05, R-06, R-07: only unpledged paid rights above the permit are lent."""
     cod = lessor.pollutant["COD"]
     t0 = now()
-    permits.issuePermit(lessor.chem, [cod], [8_000], t0 - DAY, t0 + YEAR, {"from": regulator})
-    lease_id = offer(leases, lessor, rent=0, kg=2_001)
+    permits.issuePermit(lessor.chem, [cod], [8_000], t0 - DAY, t0 + 2 * YEAR, {"from": regulator})
+    lease_id = offer(leases, lessor, kg=2_001)
     with reverts("LedgerBelowPermit", lessor.chem, cod, 7_999, 8_000):
         leases.acceptLease(lease_id, {"from": lessor.steel.account})
     assert leases.lease(lease_id)["status"] == 1
@@ -82,15 +86,15 @@ def test_lease_obeys_the_sellers_rules_R05_R06_R07(leases, ledger, permits, regu
 def test_blacklisted_lessee_refused_R17(leases, registry, regulator, lessor):
     """R-17: leasing is trading; restricted units take no part."""
     registry.setRestriction(lessor.steel, 1, True, "环保信用不良", {"from": regulator})
-    lease_id = offer(leases, lessor, rent=0)
+    lease_id = offer(leases, lessor)
     with reverts("LedgerBlacklisted", lessor.steel, 1):
         leases.acceptLease(lease_id, {"from": lessor.steel.account})
 
 
 def test_one_active_lease_per_lessee_and_pollutant_R35(leases, lessor):
     """R-35: a second lease of the same pollutant waits for the first to end."""
-    first = offer(leases, lessor, rent=0, kg=1_000)
-    second = offer(leases, lessor, rent=0, kg=1_000)
+    first = offer(leases, lessor, kg=1_000)
+    second = offer(leases, lessor, kg=1_000)
     leases.acceptLease(first, {"from": lessor.steel.account})
     with reverts("LeaseAlreadyActive", lessor.steel, lessor.pollutant["COD"], first):
         leases.acceptLease(second, {"from": lessor.steel.account})
@@ -99,7 +103,7 @@ def test_one_active_lease_per_lessee_and_pollutant_R35(leases, lessor):
 def test_lease_offer_and_acceptance_refusals_R35(leases, lessor):
     """R-35: only the named lessee accepts, only the lessor cancels, no term in the past, no
     zero."""
-    lease_id = offer(leases, lessor, rent=0)
+    lease_id = offer(leases, lessor)
     with reverts("LeaseNotParty", lease_id, lessor.hotel.account):
         leases.acceptLease(lease_id, {"from": lessor.hotel.account})
     with reverts("LeaseNotParty", lease_id, lessor.steel.account):
@@ -113,6 +117,38 @@ def test_lease_offer_and_acceptance_refusals_R35(leases, lessor):
         leases.offerLease(lessor.steel, 1, 0, now() + DAY, 0, {"from": lessor.chem.account})
     with reverts("LeaseUnknown", 99):
         leases.endLease(99, {"from": lessor.chem.account})
+
+
+def test_a_lease_is_a_terms_use_at_a_rent_floor_never_a_sale_R35_R15(leases, lessor):
+    """R-35, R-13, R-15 (finding 8 of the review): no rent below the benchmark value of the rights
+    pro rata of the term, no term beyond 5 years (a 100-year or 2⁶⁴−1 lease is a sale in
+    disguise); both checked at the offer and again at the acceptance."""
+    cod, steel = lessor.pollutant["COD"], lessor.steel
+    ends = now() + YEAR
+    floor = leases.rentFloor(steel, cod, 4_000, ends)
+    assert abs(floor - 4_000 * 400_000 // 1000 // 5) <= 1  # a fifth of the benchmark value
+    with reverts("LeaseRentBelowFloor", 0, ...):
+        leases.offerLease(steel, cod, 4_000, ends, 0, {"from": lessor.chem.account})
+    latest = leases.latestEnd(lessor.chem)
+    for far in (now() + 100 * YEAR, 2**64 - 1):
+        with reverts("LeaseTermTooLong", far, ...):
+            leases.offerLease(steel, cod, 4_000, far, 10**15, {"from": lessor.chem.account})
+    assert latest >= now() + 5 * 365 * DAY - 60
+    lease_id = offer(leases, lessor, rent=floor + 1_000, term=YEAR)
+    chain.sleep(DAY)  # a shorter rest of the term: the floor falls with it, the offer stands
+    leases.acceptLease(lease_id, {"from": steel.account})
+
+
+def test_a_lease_ends_with_the_lessors_permit_R35_R22(leases, permits, regulator, lessor):
+    """R-35, R-22: rights are confirmed with the permit; a lessor with a valid permit lends them
+    no longer than it runs."""
+    cod, steel = lessor.pollutant["COD"], lessor.steel
+    t0 = now()
+    permits.issuePermit(lessor.chem, [cod], [1_000], t0 - DAY, t0 + 90 * DAY, {"from": regulator})
+    assert leases.latestEnd(lessor.chem) == t0 + 90 * DAY
+    with reverts("LeaseTermTooLong", t0 + 91 * DAY, t0 + 90 * DAY):
+        leases.offerLease(steel, cod, 1_000, t0 + 91 * DAY, 10**12, {"from": lessor.chem.account})
+    leases.offerLease(steel, cod, 1_000, t0 + 90 * DAY, 10**12, {"from": lessor.chem.account})
 
 
 def test_only_the_lease_book_lends_rights_R13(ledger, regulator, lessor):

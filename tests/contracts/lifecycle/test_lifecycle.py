@@ -4,7 +4,16 @@ import pytest
 
 from backend.chain.domain import Origin, TradeMode
 from tests.conftest import BENCHMARKS, DAY, YEAR
-from tests.helpers import fen_at_benchmark, now, plain, reverts
+from tests.helpers import (
+    company_key,
+    contract_domain,
+    fen_at_benchmark,
+    loan,
+    now,
+    plain,
+    reverts,
+    sign_document,
+)
 
 FRAUD_SOURCE = 4
 
@@ -20,7 +29,7 @@ def unit(city, ledger, exchange, regulator, permits, pledges, bank, compliance):
     ledger.allocate(city.chem, so2, int(Origin.PAID), 5_000, {"from": exchange})
     t0 = now()
     permits.issuePermit(city.chem, [cod], [6_000], t0 - DAY, t0 + YEAR, {"from": regulator})
-    pledges.pledge(bank, cod, 4_000, {"from": city.chem.account})
+    pledges.pledge(bank, cod, 4_000, *loan(), {"from": city.chem.account})
     ledger.certifyTradable(city.chem, cod, 1_000, {"from": regulator})
     ledger.grantRole(ledger.COMPLIANCE_ROLE(), regulator, {"from": regulator})
     ledger.setOwed(city.chem, cod, 300, {"from": regulator})
@@ -33,7 +42,7 @@ def test_merger_passes_everything_to_the_successor_R30(
     """R-30: rights by origin, pledges (kept by the bank), permitted and certified quantities and
     the owed shortfall pass in one transaction; the merged account closes."""
     cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
-    tx = lifecycle.merge(unit.chem, unit.steel, "吸收合并", {"from": regulator})
+    tx = lifecycle.merge(unit.chem, unit.steel, "吸收合并", 0, [], {"from": regulator})
     assert tx.events["UnitsMerged"]["to"] == unit.steel.address
     assert plain(ledger.balanceOf(unit.steel, cod)) == (10_000, 2_000, 1_000, 4_000)
     assert ledger.balanceOf(unit.steel, so2)["paid"] == 5_000
@@ -59,7 +68,7 @@ def test_merged_units_surrender_is_met_by_the_successor_R30_R24(
     t0 = now()
     compliance.definePeriod(t0 - YEAR, t0 - 1, t0 + YEAR, t0 + 2 * YEAR, {"from": regulator})
     usage.post(unit.chem, cod, 1, 2_500, True)
-    lifecycle.merge(unit.chem, unit.steel, "合并", {"from": regulator})
+    lifecycle.merge(unit.chem, unit.steel, "合并", 0, [], {"from": regulator})
     tx = compliance.surrender(unit.chem, cod, 1, {"from": unit.steel.account})
     assert tx.events["RightsSurrendered"][0]["holder"] == unit.steel.address
     assert compliance.status(unit.chem, cod, 1)[0] == 5  # Compliant
@@ -70,27 +79,52 @@ def test_merger_with_an_active_lease_changes_nothing_R30(
 ):
     """R-30: leases must end first; a refused merger leaves every balance as it was."""
     so2 = unit.pollutant["SO2"]
-    lease_id = leases.offerLease(
-        unit.power, so2, 1_000, now() + YEAR, 0, {"from": unit.chem.account}
-    ).return_value
+    lease_id = _lease(leases, unit.chem, unit.power, so2, 1_000)
     with reverts("LedgerThermalPowerAirPollutant"):  # the lease itself obeys R-19
         leases.acceptLease(lease_id, {"from": unit.power.account})
-    lease_id = leases.offerLease(
-        unit.hotel, so2, 1_000, now() + YEAR, 0, {"from": unit.chem.account}
-    ).return_value
+    lease_id = _lease(leases, unit.chem, unit.hotel, so2, 1_000)
     leases.acceptLease(lease_id, {"from": unit.hotel.account})
     before = plain(ledger.balanceOf(unit.chem, unit.pollutant["COD"]))
-    with reverts("LedgerActiveLease", unit.chem, so2):
-        lifecycle.merge(unit.chem, unit.steel, "合并", {"from": regulator})
+    with reverts("LifecycleActiveLease", unit.chem, so2):
+        lifecycle.merge(unit.chem, unit.steel, "合并", 0, [], {"from": regulator})
     assert plain(ledger.balanceOf(unit.chem, unit.pollutant["COD"])) == before
+
+
+def _lease(leases, lessor, lessee, pollutant, kg, days=30):
+    """A lease offer at its rent floor (R-35) for ``days``, the lessee funded to pay it; returns
+    its id."""
+    from brownie import TestMoney
+
+    ends = now() + days * DAY
+    rent = leases.rentFloor(lessee, pollutant, kg, ends)
+    money = TestMoney.at(leases.money())
+    money.mint(lessee, rent, {"from": lessee.account})
+    money.approve(leases, rent, {"from": lessee.account})
+    return leases.offerLease(
+        lessee, pollutant, kg, ends, rent, {"from": lessor.account}
+    ).return_value
+
+
+def test_a_lease_blocks_merger_and_split_whatever_the_other_balances_R30_R35(
+    lifecycle, leases, ledger, regulator, exchange, unit
+):
+    """R-30, R-31, R-35: a unit that lent out all it held of a pollutant (no other balance of it
+    left) still has a lease running: merger and split are refused, so the lease can end."""
+    nh3 = unit.pollutant["NH3-N"]
+    ledger.allocate(unit.chem, nh3, int(Origin.PAID), 2_000, {"from": exchange})
+    lease_id = _lease(leases, unit.chem, unit.hotel, nh3, 2_000)
+    leases.acceptLease(lease_id, {"from": unit.hotel.account})
+    assert plain(ledger.balanceOf(unit.chem, nh3)) == (0, 0, 0, 0)
+    with reverts("LifecycleActiveLease", unit.chem, nh3):
+        lifecycle.merge(unit.chem, unit.steel, "合并", 0, [], {"from": regulator})
 
 
 def test_merger_needs_authority_over_both_units_R30(lifecycle, district_regulator, unit):
     """SPEC §1: a district regulator merges only units of its own district."""
     with reverts("LifecycleNotAuthority", district_regulator, unit.steel):
-        lifecycle.merge(unit.chem, unit.steel, "合并", {"from": district_regulator})
+        lifecycle.merge(unit.chem, unit.steel, "合并", 0, [], {"from": district_regulator})
     with reverts("LifecycleSameUnit", unit.chem):
-        lifecycle.merge(unit.chem, unit.chem, "合并", {"from": district_regulator})
+        lifecycle.merge(unit.chem, unit.chem, "合并", 0, [], {"from": district_regulator})
 
 
 def _plan(unit, cod, so2, first_paid=7_000):
@@ -109,7 +143,9 @@ def test_split_distributes_by_the_approved_plan_R31(
     """R-31: a plan that adds up per pollutant and field moves everything and closes the unit."""
     cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
     pledges.release(1, {"from": bank})
-    tx = lifecycle.split(unit.chem, _plan(unit, cod, so2), unit.steel, "分立", {"from": regulator})
+    tx = lifecycle.split(
+        unit.chem, _plan(unit, cod, so2), unit.steel, "分立", 0, [], {"from": regulator}
+    )
     assert tx.events["UnitSplit"]["obligor"] == unit.steel.address
     assert plain(ledger.balanceOf(unit.steel, cod)) == (7_000, 2_000, 0, 0)
     assert plain(ledger.balanceOf(unit.hotel, cod)) == (3_000, 0, 1_000, 0)
@@ -131,6 +167,8 @@ def test_split_that_does_not_add_up_changes_nothing_R31(
             _plan(unit, cod, so2, first_paid=6_999),
             unit.steel,
             "分立",
+            0,
+            [],
             {"from": regulator},
         )
     assert plain(ledger.balanceOf(unit.chem, cod)) == before
@@ -141,7 +179,9 @@ def test_split_waits_for_pledges_to_be_released_R31_R07(lifecycle, regulator, un
     """R-07, R-31: pledged rights cannot be divided; the bank releases first."""
     cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
     with reverts("LifecycleActivePledges", unit.chem):
-        lifecycle.split(unit.chem, _plan(unit, cod, so2), unit.steel, "分立", {"from": regulator})
+        lifecycle.split(
+            unit.chem, _plan(unit, cod, so2), unit.steel, "分立", 0, [], {"from": regulator}
+        )
 
 
 def test_closure_after_surplus_is_disposed_R32(
@@ -187,3 +227,162 @@ def test_fraud_reclaims_free_of_charge_and_blacklists_R33(
     assert reserve.stock(FRAUD_SOURCE, cod) == 9_000
     assert registry.profile(unit.chem)["restrictions"] == registry.RESTRICTION_FRAUD()
     assert money.balanceOf(unit.chem) == 0
+
+
+# ------------------------------------------------------------ consent of the units (R-30, R-31)
+# chem (companies[0]), hotel (companies[5]) and fund (companies[6]) are in district 1, the
+# district regulator's; it holds no time-lock role, so it needs the units' signatures.
+CHEM, HOTEL, FUND = 0, 5, 6
+
+
+def _merge_sigs(lifecycle, a, b, keys, deadline):
+    from backend.chain.consent import merge_document
+
+    domain = contract_domain(lifecycle)
+    return [
+        sign_document(
+            merge_document(domain, a.address, b.address, lifecycle.nonces(u), deadline), k
+        )
+        for u, k in zip((a, b), keys, strict=True)
+    ]
+
+
+def _split_sigs(lifecycle, unit_from, plan, obligor, parties, keys, deadline):
+    from backend.chain.consent import SPLIT_LINE_FIELDS, split_document
+
+    names = [n for n, _ in SPLIT_LINE_FIELDS]
+    lines = [dict(zip(names, (str(line[0]), *line[1:]), strict=True)) for line in plan]
+    domain = contract_domain(lifecycle)
+    return [
+        sign_document(
+            split_document(
+                domain, unit_from.address, lines, obligor.address, lifecycle.nonces(u), deadline
+            ),
+            k,
+        )
+        for u, k in zip(parties, keys, strict=True)
+    ]
+
+
+def test_a_merger_both_units_signed_is_submitted_by_their_regulator_R30(
+    lifecycle, ledger, registry, pledges, district_regulator, unit, stranger
+):
+    """R-30: the units consent in their own wallets (EIP-712 `Merge`, each its own nonce); the
+    district regulator over both submits; each signature works once."""
+    cod = unit.pollutant["COD"]
+    deadline = now() + 3_600
+    sigs = _merge_sigs(
+        lifecycle, unit.chem, unit.hotel, [company_key(CHEM), company_key(HOTEL)], deadline
+    )
+    with reverts("LifecycleNotAuthority", stranger, unit.chem):
+        lifecycle.merge(unit.chem, unit.hotel, "吸收合并", deadline, sigs, {"from": stranger})
+    tx = lifecycle.merge(
+        unit.chem, unit.hotel, "吸收合并", deadline, sigs, {"from": district_regulator}
+    )
+    assert tx.events["UnitsMerged"]["by"] == district_regulator
+    assert ledger.balanceOf(unit.hotel, cod)["paid"] == 10_000
+    assert registry.profile(unit.chem)["closed"]
+    assert (lifecycle.nonces(unit.chem), lifecycle.nonces(unit.hotel)) == (1, 1)
+
+
+def test_a_regulator_alone_cannot_merge_or_split_R30_R31(
+    lifecycle, pledges, bank, district_regulator, unit
+):
+    """R-30, R-31: without the units' signatures a regulator is refused (only the council may
+    decide without them); a missing, forged or other unit's signature is refused by name."""
+    cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
+    deadline = now() + 3_600
+    with reverts("LifecycleConsentMissing", unit.chem):
+        lifecycle.merge(unit.chem, unit.hotel, "合并", deadline, [], {"from": district_regulator})
+    good = _merge_sigs(
+        lifecycle, unit.chem, unit.hotel, [company_key(CHEM), company_key(HOTEL)], deadline
+    )
+    with reverts("LifecycleConsentMissing", unit.hotel):
+        lifecycle.merge(
+            unit.chem, unit.hotel, "合并", deadline, good[:1], {"from": district_regulator}
+        )
+    forged = _merge_sigs(
+        lifecycle, unit.chem, unit.hotel, [company_key(CHEM), company_key(FUND)], deadline
+    )
+    with reverts("SignedActionInvalidSignature", unit.hotel):
+        lifecycle.merge(
+            unit.chem, unit.hotel, "合并", deadline, forged, {"from": district_regulator}
+        )
+    with reverts("LifecycleConsentCount", 2, 3):
+        lifecycle.merge(
+            unit.chem, unit.hotel, "合并", deadline, [*good, good[0]], {"from": district_regulator}
+        )
+    pledges.release(1, {"from": bank})
+    plan = [
+        (unit.hotel, cod, 10_000, 2_000, 1_000, 6_000, 300),
+        (unit.hotel, so2, 5_000, 0, 0, 0, 0),
+    ]
+    with reverts("LifecycleConsentMissing", unit.chem):
+        lifecycle.split(
+            unit.chem, plan, unit.hotel, "分立", deadline, [], {"from": district_regulator}
+        )
+
+
+def test_a_split_every_unit_signed_moves_by_the_plan_R31(
+    lifecycle, ledger, pledges, bank, district_regulator, unit
+):
+    """R-31: the unit and each successor sign the plan (every line shown in the wallet); the
+    obligor must be a successor."""
+    cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
+    pledges.release(1, {"from": bank})
+    plan = [
+        (unit.hotel, cod, 7_000, 2_000, 0, 4_000, 300),
+        (unit.fund, cod, 3_000, 0, 1_000, 2_000, 0),
+        (unit.hotel, so2, 5_000, 0, 0, 0, 0),
+    ]
+    deadline = now() + 3_600
+    with reverts("LifecycleObligorNotSuccessor", unit.steel):
+        lifecycle.split(
+            unit.chem, plan, unit.steel, "分立", deadline, [], {"from": district_regulator}
+        )
+    parties = (unit.chem, unit.hotel, unit.fund)
+    keys = [company_key(CHEM), company_key(HOTEL), company_key(FUND)]
+    sigs = _split_sigs(lifecycle, unit.chem, plan, unit.fund, parties, keys, deadline)
+    tx = lifecycle.split(
+        unit.chem, plan, unit.fund, "分立", deadline, sigs, {"from": district_regulator}
+    )
+    assert tx.events["UnitSplit"]["obligor"] == unit.fund.address
+    assert plain(ledger.balanceOf(unit.fund, cod)) == (3_000, 0, 1_000, 0)
+    assert ledger.owed(unit.hotel, cod) == 300
+
+
+def test_authority_accounts_are_never_a_party_R27_R32(lifecycle, reserve, regulator, unit):
+    """SPEC §8, R-32: the government reserve (a Government-sector account) is neither closed,
+    merged nor split, even by the council."""
+    with reverts("LifecycleAuthorityAccount", reserve):
+        lifecycle.close(reserve, "注销", {"from": regulator})
+    with reverts("LifecycleAuthorityAccount", reserve):
+        lifecycle.merge(reserve, unit.steel, "合并", 0, [], {"from": regulator})
+    with reverts("LifecycleAuthorityAccount", reserve):
+        lifecycle.merge(unit.steel, reserve, "合并", 0, [], {"from": regulator})
+    with reverts("LifecycleAuthorityAccount", reserve):
+        lifecycle.sanctionFraud(reserve, "虚报", {"from": regulator})
+
+
+def test_closure_waits_for_the_periods_its_permit_covers_R32(
+    lifecycle, compliance, usage, permits, reserve, ledger, exchange, regulator, city
+):
+    """R-32: a unit closes only after verification and surrender of every period its last permit
+    covers; while its figure is awaited the closure is refused (nothing could collect a shortfall
+    recorded on a closed account)."""
+    from brownie import chain
+
+    hotel, cod = city.hotel, city.pollutant["COD"]
+    t0 = now()
+    compliance.definePeriod(t0 - YEAR, t0 + DAY, t0 + 30 * DAY, t0 + 60 * DAY, {"from": regulator})
+    ledger.allocate(hotel, cod, int(Origin.PAID), 1_000, {"from": exchange})
+    permits.issuePermit(hotel, [cod], [1_000], t0 - YEAR, t0 + 2 * DAY, {"from": regulator})
+    chain.sleep(3 * DAY)
+    chain.mine()
+    reserve.reclaim(hotel, cod, int(Origin.PAID), 1_000, 0, "关停", {"from": regulator})
+    assert plain(compliance.pendingObligation(hotel)) == (cod, 1)
+    with reverts("LifecyclePeriodPending", hotel, cod, 1):
+        lifecycle.close(hotel, "注销", {"from": regulator})
+    usage.post(hotel, cod, 1, 0, True)  # verified: nothing emitted in its last months
+    assert plain(compliance.pendingObligation(hotel)) == (0, 0)
+    lifecycle.close(hotel, "注销", {"from": regulator})

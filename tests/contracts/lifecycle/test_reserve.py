@@ -6,7 +6,7 @@ from brownie import chain
 
 from backend.chain.domain import Origin, Sector
 from tests.conftest import BENCHMARKS, DAY, YEAR
-from tests.helpers import fen_at_benchmark, now, plain, reverts
+from tests.helpers import fen_at_benchmark, loan, now, plain, reverts
 
 RECLAIMED, BOUGHT_BACK, FACILITY, IDLE, FRAUD = range(5)
 MARKET, PRIORITY, GREEN = range(3)
@@ -64,7 +64,7 @@ def test_reclaim_refusals_R27(
         reserve.reclaim(stocked.steel, cod, 0, 1, RECLAIMED, "", {"from": district_regulator})
     with reverts("ReserveInvalidSource", BOUGHT_BACK):
         reserve.reclaim(stocked.chem, cod, 0, 1, BOUGHT_BACK, "", {"from": regulator})
-    pledges.pledge(bank, cod, 9_000, {"from": stocked.chem.account})
+    pledges.pledge(bank, cod, 9_000, *loan(), {"from": stocked.chem.account})
     with reverts("LedgerInsufficientRights", stocked.chem, cod, 2_000, 1_000):
         reserve.reclaim(stocked.chem, cod, 0, 2_000, RECLAIMED, "", {"from": regulator})
 
@@ -104,7 +104,7 @@ def test_buy_back_takes_only_unpledged_paid_rights_R05_R07(
     t0 = now()
     compliance.definePeriod(t0 - YEAR, t0 - 1, t0 + YEAR, t0 + 2 * YEAR, {"from": regulator})
     usage.post(stocked.chem, cod, 1, 0, True)
-    pledges.pledge(bank, cod, 9_000, {"from": stocked.chem.account})
+    pledges.pledge(bank, cod, 9_000, *loan(), {"from": stocked.chem.account})
     with reverts("LedgerInsufficientRights", stocked.chem, cod, 1_001, 1_000):
         reserve.buyBack(cod, 1, 1_001, {"from": stocked.chem.account})
 
@@ -118,7 +118,7 @@ def test_facility_rights_enter_the_reserve_paid_at_benchmark_R27(
     plant = companies[7]
     registry.registerAccount(
         plant,
-        "12500000MC00000001",
+        "12500000MC0000000H",
         "鸡冠石污水处理厂",
         int(Sector.TREATMENT_FACILITY),
         2,
@@ -247,7 +247,7 @@ def test_paid_reclaim_needs_money_in_the_fund_R27(
         regulator, registry, ledger, prices, compliance, money, treasury, {"from": regulator}
     )
     registry.registerAccount(
-        empty, "11500000MB0000002R", "区级储备", int(Sector.GOVERNMENT), 0, 0, {"from": regulator}
+        empty, "11500000MB0000002Q", "区级储备", int(Sector.GOVERNMENT), 0, 0, {"from": regulator}
     )
     ledger.grantRole(ledger.RESERVE_ROLE(), empty, {"from": regulator})
     empty.grantRole(empty.TIMELOCK_ROLE(), regulator, {"from": regulator})  # TEST ONLY

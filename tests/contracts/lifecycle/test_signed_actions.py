@@ -23,8 +23,8 @@ STRUCTS = {
     "CancelLease": "CancelLease(address lessor,uint256 id,uint256 nonce,uint256 deadline)",
     "AcceptLease": "AcceptLease(address lessee,uint256 id,uint32 pollutant,uint64 kg,"
     "uint256 rentFen,uint256 nonce,uint256 deadline)",
-    "BuyBack": "BuyBack(address unit,uint32 pollutant,uint32 period,uint64 kg,uint256 nonce,"
-    "uint256 deadline)",
+    "BuyBack": "BuyBack(address unit,uint32 pollutant,uint32 period,uint64 kg,uint256 minPriceFen,"
+    "uint256 nonce,uint256 deadline)",
     "AcceptRelease": "AcceptRelease(address buyer,uint256 id,uint32 pollutant,uint64 kg,"
     "uint256 priceFen,uint256 nonce,uint256 deadline)",
 }
@@ -69,10 +69,14 @@ def test_typehashes_are_the_documented_structs(leases, reserve):
         str(reserve.ACCEPT_RELEASE_TYPEHASH()) == "0x" + keccak(text=STRUCTS["AcceptRelease"]).hex()
     )
     assert [str(v) for v in leases.eip712Domain()[1:3]] == ["LeaseBook", "1"]
-    assert [str(v) for v in reserve.eip712Domain()[1:3]] == ["GovernmentReserve", "1"]
+    # version 2: the buy-back's struct gained the least price the unit accepts
+    assert [str(v) for v in reserve.eip712Domain()[1:3]] == ["GovernmentReserve", "2"]
 
 
-def offer_values(city, rent=50_000, kg=4_000, term=YEAR):
+RENT = 400_000  # above the floor of 4 t COD for a year (4 t × 4 000 元/t × 1/5 = 3 200 元)
+
+
+def offer_values(city, rent=RENT, kg=4_000, term=YEAR):
     return {"lessor": city.chem.address, "lessee": city.steel.address,
             "pollutant": city.pollutant["COD"], "kg": kg, "endsAt": now() + term,
             "rentFen": rent}  # fmt: skip
@@ -88,14 +92,14 @@ def test_signed_lease_offer_acceptance_and_rent_R35_R16(leases, ledger, money, f
     lease_id = tx.return_value
     assert tx.events["LeaseOffered"]["lessor"] == funded.chem.address
     assert leases.nonces(funded.chem) == 1
-    money.approve(leases, 50_000, {"from": funded.steel.account})
+    money.approve(leases, RENT, {"from": funded.steel.account})
     accept = {"lessee": funded.steel.address, "id": lease_id, "pollutant": cod, "kg": 4_000,
-              "rentFen": 50_000}  # fmt: skip
+              "rentFen": RENT}  # fmt: skip
     tx = leases.acceptLeaseBySig(
         *by_sig(leases, "AcceptLease", accept, company_key(1)), {"from": stranger}
     )
     assert tx.events["LeaseStarted"]["id"] == lease_id
-    assert money.balanceOf(funded.chem) == 50_000
+    assert money.balanceOf(funded.chem) == RENT
     assert ledger.positionOf(funded.steel, cod)["leasedIn"] == 4_000
     assert leases.nonces(funded.steel) == 1
 
@@ -103,12 +107,12 @@ def test_signed_lease_offer_acceptance_and_rent_R35_R16(leases, ledger, money, f
 def test_acceptance_with_other_terms_is_refused_R35(leases, money, funded, stranger):
     """R-35: the lessee's signature binds the quantity and rent it saw; other terms are refused."""
     lease_id = leases.offerLease(
-        funded.steel, funded.pollutant["COD"], 4_000, now() + YEAR, 50_000,
+        funded.steel, funded.pollutant["COD"], 4_000, now() + YEAR, RENT,
         {"from": funded.chem.account},
     ).return_value  # fmt: skip
     money.approve(leases, 10**9, {"from": funded.steel.account})
     accept = {"lessee": funded.steel.address, "id": lease_id, "pollutant": funded.pollutant["COD"],
-              "kg": 4_000, "rentFen": 40_000}  # fmt: skip
+              "kg": 4_000, "rentFen": RENT - 1}  # fmt: skip
     with reverts("LeaseTermsMismatch", lease_id):
         leases.acceptLeaseBySig(
             *by_sig(leases, "AcceptLease", accept, company_key(1)), {"from": stranger}
@@ -120,8 +124,9 @@ def test_acceptance_with_other_terms_is_refused_R35(leases, money, funded, stran
 def test_signed_cancellation_only_by_the_lessor_R35(leases, funded, stranger):
     """R-35: the lessor's signed cancellation ends the offer; the lessee's is refused."""
     lease_id = leases.offerLease(
-        funded.steel, funded.pollutant["COD"], 1_000, now() + YEAR, 0, {"from": funded.chem.account}
-    ).return_value
+        funded.steel, funded.pollutant["COD"], 1_000, now() + YEAR, RENT,
+        {"from": funded.chem.account},
+    ).return_value  # fmt: skip
     foreign = {"lessor": funded.steel.address, "id": lease_id}
     with reverts("LeaseNotParty", lease_id, funded.steel.account):
         leases.cancelLeaseBySig(
@@ -151,21 +156,40 @@ def surrendered(funded, compliance, usage, regulator):
 def test_signed_buy_back_pays_the_unit_R26(reserve, ledger, money, surrendered, stranger):
     """R-26: the unit's signed buy-back is relayed by anyone; the unit is paid at the benchmark."""
     cod = surrendered.pollutant["COD"]
-    values = {"unit": surrendered.chem.address, "pollutant": cod, "period": 1, "kg": 6_000}
+    price = fen_at_benchmark(6_000, COD_PRICE)
+    values = {"unit": surrendered.chem.address, "pollutant": cod, "period": 1, "kg": 6_000,
+              "minPriceFen": price}  # fmt: skip
     tx = reserve.buyBackBySig(
         *by_sig(reserve, "BuyBack", values, company_key(0)), {"from": stranger}
     )
     assert tx.events["RightsTraded"]["mode"] == 5
-    assert money.balanceOf(surrendered.chem) == fen_at_benchmark(6_000, COD_PRICE)
+    assert money.balanceOf(surrendered.chem) == price
     assert money.balanceOf(stranger) == 0
     assert ledger.balanceOf(surrendered.chem, cod)["paid"] == 2_000
+
+
+def test_signed_buy_back_binds_the_least_price_the_unit_accepted_R26(
+    reserve, ledger, surrendered, stranger
+):
+    """R-26 (finding 11 of the review): a relayer holding the signature cannot sell below the
+    price the unit saw; nothing moves and the nonce stays."""
+    cod = surrendered.pollutant["COD"]
+    price = fen_at_benchmark(6_000, COD_PRICE)
+    values = {"unit": surrendered.chem.address, "pollutant": cod, "period": 1, "kg": 6_000,
+              "minPriceFen": price + 1}  # fmt: skip
+    with reverts("ReservePriceBelowAccepted", price, price + 1):
+        reserve.buyBackBySig(
+            *by_sig(reserve, "BuyBack", values, company_key(0)), {"from": stranger}
+        )
+    assert reserve.nonces(surrendered.chem) == 0
+    assert ledger.balanceOf(surrendered.chem, cod)["paid"] == 8_000
 
 
 def test_signed_buy_back_outside_the_window_is_refused_R26(reserve, funded, stranger):
     """R-26: no buy-back before the period is surrendered (the rule names the unit, not the
     relayer)."""
     values = {"unit": funded.chem.address, "pollutant": funded.pollutant["COD"], "period": 2,
-              "kg": 1_000}  # fmt: skip
+              "kg": 1_000, "minPriceFen": 0}  # fmt: skip
     with reverts("ReserveBuyBackClosed", funded.chem, funded.pollutant["COD"], 2):
         reserve.buyBackBySig(
             *by_sig(reserve, "BuyBack", values, company_key(0)), {"from": stranger}
@@ -226,16 +250,18 @@ def test_release_acceptance_with_other_terms_or_by_another_is_refused_R28(
 def cases(leases, reserve, money, funded, offered):
     """For each signed action: contract, function, struct, valid values, the signer's key."""
     lease_id = leases.offerLease(
-        funded.steel, funded.pollutant["COD"], 1_000, now() + YEAR, 0, {"from": funded.chem.account}
-    ).return_value
+        funded.steel, funded.pollutant["COD"], 1_000, now() + YEAR, RENT,
+        {"from": funded.chem.account},
+    ).return_value  # fmt: skip
     money.approve(reserve, 10**9, {"from": funded.steel.account})
+    money.approve(leases, 10**9, {"from": funded.steel.account})
     cod = funded.pollutant["COD"]
     return {
-        "offerLeaseBySig": (leases, "OfferLease", offer_values(funded, rent=0), 0),
+        "offerLeaseBySig": (leases, "OfferLease", offer_values(funded), 0),
         "cancelLeaseBySig": (leases, "CancelLease", {"lessor": funded.chem.address,
                                                      "id": lease_id}, 0),
         "acceptLeaseBySig": (leases, "AcceptLease", {"lessee": funded.steel.address, "id": lease_id,
-                             "pollutant": cod, "kg": 1_000, "rentFen": 0}, 1),
+                             "pollutant": cod, "kg": 1_000, "rentFen": RENT}, 1),
         "acceptReleaseBySig": (reserve, "AcceptRelease", offered, 1),
     }  # fmt: skip
 
@@ -283,7 +309,8 @@ def test_replayed_altered_and_foreign_signatures_are_refused(cases, function, st
 def test_buy_back_signature_replayed_expired_altered_foreign(reserve, surrendered, stranger):
     """The same four refusals for the buy-back (R-26), which needs a surrendered period."""
     cod = surrendered.pollutant["COD"]
-    values = {"unit": surrendered.chem.address, "pollutant": cod, "period": 1, "kg": 1_000}
+    values = {"unit": surrendered.chem.address, "pollutant": cod, "period": 1, "kg": 1_000,
+              "minPriceFen": 0}  # fmt: skip
     unit = surrendered.chem.address
     deadline = now() - 1
     with reverts("SignedActionExpired"):

@@ -26,6 +26,7 @@ APPLICATION_FIELDS = [
 PURCHASE_FIELDS = [
     ("applicant", "address"),
     ("application", "uint256"),
+    ("maxFeeFen", "uint256"),
     ("nonce", "uint256"),
     ("deadline", "uint256"),
 ]

@@ -6,9 +6,9 @@ import pytest
 from brownie import chain
 
 from backend.chain.domain import MarketReason
-from tests.conftest import BENCHMARKS
+from tests.conftest import BENCHMARKS, DAY
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG, ascending
-from tests.helpers import fen_at_benchmark, now, plain, reverts
+from tests.helpers import fen_at_benchmark, loan, now, plain, reverts
 
 PLEDGED = 20_000
 RESERVE = fen_at_benchmark(PLEDGED, BENCHMARKS["COD"])  # 80 000 yuan
@@ -17,13 +17,24 @@ CLAIM = 3_000_000  # the bank's claim: 30 000 yuan
 ENFORCED = 4
 
 
+def defaulted(pledges, bank, traders, kg=PLEDGED, claim=CLAIM):
+    """chem pledged ``kg`` COD for ``claim`` due in a day; the day passes, chem defaults and the
+    bank enforces for the claim (R-34)."""
+    cod = traders.pollutant["COD"]
+    maturity = now() + DAY
+    pledge_id = pledges.pledge(
+        bank, cod, kg, claim, maturity, {"from": traders.chem.account}
+    ).return_value
+    chain.sleep(DAY + 1)
+    chain.mine()
+    pledges.enforce(pledge_id, claim, {"from": bank})
+    return pledge_id
+
+
 @pytest.fixture
 def pledge(traders, pledges, bank):
     """chem pledged 20 t COD to the bank and defaulted: the bank enforces for its claim."""
-    cod = traders.pollutant["COD"]
-    pledge_id = pledges.pledge(bank, cod, PLEDGED, {"from": traders.chem.account}).return_value
-    pledges.enforce(pledge_id, CLAIM, {"from": bank})
-    return pledge_id
+    return defaulted(pledges, bank, traders)
 
 
 def funds(secondary, unit):
@@ -70,10 +81,9 @@ def test_enforcement_sale_pays_the_bank_first_R34(
 def test_a_claim_above_the_price_takes_all_of_it_R34(
     auctions, secondary, pledges, traders, bank, stranger
 ):
-    """R-34: a claim above the price takes the whole price; the pledgor gets nothing."""
-    cod = traders.pollutant["COD"]
-    pledge_id = pledges.pledge(bank, cod, PLEDGED, {"from": traders.chem.account}).return_value
-    pledges.enforce(pledge_id, RESERVE * 2, {"from": bank})
+    """R-34: a claim the pledgor secured above the price takes the whole price; the pledgor gets
+    nothing more."""
+    pledge_id = defaulted(pledges, bank, traders, claim=RESERVE * 2)
     lot = auctions.offerEnforcement(pledge_id, ascending(RESERVE, DEPOSIT), {"from": bank})
     sell(auctions, lot.return_value, [traders.steel], [RESERVE])
     tx = auctions.settle(lot.return_value, {"from": stranger})
@@ -107,7 +117,9 @@ def test_only_the_bank_or_the_operator_offers_an_enforcing_pledge_once_R34(
     lot = auctions.offerEnforcement(pledge, terms, {"from": exchange}).return_value
     with reverts("AuctionPledgeOnSale", pledge, lot):
         auctions.offerEnforcement(pledge, terms, {"from": bank})
-    active = pledges.pledge(bank, traders.pollutant["COD"], 1_000, {"from": traders.chem.account})
+    active = pledges.pledge(
+        bank, traders.pollutant["COD"], 1_000, *loan(), {"from": traders.chem.account}
+    )
     with reverts("AuctionPledgeNotEnforcing", active.return_value):
         auctions.offerEnforcement(active.return_value, terms, {"from": bank})
     # unsold, the pledge can be offered again

@@ -171,7 +171,7 @@ def test_full_primary_and_secondary_cycle(
     # ---- a refused trade for each rule, the ledger's error surfacing through the exchange
     t0 = now()
     permits.issuePermit(city.farm, [cod], [15_000], t0 - DAY, t0 + YEAR, {"from": regulator})
-    pledges.pledge(bank, cod, 30_000, {"from": city.chem.account})
+    pledges.pledge(bank, cod, 30_000, 5_000_000, now() + DAY, {"from": city.chem.account})
     refusals = [
         ("R-05", city.hotel, city.fund, cod, 1_000, "LedgerInsufficientRights", None, None),
         ("R-06", city.farm, city.hotel, cod, 6_000, "LedgerBelowPermit", None, None),
@@ -255,7 +255,8 @@ def test_full_primary_and_secondary_cycle(
 
     # ---- pledge enforcement: the bank is paid first, the pledgor gets the rest
     pledge_id = pledges.pledgeCount()
-    claim = 5_000_000
+    claim = 5_000_000  # the claim the pledge secured, due a day after it
+    after(pledges.pledgeOf(pledge_id)["maturity"])
     pledges.enforce(pledge_id, claim, {"from": bank})
     lot = auctions.offerEnforcement(
         pledge_id, ascending(fee(30_000), 100_000, 100_000), {"from": bank}

@@ -9,7 +9,7 @@ from backend.chain.domain import MarketReason, Reason, TradeMode
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG
 from tests.contracts.market.orders import HOUR
-from tests.helpers import fen_at_benchmark, now, plain, reverts
+from tests.helpers import fen_at_benchmark, loan, now, plain, reverts
 
 COD_PRICE = BENCHMARKS["COD"]
 KG = 2_000
@@ -85,7 +85,7 @@ def test_rights_the_seller_could_not_deliver_are_not_listed_R05_R07_R17_R39(
     refused(chem, STOCK_KG + 1, Reason.NOT_CERTIFIED_TRADABLE, STOCK_KG, STOCK_KG + 1)
     ledger.certifyTradable(chem, cod, 2 * STOCK_KG, {"from": regulator})
     refused(chem, STOCK_KG + 1, Reason.INSUFFICIENT_RIGHTS, STOCK_KG, STOCK_KG + 1)
-    pledges.pledge(bank, cod, KG, {"from": chem.account})
+    pledges.pledge(bank, cod, KG, *loan(), {"from": chem.account})
     refused(chem, STOCK_KG, Reason.INSUFFICIENT_RIGHTS, STOCK_KG - KG, STOCK_KG)
     registry.setQualifiedSeller(hotel, False, {"from": regulator})
     refused(hotel, KG, Reason.SELLER_NOT_QUALIFIED, int(hotel.address, 16), 0)
@@ -232,7 +232,7 @@ def test_a_best_bid_that_cannot_settle_is_abandoned_and_refunded_R07_R16(
     end_bidding(end)
     with reverts("ExchangeListingCanSettle", listed):
         secondary.abandonListing(listed, {"from": stranger})
-    pledges.pledge(bank, cod, STOCK_KG - 1_000, {"from": traders.chem.account})
+    pledges.pledge(bank, cod, STOCK_KG - 1_000, *loan(), {"from": traders.chem.account})
     with reverts("LedgerInsufficientRights", traders.chem, cod, KG, 1_000):
         secondary.settleListing(listed, {"from": stranger})
     tx = secondary.abandonListing(listed, {"from": stranger})

@@ -149,8 +149,24 @@ def test_deposit_by_a_permit_signed_in_the_wallet_is_relayed_R16(
     assert cny.balanceOf(city.chem) == 0
     # the used permit cannot pay in again
     issue(cny, settlement_bank, city.chem, 9_000)
-    with reverts("ERC20InsufficientAllowance"):
+    with reverts("ExchangeInvalidPermit", city.chem):
         secondary.depositWithPermit(city.chem, 9_000, deadline, v, r, s, {"from": stranger})
+
+
+def test_an_allowance_alone_never_lets_a_third_party_deposit_R16(
+    cny, secondary, settlement_bank, city, stranger
+):
+    """R-16 (finding 13 of the review): a member that approved the exchange keeps its money in
+    its wallet until it acts: a relayed deposit with an empty or foreign permit is refused; the
+    member's own call may use its allowance."""
+    issue(cny, settlement_bank, city.chem, 9_000)
+    cny.approve(secondary, 9_000, {"from": city.chem.account})
+    empty = (0, b"\0" * 32, b"\0" * 32)
+    with reverts("ExchangeInvalidPermit", city.chem):
+        secondary.depositWithPermit(city.chem, 9_000, 0, *empty, {"from": stranger})
+    assert cny.balanceOf(city.chem) == 9_000
+    secondary.depositWithPermit(city.chem, 9_000, 0, *empty, {"from": city.chem.account})
+    assert plain(secondary.fundsOf(city.chem)) == (9_000, 0)
 
 
 def _withdrawal(secondary, account, fen, deadline, nonce=0, key=None, **domain):

@@ -14,7 +14,7 @@ from tests.contracts.market.orders import (
     PURCHASE_FIELDS,
     key_of,
 )
-from tests.helpers import fen_at_benchmark, now, plain, reverts, signed
+from tests.helpers import fen_at_benchmark, now, plain, publish_now, reverts, signed
 
 EXISTING, NEW_UNIT, EXPANSION = range(3)
 APPLIED, APPROVED, REJECTED, WITHDRAWN, SETTLED = range(1, 6)
@@ -67,9 +67,7 @@ def test_fee_uses_the_districts_benchmark_rounded_up_to_the_fen_R08_R15(
 ):
     """R-08: approved quantity × the benchmark of the unit's district, rounded up to the fen."""
     cod = applicants.pollutant["COD"]
-    prices.publish(cod, 1, 333_333, now() + 60, {"from": price_bureau})
-    chain.sleep(61)
-    chain.mine()
+    publish_now(prices, price_bureau, cod, 1, 333_333)
     app = submit(primary, applicants.chem, cod, 7)
     primary.approve(app, 7, {"from": regulator})
     assert primary.feeOf(app) == 2_334  # 7 kg × 3 333.33 元/t = 23.33331 元 → 23.34 元
@@ -256,15 +254,23 @@ def test_application_and_purchase_signed_in_the_wallet_are_relayed_R08(
             unit, cod, 2_000, EXISTING, deadline, sig, {"from": stranger}
         )
     primary.approve(app, 2_000, {"from": regulator})
-    purchase = {"applicant": unit.address, "application": app, "nonce": 1, "deadline": deadline}
+    fee = primary.feeOf(app)
+    purchase = {"applicant": unit.address, "application": app, "maxFeeFen": fee - 1, "nonce": 1,
+                "deadline": deadline}  # fmt: skip
+    low = signed(primary, "Purchase", PURCHASE_FIELDS, purchase, key_of(unit))
+    with reverts("PrimaryFeeAboveAccepted", app, fee, fee - 1):  # finding 11: the fee is bound
+        primary.purchaseBySig(app, fee - 1, deadline, low, {"from": stranger})
+    purchase["maxFeeFen"] = fee
     sig = signed(primary, "Purchase", PURCHASE_FIELDS, purchase, key_of(unit))
-    primary.purchaseBySig(app, deadline, sig, {"from": stranger})
+    with reverts("SignedActionInvalidSignature", unit):  # another maximum than the one signed
+        primary.purchaseBySig(app, fee + 1, deadline, sig, {"from": stranger})
+    primary.purchaseBySig(app, fee, deadline, sig, {"from": stranger})
     assert ledger.balanceOf(unit, cod)["paid"] == 2_000
     forged = signed(
         primary, "Purchase", PURCHASE_FIELDS, {**purchase, "nonce": 2}, key_of(stranger)
     )
     with reverts("SignedActionInvalidSignature", unit):
-        primary.purchaseBySig(app, deadline, forged, {"from": stranger})
+        primary.purchaseBySig(app, fee, deadline, forged, {"from": stranger})
 
 
 # ---------------------------------------------------------------- primary auctions (R-09)
@@ -370,20 +376,32 @@ def test_new_rights_beyond_the_cap_fail_the_lot_R10(
     auctions.refund(lot, applicants.hotel, {"from": stranger})
 
 
-def test_an_application_withdrawn_during_the_auction_fails_the_lot_R09(
-    auctions, primary, applicants, new_rights, stranger
+def test_a_bidder_is_bound_by_its_bid_R09(
+    auctions, primary, ledger, regulator, applicants, new_rights, stranger
 ):
-    """R-09: the winner withdrew its application: no rights without one; the lot fails."""
+    """R-09 (finding 9 of the review): an application that backs a bid can be neither withdrawn
+    nor rejected until the lot is settled or the bidder's deposit refunded; the winner gets the
+    rights, the others are free to withdraw again."""
     lot, apps, reserve = new_rights
-    auctions.join(lot, apps["hotel"], {"from": applicants.hotel.account})
-    auctions.bid(lot, reserve, {"from": applicants.hotel.account})
-    primary.withdrawApplication(apps["hotel"], {"from": applicants.hotel.account})
+    cod = applicants.pollutant["COD"]
+    for name in ("power2", "hotel"):
+        tx = auctions.join(lot, apps[name], {"from": getattr(applicants, name).account})
+        assert tx.events["ApplicationBound"]["auctions"] == 1
+    auctions.bid(lot, reserve, {"from": applicants.power2.account})
+    auctions.bid(lot, reserve + 100_000, {"from": applicants.hotel.account})
+    with reverts("PrimaryApplicationInAuction", apps["hotel"], 1):
+        primary.withdrawApplication(apps["hotel"], {"from": applicants.hotel.account})
+    with reverts("PrimaryApplicationInAuction", apps["hotel"], 1):
+        primary.reject(apps["hotel"], "撤回", {"from": regulator})
     chain.sleep(auctions.lot(lot)["closesAt"] - now() + 1)
     chain.mine()
-    with reverts("PrimaryApplicationUnusable"):
-        auctions.settle(lot, {"from": stranger})
-    tx = auctions.abandon(lot, {"from": stranger})
-    assert tx.events["LotFailed"]["market"] == MarketReason.APPLICATION_UNUSABLE
+    tx = auctions.settle(lot, {"from": stranger})
+    assert tx.events["ApplicationBound"]["auctions"] == 0
+    assert ledger.balanceOf(applicants.hotel, cod)["paid"] == 6_000
+    with reverts("PrimaryApplicationInAuction", apps["power2"], 1):
+        primary.withdrawApplication(apps["power2"], {"from": applicants.power2.account})
+    auctions.refund(lot, applicants.power2, {"from": stranger})
+    primary.withdrawApplication(apps["power2"], {"from": applicants.power2.account})
 
 
 def test_only_auction_house_registers_auction_wins_R09(primary, applicants, new_rights, stranger):

@@ -3,12 +3,11 @@ engine's reason, the settlement reverts with the ledger's named error and moves 
 allowed path settles. The rules live in the ledger only; the exchange adds none of its own."""
 
 import pytest
-from brownie import chain
 
 from backend.chain.domain import MarketReason, Reason, TradeMode
 from tests.conftest import BENCHMARKS, DAY, YEAR
 from tests.contracts.market.orders import both_sign, terms
-from tests.helpers import fen_at_benchmark, now, plain, reverts
+from tests.helpers import fen_at_benchmark, loan, now, plain, publish_now, reverts
 
 COD_PRICE, SO2_PRICE = BENCHMARKS["COD"], BENCHMARKS["SO2"]
 
@@ -97,7 +96,7 @@ def test_holdings_stay_at_the_permit_R06(secondary, ledger, permits, regulator, 
 def test_pledged_rights_are_not_sold_R07(secondary, ledger, pledges, bank, rules, stranger):
     """R-07: of 50 t with 48 t pledged, 2 t sell."""
     cod = rules.pollutant["COD"]
-    pledges.pledge(bank, cod, 48_000, {"from": rules.chem.account})
+    pledges.pledge(bank, cod, 48_000, *loan(), {"from": rules.chem.account})
     t = terms(rules.chem, rules.steel, cod, 3_000, at_benchmark(3_000))
     refused(
         secondary,
@@ -139,10 +138,8 @@ def test_price_floor_is_the_buyers_benchmark_R15(
 ):
     """R-15: one fen under the buyer's district benchmark is refused; the benchmark clears."""
     cod = rules.pollutant["COD"]
-    prices.publish(cod, rules.steel.district, COD_PRICE * 2, now() + 60, {"from": price_bureau})
-    chain.sleep(61)
-    chain.mine()
-    minimum = at_benchmark(1_000, COD_PRICE * 2)
+    publish_now(prices, price_bureau, cod, rules.steel.district, COD_PRICE * 3 // 2)
+    minimum = at_benchmark(1_000, COD_PRICE * 3 // 2)
     t = terms(rules.chem, rules.steel, cod, 1_000, minimum - 1)
     refused(
         secondary,

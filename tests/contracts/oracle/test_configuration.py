@@ -93,10 +93,12 @@ HOLDERS = {
 
 
 @pytest.mark.parametrize("function", sorted(PRIVILEGED))
-def test_permission_table_R23(oracle, parties, verifier_b, unit, function):
+def test_permission_table_R23(oracle, parties, verifier_a, verifier_b, unit, function):
     """R-23: every privileged oracle function × every party: only the role's holders pass."""
-    # something to correct, so that only the permission decides; roles are checked first
+    # something to correct (an agreed figure in its window), so that only the permission decides
     oracle.attest(unit, COD, PERIOD, 2, EVIDENCE, {"from": verifier_b})
+    if function == "correct":
+        oracle.attest(unit, COD, PERIOD, 2, EVIDENCE, {"from": verifier_a})
     role_name = PRIVILEGED[function]
     role = getattr(oracle, role_name)()
     for name, account in parties.items():

@@ -51,14 +51,23 @@ def test_correction_during_window_is_final_and_kept_R23(
     assert [r["kg"] for r in oracle.attestations(unit, COD, PERIOD)] == [10_000, 10_000]
 
 
-def test_correction_resolves_disagreement_R23(oracle, regulator, verifier_a, verifier_b, unit):
-    """R-23: when verifiers disagree the regulator resolves the figure by correction."""
+def test_a_correction_never_stands_in_for_the_quorum_R23(
+    oracle, regulator, verifier_a, verifier_b, unit
+):
+    """R-23 (finding 16 of the review): while verifiers disagree the figure is Open and no
+    regulator makes it final: the verifiers revise until a quorum agrees; only then, in the
+    dispute window, may the regulator correct it."""
     oracle.attest(unit, COD, PERIOD, 8_000, EVIDENCE, {"from": verifier_a})
     oracle.attest(unit, COD, PERIOD, 8_800, OTHER_EVIDENCE, {"from": verifier_b})
-    oracle.correct(unit, COD, PERIOD, 8_800, OTHER_EVIDENCE, REASON, {"from": regulator})
-    assert tuple(oracle.finalUsage(unit, COD, PERIOD)) == (True, 8_800)
+    with reverts("OracleQuorumNotReached", unit, COD, PERIOD, 1, 2):
+        oracle.correct(unit, COD, PERIOD, 8_800, OTHER_EVIDENCE, REASON, {"from": regulator})
+    assert tuple(oracle.finalUsage(unit, COD, PERIOD)) == (False, 0)
+    assert oracle.correctionOf(unit, COD, PERIOD)[0] is False
+    oracle.attest(unit, COD, PERIOD, 8_800, OTHER_EVIDENCE, {"from": verifier_a})  # revised
+    oracle.correct(unit, COD, PERIOD, 8_700, OTHER_EVIDENCE, REASON, {"from": regulator})
+    assert tuple(oracle.finalUsage(unit, COD, PERIOD)) == (True, 8_700)
     exists, correction = oracle.correctionOf(unit, COD, PERIOD)
-    assert exists and correction["hadAgreement"] is False and correction["previousKg"] == 0
+    assert exists and correction["hadAgreement"] is True and correction["previousKg"] == 8_800
 
 
 def test_correction_after_window_refused_R23(oracle, regulator, verifier_a, verifier_b, unit):

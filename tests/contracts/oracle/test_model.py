@@ -68,6 +68,8 @@ class Model:
             return "OracleNothingToCorrect"
         if status == "final":
             return "OracleFigureFinal"
+        if status == "open":  # no quorum yet: a correction never stands in for it
+            return "OracleQuorumNotReached"
         self.corrected = kg
         return None
 

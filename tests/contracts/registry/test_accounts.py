@@ -6,7 +6,7 @@ from brownie import chain
 from backend.chain.domain import PollutantClass, Sector
 from tests.helpers import reverts
 
-CODE = "91500000MA5U999999"
+CODE = "91500000MA5U99999U"
 
 
 def test_add_pollutant_as_data_R01(registry, regulator):
@@ -49,7 +49,7 @@ def test_one_account_per_credit_code_R02(registry, regulator, companies):
     with reverts("RegistryAccountExists", companies[0]):
         registry.registerAccount(
             companies[0],
-            "91500000MA5U888888",
+            "91500000MA5U888883",
             "二号",
             int(Sector.INDUSTRY),
             1,
@@ -84,7 +84,7 @@ def test_district_regulator_registers_in_own_district_only_R02(
     with reverts("RegistryOutsideDistrict", district_regulator, "0x" + "0" * 40, 2):
         registry.registerAccount(
             companies[1],
-            "91500000MA5U888888",
+            "91500000MA5U888883",
             "区外企业",
             int(Sector.INDUSTRY),
             2,
@@ -127,12 +127,45 @@ def test_district_regulator_cannot_move_a_unit_out_of_its_district_R03(
     registry.registerAccount(
         companies[0], CODE, "x", int(Sector.INDUSTRY), 1, 1, {"from": regulator}
     )
-    registry.changeAttributes(companies[0], int(Sector.SERVICE), 1, 2, {"from": district_regulator})
+    registry.changeAttributes(
+        companies[0], int(Sector.INDUSTRY), 1, 2, {"from": district_regulator}
+    )
     with reverts("RegistryOutsideDistrict"):
         registry.changeAttributes(
-            companies[0], int(Sector.SERVICE), 2, 2, {"from": district_regulator}
+            companies[0], int(Sector.INDUSTRY), 2, 2, {"from": district_regulator}
         )
     assert registry.profile(companies[0])["district"] == 1
+    assert registry.profile(companies[0])["basin"] == 2
+
+
+def test_a_sector_change_is_the_councils_R03_R19(
+    registry, regulator, district_regulator, companies
+):
+    """R-03, R-19, R-38: a unit's sector decides which trading rules bind it, so one authority's
+    key cannot change it (the test deployment's regulator holds the time lock's role, here the
+    council's stand-in)."""
+    registry.registerAccount(
+        companies[0], CODE, "x", int(Sector.THERMAL_POWER), 1, 1, {"from": regulator}
+    )
+    lock = registry.TIMELOCK_ROLE()
+    for sector in (Sector.INDUSTRY, Sector.GOVERNMENT):
+        with reverts("AccessControlUnauthorizedAccount", district_regulator, lock):
+            registry.changeAttributes(companies[0], int(sector), 1, 1, {"from": district_regulator})
+    registry.changeAttributes(companies[0], int(Sector.INDUSTRY), 1, 1, {"from": regulator})
+    assert registry.profile(companies[0])["sector"] == int(Sector.INDUSTRY)
+
+
+def test_only_the_council_registers_a_government_account_R03(
+    registry, district_regulator, companies
+):
+    """SPEC §8: a Government (authority) account is exempt from R-18–R-20 and R-39, so only the
+    council registers one; a district regulator is refused in its own district."""
+    lock = registry.TIMELOCK_ROLE()
+    with reverts("AccessControlUnauthorizedAccount", district_regulator, lock):
+        registry.registerAccount(
+            companies[0], CODE, "x", int(Sector.GOVERNMENT), 1, 1, {"from": district_regulator}
+        )
+    assert not registry.profile(companies[0])["registered"]
 
 
 def test_district_regulator_cannot_touch_other_districts_units_R17(

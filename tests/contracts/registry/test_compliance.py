@@ -5,7 +5,7 @@ from brownie import chain
 
 from backend.chain.domain import Origin
 from tests.conftest import DAY, YEAR
-from tests.helpers import company_key, now, plain, reverts, signed
+from tests.helpers import company_key, loan, now, plain, reverts, signed
 
 OPEN, AWAITING, DUE, OVERDUE, COMPLIANT, NON_COMPLIANT = 1, 2, 3, 4, 5, 6
 UNIT_PERIOD = [("unit", "address"), ("pollutant", "uint32"), ("period", "uint32")]
@@ -104,7 +104,7 @@ def test_pledged_rights_stay_out_of_surrender_R07_R24(
     """R-07: pledged rights are never surrendered; the shortfall remains due."""
     cod = cycle.pollutant["COD"]
     assert ledger.usable(cycle.chem, cod) == 13_000
-    pledges.pledge(bank, cod, 6_000, {"from": cycle.chem.account})
+    pledges.pledge(bank, cod, 6_000, *loan(), {"from": cycle.chem.account})
     assert ledger.usable(cycle.chem, cod) == 7_000  # what a surrender can burn
     usage.post(cycle.chem, cod, 1, 13_000, True)
     after_period()

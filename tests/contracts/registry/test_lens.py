@@ -2,7 +2,7 @@
 
 from backend.chain.domain import Origin
 from tests.conftest import DAY, YEAR
-from tests.helpers import now
+from tests.helpers import loan, now
 
 
 def test_sellable_is_the_least_of_paid_unpledged_excess_and_certified_R05_R06_R07_R39(
@@ -18,6 +18,6 @@ def test_sellable_is_the_least_of_paid_unpledged_excess_and_certified_R05_R06_R0
     t0 = now()
     permits.issuePermit(city.chem, [cod], [8_000], t0 - DAY, t0 + YEAR, {"from": regulator})
     assert lens.sellable(city.chem, cod) == 6_000  # 14 t held − 8 t permit
-    pledges.pledge(bank, cod, 5_000, {"from": city.chem.account})
+    pledges.pledge(bank, cod, 5_000, *loan(), {"from": city.chem.account})
     assert lens.sellable(city.chem, cod) == 1_000  # 14 − 5 pledged − 8
     assert lens.usable(city.chem, cod) == 9_000

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from backend.chain.domain import Origin
 from tests.conftest import BENCHMARKS, DAY, YEAR
-from tests.helpers import fen_at_benchmark, now, revert_to_snapshot, reverts
+from tests.helpers import fen_at_benchmark, loan, now, revert_to_snapshot, reverts
 from tests.model import LedgerModel
 
 UNITS = ("chem", "steel", "hotel", "fund")
@@ -138,7 +138,7 @@ def test_registry_invariants_hold_under_random_operations(
         @rule(name=names, p=pollutant, kg=quantity)
         def pledge(self, name, p, kg):
             a = self.addr(name)
-            send = lambda: pledges.pledge(bank, p, kg, {"from": accounts[name].account})
+            send = lambda: pledges.pledge(bank, p, kg, *loan(), {"from": accounts[name].account})
             if self.model.can_pledge(a, p, kg):
                 tx = send()
                 assert tx.return_value == self.model.pledge(a, p, kg)

@@ -9,7 +9,7 @@ from brownie import chain
 
 from backend.chain.domain import Op, Origin, Reason, Sector, TradeMode
 from tests.conftest import BENCHMARKS, DAY, YEAR
-from tests.helpers import fen_at_benchmark, movement, now, plain, reverts
+from tests.helpers import fen_at_benchmark, loan, movement, now, plain, publish_now, reverts
 
 COD_PRICE = BENCHMARKS["COD"]
 SO2_PRICE = BENCHMARKS["SO2"]
@@ -92,7 +92,7 @@ def test_only_paid_rights_are_sold_R05(ledger, exchange, regulator, registry, ma
 def test_pledged_rights_cannot_be_sold_R07(ledger, exchange, pledges, bank, market):
     """R-07: pledged rights are not transferable; the unpledged rest is."""
     cod = market.pollutant["COD"]
-    pledges.pledge(bank, cod, 19_500, {"from": market.chem.account})
+    pledges.pledge(bank, cod, 19_500, *loan(), {"from": market.chem.account})
     price = fen_at_benchmark(1_000, COD_PRICE)
     refused(
         ledger,
@@ -167,9 +167,7 @@ def test_regional_benchmark_applies_to_the_buyers_region_R15(
 ):
     """R-15: where the price bureau set a regional benchmark, it binds sales into that region."""
     cod = market.pollutant["COD"]
-    prices.publish(cod, market.steel.district, COD_PRICE * 2, now() + 60, {"from": price_bureau})
-    chain.sleep(61)
-    chain.mine()
+    publish_now(prices, price_bureau, cod, market.steel.district, COD_PRICE * 3 // 2)
     city_price = fen_at_benchmark(1_000, COD_PRICE)
     refused(
         ledger,
@@ -183,7 +181,7 @@ def test_regional_benchmark_applies_to_the_buyers_region_R15(
         "LedgerPriceBelowBenchmark",
         cod,
         city_price,
-        city_price * 2,
+        city_price * 3 // 2,
     )
     trade(ledger, exchange, market.chem, market.hotel, cod, 1_000, city_price)  # hotel: district 1
 
