@@ -17,6 +17,7 @@ from web3 import Web3
 
 from backend.chain.devkeys import DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
 from backend.chain.domain import POLLUTANT_IDS
+from backend.chain.wallet_formats import for_signing
 from scripts.demo_city import UNITS
 from tests.e2e.conftest import inject_wallet, screenshot
 
@@ -215,7 +216,7 @@ def test_two_units_consent_to_their_merger_in_their_wallets_R30(stack, page, bro
             "deadline": code.json()["deadline"], "signatures": signatures}  # fmt: skip
     built = requests.post(stack.url + "/api/v1/lifecycle/merge", json=body, timeout=30)
     assert built.status_code == 200, built.text
-    tx = {k: v for k, v in built.json()["transaction"].items() if k != "from"}
+    tx = for_signing(built.json()["transaction"])  # the JSON-RPC form, gas also as gasLimit
     raw = Account.sign_transaction(tx, regulator.private_key).raw_transaction
     sent = requests.post(stack.url + "/api/v1/tx/raw", json={"raw": "0x" + raw.hex()}, timeout=60)
     assert sent.status_code == 200, sent.text
