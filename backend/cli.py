@@ -32,6 +32,7 @@ from tqdm import tqdm
 from backend.chain.client import Chain
 from backend.chain.deployment import Deployment
 from backend.chain.typed_data import sign
+from backend.chain.wallet_formats import for_signing, quantity
 from backend.core.config import Settings, get_settings
 from backend.oracle.cli import oracle
 from backend.wallet.keystore import Keystore, WalletError
@@ -755,8 +756,7 @@ def sign_transaction(built: dict[str, Any], account: LocalAccount) -> dict[str, 
         raise click.ClickException(
             f"this transaction must be signed by {built['sender']}, not {account.address}"
         )
-    tx = {k: v for k, v in built["transaction"].items() if k != "from"}
-    signed = account.sign_transaction(tx)
+    signed = account.sign_transaction(for_signing(built["transaction"]))
     return {
         "operation": built.get("operation"),
         "summary": built.get("summary"),
@@ -770,7 +770,8 @@ def show_transaction(built: dict[str, Any]) -> None:
     click.echo(f"Sign {built['function']} on {built['contract']} ({tx['to']}):", err=True)
     for name, value in built["args"].items():
         click.echo(f"  {name:<18} {value}", err=True)
-    click.echo(f"  (sender {built['sender']}, nonce {tx['nonce']}, gas {tx['gas']})", err=True)
+    nonce, gas = quantity(tx["nonce"]), quantity(tx.get("gasLimit", tx.get("gas", 0)))
+    click.echo(f"  (sender {built['sender']}, nonce {nonce}, gas limit {gas})", err=True)
 
 
 @main.group()

@@ -20,6 +20,7 @@ from backend.api.routes import (
     leasing,
     lifecycle,
     market,
+    money,
     oracle,
     payments,
     permits,
@@ -30,6 +31,7 @@ from backend.api.routes import (
     registry,
     reserve,
     roles,
+    settlement,
     system,
     trades,
     tx,
@@ -160,9 +162,10 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.include_router(writer.router, prefix="/api/v1")
     app.include_router(authority.router, prefix="/api/v1")
     app.include_router(validators.router, prefix="/api/v1")
+    app.include_router(money.router, prefix="/api/v1")
     for concern in (registry, allocation, permits, prices, compliance, verification, pledges,
-                    reserve, lifecycle, leasing, roles, payments, market, auctions,
-                    primary, council):  # fmt: skip
+                    reserve, lifecycle, leasing, roles, payments, settlement, market,
+                    auctions, primary, council):  # fmt: skip
         app.include_router(concern.router, prefix="/api/v1")
     app.include_router(pages.router)
     return app

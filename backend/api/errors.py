@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.chain.errors import ServiceError
+from backend.services import explain
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,20 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("TransactionNotFound", 404, "No such transaction", "没有这笔交易"),
     ErrorRule("AddressUnknown", 404, "This address appears in no event of the register",
               "该地址未出现在登记簿的任何记录中"),
+    ErrorRule("TransactionGasTooLow", 422,
+              "The transaction's gas limit is below what its call needs (sign gasLimit = gas)",
+              "交易的燃料上限低于执行所需（请按 gasLimit（即 gas）签名）"),
+    ErrorRule("TransactionGasTooHigh", 422, "The transaction's gas limit exceeds the block's",
+              "交易的燃料上限超过区块上限"),
+    ErrorRule("TransactionFeeTooLow", 422, "The transaction's fee is below what the chain takes",
+              "交易手续费低于链上要求"),
+    ErrorRule("TransactionNonceInvalid", 409,
+              "The transaction's nonce is not the sender's next one",
+              "交易序号不是发送方的下一个序号"),
+    ErrorRule("TransactionInsufficientFunds", 409,
+              "The sender cannot pay the transaction's gas: use the signed actions the service"
+              " relays instead",
+              "发送方余额不足以支付燃料费：请改用由服务转发的签名操作"),
     ErrorRule("CreditCodeInvalid", 422,
               "The credit code is not a unified social credit code with its check character"
               " (GB 32100-2015)",
@@ -337,12 +352,14 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("PaymentNotApproved", 409,
               "The paying contract is not allowed to draw the amount: approve it first",
               "尚未授权合约扣划该笔款项，请先授权"),
-    ErrorRule("PaymentInsufficientBalance|ERC20InsufficientBalance", 409,
+    ErrorRule("PaymentInsufficientBalance|ERC20InsufficientBalance|SettlementInsufficientBalance",
+              409,
               "Not enough settlement money", "结算资金不足"),
     ErrorRule("ERC20InsufficientAllowance", 409,
               "The paying contract is not allowed to draw the amount: approve it first",
               "尚未授权合约扣划该笔款项，请先授权"),
-    ErrorRule("LeaseTermsMismatch|ReserveOfferMismatch", 409,
+    ErrorRule("LeaseTermsMismatch|ReserveOfferMismatch|ExchangeTermsMismatch|AuctionDepositMismatch",
+              409,
               "The signed terms differ from those offered", "签署的条款与要约不一致"),
     ErrorRule(r"\w*(NotAuthority|NotAuthorised|OutsideDistrict|NotParty|NotBuyer|NotBank)", 403,
               "The account may not act for this unit or item",
@@ -452,8 +469,9 @@ def rule_for(name: str) -> ErrorRule:
     return ERROR_TABLE[-1]
 
 
-def error_body(exc: ServiceError) -> tuple[int, dict[str, Any]]:
-    """HTTP status and JSON body for a service error."""
+def error_body(exc: ServiceError, context: Context | None = None) -> tuple[int, dict[str, Any]]:
+    """HTTP status and JSON body for a service error; with ``context`` (the app's chain and
+    index) the refusal is also explained in words with its figures (``explanation``)."""
     rule = rule_for(exc.name)
     message = f"{rule.en}: {exc.detail}" if exc.detail else rule.en
     body: dict[str, Any] = {
@@ -463,8 +481,42 @@ def error_body(exc: ServiceError) -> tuple[int, dict[str, Any]]:
         "message_zh": rule.zh,
         "args": exc.error_args,
     }
-    body.update({k: v for k, v in exc.extra.items() if v is not None})
+    body.update({k: v for k, v in exc.extra.items() if v is not None and k != "subject"})
+    try:
+        body["explanation"] = _explain(exc.name, exc.error_args, rule, exc, context)
+    except Exception:  # an explanation never turns a refusal into a server error
+        log.exception("cannot explain %s", exc.name)
     return rule.status, {"error": body}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What explaining a refusal may read: the unit names (index) and the holder's rights."""
+
+    names: Callable[[list[str]], Mapping[str, str]] | None = None
+    sellable: Callable[[str, int], explain.Sellable | None] | None = None
+
+
+SHORTAGES = ("LedgerInsufficientRights", "LedgerBelowPermit", "LedgerNotCertifiedTradable")
+
+
+def _explain(
+    code: str, args: Mapping[str, Any], rule: ErrorRule, exc: ServiceError, context: Context | None
+) -> dict[str, Any]:
+    names: Mapping[str, str] = {}
+    held_back = None
+    if context is not None:
+        wanted = explain.addresses_in(args) + explain.addresses_in(exc.extra.get("subject") or {})
+        if context.names is not None and wanted:
+            names = context.names(wanted)
+        subject = {**(exc.extra.get("subject") or {}), **args}
+        holder, pollutant = subject.get("holder") or subject.get("from"), subject.get("pollutant")
+        if (code in SHORTAGES and context.sellable is not None and isinstance(holder, str)
+                and isinstance(pollutant, int)):  # fmt: skip
+            held_back = context.sellable(holder, pollutant)
+    return explain.describe(
+        code, args, default=(rule.zh, rule.en), names=names, held_back=held_back
+    ).as_dict()
 
 
 class ErrorDetail(BaseModel):
@@ -475,6 +527,11 @@ class ErrorDetail(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict, description="decoded error arguments")
     tx_hash: str | None = Field(default=None, description="set when a transaction was sent")
     reason_code: int | None = Field(default=None, description="pre-check reason code")
+    explanation: dict[str, Any] | None = Field(
+        default=None,
+        description="the refusal in words: zh, en, and each figure written for a person "
+        "(figures: t, 元, Beijing time, unit names)",
+    )
 
 
 class ErrorOut(BaseModel):
@@ -512,7 +569,7 @@ def _is_page(request: Request) -> bool:
 
 def _respond(exc: ServiceError, request: Request | None = None,
              page: PageRenderer | None = None) -> Response:  # fmt: skip
-    status, body = error_body(exc)
+    status, body = error_body(exc, _context(request) if request is not None else None)
     retry = exc.extra.get("retry_after")
     headers = {"Retry-After": str(retry)} if retry is not None else None
     if page is not None and request is not None and _is_page(request):
@@ -523,6 +580,25 @@ def _respond(exc: ServiceError, request: Request | None = None,
         except Exception:  # an error page that fails answers the plain envelope
             log.exception("error page failed")
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _context(request: Request) -> Context | None:
+    """The app's index (names) and chain (the holder's rights) for explanations, if open."""
+    state = request.app.state
+    engine, chain = getattr(state, "engine", None), getattr(state, "chain", None)
+
+    def names(holders: list[str]) -> dict[str, str]:
+        from backend.services import disclosure
+
+        with engine.connect() as conn:
+            return {h: u["name"] for h, u in disclosure.unit_names(conn, holders).items()}
+
+    def sellable(holder: str, pollutant: int) -> explain.Sellable | None:
+        from backend.services.holdings import sellable_now
+
+        return sellable_now(chain, holder, pollutant)
+
+    return Context(names if engine is not None else None, sellable if chain is not None else None)
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -543,8 +619,9 @@ def install(app: FastAPI, page: PageRenderer | None = None) -> None:
     """Register the handlers that turn every error into the envelope above (``page``: how a
     page route shows it instead)."""
 
+    # not async: explaining a refusal reads the index and the chain, so it runs in a thread
     @app.exception_handler(ServiceError)
-    async def _service_error(request: Request, exc: ServiceError) -> Response:
+    def _service_error(request: Request, exc: ServiceError) -> Response:
         return _respond(exc, request, page)
 
     @app.exception_handler(RequestValidationError)

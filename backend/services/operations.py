@@ -34,6 +34,7 @@ from web3.exceptions import ContractLogicError, Web3Exception, Web3RPCError
 
 from backend.chain.client import Chain
 from backend.chain.errors import ContractError, ServiceError, jsonable, revert_data
+from backend.chain.wallet_formats import rpc_transaction
 from backend.services.actions import Address, error_decoder
 from backend.services.registration import check_credit_code, check_text
 
@@ -187,6 +188,7 @@ def build_call(
     access = access_list(chain, sender=sender, to=contract.address, data=data)
     if access:
         tx["accessList"] = access
+    tx = rpc_transaction(tx)  # hex quantities, gasLimit beside gas: what wallets sign
     text = ", ".join(f"{k}={v}" for k, v in named.items())
     return UnsignedTransaction(
         operation=operation,
@@ -263,7 +265,7 @@ CreditCode = Annotated[
     Field(
         description="unified social credit code (统一社会信用代码), 18 characters with its "
         "GB 32100 check character",
-        examples=["91500000MA5U000011"],
+        examples=["91500000MA5U000010"],
     ),
 ]
 Text = Annotated[

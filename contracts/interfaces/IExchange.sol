@@ -81,6 +81,8 @@ interface IExchange is ITradingAccounts {
     error ExchangeNotSeller(uint256 id, address caller);
     error ExchangeListingCanSettle(uint256 id);
     error ExchangeZeroAddress();
+    /// @notice A signed acceptance names terms other than the listing's (pollutant, quantity, ask).
+    error ExchangeTermsMismatch(uint256 id, uint32 pollutant, uint64 quantityKg, uint96 askFen);
 
     // ---- negotiated trades (协议转让) ----
 
@@ -104,8 +106,35 @@ interface IExchange is ITradingAccounts {
         external
         returns (uint256 id);
 
+    /// @notice `list` signed by `seller` as typed data
+    /// `List(address seller,uint32 pollutant,uint64 quantityKg,uint96 askFen,uint96 stepFen,uint40 endsAt,uint256 nonce,uint256 deadline)`
+    /// (relayable: the seller needs no gas).
+    function listBySig(
+        address seller,
+        uint32 pollutant,
+        uint64 quantityKg,
+        uint96 askFen,
+        uint96 stepFen,
+        uint40 endsAt,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256 id);
+
     /// @notice Buy the whole listing at the ask before any bid (摘牌): settles at once.
     function take(uint256 id) external;
+
+    /// @notice `take` signed by `buyer` over the listing's terms as typed data
+    /// `Take(address buyer,uint256 listing,uint32 pollutant,uint64 quantityKg,uint96 priceFen,uint256 nonce,uint256 deadline)`:
+    /// the buyer pays exactly the price it signed (`ExchangeTermsMismatch` otherwise).
+    function takeBySig(
+        address buyer,
+        uint256 listing,
+        uint32 pollutant,
+        uint64 quantityKg,
+        uint96 priceFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
 
     /// @notice Bid `priceFen` (at least the ask, or the leading bid plus the step): the bid's money
     /// is locked and the bid it beats is refunded. A bid in the last `BID_EXTENSION` seconds extends
@@ -113,12 +142,21 @@ interface IExchange is ITradingAccounts {
     /// refused with the ledger's named error.
     function bid(uint256 id, uint96 priceFen) external;
 
+    /// @notice `bid` signed by `bidder` as typed data
+    /// `Bid(address bidder,uint256 listing,uint96 priceFen,uint256 nonce,uint256 deadline)`.
+    function bidBySig(address bidder, uint256 listing, uint96 priceFen, uint256 deadline, bytes calldata signature)
+        external;
+
     /// @notice After the end: settle to the best bid (delivery versus payment), or close unsold.
     function settleListing(uint256 id) external;
 
     /// @notice The seller withdraws a listing without bids; the operator may suspend any open
     /// listing (the leading bid is refunded).
     function cancelListing(uint256 id) external;
+
+    /// @notice `cancelListing` signed by the seller as typed data
+    /// `CancelListing(address seller,uint256 listing,uint256 nonce,uint256 deadline)`.
+    function cancelListingBySig(address seller, uint256 listing, uint256 deadline, bytes calldata signature) external;
 
     /// @notice After the end, when the rule engine refuses the best bid's settlement: close the
     /// listing as failed and refund the bid. Refused while the listing can settle.

@@ -96,6 +96,11 @@ interface IPrimaryMarket {
     /// auction it joined (`PrimaryApplicationInAuction`, R-09).
     function withdrawApplication(uint256 id) external;
 
+    /// @notice The same, signed by the applicant as typed data
+    /// `WithdrawApplication(address applicant,uint256 application,uint256 nonce,uint256 deadline)`.
+    function withdrawApplicationBySig(address applicant, uint256 application, uint256 deadline, bytes calldata signature)
+        external;
+
     /// @notice The regulator for the applicant (city, or the applicant's district) approves a
     /// quantity up to the one requested (核定, R-08). Refused, with the error the purchase (or the
     /// auction's settlement) would give, when that allocation would be refused today: beyond the

@@ -25,6 +25,8 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
     bytes32 private constant PURCHASE_TYPEHASH = keccak256(
         "Purchase(address applicant,uint256 application,uint256 maxFeeFen,uint256 nonce,uint256 deadline)"
     );
+    bytes32 public constant WITHDRAW_APPLICATION_TYPEHASH =
+        keccak256("WithdrawApplication(address applicant,uint256 application,uint256 nonce,uint256 deadline)");
 
     IAccountRegistry public immutable registry;
     IRightsLedger public immutable ledger;
@@ -75,8 +77,22 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
 
     /// @inheritdoc IPrimaryMarket
     function withdrawApplication(uint256 id) external {
+        _withdraw(msg.sender, id);
+    }
+
+    /// @inheritdoc IPrimaryMarket
+    function withdrawApplicationBySig(address applicant, uint256 application, uint256 deadline, bytes calldata signature)
+        external
+    {
+        _useSignature(
+            applicant, abi.encode(WITHDRAW_APPLICATION_TYPEHASH, applicant, application), deadline, signature
+        );
+        _withdraw(applicant, application);
+    }
+
+    function _withdraw(address applicant, uint256 id) private {
         Application storage a = _get(id);
-        if (a.applicant != msg.sender) revert PrimaryNotApplicant(id, msg.sender);
+        if (a.applicant != applicant) revert PrimaryNotApplicant(id, applicant);
         if (a.status != Status.Applied && a.status != Status.Approved) revert PrimaryWrongStatus(id, a.status);
         _requireNotInAuction(id, a);
         a.status = Status.Withdrawn;

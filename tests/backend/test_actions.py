@@ -165,11 +165,25 @@ def test_bad_field_is_422_and_changes_nothing(api, probe, funded, field, value, 
     assert chain_state(probe, funded) == before
 
 
-def test_address_must_be_checksummed(api, funded):
+def test_address_in_any_case_is_taken_and_answered_checksummed(api, funded):
+    """Browser wallets hand out lower-case accounts: taken, and answered in EIP-55 form."""
     acme, beta = funded[0], funded[1]
-    response = api.post(
-        f"/api/v1/actions/{ACTION}/prepare", json={**body(acme, beta), "to": beta.address.lower()}
-    )
+    for spelling in (beta.address.lower(), "0x" + beta.address[2:].upper()):
+        response = api.post(
+            f"/api/v1/actions/{ACTION}/prepare",
+            json={**body(acme, beta), "from": acme.address.lower(), "to": spelling},
+        )
+        assert response.status_code == 200, response.text
+        message = response.json()["typed_data"]["message"]
+        assert (message["from"], message["to"]) == (acme.address, beta.address)
+        assert response.json()["signer"] == acme.address
+
+
+def test_mixed_case_address_with_a_wrong_checksum_is_a_typo(api, funded):
+    acme, beta = funded[0], funded[1]
+    first = next(i for i, c in enumerate(beta.address) if i > 1 and c.isalpha())
+    typo = beta.address[:first] + beta.address[first].swapcase() + beta.address[first + 1 :]
+    response = api.post(f"/api/v1/actions/{ACTION}/prepare", json={**body(acme, beta), "to": typo})
     assert response.status_code == 422
     assert f"did you mean {beta.address}" in error_of(response)["message"]
 

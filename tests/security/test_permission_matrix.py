@@ -88,6 +88,8 @@ MATRIX = {
     "ComplianceManager.settleOwed": UNIT_OR_AUTHORITY,
     "SettlementToken.issue": "SETTLEMENT_BANK_ROLE",
     "SettlementToken.redeem": "SETTLEMENT_BANK_ROLE",
+    "SettlementToken.confirmRedemption": "SETTLEMENT_BANK_ROLE",
+    "SettlementToken.rejectRedemption": "SETTLEMENT_BANK_ROLE",
     "Exchange.lock": "MARKET_ROLE",
     "Exchange.unlock": "MARKET_ROLE",
     "Exchange.transferLocked": "MARKET_ROLE",
@@ -123,7 +125,9 @@ MATRIX = {
 # by tests/contracts/market/test_permissions.py (the guard needs a live order to be reached).
 PARTY_OR_OPERATOR = {
     "Exchange.cancelListing",  # the seller, or the operator (suspension)
+    "Exchange.cancelListingBySig",  # the same, signed by the seller (or the operator)
     "AuctionHouse.cancel",  # the creator, or the operator (suspension)
+    "AuctionHouse.cancelBySig",  # the same, signed by the creator (or the operator)
     "AuctionHouse.offerEnforcement",  # the pledge's bank, or the operator
 }
 AUTHORITY_ERRORS = {
@@ -144,7 +148,7 @@ AUTHORITY_MARKERS = (
     "_requireParties(",
 )
 UNIT_MARKERS = ("_requireActor(",)
-OPERATOR_MARKERS = ("hasRole(OPERATOR_ROLE, msg.sender)",)
+OPERATOR_MARKERS = ("hasRole(OPERATOR_ROLE, msg.sender)", "hasRole(OPERATOR_ROLE, actor)")
 
 
 # ----------------------------------------------------------------------------- source analysis
@@ -433,7 +437,7 @@ def _authority_args(abi, unit, district, app_id, partner):
         elif i["name"] == "sector":
             args.append(int(Sector.INDUSTRY))
         elif i["name"] == "creditCode":
-            args.append("91500000MA5X999999")
+            args.append("91500000MA5X999991")
         else:
             args.append(_zero(i["type"], i.get("components"), fill=unit))
     if abi["name"] == "merge":  # merge(from, to): the survivor is in the same district

@@ -40,7 +40,7 @@ def lease(holder, **changes):
         ({"kg": -1}, "kg"),  # negative
         ({"kg": 2**64}, "kg"),  # oversized for uint64
         ({"rentFen": -5}, "rentFen"),
-        ({"lessee": "0xbcd4042de499d14e55001ccbb24a551f3b954096"}, "lessee"),  # not checksummed
+        ({"lessee": "0xbCd4042DE499D14e55001CcbB24a551F3b954096"}, "lessee"),  # bad checksum
         ({"lessee": "0x1234"}, "lessee"),
         ({"colour": "red"}, "colour"),  # unknown field
     ],
@@ -62,7 +62,7 @@ def test_bad_values_are_422_and_name_the_field_R01(api, holder, change, field):
         ({"creditCode": "91500000MA5UNEW020"}, "creditCode"),  # not its check character
         ({"sector": "bakery"}, "sector"),
         ({"district": 70_000}, "district"),
-        ({"sender": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"}, "sender"),
+        ({"sender": "0x70997970c51812dC3A010C7d01b50e0d17dc79C9"}, "sender"),  # bad checksum
     ],
 )
 def test_bad_operation_bodies_are_422(api, city, change, problem):

@@ -113,7 +113,10 @@ def test_prepare_refuses_a_buyer_without_the_money_R16(market_api, traders):
     answer = market_api.post("/api/v1/trades/prepare", json=terms(price_fen=FUNDS_FEN + 1))
     assert answer.status_code == 409
     assert error_of(answer)["code"] == "MarketInsufficientFunds"
-    assert error_of(answer)["args"] == {"have": FUNDS_FEN, "need": FUNDS_FEN + 1}
+    assert error_of(answer)["args"] == {"availableFen": FUNDS_FEN, "neededFen": FUNDS_FEN + 1}
+    explained = error_of(answer)["explanation"]
+    assert "交易账户可用资金不足（R-16）" in explained["zh"]
+    assert f"{FUNDS_FEN // 100:,}.00 元" in explained["zh"]  # the figures in 元, not fen
 
 
 def test_prepare_refuses_industry_and_livestock_R20(market_api, traders):
@@ -199,7 +202,7 @@ def test_a_party_sends_the_settlement_itself_with_the_other_signature(market_api
     assert tx["to"] not in listed
     call = {"from": tx["from"], "to": tx["to"], "data": tx["data"]}
     with_list = web3.eth.estimate_gas({**call, "accessList": tx["accessList"]})
-    assert with_list < web3.eth.estimate_gas(call) <= tx["gas"]
+    assert with_list < web3.eth.estimate_gas(call) <= int(tx["gas"], 16) == int(tx["gasLimit"], 16)
     sent = sign_and_send(market_api, built.json(), STEEL)
     assert sent.status_code == 200, sent.text
     assert cod(ledger, traders.steel) == before + 1_000
@@ -494,3 +497,157 @@ def test_operator_has_no_path_that_moves_rights_outside_the_market(market_api):
 )
 def test_a_pre_check_verdict_names_its_error(market, rule, name):
     assert verdict_error(market, rule) == name
+
+
+# ------------------------------------------------------------------ what wallets send
+
+
+def _respelled(typed: dict) -> dict:
+    """The same typed data as ethers and MetaMask write it: chainId in hex, uints as decimal
+    strings, addresses in lower case, no EIP712Domain type."""
+    out = {**typed, "domain": {**typed["domain"]}, "message": {**typed["message"]}}
+    out["domain"]["chainId"] = hex(typed["domain"]["chainId"])
+    out["domain"]["verifyingContract"] = typed["domain"]["verifyingContract"].lower()
+    out["types"] = {k: v for k, v in typed["types"].items() if k != "EIP712Domain"}
+    for name, value in typed["message"].items():
+        out["message"][name] = value.lower() if isinstance(value, str) else str(value)
+    out["message"]["deadline"] = hex(typed["message"]["deadline"])
+    return out
+
+
+def test_typed_data_that_means_the_same_is_accepted(market_api, traders, ledger):
+    """Wallets write the same typed data differently (hex chainId, uints as strings, lower-case
+    addresses): the digest is the same, so the signature is taken."""
+    prepared = prepare(market_api)
+    before = cod(ledger, traders.steel)
+    body = {}
+    for party, key in (("seller", CHEM), ("buyer", STEEL)):
+        envelope = signed(prepared, party, key)
+        body[party] = {**envelope, "typed_data": _respelled(envelope["typed_data"])}
+    answer = market_api.post("/api/v1/trades/submit", json=body)
+    assert answer.status_code == 200, answer.text
+    assert cod(ledger, traders.steel) == before + 1_000
+
+
+@pytest.mark.parametrize(
+    ("where", "change", "named"),
+    [
+        ("domain", {"chainId": "0x1"}, "domain.chainId"),
+        ("message", {"quantityKg": "1001"}, "quantityKg"),  # the parties' terms differ
+        ("types", None, "types.Trade"),
+    ],
+)
+def test_typed_data_that_means_something_else_is_refused_naming_the_field(
+    market_api, traders, ledger, where, change, named
+):
+    prepared = prepare(market_api)
+    before = cod(ledger, traders.steel)
+    seller = signed(prepared, "seller", CHEM)
+    typed = _respelled(seller["typed_data"])
+    if where == "types":
+        fields = list(reversed(typed["types"]["Trade"]))
+        typed = {**typed, "types": {"Trade": fields}}
+    else:
+        typed = {**typed, where: {**typed[where], **change}}
+    answer = market_api.post(
+        "/api/v1/trades/submit",
+        json={"seller": {**seller, "typed_data": typed}, "buyer": signed(prepared, "buyer", STEEL)},
+    )
+    assert answer.status_code == 422, answer.text
+    assert error_of(answer)["code"] == "TypedDataMismatch"
+    assert named in error_of(answer)["message"]
+    assert cod(ledger, traders.steel) == before
+
+
+def test_a_value_that_cannot_mean_its_type_is_refused_naming_it(market_api, traders):
+    prepared = prepare(market_api)
+    seller = signed(prepared, "seller", CHEM)
+    typed = _respelled(seller["typed_data"])
+    typed["message"]["pollutant"] = hex(2**32)  # beyond uint32
+    answer = market_api.post(
+        "/api/v1/trades/submit",
+        json={"seller": {**seller, "typed_data": typed}, "buyer": signed(prepared, "buyer", STEEL)},
+    )
+    assert answer.status_code == 422
+    assert "message.pollutant" in error_of(answer)["message"]
+
+
+def test_thermal_power_refusal_names_the_parties_as_addresses_R19(market_api, traders):
+    """The pre-check's (have, need) of R-19 are the two parties: answered as 0x… addresses and
+    explained in words, never as 160-bit numbers."""
+    answer = market_api.post(
+        "/api/v1/trades/prepare", json=terms(pollutant="SO2", buyer=address_of(2))
+    )  # companies[2]: 嘉陵热电, thermal power
+    assert answer.status_code == 409
+    error = error_of(answer)
+    assert error["code"] == "LedgerThermalPowerAirPollutant"
+    assert error["args"] == {"seller": address_of(CHEM), "buyer": address_of(2)}
+    assert "R-19" in error["explanation"]["zh"] and "R-19" in error["explanation"]["en"]
+
+
+def test_a_seller_short_of_paid_rights_hears_what_it_can_sell_and_why_R05_R06_R07(
+    market_api, traders, ledger, exchange, registry, regulator
+):
+    """Waived rights are not for sale: the refusal says how much can be sold and what the rest
+    is (R-05), instead of 'available 0'."""
+    from backend.chain.domain import Origin
+
+    nh3 = 2
+    ledger.allocate(traders.hotel, nh3, int(Origin.WAIVED), 7_000, {"from": exchange})
+    held = ledger.balanceOf(traders.hotel, nh3)
+    sellable = held[0] - held[3]
+    answer = market_api.post(
+        "/api/v1/trades/prepare",
+        json=terms(
+            seller=address_of(5), pollutant="NH3-N", kg=sellable + 1_000, price_fen=FUNDS_FEN // 2
+        ),
+    )
+    assert answer.status_code == 409, answer.text
+    error = error_of(answer)
+    assert error["code"] in ("LedgerInsufficientRights", "LedgerNotCertifiedTradable")
+    zh, en = error["explanation"]["zh"], error["explanation"]["en"]
+    assert "R-05" in zh and "减免" in zh and "7 t" in zh
+    assert "free and waived rights" in en
+
+
+def test_a_raw_transaction_signed_with_gas_0_is_the_clients_422_not_502(market_api, traders):
+    """ethers signs gasLimit 0 when it finds only gas: the node would refuse it; the service
+    names the mistake (4xx) before anything is sent."""
+    from eth_account import Account
+
+    built = market_api.post(
+        "/api/v1/payments/approve",
+        json={"sender": address_of(STEEL), "spender": "Exchange", "fen": 1},
+    )
+    assert built.status_code == 200, built.text
+    tx = {**built.json()["transaction"]}
+    tx = {k: v for k, v in tx.items() if k not in ("from", "gas", "gasLimit")}
+    signed_tx = Account.sign_transaction({**tx, "gas": 0}, company_key(STEEL))
+    answer = market_api.post(
+        "/api/v1/tx/raw", json={"raw": "0x" + bytes(signed_tx.raw_transaction).hex()}
+    )
+    assert answer.status_code == 422, answer.text
+    assert error_of(answer)["code"] == "TransactionGasTooLow"
+    assert error_of(answer)["args"]["gas_limit"] == 0
+
+
+def test_a_raw_transaction_its_sender_cannot_pay_for_is_a_named_409(market_api, traders):
+    """A company without the chain's coin that sends its own transaction hears why and what to
+    use instead (the relayed signed actions), not 502."""
+    from eth_account import Account
+
+    fresh = Account.create()
+    tx = {
+        "chainId": web3.eth.chain_id, "nonce": 0, "to": market_api.app.state.chain.contract(
+            "SettlementToken").address, "value": 0, "gas": 100_000, "maxFeePerGas": 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        "data": market_api.app.state.chain.contract("SettlementToken").encode_abi(
+            "approve", args=[address_of(STEEL), 1]),
+    }  # fmt: skip
+    signed_tx = Account.sign_transaction(tx, fresh.key)
+    answer = market_api.post(
+        "/api/v1/tx/raw", json={"raw": "0x" + bytes(signed_tx.raw_transaction).hex()}
+    )
+    assert answer.status_code == 409, answer.text
+    assert error_of(answer)["code"] == "TransactionInsufficientFunds"
+    assert "签名操作" in error_of(answer)["message_zh"]

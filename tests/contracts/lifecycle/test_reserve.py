@@ -118,7 +118,7 @@ def test_facility_rights_enter_the_reserve_paid_at_benchmark_R27(
     plant = companies[7]
     registry.registerAccount(
         plant,
-        "12500000MC00000001",
+        "12500000MC0000000H",
         "鸡冠石污水处理厂",
         int(Sector.TREATMENT_FACILITY),
         2,
@@ -288,7 +288,7 @@ def test_paid_reclaim_needs_money_in_the_fund_R27(
         regulator, registry, ledger, prices, compliance, money, treasury, {"from": regulator}
     )
     registry.registerAccount(
-        empty, "11500000MB0000002R", "区级储备", int(Sector.GOVERNMENT), 0, 0, {"from": regulator}
+        empty, "11500000MB0000002Q", "区级储备", int(Sector.GOVERNMENT), 0, 0, {"from": regulator}
     )
     ledger.grantRole(ledger.RESERVE_ROLE(), empty, {"from": regulator})
     empty.grantRole(empty.TIMELOCK_ROLE(), regulator, {"from": regulator})  # TEST ONLY
