@@ -8,12 +8,11 @@ import {IPledgeBook} from "../interfaces/IPledgeBook.sol";
 import {IPriceBook} from "../interfaces/IPriceBook.sol";
 import {IPrimaryMarket} from "../interfaces/IPrimaryMarket.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
+import {IRuleGate} from "../interfaces/IRuleGate.sol";
 import {ITradingAccounts} from "../interfaces/ITradingAccounts.sol";
 import {MarketReason} from "../interfaces/MarketTypes.sol";
 import {Op, Origin, Reason, TradeMode} from "../interfaces/Types.sol";
-import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
-import {SellerOffer} from "./SellerOffer.sol";
 
 /// @title AuctionHouse
 /// @notice Ascending and sealed-bid auctions of sale, enforcement and primary lots (R-09, R-14,
@@ -428,9 +427,9 @@ contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
         // what the settlement would refuse whoever wins is refused now, with the same error: a
         // seller that could not deliver (as a listing), new rights beyond the district's cap (R-10)
         if (kind == Kind.Sale) {
-            if (SellerOffer.requireDeliverable(ledger, registry, seller, pollutant, kg)) kind = Kind.Reserve;
+            if (_rules().requireDeliverable(seller, pollutant, kg)) kind = Kind.Reserve;
         } else if (kind == Kind.Primary) {
-            _requireCapacity(pollutant, region, kg);
+            _rules().requireCapacity(region, pollutant, kg); // R-10, checked again at settlement
         }
         id = ++_lotCount;
         _lots[id] = (
@@ -555,19 +554,13 @@ contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
 
     /// @dev A bidder whose settlement the ledger would refuse now is refused with its named error.
     function _requireRules(Lot storage l, address bidder, uint256 priceFen) private view {
-        LedgerRefusals.requireAllowed(ledger, _movement(l, bidder, priceFen));
+        _rules().requireAllowed(_movement(l, bidder, priceFen));
     }
 
-    /// @dev R-10: new rights of a district are offered only within its cap's remaining capacity
-    /// (the allocation at settlement checks it again, with the same errors).
-    function _requireCapacity(uint32 pollutant, uint16 region, uint64 kg) private view {
-        IRightsLedger.Cap memory cap = ledger.capOf(region, pollutant);
-        IRightsLedger.Movement memory m = IRightsLedger.Movement(
-            Op.Allocate, address(0), address(0), pollutant, kg, 0, TradeMode.None, region, Origin.Paid, false
-        );
-        if (!cap.set) LedgerRefusals.refuse(Reason.NoCap, m, region, pollutant);
-        uint256 remaining = cap.cap - cap.allocated;
-        if (kg > remaining) LedgerRefusals.refuse(Reason.CapExceeded, m, remaining, kg);
+    /// @dev The ledger's rules with their named errors, asked of the exchange (`IRuleGate`): the
+    /// refusal table lives there once, not in this contract too.
+    function _rules() private view returns (IRuleGate) {
+        return IRuleGate(address(accounts));
     }
 
     function _rule(IRightsLedger.Movement memory m) private view returns (MarketReason, Reason, uint256, uint256) {

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IExchange} from "../interfaces/IExchange.sol";
+import {IRuleGate} from "../interfaces/IRuleGate.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {MarketReason} from "../interfaces/MarketTypes.sol";
 import {Op, Origin, Reason, TradeMode} from "../interfaces/Types.sol";
@@ -18,7 +19,7 @@ import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 /// state, time, money, signatures); every trading rule is the ledger's, evaluated when the rights
 /// move and offered before through the pre-checks. A listing is refused at once when its seller
 /// could not deliver it (`list`).
-contract Exchange is IExchange, TradingAccounts {
+contract Exchange is IExchange, IRuleGate, TradingAccounts {
     bytes32 public constant OPERATOR_ROLE = keccak256("EXCHANGE_OPERATOR_ROLE");
     /// A bid this close to the end extends the bidding to this long after it (延时竞价).
     uint40 public constant BID_EXTENSION = 5 minutes;
@@ -126,6 +127,29 @@ contract Exchange is IExchange, TradingAccounts {
         id = ++_listingCount;
         _listings[id] = Listing(seller, pollutant, quantityKg, askFen, stepFen, endsAt, ListingStatus.Open, reserveSale);
         emit Listed(id, seller, pollutant, quantityKg, askFen, stepFen, endsAt);
+    }
+
+    // ------------------------------------------------------------------ the ledger's rules, asked
+
+    /// @inheritdoc IRuleGate
+    function requireAllowed(IRightsLedger.Movement calldata m) external view {
+        LedgerRefusals.requireAllowed(ledger, m);
+    }
+
+    /// @inheritdoc IRuleGate
+    function requireDeliverable(address seller, uint32 pollutant, uint64 kg) external view returns (bool) {
+        return SellerOffer.requireDeliverable(ledger, registry, seller, pollutant, kg);
+    }
+
+    /// @inheritdoc IRuleGate
+    function requireCapacity(uint16 region, uint32 pollutant, uint64 kg) external view {
+        IRightsLedger.Cap memory cap = ledger.capOf(region, pollutant);
+        IRightsLedger.Movement memory m = IRightsLedger.Movement(
+            Op.Allocate, address(0), address(0), pollutant, kg, 0, TradeMode.None, region, Origin.Paid, false
+        );
+        if (!cap.set) LedgerRefusals.refuse(Reason.NoCap, m, region, pollutant);
+        uint256 remaining = cap.cap - cap.allocated;
+        if (kg > remaining) LedgerRefusals.refuse(Reason.CapExceeded, m, remaining, kg);
     }
 
     /// @inheritdoc IExchange
