@@ -515,7 +515,7 @@ def portal(
     forms that account can use (backend/explorer/portal.py)."""
     lang = i18n.Lang(_lang(request))
     with engine.connect() as conn:
-        shown = company.view(conn, chain, company.account_of(account))
+        shown = company.view(conn, chain, company.account_of(account), lang.code)
         return _render(request, "portal.html", conn, chain, settings,
                        js_text=i18n.js_texts(lang), chain_params=_chain_params(chain, settings),
                        **shown)  # fmt: skip

@@ -84,8 +84,9 @@ def money(chain: Chain, account: str) -> dict[str, Any]:
     return out
 
 
-def view(conn: Connection, chain: Chain, account: str | None) -> dict[str, Any]:
-    """Everything the portal shows for ``account`` (or the connect prompt without one)."""
+def view(conn: Connection, chain: Chain, account: str | None, lang: str = "zh") -> dict[str, Any]:
+    """Everything the portal shows for ``account`` (or the connect prompt without one), banks
+    and authorities named in ``lang``."""
     now = disclosure.chain_now(conn)
     base: dict[str, Any] = {"account": account, "now": now, "unit": None}
     if account is None:
@@ -110,8 +111,11 @@ def view(conn: Connection, chain: Chain, account: str | None) -> dict[str, Any]:
         ],
         "open_lots": lots,
         "applications": applications(chain, conn, account),
-        "pledges": unit["pledges"],
-        "bank_options": [(b["address"], b["name"]) for b in _banks(conn, chain)],
+        "pledges": [
+            {**p, "bank_name": p.get("bank_name") or chain.deployment.name_of(p["bank"], lang)}
+            for p in unit["pledges"]
+        ],
+        "bank_options": [(b["address"], b["name"]) for b in _banks(conn, chain, lang)],
     }
 
 
@@ -138,11 +142,16 @@ def applications(chain: Chain, conn: Connection, account: str) -> list[dict[str,
     return out
 
 
-def _banks(conn: Connection, chain: Chain) -> list[dict[str, Any]]:
-    """The pledgees a unit may pledge to (R-34), with their names where registered."""
+def _banks(conn: Connection, chain: Chain, lang: str = "zh") -> list[dict[str, Any]]:
+    """The pledgees a unit may pledge to (R-34), named as registered units or by the
+    deployment record (a bank is an authority, not a registered unit)."""
     holders = _role_holders(chain, "PledgeBook", "PLEDGEE_ROLE")
     names = disclosure.unit_names(conn, holders)
-    return [{"address": a, "name": (names.get(a) or {}).get("name")} for a in holders]
+    return [
+        {"address": a,
+         "name": (names.get(a) or {}).get("name") or chain.deployment.name_of(a, lang)}
+        for a in holders
+    ]  # fmt: skip
 
 
 def _role_holders(chain: Chain, contract: str, role: str) -> list[str]:

@@ -17,7 +17,7 @@ from eth_account import Account
 from web3 import Web3
 
 from tests.e2e.browser import LAUNCH_ARGS, ensure
-from tests.stack.stack import demo_template, stack_on_copy
+from tests.stack.stack import demo_template, session_folder, stack_on_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 # the docs' pictures are rewritten on request only (DRR_UPDATE_SCREENSHOTS=1, docs/explorer.md);
@@ -50,7 +50,7 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     """``make run``'s stack (backend/devstack.py) on a copy of the session's demo city."""
-    template, _ = demo_template(tmp_path_factory.getbasetemp().parent / "demo-stack")
+    template, _ = demo_template(session_folder(tmp_path_factory) / "demo-stack")
     # one test client plays every visitor (the crawl reads ~1 000 pages from 127.0.0.1): the
     # per-client read limit is raised, the others stay as configured
     running = stack_on_copy(

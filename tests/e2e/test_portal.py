@@ -184,6 +184,9 @@ def test_a_company_without_native_coin_does_everything_in_the_portal_R16(stack, 
     stack.wait_indexed()
     b.reload()
     expect(b.locator("#my-pledges tbody tr").first).to_contain_text("3,000.00 元")
+    # the bank by its name (an authority of the deployment record, not a registered unit)
+    expect(b.locator("#my-pledges tbody tr").first).to_contain_text("长江商业银行")
+    expect(b.locator("form[data-action=pledge] select[name=bank]")).to_contain_text("长江商业银行")
     pledge_id = requests.get(f"{stack.url}/api/v1/public/units/{b_key.address}",
                              timeout=10).json()["pledges"][0]["id"]  # fmt: skip
     operate(stack, "bank", "pledges/release-pledge", {"id": pledge_id})

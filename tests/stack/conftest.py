@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.stack.stack import demo_template, stack_on_copy
+from tests.stack.stack import demo_template, session_folder, stack_on_copy
 
 
 @pytest.fixture(scope="session")
 def template(tmp_path_factory):
     """(folder, what its first start printed): shared by the session's test processes."""
-    return demo_template(tmp_path_factory.getbasetemp().parent / "demo-stack")
+    return demo_template(session_folder(tmp_path_factory) / "demo-stack")
 
 
 @pytest.fixture

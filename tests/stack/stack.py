@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from web3 import Web3
 
@@ -167,6 +168,15 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
     except (OSError, IndexError):
         return "X"
+
+
+def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every process of this test session sees, and no other session: with xdist the
+    workers' base folders (``pytest-N/popen-gwX``) share their parent; a run without xdist has
+    its own ``pytest-N`` (its parent is every run's, where a demo city built by older code
+    would be found)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 def demo_template(shared: Path) -> tuple[Path, str]:
