@@ -311,10 +311,10 @@ class RelayBatcher:
 
     def _reject(self, order: _Order, exc: BaseException) -> None:
         """Nothing of ``order`` was sent: its key back to the client with ``exc``."""
-        if self.shared:
-            self._relayer._refuse(order.key, exc)
+        if self.shared and order.key not in self._local:
+            self._relayer._refuse(order.key, exc)  # kept for its request in another process
         else:
-            self._relayer._release(order.key)
+            self._relayer._release(order.key, QUEUED)
         order.fail(exc)
 
     # -- the sending thread --------------------------------------------------------------------
@@ -380,7 +380,8 @@ class RelayBatcher:
                 raise
             self._reject(orders[0], exc)
             return
-        indices = None if single and to == orders[0].to else list(range(len(orders)))
+        # through RelayBatch: each key's position; one order left goes to its contract directly
+        indices = list(range(len(orders))) if to == self.address else None
         tx_hash = relayer._send_signed(
             [o.key for o in orders], account, to, data, gas, plan.fees(), plan.nonce_hint(), indices
         )

@@ -347,6 +347,8 @@ class Relayer:
         account = self._require_account()
         timeout = self.receipt_timeout if timeout is None else timeout
         existing = self._claim(key, fingerprint, meta=meta)
+        if existing is not None and self.batcher is not None and self.batcher.shared:
+            return self._resume_shared(existing, to=to, data=data, timeout=timeout, replayed=True)
         if existing is not None:
             return self._resume(existing, to=to, data=data, timeout=timeout)
         if self.batcher is not None:
@@ -848,8 +850,36 @@ class Relayer:
         """A queued request's answer from its row, once the leader sent or refused it."""
         if row is None:
             raise ServiceError("RequestInProgress", f"key {key} was released; retry")
-        relayed_ = self._resume(row, to=to, data=data, timeout=timeout)
-        return Relayed(relayed_.tx_hash, relayed_.receipt, False, relayed_.meta)
+        return self._resume_shared(row, to=to, data=data, timeout=timeout, replayed=False)
+
+    def _resume_shared(
+        self, row: Mapping[str, Any], *, to: str, data: bytes, timeout: float, replayed: bool
+    ) -> Relayed:
+        """A key's answer when several processes share the queue: this process never sends
+        (only the leader does, and a new leader puts back what an old one sent); it waits for
+        the key to be sent and for its receipt. A claim whose request died before queueing it
+        is queued for the leader."""
+        deadline = time.monotonic() + timeout
+        while True:
+            row = self._await_sent(row, max(deadline - time.monotonic(), 0.1))
+            if row["state"] != CLAIMED:
+                break
+            self._queue_call(row["key"], to, data)  # taken over from a dead request
+            fresh = self.find(row["key"])
+            if fresh is None:
+                raise ServiceError("RequestInProgress", "the first attempt was released; retry")
+            row = fresh
+        if row["state"] == REFUSED:
+            raise self._refusal_of(row)
+        stored = dict(row.get("meta") or {})
+        meta = {k: v for k, v in stored.items() if k not in PRIVATE_META}
+        receipt = self._finish(
+            row["key"],
+            row["tx_hash"],
+            max(deadline - time.monotonic(), 1.0),
+            stored.get(BATCH_INDEX),
+        )
+        return Relayed(row["tx_hash"], receipt, replayed, meta)
 
     def _put_back_sent(self) -> None:
         """A new relay leader's first step: every sent transaction the node does not know is
@@ -888,10 +918,12 @@ class Relayer:
             )
         return result.rowcount == 1
 
-    def _release(self, key: str) -> None:
-        """Forget a claim whose transaction was never broadcast."""
+    def _release(self, key: str, *states: str) -> None:
+        """Forget a claim whose transaction was never broadcast (claimed, or in ``states``)."""
         with self._engine.begin() as conn:
-            conn.execute(delete(relayed).where(relayed.c.key == key, relayed.c.state == CLAIMED))
+            conn.execute(
+                delete(relayed).where(relayed.c.key == key, relayed.c.state.in_((CLAIMED, *states)))
+            )
 
     def _set(self, key: str, **values: object) -> None:
         with self._engine.begin() as conn:

@@ -269,3 +269,51 @@ def test_batching_is_off_when_the_relayer_lacks_the_role(
     batch.revokeRole(batch.RELAYER_ROLE(), parties["relayer"], {"from": regulator})
     with TestClient(create_app(service_settings)) as api:
         assert api.app.state.relayer.batcher is None
+
+
+def test_shared_queue_leader_sends_for_another_process_and_returns_its_refusals(
+    rpc_url, service_deployment, probe, holders, postgres_server
+):
+    """Two relayers on one PostgreSQL store (as two service processes): one leads and sends the
+    other's queued orders; an order its batch simulation refuses reaches the other's request
+    with its contract's error, and its key is free again."""
+    url = postgres_server.create_database()
+    engines = [open_database(url), open_database(url)]
+    metadata.create_all(engines[0])
+    decoder = ErrorDecoder.from_abis({n: c.abi for n, c in service_deployment.contracts.items()})
+    batch = service_deployment.contracts["RelayBatch"]
+    relayers = []
+    for engine in engines:
+        w3 = Web3(Web3.HTTPProvider(rpc_url))
+        r = Relayer(w3=w3, account=relayer_account(chain_id=w3.eth.chain_id), engine=engine,
+                    decoder=decoder, receipt_timeout=10, priority_fee_wei=0)  # fmt: skip
+        r.enable_batching(address=batch.address, abi=batch.abi, max_calls=16, linger=0.3,
+                          shared=True)  # fmt: skip
+        relayers.append(r)
+    try:
+        deadline = time.monotonic() + 10
+        while sum(r.batcher.leading for r in relayers) != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sum(r.batcher.leading for r in relayers) == 1  # exactly one leader
+        follower = next(r for r in relayers if not r.batcher.leading)
+        sink = holders[5].address
+        good = transfer_call(probe, holders[0], sink, 4)
+        forged = transfer_call(probe, holders[1], sink, 4, signer_key=holders[2])
+        results = relay_together(
+            follower, [("good", probe.address, good), ("forged", probe.address, forged)]
+        )
+        assert results["good"].receipt["status"] == 1 and len(results["good"].receipt["logs"]) == 1
+        refused = results["forged"]
+        assert isinstance(refused, ContractError)
+        assert refused.name == "SignedActionInvalidSignature"
+        assert refused.decoded.args == {"signer": holders[1].address}
+        assert follower.find("forged") is None  # free for a new attempt
+        assert follower.find("good")["state"] == MINED
+        assert probe.balanceOf(sink, POLLUTANT) == 104
+        assert probe.nonces(holders[1].address) == 0
+    finally:
+        for r in relayers:
+            r.close()
+        for engine in engines:
+            engine.dispose()
+        postgres_server.drop_database(url)
