@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import ROOT, connect, write_result
+from benchmarks.common import ROOT, connect, proc_mb, write_result
 
 TARGET_RATIO = 0.5
 LOAN_FEN, MATURITY = 10**8, 2**40  # the claim each pledge secures and its due date (R-34)
@@ -44,13 +44,7 @@ RAW_PER_SIGNER = 150
 
 def peak_rss_mb(pid: int) -> float | None:
     """Peak resident memory of a live process (VmHWM), in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
+    return proc_mb(pid, "VmHWM")
 
 
 def cpu_seconds(pid: int) -> float:
