@@ -4,10 +4,11 @@ A company's key stays in its keystore file on its own machine: ``backend action 
 typed data locally and only the signature travels to the service.
 
     backend wallet create acme
-    backend action prepare probe-transfer -f from=0x… -f to=0x… -f pollutant=3 -f kg=250 -o t.json
+    backend action prepare pledge -f holder=0x… -f bank=0x… -f pollutant=1 -f quantityKg=2000 \
+        -o t.json
     backend action sign t.json --wallet acme -o signed.json
     backend action submit signed.json
-    backend batch probe-transfer rows.csv --wallet acme --out results.csv
+    backend batch surrender rows.csv --wallet acme --out results.csv
     backend indexer run
 """
 
@@ -31,6 +32,7 @@ from tqdm import tqdm
 from backend.chain.client import Chain
 from backend.chain.deployment import Deployment
 from backend.chain.typed_data import sign
+from backend.chain.wallet_formats import for_signing, quantity
 from backend.core.config import Settings, get_settings
 from backend.oracle.cli import oracle
 from backend.wallet.keystore import Keystore, WalletError
@@ -387,11 +389,9 @@ def action() -> None:
 def action_list(cli: CliContext) -> None:
     """The actions the service offers and the struct each one signs."""
     for item in cli.api().actions():
-        state = "" if item["available"] else "  (contract not deployed)"
         fields = ", ".join(f"{f['type']} {f['name']}" for f in item["fields"])
-        click.echo(f"{item['name']:<24} {item['summary']}{state}")
-        if fields:
-            click.echo(f"{'':<24} {item['primary_type']}({fields})")
+        click.echo(f"{item['name']:<24} {item['summary']}")
+        click.echo(f"{'':<24} {item['primary_type']}({fields})")
 
 
 @action.command("prepare")
@@ -594,7 +594,7 @@ def _submit_direct(
     try:
         done = service.submit_action(
             chain=chain,
-            actions=service.default_actions(),
+            actions=service.default_actions(deployment.contracts),
             relayer=sender,
             events=EventDecoder.for_deployment(deployment),
             name=name,
@@ -756,8 +756,7 @@ def sign_transaction(built: dict[str, Any], account: LocalAccount) -> dict[str, 
         raise click.ClickException(
             f"this transaction must be signed by {built['sender']}, not {account.address}"
         )
-    tx = {k: v for k, v in built["transaction"].items() if k != "from"}
-    signed = account.sign_transaction(tx)
+    signed = account.sign_transaction(for_signing(built["transaction"]))
     return {
         "operation": built.get("operation"),
         "summary": built.get("summary"),
@@ -771,7 +770,8 @@ def show_transaction(built: dict[str, Any]) -> None:
     click.echo(f"Sign {built['function']} on {built['contract']} ({tx['to']}):", err=True)
     for name, value in built["args"].items():
         click.echo(f"  {name:<18} {value}", err=True)
-    click.echo(f"  (sender {built['sender']}, nonce {tx['nonce']}, gas {tx['gas']})", err=True)
+    nonce, gas = quantity(tx["nonce"]), quantity(tx.get("gasLimit", tx.get("gas", 0)))
+    click.echo(f"  (sender {built['sender']}, nonce {nonce}, gas limit {gas})", err=True)
 
 
 @main.group()

@@ -22,6 +22,7 @@ from backend.api.routes import (
     leasing,
     lifecycle,
     market,
+    money,
     oracle,
     payments,
     permits,
@@ -32,6 +33,7 @@ from backend.api.routes import (
     registry,
     reserve,
     roles,
+    settlement,
     system,
     trades,
     tx,
@@ -64,7 +66,8 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     ``actions`` is the registry of signable actions (default: the product's).
     """
     settings = settings or get_settings()
-    actions = actions if actions is not None else default_actions()
+    if actions is None:
+        actions = default_actions(_deployed_contracts(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -163,12 +166,20 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.include_router(writer.router, prefix="/api/v1")
     app.include_router(authority.router, prefix="/api/v1")
     app.include_router(validators.router, prefix="/api/v1")
+    app.include_router(money.router, prefix="/api/v1")
     for concern in (registry, allocation, permits, prices, compliance, verification, pledges,
-                    reserve, lifecycle, leasing, roles, payments, market, auctions,
-                    primary, council):  # fmt: skip
+                    reserve, lifecycle, leasing, roles, payments, settlement, market,
+                    auctions, primary, council):  # fmt: skip
         app.include_router(concern.router, prefix="/api/v1")
     app.include_router(pages.router)
     return app
+
+
+def _deployed_contracts(settings: Settings) -> set[str]:
+    """The contract names of the deployment record (none yet if it is not written): the routes
+    of the signed actions are built before the lifespan opens the chain."""
+    path = settings.deployment_file
+    return set(Deployment.load(path).contracts) if path.is_file() else set()
 
 
 def _signer_limits(settings: Settings) -> dict[str, guard.Limiter] | None:

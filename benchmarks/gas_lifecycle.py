@@ -196,7 +196,9 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
     money.mint(s3, 2_000_000, {"from": reg})
     money.approve(leases, 2_000_000, {"from": s3})
     record("lease: accept and pay the rent (new lessee)", leases.acceptLease(lease, {"from": s3}))
-    lease2 = leases.offerLease(s3, 1, 5_000, ends, 2_000_000, {"from": m1}).return_value
+    # a later term than the active lease's (one that ends first could never be accepted), its
+    # rent at least the floor for two years
+    lease2 = leases.offerLease(s3, 1, 5_000, ends + YEAR, 4_000_000, {"from": m1}).return_value
     record("lease: cancel an offer", leases.cancelLease(lease2, {"from": m1}))
     chain.sleep(YEAR + 1)
     record("lease: end after the term, all returned", leases.endLease(lease, {"from": m1}))

@@ -29,7 +29,7 @@ from brownie import (
 from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Sector
 from backend.services.registration import with_check
-from scripts import demo_disclosure, demo_reserve
+from scripts import demo_disclosure, demo_money, demo_reserve
 from scripts.council import call, enact, jump
 from scripts.demo_city import BENCHMARKS, DISTRICTS, REGIONAL_BENCHMARKS, UNITS
 from scripts.deploy import deploy, deployment_path, dev_parties, send
@@ -99,7 +99,7 @@ def let_time_pass(until: int) -> None:
 def main() -> None:
     parties = dev_parties()
     regulator = parties["city_regulator"]
-    progress = Progress(20 + len(UNITS))
+    progress = Progress(24 + len(UNITS))
     deployment = deploy(parties)
     path = deployment_path()
     deployment.save(path)
@@ -219,6 +219,7 @@ def main() -> None:
     run_market(parties, progress, registry, ledger, pledges, market, primary, auctions)
     demo_disclosure.run(parties, deployment, unit, send, progress)
     demo_reserve.run(parties, deployment, unit, send, progress)
+    demo_money.run(parties, deployment, unit, send, progress)
     print(f"demo city loaded in {time.monotonic() - progress.started:.1f} s")
 
 

@@ -345,7 +345,7 @@ def deploy_exchange(d: Deployer, parties: dict, registry, prices, ledger, pledge
     return money
 
 
-RESERVE_CREDIT_CODE = "11500000MB00000001"  # the city's reserve centre (a public institution)
+RESERVE_CREDIT_CODE = "11500000MB0000000J"  # the city's reserve centre (a public institution)
 
 
 def deploy_reserve_and_lifecycle(

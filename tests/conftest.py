@@ -280,9 +280,9 @@ def city(registry, prices, ledger, regulator, price_bureau, companies):
         units[name] = Unit(companies[i], code, sector, district, basin)
     reserve = accounts[FIRST_COMPANY_INDEX + 8]
     registry.registerAccount(
-        reserve, "11500000MB0000000R", "市政府储备", int(Sector.GOVERNMENT), 0, 0, opts
+        reserve, "11500000MB0000003U", "市政府储备", int(Sector.GOVERNMENT), 0, 0, opts
     )
-    units["reserve"] = Unit(reserve, "11500000MB0000000R", Sector.GOVERNMENT, 0, 0)
+    units["reserve"] = Unit(reserve, "11500000MB0000003U", Sector.GOVERNMENT, 0, 0)
     return SimpleNamespace(**units, pollutant=POLLUTANT_IDS)
 
 
@@ -309,7 +309,7 @@ def reserve(regulator, registry, ledger, prices, compliance, money, treasury):
     )
     registry.registerAccount(
         r,
-        "11500000MB0000001R",
+        "11500000MB0000001M",
         "市排污权储备中心",
         int(Sector.GOVERNMENT),
         0,

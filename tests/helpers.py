@@ -50,6 +50,17 @@ def movement(op, frm, to, pollutant, kg, price_fen=0, mode=0, region=0, origin=0
     )
 
 
+def open_paid_use(registry, regulator) -> int:
+    """A bare deployment's first pollutant (COD) and the industry's paid use (R-01, R-38): what a
+    unit's application needs to be accepted. Returns the pollutant's id."""
+    from backend.chain.domain import POLLUTANTS, Sector
+
+    cod = POLLUTANTS[0]
+    registry.addPollutant(cod.code, cod.name_zh, int(cod.pollutant_class), {"from": regulator})
+    registry.setSectorEnabled(int(Sector.INDUSTRY), True, {"from": regulator})
+    return 1
+
+
 def fen_at_benchmark(kg: int, fen_per_tonne: int) -> int:
     """The lowest price in fen at which ``kg`` may trade (R-15), rounded up like the contract."""
     return (kg * fen_per_tonne + 999) // 1000

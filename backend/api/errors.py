@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +27,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backend.chain.domain import Reason as LedgerReason
-from backend.chain.domain import camel
 from backend.chain.errors import ServiceError
+from backend.services import explain
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +64,29 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "该幂等键已用于另一个请求"),
     ErrorRule("TransactionMalformed", 422, "The raw transaction cannot be decoded",
               "无法解析该原始交易"),
-    ErrorRule("ChainIdMismatch", 400, "The transaction is for another chain",
-              "该交易属于另一条链"),
+    ErrorRule("ChainIdMismatch", 400,
+              "The transaction is not signed for this chain (another chain id, or none)",
+              "该交易未按本链签名（链标识不同或缺失）"),
     ErrorRule("TargetNotInDeployment", 422,
               "The transaction is not addressed to a contract of this deployment",
               "该交易的目标不是本系统部署的合约"),
     ErrorRule("TransactionNotFound", 404, "No such transaction", "没有这笔交易"),
     ErrorRule("AddressUnknown", 404, "This address appears in no event of the register",
               "该地址未出现在登记簿的任何记录中"),
+    ErrorRule("TransactionGasTooLow", 422,
+              "The transaction's gas limit is below what its call needs (sign gasLimit = gas)",
+              "交易的燃料上限低于执行所需（请按 gasLimit（即 gas）签名）"),
+    ErrorRule("TransactionGasTooHigh", 422, "The transaction's gas limit exceeds the block's",
+              "交易的燃料上限超过区块上限"),
+    ErrorRule("TransactionFeeTooLow", 422, "The transaction's fee is below what the chain takes",
+              "交易手续费低于链上要求"),
+    ErrorRule("TransactionNonceInvalid", 409,
+              "The transaction's nonce is not the sender's next one",
+              "交易序号不是发送方的下一个序号"),
+    ErrorRule("TransactionInsufficientFunds", 409,
+              "The sender cannot pay the transaction's gas: use the signed actions the service"
+              " relays instead",
+              "发送方余额不足以支付燃料费：请改用由服务转发的签名操作"),
     ErrorRule("CreditCodeInvalid", 422,
               "The credit code is not a unified social credit code with its check character"
               " (GB 32100-2015)",
@@ -92,8 +106,10 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     # -- signatures, deadlines, nonces -------------------------------------------------------
     ErrorRule("SignatureMalformed", 401, "The signature is not a valid 65-byte signature",
               "签名格式无效（应为 65 字节）"),
-    ErrorRule("SignerMismatch", 401, "The signature was not made by the account that acts",
-              "签名人与操作账户不一致"),
+    ErrorRule("SignerMismatch", 401,
+              "The signature does not match these terms and the account that must sign them"
+              " (terms changed after signing, or another key signed)",
+              "签名与这些条款及应签署的账户不符（签名后条款被改动，或由其他密钥签署）"),
     ErrorRule("SignatureExpired", 400, "The signed action has expired (deadline passed)",
               "签名已过期（超过截止时间）"),
     ErrorRule("NonceAlreadyUsed", 409,
@@ -149,8 +165,9 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("SignedActionExpired", 400, "The signed action has expired (deadline passed)",
               "签名已过期（超过截止时间）"),
     ErrorRule("SignedActionInvalidSignature", 401,
-              "The signature was not made by the account that acts",
-              "签名人与操作账户不一致"),
+              "The signature does not match these terms, the signer's next nonce and the signer"
+              " (terms changed, signature already used, or another key signed)",
+              "签名与这些条款、签署人的下一个序号及签署人不符（条款被改动、签名已使用或由其他密钥签署）"),
     # -- the rights ledger's rules (contracts/interfaces/IRightsLedger.sol, Types.sol Reason) --
     ErrorRule("LedgerNotRegistered", 404, "The account is not registered (R-02)",
               "账户未登记（R-02）"),
@@ -174,8 +191,10 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "价格低于交易基准价（R-15）"),
     ErrorRule("LedgerNoBenchmark", 409, "No benchmark price is published (R-15)",
               "尚未公布交易基准价（R-15）"),
-    ErrorRule("LedgerBlacklisted", 409, "The unit is blacklisted (R-17)",
-              "该单位被列入环保信用黑名单（R-17）"),
+    ErrorRule("LedgerBlacklisted", 409,
+              "The unit is barred from trading (credit blacklist, supervision, rectification,"
+              " regional suspension, fraud or another legal restriction; R-17)",
+              "该单位受交易限制（环保信用不良、挂牌督办、限期治理、区域限批、欺骗取得或其他法定限制，R-17）"),
     ErrorRule("LedgerNonAttainmentDestination", 409,
               "The destination fails its environmental-quality standard (R-18)",
               "受让方所在区域环境质量未达标（R-18）"),
@@ -185,10 +204,12 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("LedgerIndustryLivestock", 409,
               "Industrial and livestock sources may not trade with each other (R-20)",
               "工业源与畜禽养殖源之间不得交易（R-20）"),
-    ErrorRule("LedgerGreenChannelLimit", 409, "Beyond the green-channel limit (R-21)",
-              "超出绿色通道限额（R-21）"),
-    ErrorRule("LedgerSectorNotEnabled", 409, "Trading is not yet open to this sector (R-38)",
-              "该行业尚未开放交易（R-38）"),
+    ErrorRule("LedgerGreenChannelLimit", 409,
+              "Beyond the green channel: a project takes less than 1 t in total through it (R-21)",
+              "超出绿色通道限额：项目经绿色通道取得的排污权合计须少于1吨（R-21）"),
+    ErrorRule("LedgerSectorNotEnabled", 409,
+              "Paid use and trading are not yet open to this sector (R-38)",
+              "该行业尚未纳入排污权有偿使用和交易（R-38）"),
     ErrorRule("LedgerSellerNotQualified", 409, "The seller is not a qualified trading party (R-39)",
               "转让方未通过交易主体资格审查（R-39）"),
     ErrorRule("LedgerNotCertifiedTradable", 409,
@@ -196,14 +217,16 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "该数量未经可交易排污权认定（R-39）"),
     ErrorRule("LedgerSameAccount", 422, "Both sides are the same account",
               "交易双方为同一账户"),
-    ErrorRule("LedgerNotReserve", 409, "Only the government reserve may do this (R-21, R-28)",
-              "仅政府储备可执行此操作（R-21、R-28）"),
+    ErrorRule("LedgerNotReserve", 409,
+              "Green-channel and release trades come from the government reserve, buy-backs go to"
+              " it (R-21, R-26, R-28)",
+              "绿色通道和储备出让须由政府储备转出，回购须转入政府储备（R-21、R-26、R-28）"),
     ErrorRule("PermitHoldingsBelowPermit", 409,
               "The unit holds less than the permitted quantity (R-22)",
               "该单位持有的排污权少于许可排放量（R-22）"),
     ErrorRule("PledgeNotPledgee", 422, "The bank is not an authorised pledgee (R-34)",
               "该银行不是经授权的质权人（R-34）"),
-    # -- the test probe (contracts/testing/SignedActionProbe.sol) ----------------------------
+    # -- the verification oracle's service (backend/oracle) -----------------------------------
     ErrorRule("OracleNotConfigured", 503, "The verification oracle is not configured",
               "核查数据服务未配置"),
     ErrorRule("OracleKeyUnavailable", 503, "The oracle's verifier key cannot be used",
@@ -227,6 +250,7 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "This signed upload was ingested already: sign each upload afresh",
               "该签名上传已处理过，请对每次上传重新签名"),
     ErrorRule("EvidenceNotFound", 404, "No evidence with this SHA-256", "没有该哈希值的核查证据"),
+    # -- the test probe (contracts/testing/SignedActionProbe.sol) ----------------------------
     ErrorRule("ProbeZeroQuantity", 422, "The quantity must be positive", "数量必须大于零"),
     ErrorRule("ProbeSelfTransfer", 422, "Sender and receiver are the same account",
               "转出方与转入方为同一账户"),
@@ -328,19 +352,45 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("PaymentNotApproved", 409,
               "The paying contract is not allowed to draw the amount: approve it first",
               "尚未授权合约扣划该笔款项，请先授权"),
-    ErrorRule("PaymentInsufficientBalance|ERC20InsufficientBalance", 409,
+    ErrorRule("PaymentInsufficientBalance|ERC20InsufficientBalance|SettlementInsufficientBalance",
+              409,
               "Not enough settlement money", "结算资金不足"),
     ErrorRule("ERC20InsufficientAllowance", 409,
               "The paying contract is not allowed to draw the amount: approve it first",
               "尚未授权合约扣划该笔款项，请先授权"),
-    ErrorRule("LeaseTermsMismatch|ReserveOfferMismatch", 409,
+    ErrorRule("LeaseTermsMismatch|ReserveOfferMismatch|ExchangeTermsMismatch|AuctionDepositMismatch",
+              409,
               "The signed terms differ from those offered", "签署的条款与要约不一致"),
     ErrorRule(r"\w*(NotAuthority|NotAuthorised|OutsideDistrict|NotParty|NotBuyer|NotBank)", 403,
               "The account may not act for this unit or item",
               "该账户无权对该单位或事项执行此操作"),
     ErrorRule("ReserveBuyBackClosed", 409,
-              "Buy-back is open only after surrender and before carry-over (R-26)",
-              "仅在履约期清缴后、结转前可申请回购（R-26）"),
+              "Buy-back is open only once the period's usage is fully surrendered, until the"
+              " surplus is carried over or the carry-over deadline passes (R-26)",
+              "仅在履约期实际使用量全部清缴后、结余结转前且结转期限届满前可申请回购（R-26）"),
+    # -- carry-over (contracts/registry/ComplianceManager.sol, R-26) -------------------------
+    ErrorRule("ComplianceRightsPledged", 409,
+              "Pledged rights cannot be carried over, and the unit holds no other rights of this"
+              " pollutant (R-07, R-26)",
+              "质押期间的排污权不得结转，该单位没有该污染物的其他排污权可结转（R-07、R-26）"),
+    ErrorRule("ComplianceNothingToCarryOver", 409,
+              "Nothing to carry over: the unit holds no rights of this pollutant (R-26)",
+              "没有可结转的排污权：该单位不持有该污染物的排污权（R-26）"),
+    ErrorRule("ComplianceNotCompliant", 409,
+              "The period's verified usage is not fully surrendered (R-24, R-26)",
+              "该履约期核定的实际使用量尚未全部清缴（R-24、R-26）"),
+    ErrorRule("ComplianceAlreadyCarriedOver", 409,
+              "This period's surplus was already carried over (R-26)",
+              "该履约期的结余排污权已结转（R-26）"),
+    ErrorRule("ComplianceWindowClosed", 409,
+              "The carry-over deadline has passed: the surplus is carried over automatically"
+              " (R-26)",
+              "结转期限已过，结余排污权将自动结转（R-26）"),
+    # -- changes of a unit (contracts/lifecycle/UnitLifecycle.sol) ---------------------------
+    ErrorRule("LifecyclePlanMismatch", 422,
+              "The split plan does not add up to what the unit holds or owes (see the field;"
+              " R-31)",
+              "分立方案与该单位持有或欠缴的数量不符（见字段，R-31）"),
     # -- the exchange (contracts/market; pre-check verdicts are named Market<MarketReason>) ----
     ErrorRule("MarketInsufficientFunds|ExchangeInsufficientFunds|AuctionInsufficientFunds"
               "|ExchangeInsufficientLocked", 409,
@@ -393,9 +443,6 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule("ExchangeNotSeller|AuctionNotCreator|PrimaryNotApplicant", 403,
               "Only the order's seller, creator or applicant may do this",
               "仅该委托的出让方、发起人或申请人可执行此操作"),
-    ErrorRule("ExchangeRuleRefused|AuctionRuleRefused", 409,
-              "The trading rules refuse the settlement (see the reason)",
-              "交易规则不允许该成交（见原因）"),
     # -- any other contract error, by the words in its name ----------------------------------
     ErrorRule(r"\w*(Unauthorized|NotAuthorized|Forbidden|MissingRole)\w*", 403,
               "The account may not perform this action", "该账户无权执行此操作"),
@@ -422,12 +469,10 @@ def rule_for(name: str) -> ErrorRule:
     return ERROR_TABLE[-1]
 
 
-def error_body(exc: ServiceError) -> tuple[int, dict[str, Any]]:
-    """HTTP status and JSON body for a service error."""
+def error_body(exc: ServiceError, context: Context | None = None) -> tuple[int, dict[str, Any]]:
+    """HTTP status and JSON body for a service error; with ``context`` (the app's chain and
+    index) the refusal is also explained in words with its figures (``explanation``)."""
     rule = rule_for(exc.name)
-    reason = _rule_engine_reason(exc)
-    if reason is not None:  # …RuleRefused(reason, have, need): the ledger's rule answers
-        rule = rule_for(reason)
     message = f"{rule.en}: {exc.detail}" if exc.detail else rule.en
     body: dict[str, Any] = {
         "code": exc.name,
@@ -436,21 +481,42 @@ def error_body(exc: ServiceError) -> tuple[int, dict[str, Any]]:
         "message_zh": rule.zh,
         "args": exc.error_args,
     }
-    if reason is not None:
-        body["reason"] = reason
-    body.update({k: v for k, v in exc.extra.items() if v is not None})
+    body.update({k: v for k, v in exc.extra.items() if v is not None and k != "subject"})
+    try:
+        body["explanation"] = _explain(exc.name, exc.error_args, rule, exc, context)
+    except Exception:  # an explanation never turns a refusal into a server error
+        log.exception("cannot explain %s", exc.name)
     return rule.status, {"error": body}
 
 
-def _rule_engine_reason(exc: ServiceError) -> str | None:
-    """``Ledger<Reason>`` of a market contract's ``…RuleRefused(Reason reason, …)``."""
-    code = exc.error_args.get("reason")
-    if not exc.name.endswith("RuleRefused") or not isinstance(code, int):
-        return None
-    try:
-        return "Ledger" + camel(LedgerReason(code).name)
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class Context:
+    """What explaining a refusal may read: the unit names (index) and the holder's rights."""
+
+    names: Callable[[list[str]], Mapping[str, str]] | None = None
+    sellable: Callable[[str, int], explain.Sellable | None] | None = None
+
+
+SHORTAGES = ("LedgerInsufficientRights", "LedgerBelowPermit", "LedgerNotCertifiedTradable")
+
+
+def _explain(
+    code: str, args: Mapping[str, Any], rule: ErrorRule, exc: ServiceError, context: Context | None
+) -> dict[str, Any]:
+    names: Mapping[str, str] = {}
+    held_back = None
+    if context is not None:
+        wanted = explain.addresses_in(args) + explain.addresses_in(exc.extra.get("subject") or {})
+        if context.names is not None and wanted:
+            names = context.names(wanted)
+        subject = {**(exc.extra.get("subject") or {}), **args}
+        holder, pollutant = subject.get("holder") or subject.get("from"), subject.get("pollutant")
+        if (code in SHORTAGES and context.sellable is not None and isinstance(holder, str)
+                and isinstance(pollutant, int)):  # fmt: skip
+            held_back = context.sellable(holder, pollutant)
+    return explain.describe(
+        code, args, default=(rule.zh, rule.en), names=names, held_back=held_back
+    ).as_dict()
 
 
 class ErrorDetail(BaseModel):
@@ -461,8 +527,10 @@ class ErrorDetail(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict, description="decoded error arguments")
     tx_hash: str | None = Field(default=None, description="set when a transaction was sent")
     reason_code: int | None = Field(default=None, description="pre-check reason code")
-    reason: str | None = Field(
-        default=None, description="the ledger's rule behind a …RuleRefused error (R-xx)"
+    explanation: dict[str, Any] | None = Field(
+        default=None,
+        description="the refusal in words: zh, en, and each figure written for a person "
+        "(figures: t, 元, Beijing time, unit names)",
     )
 
 
@@ -501,7 +569,7 @@ def _is_page(request: Request) -> bool:
 
 def _respond(exc: ServiceError, request: Request | None = None,
              page: PageRenderer | None = None) -> Response:  # fmt: skip
-    status, body = error_body(exc)
+    status, body = error_body(exc, _context(request) if request is not None else None)
     retry = exc.extra.get("retry_after")
     headers = {"Retry-After": str(retry)} if retry is not None else None
     if page is not None and request is not None and _is_page(request):
@@ -512,6 +580,25 @@ def _respond(exc: ServiceError, request: Request | None = None,
         except Exception:  # an error page that fails answers the plain envelope
             log.exception("error page failed")
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _context(request: Request) -> Context | None:
+    """The app's index (names) and chain (the holder's rights) for explanations, if open."""
+    state = request.app.state
+    engine, chain = getattr(state, "engine", None), getattr(state, "chain", None)
+
+    def names(holders: list[str]) -> dict[str, str]:
+        from backend.services import disclosure
+
+        with engine.connect() as conn:
+            return {h: u["name"] for h, u in disclosure.unit_names(conn, holders).items()}
+
+    def sellable(holder: str, pollutant: int) -> explain.Sellable | None:
+        from backend.services.holdings import sellable_now
+
+        return sellable_now(chain, holder, pollutant)
+
+    return Context(names if engine is not None else None, sellable if chain is not None else None)
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -532,8 +619,9 @@ def install(app: FastAPI, page: PageRenderer | None = None) -> None:
     """Register the handlers that turn every error into the envelope above (``page``: how a
     page route shows it instead)."""
 
+    # not async: explaining a refusal reads the index and the chain, so it runs in a thread
     @app.exception_handler(ServiceError)
-    async def _service_error(request: Request, exc: ServiceError) -> Response:
+    def _service_error(request: Request, exc: ServiceError) -> Response:
         return _respond(exc, request, page)
 
     @app.exception_handler(RequestValidationError)

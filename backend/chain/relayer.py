@@ -461,9 +461,18 @@ class Relayer:
             return self._resume(existing, to=to, data=b"", timeout=timeout)
         try:
             if self._known(tx_hash) is None:
+                decoded = decode_raw_transaction(raw)
                 tx = _decode_for_call(raw, sender)
                 self._simulate(tx)
-                self._broadcast(raw, tx_hash)
+                self._check_gas_limit(tx, decoded.gas)
+                try:
+                    self._broadcast(raw, tx_hash)
+                except _NonceConflict as exc:
+                    raise rejection_of(str(exc), decoded) from None
+                except ServiceError as exc:
+                    if exc.name != "NodeRejected":
+                        raise
+                    raise rejection_of(exc.detail, decoded) from None
         except BaseException:
             self._release(f"raw:{tx_hash}")
             raise
@@ -527,6 +536,19 @@ class Relayer:
             if data_hex is None and not isinstance(exc, ContractLogicError):
                 raise
             raise ContractError(self._decoder.decode(data_hex)) from exc
+
+    def _check_gas_limit(self, tx: Mapping[str, Any], gas: int) -> None:
+        """A party's own transaction must carry the gas its call needs: a limit below the
+        estimate (e.g. 0, signed by a client that read ``gasLimit`` where the service wrote
+        ``gas``) would only fail in the node or in its block."""
+        needed = int(self.w3.eth.estimate_gas(dict(tx)))
+        if gas < needed:
+            raise ServiceError(
+                "TransactionGasTooLow",
+                f"the transaction's gas limit {gas} is below the {needed} its call needs; "
+                "sign the unsigned transaction's gasLimit (= gas)",
+                args={"gas_limit": gas, "needed": needed},
+            )
 
     def _fees(self) -> dict[str, int]:
         block = self.w3.eth.get_block("latest")
@@ -948,10 +970,34 @@ class RawTransaction:
     tx_hash: str
     sender: str
     chain_id: int | None
+    tx_type: int  # 0 legacy, else the EIP-2718 type (1 access list, 2 dynamic fee, …)
     nonce: int
     to: str | None
     data: bytes
     value: int
+    gas: int = 0
+
+
+# What a node answers when it refuses a party's own signed transaction for one of its fields:
+# the party's mistake (4xx), named, never the service's 502.
+_REJECTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("nonce too low", "already used", "nonce too high"), "TransactionNonceInvalid"),
+    (("intrinsic gas too low", "gas too low", "out of gas"), "TransactionGasTooLow"),
+    (("insufficient funds",), "TransactionInsufficientFunds"),
+    (("exceeds block gas limit", "gas limit reached"), "TransactionGasTooHigh"),
+    (("fee per gas less than block base fee", "underpriced", "fee cap", "tip"),
+     "TransactionFeeTooLow"),
+)  # fmt: skip
+
+
+def rejection_of(message: str, tx: RawTransaction) -> ServiceError:
+    """The named client error for a node's refusal of ``tx`` (``NodeRejected`` if unknown)."""
+    text = message.lower()
+    args = {"sender": tx.sender, "nonce": tx.nonce, "gas_limit": tx.gas, "node": message}
+    for needles, name in _REJECTIONS:
+        if any(n in text for n in needles):
+            return ServiceError(name, message, args=args)
+    return ServiceError("NodeRejected", message, args=args)
 
 
 def decode_raw_transaction(raw: bytes) -> RawTransaction:
@@ -966,19 +1012,23 @@ def decode_raw_transaction(raw: bytes) -> RawTransaction:
     if raw[0] <= 0x7F:
         fields = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
         chain_id: int | None = int(fields["chainId"])
+        tx_type = raw[0]
     else:
         fields = rlp.decode(raw, LegacyTransaction).as_dict()
         v = int(fields["v"])
         chain_id = (v - 35) // 2 if v >= 35 else None
+        tx_type = 0
     to = fields.get("to")
     return RawTransaction(
         tx_hash=_hex(keccak(raw)),
         sender=sender,
         chain_id=chain_id,
+        tx_type=tx_type,
         nonce=int(fields["nonce"]),
         to=to_checksum_address(to) if to else None,
         data=bytes(HexBytes(fields.get("data") or b"")),
         value=int(fields.get("value") or 0),
+        gas=int(fields.get("gas") or 0),
     )
 
 

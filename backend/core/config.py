@@ -21,6 +21,14 @@ class Settings(BaseSettings):
     rpc_url: str = Field(
         default="http://127.0.0.1:18545", description="JSON-RPC endpoint of a chain node"
     )
+    public_rpc_url: str | None = Field(
+        default=None,
+        description="the chain's RPC URL as a company's wallet reaches it (offered to the wallet "
+        "to add the chain, EIP-3085); default: the service's own rpc_url",
+    )
+    chain_name: str = Field(
+        default="排污权登记与交易链", description="the chain's name a wallet shows (EIP-3085)"
+    )
     rpc_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="several JSON-RPC endpoints of the same chain, comma-separated, used in "

@@ -45,6 +45,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "overview.totals": ("累计成交", "Trading to date"),
     "overview.fees": ("有偿使用费", "Paid-use fees"),
     "overview.latest": ("最新成交", "Latest trades"),
+    "overview.money": ("结算资金（入金与出金）", "Settlement money in and out"),
+    "overview.money_note": (
+        "结算银行按银行转账发行结算资金，按会员申请兑付至其银行账户（R-16、R-29），数据直接读自链上合约。",
+        "The settlement bank issues settlement money against bank transfers and redeems it to "
+        "members' bank accounts (R-16, R-29); read from the contracts on chain.",
+    ),
+    "money.issued": ("累计发行（入金）", "Issued to date (money in)"),
+    "money.redeemed": ("累计兑付（出金）", "Redeemed to date (money out)"),
+    "money.pending": ("待银行兑付", "Waiting for the bank's payout"),
+    "money.supply": ("流通中", "In circulation"),
+    "money.booked": ("交易账户中", "In trading accounts"),
     "col.pollutant": ("污染物", "Pollutant"),
     "col.region": ("区域", "Region"),
     "col.citywide": ("全市", "City-wide"),
@@ -198,7 +209,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "portal.connect": ("连接钱包", "Connect wallet"),
     "portal.connected": ("已连接账户", "Connected account"),
     "portal.actions": ("签名操作", "Signed actions"),
-    "portal.sign": ("在钱包中签名并提交", "Sign in wallet and submit"),
+    "portal.sign": ("在钱包中签名并提交", "Sign in your wallet and submit"),
     "portal.note": (
         "私钥始终留在您的钱包中：服务只转发您签名的数据。",
         "Your key stays in your wallet: the service only relays what you signed.",
@@ -216,6 +227,171 @@ LABELS: dict[str, tuple[str, str]] = {
         "已签名：请将委托码发给对方",
         "Signed: send the trade code to the other party",
     ),
+    "portal.public_page": ("公开信息页", "public page"),
+    "portal.not_unit": ("该账户不是已登记的排污单位", "This account is not a registered unit"),
+    "portal.not_unit_note": (
+        "请联系生态环境主管部门登记账户（R-02）。主管部门、交易机构和银行请使用管理端。",
+        "Ask the environmental authority to register the account (R-02). Authorities, the "
+        "exchange and banks use the console.",
+    ),
+    "portal.rights": ("我的排污权", "My rights"),
+    "portal.rights_note": (
+        "只有有偿取得、未质押、高于许可排放量且经可交易认定的部分可以出售（R-05、R-06、R-07、R-39）。",
+        "Only paid, unpledged rights above the permitted quantity and certified tradable can be "
+        "sold (R-05, R-06, R-07, R-39).",
+    ),
+    "portal.total": ("合计", "Total"),
+    "portal.floor": ("许可量（保留）", "Permit floor"),
+    "portal.sellable": ("现可出售", "Can sell now"),
+    "portal.can_sell": ("可出售", "can sell"),
+    "portal.held_back": ("其余不可出售的原因", "Why not the rest"),
+    "portal.permit_not_valid": ("不在有效期内", "not in force"),
+    "portal.obligations": ("我的履约", "My obligations"),
+    "portal.deadline": ("清缴截止", "Surrender deadline"),
+    "portal.acts": ("操作", "Act"),
+    "portal.surrender": ("清缴", "Surrender"),
+    "portal.surrendered": ("已清缴", "Surrendered"),
+    "portal.carry_over": ("结转", "Carry over"),
+    "portal.carried_over": ("已结转", "Carried over"),
+    "portal.buy_back": ("申请回购", "Sell back to the reserve"),
+    "portal.bought_back": ("已回购", "Bought back"),
+    "portal.quantity": ("数量", "Quantity"),
+    "portal.trading": ("交易", "Trade"),
+    "portal.list": ("挂牌出让", "List rights for sale"),
+    "portal.list_note": (
+        "挂牌价为整批总价；首次报价前可被摘牌，之后进入电子竞价（R-14、R-15）。",
+        "The ask is the total price of the lot; it can be taken until the first bid, then "
+        "electronic bidding runs (R-14, R-15).",
+    ),
+    "portal.listed": ("已挂牌", "Listed"),
+    "portal.ask": ("挂牌总价", "Asking price (total)"),
+    "portal.ask_hint": ("不得低于基准价（R-15）", "not below the benchmark (R-15)"),
+    "portal.step": ("加价幅度", "Minimum raise"),
+    "portal.ends_at": ("截止时间", "Ends"),
+    "portal.my_listings": ("我的挂牌", "My listings"),
+    "portal.open_listings": ("可摘牌或竞价的挂牌", "Listings open to take or bid"),
+    "portal.cancel_listing": ("撤牌", "Withdraw"),
+    "portal.cancelled": ("已撤回", "Withdrawn"),
+    "portal.settle": ("成交结算", "Settle"),
+    "portal.settled": ("已结算", "Settled"),
+    "portal.take": ("摘牌", "Take at"),
+    "portal.taken": ("已摘牌成交", "Bought"),
+    "portal.bid": ("报价", "Bid"),
+    "portal.bid_price": ("报价（总价）", "Bid (total)"),
+    "portal.bid_placed": ("已报价，资金已冻结", "Bid placed; the money is locked"),
+    "portal.negotiated": ("协议转让（双方签名）", "Negotiated trade (both parties sign)"),
+    "portal.my_side": ("我方为", "I am the"),
+    "portal.counterparty": ("对方（名称或统一社会信用代码）", "Counterparty (name or credit code)"),
+    "portal.total_price": ("成交总价", "Total price"),
+    "portal.auctions": ("拍卖（公开竞价）", "Auctions"),
+    "portal.join": ("报名并缴纳保证金", "Join, deposit"),
+    "portal.joined": ("已报名，保证金已冻结", "Joined; the deposit is locked"),
+    "portal.application_id": ("核定的申报编号", "Approved application no."),
+    "portal.offer_lot": ("委托拍卖", "Offer at auction"),
+    "portal.offer_lot_note": (
+        "起拍价不得低于该批排污权的基准价值；竞买人须缴纳保证金（R-15、R-16）。",
+        "The reserve price is at least the lot's benchmark value; bidders lodge a deposit "
+        "(R-15, R-16).",
+    ),
+    "portal.offered": ("已委托拍卖", "Offered"),
+    "portal.pledges": ("质押", "Pledges"),
+    "portal.pledge": ("质押给银行", "Pledge to a bank"),
+    "portal.pledge_note": (
+        "只能质押高于许可排放量的有偿取得排污权；质押期间不得转让（R-07、R-34）。",
+        "Only paid rights above the permitted quantity can be pledged; pledged rights cannot be "
+        "transferred (R-07, R-34).",
+    ),
+    "portal.pledged": ("已质押", "Pledged"),
+    "portal.claim_hint": (
+        "质押担保的债务：违约处置时银行最多受偿此数（R-34）",
+        "the debt the pledge secures: the most the bank recovers from a sale on default (R-34)",
+    ),
+    "portal.maturity_hint": (
+        "债务到期前银行不得宣告违约",
+        "the bank may not declare default before the debt falls due",
+    ),
+    "portal.min_price": ("最低接受总价", "Least total price accepted"),
+    "portal.min_price_hint": (
+        "按所在区县已生效的基准价回购；低于此价不成交（R-26）",
+        "bought back at the district's settled benchmark; refused below this price (R-26)",
+    ),
+    "portal.leases": ("租赁", "Leases"),
+    "portal.offer_lease": ("出租排污权", "Lease rights out"),
+    "portal.lease_note": (
+        "承租方在租期内可用于清缴，期满自动返还（R-35）。",
+        "The lessee may surrender them during the term; they return at its end (R-35).",
+    ),
+    "portal.lease_offered": ("已发出租赁要约", "Lease offered"),
+    "portal.lessee_address": ("承租方账户地址", "Lessee's account"),
+    "portal.address_hint": ("0x 开头的 40 位十六进制地址", "0x followed by 40 hex digits"),
+    "portal.lease_ends": ("租期截止", "Term ends"),
+    "portal.rent": ("租金", "Rent"),
+    "portal.accept_lease": ("接受租赁", "Accept a lease"),
+    "portal.accept_lease_note": (
+        "填写出租方告知的租赁编号和条款；条款不符将被拒绝。",
+        "Enter the lease number and terms the lessor gave you; other terms are refused.",
+    ),
+    "portal.lease_accepted": ("已租入", "Lease accepted"),
+    "portal.lease_id": ("租赁编号", "Lease no."),
+    "portal.primary": ("初始排污权申报与购买", "Primary applications and purchases"),
+    "portal.purchase": ("缴费购买", "Pay and acquire"),
+    "portal.purchased": ("已取得", "Acquired"),
+    "portal.withdraw_application": ("撤回申报", "Withdraw"),
+    "portal.withdrawn": ("已撤回", "Withdrawn"),
+    "portal.apply": ("申报", "Apply"),
+    "portal.apply_note": (
+        "现有单位按基准价购买核定量（R-08）；新建、改扩建项目的新增排污权通过竞价取得（R-09）。",
+        "Existing units buy the approved quantity at the benchmark (R-08); new units and "
+        "expansions obtain new rights at auction (R-09).",
+    ),
+    "portal.applied": ("已申报", "Applied"),
+    "portal.money": ("我的资金", "My money"),
+    "portal.wallet_money": ("钱包中的结算资金", "Settlement money in the wallet"),
+    "portal.available": ("交易账户可用资金", "Trading account: available"),
+    "portal.locked": (
+        "交易账户冻结资金（报价、保证金）",
+        "Trading account: locked (bids, deposits)",
+    ),
+    "portal.native": ("链上燃料币（无需持有）", "Chain's native coin (none needed)"),
+    "portal.money_note": (
+        "入金：向结算银行转账后，银行按转账流水发行结算资金到您的钱包，再存入交易账户；"
+        "出金：从交易账户取回钱包，再申请兑付到银行账户（R-16）。",
+        "Money in: after your bank transfer the settlement bank issues settlement money to "
+        "your wallet; deposit it into the trading account. Money out: withdraw to the wallet, "
+        "then redeem to your bank account (R-16).",
+    ),
+    "portal.deposit": ("存入交易账户", "Deposit into the trading account"),
+    "portal.deposit_note": (
+        "钱包中将显示一项授权（Permit）：允许交易所收取该金额。",
+        "The wallet shows a permit letting the exchange draw exactly this amount.",
+    ),
+    "portal.deposited": ("已存入", "Deposited"),
+    "portal.amount": ("金额", "Amount"),
+    "portal.withdraw": ("取回钱包", "Withdraw to the wallet"),
+    "portal.withdraw_note": ("只能取回未冻结的资金。", "Only money not locked can be withdrawn."),
+    "portal.withdrawn_money": ("已取回", "Withdrawn"),
+    "portal.redeem": ("兑付至银行账户", "Redeem to a bank account"),
+    "portal.redeem_note": (
+        "银行核对后付款并注销相应结算资金；账户信息只以哈希值上链。",
+        "The bank pays out and burns the amount; the account appears on chain only as a hash.",
+    ),
+    "portal.redeemed": ("已提交兑付申请", "Redemption requested"),
+    "portal.bank_account": ("收款银行账户", "Bank account"),
+    "portal.bank_account_hint": ("开户行及账号", "bank and account number"),
+    "held.not_paid": (
+        "无偿或减免取得，只能用于本单位清缴（R-05）",
+        "free or waived: only for own surrender (R-05)",
+    ),
+    "held.pledged": ("已质押（R-07）", "pledged (R-07)"),
+    "held.permit_floor": ("须保留许可排放量（R-06）", "kept for the permit (R-06)"),
+    "held.not_certified": ("未经可交易认定（R-39）", "not certified tradable (R-39)"),
+    "held.not_qualified": (
+        "未通过交易主体资格审查（R-39）",
+        "not a qualified trading party (R-39)",
+    ),
+    "held.blacklisted": ("列入黑名单期间不能交易（R-17）", "blacklisted (R-17)"),
+    "unit.beijing": ("北京时间", "Beijing time"),
+    "unit.beijing_time": ("（北京时间）", "(Beijing time)"),
     "portal.consent": ("合并、分立的单位同意", "Consent to a merger or split"),
     "portal.consent_note": (
         "主管部门提交合并或分立前，每个相关单位须在自己的钱包中签名同意（R-30、R-31）。粘贴主管部门给出的"
@@ -232,6 +408,32 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "col.quantity_kg": ("数量（千克）", "Quantity (kg)"),
     "col.price_fen": ("总价（分）", "Total price (fen)"),
+    "console.settlement": ("结算银行：入金与出金", "Settlement bank: money in and out"),
+    "console.settlement_note": (
+        "按收到的银行转账发行结算资金（流水号只以哈希值上链）；核对会员的兑付申请后付款确认，或说明理由退回（R-16）。",
+        "Issue settlement money against a bank transfer received (the reference goes on chain "
+        "only as its hash); pay out a member's redemption and confirm it, or refuse it with the "
+        "reason (R-16).",
+    ),
+    "console.issue": ("发行（入金）", "Issue (money in)"),
+    "console.issue_to": ("收款会员账户地址", "Member's account"),
+    "console.reference": ("银行转账流水号", "Bank transfer reference"),
+    "console.issued": ("已发行", "Issued"),
+    "console.pending": ("待兑付申请", "Redemptions waiting"),
+    "console.confirm": ("付款后确认", "Confirm the payout"),
+    "console.confirmed": ("已确认兑付", "Paid out"),
+    "console.payout_reference": ("付款流水号", "Payout reference"),
+    "console.reject": ("退回", "Refuse"),
+    "console.refused": ("已退回", "Refused"),
+    "console.reference_hint": (
+        "流水号仅以哈希值上链，银行留存原文",
+        "Only the reference's hash goes on chain; the bank keeps the text",
+    ),
+    "settle.redemption": (
+        "第 {id} 号兑付申请：{holder} 申请兑付 {amount}",
+        "Redemption #{id}: {holder} asks to be paid {amount}",
+    ),
+    "console.reason": ("理由", "Reason"),
     "console.title": ("主管部门、交易机构与银行管理端", "Regulator, exchange and bank console"),
     "console.tx": ("链上交易", "Chain transaction"),
     "console.send": ("在钱包中签名并发送", "Sign and send from wallet"),
@@ -376,6 +578,68 @@ def _reasons(enum: type[IntEnum], prefix: str) -> dict[int, tuple[str, str]]:
 ENUMS["reason"] = _reasons(Reason, "Ledger")
 ENUMS["market_reason"] = _reasons(MarketReason, "Market")
 
+# texts the page's script shows (static/drr.js, static/portal.js), per language
+JS_TEXTS: dict[str, tuple[str, str]] = {
+    "error.number": (
+        "{field}：请填写数字，最多 {digits} 位小数",
+        "{field}: a number, at most {digits} decimals",
+    ),
+    "error.datetime": ("{field}：请选择日期和时间", "{field}: choose a date and time"),
+    "error.required": ("请填写：{field}", "Please fill in: {field}"),
+    "wallet.none": (
+        "未找到浏览器钱包（如 MetaMask）",
+        "No browser wallet (such as MetaMask) found",
+    ),
+    "wallet.no_account": ("钱包未提供账户", "The wallet gave no account"),
+    "wallet.rejected": (
+        "您在钱包中拒绝了该请求，未做任何更改",
+        "You declined in the wallet; nothing was changed",
+    ),
+    "wallet.wrong_chain": (
+        "钱包未切换到本系统的链（链 ID {chain}）",
+        "The wallet is not on this system's chain (chain id {chain})",
+    ),
+    "wallet.connect_first": ("请先连接钱包", "Connect your wallet first"),
+    "wallet.connected": ("已连接", "Connected"),
+    "wallet.switched": ("钱包账户已变更，正在刷新", "The wallet's account changed; reloading"),
+    "form.checking": ("正在核对规则…", "Checking the rules…"),
+    "form.sign_in_wallet": ("请在钱包中确认签名…", "Confirm the signature in your wallet…"),
+    "form.sending": ("正在提交…", "Submitting…"),
+    "form.done": ("完成", "Done"),
+    "form.reverted": ("交易在区块中失败", "The transaction failed in its block"),
+    "form.not_mined": ("交易 {hash} 尚未上链，请稍后查看", "Transaction {hash} is not mined yet"),
+    "trade.signed": (
+        "已签名：请将委托码发给对方",
+        "Signed: send the trade code to the other party",
+    ),
+    "trade.settled": ("成交", "Settled"),
+    "trade.not_for_you": (
+        "该委托码不是由本账户会签的",
+        "This trade code is not for this account to countersign",
+    ),
+    "trade.no_counterparty": ("请从列表中选择对方单位", "Choose the counterparty from the list"),
+    "trade.found": ("对方：{name}（{code}）", "Counterparty: {name} ({code})"),
+    "bank.hashed": ("账户信息仅以哈希值上链", "Only a hash of the account goes on chain"),
+    "consent.merge": (
+        "已签名同意合并：请将签名交回主管部门",
+        "Consent to the merger signed: return the signature to the regulator",
+    ),
+    "consent.split": (
+        "已签名同意分立：请将签名交回主管部门",
+        "Consent to the split signed: return the signature to the regulator",
+    ),
+    "consent.not_for_you": (
+        "本账户不是该同意码所列的单位",
+        "This account is not one of the units of this consent code",
+    ),
+}
+
+
+def js_texts(lang: Lang) -> dict[str, str]:
+    """The script's texts in ``lang``."""
+    i = 0 if lang.code == "zh" else 1
+    return {key: pair[i] for key, pair in JS_TEXTS.items()}
+
 
 class Lang:
     """Labels and number formats of one language, as templates use them."""
@@ -518,6 +782,19 @@ def short(text: str | None, keep: int = 6) -> str:
     if not text:
         return "—"
     return f"{text[: keep + 2]}…{text[-4:]}"
+
+
+def tonnes_text(value: int | None) -> str:
+    """Tonnes with kg precision (``12.345 t``), as the portal shows holdings."""
+    from backend.services.explain import tonnes as exact
+
+    return exact(value)
+
+
+def day_of(timestamp: int | None) -> str:
+    if not timestamp:
+        return "—"
+    return datetime.fromtimestamp(timestamp, UTC).astimezone(CHINA).strftime("%Y-%m-%d")
 
 
 from backend.explorer.console_words import CONSOLE_LABELS  # noqa: E402 - the console's own words

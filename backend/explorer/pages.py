@@ -31,14 +31,15 @@ from backend.api.deps import ChainDep, EngineDep, SettingsDep
 from backend.chain.errors import ServiceError
 from backend.chain.text import REPLACEMENT
 from backend.explorer import charts, i18n, sentences, urls
-from backend.services import council_ops, disclosure, duties, parties
+from backend.explorer import portal as company
+from backend.services import council_ops, disclosure, duties, money, parties
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(
     kg=i18n.kg, yuan=i18n.yuan, per_t=i18n.per_tonne, when=i18n.when, num=i18n.number,
-    short=i18n.short, tonnes=i18n.tonnes,
+    short=i18n.short, tonnes=i18n.tonnes, t=i18n.tonnes_text, day=i18n.day_of,
 )  # fmt: skip
 templates.env.globals.update(urls=urls)
 
@@ -181,6 +182,7 @@ def overview(
             totals=disclosure.market_totals(conn),
             fees=disclosure.fee_totals(conn),
             latest=disclosure.trades(conn, limit=10).rows,
+            money=money.totals(chain),
         )  # fmt: skip
 
 
@@ -502,10 +504,30 @@ def _node_state(chain: Any, tx_hash: str, indexed: int | None) -> tuple[str, dic
 
 
 @router.get("/portal", response_class=HTMLResponse)
-def portal(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep) -> Response:
-    """The company portal: connect a wallet, see the account, sign actions."""
+def portal(
+    request: Request,
+    engine: EngineDep,
+    chain: ChainDep,
+    settings: SettingsDep,
+    account: Annotated[str | None, Query(max_length=42)] = None,
+) -> Response:
+    """The company portal: the connected wallet's rights, obligations, orders and money, and the
+    forms that account can use (backend/explorer/portal.py)."""
+    lang = i18n.Lang(_lang(request))
     with engine.connect() as conn:
-        return _render(request, "portal.html", conn, chain, settings, console=False)
+        shown = company.view(conn, chain, company.account_of(account))
+        return _render(request, "portal.html", conn, chain, settings,
+                       js_text=i18n.js_texts(lang), chain_params=_chain_params(chain, settings),
+                       **shown)  # fmt: skip
+
+
+def _chain_params(chain: Any, settings: Any) -> dict[str, Any]:  # noqa: ANN401
+    """What a wallet needs to add this chain (EIP-3085) or switch to it (EIP-3326)."""
+    return {
+        "chainId": chain.deployment.chain_id,
+        "name": settings.chain_name,
+        "rpcUrls": [settings.public_rpc_url or settings.rpc_url],
+    }
 
 
 @router.get("/console", response_class=HTMLResponse)
@@ -554,6 +576,12 @@ def _work(conn: Connection, chain: Any, lang: i18n.Lang, party: parties.Party) -
         work["fees"] = disclosure.fee_totals(conn)
     if "bank" in held:
         work["pledges"] = duties.bank_pledges(conn, party.address)
+    if "settlement" in held:  # redemptions waiting for the settlement bank (R-16)
+        redemptions = money.pending_redemptions(chain)
+        names = disclosure.unit_names(conn, [r["holder"] for r in redemptions])
+        for r in redemptions:
+            r["holder_name"] = (names.get(r["holder"]) or {}).get("name")
+        work["redemptions"] = redemptions
     if held & {"council", "guardian"}:
         work["proposals"] = _open_proposals(conn, chain, lang)
     return work

@@ -31,7 +31,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -63,8 +63,9 @@ from backend.chain.errors import (
 from backend.chain.reads import Read, Reads
 from backend.chain.relayer import Relayer, SendPlan
 from backend.chain.typed_data import Domain, Fields, domain_of, recover_signer, typed_data
+from backend.chain.wallet_formats import check_typed_data, domain_problem
 from backend.indexer.decode import EventDecoder
-from backend.services import payments
+from backend.services import explain, payments
 
 # ---------------------------------------------------------------------------------------------
 # Field types of request bodies (shared by every route that takes chain values)
@@ -73,14 +74,22 @@ SECP256K1_HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681
 
 
 def checksummed(value: str) -> str:
-    """Accept an EIP-55 checksummed address only (a typo in a mixed-case address is caught)."""
+    """An address in any case, returned in its EIP-55 checksum form.
+
+    Browser wallets (MetaMask and most EIP-1193 wallets) hand out accounts in lower case, so
+    an address all in lower (or upper) case is taken as it is. A mixed-case address carries
+    the EIP-55 checksum: one that does not match it has a typo and is refused (as ethers'
+    ``getAddress`` does).
+    """
     if not re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
         raise ValueError("not an address: expected 0x followed by 40 hex digits")
-    if to_checksum_address(value) != value:
+    digits = value[2:]
+    form = to_checksum_address(value)
+    if digits != digits.lower() and digits != digits.upper() and form != value:
         raise ValueError(
-            f"address is not in EIP-55 checksum form (did you mean {to_checksum_address(value)}?)"
+            f"the EIP-55 checksum of this mixed-case address is wrong (did you mean {form}?)"
         )
-    return value
+    return form
 
 
 def uint(bits: int, description: str = "") -> Any:  # noqa: ANN401 - a type alias
@@ -96,7 +105,7 @@ Address = Annotated[
     StringConstraints(strict=True),
     AfterValidator(checksummed),
     Field(
-        description="EIP-55 checksummed address",
+        description="address: any case; a mixed-case one must carry its EIP-55 checksum",
         examples=["0xBcd4042DE499D14e55001CcbB24a551F3b954096"],
     ),
 ]
@@ -178,7 +187,11 @@ class ActionSpec:
     the signer pays (the service then offers an ERC-2612 permit to sign with the action);
     ``struct_argument`` is for ``f(Struct calldata s, bytes signature)`` functions (the struct's
     components are the fields); ``unordered_nonce`` names the view ``(signer, nonce) → used``
-    of contracts whose nonces are any unused number rather than the next one.
+    of contracts whose nonces are any unused number rather than the next one. ``call_args``
+    builds the ``BySig`` call's arguments (before deadline and signature) from the message when
+    they are not the struct's fields one for one (a function that takes the terms as a tuple, or
+    that finds the signer from an id); ``struct`` is then required. ``guard`` is a check of its
+    own before anything is signed (e.g. the signer's balance), returning the error to raise.
     """
 
     name: str
@@ -197,6 +210,8 @@ class ActionSpec:
     payment: Payment | None = None
     struct_argument: bool = False
     unordered_nonce: str | None = None
+    call_args: Callable[[Mapping[str, Any]], Sequence[Any]] | None = None
+    guard: Callable[[Chain, Mapping[str, Any]], DecodedError | None] | None = None
 
     @property
     def struct_name(self) -> str:
@@ -254,7 +269,10 @@ class BoundAction:
             struct = tuple(message[name] for name, _ in self.fields)
             encoded = self.contract.encode_abi(self.spec.function, args=[struct, signature])
             return bytes(HexBytes(encoded))
-        args = [message[name] for name in self.call_inputs]
+        if self.spec.call_args is not None:  # the function's own arguments (e.g. a tuple)
+            args = list(self.spec.call_args(message))
+        else:
+            args = [message[name] for name in self.call_inputs]
         encoded = self.contract.encode_abi(
             self.spec.function, args=[*args, message[DEADLINE], signature]
         )
@@ -358,14 +376,14 @@ def _bind(spec: ActionSpec, chain: Chain) -> BoundAction:
             f"{spec.function} must end with (uint256 deadline, bytes signature)"
         )
     params = inputs[:-2]
-    if any(t.startswith("tuple") for _, t in params):
+    if spec.call_args is None and any(t.startswith("tuple") for _, t in params):
         raise ConfigurationError(f"{spec.function}: signed structs are flat (no tuple fields)")
     if spec.struct:
         fields = _parse_struct(spec.struct)
         if fields[-2:] != [(NONCE, "uint256"), (DEADLINE, "uint256")]:
             raise ConfigurationError(f"{spec.struct}: must end with nonce, deadline")
         call_inputs = fields[:-2]
-        if [t for _, t in call_inputs] != [t for _, t in params]:
+        if spec.call_args is None and [t for _, t in call_inputs] != [t for _, t in params]:
             raise ConfigurationError(
                 f"{spec.struct}: field types differ from {spec.function} parameters {params}"
             )
@@ -629,12 +647,13 @@ def submit_action(
             )
     else:
         sig = parse_signature(signature)
-        recovered = recover_signer(full, sig)
-        if recovered != signer:
+        if recover_signer(full, sig) != signer:
+            # the address recovered from other terms is a meaningless one: it is not named
             raise ServiceError(
                 "SignerMismatch",
-                f"signed by {recovered}, but the action's {bound.spec.signer_field} is {signer}",
-                args={"signer": recovered, "expected": signer},
+                f"the signature is not that of {signer} (the action's "
+                f"{bound.spec.signer_field}) over these terms",
+                args={"expected": signer},
             )
     if admit is not None:  # the signer's own rate, once the signature is known to be its
         admit(signer)
@@ -742,6 +761,10 @@ def _simulate(
     the ledger runs before the money is drawn). ``result``: the simulation already read in a
     batch (:func:`_simulate_read`).
     """
+    if bound.spec.guard is not None:
+        refused = bound.spec.guard(chain, message)
+        if refused is not None:
+            raise ContractError(refused)
     sim = bound.spec.simulate
     if sim is None or bound.simulate_contract is None:
         return
@@ -794,33 +817,21 @@ def error_decoder(chain: Chain) -> ErrorDecoder:
 
 
 def _validated_message(bound: BoundAction, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The message of submitted typed data, checked against what this action signs."""
+    """The message of submitted typed data, checked against what this action signs.
+
+    Typed data that means the same is the same (docs/signing.md): ``chainId`` and uints as
+    numbers, decimal or hex strings, addresses in any case, ``EIP712Domain`` declared or left
+    to the domain (as ethers does). The values are read by their types, so the digest the
+    service checks the signature against is the one the wallet signed; only a different
+    meaning is refused, naming the field.
+    """
     spec = bound.spec
-    problems = []
-    if data.get("primaryType") != spec.struct_name:
-        problems.append(f"primaryType must be {spec.struct_name!r}")
-    expected_types = bound.full({n: 0 for n, _ in bound.fields})["types"]
-    if data.get("types") != expected_types:
-        problems.append(f"types must be {json.dumps(expected_types)}")
-    if not same_domain(data.get("domain"), bound.domain):
-        problems.append(f"domain must be {json.dumps(bound.domain.as_dict())}")
-    message = data.get("message")
-    if not isinstance(message, dict):
-        problems.append("message must be an object")
-    elif set(message) != {n for n, _ in bound.fields}:
-        problems.append(f"message fields must be {[n for n, _ in bound.fields]}")
-    if problems:
-        raise ServiceError("TypedDataMismatch", "; ".join(problems))
-    assert isinstance(message, dict)
+    message = check_typed_data(
+        data, spec.struct_name, bound.fields, bound.domain, what=f"the {spec.name} action"
+    )
     counters = {NONCE: message[NONCE], DEADLINE: message[DEADLINE]}
     try:
         body = spec.body.model_validate({k: v for k, v in message.items() if k not in counters})
-        Counters.model_validate(counters)
-        for name in (NONCE, DEADLINE):
-            if counters[name] >= 2 ** bound.counter_bits(name):
-                raise ServiceError(
-                    "RequestInvalid", f"message.{name}: above uint{bound.counter_bits(name)}"
-                )
     except ValidationError as exc:
         detail = "; ".join(
             f"message.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
@@ -835,19 +846,7 @@ class Counters(BaseModel):
 
 
 def same_domain(given: object, domain: Domain) -> bool:
-    if not isinstance(given, dict):
-        return False
-    expected = domain.as_dict()
-    try:
-        return (
-            set(given) == set(expected)
-            and given["name"] == expected["name"]
-            and given["version"] == expected["version"]
-            and int(given["chainId"]) == expected["chainId"]
-            and str(given["verifyingContract"]).lower() == expected["verifyingContract"].lower()
-        )
-    except (TypeError, ValueError):
-        return False
+    return domain_problem(given, domain) is None
 
 
 def digest_of(full: Mapping[str, Any]) -> bytes:
@@ -1023,7 +1022,10 @@ def _precheck(
     if code == 0:
         return
     name = spec.reasons[code] if code < len(spec.reasons) else f"UnknownReason{code}"
-    decoded = DecodedError(name, {}, "", "", spec.contract)
+    values: dict[str, Any] = {}
+    if spec.reasons is LEDGER_REASONS and isinstance(answer, list | tuple) and len(answer) >= 3:
+        values = explain.rule_args(code, int(answer[1]), int(answer[2]))
+    decoded = DecodedError(name, values, "", "", spec.contract)
     if plan is not None:
         try:
             plan.gas()
@@ -1040,7 +1042,9 @@ def _precheck(
         except ContractError as exc:
             if exc.name == name:
                 decoded = exc.decoded
-    raise ContractError(decoded, reason_code=code)
+    subject = {k: message[k] for k in ("pollutant",) if k in message}
+    subject["holder"] = message[spec.signer_field]
+    raise ContractError(decoded, reason_code=code, subject=subject)
 
 
 def _precheck_call(bound: BoundAction, message: Mapping[str, Any]) -> Any:  # noqa: ANN401
@@ -1061,8 +1065,9 @@ def _precheck_read(reads: Reads, bound: BoundAction, message: Mapping[str, Any])
 # The actions of the product
 
 # The test probe (contracts/testing/SignedActionProbe.sol) exercises the generic machinery in the
-# service's own tests; its contract is never in a production deployment record, so there the
-# action answers 404 ActionUnavailable. Negotiated trades, signed by two parties, are
+# service's own tests and benchmark. It is offered only by a service whose deployment record has
+# the probe (scripts/deploy.py never deploys it): a production service neither lists it nor has
+# its routes (:func:`default_actions`). Negotiated trades, signed by two parties, are
 # backend/services/trades.py.
 
 
@@ -1142,11 +1147,16 @@ PLEDGE = ActionSpec(
 )
 
 
-def default_actions() -> ActionRegistry:
-    """The registry the service starts with."""
+def default_actions(deployed: Collection[str] = ()) -> ActionRegistry:
+    """The registry the service starts with: the product's actions, and the test probe's only
+    when ``deployed`` (the contract names of the deployment record) has the probe."""
     from backend.services.company_actions import COMPANY_ACTIONS
+    from backend.services.market_actions import MARKET_ACTIONS
 
-    return ActionRegistry([PLEDGE, *COMPANY_ACTIONS, PROBE_TRANSFER])
+    specs = [PLEDGE, *COMPANY_ACTIONS, *MARKET_ACTIONS]
+    if PROBE_TRANSFER.contract in deployed:
+        specs.append(PROBE_TRANSFER)
+    return ActionRegistry(specs)
 
 
 __all__ = [

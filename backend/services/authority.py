@@ -849,9 +849,9 @@ def default_operations() -> OperationRegistry:
     """Every authority operation the service offers (payments are added in payments_ops)."""
     from backend.services.council_ops import COUNCIL_OPS
     from backend.services.market_ops import MARKET_OPS
-    from backend.services.payment_ops import PAYMENT_OPS
+    from backend.services.payment_ops import PAYMENT_OPS, SETTLEMENT_OPS
 
-    return OperationRegistry([*OPS, *MARKET_OPS, *PAYMENT_OPS, *COUNCIL_OPS])
+    return OperationRegistry([*OPS, *MARKET_OPS, *PAYMENT_OPS, *SETTLEMENT_OPS, *COUNCIL_OPS])
 
 
 CONCERNS: dict[str, str] = {
@@ -867,6 +867,7 @@ CONCERNS: dict[str, str] = {
     "leasing": "leases (anyone)",
     "roles": "role grants (admins)",
     "payments": "settlement money (companies, treasury)",
+    "settlement": "money in and out: issue against bank transfers, redemptions (settlement bank)",
     "market": "trading accounts, listings, negotiated trades (units, exchange operator)",
     "auctions": "auctions of rights (units, banks, exchange operator)",
     "primary": "applications for initial and new rights (units, regulators, treasury)",

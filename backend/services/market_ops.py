@@ -3,7 +3,7 @@ the primary market, as unsigned transactions the acting party signs with its own
 
 A company trades with its own key (SPEC §5): the service builds the call to the market
 contract, simulates it from the company's account (a refusal is the decoded custom error:
-the procedure's own, or the rule engine's ``…RuleRefused`` with the ledger's reason), and
+the procedure's own, or the ledger's own error when a trading rule refuses), and
 the company signs and posts the transaction to ``POST /api/v1/tx/raw``. Only the market
 contracts move rights between holders (they hold the ledger's ``EXCHANGE_ROLE``).
 

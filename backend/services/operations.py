@@ -34,6 +34,7 @@ from web3.exceptions import ContractLogicError, Web3Exception, Web3RPCError
 
 from backend.chain.client import Chain
 from backend.chain.errors import ContractError, ServiceError, jsonable, revert_data
+from backend.chain.wallet_formats import rpc_transaction
 from backend.services.actions import Address, error_decoder
 from backend.services.registration import check_credit_code, check_text
 
@@ -187,6 +188,7 @@ def build_call(
     access = access_list(chain, sender=sender, to=contract.address, data=data)
     if access:
         tx["accessList"] = access
+    tx = rpc_transaction(tx)  # hex quantities, gasLimit beside gas: what wallets sign
     text = ", ".join(f"{k}={v}" for k, v in named.items())
     return UnsignedTransaction(
         operation=operation,
@@ -263,7 +265,7 @@ CreditCode = Annotated[
     Field(
         description="unified social credit code (统一社会信用代码), 18 characters with its "
         "GB 32100 check character",
-        examples=["91500000MA5U000011"],
+        examples=["91500000MA5U000010"],
     ),
 ]
 Text = Annotated[
@@ -305,27 +307,30 @@ def by_name(enum: type, what: str) -> Any:  # noqa: ANN401 - a type alias
 
 
 def pollutant_ids(chain: Chain) -> dict[str, int]:
-    """Pollutant code → id, read from the account registry (pollutants are data, R-01)."""
+    """Pollutant code, as the regulator registered it (``NOx``), → id, read from the account
+    registry (pollutants are data, R-01)."""
     registry = chain.contract("AccountRegistry")
     out = {}
     for pid in range(1, int(registry.functions.pollutantCount().call()) + 1):
         code = bytes(registry.functions.pollutant(pid).call()[0]).rstrip(b"\0").decode()
-        out[code.upper()] = pid
+        out[code] = pid
     return out
 
 
 def pollutant_id(chain: Chain, value: int | str) -> int:
-    """A pollutant given by id (``1``) or code (``"COD"``); an unknown code is a 404."""
+    """A pollutant given by id (``1``) or code (``"NOx"``, in any case); an unknown code is a
+    404 that lists the known codes as registered."""
     if isinstance(value, int):
         return value
     ids = pollutant_ids(chain)
-    if value.upper() not in ids:
+    by_case = {code.upper(): pid for code, pid in ids.items()}
+    if value.upper() not in by_case:
         raise ServiceError(
             "PollutantUnknown",
             f"no pollutant with code {value!r}; known: {', '.join(ids)}",
-            args={"code": value},
+            args={"code": value, "known": list(ids)},
         )
-    return ids[value.upper()]
+    return by_case[value.upper()]
 
 
 PollutantRef = Annotated[

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from eth_utils import keccak
 from pydantic import Field
 
 from backend.chain.client import Chain
 from backend.chain.errors import ServiceError
-from backend.services.actions import Fen
-from backend.services.operations import Operation, OperationBody
+from backend.services.actions import Address, Fen, Uint256
+from backend.services.operations import Operation, OperationBody, Reason
 
 TOKEN = "SettlementToken"  # noqa: S105 - a contract name
 SPENDERS = ("Exchange", "LeaseBook", "GovernmentReserve")
@@ -47,6 +48,64 @@ def _fund_args(b: FundReserve, c: Chain) -> list[object]:
         raise ServiceError("OperationUnavailable", "the reserve is not deployed")
     return [c.deployment.contracts["GovernmentReserve"].address, b.fen]
 
+
+Reference = Annotated[
+    str,
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=200,
+        description="the bank's transfer reference (流水号): on chain only as its keccak-256",
+    ),
+]
+
+
+def reference_hash(reference: str) -> bytes:
+    """What the chain keeps of a bank reference: its keccak-256 (the text may identify a person;
+    the bank keeps it, anyone holding it can check it against the event)."""
+    return keccak(text=reference.strip())
+
+
+class Issue(OperationBody):
+    """The settlement bank issues settlement money to a member's wallet against a transfer it
+    received (入金, R-16)."""
+
+    to: Address = Field(description="the member's account (wallet)")
+    fen: Fen
+    reference: Reference
+
+
+class ConfirmRedemption(OperationBody):
+    """The settlement bank paid a redemption out to the member's bank account (出金): the
+    amount is burned."""
+
+    id: Uint256 = Field(description="the redemption request's id")
+    reference: Reference
+
+
+class RejectRedemption(OperationBody):
+    """The settlement bank refuses a redemption (e.g. the account does not match): the amount
+    goes back to the member's wallet."""
+
+    id: Uint256 = Field(description="the redemption request's id")
+    reason: Reason
+
+
+SETTLEMENT_OPS: tuple[Operation, ...] = (
+    Operation(name="issue", concern="settlement", contract=TOKEN, function="issue", body=Issue,
+              summary="Issue settlement money against a bank transfer (入金)",
+              role="settlement bank", rules=("R-16",),
+              args=lambda b, c: [b.to, b.fen, reference_hash(b.reference)]),
+    Operation(name="confirm-redemption", concern="settlement", contract=TOKEN,
+              function="confirmRedemption", body=ConfirmRedemption,
+              summary="Confirm a redemption paid out to the member's bank account (出金)",
+              role="settlement bank", rules=("R-16",),
+              args=lambda b, c: [b.id, reference_hash(b.reference)]),
+    Operation(name="reject-redemption", concern="settlement", contract=TOKEN,
+              function="rejectRedemption", body=RejectRedemption,
+              summary="Refuse a redemption: the money goes back", role="settlement bank",
+              rules=("R-16",)),
+)  # fmt: skip
 
 PAYMENT_OPS: tuple[Operation, ...] = (
     Operation(name="approve", concern="payments", contract=TOKEN, function="approve",

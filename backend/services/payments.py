@@ -27,6 +27,7 @@ from web3.exceptions import ContractLogicError, Web3RPCError
 from backend.chain.client import Chain
 from backend.chain.errors import ServiceError
 from backend.chain.typed_data import Domain, Fields, domain_of, recover_signer, typed_data
+from backend.chain.wallet_formats import check_typed_data
 
 
 def _fn(name: str, inputs: Fields, outputs: Fields = (), mutability: str = "view") -> dict:
@@ -154,25 +155,9 @@ def permit_call(
     domain = permit_domain(token)
     if domain is None:
         raise ServiceError("TypedDataMismatch", "the settlement token takes no permits")
-    message = data.get("message") if isinstance(data, Mapping) else None
-    expected = typed_data(domain, PERMIT, {PERMIT: PERMIT_FIELDS}, {})
-    if (
-        data.get("primaryType") != PERMIT
-        or data.get("types") != expected["types"]
-        or not isinstance(message, Mapping)
-        or set(message) != {n for n, _ in PERMIT_FIELDS}
-        or not _same(data.get("domain"), domain)
-    ):
-        raise ServiceError("TypedDataMismatch", f"permit must be the token's {PERMIT} typed data")
-    try:
-        value, nonce, deadline = (int(message[k]) for k in ("value", "nonce", "deadline"))
-        owner_ok = Web3.to_checksum_address(message["owner"]) == owner
-        spender_ok = Web3.to_checksum_address(message["spender"]) == spender
-    except (TypeError, ValueError):
-        raise ServiceError(
-            "TypedDataMismatch", "permit values are not numbers and addresses"
-        ) from None
-    if not (owner_ok and spender_ok) or value < amount:
+    message = check_typed_data(data, PERMIT, PERMIT_FIELDS, domain, what="a permit")
+    value, nonce, deadline = message["value"], message["nonce"], message["deadline"]
+    if message["owner"] != owner or message["spender"] != spender or value < amount:
         raise ServiceError(
             "TypedDataMismatch",
             f"the permit must let {spender} draw at least {amount} fen from {owner}",
@@ -185,7 +170,11 @@ def permit_call(
         "owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline,
     })  # fmt: skip
     if recover_signer(full, signature) != owner:
-        raise ServiceError("SignerMismatch", f"the permit was not signed by {owner}")
+        raise ServiceError(
+            "SignerMismatch",
+            f"the permit's signature is not that of its owner {owner} over these terms",
+            args={"expected": owner},
+        )
     r, s, v = signature[:32], signature[32:64], signature[64]
     encoded = token.encode_abi("permit", args=[owner, spender, value, deadline, v, r, s])
     return bytes(HexBytes(encoded))
@@ -193,19 +182,3 @@ def permit_call(
 
 def permit_fingerprint(call: bytes) -> str:
     return "0x" + keccak(call).hex()
-
-
-def _same(given: object, domain: Domain) -> bool:
-    if not isinstance(given, Mapping):
-        return False
-    expected = domain.as_dict()
-    try:
-        return (
-            given.get("name") == expected["name"]
-            and given.get("version") == expected["version"]
-            and int(given.get("chainId", -1)) == expected["chainId"]
-            and str(given.get("verifyingContract", "")).lower()
-            == expected["verifyingContract"].lower()
-        )
-    except (TypeError, ValueError):
-        return False

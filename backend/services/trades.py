@@ -34,8 +34,9 @@ from backend.chain.domain import verdict_error
 from backend.chain.errors import ContractError, DecodedError, ServiceError
 from backend.chain.relayer import Relayer
 from backend.chain.typed_data import Domain, Fields, recover_signer, typed_data
+from backend.chain.wallet_formats import check_typed_data
 from backend.indexer.decode import EventDecoder
-from backend.services import actions
+from backend.services import actions, explain
 from backend.services.actions import (
     ActionBody,
     ActionPolicy,
@@ -125,8 +126,10 @@ def _pre_check(exchange: Contract, message: Mapping[str, Any]) -> None:
     if market == 0:
         return
     name = verdict_error(market, rule)
-    decoded = DecodedError(name, {"have": int(have), "need": int(need)}, "", "", CONTRACT)
-    raise ContractError(decoded, reason_code=int(market))
+    args = explain.verdict_args(market, rule, have, need)
+    decoded = DecodedError(name, args, "", "", CONTRACT)
+    subject = {"holder": message["seller"], "pollutant": message["pollutant"]}
+    raise ContractError(decoded, reason_code=int(market), subject=subject)
 
 
 def prepare_trade(
@@ -156,24 +159,17 @@ def prepare_trade(
 
 
 def _validated(domain: Domain, envelopes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The common message of the two signed typed data (without nonces), checked."""
-    expected_types = _document(domain, {n: 0 for n, _ in FIELDS})["types"]
+    """The common message of the two signed typed data (without nonces), checked; each read
+    by its types, so typed data that means the same is the same (docs/signing.md)."""
     messages = {}
     for party in PARTIES:
         data = envelopes[party].get("typed_data") or {}
-        problems = []
-        if data.get("primaryType") != PRIMARY_TYPE:
-            problems.append(f"primaryType must be {PRIMARY_TYPE!r}")
-        if data.get("types") != expected_types:
-            problems.append(f"types must be {json.dumps(expected_types)}")
-        if not actions.same_domain(data.get("domain"), domain):
-            problems.append(f"domain must be {json.dumps(domain.as_dict())}")
-        message = data.get("message")
-        if not isinstance(message, dict) or set(message) != {n for n, _ in FIELDS}:
-            problems.append(f"message fields must be {[n for n, _ in FIELDS]}")
-        if problems:
-            raise ServiceError("TypedDataMismatch", f"{party}: " + "; ".join(problems))
-        messages[party] = message
+        try:
+            messages[party] = check_typed_data(
+                data, PRIMARY_TYPE, FIELDS, domain, what="a negotiated trade"
+            )
+        except ServiceError as exc:
+            raise ServiceError(exc.name, f"{party}: {exc.detail}") from None
     seller, buyer = messages["seller"], messages["buyer"]
     differ = [n for n, _ in FIELDS if n != "nonce" and seller[n] != buyer[n]]
     if differ:
@@ -182,10 +178,6 @@ def _validated(domain: Domain, envelopes: Mapping[str, Mapping[str, Any]]) -> di
         )
     try:
         terms = TradeTerms.model_validate({n: seller[n] for n, _ in TERMS})
-        counters = actions.Counters.model_validate(
-            {"nonce": seller["nonce"], "deadline": seller["deadline"]}
-        )
-        actions.Counters.model_validate({"nonce": buyer["nonce"], "deadline": 0})
     except ValidationError as exc:
         detail = "; ".join(
             f"message.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
@@ -193,7 +185,7 @@ def _validated(domain: Domain, envelopes: Mapping[str, Mapping[str, Any]]) -> di
         raise ServiceError("RequestInvalid", detail) from None
     return {
         **terms.model_dump(by_alias=True),
-        "deadline": counters.deadline,
+        "deadline": seller["deadline"],
         "nonces": {party: messages[party]["nonce"] for party in PARTIES},
     }
 
@@ -212,12 +204,11 @@ def _signature_of(
             )
         return sig
     sig = actions.parse_signature(text)
-    recovered = recover_signer(document, sig)
-    if recovered != signer:
+    if recover_signer(document, sig) != signer:
         raise ServiceError(
             "SignerMismatch",
-            f"the {party}'s typed data is signed by {recovered}, not by the {party} {signer}",
-            args={"party": party, "signer": recovered, "expected": signer},
+            f"the {party}'s signature is not that of the {party} {signer} over these terms",
+            args={"party": party, "expected": signer},
         )
     return sig
 

@@ -117,23 +117,40 @@ interface IAuctionHouse {
     error AuctionNotBank(uint256 pledge, address caller);
     error AuctionPledgeNotEnforcing(uint256 pledge);
     error AuctionPledgeOnSale(uint256 pledge, uint256 lot);
-    error AuctionRuleRefused(Reason reason, uint256 have, uint256 need);
     error AuctionLotCanSettle(uint256 id);
     error AuctionNothingToRefund(uint256 id, address bidder);
     error AuctionStillOpen(uint256 id);
     error AuctionInsufficientFunds(address bidder, uint256 available, uint256 needed);
     error AuctionZeroAddress();
+    /// @notice A signed join names another deposit than the lot's.
+    error AuctionDepositMismatch(uint256 id, uint96 depositFen);
 
     // ---- lots ----
 
     /// @notice The caller (a unit, or the reserve account) offers `quantityKg` of its paid rights;
-    /// a lot of the reserve is of kind `Reserve`, its price paid to the treasury (R-29).
+    /// a lot of the reserve is of kind `Reserve`, its price paid to the treasury (R-29). Refused at
+    /// once, with the ledger's named error the settlement would give, when the seller could not
+    /// deliver today (the same rules as a listing: R-05 – R-07, R-17, R-38, R-39).
     function offer(uint32 pollutant, uint64 quantityKg, Terms calldata terms) external returns (uint256 id);
+
+    /// @notice `offer` signed by `seller` as typed data `Offer(address seller,uint32 pollutant,
+    /// uint64 quantityKg,uint8 format,uint96 reserveFen,uint96 depositFen,uint96 stepFen,
+    /// uint40 biddingEnds,uint40 revealEnds,uint256 nonce,uint256 deadline)` (the terms' fields
+    /// in order; relayable, the seller needs no gas).
+    function offerBySig(
+        address seller,
+        uint32 pollutant,
+        uint64 quantityKg,
+        Terms calldata terms,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256 id);
 
     /// @notice R-34: the pledge's bank (or the operator for it) offers pledged rights under enforcement.
     function offerEnforcement(uint256 pledge, Terms calldata terms) external returns (uint256 id);
 
     /// @notice R-09: the operator offers new rights of `region`'s cap to approved new units and expansions.
+    /// Refused beyond the cap's remaining capacity (R-10: `LedgerNoCap`, `LedgerCapExceeded`).
     function offerPrimary(uint32 pollutant, uint16 region, uint64 quantityKg, Terms calldata terms)
         external
         returns (uint256 id);
@@ -142,25 +159,60 @@ interface IAuctionHouse {
     /// open lot at any time (every deposit is then refunded in full).
     function cancel(uint256 id) external;
 
+    /// @notice `cancel` signed by the lot's creator: `CancelLot(address creator,uint256 lot,uint256 nonce,uint256 deadline)`.
+    function cancelBySig(address creator, uint256 lot, uint256 deadline, bytes calldata signature) external;
+
     // ---- bidding ----
 
     /// @notice Lodge the lot's deposit from the caller's trading account (R-16). For a primary lot,
     /// `application` is the caller's approved application covering it (else 0); it stays bound to
     /// the lot (neither withdrawn nor rejected, R-09) until the bidder's deposit is refunded or the
-    /// rights are registered to it.
+    /// rights are registered to it. Joining, bidding, committing and a leading reveal are refused
+    /// with the ledger's named error when the settlement to the caller would be refused now (at the
+    /// reserve price while the price is unknown or sealed).
     function join(uint256 id, uint64 application) external;
+
+    /// @notice `join` signed by `bidder` over the deposit it lodges:
+    /// `Join(address bidder,uint256 lot,uint64 application,uint96 depositFen,uint256 nonce,uint256 deadline)`
+    /// (`AuctionDepositMismatch` when the lot asks another deposit).
+    function joinBySig(
+        address bidder,
+        uint256 lot,
+        uint64 application,
+        uint96 depositFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
 
     /// @notice Ascending lots: bid `priceFen`; the whole price is locked and the bid it beats is
     /// released to its deposit. A bid in the last `BID_EXTENSION` seconds extends the bidding.
     function bid(uint256 id, uint96 priceFen) external;
 
+    /// @notice `bid` signed: `LotBid(address bidder,uint256 lot,uint96 priceFen,uint256 nonce,uint256 deadline)`.
+    function bidBySig(address bidder, uint256 lot, uint96 priceFen, uint256 deadline, bytes calldata signature)
+        external;
+
     /// @notice Sealed lots, until `biddingEnds`: commit to
     /// `keccak256(abi.encode(id, bidder, priceFen, salt))` (a later commitment replaces it).
     function commit(uint256 id, bytes32 commitment) external;
 
+    /// @notice `commit` signed: `Commit(address bidder,uint256 lot,bytes32 commitment,uint256 nonce,uint256 deadline)`.
+    function commitBySig(address bidder, uint256 lot, bytes32 commitment, uint256 deadline, bytes calldata signature)
+        external;
+
     /// @notice Sealed lots, from `biddingEnds` until `revealEnds`: reveal the committed bid. A bid
     /// higher than the leading one locks its whole price and leads (ties: the earlier reveal).
     function reveal(uint256 id, uint96 priceFen, bytes32 salt) external;
+
+    /// @notice `reveal` signed: `Reveal(address bidder,uint256 lot,uint96 priceFen,bytes32 salt,uint256 nonce,uint256 deadline)`.
+    function revealBySig(
+        address bidder,
+        uint256 lot,
+        uint96 priceFen,
+        bytes32 salt,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
 
     // ---- closing ----
 

@@ -19,7 +19,7 @@ interface IComplianceManager {
         uint64 shortfall; // recorded when the surrender was closed after the deadline
         bool closed;
         bool carriedOver; // explicitly, or by the sweep after the window
-        uint64 carriedKg;
+        uint64 carriedKg; // unpledged holdings at that moment: the next period's opening figure (R-07)
         bool surplusFixed; // the period's surplus is recorded (R-26)
         uint40 surplusKg; // what of the period's surplus the reserve may still buy back (R-26)
     }
@@ -68,6 +68,9 @@ interface IComplianceManager {
     error ComplianceWindowClosed(uint32 period, uint64 carryOverDeadline);
     error ComplianceNotAuthorised(address actor, address unit);
     error ComplianceNothingOwed(address unit, uint32 pollutant);
+    /// R-07: pledged rights are not carried over; the unit holds nothing else to carry.
+    error ComplianceRightsPledged(address unit, uint32 pollutant, uint32 period, uint64 pledgedKg);
+    error ComplianceNothingToCarryOver(address unit, uint32 pollutant, uint32 period);
     /// R-26: a buy-back beyond what is left of the period's surplus.
     error ComplianceSurplusExceeded(address unit, uint32 pollutant, uint32 period, uint64 requested, uint64 remaining);
 
@@ -95,7 +98,11 @@ interface IComplianceManager {
     /// @notice Surrender rights against the owed shortfall (the unit bought them on the exchange).
     function settleOwed(address unit, uint32 pollutant) external;
 
-    /// @notice Carry the surplus of a fully surrendered period over to the next (R-26).
+    /// @notice Carry the surplus of a fully surrendered period over to the next (R-26): the unit's
+    /// unpledged holdings at this moment, recorded as the quantity carried (the next period's
+    /// opening figure; later sales, pledges and surrenders are registered by their own events).
+    /// Pledged rights are not carried (R-07): refused when they are all the unit holds
+    /// (`ComplianceRightsPledged`), left out otherwise. Closes the period's buy-back window.
     function carryOver(address unit, uint32 pollutant, uint32 period) external;
 
     /// @notice The same, signed by the unit as typed data
@@ -103,8 +110,9 @@ interface IComplianceManager {
     function carryOverBySig(address unit, uint32 pollutant, uint32 period, uint256 deadline, bytes calldata signature)
         external;
 
-    /// @notice After the window, record the automatic carry-over of the units given (R-26).
-    /// Units not eligible (not compliant, already carried over) are skipped.
+    /// @notice After the window, record the automatic carry-over of the units given (R-26), each
+    /// as `carryOver` would at this moment. Units not eligible (not compliant, already carried
+    /// over, nothing unpledged to carry) are skipped.
     function sweepCarryOver(address[] calldata units, uint32 pollutant, uint32 period) external;
 
     /// @notice R-30, R-31: a merged or split unit's surrender obligations are met from its

@@ -79,9 +79,10 @@ interface IExchange is ITradingAccounts {
     error ExchangeInvalidListing(uint256 askFen, uint256 stepFen, uint256 endsAt);
     error ExchangeBidTooLow(uint256 id, uint256 priceFen, uint256 minimumFen);
     error ExchangeNotSeller(uint256 id, address caller);
-    error ExchangeRuleRefused(Reason reason, uint256 have, uint256 need);
     error ExchangeListingCanSettle(uint256 id);
     error ExchangeZeroAddress();
+    /// @notice A signed acceptance names terms other than the listing's (pollutant, quantity, ask).
+    error ExchangeTermsMismatch(uint256 id, uint32 pollutant, uint64 quantityKg, uint96 askFen);
 
     // ---- negotiated trades (协议转让) ----
 
@@ -97,20 +98,54 @@ interface IExchange is ITradingAccounts {
 
     /// @notice List `quantityKg` of the caller's paid rights for sale at `askFen` until `endsAt`.
     /// When the caller is the government reserve, the price will be paid to the treasury (R-29).
-    /// Refused (`ExchangeRuleRefused`) when the seller could not deliver today: blacklisted (R-17),
-    /// not qualified or certified for that quantity (R-39), or short of unpledged paid rights above
-    /// its permit (R-05, R-06, R-07): the ledger's rules for an `Op.Offer`.
+    /// Refused at once, with the ledger's named error the settlement would give, when the seller
+    /// could not deliver today: blacklisted (R-17), its sector not open to trading (R-38), not
+    /// qualified or certified for that quantity (R-39), or short of unpledged paid rights above its
+    /// permit (R-05, R-06, R-07).
     function list(uint32 pollutant, uint64 quantityKg, uint96 askFen, uint96 stepFen, uint40 endsAt)
         external
         returns (uint256 id);
 
+    /// @notice `list` signed by `seller` as typed data
+    /// `List(address seller,uint32 pollutant,uint64 quantityKg,uint96 askFen,uint96 stepFen,uint40 endsAt,uint256 nonce,uint256 deadline)`
+    /// (relayable: the seller needs no gas).
+    function listBySig(
+        address seller,
+        uint32 pollutant,
+        uint64 quantityKg,
+        uint96 askFen,
+        uint96 stepFen,
+        uint40 endsAt,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256 id);
+
     /// @notice Buy the whole listing at the ask before any bid (摘牌): settles at once.
     function take(uint256 id) external;
 
+    /// @notice `take` signed by `buyer` over the listing's terms as typed data
+    /// `Take(address buyer,uint256 listing,uint32 pollutant,uint64 quantityKg,uint96 priceFen,uint256 nonce,uint256 deadline)`:
+    /// the buyer pays exactly the price it signed (`ExchangeTermsMismatch` otherwise).
+    function takeBySig(
+        address buyer,
+        uint256 listing,
+        uint32 pollutant,
+        uint64 quantityKg,
+        uint96 priceFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
     /// @notice Bid `priceFen` (at least the ask, or the leading bid plus the step): the bid's money
     /// is locked and the bid it beats is refunded. A bid in the last `BID_EXTENSION` seconds extends
-    /// the bidding to that long after it.
+    /// the bidding to that long after it. A bid whose settlement the ledger would refuse now is
+    /// refused with the ledger's named error.
     function bid(uint256 id, uint96 priceFen) external;
+
+    /// @notice `bid` signed by `bidder` as typed data
+    /// `Bid(address bidder,uint256 listing,uint96 priceFen,uint256 nonce,uint256 deadline)`.
+    function bidBySig(address bidder, uint256 listing, uint96 priceFen, uint256 deadline, bytes calldata signature)
+        external;
 
     /// @notice After the end: settle to the best bid (delivery versus payment), or close unsold.
     function settleListing(uint256 id) external;
@@ -118,6 +153,10 @@ interface IExchange is ITradingAccounts {
     /// @notice The seller withdraws a listing without bids; the operator may suspend any open
     /// listing (the leading bid is refunded).
     function cancelListing(uint256 id) external;
+
+    /// @notice `cancelListing` signed by the seller as typed data
+    /// `CancelListing(address seller,uint256 listing,uint256 nonce,uint256 deadline)`.
+    function cancelListingBySig(address seller, uint256 listing, uint256 deadline, bytes calldata signature) external;
 
     /// @notice After the end, when the rule engine refuses the best bid's settlement: close the
     /// listing as failed and refund the bid. Refused while the listing can settle.

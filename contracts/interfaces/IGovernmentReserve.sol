@@ -82,6 +82,9 @@ interface IGovernmentReserve {
 
     /// @notice R-28: offer reserve rights to a buyer by negotiated transfer, for a priority project or
     /// through the green channel (R-21); the buyer accepts and pays; proceeds go to the treasury (R-29).
+    /// An offer whose acceptance the ledger would refuse today — the green channel's 1 t (R-21), the
+    /// price floor (R-15), the buyer's eligibility (R-11, R-17, R-38) — is refused at once with the
+    /// ledger's named error, the one the acceptance would give.
     function offerRelease(
         address buyer,
         uint32 pollutant,

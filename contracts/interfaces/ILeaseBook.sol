@@ -81,6 +81,10 @@ interface ILeaseBook {
         bytes calldata signature
     ) external;
 
+    /// @notice Offer paid rights to `lessee` until `endsAt` for `rentFen`. Refused at once, with the
+    /// error the acceptance would give, when the term or the rent breaks R-35, the lessee has a lease
+    /// of the pollutant that outlasts this term, or the ledger would refuse the lending today
+    /// (R-05 – R-07, R-17 – R-20, R-38).
     function offerLease(address lessee, uint32 pollutant, uint64 kg, uint64 endsAt, uint256 rentFen)
         external
         returns (uint256 id);

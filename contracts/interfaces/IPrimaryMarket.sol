@@ -10,7 +10,8 @@ import {Origin, Reason} from "./Types.sol";
 /// exchange — existing units buy their initial rights at the benchmark price, new units and
 /// expansions win them at auction (R-09). The paid-use fee goes to the treasury (R-08, R-29); the
 /// treasury may waive it, and the rights are then `waived` (R-12). Caps (R-10), industrial policy
-/// (R-11) and the sector roll-out (R-38) are the ledger's rules, checked when the rights are allocated.
+/// (R-11) and the sector roll-out (R-38) are the ledger's rules, checked when the rights are allocated
+/// and, with the same errors, already when the unit applies and when the quantity is approved.
 interface IPrimaryMarket {
     /// @notice What the application is for (R-09).
     enum Kind {
@@ -74,7 +75,10 @@ interface IPrimaryMarket {
     /// The fee is above what the applicant accepted when it signed.
     error PrimaryFeeAboveAccepted(uint256 id, uint256 feeFen, uint256 maxFeeFen);
 
-    /// @notice Apply for `kg` of `pollutant` (申报).
+    /// @notice Apply for `kg` of `pollutant` (申报). Refused at once, with the ledger's named error,
+    /// when no rights could be allocated to the applicant today whatever the quantity approved:
+    /// unknown pollutant (R-01), not registered or closed (R-02, R-32), failing industrial policy
+    /// (R-11), sector not yet in paid use (R-38). The cap (R-10) is decided at approval.
     function submitApplication(uint32 pollutant, uint64 kg, Kind kind) external returns (uint256 id);
 
     /// @notice The same, signed by `applicant` as typed data
@@ -92,8 +96,16 @@ interface IPrimaryMarket {
     /// auction it joined (`PrimaryApplicationInAuction`, R-09).
     function withdrawApplication(uint256 id) external;
 
+    /// @notice The same, signed by the applicant as typed data
+    /// `WithdrawApplication(address applicant,uint256 application,uint256 nonce,uint256 deadline)`.
+    function withdrawApplicationBySig(address applicant, uint256 application, uint256 deadline, bytes calldata signature)
+        external;
+
     /// @notice The regulator for the applicant (city, or the applicant's district) approves a
-    /// quantity up to the one requested (核定, R-08).
+    /// quantity up to the one requested (核定, R-08). Refused, with the error the purchase (or the
+    /// auction's settlement) would give, when that allocation would be refused today: beyond the
+    /// remaining cap of the applicant's district (R-10: `LedgerCapExceeded`, `LedgerNoCap`), R-11,
+    /// R-38. The allocation checks it again.
     function approve(uint256 id, uint64 approvedKg) external;
 
     /// @notice The regulator rejects an application not yet settled and not bound to a primary auction.

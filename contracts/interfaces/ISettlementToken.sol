@@ -13,7 +13,30 @@ interface ISettlementToken {
     /// @notice The bank burned `fen` of `from` and paid them out to `from`'s bank account.
     event Redeemed(address indexed from, uint256 fen, bytes32 indexed voucher, address indexed bank);
 
+    /// @notice A holder's request to be paid out to its bank account (R-16).
+    enum RedemptionStatus {
+        None,
+        Requested, // the amount waits in this contract
+        PaidOut, // the bank paid it to the account and burned it
+        Rejected // the bank refused it (e.g. an unknown account): the amount went back
+    }
+
+    struct RedemptionRequest {
+        address holder;
+        uint128 amountFen;
+        bytes32 bankAccount; // keccak256 of the account's details: personal data stays off chain
+        RedemptionStatus status;
+    }
+
+    /// @notice `holder` asked to be paid `fen` out to the bank account whose hash is `bankAccount`.
+    event RedemptionRequested(uint256 indexed id, address indexed holder, uint256 fen, bytes32 bankAccount);
+    /// @notice The bank paid redemption `id` out (`voucher`: its payment reference, hashed).
+    event RedemptionPaid(uint256 indexed id, bytes32 voucher);
+    /// @notice The bank refused redemption `id`; the money went back to the holder.
+    event RedemptionRejected(uint256 indexed id, string reason, address indexed bank);
+
     error SettlementZeroAmount();
+    error SettlementRedemptionNotOpen(uint256 id, RedemptionStatus status);
 
     /// @notice Issue `fen` to `to` against a deposit received by the settlement bank.
     function issue(address to, uint256 fen, bytes32 voucher) external;
@@ -21,6 +44,33 @@ interface ISettlementToken {
     /// @notice Burn `fen` of `from` on a withdrawal the bank pays out. `from` authorises it by an
     /// allowance to the bank (`approve`, or `permit` signed in its wallet), unless `from` is the bank.
     function redeem(address from, uint256 fen, bytes32 voucher) external;
+
+    /// @notice The holder's signed request to be paid `amountFen` out to its bank account, typed
+    /// data `Redemption(address holder,uint256 amountFen,bytes32 bankAccount,uint256 nonce,uint256 deadline)`
+    /// under this token's domain, with its permit nonce (relayable: the holder needs no gas). The
+    /// amount leaves the holder's wallet and waits here for the bank.
+    function requestRedemptionBySig(
+        address holder,
+        uint256 amountFen,
+        bytes32 bankAccount,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256 id);
+
+    /// @notice The settlement bank paid redemption `id` out: its amount is burned (`Redeemed`).
+    function confirmRedemption(uint256 id, bytes32 voucher) external;
+
+    /// @notice The settlement bank refuses redemption `id`: its amount goes back to the holder.
+    function rejectRedemption(uint256 id, string calldata reason) external;
+
+    function redemption(uint256 id) external view returns (RedemptionRequest memory);
+    function redemptionCount() external view returns (uint256);
+
+    /// @notice Money waiting for the bank's payout (part of `totalSupply`, held by this contract).
+    function pendingRedemptions() external view returns (uint256);
+
+    /// @notice The next signature nonce of `owner` (its permits and redemptions).
+    function nonces(address owner) external view returns (uint256);
 
     /// @notice Every fen ever issued.
     function totalIssued() external view returns (uint256);

@@ -31,7 +31,9 @@ interface IUnitLifecycle {
     error LifecycleSameUnit(address unit);
     error LifecycleNotOpen(address unit);
     error LifecycleActivePledges(address unit);
-    error LifecyclePlanMismatch(uint32 pollutant, uint256 field, uint256 planned, uint256 held);
+    /// The plan's sum of `field` ("paid", "free", "waived", "permitted" or "owed") for the pollutant
+    /// differs from what the unit holds or owes.
+    error LifecyclePlanMismatch(uint32 pollutant, string field, uint256 planned, uint256 held);
     error LifecycleUnknownPollutant(uint32 pollutant);
     error LifecycleHoldsRights(address unit, uint32 pollutant);
     error LifecyclePermitValid(address unit);

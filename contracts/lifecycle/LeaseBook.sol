@@ -8,6 +8,8 @@ import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IPriceBook} from "../interfaces/IPriceBook.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
+import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
+import {Op, Origin, TradeMode} from "../interfaces/Types.sol";
 
 /// @title LeaseBook
 /// @notice Lease agreements; the ledger holds the lent quantities (leasedOut / leasedIn). A lease
@@ -156,6 +158,15 @@ contract LeaseBook is ILeaseBook, SignedActions {
     {
         if (kg == 0) revert LeaseZeroQuantity();
         _requireTerms(lessor, lessee, pollutant, kg, endsAt, rentFen);
+        // what the acceptance would refuse today is refused now, with the same error: a lease of
+        // the lessee that outlasts this term (one lease per lessee and pollutant at a time), and
+        // the ledger's rules for lending (R-05 – R-07, R-17 – R-20, R-38)
+        uint256 current = _active[lessee][pollutant];
+        if (current != 0 && _leases[current - 1].endsAt >= endsAt) revert LeaseAlreadyActive(lessee, pollutant, current);
+        LedgerRefusals.requireAllowed(
+            ledger,
+            IRightsLedger.Movement(Op.LeaseOut, lessor, lessee, pollutant, kg, 0, TradeMode.None, 0, Origin.Paid, false)
+        );
         _leases.push(Lease(lessor, lessee, pollutant, kg, endsAt, Status.Offered, 0, rentFen));
         id = _leases.length;
         emit LeaseOffered(id, lessor, lessee, pollutant, kg, endsAt, rentFen);

@@ -125,6 +125,15 @@ contract UnitLifecycle is IUnitLifecycle, AccessControl, SignedActions {
         registry.setRestriction(unit, RESTRICTION_FRAUD, true, reason);
     }
 
+    /// @dev A split plan's field by its name in `SplitLine` (the order of `split`'s sums).
+    function _fieldName(uint256 f) private pure returns (string memory) {
+        if (f == 0) return "paid";
+        if (f == 1) return "free";
+        if (f == 2) return "waived";
+        if (f == 3) return "permitted";
+        return "owed";
+    }
+
     /// @dev The parties of a split (the unit and each successor), the obligor among the successors,
     /// and the parties' consent (or the council). Returns the plan's successor of each line.
     function _consentToSplit(
@@ -228,7 +237,7 @@ contract UnitLifecycle is IUnitLifecycle, AccessControl, SignedActions {
             if (pos.leasedIn | pos.leasedOut != 0) revert LifecycleActiveLease(from, p);
             uint256[5] memory held = [uint256(b.paid), b.free, b.waived, pos.permitted, ledger.owed(from, p)];
             for (uint256 f; f < 5; ++f) {
-                if (planned[p][f] != held[f]) revert LifecyclePlanMismatch(p, f, planned[p][f], held[f]);
+                if (planned[p][f] != held[f]) revert LifecyclePlanMismatch(p, _fieldName(f), planned[p][f], held[f]);
             }
         }
     }

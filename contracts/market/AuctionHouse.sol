@@ -8,17 +8,38 @@ import {IPledgeBook} from "../interfaces/IPledgeBook.sol";
 import {IPriceBook} from "../interfaces/IPriceBook.sol";
 import {IPrimaryMarket} from "../interfaces/IPrimaryMarket.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
+import {IRuleGate} from "../interfaces/IRuleGate.sol";
 import {ITradingAccounts} from "../interfaces/ITradingAccounts.sol";
 import {MarketReason} from "../interfaces/MarketTypes.sol";
-import {Op, Origin, Reason, Sector, TradeMode} from "../interfaces/Types.sol";
+import {Op, Origin, Reason, TradeMode} from "../interfaces/Types.sol";
+import {SignedActions} from "../utils/SignedActions.sol";
 
 /// @title AuctionHouse
 /// @notice Ascending and sealed-bid auctions of sale, enforcement and primary lots (R-09, R-14,
 /// R-16, R-34). The auction checks its procedure (phases, deposits, bids, money); the ledger's rule
 /// engine is asked when a bidder joins, bids or reveals (so that a bid that could never settle is
 /// refused at once) and decides the settlement itself.
-contract AuctionHouse is IAuctionHouse, AccessControl {
+/// Every act of a unit (offer and cancel its lot, join, bid, commit, reveal) can be signed as typed
+/// data and relayed (`…BySig`), so a company needs no gas of its own (docs/signing.md).
+contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
     bytes32 public constant OPERATOR_ROLE = keccak256("EXCHANGE_OPERATOR_ROLE");
+    // The signed structs' typehashes are private (docs/signing.md rule 6): the contract is at the
+    // EIP-170 size limit; the service's structs are checked against this source by the tests.
+    bytes32 private constant OFFER_TYPEHASH = keccak256(
+        "Offer(address seller,uint32 pollutant,uint64 quantityKg,uint8 format,uint96 reserveFen,uint96 depositFen,uint96 stepFen,uint40 biddingEnds,uint40 revealEnds,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 private constant CANCEL_TYPEHASH =
+        keccak256("CancelLot(address creator,uint256 lot,uint256 nonce,uint256 deadline)");
+    bytes32 private constant JOIN_TYPEHASH = keccak256(
+        "Join(address bidder,uint256 lot,uint64 application,uint96 depositFen,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 private constant BID_TYPEHASH =
+        keccak256("LotBid(address bidder,uint256 lot,uint96 priceFen,uint256 nonce,uint256 deadline)");
+    bytes32 private constant COMMIT_TYPEHASH =
+        keccak256("Commit(address bidder,uint256 lot,bytes32 commitment,uint256 nonce,uint256 deadline)");
+    bytes32 private constant REVEAL_TYPEHASH = keccak256(
+        "Reveal(address bidder,uint256 lot,uint96 priceFen,bytes32 salt,uint256 nonce,uint256 deadline)"
+    );
     /// A bid this close to the end extends the bidding to this long after it (延时竞价).
     uint40 public constant BID_EXTENSION = 5 minutes;
     uint16 private constant CITY = 0;
@@ -46,7 +67,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         ITradingAccounts accounts_,
         IPrimaryMarket primary_,
         address treasury_
-    ) {
+    ) SignedActions("AuctionHouse", "1") {
         if (treasury_ == address(0)) revert AuctionZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
@@ -62,8 +83,33 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
 
     /// @inheritdoc IAuctionHouse
     function offer(uint32 pollutant, uint64 quantityKg, Terms calldata terms) external returns (uint256) {
-        Kind kind = registry.profile(msg.sender).sector == Sector.Government ? Kind.Reserve : Kind.Sale;
-        return _offer(kind, msg.sender, pollutant, quantityKg, 0, CITY, terms);
+        return _offerSale(msg.sender, pollutant, quantityKg, terms);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function offerBySig(
+        address seller,
+        uint32 pollutant,
+        uint64 quantityKg,
+        Terms calldata terms,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256) {
+        _useSignature(
+            seller,
+            bytes.concat(abi.encode(OFFER_TYPEHASH, seller, pollutant, quantityKg), abi.encode(terms)),
+            deadline,
+            signature
+        );
+        return _offerSale(seller, pollutant, quantityKg, terms);
+    }
+
+    function _offerSale(address seller, uint32 pollutant, uint64 quantityKg, Terms calldata terms)
+        private
+        returns (uint256)
+    {
+        // a lot of the government reserve becomes `Reserve` when the seller is checked (`_offer`)
+        return _offer(Kind.Sale, seller, pollutant, quantityKg, 0, CITY, terms);
     }
 
     /// @inheritdoc IAuctionHouse
@@ -88,74 +134,145 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
 
     /// @inheritdoc IAuctionHouse
     function cancel(uint256 id) external {
+        _cancel(msg.sender, id);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function cancelBySig(address creator, uint256 lot_, uint256 deadline, bytes calldata signature) external {
+        _useSignature(creator, abi.encode(CANCEL_TYPEHASH, creator, lot_), deadline, signature);
+        _cancel(creator, lot_);
+    }
+
+    function _cancel(address actor, uint256 id) private {
         Lot storage l = _lot(id);
         if (l.status != Status.Open) revert AuctionNotOpen(id, l.status);
-        if (!hasRole(OPERATOR_ROLE, msg.sender)) {
-            if (msg.sender != _creator(l)) revert AuctionNotCreator(id, msg.sender);
+        if (!hasRole(OPERATOR_ROLE, actor)) {
+            if (actor != _creator(l)) revert AuctionNotCreator(id, actor);
             if (l.bidders != 0) revert AuctionHasBidders(id, l.bidders);
         }
-        _close(id, l, Status.Cancelled);
+        _close(id, l, Status.Cancelled, actor);
     }
 
     // ------------------------------------------------------------------ bidding
 
     /// @inheritdoc IAuctionHouse
     function join(uint256 id, uint64 application) external {
+        _join(msg.sender, id, application);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function joinBySig(
+        address bidder,
+        uint256 lot_,
+        uint64 application,
+        uint96 depositFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        _useSignature(bidder, abi.encode(JOIN_TYPEHASH, bidder, lot_, application, depositFen), deadline, signature);
+        uint96 deposit = _lot(lot_).depositFen;
+        if (deposit != depositFen) revert AuctionDepositMismatch(lot_, deposit);
+        _join(bidder, lot_, application);
+    }
+
+    function _join(address bidder, uint256 id, uint64 application) private {
         Lot storage l = _lot(id);
-        (MarketReason r, uint256 have, uint256 need) = _joinVerdict(id, l, msg.sender, application);
-        if (r != MarketReason.Ok) _refuse(id, l, application, r, have, need);
-        _requireRules(l, msg.sender, l.reserveFen);
-        Bidder storage b = _bidders[id][msg.sender];
+        (MarketReason r, uint256 have, uint256 need) = _joinVerdict(id, l, bidder, application);
+        if (r != MarketReason.Ok) _refuse(id, l, bidder, application, r, have, need);
+        _requireRules(l, bidder, l.reserveFen);
+        Bidder storage b = _bidders[id][bidder];
         uint96 deposit = l.depositFen;
         b.joined = true;
         b.lockedFen = deposit;
         b.application = application;
         l.bidders += 1;
-        emit BidderJoined(id, msg.sender, deposit, application);
+        emit BidderJoined(id, bidder, deposit, application);
         // R-09: a primary bidder is bound by its bid: its application cannot be withdrawn meanwhile
         if (l.kind == Kind.Primary) primary.holdApplication(application);
-        accounts.lock(msg.sender, deposit);
+        accounts.lock(bidder, deposit);
     }
 
     /// @inheritdoc IAuctionHouse
     function bid(uint256 id, uint96 priceFen) external {
+        _bid(msg.sender, id, priceFen);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function bidBySig(address bidder, uint256 lot_, uint96 priceFen, uint256 deadline, bytes calldata signature)
+        external
+    {
+        _useSignature(bidder, abi.encode(BID_TYPEHASH, bidder, lot_, priceFen), deadline, signature);
+        _bid(bidder, lot_, priceFen);
+    }
+
+    function _bid(address bidder, uint256 id, uint96 priceFen) private {
         Lot storage l = _lot(id);
         if (l.format != Format.Ascending) revert AuctionWrongPhase(id, l.format);
-        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, msg.sender, priceFen, false);
-        if (r != MarketReason.Ok) _refuse(id, l, 0, r, have, need);
-        _requireRules(l, msg.sender, priceFen);
+        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, bidder, priceFen, false);
+        if (r != MarketReason.Ok) _refuse(id, l, bidder, 0, r, have, need);
+        _requireRules(l, bidder, priceFen);
         uint40 ends = l.closesAt;
         if (ends - block.timestamp < BID_EXTENSION) ends = uint40(block.timestamp) + BID_EXTENSION;
         l.closesAt = ends;
-        emit BidPlaced(id, msg.sender, priceFen, ends);
-        _lead(id, l, msg.sender, priceFen);
+        emit BidPlaced(id, bidder, priceFen, ends);
+        _lead(id, l, bidder, priceFen);
     }
 
     /// @inheritdoc IAuctionHouse
     function commit(uint256 id, bytes32 commitment) external {
+        _commit(msg.sender, id, commitment);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function commitBySig(address bidder, uint256 lot_, bytes32 commitment, uint256 deadline, bytes calldata signature)
+        external
+    {
+        _useSignature(bidder, abi.encode(COMMIT_TYPEHASH, bidder, lot_, commitment), deadline, signature);
+        _commit(bidder, lot_, commitment);
+    }
+
+    function _commit(address bidder, uint256 id, bytes32 commitment) private {
         Lot storage l = _lot(id);
         if (l.format != Format.Sealed) revert AuctionWrongPhase(id, l.format);
-        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, msg.sender, 0, true);
-        if (r != MarketReason.Ok) _refuse(id, l, 0, r, have, need);
-        _bidders[id][msg.sender].committed = true;
-        _commitments[id][msg.sender] = commitment;
-        emit BidCommitted(id, msg.sender, commitment);
+        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, bidder, 0, true);
+        if (r != MarketReason.Ok) _refuse(id, l, bidder, 0, r, have, need);
+        _requireRules(l, bidder, l.reserveFen); // as when joining: the price is still sealed
+        _bidders[id][bidder].committed = true;
+        _commitments[id][bidder] = commitment;
+        emit BidCommitted(id, bidder, commitment);
     }
 
     /// @inheritdoc IAuctionHouse
     function reveal(uint256 id, uint96 priceFen, bytes32 salt) external {
+        _reveal(msg.sender, id, priceFen, salt);
+    }
+
+    /// @inheritdoc IAuctionHouse
+    function revealBySig(
+        address bidder,
+        uint256 lot_,
+        uint96 priceFen,
+        bytes32 salt,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        _useSignature(bidder, abi.encode(REVEAL_TYPEHASH, bidder, lot_, priceFen, salt), deadline, signature);
+        _reveal(bidder, lot_, priceFen, salt);
+    }
+
+    function _reveal(address bidder, uint256 id, uint96 priceFen, bytes32 salt) private {
         Lot storage l = _lot(id);
         if (l.format != Format.Sealed) revert AuctionWrongPhase(id, l.format);
-        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, msg.sender, priceFen, false);
-        if (r != MarketReason.Ok) _refuse(id, l, 0, r, have, need);
-        if (keccak256(abi.encode(id, msg.sender, priceFen, salt)) != _commitments[id][msg.sender]) {
-            revert AuctionBadReveal(id, msg.sender);
+        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, bidder, priceFen, false);
+        if (r != MarketReason.Ok) _refuse(id, l, bidder, 0, r, have, need);
+        if (keccak256(abi.encode(id, bidder, priceFen, salt)) != _commitments[id][bidder]) {
+            revert AuctionBadReveal(id, bidder);
         }
         bool leads = priceFen > l.leadingFen;
-        if (leads) _requireRules(l, msg.sender, priceFen); // a bid that cannot settle never leads
-        _bidders[id][msg.sender].revealed = true;
-        emit BidRevealed(id, msg.sender, priceFen, leads);
-        if (leads) _lead(id, l, msg.sender, priceFen);
+        if (leads) _requireRules(l, bidder, priceFen); // a bid that cannot settle never leads
+        _bidders[id][bidder].revealed = true;
+        emit BidRevealed(id, bidder, priceFen, leads);
+        if (leads) _lead(id, l, bidder, priceFen);
     }
 
     // ------------------------------------------------------------------ closing
@@ -167,7 +284,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         uint256 ends = l.closesAt;
         if (block.timestamp < ends) revert AuctionNotEnded(id, ends);
         address winner = l.leader;
-        if (winner == address(0)) return _close(id, l, Status.Unsold);
+        if (winner == address(0)) return _close(id, l, Status.Unsold, msg.sender);
         uint96 price = l.leadingFen;
         uint64 application = _bidders[id][winner].application;
         delete _bidders[id][winner]; // the leader's lock is its bid: it pays now
@@ -246,8 +363,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         bool commitment = l.format == Format.Sealed && block.timestamp < l.commitsEnd;
         (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, bidder, priceFen, commitment);
         if (r != MarketReason.Ok) return (r, Reason.Ok, have, need);
-        if (commitment) return (MarketReason.Ok, Reason.Ok, 0, 0);
-        return _rule(_movement(l, bidder, priceFen));
+        return _rule(_movement(l, bidder, commitment ? l.reserveFen : priceFen));
     }
 
     /// @inheritdoc IAuctionHouse
@@ -291,7 +407,7 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
     // ------------------------------------------------------------------ internals
 
     function _offer(
-        Kind kind,
+        Kind kind, // Sale for a holder's own rights: Reserve when the holder is the government reserve
         address seller,
         uint32 pollutant,
         uint64 kg,
@@ -308,6 +424,13 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         // R-09, R-15: the reserve price (起拍价) is at least the lot's benchmark value
         uint256 benchmark = priceBook.quote(pollutant, region, kg);
         if (t.reserveFen < benchmark) revert AuctionReserveBelowBenchmark(t.reserveFen, benchmark);
+        // what the settlement would refuse whoever wins is refused now, with the same error: a
+        // seller that could not deliver (as a listing), new rights beyond the district's cap (R-10)
+        if (kind == Kind.Sale) {
+            if (_rules().requireDeliverable(seller, pollutant, kg)) kind = Kind.Reserve;
+        } else if (kind == Kind.Primary) {
+            _rules().requireCapacity(region, pollutant, kg); // R-10, checked again at settlement
+        }
         id = ++_lotCount;
         _lots[id] = (
             Lot({
@@ -361,10 +484,10 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         accounts.transferLocked(winner, holder, price - toBank);
     }
 
-    function _close(uint256 id, Lot storage l, Status status) private {
+    function _close(uint256 id, Lot storage l, Status status, address by) private {
         l.status = status;
         if (l.kind == Kind.Enforcement) delete _enforcementLots[l.ref];
-        emit LotClosed(id, status, msg.sender);
+        emit LotClosed(id, status, by);
     }
 
     function _joinVerdict(uint256 id, Lot storage l, address bidder, uint64 application)
@@ -429,9 +552,15 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
         return _rule(_movement(l, winner, l.leadingFen));
     }
 
+    /// @dev A bidder whose settlement the ledger would refuse now is refused with its named error.
     function _requireRules(Lot storage l, address bidder, uint256 priceFen) private view {
-        (Reason rule, uint256 have, uint256 need) = ledger.check(_movement(l, bidder, priceFen));
-        if (rule != Reason.Ok) revert AuctionRuleRefused(rule, have, need);
+        _rules().requireAllowed(_movement(l, bidder, priceFen));
+    }
+
+    /// @dev The ledger's rules with their named errors, asked of the exchange (`IRuleGate`): the
+    /// refusal table lives there once, not in this contract too.
+    function _rules() private view returns (IRuleGate) {
+        return IRuleGate(address(accounts));
     }
 
     function _rule(IRightsLedger.Movement memory m) private view returns (MarketReason, Reason, uint256, uint256) {
@@ -464,21 +593,26 @@ contract AuctionHouse is IAuctionHouse, AccessControl {
     // A reason code is compared with `==` on purpose: it names one refusal (it only derives from
     // the block time through the pre-check). docs/security.md, Slither triage.
     // slither-disable-start incorrect-equality
-    function _refuse(uint256 id, Lot storage l, uint64 application, MarketReason r, uint256 have, uint256 need)
-        private
-        view
-    {
+    function _refuse(
+        uint256 id,
+        Lot storage l,
+        address bidder,
+        uint64 application,
+        MarketReason r,
+        uint256 have,
+        uint256 need
+    ) private view {
         if (r == MarketReason.WrongStatus) revert AuctionNotOpen(id, l.status);
         if (r == MarketReason.Ended) revert AuctionBiddingClosed(id, have);
         if (r == MarketReason.NotEnded) revert AuctionNotEnded(id, have);
-        if (r == MarketReason.AlreadyJoined) revert AuctionAlreadyJoined(id, msg.sender);
-        if (r == MarketReason.NotJoined) revert AuctionNotJoined(id, msg.sender);
-        if (r == MarketReason.OutsideRegion) revert AuctionOutsideRegion(id, msg.sender, uint16(have), uint16(need));
-        if (r == MarketReason.ApplicationUnusable) revert AuctionApplicationUnusable(id, msg.sender, application);
-        if (r == MarketReason.BadReveal) revert AuctionBadReveal(id, msg.sender);
+        if (r == MarketReason.AlreadyJoined) revert AuctionAlreadyJoined(id, bidder);
+        if (r == MarketReason.NotJoined) revert AuctionNotJoined(id, bidder);
+        if (r == MarketReason.OutsideRegion) revert AuctionOutsideRegion(id, bidder, uint16(have), uint16(need));
+        if (r == MarketReason.ApplicationUnusable) revert AuctionApplicationUnusable(id, bidder, application);
+        if (r == MarketReason.BadReveal) revert AuctionBadReveal(id, bidder);
         if (r == MarketReason.TooLarge) revert AuctionBidTooLarge(have);
         if (r == MarketReason.BidTooLow) revert AuctionBidTooLow(id, have, need);
-        revert AuctionInsufficientFunds(msg.sender, have, need);
+        revert AuctionInsufficientFunds(bidder, have, need);
     }
     // slither-disable-end incorrect-equality
 

@@ -4,11 +4,14 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IExchange} from "../interfaces/IExchange.sol";
+import {IRuleGate} from "../interfaces/IRuleGate.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {MarketReason} from "../interfaces/MarketTypes.sol";
-import {Op, Origin, Reason, Sector, TradeMode} from "../interfaces/Types.sol";
+import {Op, Origin, Reason, TradeMode} from "../interfaces/Types.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
 import {TradingAccounts} from "./TradingAccounts.sol";
+import {SellerOffer} from "./SellerOffer.sol";
+import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 
 /// @title Exchange
 /// @notice Negotiated trades and listings with electronic bidding, settled delivery versus payment
@@ -16,13 +19,23 @@ import {TradingAccounts} from "./TradingAccounts.sol";
 /// state, time, money, signatures); every trading rule is the ledger's, evaluated when the rights
 /// move and offered before through the pre-checks. A listing is refused at once when its seller
 /// could not deliver it (`list`).
-contract Exchange is IExchange, TradingAccounts {
+contract Exchange is IExchange, IRuleGate, TradingAccounts {
     bytes32 public constant OPERATOR_ROLE = keccak256("EXCHANGE_OPERATOR_ROLE");
     /// A bid this close to the end extends the bidding to this long after it (延时竞价).
     uint40 public constant BID_EXTENSION = 5 minutes;
     bytes32 private constant TRADE_TYPEHASH = keccak256(
         "Trade(address seller,address buyer,uint32 pollutant,uint64 quantityKg,uint256 priceFen,uint8 mode,uint256 nonce,uint256 deadline)"
     );
+    bytes32 public constant LIST_TYPEHASH = keccak256(
+        "List(address seller,uint32 pollutant,uint64 quantityKg,uint96 askFen,uint96 stepFen,uint40 endsAt,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 public constant TAKE_TYPEHASH = keccak256(
+        "Take(address buyer,uint256 listing,uint32 pollutant,uint64 quantityKg,uint96 priceFen,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 public constant BID_TYPEHASH =
+        keccak256("Bid(address bidder,uint256 listing,uint96 priceFen,uint256 nonce,uint256 deadline)");
+    bytes32 public constant CANCEL_LISTING_TYPEHASH =
+        keccak256("CancelListing(address seller,uint256 listing,uint256 nonce,uint256 deadline)");
 
     IRightsLedger public immutable ledger;
     IAccountRegistry public immutable registry;
@@ -75,42 +88,96 @@ contract Exchange is IExchange, TradingAccounts {
     /// @inheritdoc IExchange
     function list(uint32 pollutant, uint64 quantityKg, uint96 askFen, uint96 stepFen, uint40 endsAt)
         external
+        returns (uint256)
+    {
+        return _list(msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt);
+    }
+
+    /// @inheritdoc IExchange
+    function listBySig(
+        address seller,
+        uint32 pollutant,
+        uint64 quantityKg,
+        uint96 askFen,
+        uint96 stepFen,
+        uint40 endsAt,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256) {
+        _useSignature(
+            seller,
+            abi.encode(LIST_TYPEHASH, seller, pollutant, quantityKg, askFen, stepFen, endsAt),
+            deadline,
+            signature
+        );
+        return _list(seller, pollutant, quantityKg, askFen, stepFen, endsAt);
+    }
+
+    function _list(address seller, uint32 pollutant, uint64 quantityKg, uint96 askFen, uint96 stepFen, uint40 endsAt)
+        private
         returns (uint256 id)
     {
         if (quantityKg == 0) revert ExchangeZeroAmount();
         if (askFen == 0 || stepFen == 0 || endsAt <= block.timestamp) {
             revert ExchangeInvalidListing(askFen, stepFen, endsAt);
         }
-        bool reserveSale = _requireSeller(msg.sender, pollutant, quantityKg);
+        // the seller's side, decided now (SellerOffer); the buyer's and what changes until the sale
+        // are checked again when the rights move
+        bool reserveSale = SellerOffer.requireDeliverable(ledger, registry, seller, pollutant, quantityKg);
         id = ++_listingCount;
-        _listings[id] =
-            Listing(msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt, ListingStatus.Open, reserveSale);
-        emit Listed(id, msg.sender, pollutant, quantityKg, askFen, stepFen, endsAt);
+        _listings[id] = Listing(seller, pollutant, quantityKg, askFen, stepFen, endsAt, ListingStatus.Open, reserveSale);
+        emit Listed(id, seller, pollutant, quantityKg, askFen, stepFen, endsAt);
     }
 
-    /// @dev The seller's side of a sale, checked by the ledger's rule engine when the rights are
-    /// offered (`Op.Offer`), so that no one bids on rights the seller cannot deliver. The buyer's
-    /// side and everything that may change until the sale is checked again when the rights move.
-    function _requireSeller(address seller, uint32 pollutant, uint64 kg) private view returns (bool reserveSale) {
-        IRightsLedger.Movement memory offer = IRightsLedger.Movement({
-            op: Op.Offer,
-            from: seller,
-            to: address(0),
-            pollutant: pollutant,
-            kg: kg,
-            priceFen: 0,
-            mode: TradeMode.None,
-            region: 0,
-            origin: Origin.Paid,
-            leased: false
-        });
-        (Reason rule, uint256 have, uint256 need) = ledger.check(offer);
-        if (rule != Reason.Ok) revert ExchangeRuleRefused(rule, have, need);
-        return registry.profile(seller).sector == Sector.Government;
+    // ------------------------------------------------------------------ the ledger's rules, asked
+
+    /// @inheritdoc IRuleGate
+    function requireAllowed(IRightsLedger.Movement calldata m) external view {
+        LedgerRefusals.requireAllowed(ledger, m);
+    }
+
+    /// @inheritdoc IRuleGate
+    function requireDeliverable(address seller, uint32 pollutant, uint64 kg) external view returns (bool) {
+        return SellerOffer.requireDeliverable(ledger, registry, seller, pollutant, kg);
+    }
+
+    /// @inheritdoc IRuleGate
+    function requireCapacity(uint16 region, uint32 pollutant, uint64 kg) external view {
+        IRightsLedger.Cap memory cap = ledger.capOf(region, pollutant);
+        IRightsLedger.Movement memory m = IRightsLedger.Movement(
+            Op.Allocate, address(0), address(0), pollutant, kg, 0, TradeMode.None, region, Origin.Paid, false
+        );
+        if (!cap.set) LedgerRefusals.refuse(Reason.NoCap, m, region, pollutant);
+        uint256 remaining = cap.cap - cap.allocated;
+        if (kg > remaining) LedgerRefusals.refuse(Reason.CapExceeded, m, remaining, kg);
     }
 
     /// @inheritdoc IExchange
     function take(uint256 id) external {
+        _take(msg.sender, id);
+    }
+
+    /// @inheritdoc IExchange
+    function takeBySig(
+        address buyer,
+        uint256 listing,
+        uint32 pollutant,
+        uint64 quantityKg,
+        uint96 priceFen,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        _useSignature(
+            buyer, abi.encode(TAKE_TYPEHASH, buyer, listing, pollutant, quantityKg, priceFen), deadline, signature
+        );
+        Listing storage l = _listing(listing);
+        if (l.pollutant != pollutant || l.quantityKg != quantityKg || l.askFen != priceFen) {
+            revert ExchangeTermsMismatch(listing, l.pollutant, l.quantityKg, l.askFen);
+        }
+        _take(buyer, listing);
+    }
+
+    function _take(address buyer, uint256 id) private {
         Listing storage l = _listing(id);
         if (l.status != ListingStatus.Open) {
             if (l.status == ListingStatus.Bidding) revert ExchangeListingHasBids(id);
@@ -120,28 +187,39 @@ contract Exchange is IExchange, TradingAccounts {
         uint256 price = l.askFen;
         address seller = l.seller;
         l.status = ListingStatus.Taken;
-        emit ListingTaken(id, msg.sender, price);
-        _pay(msg.sender, seller, l.reserveSale, price, false);
-        ledger.trade(seller, msg.sender, l.pollutant, l.quantityKg, price, TradeMode.Listing);
+        emit ListingTaken(id, buyer, price);
+        _pay(buyer, seller, l.reserveSale, price, false);
+        ledger.trade(seller, buyer, l.pollutant, l.quantityKg, price, TradeMode.Listing);
     }
 
     /// @inheritdoc IExchange
     function bid(uint256 id, uint96 priceFen) external {
+        _bid(msg.sender, id, priceFen);
+    }
+
+    /// @inheritdoc IExchange
+    function bidBySig(address bidder, uint256 listing, uint96 priceFen, uint256 deadline, bytes calldata signature)
+        external
+    {
+        _useSignature(bidder, abi.encode(BID_TYPEHASH, bidder, listing, priceFen), deadline, signature);
+        _bid(bidder, listing, priceFen);
+    }
+
+    function _bid(address bidder, uint256 id, uint96 priceFen) private {
         Listing storage l = _listing(id);
         Bid memory previous = _bids[id];
-        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, previous, msg.sender, priceFen);
-        if (r != MarketReason.Ok) _refuseBid(id, l, r, have, need);
-        (Reason rule, uint256 h, uint256 n) = ledger.check(_movement(l, msg.sender, priceFen));
-        if (rule != Reason.Ok) revert ExchangeRuleRefused(rule, h, n);
+        (MarketReason r, uint256 have, uint256 need) = _bidVerdict(id, l, previous, bidder, priceFen);
+        if (r != MarketReason.Ok) _refuseBid(id, l, bidder, r, have, need);
+        LedgerRefusals.requireAllowed(ledger, _movement(l, bidder, priceFen)); // the settlement's own error
 
         uint40 endsAt = l.endsAt;
         if (endsAt - block.timestamp < BID_EXTENSION) endsAt = uint40(block.timestamp) + BID_EXTENSION;
         l.endsAt = endsAt;
         l.status = ListingStatus.Bidding;
-        _bids[id] = Bid(msg.sender, priceFen);
-        emit ListingBid(id, msg.sender, priceFen, endsAt);
+        _bids[id] = Bid(bidder, priceFen);
+        emit ListingBid(id, bidder, priceFen, endsAt);
         if (previous.bidder != address(0)) _unlock(previous.bidder, previous.priceFen);
-        _lock(msg.sender, priceFen);
+        _lock(bidder, priceFen);
     }
 
     /// @inheritdoc IExchange
@@ -166,14 +244,26 @@ contract Exchange is IExchange, TradingAccounts {
 
     /// @inheritdoc IExchange
     function cancelListing(uint256 id) external {
+        _cancelListing(msg.sender, id);
+    }
+
+    /// @inheritdoc IExchange
+    function cancelListingBySig(address seller, uint256 listing, uint256 deadline, bytes calldata signature)
+        external
+    {
+        _useSignature(seller, abi.encode(CANCEL_LISTING_TYPEHASH, seller, listing), deadline, signature);
+        _cancelListing(seller, listing);
+    }
+
+    function _cancelListing(address actor, uint256 id) private {
         Listing storage l = _listing(id);
         ListingStatus status = l.status;
-        bool operator = hasRole(OPERATOR_ROLE, msg.sender);
-        if (!operator && msg.sender != l.seller) revert ExchangeNotSeller(id, msg.sender);
+        bool operator = hasRole(OPERATOR_ROLE, actor);
+        if (!operator && actor != l.seller) revert ExchangeNotSeller(id, actor);
         if (status == ListingStatus.Bidding && !operator) revert ExchangeListingHasBids(id);
         if (status != ListingStatus.Open && status != ListingStatus.Bidding) revert ExchangeListingNotOpen(id, status);
         l.status = ListingStatus.Cancelled;
-        emit ListingClosed(id, ListingStatus.Cancelled, msg.sender);
+        emit ListingClosed(id, ListingStatus.Cancelled, actor);
         if (status == ListingStatus.Bidding) _refundBid(id);
     }
 
@@ -306,12 +396,15 @@ contract Exchange is IExchange, TradingAccounts {
 
     // A reason code is compared with `==` on purpose (docs/security.md, Slither triage).
     // slither-disable-start incorrect-equality
-    function _refuseBid(uint256 id, Listing storage l, MarketReason r, uint256 have, uint256 need) private view {
+    function _refuseBid(uint256 id, Listing storage l, address bidder, MarketReason r, uint256 have, uint256 need)
+        private
+        view
+    {
         if (r == MarketReason.WrongStatus) revert ExchangeListingNotOpen(id, l.status);
         if (r == MarketReason.Ended) revert ExchangeListingEnded(id, have);
         if (r == MarketReason.TooLarge) revert ExchangeAmountTooLarge(have);
         if (r == MarketReason.BidTooLow) revert ExchangeBidTooLow(id, have, need);
-        revert ExchangeInsufficientFunds(msg.sender, have, need);
+        revert ExchangeInsufficientFunds(bidder, have, need);
     }
     // slither-disable-end incorrect-equality
 

@@ -11,6 +11,7 @@ import {MarketReason} from "../interfaces/MarketTypes.sol";
 import {Op, Origin, Reason, TradeMode} from "../interfaces/Types.sol";
 import {Roles} from "../access/Roles.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
+import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 
 /// @title PrimaryMarket
 /// @notice Applications, approvals, waivers and benchmark purchases (R-08 – R-12); auction wins are
@@ -24,6 +25,8 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
     bytes32 private constant PURCHASE_TYPEHASH = keccak256(
         "Purchase(address applicant,uint256 application,uint256 maxFeeFen,uint256 nonce,uint256 deadline)"
     );
+    bytes32 public constant WITHDRAW_APPLICATION_TYPEHASH =
+        keccak256("WithdrawApplication(address applicant,uint256 application,uint256 nonce,uint256 deadline)");
 
     IAccountRegistry public immutable registry;
     IRightsLedger public immutable ledger;
@@ -74,8 +77,22 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
 
     /// @inheritdoc IPrimaryMarket
     function withdrawApplication(uint256 id) external {
+        _withdraw(msg.sender, id);
+    }
+
+    /// @inheritdoc IPrimaryMarket
+    function withdrawApplicationBySig(address applicant, uint256 application, uint256 deadline, bytes calldata signature)
+        external
+    {
+        _useSignature(
+            applicant, abi.encode(WITHDRAW_APPLICATION_TYPEHASH, applicant, application), deadline, signature
+        );
+        _withdraw(applicant, application);
+    }
+
+    function _withdraw(address applicant, uint256 id) private {
         Application storage a = _get(id);
-        if (a.applicant != msg.sender) revert PrimaryNotApplicant(id, msg.sender);
+        if (a.applicant != applicant) revert PrimaryNotApplicant(id, applicant);
         if (a.status != Status.Applied && a.status != Status.Approved) revert PrimaryWrongStatus(id, a.status);
         _requireNotInAuction(id, a);
         a.status = Status.Withdrawn;
@@ -106,6 +123,9 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
         if (a.status != Status.Applied) revert PrimaryWrongStatus(id, a.status);
         if (approvedKg == 0) revert PrimaryZeroQuantity();
         if (approvedKg > a.requestedKg) revert PrimaryApprovedAboveRequested(id, approvedKg, a.requestedKg);
+        // an approval its allocation would be refused today (R-10 cap, R-11, R-38) is refused now,
+        // with the allocation's own error; the purchase or the auction's settlement checks it again
+        LedgerRefusals.requireAllowed(ledger, _allocation(a, approvedKg));
         a.approvedKg = approvedKg;
         a.remainingKg = approvedKg;
         a.status = Status.Approved;
@@ -190,12 +210,7 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
                 return (MarketReason.RuleRefused, Reason.NoBenchmark, a.pollutant, district);
             }
         }
-        Origin origin = a.waived ? Origin.Waived : Origin.Paid;
-        (Reason rule, uint256 have, uint256 need) = ledger.check(
-            IRightsLedger.Movement(
-                Op.Allocate, address(0), a.applicant, a.pollutant, a.approvedKg, 0, TradeMode.None, district, origin, false
-            )
-        );
+        (Reason rule, uint256 have, uint256 need) = ledger.check(_allocation(a, a.approvedKg));
         return (rule == Reason.Ok ? MarketReason.Ok : MarketReason.RuleRefused, rule, have, need);
     }
 
@@ -208,6 +223,15 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
 
     function _submit(address applicant, uint32 pollutant, uint64 kg, Kind kind) private returns (uint256 id) {
         if (kg == 0) revert PrimaryZeroQuantity();
+        // an applicant that could be allocated nothing today is refused now (R-01, R-02, R-11,
+        // R-32, R-38); the cap (R-10) is the approval's question, where the quantity is decided
+        IRightsLedger.Movement memory m = IRightsLedger.Movement(
+            Op.Allocate, address(0), applicant, pollutant, kg, 0, TradeMode.None, 0, Origin.Paid, false
+        );
+        (Reason rule, uint256 have, uint256 need) = ledger.check(m);
+        if (rule != Reason.Ok && rule != Reason.NoCap && rule != Reason.CapExceeded) {
+            LedgerRefusals.refuse(rule, m, have, need);
+        }
         id = ++_applicationCount;
         _applications[id] = Application(applicant, pollutant, kg, 0, 0, kind, Status.Applied, false, 0);
         emit ApplicationSubmitted(id, applicant, pollutant, kind, kg);
@@ -226,6 +250,15 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
         emit PrimaryPurchased(id, applicant, a.pollutant, kg, fee, origin);
         accounts.payOut(applicant, treasury, fee, false); // R-29: the fee to the treasury
         ledger.allocate(applicant, a.pollutant, origin, kg); // R-10, R-11, R-12, R-38
+    }
+
+    /// @dev The allocation of `kg` under application `a`: to the applicant, against its district's cap.
+    function _allocation(Application storage a, uint64 kg) private view returns (IRightsLedger.Movement memory) {
+        uint16 district = registry.profile(a.applicant).district;
+        Origin origin = a.waived ? Origin.Waived : Origin.Paid;
+        return IRightsLedger.Movement(
+            Op.Allocate, address(0), a.applicant, a.pollutant, kg, 0, TradeMode.None, district, origin, false
+        );
     }
 
     /// @dev An approved new-unit or expansion application of `bidder` for `pollutant` covering `kg`.

@@ -132,7 +132,9 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
             if (r.carriedOver) continue;
             (bool isFinal, uint64 usage) = oracle.finalUsage(units[i], pollutant, periodId);
             if (!isFinal || r.surrendered < usage) continue;
-            _recordCarryOver(r, units[i], pollutant, periodId, true);
+            (uint64 kg,) = _carriable(units[i], pollutant);
+            if (kg == 0) continue; // nothing unpledged is left to carry (R-07)
+            _recordCarryOver(r, units[i], pollutant, periodId, kg, true);
         }
     }
 
@@ -277,16 +279,33 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         if (r.carriedOver) revert ComplianceAlreadyCarriedOver(unit, pollutant, periodId);
         (Status s,,) = status(unit, pollutant, periodId);
         if (s != Status.Compliant) revert ComplianceNotCompliant(unit, pollutant, periodId);
-        _recordCarryOver(r, unit, pollutant, periodId, false);
+        (uint64 kg, uint64 pledged) = _carriable(unit, pollutant);
+        if (kg == 0) {
+            if (pledged != 0) revert ComplianceRightsPledged(unit, pollutant, periodId, pledged);
+            revert ComplianceNothingToCarryOver(unit, pollutant, periodId);
+        }
+        _recordCarryOver(r, unit, pollutant, periodId, kg, false);
     }
 
-    function _recordCarryOver(Record storage r, address unit, uint32 pollutant, uint32 periodId, bool automatic)
-        private
-    {
-        uint64 kg = ledger.holdings(obligor(unit), pollutant);
+    /// @dev The record is the quantity carried at this moment: the next period's opening figure.
+    function _recordCarryOver(
+        Record storage r,
+        address unit,
+        uint32 pollutant,
+        uint32 periodId,
+        uint64 kg,
+        bool automatic
+    ) private {
         r.carriedOver = true;
         r.carriedKg = kg;
         emit CarriedOver(unit, pollutant, periodId, kg, automatic);
+    }
+
+    /// @dev R-26, R-07: what a carry-over takes into the next period — the unpledged holdings of
+    /// the unit (or its successor) — and the pledged rights it leaves out.
+    function _carriable(address unit, uint32 pollutant) private view returns (uint64 kg, uint64 pledged) {
+        IRightsLedger.Balance memory b = ledger.balanceOf(obligor(unit), pollutant);
+        return (b.paid + b.free + b.waived - b.pledged, b.pledged);
     }
 
     function _finalUsage(address unit, uint32 pollutant, uint32 periodId) private view returns (uint64) {

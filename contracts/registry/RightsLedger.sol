@@ -8,6 +8,7 @@ import {IPriceBook} from "../interfaces/IPriceBook.sol";
 import {Op, Origin, TradeMode, Reason} from "../interfaces/Types.sol";
 import {Roles} from "../access/Roles.sol";
 import {TransferRules} from "./TransferRules.sol";
+import {LedgerRefusals} from "./LedgerRefusals.sol";
 
 /// @title RightsLedger
 /// @notice What may move: the balances of discharge rights and the single function `_update`
@@ -240,7 +241,7 @@ contract RightsLedger is TransferRules, AccessControl {
     /// the event (R-04: effective from this block).
     function _update(Movement memory m) internal {
         (Reason reason, uint256 have, uint256 need) = _evaluate(m);
-        if (reason != Reason.Ok) _refuse(reason, m, have, need);
+        if (reason != Reason.Ok) LedgerRefusals.refuse(reason, m, have, need);
 
         Op op = m.op;
         if (op == Op.Allocate) {

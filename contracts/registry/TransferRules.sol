@@ -9,8 +9,8 @@ import {Op, Origin, TradeMode, Reason, Sector, PollutantClass} from "../interfac
 /// @title TransferRules
 /// @notice The rule engine (compliance module): the one place where every rule about a balance
 /// change is evaluated. `_evaluate` answers with a Reason and the two values the refusal is about;
-/// the ledger calls it before every change and exposes it as the pre-check `check`; `_refuse`
-/// turns a Reason into its named custom error.
+/// the ledger calls it before every change and exposes it as the pre-check `check`;
+/// `LedgerRefusals.refuse` turns a Reason into its named custom error.
 abstract contract TransferRules is IRightsLedger {
     /// R-21: a project needing less than 1 t in total may use the green channel.
     uint64 public constant GREEN_CHANNEL_LIMIT_KG = 1000;
@@ -287,30 +287,5 @@ abstract contract TransferRules is IRightsLedger {
 
     function _industrial(Sector sector) private pure returns (bool) {
         return sector == Sector.Industry || sector == Sector.ThermalPower;
-    }
-
-    /// @dev Reverts with the named error of `reason`.
-    function _refuse(Reason reason, Movement memory m, uint256 have, uint256 need) internal pure {
-        if (reason == Reason.ZeroQuantity) revert LedgerZeroQuantity();
-        if (reason == Reason.UnknownPollutant) revert LedgerUnknownPollutant(m.pollutant);
-        if (reason == Reason.NotRegistered) revert LedgerNotRegistered(address(uint160(have)));
-        if (reason == Reason.AccountClosed) revert LedgerAccountClosed(address(uint160(have)));
-        if (reason == Reason.InsufficientRights) revert LedgerInsufficientRights(m.from, m.pollutant, need, have);
-        if (reason == Reason.BelowPermit) revert LedgerBelowPermit(m.from, m.pollutant, have, need);
-        if (reason == Reason.CapExceeded) revert LedgerCapExceeded(m.region, m.pollutant, need, have);
-        if (reason == Reason.NoCap) revert LedgerNoCap(m.region, m.pollutant);
-        if (reason == Reason.PolicyRestricted) revert LedgerPolicyRestricted(address(uint160(have)));
-        if (reason == Reason.PriceBelowBenchmark) revert LedgerPriceBelowBenchmark(m.pollutant, have, need);
-        if (reason == Reason.NoBenchmark) revert LedgerNoBenchmark(m.pollutant, uint16(need));
-        if (reason == Reason.Blacklisted) revert LedgerBlacklisted(address(uint160(have)), need);
-        if (reason == Reason.NonAttainmentDestination) revert LedgerNonAttainmentDestination(m.to, m.pollutant);
-        if (reason == Reason.ThermalPowerAirPollutant) revert LedgerThermalPowerAirPollutant(m.from, m.to, m.pollutant);
-        if (reason == Reason.IndustryLivestock) revert LedgerIndustryLivestock(m.from, m.to);
-        if (reason == Reason.GreenChannelLimit) revert LedgerGreenChannelLimit(m.to, have, need);
-        if (reason == Reason.SectorNotEnabled) revert LedgerSectorNotEnabled(address(uint160(have)), need);
-        if (reason == Reason.SellerNotQualified) revert LedgerSellerNotQualified(m.from);
-        if (reason == Reason.NotCertifiedTradable) revert LedgerNotCertifiedTradable(m.from, m.pollutant, need, have);
-        if (reason == Reason.SameAccount) revert LedgerSameAccount(m.from);
-        if (reason == Reason.NotReserve) revert LedgerNotReserve(address(uint160(have)));
     }
 }

@@ -9,7 +9,8 @@ import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IPriceBook} from "../interfaces/IPriceBook.sol";
 import {IComplianceManager} from "../interfaces/IComplianceManager.sol";
-import {Origin, Sector, TradeMode} from "../interfaces/Types.sol";
+import {Op, Origin, Sector, TradeMode} from "../interfaces/Types.sol";
+import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 import {Roles} from "../access/Roles.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
 
@@ -138,6 +139,9 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
     ) external onlyRole(REGULATOR_ROLE) returns (uint256 id) {
         if (kg == 0) revert ReserveZeroQuantity();
         _requireStock(source, pollutant, kg);
+        // what the acceptance would refuse today (R-15, R-17 – R-21, R-38) is refused now, with
+        // the ledger's named error; the acceptance checks it again
+        LedgerRefusals.requireAllowed(ledger, _release(buyer, pollutant, kg, priceFen, use));
         _offers.push(Offer(buyer, pollutant, kg, source, use, true, priceFen));
         id = _offers.length;
         emit ReleaseOffered(id, buyer, pollutant, kg, priceFen, use);
@@ -223,9 +227,19 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
         _outflow[o.source][o.pollutant] += o.kg;
         _released[o.use][o.pollutant] += o.kg;
         emit ReserveOutflow(id, o.use, o.buyer, o.pollutant, o.source, o.kg, o.priceFen);
-        TradeMode mode = o.use == Use.GreenChannel ? TradeMode.GreenChannel : TradeMode.ReserveRelease;
-        ledger.trade(address(this), o.buyer, o.pollutant, o.kg, o.priceFen, mode); // R-15, R-17–R-21
+        IRightsLedger.Movement memory m = _release(o.buyer, o.pollutant, o.kg, o.priceFen, o.use);
+        ledger.trade(address(this), m.to, m.pollutant, m.kg, m.priceFen, m.mode); // R-15, R-17–R-21
         money.safeTransferFrom(buyer, treasury, o.priceFen); // the buyer pays; R-29: revenue to the treasury
+    }
+
+    /// @dev The trade a release makes: from the reserve, by green channel (R-21) or release (R-28).
+    function _release(address buyer, uint32 pollutant, uint64 kg, uint256 priceFen, Use use)
+        private
+        view
+        returns (IRightsLedger.Movement memory)
+    {
+        TradeMode mode = use == Use.GreenChannel ? TradeMode.GreenChannel : TradeMode.ReserveRelease;
+        return IRightsLedger.Movement(Op.Trade, address(this), buyer, pollutant, kg, priceFen, mode, 0, Origin.Paid, false);
     }
 
     function _book(

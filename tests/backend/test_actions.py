@@ -40,8 +40,7 @@ def chain_state(probe, keys):
 
 def test_list_actions_describes_the_signed_struct(api):
     actions = {a["name"]: a for a in api.get("/api/v1/actions").json()}
-    probe_action = actions[ACTION]
-    assert probe_action["available"] is True
+    probe_action = actions[ACTION]  # listed: this service's deployment has the probe
     assert probe_action["primary_type"] == "Transfer"
     assert [(f["name"], f["type"]) for f in probe_action["fields"]] == [
         ("from", "address"),
@@ -166,11 +165,25 @@ def test_bad_field_is_422_and_changes_nothing(api, probe, funded, field, value, 
     assert chain_state(probe, funded) == before
 
 
-def test_address_must_be_checksummed(api, funded):
+def test_address_in_any_case_is_taken_and_answered_checksummed(api, funded):
+    """Browser wallets hand out lower-case accounts: taken, and answered in EIP-55 form."""
     acme, beta = funded[0], funded[1]
-    response = api.post(
-        f"/api/v1/actions/{ACTION}/prepare", json={**body(acme, beta), "to": beta.address.lower()}
-    )
+    for spelling in (beta.address.lower(), "0x" + beta.address[2:].upper()):
+        response = api.post(
+            f"/api/v1/actions/{ACTION}/prepare",
+            json={**body(acme, beta), "from": acme.address.lower(), "to": spelling},
+        )
+        assert response.status_code == 200, response.text
+        message = response.json()["typed_data"]["message"]
+        assert (message["from"], message["to"]) == (acme.address, beta.address)
+        assert response.json()["signer"] == acme.address
+
+
+def test_mixed_case_address_with_a_wrong_checksum_is_a_typo(api, funded):
+    acme, beta = funded[0], funded[1]
+    first = next(i for i, c in enumerate(beta.address) if i > 1 and c.isalpha())
+    typo = beta.address[:first] + beta.address[first].swapcase() + beta.address[first + 1 :]
+    response = api.post(f"/api/v1/actions/{ACTION}/prepare", json={**body(acme, beta), "to": typo})
     assert response.status_code == 422
     assert f"did you mean {beta.address}" in error_of(response)["message"]
 
@@ -244,17 +257,31 @@ def test_signature_of_another_account_is_401(api, probe, funded):
     response = submit(api, ACTION, signed(data["typed_data"], beta.private_key))
     assert response.status_code == 401
     assert error_of(response)["code"] == "SignerMismatch"
-    assert error_of(response)["args"] == {"signer": beta.address, "expected": acme.address}
+    assert error_of(response)["args"] == {"expected": acme.address}
     assert chain_state(probe, funded) == before
 
 
 def test_message_changed_after_signing_is_401(api, probe, funded):
+    """Terms altered after signing: the refusal names the account that must sign and says the
+    signature does not match the terms; the meaningless address recovered from the altered
+    terms is named nowhere, as signer or otherwise."""
     acme, beta = funded[0], funded[1]
     envelope = signed(prepare(api, ACTION, body(acme, beta, 10))["typed_data"], acme.private_key)
     envelope["typed_data"]["message"]["kg"] = 999
+    recovered = recover_signer(envelope["typed_data"], bytes.fromhex(envelope["signature"][2:]))
+    assert recovered not in (acme.address, beta.address)
     before = chain_state(probe, funded)
     response = submit(api, ACTION, envelope)
-    assert response.status_code == 401 and error_of(response)["code"] == "SignerMismatch"
+    error = error_of(response)
+    assert (response.status_code, error["code"], error["args"]) == (
+        401,
+        "SignerMismatch",
+        {"expected": acme.address},
+    )
+    assert error["message"].startswith("The signature does not match these terms")
+    assert f"is not that of {acme.address} (the action's from) over these terms" in error["message"]
+    assert recovered.lower() not in response.text.lower()
+    assert "签名与这些条款" in error["message_zh"]
     assert chain_state(probe, funded) == before
 
 
@@ -350,11 +377,22 @@ def test_unknown_action_is_404(api):
     assert response.status_code == 404 and error_of(response)["code"] == "ActionUnknown"
 
 
-def test_action_of_undeployed_contract_is_404(client, company_keys):
-    """The production deployment has no probe: its action exists but is unavailable."""
+def test_a_production_service_neither_lists_nor_serves_the_test_probe(client, company_keys):
+    """The production deployment has no probe: its action is not listed, not in the OpenAPI,
+    and its routes do not exist (404 ActionUnknown). Every action listed can be prepared: its
+    route answers (here 422 for an empty body), never 404."""
+    listed = [a["name"] for a in client.get("/api/v1/actions").json()]
+    deployed = client.app.state.chain.deployment.contracts
+    assert listed == [s.name for s in client.app.state.actions if s.contract in deployed]
+    assert ACTION not in listed and {"pledge", "surrender", "carry-over"} <= set(listed)
+    paths = client.get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if ACTION in p]
     acme, beta = company_keys[0], company_keys[1]
     response = client.post(f"/api/v1/actions/{ACTION}/prepare", json=body(acme, beta))
-    assert response.status_code == 404 and error_of(response)["code"] == "ActionUnavailable"
+    assert response.status_code == 404 and error_of(response)["code"] == "ActionUnknown"
+    for name in listed:
+        answer = client.post(f"/api/v1/actions/{name}/prepare", json={})
+        assert (answer.status_code, error_of(answer)["code"]) == (422, "RequestInvalid"), name
 
 
 # -- retries and idempotency -------------------------------------------------------------------

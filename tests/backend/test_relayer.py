@@ -273,6 +273,33 @@ def test_bad_raw_transaction_is_refused(api, probe, company_keys, make, status, 
     assert web3.eth.get_transaction_count(acme.address) == start
 
 
+@pytest.mark.parametrize(
+    ("chain_id", "legacy", "args", "says"),
+    [
+        (1, False, {"chain_id": 1, "tx_type": 2}, "typed (EIP-2718 type 2) transaction is signed "
+         "for chain id 1; this chain's id is 31337"),
+        (1, True, {"chain_id": 1, "tx_type": 0}, "legacy (EIP-155) transaction is signed for "
+         "chain id 1; this chain's id is 31337"),
+        (None, True, {"chain_id": None, "tx_type": 0}, "legacy transaction has no chain id "
+         "(signed without EIP-155 replay protection, so valid on every chain)"),
+    ],
+    ids=["typed", "legacy", "legacy-without-chain-id"],
+)  # fmt: skip
+def test_a_transaction_for_another_chain_is_told_what_it_carries(
+    api, probe, company_keys, chain_id, legacy, args, says
+):
+    """The refusal says what the transaction carries: a typed transaction always has a chain id
+    (never "none, no replay protection"); only a legacy one can have none."""
+    raw = raw_tx(company_keys[0], probe.address, "0x", chain_id=chain_id, legacy=legacy)
+    error = error_of(api.post("/api/v1/tx/raw", json={"raw": raw}))
+    assert (error["code"], error["status"]) == ("ChainIdMismatch", 400)
+    assert error["args"] == {**args, "expected": 31337}
+    assert says in error["message"]
+    assert error["message"].startswith("The transaction is not signed for this chain")
+    if chain_id is not None:
+        assert "None" not in error["message"] and "replay protection" not in error["message"]
+
+
 def test_unknown_transaction_is_404(api):
     response = api.get("/api/v1/tx/0x" + "ab" * 32)
     assert response.status_code == 404 and error_of(response)["code"] == "TransactionNotFound"

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -98,3 +101,34 @@ def service_settings(net, market, tmp_path_factory):
 def api(service_settings):
     with TestClient(create_app(service_settings)) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def service_url(service_settings, tmp_path_factory):
+    """The service as its own process (uvicorn), as in production, for clients the project did
+    not write (tests/clients/)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path_factory.mktemp("ethers-service")
+    env = {
+        **os.environ,
+        "DRR_RPC_URLS": ",".join(service_settings.rpc_urls),
+        "DRR_DEPLOYMENT_FILE": str(service_settings.deployment_file),
+        "DRR_DATABASE_URL": f"sqlite:///{folder / 'index.db'}",
+        "DRR_ORACLE_DATABASE_URL": f"sqlite:///{folder / 'oracle.db'}",
+        "DRR_INDEXER_ENABLED": "false",
+        "DRR_RECEIPT_TIMEOUT_SECONDS": "30",
+    }
+    service = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory", "--host",
+         "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=(folder / "service.log").open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        devstack.wait_for_http(f"{url}/api/v1/deployment", service)
+        yield url
+    finally:
+        devstack.stop([service])

@@ -18,8 +18,9 @@ from backend.chain.client import connect_web3
 from backend.chain.devkeys import authority_key
 from backend.chain.failover import FailoverProvider
 from backend.chain.typed_data import sign
-from backend.network.market import COD, LISTING_TAKEN, listing_status
+from backend.network.market import COD, LISTING_TAKEN, fen_at_benchmark, listing_status
 from backend.network.nodes import RPC_NODE
+from tests.clients.node import run_ethers_client
 from tests.network.conftest import LOT_KG
 
 DOWN = "exchange_operator"
@@ -252,3 +253,19 @@ def test_a_validator_voted_out_by_the_majority_stops_sealing(net, api):
 
 def signers_at(net, number: int) -> list[str]:
     return [a.lower() for a in net.rpc(RPC_NODE, "clique_getSigners", hex(number))]
+
+
+# -- last, on the healthy network: a client the project did not write (ethers v6 from npm) --
+
+
+def test_ethers_v6_signs_what_the_service_returns_on_geth(net, market, service_url):
+    """Clique's geth refuses JSON numbers for quantities: the unsigned transaction the service
+    returns (hex quantities, gasLimit) is signed by ethers as is and settles; the typed data
+    ethers signs (and its own payload form) is taken (docs/api.md)."""
+    seller, buyer = market.sellers[0], market.buyers[-1]
+    summary = run_ethers_client({
+        "api": service_url, "seller": seller.key.hex(), "buyer": buyer.key.hex(), "pollutant": COD,
+        "kg": LOT_KG, "askFen": fen_at_benchmark(LOT_KG), "endsAt": 4_102_444_800,
+    })  # fmt: skip
+    assert summary["status"] == 1 and summary["buyer"] == buyer.address
+    assert int(summary["gasLimitSigned"]) > 21_000

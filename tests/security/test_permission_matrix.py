@@ -24,6 +24,7 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from backend.chain.domain import Sector
+from tests.helpers import open_paid_use
 
 ROOT = Path(__file__).resolve().parents[2]
 ZERO = "0x" + "00" * 20
@@ -87,6 +88,8 @@ MATRIX = {
     "ComplianceManager.settleOwed": UNIT_OR_AUTHORITY,
     "SettlementToken.issue": "SETTLEMENT_BANK_ROLE",
     "SettlementToken.redeem": "SETTLEMENT_BANK_ROLE",
+    "SettlementToken.confirmRedemption": "SETTLEMENT_BANK_ROLE",
+    "SettlementToken.rejectRedemption": "SETTLEMENT_BANK_ROLE",
     "Exchange.lock": "MARKET_ROLE",
     "Exchange.unlock": "MARKET_ROLE",
     "Exchange.transferLocked": "MARKET_ROLE",
@@ -123,7 +126,9 @@ MATRIX = {
 # by tests/contracts/market/test_permissions.py (the guard needs a live order to be reached).
 PARTY_OR_OPERATOR = {
     "Exchange.cancelListing",  # the seller, or the operator (suspension)
+    "Exchange.cancelListingBySig",  # the same, signed by the seller (or the operator)
     "AuctionHouse.cancel",  # the creator, or the operator (suspension)
+    "AuctionHouse.cancelBySig",  # the same, signed by the creator (or the operator)
     "AuctionHouse.offerEnforcement",  # the pledge's bank, or the operator
 }
 AUTHORITY_ERRORS = {
@@ -144,7 +149,7 @@ AUTHORITY_MARKERS = (
     "_requireParties(",
 )
 UNIT_MARKERS = ("_requireActor(",)
-OPERATOR_MARKERS = ("hasRole(OPERATOR_ROLE, msg.sender)",)
+OPERATOR_MARKERS = ("hasRole(OPERATOR_ROLE, msg.sender)", "hasRole(OPERATOR_ROLE, actor)")
 
 
 # ----------------------------------------------------------------------------- source analysis
@@ -433,7 +438,7 @@ def _authority_args(abi, unit, district, app_id, partner):
         elif i["name"] == "sector":
             args.append(int(Sector.INDUSTRY))
         elif i["name"] == "creditCode":
-            args.append("91500000MA5X999999")
+            args.append("91500000MA5X999991")
         else:
             args.append(_zero(i["type"], i.get("components"), fill=unit))
     if abi["name"] == "merge":  # merge(from, to): the survivor is in the same district
@@ -450,11 +455,13 @@ def test_authority_scoped_functions_refuse_others_and_other_districts(
     regulator passes for units of its district only, the unit itself passes where it may act on
     its own (surrender, R-24); everyone else gets the contract's authority error, with the actor
     and the unit (SPEC §1 district scope)."""
-    from brownie import PrimaryMarket, web3
+    from brownie import AccountRegistry, PrimaryMarket, web3
 
     primary = PrimaryMarket.at(deployment.contracts["PrimaryMarket"].address)
+    registry = AccountRegistry.at(deployment.contracts["AccountRegistry"].address)
+    cod = open_paid_use(registry, parties["city_regulator"])  # applications need it (R-01, R-38)
     apps = {
-        d: primary.submitApplication(1, 1_000, 0, {"from": unit}).return_value
+        d: primary.submitApplication(cod, 1_000, 0, {"from": unit}).return_value
         for d, unit in units.items()
     }
     city, district_regulator = parties["city_regulator"].address, parties["district_regulator"]

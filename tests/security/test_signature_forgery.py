@@ -23,7 +23,7 @@ from brownie import chain
 from eth_abi import encode
 from eth_utils import keccak
 
-from tests.helpers import company_key, now, signed
+from tests.helpers import company_key, now, open_paid_use, signed
 
 ROOT = Path(__file__).resolve().parents[2]
 STRUCT_OF = {  # function → its struct (docs/signing.md rule 4)
@@ -38,11 +38,33 @@ STRUCT_OF = {  # function → its struct (docs/signing.md rule 4)
     "withdrawBySig": "Withdrawal",
     "submitApplicationBySig": "Application",
     "purchaseBySig": "Purchase",
+    "withdrawApplicationBySig": "WithdrawApplication",
+    "listBySig": "List",
+    "takeBySig": "Take",
+    "bidBySig": "Bid",
+    "cancelListingBySig": "CancelListing",
+    "cancelBySig": "CancelLot",
+    "joinBySig": "Join",
+    "commitBySig": "Commit",
+    "revealBySig": "Reveal",
+    # one function name on two contracts, two structs
+    "AuctionHouse.bidBySig": "LotBid",
 }
+
+
+def struct_of(action: str) -> str:
+    """The struct of ``Contract.function`` (by the contract where a name is on two)."""
+    return STRUCT_OF.get(action) or STRUCT_OF[action.split(".")[1]]
+
+
 # signed actions with their own shape, tested in full in their own files
 OWN_SHAPE = {
     "VerificationOracle.attestBySig": "tests/contracts/oracle/test_signatures.py",
     "Exchange.settleTrade": "tests/contracts/market/test_negotiated.py",
+    # the terms as a tuple argument: altered terms refused there
+    "AuctionHouse.offerBySig": "tests/contracts/market/test_signed_acts.py",
+    # the token's own domain and nonces (ERC-2612's): its errors are ERC2612InvalidSigner
+    "SettlementToken.requestRedemptionBySig": "tests/contracts/market/test_signed_acts.py",
 }
 # where a successful action is replayed (the nonce moved on) and refused
 ELSEWHERE = {
@@ -58,6 +80,21 @@ ELSEWHERE = {
     "Exchange.withdrawBySig": "tests/contracts/market/test_money.py",
     "PrimaryMarket.submitApplicationBySig": "tests/contracts/market/test_primary.py",
     "PrimaryMarket.purchaseBySig": "tests/contracts/market/test_primary.py",
+    **{
+        f"{c}.{f}": "tests/contracts/market/test_signed_acts.py"
+        for c, f in (
+            ("PrimaryMarket", "withdrawApplicationBySig"),
+            ("Exchange", "listBySig"),
+            ("Exchange", "takeBySig"),
+            ("Exchange", "bidBySig"),
+            ("Exchange", "cancelListingBySig"),
+            ("AuctionHouse", "cancelBySig"),
+            ("AuctionHouse", "joinBySig"),
+            ("AuctionHouse", "bidBySig"),
+            ("AuctionHouse", "commitBySig"),
+            ("AuctionHouse", "revealBySig"),
+        )
+    },
     **OWN_SHAPE,
 }
 
@@ -91,7 +128,7 @@ def test_every_signed_action_is_covered(deployment):
     """Each signed action is checked here (or, with its own shape, in its own file) and has a
     replay test after a successful use."""
     actions = signed_actions(deployment)
-    checked = {a for a in actions if a.split(".")[1] in STRUCT_OF} | set(OWN_SHAPE)
+    checked = {a for a in actions if a in OWN_SHAPE or a.split(".")[1] in STRUCT_OF}
     assert set(actions) == checked
     assert set(actions) == set(ELSEWHERE)
     for path in set(ELSEWHERE.values()):
@@ -133,6 +170,8 @@ def _values(contract, function, signer, other):
     for i, inp in enumerate(_inputs(contract, function)[:-2]):
         if inp["type"] == "address":
             values.append(signer if i == 0 else other)
+        elif inp["type"].startswith("bytes"):
+            values.append(b"\x01" * 32)
         else:
             values.append(1)
     return values
@@ -152,6 +191,16 @@ CASES = sorted(
         ("Exchange", "withdrawBySig"),
         ("PrimaryMarket", "submitApplicationBySig"),
         ("PrimaryMarket", "purchaseBySig"),
+        ("PrimaryMarket", "withdrawApplicationBySig"),
+        ("Exchange", "listBySig"),
+        ("Exchange", "takeBySig"),
+        ("Exchange", "bidBySig"),
+        ("Exchange", "cancelListingBySig"),
+        ("AuctionHouse", "cancelBySig"),
+        ("AuctionHouse", "joinBySig"),
+        ("AuctionHouse", "bidBySig"),
+        ("AuctionHouse", "commitBySig"),
+        ("AuctionHouse", "revealBySig"),
     )
 )
 
@@ -164,7 +213,7 @@ def test_forged_signatures_are_refused_by_name(deployment, companies, stranger, 
 
     name, function = action.split(".")
     contract = getattr(brownie, name).at(deployment.contracts[name].address)
-    fields = structs_in_source()[STRUCT_OF[function]]
+    fields = structs_in_source()[struct_of(action)]
     signer, other = companies[0].address, companies[1].address
     values = _values(contract, function, signer, other)
     implied = []  # a struct field the function reads from the chain (the purchase's applicant)
@@ -179,7 +228,7 @@ def test_forged_signatures_are_refused_by_name(deployment, companies, stranger, 
 
     def sign(vals=values, key=own_key, n=nonce, dl=deadline, **domain):
         message = {f: v for (f, _), v in zip(fields, [*implied, *vals, n, dl], strict=True)}
-        return signed(contract, STRUCT_OF[function], fields, message, key, **domain)
+        return signed(contract, struct_of(action), fields, message, key, **domain)
 
     def attempt(signature, vals=values, dl=deadline):
         args = [*vals, dl, bytes.fromhex(signature[2:])]
@@ -193,7 +242,10 @@ def test_forged_signatures_are_refused_by_name(deployment, companies, stranger, 
     assert expired is not None
     assert expired.startswith("0x" + _sel_expired() + encode(["uint256"], [past]).hex())
     altered = [*values]
-    altered[-1] = values[-1] + 1 if isinstance(values[-1], int) else other
+    last = values[-1]
+    altered[-1] = (
+        last + 1 if isinstance(last, int) else b"\x02" * 32 if isinstance(last, bytes) else other
+    )
     forgeries = {
         "future nonce": attempt(sign(n=nonce + 1)),
         "other chain id": attempt(sign(chain_id=chain.id + 1)),
@@ -219,10 +271,11 @@ def _own_application(deployment, unit) -> int:
 
     admin = dev_parties()["city_regulator"]
     registry.registerAccount(
-        unit, "91500000MA5Y000001", "signer", int(Sector.INDUSTRY), 1, 1, {"from": admin}
+        unit, "91500000MA5Y00000L", "signer", int(Sector.INDUSTRY), 1, 1, {"from": admin}
     )
-    first = primary.submitApplication(1, 1_000, 0, {"from": unit}).return_value
-    primary.submitApplication(1, 2_000, 0, {"from": unit})  # the altered id names this one
+    cod = open_paid_use(registry, admin)  # an application needs a pollutant in paid use
+    first = primary.submitApplication(cod, 1_000, 0, {"from": unit}).return_value
+    primary.submitApplication(cod, 2_000, 0, {"from": unit})  # the altered id names this one
     return first
 
 

@@ -124,8 +124,7 @@ class ActionOut(BaseModel):
     contract: str
     function: str
     primary_type: str
-    available: bool = Field(description="whether its contract is in the deployment record")
-    fields: list[TypedField] = Field(description="the struct a signer signs (when available)")
+    fields: list[TypedField] = Field(description="the struct a signer signs")
     precheck: str | None
     reasons: list[str]
 
@@ -134,12 +133,19 @@ def build_router(registry: service.ActionRegistry) -> APIRouter:
     """The routes of every action in ``registry``."""
     router = APIRouter(prefix="/actions", tags=["actions"])
 
-    @router.get("", response_model=list[ActionOut], summary="The signable actions")
+    @router.get(
+        "",
+        response_model=list[ActionOut],
+        summary="The signable actions of this deployment",
+        description="Only actions whose contract is deployed are listed: each one listed can be "
+        "prepared and submitted.",
+    )
     def list_actions(chain: ChainDep, actions: ActionsDep) -> list[ActionOut]:
         out = []
         for spec in actions:
-            available = spec.contract in chain.deployment.contracts
-            fields = actions.bind(chain, spec.name).fields if available else []
+            if spec.contract not in chain.deployment.contracts:
+                continue
+            fields = actions.bind(chain, spec.name).fields
             out.append(
                 ActionOut(
                     name=spec.name,
@@ -147,7 +153,6 @@ def build_router(registry: service.ActionRegistry) -> APIRouter:
                     contract=spec.contract,
                     function=spec.function,
                     primary_type=spec.struct_name,
-                    available=available,
                     fields=[TypedField(name=n, type=t) for n, t in fields],
                     precheck=spec.pre_check.function if spec.pre_check else None,
                     reasons=list(spec.reasons),

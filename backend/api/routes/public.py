@@ -22,7 +22,7 @@ from backend.api.deps import ChainDep, EngineDep, EventsDep
 from backend.api.errors import ERROR_RESPONSES
 from backend.chain.errors import ServiceError
 from backend.indexer.projections import tables as t
-from backend.services import disclosure, verify
+from backend.services import disclosure, money, verify
 from backend.services.actions import Address
 
 router = APIRouter(prefix="/public", tags=["public"], responses=ERROR_RESPONSES)
@@ -173,6 +173,23 @@ def status(engine: EngineDep, chain: ChainDep) -> dict:
 def pollutants(engine: EngineDep) -> list:
     with _read(engine) as conn:
         return list(disclosure.pollutants(conn).values())
+
+
+class MoneyOut(BaseModel):
+    issued_fen: int = Field(description="settlement money ever issued against bank transfers")
+    redeemed_fen: int = Field(description="ever redeemed (paid out to bank accounts, burned)")
+    pending_fen: int = Field(description="redemptions waiting for the bank's payout")
+    supply_fen: int = Field(description="in circulation: issued − redeemed")
+    booked_fen: int = Field(description="held in the members' trading accounts at the exchange")
+
+
+@router.get("/money", response_model=MoneyOut, summary="Settlement money in and out (R-16, R-29)")
+def money_totals(chain: ChainDep) -> dict:
+    """Read from the contracts at the head: what the settlement bank issued and redeemed."""
+    found = money.totals(chain)
+    if found is None:
+        raise ServiceError("OperationUnavailable", "no settlement token in the deployment")
+    return found
 
 
 @router.get("/overview", response_model=OverviewOut, summary="Market overview (R-36)")

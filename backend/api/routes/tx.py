@@ -22,7 +22,7 @@ from backend.api.deps import ChainDep, EventsDep, RelayerDep
 from backend.api.errors import ERROR_RESPONSES
 from backend.api.routes.actions import EventOut
 from backend.chain.errors import ServiceError
-from backend.chain.relayer import decode_raw_transaction
+from backend.chain.relayer import RawTransaction, decode_raw_transaction
 from backend.services import registration
 
 router = APIRouter(prefix="/tx", tags=["transactions"])
@@ -82,9 +82,8 @@ def forward_raw(body: RawTxIn, chain: ChainDep, relayer: RelayerDep, events: Eve
     if tx.chain_id != chain_id:
         raise ServiceError(
             "ChainIdMismatch",
-            f"transaction chain id {tx.chain_id} (None: no replay protection), "
-            f"this chain is {chain_id}",
-            args={"chain_id": tx.chain_id, "expected": chain_id},
+            f"{_chain_of(tx)}; this chain's id is {chain_id}: sign the transaction for it",
+            args={"chain_id": tx.chain_id, "tx_type": tx.tx_type, "expected": chain_id},
         )
     targets = {c.address.lower() for c in chain.deployment.contracts.values()}
     if tx.to is None or tx.to.lower() not in targets:
@@ -94,6 +93,19 @@ def forward_raw(body: RawTxIn, chain: ChainDep, relayer: RelayerDep, events: Eve
     registration.check_call(chain.deployment.contracts, tx.to, tx.data)
     relayed = relayer.forward_raw(raw, sender=tx.sender, to=tx.to)
     return _receipt_out(relayed.receipt, tx.sender, events, replayed=relayed.replayed)
+
+
+def _chain_of(tx: RawTransaction) -> str:
+    """What a refused transaction says of its chain, by its kind."""
+    if tx.tx_type:
+        kind = f"typed (EIP-2718 type {tx.tx_type})"
+        return f"the {kind} transaction is signed for chain id {tx.chain_id}"
+    if tx.chain_id is None:
+        return (
+            "the legacy transaction has no chain id (signed without EIP-155 replay protection, "
+            "so valid on every chain)"
+        )
+    return f"the legacy (EIP-155) transaction is signed for chain id {tx.chain_id}"
 
 
 @router.get(

@@ -46,6 +46,7 @@ def nonces(chain: ChainDep, actions: ActionsDep, address: str = Path()) -> Nonce
             name: int(chain.contract(name).functions.nonces(address).call())
             for name in contracts
             if name in chain.deployment.contracts
+            and any(f.get("name") == "nonces" for f in chain.deployment.contracts[name].abi)
         },
     )
 

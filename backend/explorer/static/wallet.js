@@ -38,6 +38,10 @@
     }
     const accounts = await window.ethereum.request({method: "eth_requestAccounts"});
     account = accounts[0];
+    if (window.DRR) {  // the console's forms (static/drr.js) act from the same account
+      await window.DRR.connect();
+      window.DRR.bind(document);
+    }
     status.textContent = "";
     document.getElementById("account").hidden = false;
     document.getElementById("account-address").textContent = account;
@@ -73,7 +77,7 @@
     const box = document.getElementById("actions");
     box.textContent = "";
     const actions = await api("/api/v1/actions");
-    for (const action of actions.filter((a) => a.available)) {
+    for (const action of actions) {
       const form = document.createElement("form");
       form.className = "action";
       form.dataset.action = action.name;
@@ -168,27 +172,9 @@
     }
   }
 
-  // -- consent to a merger or split: the regulator's code lists each unit's typed
-  // data (POST /api/v1/lifecycle/consents/…); the connected unit signs its own part
-  async function signConsent() {
-    try {
-      if (!account) throw new Error("connect a wallet first");
-      const code = JSON.parse(document.getElementById("consent-code").value);
-      const part = (code.parties || []).find((p) => p.signer.toLowerCase() === account.toLowerCase());
-      if (!part) throw new Error("the connected account is not a unit of this act");
-      say("…");
-      const signature = await signPart(part.typed_data);
-      document.getElementById("consent-signature").value = signature;
-      say("✓ " + code.act + " · " + part.signer);
-    } catch (error) {
-      say("✗ " + error.message, true);
-    }
-  }
-
   if (document.getElementById("trade-form")) {
     document.getElementById("trade-form").addEventListener("submit", signTradeSide);
     document.getElementById("trade-countersign").addEventListener("click", countersign);
-    document.getElementById("consent-sign").addEventListener("click", signConsent);
   }
 
   // -- console: an ordinary chain transaction, encoded by the service, sent by the wallet --

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from backend.chain.deployment import DeployedContract
 from backend.chain.devkeys import authority_key
+from backend.chain.wallet_formats import for_signing
 from backend.core.config import Settings
 from backend.main import create_app
 from tests.helpers import company_key
@@ -79,6 +80,7 @@ AUTHORITY_KEYS = {
     "verifier_a": authority_key("verifier_a").private_key,
     "verifier_b": authority_key("verifier_b").private_key,
     "bank": authority_key("bank").private_key,
+    "settlement_bank": authority_key("settlement_bank").private_key,
     **{
         name: authority_key(name).private_key
         for name in ("council_director", "council_deputy_a", "council_deputy_b")
@@ -103,8 +105,7 @@ def build(api, path: str, body: dict[str, Any]):
 
 def sign_and_send(api, built: dict[str, Any], party: str | int):
     """What the authority's wallet does: sign the transaction, post the raw bytes."""
-    tx = {k: v for k, v in built["transaction"].items() if k != "from"}
-    signed = Account.sign_transaction(tx, key_of(party))
+    signed = Account.sign_transaction(for_signing(built["transaction"]), key_of(party))
     return api.post("/api/v1/tx/raw", json={"raw": "0x" + bytes(signed.raw_transaction).hex()})
 
 

@@ -40,7 +40,7 @@ def lease(holder, **changes):
         ({"kg": -1}, "kg"),  # negative
         ({"kg": 2**64}, "kg"),  # oversized for uint64
         ({"rentFen": -5}, "rentFen"),
-        ({"lessee": "0xbcd4042de499d14e55001ccbb24a551f3b954096"}, "lessee"),  # not checksummed
+        ({"lessee": "0xbCd4042DE499D14e55001CcbB24a551F3b954096"}, "lessee"),  # bad checksum
         ({"lessee": "0x1234"}, "lessee"),
         ({"colour": "red"}, "colour"),  # unknown field
     ],
@@ -62,7 +62,7 @@ def test_bad_values_are_422_and_name_the_field_R01(api, holder, change, field):
         ({"creditCode": "91500000MA5UNEW020"}, "creditCode"),  # not its check character
         ({"sector": "bakery"}, "sector"),
         ({"district": 70_000}, "district"),
-        ({"sender": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"}, "sender"),
+        ({"sender": "0x70997970c51812dC3A010C7d01b50e0d17dc79C9"}, "sender"),  # bad checksum
     ],
 )
 def test_bad_operation_bodies_are_422(api, city, change, problem):
@@ -150,10 +150,12 @@ def test_replayed_signature_returns_the_first_transaction_and_acts_once(api, hol
 
 
 def test_pre_check_refusal_names_the_rule_R17(api, holder, registry, regulator):
-    """R-17: a blacklisted lessee; the lease is refused at acceptance with the rule's name."""
-    registry.setRestriction(holder.steel, 1, True, "环保信用不良", {"from": regulator})
+    """R-17: a lessee blacklisted after the offer; the lease is refused at acceptance with the
+    rule's name (an offer to a lessee already blacklisted is refused at the offer: see
+    test_first_steps.py)."""
     envelope = signed(prepare(api, "offer-lease", lease(holder))["typed_data"], key_of(0))
     assert submit(api, "offer-lease", envelope).status_code == 200
+    registry.setRestriction(holder.steel, 1, True, "环保信用不良", {"from": regulator})
     response = api.post(
         "/api/v1/actions/accept-lease/prepare",
         json={

@@ -331,13 +331,18 @@ def test_paying_action_is_signed_with_its_permit_R35_R16(
     assert permit_leases.lease(lease_id)["status"] == 2
 
 
-def test_every_signed_action_matches_its_contract(full_deployment, rpc_url):
+def test_every_signed_action_matches_its_contract(full_deployment, deployment, rpc_url):
     """docs/signing.md rule 6: each action's struct hashes to the contract's public typehash,
-    and every field, pre-check and simulation exists in the deployed ABIs."""
+    and every field, pre-check and simulation exists in the deployed ABIs (the settlement
+    token as deployed, not the test money that stands in for it in this module)."""
     from backend.chain.client import Chain
     from backend.services.actions import default_actions
 
-    chain = Chain.connect(rpc_url, full_deployment)
+    token = deployment.contracts["SettlementToken"]
+    record = full_deployment.model_copy(
+        update={"contracts": {**full_deployment.contracts, "SettlementToken": token}}
+    )
+    chain = Chain.connect(rpc_url, record)
     actions = default_actions()
     assert actions.check(chain) == []
     for name in ("surrender", "buy-back", "accept-lease", "attest"):

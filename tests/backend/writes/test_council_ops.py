@@ -27,7 +27,7 @@ def prod(production, parties, companies):
     regulator = {"from": parties["city_regulator"]}
     registry.addPollutant("COD", "化学需氧量", int(PollutantClass.WATER), regulator)
     registry.registerAccount(
-        companies[0], "91500000MA5K000001", "u0", int(Sector.INDUSTRY), 1, 1, regulator
+        companies[0], "91500000MA5K000008", "u0", int(Sector.INDUSTRY), 1, 1, regulator
     )
     return production
 

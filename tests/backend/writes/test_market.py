@@ -15,9 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from backend import cli
-from backend.api.errors import error_body
 from backend.chain.domain import MarketReason, Reason, verdict_error
-from backend.chain.errors import ServiceError
 from backend.chain.typed_data import sign
 from backend.main import create_app
 from tests.backend.writes.conftest import address_of, events, settings_for, sign_and_send
@@ -115,7 +113,10 @@ def test_prepare_refuses_a_buyer_without_the_money_R16(market_api, traders):
     answer = market_api.post("/api/v1/trades/prepare", json=terms(price_fen=FUNDS_FEN + 1))
     assert answer.status_code == 409
     assert error_of(answer)["code"] == "MarketInsufficientFunds"
-    assert error_of(answer)["args"] == {"have": FUNDS_FEN, "need": FUNDS_FEN + 1}
+    assert error_of(answer)["args"] == {"availableFen": FUNDS_FEN, "neededFen": FUNDS_FEN + 1}
+    explained = error_of(answer)["explanation"]
+    assert "交易账户可用资金不足（R-16）" in explained["zh"]
+    assert f"{FUNDS_FEN // 100:,}.00 元" in explained["zh"]  # the figures in 元, not fen
 
 
 def test_prepare_refuses_industry_and_livestock_R20(market_api, traders):
@@ -136,7 +137,12 @@ def test_submit_refuses_a_signature_of_the_wrong_party(market_api, traders, ledg
     body = {"seller": signed(prepared, "seller", CHEM), "buyer": signed(prepared, "buyer", CHEM)}
     answer = market_api.post("/api/v1/trades/submit", json=body)
     assert answer.status_code == 401
-    assert error_of(answer)["code"] == "SignerMismatch"
+    error = error_of(answer)
+    assert (error["code"], error["args"]) == (
+        "SignerMismatch",
+        {"party": "buyer", "expected": address_of(STEEL)},
+    )
+    assert f"is not that of the buyer {address_of(STEEL)} over these terms" in error["message"]
     assert cod(ledger, traders.steel) == before
 
 
@@ -196,7 +202,7 @@ def test_a_party_sends_the_settlement_itself_with_the_other_signature(market_api
     assert tx["to"] not in listed
     call = {"from": tx["from"], "to": tx["to"], "data": tx["data"]}
     with_list = web3.eth.estimate_gas({**call, "accessList": tx["accessList"]})
-    assert with_list < web3.eth.estimate_gas(call) <= tx["gas"]
+    assert with_list < web3.eth.estimate_gas(call) <= int(tx["gas"], 16) == int(tx["gasLimit"], 16)
     sent = sign_and_send(market_api, built.json(), STEEL)
     assert sent.status_code == 200, sent.text
     assert cod(ledger, traders.steel) == before + 1_000
@@ -288,9 +294,10 @@ def test_a_unit_lists_rights_and_another_takes_them_R14(market_api, traders, led
 def test_rights_the_seller_cannot_deliver_are_refused_when_listed_and_when_taken_R05_R39(
     market_api, traders, ledger, pledges, bank
 ):
-    """Listing more than the seller could deliver is refused before anyone signs, naming the
-    ledger rule (R-39: certified quantity). The rules run again when the rights move: rights
-    pledged after listing cannot be taken, and the refusal is the ledger's; nothing moves."""
+    """Listing more than the seller could deliver is refused before anyone signs, with the
+    ledger's error the take would give (R-39: certified quantity). The rules run again when the
+    rights move: rights pledged after listing cannot be taken, and the refusal is the ledger's;
+    nothing moves."""
     listing = {"pollutant": "COD", "askFen": 100_000_000, "stepFen": 10_000,
                "endsAt": now() + 3_600}  # fmt: skip
     answer = market_api.post(
@@ -299,7 +306,15 @@ def test_rights_the_seller_cannot_deliver_are_refused_when_listed_and_when_taken
     )
     assert answer.status_code == 409
     error = error_of(answer)
-    assert (error["code"], error["reason"]) == ("ExchangeRuleRefused", "LedgerNotCertifiedTradable")
+    assert (error["code"], error["args"]) == (
+        "LedgerNotCertifiedTradable",
+        {
+            "account": address_of(CHEM),
+            "pollutant": 1,
+            "requested": STOCK_KG + 1,
+            "certified": STOCK_KG,
+        },
+    )
 
     listed = transact(market_api, "market/list", {**listing, "quantityKg": STOCK_KG}, CHEM)
     listing_id = events(listed)["Listed"]["id"]
@@ -315,6 +330,17 @@ def test_rights_the_seller_cannot_deliver_are_refused_when_listed_and_when_taken
     assert cod(ledger, traders.steel) == before
 
 
+def ascending_terms(reserve_fen: int) -> dict:
+    """An ascending auction's terms as the API takes them: deposit 1 000 元, bidding for an hour."""
+    return {
+        "format": "ascending",
+        "reserveFen": reserve_fen,
+        "depositFen": 100_000,
+        "stepFen": 10_000,
+        "biddingEnds": now() + 3_600,
+    }
+
+
 def test_an_ascending_auction_through_the_service_R14_R16(market_api, traders, ledger):
     from brownie import chain
 
@@ -324,13 +350,7 @@ def test_an_ascending_auction_through_the_service_R14_R16(market_api, traders, l
             "sender": address_of(CHEM),
             "pollutant": "COD",
             "quantityKg": 2_000,
-            "terms": {
-                "format": "ascending",
-                "reserveFen": 800_000,
-                "depositFen": 100_000,
-                "stepFen": 10_000,
-                "biddingEnds": now() + 3_600,
-            },
+            "terms": ascending_terms(800_000),
         },
     )
     assert offered.status_code == 200, offered.text
@@ -355,6 +375,78 @@ def test_an_ascending_auction_through_the_service_R14_R16(market_api, traders, l
     settled = transact(market_api, "auctions/settle-lot", {"id": lot}, CHEM)
     assert events(settled)["RightsTraded"]["kg"] == 2_000
     assert cod(ledger, traders.steel) == before + 2_000
+
+
+def test_a_lot_of_fully_pledged_rights_is_refused_before_it_is_offered_R07_R14(
+    market_api, traders, pledges, bank, auctions
+):
+    """R-07, R-14: the seller learns at the offer, before signing anything, that pledged rights
+    cannot be auctioned — with the error the settlement would give; released, the same lot is
+    offered."""
+    cod = traders.pollutant["COD"]
+    pledge = pledges.pledge(
+        bank, cod, STOCK_KG, *loan(), {"from": traders.chem.account}
+    ).return_value
+    lot = {
+        "pollutant": "COD",
+        "quantityKg": 2_000,
+        "terms": ascending_terms(800_000),
+    }
+    count = auctions.lotCount()
+    answer = market_api.post("/api/v1/auctions/offer-lot", json={"sender": address_of(CHEM), **lot})
+    assert answer.status_code == 409
+    error = error_of(answer)
+    assert (error["code"], error["args"]) == (
+        "LedgerInsufficientRights",
+        {"account": address_of(CHEM), "pollutant": 1, "needed": 2_000, "available": 0},
+    )
+    assert error["message_zh"].startswith("可用的相应来源排污权不足")
+    pledges.release(pledge, {"from": bank})
+    offered = transact(market_api, "auctions/offer-lot", lot, CHEM)
+    assert events(offered)["LotOffered"]["quantityKg"] == 2_000
+    assert auctions.lotCount() == count + 1
+
+
+def test_approval_beyond_the_remaining_cap_is_refused_at_approval_R10(
+    market_api, traders, ledger, regulator, primary
+):
+    """R-10: the regulator learns at the approval — not the unit at its purchase — that the
+    quantity exceeds the district's remaining cap; the error is the purchase's own."""
+    cod = traders.pollutant["COD"]
+    district = 1  # chem's
+    cap = ledger.capOf(district, cod)
+    ledger.setCap(district, cod, cap["allocated"] + 3_000, {"from": regulator})
+    applied = transact(
+        market_api, "primary/submit-application", {"pollutant": "COD", "kg": 5_000}, CHEM
+    )
+    application = events(applied)["ApplicationSubmitted"]["id"]
+    approve = {"sender": address_of("regulator"), "id": application}
+    answer = market_api.post(
+        "/api/v1/primary/approve-application", json={**approve, "approvedKg": 5_000}
+    )
+    assert answer.status_code == 409
+    assert (error_of(answer)["code"], error_of(answer)["args"]) == (
+        "LedgerCapExceeded",
+        {"region": district, "pollutant": 1, "requested": 5_000, "remaining": 3_000},
+    )
+    assert primary.application(application)["status"] == 1  # still applied
+    approved = market_api.post(
+        "/api/v1/primary/approve-application", json={**approve, "approvedKg": 3_000}
+    )
+    assert approved.status_code == 200, approved.text
+    lot = market_api.post(
+        "/api/v1/auctions/offer-primary",
+        json={
+            "sender": address_of("exchange"),
+            "pollutant": "COD",
+            "region": district,
+            "quantityKg": 3_001,
+            "terms": ascending_terms(1_300_000),
+        },
+    )
+    assert lot.status_code == 409
+    assert error_of(lot)["code"] == "LedgerCapExceeded"
+    assert error_of(lot)["args"]["remaining"] == 3_000
 
 
 def test_primary_application_approval_and_purchase_R08(market_api, traders, ledger):
@@ -407,10 +499,155 @@ def test_a_pre_check_verdict_names_its_error(market, rule, name):
     assert verdict_error(market, rule) == name
 
 
-def test_a_rule_refused_error_answers_with_the_ledger_rule():
-    status, body = error_body(
-        ServiceError("AuctionRuleRefused", args={"reason": int(Reason.BELOW_PERMIT), "have": 1})
+# ------------------------------------------------------------------ what wallets send
+
+
+def _respelled(typed: dict) -> dict:
+    """The same typed data as ethers and MetaMask write it: chainId in hex, uints as decimal
+    strings, addresses in lower case, no EIP712Domain type."""
+    out = {**typed, "domain": {**typed["domain"]}, "message": {**typed["message"]}}
+    out["domain"]["chainId"] = hex(typed["domain"]["chainId"])
+    out["domain"]["verifyingContract"] = typed["domain"]["verifyingContract"].lower()
+    out["types"] = {k: v for k, v in typed["types"].items() if k != "EIP712Domain"}
+    for name, value in typed["message"].items():
+        out["message"][name] = value.lower() if isinstance(value, str) else str(value)
+    out["message"]["deadline"] = hex(typed["message"]["deadline"])
+    return out
+
+
+def test_typed_data_that_means_the_same_is_accepted(market_api, traders, ledger):
+    """Wallets write the same typed data differently (hex chainId, uints as strings, lower-case
+    addresses): the digest is the same, so the signature is taken."""
+    prepared = prepare(market_api)
+    before = cod(ledger, traders.steel)
+    body = {}
+    for party, key in (("seller", CHEM), ("buyer", STEEL)):
+        envelope = signed(prepared, party, key)
+        body[party] = {**envelope, "typed_data": _respelled(envelope["typed_data"])}
+    answer = market_api.post("/api/v1/trades/submit", json=body)
+    assert answer.status_code == 200, answer.text
+    assert cod(ledger, traders.steel) == before + 1_000
+
+
+@pytest.mark.parametrize(
+    ("where", "change", "named"),
+    [
+        ("domain", {"chainId": "0x1"}, "domain.chainId"),
+        ("message", {"quantityKg": "1001"}, "quantityKg"),  # the parties' terms differ
+        ("types", None, "types.Trade"),
+    ],
+)
+def test_typed_data_that_means_something_else_is_refused_naming_the_field(
+    market_api, traders, ledger, where, change, named
+):
+    prepared = prepare(market_api)
+    before = cod(ledger, traders.steel)
+    seller = signed(prepared, "seller", CHEM)
+    typed = _respelled(seller["typed_data"])
+    if where == "types":
+        fields = list(reversed(typed["types"]["Trade"]))
+        typed = {**typed, "types": {"Trade": fields}}
+    else:
+        typed = {**typed, where: {**typed[where], **change}}
+    answer = market_api.post(
+        "/api/v1/trades/submit",
+        json={"seller": {**seller, "typed_data": typed}, "buyer": signed(prepared, "buyer", STEEL)},
     )
-    assert status == 409
-    assert body["error"]["reason"] == "LedgerBelowPermit"
-    assert body["error"]["message"].startswith("Holdings would fall below")
+    assert answer.status_code == 422, answer.text
+    assert error_of(answer)["code"] == "TypedDataMismatch"
+    assert named in error_of(answer)["message"]
+    assert cod(ledger, traders.steel) == before
+
+
+def test_a_value_that_cannot_mean_its_type_is_refused_naming_it(market_api, traders):
+    prepared = prepare(market_api)
+    seller = signed(prepared, "seller", CHEM)
+    typed = _respelled(seller["typed_data"])
+    typed["message"]["pollutant"] = hex(2**32)  # beyond uint32
+    answer = market_api.post(
+        "/api/v1/trades/submit",
+        json={"seller": {**seller, "typed_data": typed}, "buyer": signed(prepared, "buyer", STEEL)},
+    )
+    assert answer.status_code == 422
+    assert "message.pollutant" in error_of(answer)["message"]
+
+
+def test_thermal_power_refusal_names_the_parties_as_addresses_R19(market_api, traders):
+    """The pre-check's (have, need) of R-19 are the two parties: answered as 0x… addresses and
+    explained in words, never as 160-bit numbers."""
+    answer = market_api.post(
+        "/api/v1/trades/prepare", json=terms(pollutant="SO2", buyer=address_of(2))
+    )  # companies[2]: 嘉陵热电, thermal power
+    assert answer.status_code == 409
+    error = error_of(answer)
+    assert error["code"] == "LedgerThermalPowerAirPollutant"
+    assert error["args"] == {"seller": address_of(CHEM), "buyer": address_of(2)}
+    assert "R-19" in error["explanation"]["zh"] and "R-19" in error["explanation"]["en"]
+
+
+def test_a_seller_short_of_paid_rights_hears_what_it_can_sell_and_why_R05_R06_R07(
+    market_api, traders, ledger, exchange, registry, regulator
+):
+    """Waived rights are not for sale: the refusal says how much can be sold and what the rest
+    is (R-05), instead of 'available 0'."""
+    from backend.chain.domain import Origin
+
+    nh3 = 2
+    ledger.allocate(traders.hotel, nh3, int(Origin.WAIVED), 7_000, {"from": exchange})
+    held = ledger.balanceOf(traders.hotel, nh3)
+    sellable = held[0] - held[3]
+    answer = market_api.post(
+        "/api/v1/trades/prepare",
+        json=terms(
+            seller=address_of(5), pollutant="NH3-N", kg=sellable + 1_000, price_fen=FUNDS_FEN // 2
+        ),
+    )
+    assert answer.status_code == 409, answer.text
+    error = error_of(answer)
+    assert error["code"] in ("LedgerInsufficientRights", "LedgerNotCertifiedTradable")
+    zh, en = error["explanation"]["zh"], error["explanation"]["en"]
+    assert "R-05" in zh and "减免" in zh and "7 t" in zh
+    assert "free and waived rights" in en
+
+
+def test_a_raw_transaction_signed_with_gas_0_is_the_clients_422_not_502(market_api, traders):
+    """ethers signs gasLimit 0 when it finds only gas: the node would refuse it; the service
+    names the mistake (4xx) before anything is sent."""
+    from eth_account import Account
+
+    built = market_api.post(
+        "/api/v1/payments/approve",
+        json={"sender": address_of(STEEL), "spender": "Exchange", "fen": 1},
+    )
+    assert built.status_code == 200, built.text
+    tx = {**built.json()["transaction"]}
+    tx = {k: v for k, v in tx.items() if k not in ("from", "gas", "gasLimit")}
+    signed_tx = Account.sign_transaction({**tx, "gas": 0}, company_key(STEEL))
+    answer = market_api.post(
+        "/api/v1/tx/raw", json={"raw": "0x" + bytes(signed_tx.raw_transaction).hex()}
+    )
+    assert answer.status_code == 422, answer.text
+    assert error_of(answer)["code"] == "TransactionGasTooLow"
+    assert error_of(answer)["args"]["gas_limit"] == 0
+
+
+def test_a_raw_transaction_its_sender_cannot_pay_for_is_a_named_409(market_api, traders):
+    """A company without the chain's coin that sends its own transaction hears why and what to
+    use instead (the relayed signed actions), not 502."""
+    from eth_account import Account
+
+    fresh = Account.create()
+    tx = {
+        "chainId": web3.eth.chain_id, "nonce": 0, "to": market_api.app.state.chain.contract(
+            "SettlementToken").address, "value": 0, "gas": 100_000, "maxFeePerGas": 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        "data": market_api.app.state.chain.contract("SettlementToken").encode_abi(
+            "approve", args=[address_of(STEEL), 1]),
+    }  # fmt: skip
+    signed_tx = Account.sign_transaction(tx, fresh.key)
+    answer = market_api.post(
+        "/api/v1/tx/raw", json={"raw": "0x" + bytes(signed_tx.raw_transaction).hex()}
+    )
+    assert answer.status_code == 409, answer.text
+    assert error_of(answer)["code"] == "TransactionInsufficientFunds"
+    assert "签名操作" in error_of(answer)["message_zh"]

@@ -5,7 +5,7 @@ from brownie import chain
 
 from backend.chain.domain import Origin
 from tests.conftest import DAY, YEAR
-from tests.helpers import now, plain, reverts
+from tests.helpers import loan, now, plain, reverts
 
 
 @pytest.fixture(scope="module")
@@ -72,32 +72,52 @@ def test_leased_rights_count_for_the_lessees_surrender_and_the_rest_returns_R35(
     assert leases.activeLease(lessor.steel, cod) == 0
 
 
-def test_lease_obeys_the_sellers_rules_R05_R06_R07(leases, ledger, permits, regulator, lessor):
-    """R-05, R-06, R-07: only unpledged paid rights above the permit are lent."""
+def test_lease_obeys_the_sellers_rules_R05_R06_R07(
+    leases, ledger, permits, pledges, bank, regulator, lessor
+):
+    """R-05, R-06, R-07: only unpledged paid rights above the permit are lent — refused when
+    offered, with the error the acceptance would give; and again at the acceptance when the
+    rights were pledged in between."""
     cod = lessor.pollutant["COD"]
     t0 = now()
     permits.issuePermit(lessor.chem, [cod], [8_000], t0 - DAY, t0 + 2 * YEAR, {"from": regulator})
-    lease_id = offer(leases, lessor, kg=2_001)
+    with reverts("LedgerBelowPermit", lessor.chem, cod, 7_999, 8_000):
+        offer(leases, lessor, kg=2_001)
+    lease_id = offer(leases, lessor, kg=2_000)
+    pledges.pledge(bank, cod, 1, *loan(), {"from": lessor.chem.account})
     with reverts("LedgerBelowPermit", lessor.chem, cod, 7_999, 8_000):
         leases.acceptLease(lease_id, {"from": lessor.steel.account})
     assert leases.lease(lease_id)["status"] == 1
+    with reverts("LedgerInsufficientRights", lessor.chem, cod, 10_000, 9_999):
+        offer(leases, lessor, kg=10_000, rent=10 * RENT)
 
 
 def test_blacklisted_lessee_refused_R17(leases, registry, regulator, lessor):
-    """R-17: leasing is trading; restricted units take no part."""
-    registry.setRestriction(lessor.steel, 1, True, "环保信用不良", {"from": regulator})
+    """R-17: leasing is trading; restricted units take no part — refused at the offer, and at the
+    acceptance when the restriction came in between."""
     lease_id = offer(leases, lessor)
+    registry.setRestriction(lessor.steel, 1, True, "环保信用不良", {"from": regulator})
+    with reverts("LedgerBlacklisted", lessor.steel, 1):
+        offer(leases, lessor)
     with reverts("LedgerBlacklisted", lessor.steel, 1):
         leases.acceptLease(lease_id, {"from": lessor.steel.account})
 
 
 def test_one_active_lease_per_lessee_and_pollutant_R35(leases, lessor):
-    """R-35: a second lease of the same pollutant waits for the first to end."""
+    """R-35: a second lease of the same pollutant waits for the first to end; an offer whose term
+    ends before the lessee's active lease does could never be accepted, and is refused at once."""
+    cod = lessor.pollutant["COD"]
     first = offer(leases, lessor, kg=1_000)
     second = offer(leases, lessor, kg=1_000)
     leases.acceptLease(first, {"from": lessor.steel.account})
-    with reverts("LeaseAlreadyActive", lessor.steel, lessor.pollutant["COD"], first):
+    with reverts("LeaseAlreadyActive", lessor.steel, cod, first):
         leases.acceptLease(second, {"from": lessor.steel.account})
+    with reverts("LeaseAlreadyActive", lessor.steel, cod, first):
+        offer(leases, lessor, kg=1_000, term=YEAR - DAY)
+    later = offer(leases, lessor, kg=1_000, term=2 * YEAR)  # can follow the first
+    chain.sleep(YEAR + 1)
+    leases.endLease(first, {"from": lessor.chem.account})
+    leases.acceptLease(later, {"from": lessor.steel.account})
 
 
 def test_lease_offer_and_acceptance_refusals_R35(leases, lessor):

@@ -79,9 +79,8 @@ def test_merger_with_an_active_lease_changes_nothing_R30(
 ):
     """R-30: leases must end first; a refused merger leaves every balance as it was."""
     so2 = unit.pollutant["SO2"]
-    lease_id = _lease(leases, unit.chem, unit.power, so2, 1_000)
-    with reverts("LedgerThermalPowerAirPollutant"):  # the lease itself obeys R-19
-        leases.acceptLease(lease_id, {"from": unit.power.account})
+    with reverts("LedgerThermalPowerAirPollutant"):  # the lease itself obeys R-19, from its offer
+        _lease(leases, unit.chem, unit.power, so2, 1_000)
     lease_id = _lease(leases, unit.chem, unit.hotel, so2, 1_000)
     leases.acceptLease(lease_id, {"from": unit.hotel.account})
     before = plain(ledger.balanceOf(unit.chem, unit.pollutant["COD"]))
@@ -127,11 +126,11 @@ def test_merger_needs_authority_over_both_units_R30(lifecycle, district_regulato
         lifecycle.merge(unit.chem, unit.chem, "合并", 0, [], {"from": district_regulator})
 
 
-def _plan(unit, cod, so2, first_paid=7_000):
+def _plan(unit, cod, so2, first_paid=7_000, first_permitted=4_000, first_owed=300):
     """chem → steel and hotel; COD paid 10 t, free 2 t, waived 1 t, permit 6 t, owed 300; SO2 5
     t."""
     return [
-        (unit.steel, cod, first_paid, 2_000, 0, 4_000, 300),
+        (unit.steel, cod, first_paid, 2_000, 0, first_permitted, first_owed),
         (unit.hotel, cod, 10_000 - 7_000, 0, 1_000, 2_000, 0),
         (unit.steel, so2, 5_000, 0, 0, 0, 0),
     ]
@@ -154,17 +153,26 @@ def test_split_distributes_by_the_approved_plan_R31(
     assert registry.profile(unit.chem)["closed"]
 
 
+@pytest.mark.parametrize(
+    ("off", "error"),
+    [
+        ({"first_paid": 6_999}, ("paid", 9_999, 10_000)),
+        ({"first_permitted": 4_001}, ("permitted", 6_001, 6_000)),
+        ({"first_owed": 299}, ("owed", 299, 300)),
+    ],
+    ids=["paid", "permitted", "owed"],
+)
 def test_split_that_does_not_add_up_changes_nothing_R31(
-    lifecycle, ledger, pledges, bank, regulator, unit
+    lifecycle, ledger, pledges, bank, regulator, unit, off, error
 ):
-    """R-31: one kilogram off and nothing moves."""
+    """R-31: one kilogram off in any field and nothing moves; the refusal names the field."""
     cod, so2 = unit.pollutant["COD"], unit.pollutant["SO2"]
     pledges.release(1, {"from": bank})
     before = plain(ledger.balanceOf(unit.chem, cod))
-    with reverts("LifecyclePlanMismatch", cod, 0, 9_999, 10_000):
+    with reverts("LifecyclePlanMismatch", cod, *error):
         lifecycle.split(
             unit.chem,
-            _plan(unit, cod, so2, first_paid=6_999),
+            _plan(unit, cod, so2, **off),
             unit.steel,
             "分立",
             0,

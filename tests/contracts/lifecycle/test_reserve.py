@@ -118,7 +118,7 @@ def test_facility_rights_enter_the_reserve_paid_at_benchmark_R27(
     plant = companies[7]
     registry.registerAccount(
         plant,
-        "12500000MC00000001",
+        "12500000MC0000000H",
         "鸡冠石污水处理厂",
         int(Sector.TREATMENT_FACILITY),
         2,
@@ -172,19 +172,32 @@ def test_release_to_a_priority_project_with_its_reason_R28_R29(
         reserve.acceptRelease(offer_id, {"from": stocked.steel.account})
 
 
-def test_release_refusals_R28(reserve, regulator, money, stocked):
-    """R-28: no release beyond the stock of its source, below the benchmark, or after withdrawal."""
+def test_release_refusals_R28(reserve, registry, regulator, money, stocked):
+    """R-28: no release beyond the stock of its source, below the benchmark (R-15) or to a buyer
+    barred from trading (R-17) — refused when offered, with the error the acceptance would give;
+    none after withdrawal."""
     cod = stocked.pollutant["COD"]
     with reverts("ReserveInsufficientStock", RECLAIMED, cod, 0, 1):
         reserve.offerRelease(
             stocked.steel, cod, 1, 10**9, RECLAIMED, MARKET, "", {"from": regulator}
         )
     reserve.reclaim(stocked.chem, cod, int(Origin.FREE), 3_000, RECLAIMED, "", {"from": regulator})
-    low = fen_at_benchmark(1_000, COD_PRICE) - 1
+    price = fen_at_benchmark(1_000, COD_PRICE)
+    with reverts("LedgerPriceBelowBenchmark", cod, price - 1, price):
+        reserve.offerRelease(
+            stocked.steel, cod, 1_000, price - 1, RECLAIMED, MARKET, "", {"from": regulator}
+        )
+    registry.setRestriction(stocked.farm, 1, True, "环保信用不良", {"from": regulator})
+    with reverts("LedgerBlacklisted", stocked.farm, 1):
+        reserve.offerRelease(
+            stocked.farm, cod, 1_000, price, RECLAIMED, PRIORITY, "", {"from": regulator}
+        )
     offer_id = reserve.offerRelease(
-        stocked.steel, cod, 1_000, low, RECLAIMED, MARKET, "", {"from": regulator}
+        stocked.steel, cod, 1_000, price, RECLAIMED, MARKET, "", {"from": regulator}
     ).return_value
-    with reverts("LedgerPriceBelowBenchmark"):
+    # the acceptance checks again: the buyer barred since the offer is refused by the same error
+    registry.setRestriction(stocked.steel, 1, True, "环保信用不良", {"from": regulator})
+    with reverts("LedgerBlacklisted", stocked.steel, 1):
         reserve.acceptRelease(offer_id, {"from": stocked.steel.account})
     reserve.withdrawOffer(offer_id, {"from": regulator})
     with reverts("ReserveOfferClosed", offer_id):
@@ -210,11 +223,39 @@ def test_green_channel_from_the_reserve_without_deposit_R21(
     money.approve(reserve, 10 * price, {"from": stocked.hotel.account})
     reserve.acceptRelease(first.return_value, {"from": stocked.hotel.account})
     assert ledger.greenChannelIntake(stocked.hotel) == 900
-    second = reserve.offerRelease(
-        stocked.hotel, cod, 100, price, RECLAIMED, GREEN, "", {"from": regulator}
-    )
     with reverts("LedgerGreenChannelLimit", stocked.hotel, 900, 100):
-        reserve.acceptRelease(second.return_value, {"from": stocked.hotel.account})
+        reserve.offerRelease(
+            stocked.hotel, cod, 100, price, RECLAIMED, GREEN, "", {"from": regulator}
+        )
+    reserve.offerRelease(stocked.hotel, cod, 99, price, RECLAIMED, GREEN, "", {"from": regulator})
+
+
+def test_a_green_channel_offer_above_the_limit_is_refused_when_offered_R21(
+    reserve, ledger, money, regulator, stocked
+):
+    """R-21: an offer of 1 t or more through the green channel is refused at the offer, with the
+    error its acceptance would give; two offers each within the limit but together beyond it
+    are both made, and the second acceptance is refused by the same error."""
+    cod = stocked.pollutant["COD"]
+    reserve.reclaim(stocked.chem, cod, int(Origin.FREE), 3_000, RECLAIMED, "", {"from": regulator})
+    price = fen_at_benchmark(1_000, COD_PRICE)
+    with reverts("LedgerGreenChannelLimit", stocked.hotel, 0, 1_000):
+        reserve.offerRelease(
+            stocked.hotel, cod, 1_000, price, RECLAIMED, GREEN, "", {"from": regulator}
+        )
+
+    def offer_600():
+        return reserve.offerRelease(
+            stocked.hotel, cod, 600, price, RECLAIMED, GREEN, "", {"from": regulator}
+        ).return_value
+
+    first, second = offer_600(), offer_600()
+    assert (first, second) == (1, 2)  # the refused offer was never recorded
+    money.mint(stocked.hotel, 2 * price, {"from": regulator})
+    money.approve(reserve, 2 * price, {"from": stocked.hotel.account})
+    reserve.acceptRelease(first, {"from": stocked.hotel.account})
+    with reverts("LedgerGreenChannelLimit", stocked.hotel, 600, 600):
+        reserve.acceptRelease(second, {"from": stocked.hotel.account})
 
 
 def test_stock_by_source_reconciles_with_the_ledger_R27_R28(
@@ -247,7 +288,7 @@ def test_paid_reclaim_needs_money_in_the_fund_R27(
         regulator, registry, ledger, prices, compliance, money, treasury, {"from": regulator}
     )
     registry.registerAccount(
-        empty, "11500000MB0000002R", "区级储备", int(Sector.GOVERNMENT), 0, 0, {"from": regulator}
+        empty, "11500000MB0000002Q", "区级储备", int(Sector.GOVERNMENT), 0, 0, {"from": regulator}
     )
     ledger.grantRole(ledger.RESERVE_ROLE(), empty, {"from": regulator})
     empty.grantRole(empty.TIMELOCK_ROLE(), regulator, {"from": regulator})  # TEST ONLY

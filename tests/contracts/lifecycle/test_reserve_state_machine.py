@@ -31,7 +31,7 @@ def test_reserve_stock_reconciles_under_random_flows(
     plant = companies[7]
     registry.registerAccount(
         plant,
-        "12500000MC00000001",
+        "12500000MC0000000H",
         "污水处理厂",
         int(Sector.TREATMENT_FACILITY),
         1,

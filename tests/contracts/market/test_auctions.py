@@ -5,11 +5,11 @@ price of at least the benchmark value (R-09, R-15)."""
 import pytest
 from brownie import chain
 
-from backend.chain.domain import MarketReason, Reason, TradeMode
+from backend.chain.domain import MarketReason, Reason, Sector, TradeMode
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG, ascending, sealed
 from tests.contracts.market.orders import commitment
-from tests.helpers import fen_at_benchmark, now, plain, reverts
+from tests.helpers import fen_at_benchmark, loan, now, plain, reverts
 
 COD_PRICE = BENCHMARKS["COD"]
 KG = 5_000
@@ -17,6 +17,7 @@ RESERVE = fen_at_benchmark(KG, COD_PRICE)  # 20 000 yuan
 DEPOSIT = RESERVE // 10
 STEP = 50_000
 OPEN, SOLD, UNSOLD, FAILED, CANCELLED = range(1, 6)
+SALE = 0  # IAuctionHouse.Kind.Sale
 SALTS = {name: bytes([i + 1]) * 32 for i, name in enumerate(("steel", "hotel", "fund", "power2"))}
 
 
@@ -115,8 +116,8 @@ def test_bids_need_a_deposit_and_must_beat_the_leader_R16(auctions, secondary, t
 def test_joining_needs_the_deposit_and_eligibility_R16_R17(
     auctions, secondary, registry, regulator, traders, open_lot
 ):
-    """R-16: the deposit must be available; R-17: a blacklisted unit cannot join (the rule engine's
-    reason, before any money is locked)."""
+    """R-16: the deposit must be available; R-17: a blacklisted unit cannot join (the error the
+    settlement would give, before any money is locked)."""
     secondary.withdraw(FUNDS_FEN - DEPOSIT + 1, {"from": traders.steel.account})
     with reverts("AuctionInsufficientFunds", traders.steel, DEPOSIT - 1, DEPOSIT):
         auctions.join(open_lot, 0, {"from": traders.steel.account})
@@ -125,9 +126,57 @@ def test_joining_needs_the_deposit_and_eligibility_R16_R17(
         MarketReason.RULE_REFUSED,
         Reason.BLACKLISTED,
     )
-    with reverts("AuctionRuleRefused", int(Reason.BLACKLISTED), int(traders.hotel.address, 16), 2):
+    with reverts("LedgerBlacklisted", traders.hotel, 2):
         auctions.join(open_lot, 0, {"from": traders.hotel.account})
     assert funds(secondary, traders.hotel) == (FUNDS_FEN, 0)
+
+
+def test_rights_the_seller_could_not_deliver_are_not_offered_R05_R07_R17_R38_R39(
+    auctions, ledger, registry, pledges, permits, traders, cod, regulator, bank
+):
+    """A lot is refused when it is offered — with the ledger's own error, the one its settlement
+    would give — when the seller could not deliver it today, by the rules a listing checks:
+    fully pledged (R-07), free rights (R-05), below the permit (R-06), not certified or not
+    qualified (R-39), blacklisted (R-17), its sector not open to trading (R-38). Nothing is
+    offered. A bidder still meets the rules when the rights go after the offer."""
+    chem, steel, fund, hotel, farm, power = (
+        traders.chem,
+        traders.steel,
+        traders.fund,
+        traders.hotel,
+        traders.farm,
+        traders.power,
+    )
+
+    def refused(unit, kg, *error):
+        terms = ascending(fen_at_benchmark(kg, COD_PRICE), DEPOSIT, STEP)
+        with reverts(*error):
+            auctions.offer(cod, kg, terms, {"from": unit.account})
+
+    pledge = pledges.pledge(bank, cod, STOCK_KG, *loan(), {"from": chem.account}).return_value
+    refused(chem, KG, "LedgerInsufficientRights", chem, cod, KG, 0)
+    ledger.allocateFree(steel, cod, KG, {"from": regulator})
+    ledger.certifyTradable(steel, cod, STOCK_KG + KG, {"from": regulator})
+    refused(steel, STOCK_KG + KG, "LedgerInsufficientRights", steel, cod, STOCK_KG + KG, STOCK_KG)
+    t0 = now()
+    permits.issuePermit(fund, [cod], [STOCK_KG - KG], t0 - 60, t0 + 3_600, {"from": regulator})
+    refused(fund, KG + 1, "LedgerBelowPermit", fund, cod, STOCK_KG - KG - 1, STOCK_KG - KG)
+    ledger.certifyTradable(hotel, cod, KG - 1, {"from": regulator})
+    refused(hotel, KG, "LedgerNotCertifiedTradable", hotel, cod, KG, KG - 1)
+    registry.setQualifiedSeller(hotel, False, {"from": regulator})
+    refused(hotel, KG, "LedgerSellerNotQualified", hotel)
+    registry.setRestriction(farm, 2, True, "挂牌督办", {"from": regulator})
+    refused(farm, KG, "LedgerBlacklisted", farm, 2)
+    registry.setSectorEnabled(int(Sector.THERMAL_POWER), False, {"from": regulator})
+    refused(power, KG, "LedgerSectorNotEnabled", power, int(Sector.THERMAL_POWER))
+    assert auctions.lotCount() == 0
+    # released, the same rights are offered; pledged again, no bidder can join (same error)
+    pledges.release(pledge, {"from": bank})
+    lot = auctions.offer(cod, KG, ascending(RESERVE, DEPOSIT, STEP), {"from": chem.account})
+    assert lot.events["LotOffered"]["kind"] == SALE
+    pledges.pledge(bank, cod, STOCK_KG, *loan(), {"from": chem.account})
+    with reverts("LedgerInsufficientRights", chem, cod, KG, 0):
+        auctions.join(lot.return_value, 0, {"from": steel.account})
 
 
 def test_reserve_price_is_at_least_the_benchmark_value_R09_R15(auctions, traders, cod):
@@ -271,6 +320,27 @@ def test_sealed_bid_auction_highest_reveal_wins_R14_R16(
     assert tx.events["DepositForfeited"]["fen"] == DEPOSIT
     assert funds(secondary, traders.power2) == (FUNDS_FEN - DEPOSIT, 0)
     assert cny.balanceOf(treasury) == treasury_before + DEPOSIT
+
+
+def test_a_sealed_bid_that_could_never_settle_is_refused_when_committed_R17(
+    auctions, registry, regulator, traders, sealed_lot
+):
+    """R-17: a bidder barred from trading after it joined cannot commit (its bid could never
+    win), with the error the settlement would give; the pre-check says so; lifted, it commits."""
+    steel = traders.steel
+    auctions.join(sealed_lot, 0, {"from": steel.account})
+    registry.setRestriction(steel, 2, True, "挂牌督办", {"from": regulator})
+    assert plain(auctions.checkBid(sealed_lot, steel, 0))[:2] == (
+        MarketReason.RULE_REFUSED,
+        Reason.BLACKLISTED,
+    )
+    sealed_bid = commitment(sealed_lot, steel, RESERVE, SALTS["steel"])
+    with reverts("LedgerBlacklisted", steel, 2):
+        auctions.commit(sealed_lot, sealed_bid, {"from": steel.account})
+    registry.setRestriction(steel, 2, False, "整改完成", {"from": regulator})
+    assert plain(auctions.checkBid(sealed_lot, steel, 0))[0] == MarketReason.OK
+    auctions.commit(sealed_lot, sealed_bid, {"from": steel.account})
+    assert auctions.bidderOf(sealed_lot, steel)["committed"]
 
 
 def test_reveals_must_match_the_commitment(auctions, traders, sealed_lot):

@@ -1,11 +1,13 @@
 """The demo city that `make run` loads trades through the exchange end to end (R-08 – R-34)."""
 
 import brownie
+from eth_account import Account
 
 from backend.chain.deployment import Deployment
 from scripts import demo
+from scripts.demo_money import DEMO_GASLESS_KEY
 
-SOLD, SETTLED_LISTING = 2, 4
+SOLD, TAKEN, SETTLED_LISTING = 2, 3, 4
 EXECUTED = 4  # IRegulatorCouncil.State
 
 
@@ -47,3 +49,9 @@ def test_demo_city_trades_through_the_exchange(tmp_path, monkeypatch, parties):
     assert not ledger.hasRole(ledger.REGULATOR_ROLE(), regulator)
     compliance = at["ComplianceManager"]
     assert not compliance.hasRole(compliance.REGULATOR_ROLE(), regulator)
+    # R-16: money in and out for a company that never held the native coin (scripts/demo_money.py):
+    # issued against a transfer, deposited by permit, its listing taken, paid out to its bank
+    gasless = Account.from_key(DEMO_GASLESS_KEY).address
+    assert brownie.web3.eth.get_balance(gasless) == 0
+    assert market.listing(2)["status"] == TAKEN and market.listing(2)["seller"] == gasless
+    assert cny.totalRedeemed() == 150_000_000 and cny.pendingRedemptions() == 0

@@ -206,7 +206,7 @@ def test_money_and_rights_are_conserved_under_random_trading(
             if self.m.paid[seller] >= kg:
                 return False
             seller_account = units[seller].account
-            with reverts("ExchangeRuleRefused"):
+            with reverts("LedgerInsufficientRights"):  # the settlement's own error, at once
                 secondary.list(cod, kg, ask, STEP_FEN, now() + HOUR, {"from": seller_account})
             return True
 
@@ -267,7 +267,7 @@ def test_money_and_rights_are_conserved_under_random_trading(
                 free = available[name] + (best_price if best == name else 0)
                 can = name != seller and self.m.paid[seller] >= kg and free >= price
                 if not can:
-                    error = "ExchangeInsufficientFunds" if free < price else "ExchangeRuleRefused"
+                    error = "ExchangeInsufficientFunds" if free < price else "LedgerSameAccount"
                     with reverts(error):
                         secondary.bid(lid, price, {"from": units[name].account})
                     continue
@@ -297,6 +297,10 @@ def test_money_and_rights_are_conserved_under_random_trading(
             deposit = max(reserve // 10, 1)
             s = units[seller]
             t = sealed(reserve, deposit) if is_sealed else ascending(reserve, deposit, STEP_FEN)
+            if self.m.paid[seller] < kg:  # rights the seller does not hold: refused when offered
+                with reverts("LedgerInsufficientRights"):
+                    auctions.offer(cod, kg, t, {"from": s.account})
+                return
             lot = auctions.offer(cod, kg, t, {"from": s.account}).return_value
             joined = []
             for name in bidders:
@@ -304,8 +308,8 @@ def test_money_and_rights_are_conserved_under_random_trading(
                 if self.m.available[name] < deposit:
                     with reverts("AuctionInsufficientFunds"):
                         auctions.join(lot, 0, {"from": b.account})
-                elif name == seller or self.m.paid[seller] < kg:
-                    with reverts("AuctionRuleRefused"):
+                elif name == seller:
+                    with reverts("LedgerSameAccount"):
                         auctions.join(lot, 0, {"from": b.account})
                 else:
                     auctions.join(lot, 0, {"from": b.account})

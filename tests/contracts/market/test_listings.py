@@ -5,7 +5,7 @@ settles delivery versus payment (R-16). The ledger decides every rule."""
 import pytest
 from brownie import chain
 
-from backend.chain.domain import MarketReason, Reason, TradeMode
+from backend.chain.domain import MarketReason, Reason, Sector, TradeMode
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG
 from tests.contracts.market.orders import HOUR
@@ -69,28 +69,34 @@ def test_listing_terms_are_checked(secondary, traders, cod):
     assert secondary.listingCount() == 0
 
 
-def test_rights_the_seller_could_not_deliver_are_not_listed_R05_R07_R17_R39(
-    secondary, ledger, registry, pledges, traders, cod, regulator, bank
+def test_rights_the_seller_could_not_deliver_are_not_listed_R05_R07_R17_R38_R39(
+    secondary, ledger, registry, pledges, permits, traders, cod, regulator, bank
 ):
-    """Offering rights is refused at once, with the rule engine's reason, when the seller could
-    not deliver them today: more than it holds unpledged (R-05, R-07), not certified for that
-    quantity or not qualified (R-39), or blacklisted (R-17). Nothing is listed."""
+    """Offering rights is refused at once, with the ledger's own error (the one the take would
+    give), when the seller could not deliver them today: more than it holds unpledged (R-05,
+    R-07), below its permit (R-06), not certified for that quantity or not qualified (R-39),
+    blacklisted (R-17), its sector not open to trading (R-38). Nothing is listed."""
     end = now() + HOUR
-    chem, steel, hotel = traders.chem, traders.steel, traders.hotel
+    chem, steel, hotel, fund = traders.chem, traders.steel, traders.hotel, traders.fund
 
-    def refused(unit, kg, reason, have, need):
-        with reverts("ExchangeRuleRefused", int(reason), have, need):
+    def refused(unit, kg, *error):
+        with reverts(*error):
             secondary.list(cod, kg, ASK, STEP, end, {"from": unit.account})
 
-    refused(chem, STOCK_KG + 1, Reason.NOT_CERTIFIED_TRADABLE, STOCK_KG, STOCK_KG + 1)
+    refused(chem, STOCK_KG + 1, "LedgerNotCertifiedTradable", chem, cod, STOCK_KG + 1, STOCK_KG)
     ledger.certifyTradable(chem, cod, 2 * STOCK_KG, {"from": regulator})
-    refused(chem, STOCK_KG + 1, Reason.INSUFFICIENT_RIGHTS, STOCK_KG, STOCK_KG + 1)
+    refused(chem, STOCK_KG + 1, "LedgerInsufficientRights", chem, cod, STOCK_KG + 1, STOCK_KG)
     pledges.pledge(bank, cod, KG, *loan(), {"from": chem.account})
-    refused(chem, STOCK_KG, Reason.INSUFFICIENT_RIGHTS, STOCK_KG - KG, STOCK_KG)
+    refused(chem, STOCK_KG, "LedgerInsufficientRights", chem, cod, STOCK_KG, STOCK_KG - KG)
+    t0 = now()
+    permits.issuePermit(fund, [cod], [STOCK_KG - KG], t0 - HOUR, t0 + HOUR, {"from": regulator})
+    refused(fund, KG + 1, "LedgerBelowPermit", fund, cod, STOCK_KG - KG - 1, STOCK_KG - KG)
     registry.setQualifiedSeller(hotel, False, {"from": regulator})
-    refused(hotel, KG, Reason.SELLER_NOT_QUALIFIED, int(hotel.address, 16), 0)
+    refused(hotel, KG, "LedgerSellerNotQualified", hotel)
     registry.setRestriction(steel, 2, True, "挂牌督办", {"from": regulator})  # supervision
-    refused(steel, KG, Reason.BLACKLISTED, int(steel.address, 16), 2)
+    refused(steel, KG, "LedgerBlacklisted", steel, 2)
+    registry.setSectorEnabled(int(Sector.INVESTOR), False, {"from": regulator})
+    refused(fund, KG, "LedgerSectorNotEnabled", fund, int(Sector.INVESTOR))
     assert secondary.listingCount() == 0
     # what it can deliver is listed; the reserve needs no recognition (R-39)
     secondary.list(cod, STOCK_KG - KG, ASK, STEP, end, {"from": chem.account})
@@ -174,17 +180,12 @@ def test_a_bidder_raises_its_own_bid_with_the_difference(secondary, traders, lis
 
 def test_bids_the_rules_refuse_are_refused_at_once(secondary, traders, listed):
     """A bid that could never settle (here a livestock farm for industrial rights, R-20) is
-    refused when it is made, with the rule engine's reason."""
+    refused when it is made, with the error the settlement would give."""
     assert plain(secondary.checkBid(listed, traders.farm, ASK))[:2] == (
         MarketReason.RULE_REFUSED,
         Reason.INDUSTRY_LIVESTOCK,
     )
-    with reverts(
-        "ExchangeRuleRefused",
-        int(Reason.INDUSTRY_LIVESTOCK),
-        int(traders.chem.address, 16),
-        int(traders.farm.address, 16),
-    ):
+    with reverts("LedgerIndustryLivestock", traders.chem, traders.farm):
         secondary.bid(listed, ASK, {"from": traders.farm.account})
     with reverts("ExchangeInsufficientFunds", traders.steel, FUNDS_FEN, FUNDS_FEN + 1):
         secondary.bid(listed, FUNDS_FEN + 1, {"from": traders.steel.account})

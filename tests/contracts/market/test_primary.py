@@ -167,14 +167,38 @@ def test_treasury_waiver_registers_waived_rights_without_fee_R12(
     assert secondary.fundsOf(applicants.hotel)["available"] == FUNDS
 
 
-def test_cap_is_checked_when_the_rights_are_registered_R10(
-    primary, ledger, regulator, applicants, cny, treasury
+def test_approval_beyond_the_remaining_cap_is_refused_at_approval_R10(
+    primary, ledger, regulator, applicants
 ):
-    """R-10: the district's remaining cap bounds the purchase; refused, nothing is paid."""
+    """R-10: a quantity beyond the district's remaining cap is refused when it is approved, with
+    the error the purchase would give; within it the approval stands. A district without a cap
+    approves nothing."""
     cod = applicants.pollutant["COD"]
     ledger.setCap(1, cod, 5_000, {"from": regulator})
+    app = submit(primary, applicants.chem, cod, 8_000)  # the cap is the approval's question
+    with reverts("LedgerCapExceeded", 1, cod, 8_000, 5_000):
+        primary.approve(app, 8_000, {"from": regulator})
+    assert primary.application(app)["status"] == APPLIED
+    primary.approve(app, 5_000, {"from": regulator})
+    assert plain(primary.checkPurchase(app))[0] == MarketReason.OK
+    so2 = applicants.pollutant["SO2"]
+    ledger.setCap(1, so2, 0, {"from": regulator})
+    with reverts("LedgerCapExceeded", 1, so2, 1, 0):
+        primary.approve(submit(primary, applicants.chem, so2, 1), 1, {"from": regulator})
+
+
+def test_cap_is_checked_again_when_the_rights_are_registered_R10(
+    primary, ledger, regulator, applicants, cny, treasury
+):
+    """R-10: the cap may fill up between approval and purchase; the purchase is refused by the
+    same error, nothing is paid."""
+    cod = applicants.pollutant["COD"]
+    ledger.setCap(1, cod, 8_000, {"from": regulator})
     app = submit(primary, applicants.chem, cod, 8_000)
     primary.approve(app, 8_000, {"from": regulator})
+    other = submit(primary, applicants.hotel, cod, 3_000)
+    primary.approve(other, 3_000, {"from": regulator})
+    primary.purchase(other, {"from": applicants.hotel.account})
     assert plain(primary.checkPurchase(app)) == (
         MarketReason.RULE_REFUSED,
         Reason.CAP_EXCEEDED,
@@ -192,8 +216,16 @@ def test_cap_is_checked_when_the_rights_are_registered_R10(
 def test_units_failing_industrial_policy_get_no_rights_R11(
     primary, registry, regulator, applicants
 ):
-    """R-11: the regulator's industrial-policy flag refuses the allocation."""
+    """R-11: the regulator's industrial-policy flag refuses the application at once, and the
+    approval and purchase when it is set later."""
     cod = applicants.pollutant["COD"]
+    registry.setPolicyRestricted(applicants.fund, True, "落后产能", {"from": regulator})
+    with reverts("LedgerPolicyRestricted", applicants.fund):
+        submit(primary, applicants.fund, cod, 1_000)
+    pending = submit(primary, applicants.steel, cod, 1_000)
+    registry.setPolicyRestricted(applicants.steel, True, "落后产能", {"from": regulator})
+    with reverts("LedgerPolicyRestricted", applicants.steel):
+        primary.approve(pending, 1_000, {"from": regulator})
     app = submit(primary, applicants.chem, cod, 1_000)
     primary.approve(app, 1_000, {"from": regulator})
     registry.setPolicyRestricted(applicants.chem, True, "落后产能", {"from": regulator})
@@ -206,13 +238,22 @@ def test_units_failing_industrial_policy_get_no_rights_R11(
 
 
 def test_paid_use_waits_for_the_sectors_roll_out_R38(primary, registry, regulator, applicants):
-    """R-38: services cannot buy paid rights until their sector is enabled."""
+    """R-38: services cannot apply for, be approved or buy paid rights while their sector is not
+    enabled — refused at whichever step finds it closed, with the same error."""
     cod = applicants.pollutant["COD"]
+    opened = submit(primary, applicants.hotel, cod, 1_000)
     registry.setSectorEnabled(3, False, {"from": regulator})
-    app = submit(primary, applicants.hotel, cod, 1_000)
-    primary.approve(app, 1_000, {"from": regulator})
     with reverts("LedgerSectorNotEnabled", applicants.hotel, 3):
-        primary.purchase(app, {"from": applicants.hotel.account})
+        submit(primary, applicants.hotel, cod, 1_000)
+    with reverts("LedgerSectorNotEnabled", applicants.hotel, 3):
+        primary.approve(opened, 1_000, {"from": regulator})
+    registry.setSectorEnabled(3, True, {"from": regulator})
+    primary.approve(opened, 1_000, {"from": regulator})
+    registry.setSectorEnabled(3, False, {"from": regulator})
+    with reverts("LedgerSectorNotEnabled", applicants.hotel, 3):
+        primary.purchase(opened, {"from": applicants.hotel.account})
+    registry.setSectorEnabled(3, True, {"from": regulator})
+    primary.purchase(opened, {"from": applicants.hotel.account})
 
 
 def test_new_units_do_not_buy_at_the_benchmark_R09(primary, treasury, regulator, applicants):
@@ -354,6 +395,24 @@ def test_only_approved_applicants_of_the_district_bid_for_new_rights_R09(
         auctions.join(lot, steel_app, {"from": applicants.steel.account})
     with reverts("AccessControlUnauthorizedAccount"):
         auctions.offerPrimary(cod, 1, 6_000, ascending(reserve, 1), {"from": stranger})
+
+
+def test_new_rights_beyond_the_remaining_cap_are_not_offered_R10(
+    auctions, ledger, regulator, applicants, exchange
+):
+    """R-10: a lot of new rights beyond the district's remaining cap, or of a district without a
+    cap, is refused when offered, with the error its settlement would give."""
+    cod = applicants.pollutant["COD"]
+    reserve = fen_at_benchmark(6_000, COD_PRICE)
+    allocated = ledger.capOf(1, cod)["allocated"]
+    ledger.setCap(1, cod, allocated + 5_000, {"from": regulator})
+    count = auctions.lotCount()
+    with reverts("LedgerCapExceeded", 1, cod, 6_000, 5_000):
+        auctions.offerPrimary(cod, 1, 6_000, ascending(reserve, 1), {"from": exchange})
+    with reverts("LedgerNoCap", 9, cod):
+        auctions.offerPrimary(cod, 9, 6_000, ascending(reserve, 1), {"from": exchange})
+    assert auctions.lotCount() == count
+    auctions.offerPrimary(cod, 1, 5_000, ascending(reserve, 1), {"from": exchange})
 
 
 def test_new_rights_beyond_the_cap_fail_the_lot_R10(

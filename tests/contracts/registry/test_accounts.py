@@ -6,7 +6,7 @@ from brownie import chain
 from backend.chain.domain import PollutantClass, Sector
 from tests.helpers import reverts
 
-CODE = "91500000MA5U999999"
+CODE = "91500000MA5U99999U"
 
 
 def test_add_pollutant_as_data_R01(registry, regulator):
@@ -49,7 +49,7 @@ def test_one_account_per_credit_code_R02(registry, regulator, companies):
     with reverts("RegistryAccountExists", companies[0]):
         registry.registerAccount(
             companies[0],
-            "91500000MA5U888888",
+            "91500000MA5U888883",
             "二号",
             int(Sector.INDUSTRY),
             1,
@@ -84,7 +84,7 @@ def test_district_regulator_registers_in_own_district_only_R02(
     with reverts("RegistryOutsideDistrict", district_regulator, "0x" + "0" * 40, 2):
         registry.registerAccount(
             companies[1],
-            "91500000MA5U888888",
+            "91500000MA5U888883",
             "区外企业",
             int(Sector.INDUSTRY),
             2,

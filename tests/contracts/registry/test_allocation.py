@@ -58,7 +58,7 @@ def test_allocation_without_a_cap_is_refused_R10(
     """R-10: total control — no cap for the region and pollutant means no allocation."""
     registry.registerAccount(
         companies[7],
-        "91500000MA5U777777",
+        "91500000MA5U77777A",
         "新区企业",
         int(Sector.INDUSTRY),
         9,

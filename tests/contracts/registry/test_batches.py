@@ -21,14 +21,14 @@ def test_batch_registration_registers_each_with_its_event_R02(registry, regulato
     """R-02: every account of the batch is registered exactly as by registerAccount."""
     a, b = fresh(2)
     lines = [
-        (a, "91500000MA6B000001", "甲厂", INDUSTRY, 1, 1),
-        (b, "91500000MA6B000002", "乙厂", INDUSTRY, 2, 1),
+        (a, "91500000MA6B00001W", "甲厂", INDUSTRY, 1, 1),
+        (b, "91500000MA6B000020", "乙厂", INDUSTRY, 2, 1),
     ]
     tx = registry.registerAccountBatch(lines, {"from": regulator})
     events = tx.events["AccountRegistered"]
     assert [(e["holder"], e["creditCode"], e["district"]) for e in events] == [
-        (a.address, "91500000MA6B000001", 1),
-        (b.address, "91500000MA6B000002", 2),
+        (a.address, "91500000MA6B00001W", 1),
+        (b.address, "91500000MA6B000020", 2),
     ]
     assert registry.profile(b)["registered"] and registry.profile(b)["district"] == 2
 
@@ -40,13 +40,13 @@ def test_batch_registration_is_all_or_nothing_R02(registry, regulator, district_
     taken = city.chem.code
     with reverts("RegistryCreditCodeTaken", taken, city.chem.address):
         registry.registerAccountBatch(
-            [(a, "91500000MA6B000011", "甲", INDUSTRY, 1, 1), (b, taken, "乙", INDUSTRY, 1, 1)],
+            [(a, "91500000MA6B00011X", "甲", INDUSTRY, 1, 1), (b, taken, "乙", INDUSTRY, 1, 1)],
             {"from": regulator},
         )
     with reverts("RegistryOutsideDistrict", district_regulator.address, ZERO, 2):
         registry.registerAccountBatch(
-            [(a, "91500000MA6B000011", "甲", INDUSTRY, 1, 1),
-             (b, "91500000MA6B000012", "乙", INDUSTRY, 2, 1)],
+            [(a, "91500000MA6B00011X", "甲", INDUSTRY, 1, 1),
+             (b, "91500000MA6B000121", "乙", INDUSTRY, 2, 1)],
             {"from": district_regulator},
         )  # fmt: skip
     assert not registry.profile(a)["registered"]

@@ -3,13 +3,14 @@
 import pytest
 from brownie import chain
 
-from backend.chain.domain import Origin
-from tests.conftest import DAY, YEAR
-from tests.helpers import company_key, loan, now, plain, reverts, signed
+from backend.chain.domain import Origin, TradeMode
+from tests.conftest import BENCHMARKS, DAY, YEAR
+from tests.helpers import company_key, fen_at_benchmark, loan, now, plain, reverts, signed
 
 OPEN, AWAITING, DUE, OVERDUE, COMPLIANT, NON_COMPLIANT = 1, 2, 3, 4, 5, 6
 UNIT_PERIOD = [("unit", "address"), ("pollutant", "uint32"), ("period", "uint32")]
 TAIL = [("nonce", "uint256"), ("deadline", "uint256")]
+NEGOTIATED = int(TradeMode.NEGOTIATED)
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +195,74 @@ def test_carry_over_signed_by_the_unit_R26(compliance, usage, cycle, stranger):
     sig = signed(compliance, "CarryOver", UNIT_PERIOD + TAIL, message, company_key(0))
     tx = compliance.carryOverBySig(cycle.chem, cod, 1, deadline, sig, {"from": stranger})
     assert tx.events["CarriedOver"]["kg"] == 13_000
+
+
+def test_pledged_rights_are_not_carried_over_R07_R26(
+    compliance, ledger, registry, pledges, usage, bank, exchange, regulator, cycle
+):
+    """R-07, R-26: a unit whose whole surplus is pledged cannot carry it over (the window stays
+    open); once the bank released it, the carry-over records what the unit holds unpledged at that
+    moment — the next period's opening figure. A later sale is registered by its own trade; the
+    record stays what was carried."""
+    cod = cycle.pollutant["COD"]
+    usage.post(cycle.chem, cod, 1, 4_000, True)
+    after_period()
+    compliance.surrender(cycle.chem, cod, 1, {"from": cycle.chem.account})  # 9 t paid left
+    pledges.pledge(bank, cod, 9_000, *loan(), {"from": cycle.chem.account})
+    with reverts("ComplianceRightsPledged", cycle.chem, cod, 1, 9_000):
+        compliance.carryOver(cycle.chem, cod, 1, {"from": cycle.chem.account})
+    assert compliance.surplusWindowOpen(cycle.chem, cod, 1)
+    assert not compliance.record(cycle.chem, cod, 1)["carriedOver"]
+    pledges.release(1, {"from": bank})
+    tx = compliance.carryOver(cycle.chem, cod, 1, {"from": cycle.chem.account})
+    assert tx.events["CarriedOver"]["kg"] == 9_000 == ledger.holdings(cycle.chem, cod)
+    registry.setQualifiedSeller(cycle.chem, True, {"from": regulator})
+    ledger.certifyTradable(cycle.chem, cod, 9_000, {"from": regulator})
+    price = fen_at_benchmark(9_000, BENCHMARKS["COD"])
+    sale = ledger.trade(cycle.chem, cycle.steel, cod, 9_000, price, NEGOTIATED, {"from": exchange})
+    assert sale.events["RightsTraded"]["kg"] == 9_000
+    assert compliance.record(cycle.chem, cod, 1)["carriedKg"] == 9_000  # carried, then sold
+    assert ledger.holdings(cycle.chem, cod) == 0
+
+
+def test_only_the_unpledged_surplus_is_carried_over_R07_R26(
+    compliance, ledger, pledges, usage, bank, cycle
+):
+    """R-07: with part of the surplus pledged, the unpledged part is carried and recorded; the
+    pledged part stays with the bank's lien, outside the record. A unit holding nothing has
+    nothing to carry."""
+    cod = cycle.pollutant["COD"]
+    usage.post(cycle.chem, cod, 1, 4_000, True)
+    usage.post(cycle.steel, cod, 1, 0, True)  # steel holds nothing and owes nothing
+    after_period()
+    compliance.surrender(cycle.chem, cod, 1, {"from": cycle.chem.account})
+    pledges.pledge(bank, cod, 6_000, *loan(), {"from": cycle.chem.account})
+    tx = compliance.carryOver(cycle.chem, cod, 1, {"from": cycle.chem.account})
+    assert tx.events["CarriedOver"]["kg"] == 3_000
+    assert compliance.record(cycle.chem, cod, 1)["carriedKg"] == 3_000
+    assert plain(ledger.balanceOf(cycle.chem, cod)) == (9_000, 0, 0, 6_000)
+    with reverts("ComplianceNothingToCarryOver", cycle.steel, cod, 1):
+        compliance.carryOver(cycle.steel, cod, 1, {"from": cycle.steel.account})
+
+
+def test_automatic_carry_over_leaves_pledged_rights_out_R07_R26(
+    compliance, ledger, pledges, usage, bank, exchange, cycle, stranger
+):
+    """R-26, R-07: at the window's close the sweep carries each compliant unit's unpledged
+    surplus; a unit whose surplus is all pledged is skipped (nothing carried, no record)."""
+    cod = cycle.pollutant["COD"]
+    ledger.allocate(cycle.hotel, cod, int(Origin.PAID), 5_000, {"from": exchange})
+    for unit in (cycle.chem, cycle.hotel):
+        usage.post(unit, cod, 1, 0, True)
+    pledges.pledge(bank, cod, 10_000, *loan(), {"from": cycle.chem.account})
+    pledges.pledge(bank, cod, 5_000, *loan(), {"from": cycle.hotel.account})
+    chain.sleep(62 * DAY)
+    chain.mine()
+    tx = compliance.sweepCarryOver([cycle.chem, cycle.hotel], cod, 1, {"from": stranger})
+    assert [(e["unit"], e["kg"], e["automatic"]) for e in tx.events["CarriedOver"]] == [
+        (cycle.chem.address, 3_000, True)  # 1 t waived + 2 t free; its 10 t paid are pledged
+    ]
+    assert not compliance.record(cycle.hotel, cod, 1)["carriedOver"]
 
 
 def test_surplus_left_at_window_close_is_carried_over_automatically_R26(
