@@ -559,12 +559,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 PageRenderer = Callable[[Request, int, dict[str, Any]], Response]
 API_PATHS = ("/api/", "/docs", "/redoc", "/openapi.json")
+DOWNLOAD_PATH = "/download/"
 
 
 def _is_page(request: Request) -> bool:
-    """A page route (the explorer, the portal, the console, downloads): errors answer HTML in
-    the page's language; the API keeps its JSON envelope."""
-    return not request.url.path.startswith(API_PATHS)
+    """A page route (the explorer, the portal, the console): errors answer HTML in the page's
+    language; the API keeps its JSON envelope. A download is read by programs as much as by
+    people: a browser (it asks for text/html) gets the page, a program the envelope."""
+    path = request.url.path
+    if path.startswith(DOWNLOAD_PATH):
+        return "text/html" in request.headers.get("accept", "")
+    return not path.startswith(API_PATHS)
 
 
 def _respond(exc: ServiceError, request: Request | None = None,

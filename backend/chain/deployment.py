@@ -43,6 +43,14 @@ class Deployment(BaseModel):
         description="'districts' and 'basins': id → {'zh': …, 'en': …} (the city's areas)",
     )
 
+    def name_of(self, address: str, lang: str = "zh") -> str | None:
+        """The name the record gives ``address`` (an authority, a bank) in ``lang``, if any."""
+        wanted = address.lower()
+        for key, name in self.names.items():
+            if key.lower() == wanted:
+                return name.get(lang) or name.get("zh")
+        return None
+
     @property
     def start_block(self) -> int:
         """The first block an indexer has to read."""

@@ -139,8 +139,12 @@ CONSOLE_LABELS: dict[str, tuple[str, str]] = {
     # bank
     "bank.pledges": ("本行的质押", "Pledges to this bank"),
     "bank.pledge": (
-        "第 {id} 号质押：{holder} 的 {kg} {pollutant}（{status}）",
-        "Pledge {id}: {kg} of {pollutant} of {holder} ({status})",
+        "第 {id} 号质押：{holder} 的 {kg} {pollutant}，担保债权 {claim}，{maturity} 到期（{status}）",
+        "Pledge {id}: {kg} of {pollutant} of {holder}, securing {claim}, due {maturity} ({status})",
+    ),
+    "bank.claim_hint": (
+        "不超过登记的债权；到期日之后方可申请处置（R-34）",
+        "At most the recorded claim; only after the due date (R-34)",
     ),
     "bank.release": ("解除质押（已还款）", "Release (repaid)"),
     "bank.claim": ("债权金额（元）", "Claim (元)"),

@@ -6,6 +6,8 @@ index, the console showing a key only its own duties."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from web3 import Web3
@@ -13,6 +15,8 @@ from web3 import Web3
 from backend.api import deps
 from backend.chain.devkeys import DEV_NAMES
 from tests.backend.disclosure_city import served
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -31,18 +35,39 @@ def _main(html: str) -> str:
     return _text(html.split('<main id="main">', 1)[1].split("</main>", 1)[0])
 
 
-def test_a_units_history_reads_as_sentences_R36(site, city, scenario):
+def test_a_units_history_reads_as_sentences_R36(site, city, scenario, pledges):
+    """A trade and a pledge in words; the pledge with the claim it secures and its due date
+    (Beijing time), as the pledgor agreed them (R-34)."""
     page = site.get(f"/units/{city.chem.address}", params={"lang": "zh"})
     assert page.status_code == 200
     text = _main(page.text)
     assert "chem 向 steel 转让 10 t 化学需氧量 (COD)，价款 45,000.00 元（协议转让）" in text
-    assert "chem 将 20 t 化学需氧量 (COD)质押给长江商业银行（第 1 号质押，R-34）" in text
+    due = datetime.fromtimestamp(pledges.pledgeOf(1)["maturity"], BEIJING).strftime("%Y-%m-%d")
+    assert (
+        "chem 将 20 t 化学需氧量 (COD)质押给长江商业银行"
+        f"（第 1 号质押，担保债权 1,000,000.00 元，{due} 到期，R-34）" in text
+    )
     assert "RightsLedger.RightsTraded" not in text  # no raw event names
     english = _main(site.get(f"/units/{city.chem.address}", params={"lang": "en"}).text)
     assert (
         "chem sold 10 t of chemical oxygen demand (COD) to steel for 45,000.00 元 (negotiated)"
         in english
     )
+    assert (
+        "chem pledged 20 t of chemical oxygen demand (COD) to Changjiang Commercial Bank "
+        f"(pledge 1, securing 1,000,000.00 元, due {due}, R-34)" in english
+    )
+
+
+def test_pledges_name_the_bank_not_its_address_R36(site, city, bank):
+    """The bank is no registered unit: the pledges page and the pledgor's page name it from the
+    deployment record, in the page's language, and link to its address page."""
+    short = f"{bank.address[:8]}…"
+    for path in ("/pledges", f"/units/{city.chem.address}"):
+        for lang, name in (("zh", "长江商业银行"), ("en", "Changjiang Commercial Bank")):
+            html = site.get(path, params={"lang": lang}).text
+            assert f'<a class="party" href="/address/{bank.address}">{name}</a>' in html, path
+            assert short not in _main(html), (path, lang)
 
 
 def test_every_address_that_appears_has_a_page_that_says_what_it_is(site, city, bank, deployment,
@@ -160,7 +185,7 @@ def test_the_units_list_is_paged_and_filtered(site, city):
     assert site.get("/units", params={"district": -1}).status_code == 422
 
 
-def test_the_console_shows_a_key_only_its_own_duties(site, parties, bank, city):
+def test_the_console_shows_a_key_only_its_own_duties(site, parties, bank, city, pledges):
     """Roles read from the index: the regulator's work, the bank's pledges, the treasury's fees;
     a company's key has none (it uses the portal)."""
     regulator = site.get("/console", params={"account": parties["city_regulator"].address})
@@ -173,9 +198,15 @@ def test_the_console_shows_a_key_only_its_own_duties(site, parties, bank, city):
     banker = site.get("/console", params={"account": bank.address, "lang": "zh"})
     assert 'id="duty-bank"' in banker.text and 'id="duty-regulator"' not in banker.text
     work = _text(banker.text.split('id="work-pledges"', 1)[1].split("</ul>", 1)[0])
-    assert "第 1 号质押：chem 的 20 t 化学需氧量 (COD)（质押中）" in work
+    due = datetime.fromtimestamp(pledges.pledgeOf(1)["maturity"], BEIJING).strftime("%Y-%m-%d")
+    assert (
+        "第 1 号质押：chem 的 20 t 化学需氧量 (COD)，担保债权 1,000,000.00 元，"
+        f"{due} 到期（质押中）" in work
+    )
     assert "第 2 号质押" not in work  # released: nothing left to do
     assert 'id="release-1"' in banker.text and 'id="enforce-1"' in banker.text
+    # enforcement asks for at most the recorded claim (R-34): the form starts from it
+    assert 'name="claimFen" data-kind="yuan" value="1000000.00"' in banker.text
 
     treasury = site.get("/console", params={"account": parties["finance_bureau"].address})
     assert 'id="duty-treasury"' in treasury.text and 'data-op="fund-reserve"' in treasury.text

@@ -91,7 +91,7 @@ def test_calldata_of_20000_tuples_refused_by_name(client, city):
 )
 def test_download_filters_are_parsed_with_bounds_422(client, city, path):
     """Finding 9: these were 500s (ValueError, OverflowError); each is a 422 naming the
-    parameter."""
+    parameter: the JSON envelope for a program, the error page for a browser."""
     response = client.get(path)
     assert response.status_code == 422, response.text
     error = _error(response)
@@ -99,6 +99,9 @@ def test_download_filters_are_parsed_with_bounds_422(client, city, path):
     name = re.search(r"\?(\w+)=", path).group(1)
     assert error["problems"] == [{"field": f"query.{name}", "problem": error["problems"][0][
         "problem"]}]  # fmt: skip
+    page = client.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert f"<code>query.{name}</code>" in page.text and "<code>RequestInvalid</code>" in page.text
 
 
 def test_public_lists_read_no_chain_per_item_R36(settings, deployment, city, rpc_url):

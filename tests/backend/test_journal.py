@@ -90,3 +90,36 @@ def test_sends_wait_for_the_recovery_and_are_refused_503_after_its_time(tmp_path
     journal.open_without_recovery()
     journal.before_send("0x02")
     assert [r["raw_tx"] for r in journal.rows()] == ["0x02"]
+
+
+@pytest.mark.parametrize(
+    ("stamped", "header_reads"),
+    [(True, 0), (False, 1)],
+    ids=["time-in-receipt-anvil", "time-from-header-geth-1.13"],
+)
+def test_the_journal_records_each_block_time_reading_the_header_only_when_needed(
+    tmp_path, stamped, header_reads
+):
+    """Where a transaction was mined and when: anvil's receipts carry the block's time
+    (``blockTimestamp``), so no round trip is added to an order; a node whose receipts lack it
+    (geth 1.13) is asked for the block's header."""
+    journal = Journal(open_database(f"sqlite:///{tmp_path / 'relay.db'}"))
+    journal.open_without_recovery()
+    tx_hash = journal.before_send("0x02")
+    receipt = {"transactionHash": tx_hash, "blockNumber": "0x2a", "blockHash": "0x" + "ab" * 32,
+               "transactionIndex": "0x3", "logs": []}  # fmt: skip
+    if stamped:
+        receipt["blockTimestamp"] = "0x6553f100"
+    asked = []
+
+    def node(method, params):
+        asked.append((method, params))
+        return {"result": {"number": "0x2a", "timestamp": "0x6553f100"}}
+
+    journal.on_receipt(receipt, node)
+    assert asked == [("eth_getBlockByNumber", ["0x2a", False])] * header_reads
+    (row,) = journal.rows()
+    assert (row["block_number"], row["tx_index"], row["block_timestamp"]) == (42, 3, 0x6553F100)
+    assert row["block_hash"] == "0x" + "ab" * 32
+    journal.on_receipt(receipt, node)  # read again: recorded once
+    assert len(asked) == header_reads

@@ -43,7 +43,8 @@ def test_signed_order_takes_four_round_trips(counted_api, counter, probe, funded
     """prepare: one batch; submit: one batch, the broadcast, the receipt (from the relayer's
     second transaction on: its first reads the relayer's nonce under the lock). The receipt is
     asked for again, alone, while the node has not mined the transaction yet (a busy machine):
-    those waits are not round trips of the order's work."""
+    those waits are not round trips of the order's work. The journal records where and when the
+    transaction was mined from that receipt (anvil's carries the block's time): no header read."""
     acme, beta = funded[0], funded[1]
     for kg in (10, 100):
         counter.take()

@@ -264,14 +264,21 @@ def test_a_regulator_approves_an_application_in_its_console_R08(stack, browser):
 
 
 def test_a_bank_releases_a_pledge_in_its_console_R34(stack, browser):
-    """The chemical plant pledges 5 t NOx to the bank; the bank's console lists the pledge and
-    the bank releases it (repaid) in its wallet; the explorer says so, with names."""
+    """The chemical plant pledges 5 t NOx to the bank for a loan of 300 000 元 due in 180 days;
+    the bank's console lists the pledge with its claim and due date and the bank releases it
+    (repaid) in its wallet; the explorer says so, with names."""
     chem, bank = company("长江化工有限公司"), authority("bank")
-    _send_as(stack, chem, "PledgeBook", "pledge", bank.address, POLLUTANT_IDS["NOx"], 5_000)
+    latest = Web3(Web3.HTTPProvider(stack.rpc_url)).eth.get_block("latest")["timestamp"]
+    maturity = latest + 180 * 86_400
+    _send_as(stack, chem, "PledgeBook", "pledge", bank.address, POLLUTANT_IDS["NOx"], 5_000,
+             30_000_000, maturity)  # fmt: skip
     stack.wait_indexed()
     context, page, problems = _console(browser, stack, bank, PHONE)
     item = page.locator("#work-pledges li", has_text="氮氧化物").first
-    expect(item).to_contain_text("长江化工有限公司 的 5 t 氮氧化物 (NOx)（质押中）")
+    due = datetime.fromtimestamp(maturity, timezone(timedelta(hours=8))).strftime("%Y-%m-%d")
+    expect(item).to_contain_text(
+        f"长江化工有限公司 的 5 t 氮氧化物 (NOx)，担保债权 300,000.00 元，{due} 到期（质押中）"
+    )
     form = item.locator("form[data-op=release-pledge]")
     screenshot(page, "console-bank-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -394,6 +401,7 @@ def test_council_members_propose_and_approve_and_the_guardian_cancels_in_their_c
 
     for who, op in (("council_deputy_a", "council-approve"), ("provincial_authority",
                                                               "council-cancel")):  # fmt: skip
+        stack.wait_indexed()  # the console lists what the index has read of the last step
         context, page, more = _console(browser, stack, authority(who))
         item = page.locator("#work-proposals li", has_text=description)
         expect(item).to_contain_text("将长寿区化学需氧量 (COD)总量控制指标设为 1,500 t（R-10）")
@@ -403,6 +411,7 @@ def test_council_members_propose_and_approve_and_the_guardian_cancels_in_their_c
         problems += more
         context.close()
 
+    stack.wait_indexed()
     context, page, _, more = _open(browser, PHONE, stack.url + "/council?lang=zh")
     proposal = page.locator("#council li.proposal", has_text=description)
     expect(proposal).to_contain_text("已撤销")

@@ -3,7 +3,8 @@ CLI sends it (``backend/cli.py``): each party signs with its own (dev) key.
 
 Three kinds of action, in turn:
 
-- ``pledge``: the sewage plant pledges 100 kg of COD to the bank (a signed action, R-34);
+- ``pledge``: the sewage plant pledges 100 kg of COD to the bank for a loan of 420 元 due in 90
+  days of the chain's time (a signed action with the claim it secures and its maturity, R-34);
 - ``trade``: the steel works sells 100 kg of COD to the pharmaceutical company, both sign the
   negotiated trade (R-14, R-16);
 - ``certify``: the city regulator certifies 100 kg more of the steel works' COD as tradable, a
@@ -29,6 +30,7 @@ from backend.cli import ApiClient, sign_envelope, sign_transaction
 COD = 1
 LOT_KG = 100
 LOT_FEN = 42_000  # 420 元 for 100 kg: 4 200 元/t, above the 4 000 元/t benchmark (R-15)
+LOAN_DAYS = 90  # a pledge's maturity after the chain's time (the demo moved its clock ahead)
 SEWAGE, STEEL, PHARMA = dev_key(21), dev_key(11), dev_key(14)
 REGULATOR, BANK = authority_key("city_regulator"), authority_key("bank")
 KINDS = ("pledge", "trade", "certify")
@@ -66,10 +68,12 @@ class Load:
     def build(self, kind: str, number: int) -> Action:
         key = f"{self.prefix}-{kind}-{number}"
         if kind == "pledge":
+            overview = self._http.get("/api/v1/public/overview").raise_for_status()
+            now = overview.json()["now"]  # the chain's time, as the index last saw it
             prepared = self.api.prepare(
                 "pledge",
                 {"holder": SEWAGE.address, "bank": BANK.address, "pollutant": COD,
-                 "quantityKg": LOT_KG},
+                 "quantityKg": LOT_KG, "claimFen": LOT_FEN, "maturity": now + LOAN_DAYS * 86_400},
             )  # fmt: skip
             return Action(kind, key, sign_envelope(prepared, Account.from_key(SEWAGE.private_key)))
         if kind == "trade":

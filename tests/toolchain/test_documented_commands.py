@@ -63,6 +63,12 @@ def make_targets() -> set[str]:
     return set(re.findall(r"^([a-z][\w-]*):", (ROOT / "Makefile").read_text(), re.M))
 
 
+def make_options() -> set[str]:
+    """The options GNU make itself takes (``make -n`` …), from its own ``--help``."""
+    usage = subprocess.run(["make", "--help"], capture_output=True, text=True, check=True).stdout
+    return set(re.findall(r"(?<![\w-])(--?[\w-]+)", usage))
+
+
 MAKE = sorted(set(documented("make")))
 
 
@@ -71,7 +77,9 @@ def test_every_documented_make_target_and_variable_exists(doc, command):
     makefile = (ROOT / "Makefile").read_text()
     words = [w for w in shlex.split(plain(command))[1:] if w != "x"]
     for word in words:
-        if "=" in word:
+        if word.startswith("-"):
+            assert word.split("=")[0] in make_options(), f"{doc}: {command}: make has no {word}"
+        elif "=" in word:
             variable = word.split("=")[0]
             assert f"$({variable})" in makefile, f"{doc}: {command}: {variable} is not used"
         else:
@@ -82,6 +90,7 @@ def test_every_documented_make_target_expands():
     """``make -n`` (nothing runs) resolves each documented target's recipe and prerequisites."""
     targets = sorted({w for _, c in MAKE for w in shlex.split(plain(c))[1:]
                       if "=" not in w and w in make_targets()})  # fmt: skip
+    assert targets
     for target in targets:
         result = subprocess.run(
             ["make", "-n", "--no-print-directory", target], cwd=ROOT, capture_output=True,

@@ -62,9 +62,14 @@ def oracle_files(tmp_path, units):
 
 @pytest.fixture
 def oracle_settings(settings, oracle_files, tmp_path):
+    """The service's settings with this test's own stores. The relayer's store holds the journal
+    of every transaction the service sent, which it puts back on a chain that lost them when it
+    starts (backend/chain/journal.py): shared by the module while Brownie reverts the chain
+    after each test, it would replay one test's postings into the next."""
     units_file, periods_file = oracle_files
     return settings.model_copy(
         update={
+            "relay_database_url": f"sqlite:///{tmp_path / 'relay.db'}",
             "oracle_database_url": f"sqlite:///{tmp_path / 'oracle.db'}",
             "oracle_evidence_dir": tmp_path / "evidence",
             "oracle_units_file": units_file,
