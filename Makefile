@@ -34,7 +34,7 @@ STACK_ENV = DRR_DATA_DIR=$(abspath $(DATA_DIR)) DRR_CHAIN_PORT=$(LOCAL_PORT) DRR
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps install run backup restore network geth geth-background test lint slither fuzz api-fuzz compile clean bench bench-gas bench-oracle bench-network
+.PHONY: help deps install run backup restore network geth geth-background test lint slither fuzz api-fuzz compile clean bench bench-gas bench-oracle bench-network load-test
 
 help:
 	@echo "make run    install everything and run the product (chain, contracts, demo, API, explorer);"
@@ -45,6 +45,7 @@ help:
 	@echo "make slither     static analysis gate (part of make lint; docs/security.md)"
 	@echo "make fuzz        long invariant fuzzing (FUZZ_STEPS, default 100000)"
 	@echo "make api-fuzz    schemathesis over the API against the local stack (0 server errors)"
+	@echo "make load-test  Locust: 100 users read and sign for 10 min against the local stack"
 	@echo "make bench  run every benchmark (8 min on an idle machine, 20–30 under load), rewrite benchmarks/results and docs/benchmarks.md"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -137,9 +138,10 @@ fuzz: install
 # (chain, demo city, service) on LOCAL_PORT / API_PORT; fails on any 5xx. schemathesis needs a newer
 # hypothesis than eth-brownie pins, so it has its own environment (requirements-fuzz.lock).
 API_FUZZ_EXAMPLES ?= 20
-.venv-fuzz/.installed: requirements-fuzz.lock
-	@test -x .venv-fuzz/bin/python || $(PYTHON) -m venv .venv-fuzz
-	.venv-fuzz/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-fuzz.lock
+# the tools' own environments: .venv-fuzz (requirements-fuzz.lock), .venv-load (…-load.lock)
+.venv-%/.installed: requirements-%.lock
+	@test -x .venv-$*/bin/python || $(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r $<
 	@touch $@
 
 api-fuzz: install .venv-fuzz/.installed
@@ -158,6 +160,14 @@ bench: install
 	@$(PY) -m tests.backend.pgserver ensure
 	BENCH_PORT=$(BENCH_PORT) API_PORT=$(API_PORT) BENCH_EXTRA_PORT=$(BENCH_EXTRA_PORT) \
 	  $(PY) -m benchmarks.run_all $(BENCH_ARGS)
+
+# Load test (not part of `make test`): Locust users (LOAD_USERS, default 100) read and sign for
+# LOAD_MINUTES (default 10) against `make run`'s stack on LOCAL_PORT / API_PORT; its own
+# environment (.venv-load, requirements-load.lock); results in benchmarks/results/load_test.json
+LOAD_USERS ?= 100
+LOAD_MINUTES ?= 10
+load-test: deps .venv-load/.installed
+	LOCAL_PORT=$(LOCAL_PORT) API_PORT=$(API_PORT) $(PY) -m benchmarks.load_test --users $(LOAD_USERS) --minutes $(LOAD_MINUTES)
 
 bench-gas: install
 	BENCH_PORT=$(BENCH_PORT) $(PY) -m benchmarks.gas_registry

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 
 import requests
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.api import docs_pages, errors, guard
 from backend.api.routes import (
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
             stale_claim_seconds=settings.relayer_stale_claim_seconds,
             chain_id=deployment.chain_id,
         )
+        _enable_batching(app.state.relayer, chain, settings)
         try:
             for problem in actions.check(chain):
                 log.error("signed action misconfigured: %s", problem)
@@ -134,6 +137,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
             if indexer_thread is not None:
                 indexer_thread.stop()
             journal.close()
+            app.state.relayer.close()
             engine.dispose()
             relay_engine.dispose()
 
@@ -211,3 +215,34 @@ def _install_guards(app: FastAPI, settings: Settings) -> None:
 
 def _secret(value: object) -> str | None:
     return value.get_secret_value() if value is not None else None  # type: ignore[attr-defined]
+
+
+def _enable_batching(relayer: Relayer, chain: Chain, settings: Settings) -> None:
+    """Batch the relayed orders when the deployment has a ``RelayBatch`` whose
+    ``RELAYER_ROLE`` the relayer's key holds (docs/operations.md); else one order per
+    transaction, as before."""
+    batch = chain.deployment.contracts.get("RelayBatch")
+    if batch is None or relayer.address is None or settings.relay_batch_max_calls < 2:
+        return
+    contract = chain.w3.eth.contract(address=batch.address, abi=batch.abi)
+    try:
+        allowed = contract.functions.hasRole(
+            contract.functions.RELAYER_ROLE().call(), relayer.address
+        ).call()
+    except (requests.ConnectionError, ContractLogicError, Web3RPCError) as exc:
+        log.warning("relay batching off: cannot read RelayBatch's roles (%s)", exc)
+        return
+    if not allowed:
+        log.warning(
+            "relay batching off: the relayer %s lacks RelayBatch.RELAYER_ROLE", relayer.address
+        )
+        return
+    # several service processes share a PostgreSQL store: one leader sends for all of them
+    shared = make_url(settings.relay_database).get_backend_name() == "postgresql"
+    relayer.enable_batching(
+        address=batch.address,
+        abi=batch.abi,
+        max_calls=settings.relay_batch_max_calls,
+        linger=settings.relay_batch_linger_ms / 1000,
+        shared=shared,
+    )

@@ -71,3 +71,16 @@ def write_result(name: str, data: dict) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({**environment(), **data}, indent=1, ensure_ascii=False) + "\n")
     return path
+
+
+def proc_mb(pid: int | None, field: str) -> float | None:
+    """A memory figure of a live process from /proc (``VmRSS``, ``VmHWM`` …), in MB."""
+    if pid is None:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None

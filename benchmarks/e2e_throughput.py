@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import ROOT, connect, write_result
+from benchmarks.common import ROOT, connect, proc_mb, write_result
 
 TARGET_RATIO = 0.5
 LOAN_FEN, MATURITY = 10**8, 2**40  # the claim each pledge secures and its due date (R-34)
@@ -44,13 +44,7 @@ RAW_PER_SIGNER = 150
 
 def peak_rss_mb(pid: int) -> float | None:
     """Peak resident memory of a live process (VmHWM), in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
+    return proc_mb(pid, "VmHWM")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -144,7 +138,9 @@ def raw_rate(w3, pledges, keys, bank: str, per_signer: int) -> dict:
     }
 
 
-def start_service(rpc: str, deployment_file: Path, db: str, port: int) -> subprocess.Popen:
+def start_service(
+    rpc: str, deployment_file: Path, db: str, port: int, *, indexer: bool = True
+) -> subprocess.Popen:
     from backend.devstack import RUN_DIR, wait_for_http
 
     RUN_DIR.mkdir(exist_ok=True)
@@ -156,8 +152,9 @@ def start_service(rpc: str, deployment_file: Path, db: str, port: int) -> subpro
         # a load test needs bursts from one client and one signer (backend/api/guard.py)
         "DRR_RATE_LIMIT_ENABLED": "false",
         "DRR_INDEXER_POLL_SECONDS": "0.5",
+        "DRR_INDEXER_ENABLED": "true" if indexer else "false",
     }
-    log = (RUN_DIR / "bench-e2e-service.log").open("w")
+    log = (RUN_DIR / f"bench-e2e-service-{port}.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory",
          "--port", str(port), "--log-level", "warning"],
@@ -167,7 +164,9 @@ def start_service(rpc: str, deployment_file: Path, db: str, port: int) -> subpro
     return proc
 
 
-def service_rate(api: str, keys, bank: str, seconds: float, engine, chain_id: int) -> dict:
+def service_rate(
+    api: str | list[str], keys, bank: str, seconds: float, engine, chain_id: int
+) -> dict:
     """Signed pledges through prepare → sign → submit, one thread per company, until
     ``seconds`` have passed; then wait for the indexer."""
     from backend.chain.typed_data import sign
@@ -175,13 +174,16 @@ def service_rate(api: str, keys, bank: str, seconds: float, engine, chain_id: in
 
     stop_at = time.perf_counter() + seconds
     done: list[tuple[float, float, int]] = []  # (prepare s, submit s, block)
+    hashes: set[str] = set()  # the transactions that carried them (a batch carries many)
     failures: list[str] = []
     lock = threading.Lock()
 
-    def company(k) -> None:
+    apis = [api] if isinstance(api, str) else api
+
+    def company(k, base: str) -> None:
         body = {"holder": k.address, "bank": bank, "pollutant": 1, "quantityKg": 1,
                 "claimFen": LOAN_FEN, "maturity": MATURITY}  # fmt: skip
-        with httpx.Client(base_url=api, timeout=60) as http:
+        with httpx.Client(base_url=base, timeout=60) as http:
             while time.perf_counter() < stop_at:
                 t0 = time.perf_counter()
                 prepared = http.post("/api/v1/actions/pledge/prepare", json=body)
@@ -202,9 +204,13 @@ def service_rate(api: str, keys, bank: str, seconds: float, engine, chain_id: in
                     continue
                 with lock:
                     done.append((t1 - t0, t3 - t2, answer.json()["block_number"]))
+                    hashes.add(answer.json()["tx_hash"])
 
+    load_at_start = round(os.getloadavg()[0], 1)
     started = time.perf_counter()
-    threads = [threading.Thread(target=company, args=(k,)) for k in keys]
+    threads = [
+        threading.Thread(target=company, args=(k, apis[i % len(apis)])) for i, k in enumerate(keys)
+    ]
     for t in threads:
         t.start()
     last_progress = started
@@ -232,6 +238,9 @@ def service_rate(api: str, keys, bank: str, seconds: float, engine, chain_id: in
         "seconds_submitting": round(submitted, 2),
         "seconds_to_indexed": round(indexed, 2),
         "per_second": round(len(done) / indexed, 1),
+        "transactions": len(hashes),
+        "orders_per_transaction": round(len(done) / max(len(hashes), 1), 1),
+        "load_average_at_start": load_at_start,
         "prepare_ms": _ms([p for p, _, _ in done]),
         "submit_ms": _ms([s for _, s, _ in done]),
     }
@@ -302,6 +311,14 @@ def main() -> int:
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", 8730)))
     parser.add_argument("--raw-per-signer", type=int, default=RAW_PER_SIGNER)
     parser.add_argument("--profile-seconds", type=float, default=15)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="service processes; more than one share a PostgreSQL store (one relay leader)",
+    )
+    parser.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_EXTRA_PORT",
+                        "18540")) + 2)  # fmt: skip
     args = parser.parse_args()
 
     from brownie import web3 as bw3
@@ -330,8 +347,19 @@ def main() -> int:
     print(f"  {raw['per_second']} tx/s", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="drr-e2e-"))
     deployment.save(folder / "deployment.json")
-    db = f"sqlite:///{folder / 'service.db'}"
-    service = start_service(rpc, folder / "deployment.json", db, args.api_port)
+    pg = None
+    if args.processes > 1:
+        from tests.backend.pgserver import PgServer
+
+        pg = PgServer(args.pg_port).start()
+        db = pg.create_database()
+    else:
+        db = f"sqlite:///{folder / 'service.db'}"
+    services = [
+        start_service(rpc, folder / "deployment.json", db, args.api_port + i, indexer=i == 0)
+        for i in range(args.processes)
+    ]
+    service = services[0]
     engine = open_database(db)
     try:
         # the indexer catches up with the deployment and the raw run before the clock starts
@@ -345,11 +373,11 @@ def main() -> int:
                 break
             time.sleep(0.2)
         print(f"service: signed pledges for {args.seconds:.0f} s…", flush=True)
-        api = f"http://127.0.0.1:{args.api_port}"
-        cpu_before = cpu_seconds(service.pid)
+        api = [f"http://127.0.0.1:{args.api_port + i}" for i in range(args.processes)]
+        cpu_before = sum(cpu_seconds(p.pid) for p in services)
         node_before = cpu_seconds(node) if node else 0.0
         relayed = service_rate(api, keys, bank, args.seconds, engine, w3.eth.chain_id)
-        cpu = cpu_seconds(service.pid) - cpu_before
+        cpu = sum(cpu_seconds(p.pid) for p in services) - cpu_before
         if node:
             node_cpu = cpu_seconds(node) - node_before
             orders, seconds = max(relayed["orders"], 1), relayed["seconds_to_indexed"]
@@ -359,7 +387,9 @@ def main() -> int:
         # means the service's Python (one interpreter lock) is what limits the rate
         relayed["service_cpu_ms_per_order"] = round(cpu / max(relayed["orders"], 1) * 1000, 1)
         relayed["service_cpu_share_of_one_core"] = round(cpu / relayed["seconds_to_indexed"], 2)
-        relayed["service_peak_rss_mb"] = peak_rss_mb(service.pid)
+        relayed["service_processes"] = args.processes
+        relayed["service_store"] = "postgresql" if pg is not None else "sqlite"
+        relayed["service_peak_rss_mb"] = max(peak_rss_mb(p.pid) or 0 for p in services)
         if args.profile_seconds:
             print(f"profiling the service for {args.profile_seconds:.0f} s…", flush=True)
             holder: dict = {}
@@ -374,8 +404,10 @@ def main() -> int:
             relayed["profile"] = {"orders_per_second_while_sampled": profiled["per_second"],
                                   **holder}  # fmt: skip
     finally:
-        stop([service])
+        stop(services)
         engine.dispose()
+        if pg is not None:
+            pg.stop()
     ratio = relayed["per_second"] / raw["per_second"]
     if "node_cpu_ms_per_order" in relayed:
         # what the machine's cores allow at the measured CPU cost of one order (service + node),

@@ -230,10 +230,17 @@ def throughput_tables() -> list[str]:
                     n(s["seconds_to_indexed"]),
                     n(s["per_second"]),
                     f"prepare {s['prepare_ms']['p50']} / {s['prepare_ms']['p95']}; "
-                    f"submit {s['submit_ms']['p50']} / {s['submit_ms']['p95']}",
+                    f"submit (relay) {s['submit_ms']['p50']} / {s['submit_ms']['p95']}",
                 ],
             ],
         )
+        if "transactions" in s:
+            out += [
+                "",
+                f"The service's orders went to the chain in {n(s['transactions'])} transactions "
+                f"({s['orders_per_transaction']} orders per transaction, `RelayBatch`); load "
+                f"average {s.get('load_average_at_start')} when the service phase started.",
+            ]
         if "cpu_ceiling_per_second" in s:
             ceiling = s["cpu_ceiling_per_second"]
             out += [
@@ -378,6 +385,59 @@ def throughput_tables() -> list[str]:
     return out
 
 
+def load_tables() -> list[str]:
+    """The Locust load test (`make load-test`, benchmarks/load_test.py)."""
+    data = load("load_test")
+    if not data:
+        return []
+    memory = data.get("service_rss_mb_first_last_max") or [None, None, None]
+    out = [
+        "",
+        f"**Load test** (`make load-test`: Locust, {data['users']} users for "
+        f"{n(data['minutes'])} min against `make run`'s stack; {stamp(data)}; load average "
+        f"{data['load_average_before_after'][0]} → {data['load_average_before_after'][1]}). "
+        f"Requests {n(data['requests'])}, server errors {n(data['server_errors'])}, no answer "
+        f"{n(data['no_answer'])} (error rate {data['error_rate']:.3%}); slowest public read p95 "
+        f"{n(data['public_reads_p95_max_ms'])} ms (target < 200 ms); service memory "
+        f"{n(memory[0])} MB at the start, {n(memory[1])} MB at the end, {n(memory[2])} MB at most. "
+        "Per-client rate limits raised for one client at 127.0.0.1: "
+        + ", ".join(f"`{k}={v}`" for k, v in data["rate_limits"].items()),
+        "",
+    ]
+    out += table(
+        ["endpoint", "requests", "failures (5xx)", "p50 ms", "p95 ms", "p99 ms", "per second"],
+        [
+            [
+                f"{e['method']} {e['endpoint']}".strip() if e["method"] else e["endpoint"],
+                n(e["requests"]),
+                n(e["failures"]),
+                n(e["p50_ms"]),
+                n(e["p95_ms"]),
+                n(e["p99_ms"]),
+                str(e["per_second"]),
+            ]
+            for e in data["endpoints"]
+        ],
+    )
+    statuses = data.get("answers_by_status") or {}
+    if statuses:
+        out += ["", "Answers by status: " + ", ".join(
+            f"{k}: {n(v)}" for k, v in sorted(statuses.items())
+        ) + "."]  # fmt: skip
+    samples = data.get("memory") or []
+    if samples:
+        step = max(1, len(samples) // 12)
+        out += ["", "Memory over time (resident, MB):", ""]
+        out += table(
+            ["second", "service", "anvil"],
+            [
+                [str(m["second"]), n(m["service_rss_mb"]), n(m["anvil_rss_mb"])]
+                for m in samples[::step]
+            ],
+        )
+    return out
+
+
 def render() -> str:
     lines = [
         "## Summary of the last run (`make bench`)",
@@ -391,6 +451,7 @@ def render() -> str:
     lines += gas_tables()
     lines += ["", "### Throughput, scale, reads"]
     lines += throughput_tables()
+    lines += load_tables()
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ from brownie import (
     PriceBook,
     PrimaryMarket,
     RegulatorCouncil,
+    RelayBatch,
     RightsLedger,
     RightsLens,
     SettlementToken,
@@ -224,6 +225,10 @@ def deploy(
     d.grant(ledger, "COMPLIANCE_ROLE", compliance)
     money = deploy_exchange(d, parties, registry, prices, ledger, pledges)
     deploy_reserve_and_lifecycle(d, parties, registry, prices, ledger, pledges, compliance, money)
+    # many signed orders in one transaction (docs/architecture.md): the service's relayer key
+    batch = d.deploy(RelayBatch, admin)
+    if "relayer" in parties:
+        d.grant(batch, "RELAYER_ROLE", parties["relayer"])
     hand_over(d, timelock, keep_admin=keep_admin)
     return d.record(parties)
 

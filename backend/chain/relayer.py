@@ -25,6 +25,7 @@ forwards raw transactions a party signed itself.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -61,8 +62,29 @@ from sqlalchemy.exc import IntegrityError
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 
+from backend.chain.batching import (
+    BATCH_INDEX,
+    CLAIMED,
+    FAILED,
+    MINED,
+    PRIVATE_META,
+    QUEUED,
+    QUEUED_CALL,
+    REFUSAL,
+    REFUSED,
+    SENT,
+    RelayBatcher,
+    call_outcome,
+    order_receipt,
+)
 from backend.chain.devkeys import authority_key
-from backend.chain.errors import ContractError, ErrorDecoder, ServiceError, revert_data
+from backend.chain.errors import (
+    ContractError,
+    DecodedError,
+    ErrorDecoder,
+    ServiceError,
+    revert_data,
+)
 from backend.chain.reads import Read, Reads
 from backend.network.devnet import DEV_NETWORK_CHAIN_ID
 
@@ -101,7 +123,7 @@ in_flight = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-CLAIMED, SENT, MINED, FAILED = "claimed", "sent", "mined", "failed"
+# claimed → (queued →) sent → mined | failed; queued → refused (several processes' queue)
 _RESYNC_ERRORS = ("nonce too low", "replacement transaction underpriced", "nonce too high")
 
 
@@ -258,6 +280,7 @@ class Relayer:
         self._stale = stale_claim_seconds
         self._chain_id = chain_id  # the deployment's; read from the node when not given
         self.nonces = NonceManager(w3, account.address) if account else None
+        self.batcher: RelayBatcher | None = None
 
     # -- public --------------------------------------------------------------------------------
 
@@ -270,6 +293,29 @@ class Relayer:
         if self._chain_id is None:
             self._chain_id = self.w3.eth.chain_id
         return self._chain_id
+
+    def enable_batching(
+        self,
+        *,
+        address: str,
+        abi: list[dict[str, Any]],
+        max_calls: int,
+        linger: float,
+        shared: bool = False,
+    ) -> None:
+        """Send the orders that arrive together as one ``RelayBatch`` transaction
+        (backend/chain/batching.py); the relayer's key must hold the batch's ``RELAYER_ROLE``.
+        ``shared``: several service processes share the store (PostgreSQL) and one leader sends."""
+        self.batcher = RelayBatcher(
+            self, address=address, abi=abi, max_calls=max_calls, linger=linger, shared=shared
+        )
+        if shared:
+            self.batcher.start()
+
+    def close(self) -> None:
+        """Stop the batch sender (the service stops); orders still queued are answered."""
+        if self.batcher is not None:
+            self.batcher.close()
 
     def find(self, key: str) -> Mapping[str, Any] | None:
         """The stored row of an idempotency key, if any."""
@@ -301,8 +347,12 @@ class Relayer:
         account = self._require_account()
         timeout = self.receipt_timeout if timeout is None else timeout
         existing = self._claim(key, fingerprint, meta=meta)
+        if existing is not None and self.batcher is not None and self.batcher.shared:
+            return self._resume_shared(existing, to=to, data=data, timeout=timeout, replayed=True)
         if existing is not None:
             return self._resume(existing, to=to, data=data, timeout=timeout)
+        if self.batcher is not None:
+            return self.batcher.relay(key=key, to=to, data=data, meta=meta or {}, timeout=timeout)
         try:
             tx_hash = self._build_and_send(key, account, to, data, plan)
         except BaseException:
@@ -325,7 +375,7 @@ class Relayer:
             yield
         except BaseException:
             row = self.find(key)
-            if row is None or row["state"] == FAILED:
+            if row is None or row["state"] in (FAILED, REFUSED):
                 self._free(slots, key)
             raise
 
@@ -380,10 +430,15 @@ class Relayer:
 
     def plan(self, reads: Reads, *, to: str, data: bytes) -> SendPlan | None:
         """Add this transaction's gas estimate and fee reads to ``reads`` (the caller sends
-        them with its own); ``None`` without a relayer key."""
-        if self._account is None:
+        them with its own); ``None`` without a relayer key, and when batching (the batch is
+        estimated once for all its orders)."""
+        if self._account is None or self.batcher is not None:
             return None
-        address = self._account.address
+        return self.plan_reads(reads, to=to, data=data)
+
+    def plan_reads(self, reads: Reads, *, to: str, data: bytes) -> SendPlan:
+        """The gas estimate, fee and pending-nonce reads of a transaction, added to ``reads``."""
+        address = self._require_account().address
         estimate = reads.estimate_gas(sender=address, to=to, data=data)
         head = reads.block()
         tip = None if self._priority_fee is not None else reads.add("eth_maxPriorityFeePerGas", [])
@@ -512,8 +567,23 @@ class Relayer:
             gas, fees = plan.gas(), plan.fees()
         else:
             gas, fees = self.estimate(sender=account.address, to=to, data=data), self._fees()
-        assert self.nonces is not None
         hint = plan.nonce_hint() if plan is not None else None
+        return self._send_signed([key], account, to, data, gas, fees, hint)
+
+    def _send_signed(
+        self,
+        keys: list[str],
+        account: LocalAccount,
+        to: str,
+        data: bytes,
+        gas: int,
+        fees: Mapping[str, int],
+        hint: tuple[int, int] | None,
+        indices: list[int] | None = None,
+    ) -> str:
+        """Sign with the next nonce, mark every key sent (``indices``: each key's position in a
+        batch), broadcast; returns the transaction's hash."""
+        assert self.nonces is not None
         for attempt in range(3):
             try:
                 with self.nonces.reserve(hint if attempt == 0 else None) as nonce:
@@ -529,16 +599,46 @@ class Relayer:
                     signed = account.sign_transaction(tx)
                     raw = bytes(signed.raw_transaction)
                     tx_hash = _hex(signed.hash)
-                    self._set(key, state=SENT, tx_hash=tx_hash, raw_tx=_hex(raw))
+                    self._mark_sent(keys, tx_hash, _hex(raw), indices)
                     try:
                         self._broadcast(raw, tx_hash)
                     except BaseException:
-                        self._set(key, state=CLAIMED, tx_hash=None, raw_tx=None)
+                        self._mark_sent(keys, None, None, None)
                         raise
                     return tx_hash
             except _NonceConflict:
                 log.info("relayer nonce conflict (attempt %s); resyncing", attempt + 1)
         raise ServiceError("NodeRejected", "the relayer's nonce kept conflicting; retry later")
+
+    def _mark_sent(
+        self, keys: list[str], tx_hash: str | None, raw: str | None, indices: list[int] | None
+    ) -> None:
+        """Every key sent with ``tx_hash`` (``None``: back to claimed), in one transaction."""
+        if len(keys) == 1 and indices is None:
+            state = SENT if tx_hash else CLAIMED
+            self._set(keys[0], state=state, tx_hash=tx_hash, raw_tx=raw)
+            return
+        now = _now()
+        with self._engine.begin() as conn:
+            query = select(relayed.c.key, relayed.c.meta).where(relayed.c.key.in_(keys))
+            rows = conn.execute(query)
+            metas = {k: dict(m or {}) for k, m in rows}
+            for position, key in enumerate(keys):
+                meta = metas.get(key, {})
+                meta.pop(BATCH_INDEX, None)
+                if tx_hash is not None and indices is not None:
+                    meta[BATCH_INDEX] = indices[position]
+                conn.execute(
+                    update(relayed)
+                    .where(relayed.c.key == key)
+                    .values(
+                        state=SENT if tx_hash else CLAIMED,
+                        tx_hash=tx_hash,
+                        raw_tx=raw,
+                        meta=meta,
+                        updated_at=now,
+                    )
+                )
 
     def _broadcast(self, raw: bytes, tx_hash: str) -> None:
         """Send a signed transaction; an "already known" answer counts as sent."""
@@ -557,13 +657,48 @@ class Relayer:
         except ValueError as exc:  # web3 raises ValueError for some node answers
             raise ServiceError("NodeRejected", str(exc)) from exc
 
-    def _finish(self, key: str, tx_hash: str, timeout: float) -> Mapping[str, Any]:
+    def _finish(
+        self, key: str, tx_hash: str, timeout: float, index: int | None = None
+    ) -> Mapping[str, Any]:
         receipt = self.wait(tx_hash, timeout)
-        if receipt["status"] == 1:
-            self._set(key, state=MINED)
-            return receipt
-        self._set(key, state=FAILED)
-        raise self._revert_of(receipt)
+        (answer,) = self._conclude_many([(key, index)], receipt)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    def _conclude_many(
+        self, keys: list[tuple[str, int | None]], receipt: Mapping[str, Any]
+    ) -> list[Mapping[str, Any] | ContractError]:
+        """Each key's answer from the receipt of its transaction (``index``: the key's position
+        in a batch): its receipt, or the error its call reverted with; the keys' states set to
+        mined or failed in one database transaction."""
+        answers: list[Mapping[str, Any] | ContractError] = []
+        states: dict[str, str] = {}
+        tx_hash = _hex(receipt["transactionHash"])
+        for key, index in keys:
+            if receipt["status"] != 1:
+                answers.append(self._revert_of(receipt))
+            elif index is None:
+                answers.append(receipt)
+            else:
+                outcome = call_outcome(receipt, receipt["to"], index)
+                if outcome.ok:
+                    answers.append(order_receipt(receipt, outcome))
+                else:
+                    decoded = self._decoder.decode(outcome.revert_data)
+                    answers.append(ContractError(decoded, tx_hash=tx_hash))
+            states[key] = FAILED if isinstance(answers[-1], ContractError) else MINED
+        now = _now()
+        with self._engine.begin() as conn:
+            for state in (MINED, FAILED):
+                chosen = [k for k, s in states.items() if s == state]
+                if chosen:
+                    conn.execute(
+                        update(relayed)
+                        .where(relayed.c.key.in_(chosen))
+                        .values(state=state, updated_at=now)
+                    )
+        return answers
 
     def _revert_of(self, receipt: Mapping[str, Any]) -> ContractError:
         """Decode why a mined transaction reverted, by replaying it at its block."""
@@ -589,6 +724,11 @@ class Relayer:
         key = row["key"]
         meta = dict(row.get("meta") or {})
         row = self._await_sent(row, timeout)
+        index = (row.get("meta") or {}).get(BATCH_INDEX)
+        for private in PRIVATE_META:
+            meta.pop(private, None)
+        if row["state"] == REFUSED:
+            raise self._refusal_of(row)
         if row["state"] == CLAIMED and key.startswith("raw:"):
             self._broadcast(bytes(HexBytes(row["raw_tx"])), row["tx_hash"])
             self._set(key, state=SENT)
@@ -615,14 +755,15 @@ class Relayer:
                 if self.nonces is not None:
                     self.nonces.forget()
                 tx_hash = self._build_and_send(key, self._require_account(), to, data)
-        return Relayed(tx_hash, self._finish(key, tx_hash, timeout), True, meta)
+                index = None  # sent again on its own
+        return Relayed(tx_hash, self._finish(key, tx_hash, timeout, index), True, meta)
 
     def _await_sent(self, row: Mapping[str, Any], timeout: float) -> Mapping[str, Any]:
         """Wait while another request holds the claim without a transaction yet."""
         deadline = time.monotonic() + timeout
-        while row["state"] == CLAIMED:
+        while row["state"] in (CLAIMED, QUEUED):
             age = (_now() - _aware(row["updated_at"])).total_seconds()
-            if age > self._stale and self._take_over(row):
+            if row["state"] == CLAIMED and age > self._stale and self._take_over(row):
                 return {**row, "updated_at": _now()}
             if time.monotonic() >= deadline:
                 raise ServiceError("RequestInProgress", f"key {row['key']} is being relayed")
@@ -672,6 +813,124 @@ class Relayer:
                 ) from None
             return existing
 
+    # -- the shared queue of several processes (backend/chain/batching.py) ----------------------
+
+    def _queue_call(self, key: str, to: str, data: bytes) -> None:
+        """Queue a claimed key's call for the relay leader."""
+        with self._engine.begin() as conn:
+            meta = conn.execute(select(relayed.c.meta).where(relayed.c.key == key)).scalar()
+            meta = {**(meta or {}), QUEUED_CALL: {"to": to, "data": _hex(data)}}
+            conn.execute(
+                update(relayed)
+                .where(relayed.c.key == key, relayed.c.state == CLAIMED)
+                .values(state=QUEUED, meta=meta, updated_at=_now())
+            )
+
+    def _queued(self, limit: int) -> list[dict[str, Any]]:
+        """The oldest queued keys (the leader's next batch)."""
+        query = (
+            select(relayed)
+            .where(relayed.c.state == QUEUED)
+            .order_by(relayed.c.created_at, relayed.c.key)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def _refuse(self, key: str, exc: BaseException) -> None:
+        """A queued key the leader could not send: the refusal kept for its request."""
+        refusal = {
+            "name": getattr(exc, "name", "NodeRejected"),
+            "detail": getattr(exc, "detail", str(exc)),
+            "args": json.loads(json.dumps(getattr(exc, "error_args", {}), default=str)),
+            "contract": getattr(getattr(exc, "decoded", None), "contract", None),
+        }
+        with self._engine.begin() as conn:
+            meta = conn.execute(select(relayed.c.meta).where(relayed.c.key == key)).scalar()
+            conn.execute(
+                update(relayed)
+                .where(relayed.c.key == key, relayed.c.state.in_((CLAIMED, QUEUED)))
+                .values(state=REFUSED, meta={**(meta or {}), REFUSAL: refusal}, updated_at=_now())
+            )
+
+    def _refusal_of(self, row: Mapping[str, Any]) -> ServiceError:
+        """The refusal of a refused key, which is released for a new attempt."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                delete(relayed).where(relayed.c.key == row["key"], relayed.c.state == REFUSED)
+            )
+        refusal = (row.get("meta") or {}).get(REFUSAL) or {}
+        name = refusal.get("name", "NodeRejected")
+        if refusal.get("contract") is not None:
+            decoded = DecodedError(name, refusal.get("args") or {}, "", "", refusal["contract"])
+            return ContractError(decoded)
+        return ServiceError(name, refusal.get("detail", ""), args=refusal.get("args"))
+
+    def _answer_row(
+        self, row: Mapping[str, Any] | None, key: str, *, to: str, data: bytes, timeout: float
+    ) -> Relayed:
+        """A queued request's answer from its row, once the leader sent or refused it."""
+        if row is None:
+            raise ServiceError("RequestInProgress", f"key {key} was released; retry")
+        return self._resume_shared(row, to=to, data=data, timeout=timeout, replayed=False)
+
+    def _resume_shared(
+        self, row: Mapping[str, Any], *, to: str, data: bytes, timeout: float, replayed: bool
+    ) -> Relayed:
+        """A key's answer when several processes share the queue: this process never sends
+        (only the leader does, and a new leader puts back what an old one sent); it waits for
+        the key to be sent and for its receipt. A claim whose request died before queueing it
+        is queued for the leader."""
+        deadline = time.monotonic() + timeout
+        while True:
+            row = self._await_sent(row, max(deadline - time.monotonic(), 0.1))
+            if row["state"] != CLAIMED:
+                break
+            self._queue_call(row["key"], to, data)  # taken over from a dead request
+            fresh = self.find(row["key"])
+            if fresh is None:
+                raise ServiceError("RequestInProgress", "the first attempt was released; retry")
+            row = fresh
+        if row["state"] == REFUSED:
+            raise self._refusal_of(row)
+        stored = dict(row.get("meta") or {})
+        meta = {k: v for k, v in stored.items() if k not in PRIVATE_META}
+        receipt = self._finish(
+            row["key"],
+            row["tx_hash"],
+            max(deadline - time.monotonic(), 1.0),
+            stored.get(BATCH_INDEX),
+        )
+        return Relayed(row["tx_hash"], receipt, replayed, meta)
+
+    def _put_back_sent(self) -> None:
+        """A new relay leader's first step: every sent transaction the node does not know is
+        broadcast again (raw bytes from the store); one whose nonce went to another
+        transaction has its keys queued again (each order's signed nonce forbids a second
+        effect)."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(relayed.c.tx_hash, relayed.c.raw_tx)
+                .where(relayed.c.state == SENT, relayed.c.raw_tx.is_not(None))
+                .distinct()
+            ).all()
+        for tx_hash, raw in rows:
+            if self._known(tx_hash) is not None:
+                continue
+            try:
+                self._broadcast(bytes(HexBytes(raw)), tx_hash)
+                log.warning("relay leader: %s broadcast again", tx_hash)
+            except _NonceConflict:
+                with self._engine.begin() as conn:
+                    conn.execute(
+                        update(relayed)
+                        .where(relayed.c.tx_hash == tx_hash, relayed.c.state == SENT)
+                        .values(state=QUEUED, tx_hash=None, raw_tx=None, updated_at=_now())
+                    )
+                log.warning("relay leader: %s superseded; its orders are queued again", tx_hash)
+        if self.nonces is not None:
+            self.nonces.forget()
+
     def _take_over(self, row: Mapping[str, Any]) -> bool:
         with self._engine.begin() as conn:
             result = conn.execute(
@@ -681,10 +940,12 @@ class Relayer:
             )
         return result.rowcount == 1
 
-    def _release(self, key: str) -> None:
-        """Forget a claim whose transaction was never broadcast."""
+    def _release(self, key: str, *states: str) -> None:
+        """Forget a claim whose transaction was never broadcast (claimed, or in ``states``)."""
         with self._engine.begin() as conn:
-            conn.execute(delete(relayed).where(relayed.c.key == key, relayed.c.state == CLAIMED))
+            conn.execute(
+                delete(relayed).where(relayed.c.key == key, relayed.c.state.in_((CLAIMED, *states)))
+            )
 
     def _set(self, key: str, **values: object) -> None:
         with self._engine.begin() as conn:

@@ -99,6 +99,20 @@ class Settings(BaseSettings):
     receipt_timeout_seconds: float = Field(
         default=60.0, gt=0, description="how long a request waits for its transaction"
     )
+    relay_batch_max_calls: int = Field(
+        default=64,
+        ge=0,
+        le=256,
+        description="signed orders sent together in one RelayBatch transaction at most "
+        "(backend/chain/batching.py); 0 or 1: each order in a transaction of its own",
+    )
+    relay_batch_linger_ms: float = Field(
+        default=5.0,
+        ge=0,
+        le=1000,
+        description="how long the batch sender waits for the orders arriving just behind the "
+        "first one (only while fewer than the maximum wait)",
+    )
     relayer_stale_claim_seconds: float = Field(
         default=300.0,
         gt=0,

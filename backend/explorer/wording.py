@@ -687,6 +687,20 @@ EVENTS: dict[str, Sentence] = {
         "{verifier:party} cancelled a signed attestation (nonce {nonce})",
     ),
     # -- roles (OpenZeppelin AccessControl) and EIP-712 ---------------------------------------
+    "CallRelayed": Variants(
+        "ok",
+        {
+            True: (
+                "服务转发账户批量提交的签名操作（批内序号{index:n}）已在{target:contract}执行",
+                "The relayer's batch ran signed order {index:n} on {target:contract}",
+            ),
+            False: (
+                "服务转发账户批量提交的签名操作（批内序号{index:n}）被{target:contract}拒绝，未产生任何效果",
+                "{target:contract} refused signed order {index:n} of the relayer's batch; "
+                "nothing of it happened",
+            ),
+        },
+    ),
     "RoleGranted": (
         "{sender:party}授予{account:party}{_contract:contract}的“{role:role}”权限",
         "{sender:party} granted {account:party} the role “{role:role}” on {_contract:contract}",

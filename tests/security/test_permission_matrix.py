@@ -112,6 +112,7 @@ MATRIX = {
     "UnitLifecycle.split": AUTHORITY,
     "UnitLifecycle.close": AUTHORITY,
     "UnitLifecycle.sanctionFraud": "TIMELOCK_ROLE",
+    "RelayBatch.relay": "RELAYER_ROLE",  # the service's relayer key: many signed orders, one tx
     # the regulator council (its time lock's own functions are OpenZeppelin's, tested with the
     # council in tests/contracts/governance/test_council.py)
     "RegulatorCouncil.propose": "MEMBER_ROLE",

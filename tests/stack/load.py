@@ -113,6 +113,13 @@ class Load:
     # -- running -------------------------------------------------------------------------------
 
     def run(self, count: int) -> None:
+        if self.attempted is not None:
+            # the action the stack died under: sent again with its key and payload, as a client
+            # does (a new action would find its key or its signer's nonce still held by it)
+            action = self.attempted
+            action.answer = self.submit(action)
+            self.acknowledged.append(action)
+            self.attempted = None
         for number in range(len(self.acknowledged), len(self.acknowledged) + count):
             self.one(number)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from backend.api.deps import ChainDep
+from backend.api.deps import ChainDep, RelayerDep
 
 router = APIRouter(tags=["system"])
 
@@ -36,4 +36,27 @@ def get_deployment(chain: ChainDep) -> DeploymentOut:
             ContractOut(name=name, address=c.address, block=c.block, tx_hash=c.tx_hash)
             for name, c in dep.contracts.items()
         ],
+    )
+
+
+class RelayerOut(BaseModel):
+    address: str | None
+    batching: bool
+    max_calls: int
+    shared_queue: bool
+    leader: bool
+
+
+@router.get("/relayer", response_model=RelayerOut)
+def get_relayer(relayer: RelayerDep) -> RelayerOut:
+    """The service's relayer: whether it batches signed orders (``RelayBatch``), whether several
+    service processes share its queue (PostgreSQL), and whether this process is the one that
+    sends (docs/operations.md)."""
+    batcher = relayer.batcher
+    return RelayerOut(
+        address=relayer.address,
+        batching=batcher is not None,
+        max_calls=batcher.max_calls if batcher is not None else 1,
+        shared_queue=batcher is not None and batcher.shared,
+        leader=relayer.address is not None and (batcher is None or batcher.leading),
     )
