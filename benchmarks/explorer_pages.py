@@ -99,7 +99,8 @@ def fill_books(engine, holders: list[str]) -> None:
         ])  # fmt: skip
         conn.execute(insert(t.pledges), [
             {"id": i, "holder": holders[i % UNITS], "bank": BANK, "pollutant": 1, "kg": 5_000,
-             "status": 1 if i % 200 == 0 else 2, "claim_fen": 0, "created_pos": i,
+             "status": 1 if i % 200 == 0 else 2, "claim_fen": 30_000_000, "maturity": 1_900_000_000,
+             "created_pos": i,
              "created_tx": "0x", "pos": i, **origin}
             for i in range(1, PLEDGES + 1)
         ])  # fmt: skip
