@@ -5,7 +5,7 @@ A pre-check answers ``(Reason, have, need)`` with two ``uint256`` whose meaning 
 reason: kilograms for a shortage, fen for a price, an address for a blacklisted party (cast to
 an integer), a pollutant and a region for a missing benchmark. :func:`verdict_args` names and
 types them as the custom error the contract would raise does (an address as ``0x…``); the
-market contracts' ``…RuleRefused(reason, have, need)`` get the same reading.
+market contracts revert with the ledger's own named errors, so they need no reading of their own.
 
 :func:`describe` turns an error (name and arguments) into a sentence per language, quantities
 in t with kg precision, money in 元, times in Beijing time, parties by their registered names.
