@@ -25,6 +25,7 @@ from brownie import (
     PledgeBook,
     PriceBook,
     PrimaryMarket,
+    RegistryProxy,
     RegulatorCouncil,
     RelayBatch,
     RightsLedger,
@@ -64,6 +65,8 @@ ORACLE_QUORUM = 2
 ORACLE_DISPUTE_WINDOW = 7 * 24 * 3600
 DEV_NETWORK_COMPANIES = 30  # demo companies' dev keys added on the validator network
 HOUR = 3_600
+# Roles.TIMELOCK (contracts/access/Roles.sol): the regulator council's time lock
+TIMELOCK_ROLE_ID = web3.keccak(text="TIMELOCK_ROLE")
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class CouncilSettings:
         ("RegulatorCouncil", "setThreshold", 48 * HOUR),  # the council's own rules
         ("RegulatorCouncil", "setDelay", 48 * HOUR),
         ("CouncilTimelock", "updateDelay", 48 * HOUR),
+        # replacing a contract's code (every upgradeable contract; docs/operations.md "Upgrades")
+        ("AccountRegistry", "upgradeToAndCall", 72 * HOUR),
     )
 
     def scaled(self, seconds_per_hour: float) -> CouncilSettings:
@@ -119,6 +124,31 @@ def send(fn, *args, sender):
     return fn(*args, {"from": sender}, silent=True)
 
 
+def initializer_abi(container) -> dict | None:
+    """The ``initialize`` function of an upgradeable contract (None: a plain contract)."""
+    return next((e for e in container.abi if e.get("name") == "initialize"), None)
+
+
+def deploy_contract(container, sender, *args):
+    """The single way a contract of the registry is deployed (scripts, tests, benchmarks).
+
+    An upgradeable contract (one with ``initialize``) is deployed as its implementation and a
+    ``RegistryProxy`` that initializes it in the same transaction (docs/operations.md
+    "Upgrades"): ``args`` are the contract's arguments in their old constructor order — the
+    initializer's first (the admin; the oracle's quorum and dispute window), then the
+    implementation's constructor arguments (its peers' proxy addresses and fixed settings).
+    Returns ``(contract at the proxy's address, implementation or None)``."""
+    init = initializer_abi(container)
+    if init is None:
+        return container.deploy(*args, {"from": sender}, silent=True), None
+    split = len(init["inputs"])
+    implementation = container.deploy(*args[split:], {"from": sender}, silent=True)
+    data = implementation.initialize.encode_input(*args[:split])
+    proxy = RegistryProxy.deploy(implementation, data, {"from": sender}, silent=True)
+    RegistryProxy.remove(proxy)  # Brownie keeps one container per address: the contract's own
+    return container.at(proxy.address, tx=proxy.tx), implementation
+
+
 class Deployer:
     """Deploys contracts and grants roles, keeping the deployment record as it goes."""
 
@@ -129,13 +159,16 @@ class Deployer:
         self.roles: dict[str, set[str]] = {}
 
     def deploy(self, container, *args):
-        contract = container.deploy(*args, {"from": self.admin}, silent=True)
+        """Deploy through :func:`deploy_contract`; the record keeps the proxy's address (stable
+        across upgrades) and the implementation's."""
+        contract, implementation = deploy_contract(container, self.admin, *args)
         self.contracts[container._name] = contract
         self.records[container._name] = DeployedContract(
             address=contract.address,
             abi=contract.abi,
             block=contract.tx.block_number,
             tx_hash=contract.tx.txid,
+            implementation=implementation.address if implementation else None,
         )
         return contract
 
@@ -143,6 +176,11 @@ class Deployer:
         role = b"\0" * 32 if role_name == "DEFAULT_ADMIN_ROLE" else getattr(contract, role_name)()
         send(contract.grantRole, role, holder, sender=self.admin)
         self.note(contract._name, role_name, holder)
+
+    def holds(self, contract: str, role_name: str, holder) -> bool:
+        return str(getattr(holder, "address", holder)) in self.roles.get(
+            f"{contract}.{role_name}", ()
+        )
 
     def note(self, contract: str, role_name: str, holder) -> None:
         address = getattr(holder, "address", holder)
@@ -309,11 +347,15 @@ def deploy_council(d: Deployer, parties: dict, settings: CouncilSettings):
 
 
 def hand_over(d: Deployer, timelock, *, keep_admin: bool) -> None:
-    """The time lock becomes the admin of every contract; the deployer renounces its own."""
+    """The time lock becomes the admin of every contract and the only key that may replace the
+    code of an upgradeable one (TIMELOCK_ROLE); the deployer renounces its own administration."""
     for name, contract in d.contracts.items():
         if name in ("RegulatorCouncil", "CouncilTimelock") or not hasattr(contract, "grantRole"):
             continue
         d.grant(contract, "DEFAULT_ADMIN_ROLE", timelock)
+        if d.records[name].implementation and not d.holds(name, "TIMELOCK_ROLE", timelock):
+            send(contract.grantRole, TIMELOCK_ROLE_ID, timelock, sender=d.admin)
+            d.note(name, "TIMELOCK_ROLE", timelock)
         if keep_admin:
             d.note(name, "DEFAULT_ADMIN_ROLE", d.admin)
         else:
@@ -392,7 +434,7 @@ def deploy_reserve_and_lifecycle(
     d.grant(reserve, "LIFECYCLE_ROLE", lifecycle)
     # R-33 sanctions; R-30, R-31 mergers and splits the units did not sign
     d.grant(lifecycle, "TIMELOCK_ROLE", d.contracts["CouncilTimelock"])
-    leases = d.deploy(LeaseBook, ledger, money, registry, prices)
+    leases = d.deploy(LeaseBook, admin, ledger, money, registry, prices)
     d.grant(ledger, "LEASING_ROLE", leases)
 
 

@@ -20,6 +20,11 @@ class DeployedContract(BaseModel):
     abi: list[dict[str, Any]]
     block: int = Field(description="block in which the contract was created")
     tx_hash: str
+    implementation: str | None = Field(
+        default=None,
+        description="the code behind an upgradeable contract's proxy (ERC-1967), which the "
+        "council may replace; ``address`` (the proxy) never changes (docs/operations.md)",
+    )
 
 
 class Deployment(BaseModel):

@@ -90,19 +90,22 @@ def deploy_market(w3: Web3, *, sellers: int = 1, buyers: int = 1) -> Market:
     admin, regulator = party("city_regulator"), party("city_regulator")
     operator, bank = party("exchange_operator"), party("settlement_bank")
     b = Batch(w3)
-    registry = b.deploy(admin, "AccountRegistry", admin.address)
+    registry = b.deploy_contract(admin, "AccountRegistry", admin.address)
     # the throughput harness's own price book: no notice period, so its one benchmark takes effect
     # in the next blocks (the product's deployment gives a week's notice, scripts/deploy.py)
-    prices = b.deploy(admin, "PriceBook", admin.address, registry.address, 0, 5_000)
-    ledger = b.deploy(admin, "RightsLedger", admin.address, registry.address, prices.address)
-    money = b.deploy(admin, "SettlementToken", admin.address)
-    exchange = b.deploy(
+    prices = b.deploy_contract(admin, "PriceBook", admin.address, registry.address, 0, 5_000)
+    ledger = b.deploy_contract(
+        admin, "RightsLedger", admin.address, registry.address, prices.address
+    )
+    money = b.deploy_contract(admin, "SettlementToken", admin.address)
+    exchange = b.deploy_contract(
         admin, "Exchange", admin.address, ledger.address, registry.address, money.address,
         party("finance_bureau").address,
     )  # fmt: skip
-    receipts = b.wait()
     names = ["AccountRegistry", "PriceBook", "RightsLedger", "SettlementToken", "Exchange"]
     contracts = dict(zip(names, (registry, prices, ledger, money, exchange), strict=True))
+    by_address = {r["contractAddress"]: r for r in b.wait() if r.get("contractAddress")}
+    receipts = [by_address[c.address] for c in contracts.values()]  # the proxies' creations
     blocks = {n: r["blockNumber"] for n, r in zip(names, receipts, strict=True)}
     hashes = {
         n: "0x" + bytes(r["transactionHash"]).hex() for n, r in zip(names, receipts, strict=True)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IPledgeBook} from "../interfaces/IPledgeBook.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {Roles} from "../access/Roles.sol";
@@ -9,7 +9,9 @@ import {SignedActions} from "../utils/SignedActions.sol";
 
 /// @title PledgeBook
 /// @notice Pledge records; the ledger holds the pledged quantities and checks R-06/R-07 on pledging.
-contract PledgeBook is IPledgeBook, AccessControl, SignedActions {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract PledgeBook is IPledgeBook, CouncilUpgradeable, SignedActions {
     bytes32 public constant PLEDGEE_ROLE = Roles.PLEDGEE;
     bytes32 public constant EXCHANGE_ROLE = Roles.EXCHANGE;
     bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
@@ -21,9 +23,14 @@ contract PledgeBook is IPledgeBook, AccessControl, SignedActions {
     Pledge[] private _pledges; // id = index + 1
     mapping(address holder => uint256[]) private _idsOf;
 
-    constructor(address admin, IRightsLedger ledger_) SignedActions("PledgeBook", "2") {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(IRightsLedger ledger_) SignedActions("PledgeBook", "2") {
         ledger = ledger_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        _initCouncilAdmin(admin);
     }
 
     /// @inheritdoc IPledgeBook
