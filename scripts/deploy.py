@@ -137,6 +137,11 @@ def initializer_abi(container) -> dict | None:
     return next((e for e in container.abi if e.get("name") == "initialize"), None)
 
 
+def creations(container) -> int:
+    """Transactions :func:`deploy_contract` sends for ``container`` (implementation and proxy)."""
+    return 2 if initializer_abi(container) else 1
+
+
 def deploy_contract(container, sender, *args):
     """The single way a contract of the registry is deployed (scripts, tests, benchmarks).
 
@@ -257,10 +262,12 @@ def deploy(
     registry = d.deploy(AccountRegistry, admin)
     prices = d.deploy(PriceBook, admin, registry, council.price_notice, council.price_band_bps)
     # the policy book and the ledger know each other by immutable references: the policy book
-    # is created first, for the ledger's address-to-be (the deployer's next creation)
-    ledger_address = contract_address(admin.address, admin.nonce + 1)
+    # is created first, for the ledger's address-to-be (its proxy: the deployer's creation after
+    # the policy book's and the ledger's implementation)
+    after = creations(PolicyBook) + creations(RightsLedger) - 1
+    ledger_address = contract_address(admin.address, admin.nonce + after)
     policy_book = d.deploy(
-        PolicyBook, admin, ledger_address, registry, prices, profile.figures_on_chain()
+        PolicyBook, admin, profile.figures_on_chain(), ledger_address, registry, prices
     )
     ledger = d.deploy(RightsLedger, admin, registry, policy_book)
     if ledger.address != ledger_address:

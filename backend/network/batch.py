@@ -95,6 +95,18 @@ class Batch:
         self.send_raw(tx_hash, raw, f"deploy {name}")
         return self.w3.eth.contract(address=to_checksum_address(address), abi=art["abi"])
 
+    def creation_address(self, account: LocalAccount, later: int = 0) -> str:
+        """The address of the contract ``account``'s creation ``later`` transactions from now
+        will make."""
+        return to_checksum_address(
+            get_create_address(account.address, self._nonce(account) + later)
+        )
+
+    @staticmethod
+    def creations(name: str) -> int:
+        """Transactions :meth:`deploy_contract` sends for ``name`` (implementation and proxy)."""
+        return 2 if any(e.get("name") == "initialize" for e in artifact(name)["abi"]) else 1
+
     def deploy_contract(self, account: LocalAccount, name: str, *args: object) -> Contract:
         """The web3 twin of ``scripts/deploy.py``'s ``deploy_contract``: an upgradeable contract
         (one with ``initialize``) is sent as its implementation and a ``RegistryProxy`` that

@@ -55,7 +55,7 @@ def test_the_deployment_record_keeps_the_proxy_and_its_implementation(production
     record = production.contracts["SettlementToken"]
     assert record.address == money.address
     assert record.implementation == implementation_of(web3, money.address) != money.address
-    for name in ("AccountRegistry", "PledgeBook", "ComplianceManager", "LeaseBook"):
+    for name in ("AccountRegistry", "RightsLedger", "PolicyBook", "PledgeBook", "LeaseBook"):
         entry = production.contracts[name]
         assert entry.implementation == implementation_of(web3, entry.address)
     # the council itself, its time lock and the stateless helpers are plain contracts
