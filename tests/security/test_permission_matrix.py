@@ -4,8 +4,8 @@ deployed contract and a stranger (SPEC §1, R-13, docs/security.md).
 The privileged functions are derived from the contracts' source (an ``onlyRole(X)`` modifier, an
 authority check over a unit, AccessControl's ``grantRole`` / ``revokeRole``, an upgradeable
 contract's ``upgradeToAndCall``) and must equal the ``MATRIX`` below: a new privileged function
-that is not in the matrix fails the test, and so does a matrix entry whose guard went away. Each entry is then called (``eth_call``, nothing is sent) by
-every caller:
+that is not in the matrix fails the test, and so does a matrix entry whose guard went away. Each
+entry is then called (``eth_call``, nothing is sent) by every caller:
 
 * a caller without the role is refused with exactly ``AccessControlUnauthorizedAccount(caller,
   role)`` (or the contract's own authority error with its arguments);
