@@ -577,7 +577,8 @@ def _submit_direct(
     from backend.chain import relayer as relayer_module
     from backend.chain.errors import ErrorDecoder, ServiceError
     from backend.indexer.decode import EventDecoder
-    from backend.services import actions as service
+    from backend.services.actions import pipeline as service
+    from backend.services.actions.catalogue import default_actions
 
     settings = cli.get_settings()
     deployment = Deployment.load(settings.deployment_file)
@@ -594,7 +595,7 @@ def _submit_direct(
     try:
         done = service.submit_action(
             chain=chain,
-            actions=service.default_actions(deployment.contracts),
+            actions=default_actions(deployment.contracts),
             relayer=sender,
             events=EventDecoder.for_deployment(deployment),
             name=name,

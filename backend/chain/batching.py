@@ -62,7 +62,18 @@ from backend.chain.errors import ContractError, ServiceError, revert_data
 from backend.chain.reads import Reads
 
 if TYPE_CHECKING:
-    from backend.chain.relayer import Relayed, Relayer
+    from backend.chain.relayer import Relayer
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """A transaction the relayer sent (or found again for a retried request)."""
+
+    tx_hash: str
+    receipt: Mapping[str, Any]
+    replayed: bool
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
 
 # the states of a key (backend/chain/relayer.py): queued for the leader, refused by its simulation
 CLAIMED, QUEUED, SENT, MINED, FAILED, REFUSED = (
@@ -402,8 +413,6 @@ class RelayBatcher:
 
     def _settle(self, orders: list[_Order], tx_hash: str, batched: bool) -> None:
         relayer = self._relayer
-        from backend.chain.relayer import Relayed
-
         try:
             receipt = relayer.wait(tx_hash, relayer.receipt_timeout)
         except ServiceError as exc:

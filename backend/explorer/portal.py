@@ -17,11 +17,11 @@ from sqlalchemy import Connection
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.chain.client import Chain
-from backend.chain.domain import Sector
+from backend.chain.domain import ListingStatus, Sector
 from backend.chain.errors import ServiceError
 from backend.services import disclosure, explain
 
-OPEN_LISTING = (1, 2)  # IExchange.ListingStatus Open, Bidding
+OPEN_LISTING = (ListingStatus.OPEN, ListingStatus.BIDDING)
 OPEN_LOT = 1  # IAuctionHouse.Status Open
 FIGURES = ("paid", "free", "waived", "pledged", "permitted", "tradable", "leased_in",
            "leased_out", "owed")  # fmt: skip

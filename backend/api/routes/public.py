@@ -23,7 +23,7 @@ from backend.api.errors import ERROR_RESPONSES
 from backend.chain.errors import ServiceError
 from backend.indexer.projections import tables as t
 from backend.services import disclosure, money, verify
-from backend.services.actions import Address
+from backend.services.fields import Address
 
 router = APIRouter(prefix="/public", tags=["public"], responses=ERROR_RESPONSES)
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.chain.domain import PledgeStatus
 from backend.indexer.projections import tables as t
 from backend.indexer.projections.writes import Change, address
-
-
-class PledgeStatus:  # IPledgeBook.Status
-    ACTIVE, RELEASED, ENFORCING, ENFORCED = 1, 2, 3, 4
 
 
 def pledged(c: Change) -> None:
