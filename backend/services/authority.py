@@ -1,9 +1,9 @@
 """Every privileged operation of the deployed contracts, as an :class:`Operation`.
 
-Grouped by concern (one API router each, ``backend/api/routes/<concern>.py``). Each body is a
-documented, validated request; ``args`` maps it to the contract call. Who may call is the
-contract's business (a refusal is the decoded ``AccessControlUnauthorizedAccount`` or the
-contract's own error, 403); ``role`` documents it.
+Grouped by concern (one API router each, built by ``backend/api/routes/operations.py``); each
+is declared with ``op(…)`` beside its body, a documented, validated request; ``args`` maps it to
+the contract call. Who may call is the contract's business (a refusal is the decoded
+``AccessControlUnauthorizedAccount`` or the contract's own error, 403); ``role`` documents it.
 """
 
 from __future__ import annotations
