@@ -1,8 +1,9 @@
 """Batched relaying: the signed orders that arrive together go to the chain in one transaction.
 
 Each request checks its own order first, as without batching (signature, deadline, nonce, the
-contract's pre-check and the simulation of its unsigned twin: ``backend/services/actions.py``), so
-a refusal is named to its client before anything is sent. The request then claims its
+contract's pre-check and the simulation of its unsigned twin:
+``backend/services/actions/pipeline.py``), so a refusal is named to its client before anything
+is sent. The request then claims its
 idempotency key (``Relayer.relay``) and hands its call to the :class:`RelayBatcher` of the
 process, which the relayer sends from one thread:
 

@@ -25,7 +25,9 @@ from eth_account import Account
 
 from backend.chain.client import connect_web3
 from backend.chain.devkeys import FIRST_COMPANY_INDEX, authority_key, dev_key
-from backend.cli import ApiClient, sign_envelope, sign_transaction
+from backend.cli.actions import sign_envelope
+from backend.cli.context import ApiClient
+from backend.cli.operations import sign_transaction
 from backend.network.nodes import RPC_NODE, Network
 from backend.stack import processes
 from tests.network.conftest import BASE_PORT, ROOT
