@@ -3,9 +3,10 @@
 Each concern module declares its operations beside their bodies (``op = Catalogue()``,
 ``op(name=…)``): :mod:`.authority` (registry, allocation, permits, prices, compliance,
 verification, pledges, reserve, lifecycle, leasing, roles), :mod:`.market_ops`,
-:mod:`.payment_ops`, :mod:`.policy_ops`, and :mod:`.council_ops`, whose proposals carry any other operation.
-:func:`default_operations` collects them; ``backend/main.py`` hands the registry to the routes
-(one router per concern, ``backend/api/routes/operations.py``) and to the council.
+:mod:`.payment_ops`, :mod:`.policy_ops`, and :mod:`.council_ops`, whose proposals carry any
+other operation. :func:`default_operations` collects them; ``backend/main.py`` hands the
+registry to the routes (one router per concern, ``backend/api/routes/operations.py``) and to the
+council.
 """
 
 from __future__ import annotations
