@@ -193,7 +193,7 @@ def deploy(
     prices = d.deploy(PriceBook, admin, registry, council.price_notice, council.price_band_bps)
     ledger = d.deploy(RightsLedger, admin, registry, prices)
     permits = d.deploy(PermitRegistry, admin, registry, ledger)
-    pledges = d.deploy(PledgeBook, admin, ledger)
+    pledges = d.deploy(PledgeBook, admin, ledger, registry)
     d.deploy(RightsLens, ledger, registry)
 
     d.grant(registry, "REGULATOR_ROLE", parties["city_regulator"])

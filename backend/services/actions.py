@@ -1114,12 +1114,14 @@ class PledgeBody(ActionBody):
     bank: Address = Field(description="the pledgee (a bank with the PLEDGEE role)")
     pollutant: Uint32 = Field(description="pollutant id")
     quantity_kg: Kg = Field(alias="quantityKg")
-    claim_fen: Annotated[int, Field(strict=True, ge=1, le=2**128 - 1)] = Field(
+    # the typed data's fields are uint128 and uint64; the pledge book keeps 40 and 48 bits
+    # (IPledgeBook.Pledge) and refuses more with PledgeInvalidTerms
+    claim_fen: Annotated[int, Field(strict=True, ge=1, le=2**40 - 1)] = Field(
         alias="claimFen",
-        description="the debt the pledge secures, in fen: the most the bank may claim from a "
-        "sale on default (R-34)",
+        description="the debt the pledge secures, in fen (at most 2^40 - 1, 11 billion yuan): "
+        "the most the bank may claim from a sale on default (R-34)",
     )
-    maturity: Uint64 = Field(
+    maturity: Annotated[int, Field(strict=True, ge=0, le=2**48 - 1)] = Field(
         description="when the debt falls due (unix seconds, in the future): the bank may declare "
         "default only from then on"
     )
