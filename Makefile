@@ -29,7 +29,11 @@ DATA_DIR ?= data
 # make run FRESH=1 starts over (a new chain and the demo city again); make backup BACKUP=<file>
 FRESH ?=
 BACKUP ?=
-STACK_ENV = DRR_DATA_DIR=$(abspath $(DATA_DIR)) DRR_CHAIN_PORT=$(LOCAL_PORT) DRR_API_PORT=$(API_PORT)
+# the city policy profile a fresh deployment loads (policy/<name>.json; docs/registry.md "Policy"):
+# make run FRESH=1 POLICY=chongqing-2014 (default shijiazhuang-2023)
+POLICY ?=
+STACK_ENV = DRR_DATA_DIR=$(abspath $(DATA_DIR)) DRR_CHAIN_PORT=$(LOCAL_PORT) DRR_API_PORT=$(API_PORT) \
+  $(if $(POLICY),DRR_POLICY=$(POLICY))
 
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)

@@ -99,7 +99,7 @@ def let_time_pass(until: int) -> None:
 def main() -> None:
     parties = dev_parties()
     regulator = parties["city_regulator"]
-    progress = Progress(24 + len(UNITS))
+    progress = Progress(25 + len(UNITS))
     deployment = deploy(parties)
     path = deployment_path()
     deployment.save(path)

@@ -4,7 +4,8 @@ The treasury funds the reserve; by one regulator council proposal (proposed, app
 executed after its time lock) a sewage plant's reductions enter it, paid from the reserve fund at
 the settled benchmark, and idle free rights are reclaimed; a science demonstration project takes
 reserve rights with the reason on chain; a chemical plant leases idle paid COD rights to a
-pharmaceutical plant for a year at a rent above the floor.
+pharmaceutical plant for a year at a rent above the floor (where the city's policy has leasing);
+the council schedules a policy change: the green channel's limit lowered to 0.5 t from in 30 days.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from brownie import (
     GovernmentReserve,
     LeaseBook,
+    PolicyBook,
     PriceBook,
     RegulatorCouncil,
     SettlementToken,
@@ -19,6 +21,7 @@ from brownie import (
 )
 
 from backend.chain.domain import POLLUTANT_IDS, Origin
+from backend.chain.policy import Figure, Switch
 from scripts.council import call, enact, jump
 
 YEAR = 365 * 86_400
@@ -79,6 +82,25 @@ def run(parties, deployment, unit, send, progress) -> None:
     send(reserve.acceptRelease, offer, sender=buyer)
     progress.step("10 t COD released from the reserve to a science demonstration project (R-28)")
 
+    policy = PolicyBook.at(c["PolicyBook"])
+    council = RegulatorCouncil.at(c["RegulatorCouncil"])
+    lease_step(policy, leases, money, unit, buyer, cod, send, progress)
+    if policy.isOn(int(Switch.GREEN_CHANNEL)):
+        effective = chain.time() + 30 * 86_400
+        change = call(policy, "schedule", int(Figure.GREEN_CHANNEL_LIMIT_KG), 500, effective)
+        pid = enact(
+            council, [change], "绿色通道限额调整为0.5吨（R-21）", parties, wait=jump, send=send
+        )
+        progress.step(f"council proposal {pid}: the green channel's limit becomes 0.5 t in 30 days")
+    else:
+        progress.step("no green channel in this city's policy (R-21): no limit to change")
+
+
+def lease_step(policy, leases, money, unit, buyer, cod, send, progress) -> None:
+    """R-35: a year's lease of idle paid COD, where the city's policy has leasing."""
+    if not policy.isOn(int(Switch.LEASING)):
+        progress.step("no leasing in this city's policy (R-35): no lease")
+        return
     lessor = unit("长江化工有限公司")
     ends = chain.time() + YEAR
     # R-35: at least the benchmark value pro rata of the term (a fifth for a year), here 20 000 元

@@ -23,6 +23,7 @@ from brownie import (
     LeaseBook,
     PermitRegistry,
     PledgeBook,
+    PolicyBook,
     PriceBook,
     PrimaryMarket,
     RegulatorCouncil,
@@ -47,6 +48,8 @@ from backend.chain.devkeys import (
     dev_key,
 )
 from backend.chain.domain import Sector
+from backend.chain.policy import DEFAULT_POLICY, Profile
+from backend.chain.policy import load as load_policy
 from backend.network.devnet import DEV_NETWORK_CHAIN_ID
 from scripts.deployment_records import keep_no_brownie_records
 from scripts.receipts import wait_for_receipts_first
@@ -81,6 +84,11 @@ class CouncilSettings:
     # (contract, function, delay in seconds); a selector's delay holds on every contract
     delays: tuple[tuple[str, str, int], ...] = (
         ("RightsLedger", "setCap", 72 * HOUR),  # R-10 caps of whole regions
+        # the city's policy (docs/registry.md "Policy"): figures, switches, rule modules
+        ("PolicyBook", "schedule", 72 * HOUR),
+        ("PolicyBook", "scheduleSwitch", 72 * HOUR),
+        ("PolicyBook", "attach", 72 * HOUR),
+        ("PolicyBook", "detach", 72 * HOUR),
         ("AccountRegistry", "setRestriction", 72 * HOUR),  # R-17 blacklist (credit, fraud)
         ("GovernmentReserve", "reclaim", 24 * HOUR),  # R-27
         ("UnitLifecycle", "sanctionFraud", 24 * HOUR),  # R-33
@@ -177,21 +185,51 @@ class Deployer:
         )
 
 
+def policy_profile(name: str | None = None) -> Profile:
+    """The city policy profile to deploy: ``name``, else ``$DRR_POLICY``, else the default."""
+    return load_policy(name or os.environ.get("DRR_POLICY") or DEFAULT_POLICY)
+
+
+def contract_address(sender: str, nonce: int) -> str:
+    """The address of the contract ``sender`` creates with ``nonce`` (CREATE)."""
+    import rlp
+    from eth_utils import keccak, to_checksum_address
+
+    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(str(sender)[2:]), nonce]))[12:])
+
+
 def deploy(
-    parties: dict, *, council: CouncilSettings = DEV_COUNCIL, keep_admin: bool = False
+    parties: dict,
+    *,
+    council: CouncilSettings = DEV_COUNCIL,
+    keep_admin: bool = False,
+    policy: str | Profile | None = None,
 ) -> Deployment:
     """Deploy every contract and grant the roles; ``parties`` maps party name → account.
 
     The deployer (the city regulator's key) grants the roles, then hands the administration of
     every contract to the regulator council's time lock and renounces its own (production and
     ``make run``). ``keep_admin`` leaves it a second admin beside the time lock: the shared test
-    fixtures and the benchmarks only, which grant test roles directly."""
+    fixtures and the benchmarks only, which grant test roles directly. ``policy``: the city
+    policy profile loaded into the ``PolicyBook`` (``policy_profile``)."""
+    profile = policy if isinstance(policy, Profile) else policy_profile(policy)
     admin = parties["city_regulator"]
     d = Deployer(admin)
     timelock = deploy_council(d, parties, council)
     registry = d.deploy(AccountRegistry, admin)
     prices = d.deploy(PriceBook, admin, registry, council.price_notice, council.price_band_bps)
-    ledger = d.deploy(RightsLedger, admin, registry, prices)
+    # the policy book and the ledger know each other by immutable references: the policy book
+    # is created first, for the ledger's address-to-be (the deployer's next creation)
+    ledger_address = contract_address(admin.address, admin.nonce + 1)
+    policy_book = d.deploy(
+        PolicyBook, admin, ledger_address, registry, prices, profile.figures_on_chain()
+    )
+    ledger = d.deploy(RightsLedger, admin, registry, policy_book)
+    if ledger.address != ledger_address:
+        raise RuntimeError(
+            f"the ledger is at {ledger.address}, the policy book reads {ledger_address}"
+        )
+    d.grant(policy_book, "TIMELOCK_ROLE", timelock)  # the city's policy: only through the council
     permits = d.deploy(PermitRegistry, admin, registry, ledger)
     pledges = d.deploy(PledgeBook, admin, ledger, registry)
     d.deploy(RightsLens, ledger, registry)
@@ -242,6 +280,7 @@ TIME_LOCKED_ROLES = (
     ("VerificationOracle", "TIMELOCK_ROLE"),  # quorum and dispute window (R-23)
     ("ComplianceManager", "REGULATOR_ROLE"),  # definePeriod (R-23–R-26)
     ("PriceBook", "TIMELOCK_ROLE"),  # publishByCouncil (R-15)
+    ("PolicyBook", "TIMELOCK_ROLE"),  # the city's policy and rule modules
 )
 
 
@@ -256,10 +295,10 @@ def grant_time_locked_roles(deployment: Deployment, account) -> None:
         deployment.roles.setdefault(f"{name}.{role}", []).append(account.address)
 
 
-def deploy_regulator_alone(parties: dict) -> Deployment:
+def deploy_regulator_alone(parties: dict, policy: str | None = None) -> Deployment:
     """TESTS AND BENCHMARKS ONLY: a ``keep_admin`` deployment whose city regulator also holds the
     time-locked roles, so it acts alone where production needs the council."""
-    record = deploy(parties, keep_admin=True)
+    record = deploy(parties, keep_admin=True, policy=policy)
     grant_time_locked_roles(record, parties["city_regulator"])
     return record
 
@@ -271,6 +310,7 @@ def deploy_council(d: Deployer, parties: dict, settings: CouncilSettings):
 
     containers = {
         "RightsLedger": RightsLedger,
+        "PolicyBook": PolicyBook,
         "AccountRegistry": AccountRegistry,
         "GovernmentReserve": GovernmentReserve,
         "UnitLifecycle": UnitLifecycle,

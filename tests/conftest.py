@@ -155,6 +155,12 @@ def ledger(deployment, regulator, exchange):
 
 
 @pytest.fixture(scope="module")
+def policy(deployment):
+    """The city's policy and rule engine (default profile: docs/registry.md "Policy")."""
+    return _at(deployment, "PolicyBook")
+
+
+@pytest.fixture(scope="module")
 def lens(deployment):
     return _at(deployment, "RightsLens")
 

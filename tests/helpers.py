@@ -174,3 +174,13 @@ STOCK_KG = 50_000
 def issue(cny, settlement_bank, to, fen: int) -> None:
     """The settlement bank issues money against a deposit it received."""
     cny.issue(to, fen, b"\x01" * 32, {"from": settlement_bank})
+
+
+def policy_switch_now(policy, council, rule, on: bool = True) -> None:
+    """The city policy's ``rule`` (a ``backend.chain.policy.Switch``) turned on or off from this
+    block (``council``: an account holding the policy book's TIMELOCK_ROLE, as the test
+    deployment's regulator does)."""
+    effective = (
+        brownie.web3.eth.get_block("latest").timestamp + 1
+    )  # the next block's at the earliest
+    policy.scheduleSwitch(int(rule), on, effective, {"from": council})

@@ -82,6 +82,8 @@ class Reason(IntEnum):
     NOT_CERTIFIED_TRADABLE = 19
     SAME_ACCOUNT = 20
     NOT_RESERVE = 21
+    NOT_IN_POLICY = 22
+    MODULE_REFUSED = 23
 
 
 class MarketReason(IntEnum):

@@ -28,6 +28,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "nav.caps": ("总量指标", "Caps"),
     "nav.compliance": ("清缴履约", "Compliance"),
     "nav.blacklist": ("黑名单", "Blacklist"),
+    "nav.policy": ("本市政策", "City policy"),
     "nav.council": ("重大事项公示", "Council actions"),
     "nav.units": ("排污单位", "Units"),
     "nav.pledges": ("质押", "Pledges"),
@@ -159,6 +160,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "reserve.buybacks": ("回购", "Buy-backs"),
     "reserve.reclaims": ("收回", "Reclaims"),
     "caps.title": ("区域总量指标及使用情况", "Caps and their use by region"),
+    "policy.title": ("本市排污权交易政策", "The city's discharge-rights policy"),
+    "policy.intro": (
+        "以下规则和数值由本市实施方案确定，只能经生态环境局委员会批准、等待期满后，"
+        "于公布的生效时间起变更；生效前仍适用原规定。",
+        "These rules and figures come from the city's plan; they change only by the regulator "
+        "council's approval, after its waiting period, from the stated effective time; until "
+        "then the old rule applies.",
+    ),
+    "policy.in_force": ("现行规定", "In force now"),
+    "policy.modules": ("委员会增设的规则", "Rules the council added"),
+    "policy.history": ("变更记录", "History of changes"),
+    "policy.col.rule": ("规则", "Rule"),
+    "policy.col.item": ("事项", "Item"),
+    "policy.col.value": ("现行", "Now"),
+    "policy.col.next": ("待生效", "Scheduled"),
+    "policy.col.change": ("变更", "Change"),
+    "policy.col.effective": ("生效时间", "Takes effect"),
+    "policy.col.when": ("时间", "When"),
     "council.title": (
         "重大监管事项（委员会批准、等待期公示）",
         "High-impact regulator actions (council approval, public waiting period)",

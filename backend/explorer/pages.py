@@ -32,7 +32,7 @@ from backend.chain.errors import ServiceError
 from backend.chain.text import REPLACEMENT
 from backend.explorer import charts, i18n, sentences, urls
 from backend.explorer import portal as company
-from backend.services import council_ops, disclosure, duties, money, parties
+from backend.services import council_ops, disclosure, duties, money, parties, policy_view
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -303,6 +303,16 @@ def blacklist(
     with engine.connect() as conn:
         return _render(request, "blacklist.html", conn, chain, settings,
                        rows=disclosure.blacklist(conn))  # fmt: skip
+
+
+@router.get("/policy", response_class=HTMLResponse)
+def policy(request: Request, engine: EngineDep, chain: ChainDep, settings: SettingsDep) -> Response:
+    """The city's policy in force (every switch and figure, with a change waiting for its time)
+    and its history, each change with its transaction (docs/registry.md "Policy")."""
+    lang = _lang_of(request, chain)
+    with engine.connect() as conn:
+        view = policy_view.policy(conn, disclosure.chain_now(conn), lang.code)
+        return _render(request, "policy.html", conn, chain, settings, L=lang, **view)
 
 
 @router.get("/council", response_class=HTMLResponse)

@@ -46,6 +46,10 @@ def blacklist() -> str:
     return "/blacklist"
 
 
+def policy() -> str:
+    return "/policy"
+
+
 def council(**page: Any) -> str:  # noqa: ANN401
     return _q("/council", **page)
 

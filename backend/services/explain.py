@@ -55,6 +55,8 @@ RULE_ARGS: dict[Reason, tuple[tuple[str, str] | None, tuple[str, str] | None]] =
     Reason.NOT_CERTIFIED_TRADABLE: (("certifiedKg", KG), ("neededKg", KG)),
     Reason.SAME_ACCOUNT: (None, None),
     Reason.NOT_RESERVE: (("account", ADDRESS), None),
+    Reason.NOT_IN_POLICY: (("rule", CODE), None),
+    Reason.MODULE_REFUSED: (("module", ADDRESS), ("value", CODE)),
 }
 
 # MarketReason → (have, need) of the exchange's own verdicts (contracts/market/*.check…).

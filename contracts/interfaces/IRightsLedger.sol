@@ -46,6 +46,13 @@ interface IRightsLedger {
     }
 
     /// @notice A proposed balance change, as the rule engine sees it.
+    /// @notice What the rules read of a seller's holding in one call (the `PolicyBook`).
+    struct HolderState {
+        Balance balance;
+        Position position;
+        bool permitValid;
+    }
+
     struct Movement {
         Op op;
         address from;
@@ -111,6 +118,10 @@ interface IRightsLedger {
     error LedgerNotCertifiedTradable(address account, uint32 pollutant, uint256 requested, uint256 certified);
     error LedgerSameAccount(address account);
     error LedgerNotReserve(address account);
+    /// @notice The city's policy has no such instrument now (`rule`: the `Switch` that is off).
+    error LedgerNotInPolicy(uint8 rule);
+    /// @notice A rule module refuses the movement (its own named error says more: `enforce`).
+    error LedgerModuleRefused(address module, uint256 value);
     // procedure errors
     error LedgerNotAuthority(address actor, address holder);
     error LedgerCapBelowAllocated(uint16 region, uint32 pollutant, uint256 cap, uint256 allocated);
@@ -185,4 +196,7 @@ interface IRightsLedger {
     /// @notice Pre-check: the reason `m` would be refused (Reason.Ok if allowed), with the two
     /// values the refusal is about (e.g. available and needed). Never reverts.
     function check(Movement calldata m) external view returns (Reason reason, uint256 have, uint256 need);
+
+    /// @notice `holder`'s balance and position in `pollutant` and whether its permit is valid now.
+    function holderState(address holder, uint32 pollutant) external view returns (HolderState memory);
 }

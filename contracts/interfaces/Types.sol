@@ -80,5 +80,7 @@ enum Reason {
     SellerNotQualified, // R-39
     NotCertifiedTradable, // R-39
     SameAccount,
-    NotReserve // R-21, R-28: the movement must come from the government reserve
+    NotReserve, // R-21, R-28: the movement must come from the government reserve
+    NotInPolicy, // the city's policy has no such instrument (green channel, leasing, buy-back: PolicyBook)
+    ModuleRefused // a rule module the council attached refuses it (PolicyBook)
 }

@@ -51,5 +51,7 @@ library LedgerRefusals {
         }
         if (reason == Reason.SameAccount) revert IRightsLedger.LedgerSameAccount(m.from);
         if (reason == Reason.NotReserve) revert IRightsLedger.LedgerNotReserve(address(uint160(have)));
+        if (reason == Reason.NotInPolicy) revert IRightsLedger.LedgerNotInPolicy(uint8(have));
+        if (reason == Reason.ModuleRefused) revert IRightsLedger.LedgerModuleRefused(address(uint160(have)), need);
     }
 }

@@ -4,17 +4,17 @@ pragma solidity 0.8.30;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
-import {IPriceBook} from "../interfaces/IPriceBook.sol";
+import {IPolicyBook} from "../interfaces/IPolicyBook.sol";
 import {Op, Origin, TradeMode, Reason} from "../interfaces/Types.sol";
 import {Roles} from "../access/Roles.sol";
-import {TransferRules} from "./TransferRules.sol";
-import {LedgerRefusals} from "./LedgerRefusals.sol";
 
 /// @title RightsLedger
 /// @notice What may move: the balances of discharge rights and the single function `_update`
 /// through which every change passes after the rule engine allowed it (STYLE: OpenZeppelin's
-/// `_update` idea). No holder-callable transfer exists (R-13).
-contract RightsLedger is TransferRules, AccessControl {
+/// `_update` idea). No holder-callable transfer exists (R-13). The rules are the city's
+/// `PolicyBook`'s (`contracts/registry/TransferRules.sol` and the modules the council attached):
+/// one call per movement, which reverts with the refusing rule's named error.
+contract RightsLedger is IRightsLedger, AccessControl {
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     bytes32 public constant EXCHANGE_ROLE = Roles.EXCHANGE;
     bytes32 public constant PERMIT_MANAGER_ROLE = Roles.PERMIT_MANAGER;
@@ -33,10 +33,14 @@ contract RightsLedger is TransferRules, AccessControl {
     mapping(uint16 region => mapping(uint32 pollutant => Cap)) private _caps;
     mapping(uint32 pollutant => uint256) private _supply;
 
-    constructor(address admin, IAccountRegistry registry_, IPriceBook priceBook_)
-        TransferRules(registry_, priceBook_)
-    {
+    IAccountRegistry public immutable registry;
+    /// @notice The city's policy and rule engine, asked before every change.
+    IPolicyBook public immutable policy;
+
+    constructor(address admin, IAccountRegistry registry_, IPolicyBook policy_) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        registry = registry_;
+        policy = policy_;
     }
 
     modifier onlyAuthorityFor(address holder) {
@@ -240,8 +244,7 @@ contract RightsLedger is TransferRules, AccessControl {
     /// @dev Every change of a balance passes here: the rule engine first, then the effects, then
     /// the event (R-04: effective from this block).
     function _update(Movement memory m) internal {
-        (Reason reason, uint256 have, uint256 need) = _evaluate(m);
-        if (reason != Reason.Ok) LedgerRefusals.refuse(reason, m, have, need);
+        policy.enforce(m);
 
         Op op = m.op;
         if (op == Op.Allocate) {
@@ -401,29 +404,16 @@ contract RightsLedger is TransferRules, AccessControl {
 
     /// @inheritdoc IRightsLedger
     function check(Movement calldata m) external view returns (Reason reason, uint256 have, uint256 need) {
-        return _evaluate(m);
+        return policy.check(m);
     }
 
-    // ------------------------------------------------------------------ state for the rule engine
-
-    function _balance(address holder, uint32 pollutant) internal view override returns (Balance memory) {
-        return _balances[holder][pollutant];
+    /// @inheritdoc IRightsLedger
+    function holderState(address holder, uint32 pollutant) external view returns (HolderState memory) {
+        return HolderState(_balances[holder][pollutant], _positions[holder][pollutant], _permitIsValid(holder));
     }
 
-    function _position(address holder, uint32 pollutant) internal view override returns (Position memory) {
-        return _positions[holder][pollutant];
-    }
-
-    function _permitIsValid(address holder) internal view override returns (bool) {
+    function _permitIsValid(address holder) private view returns (bool) {
         Permit storage p = _permits[holder];
         return p.version != 0 && p.validFrom <= block.timestamp && block.timestamp < p.validTo;
-    }
-
-    function _cap(uint16 region, uint32 pollutant) internal view override returns (Cap memory) {
-        return _caps[region][pollutant];
-    }
-
-    function _greenIntake(address holder) internal view override returns (uint64) {
-        return _greenChannelIntake[holder];
     }
 }

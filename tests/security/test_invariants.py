@@ -68,6 +68,14 @@ TOTAL_STEPS = int(os.environ.get("DRR_FUZZ_STEPS", "10000"))
 STEPS_PER_EXAMPLE = int(os.environ.get("DRR_FUZZ_STEPS_PER_EXAMPLE", "500"))
 SHRINK = os.environ.get("DRR_FUZZ_SHRINK") == "1"
 UNITS = ("chem", "steel", "hotel", "fund", "power2")
+# name → (Figure, Switch or None): policy changes the walk makes (backend/chain/policy.py)
+POLICY_CHANGES = {
+    "green_channel_limit": (1, None),
+    "lease_max_term": (2, None),
+    "green_channel": (0, 0),
+    "leasing": (0, 1),
+    "sector_rollout": (0, 5),
+}
 COD, NH3, NOX = 1, 2, 4
 PS = (COD, NH3)
 CAP = 60_000
@@ -181,6 +189,7 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
     secondary, pledges, reserve = c["Exchange"], c["PledgeBook"], c["GovernmentReserve"]
     lifecycle, prices, compliance = c["UnitLifecycle"], c["PriceBook"], c["ComplianceManager"]
     oracle, auctions, council = c["VerificationOracle"], c["AuctionHouse"], c["RegulatorCouncil"]
+    policy = c["PolicyBook"]
     regulator, district_regulator = parties["city_regulator"], parties["district_regulator"]
     exchange, bank, bureau = parties["exchange_operator"], parties["bank"], parties["price_bureau"]
     settlement_bank, treasury = parties["settlement_bank"], parties["finance_bureau"]
@@ -238,7 +247,8 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
     accounts = [*addr.values(), bank.address]  # trading accounts
     counters = {"steps": 0, "accepted": 0, "refused": 0, "examples": 0, "waits": 0,
                 "abuse_refused": 0, "council_executed": 0, "enforcement_sales": 0,
-                "reserve_payouts": 0, "buy_backs": 0, "publications": 0}  # fmt: skip
+                "reserve_payouts": 0, "buy_backs": 0, "publications": 0,
+                "policy_changes": 0}  # fmt: skip
     rpc = Rpc(web3.provider.endpoint_uri)
     encoders = {}
 
@@ -635,6 +645,38 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
             self.pay_from_fund(facility.address, p, facility_kg, 1, receipt, FACILITY)
             self.sync_reserve(p)
 
+        # ----------------------------------------------------------------- the city's policy
+        @rule(which=st.sampled_from(tuple(POLICY_CHANGES)), value=st.integers(0, 2_000),
+              later=st.sampled_from((0, 60, 3_600)))  # fmt: skip
+        def council_changes_policy(self, which, value, later):
+            """A figure or a switch the walk's movements do not use (every walk sector is
+            enabled: the roll-out changes nothing) changed through the council at a stated time:
+            the old value until then, the new one from then; the movements around it hold."""
+            figure, switch = POLICY_CHANGES[which]
+            fn, args = ("schedule", (figure, value)) if switch is None else (
+                "scheduleSwitch", (switch, value % 2 == 1))  # fmt: skip
+            delay = council.delayOf(getattr(policy, fn).signature)
+            effective = chain_now() + int(delay) + 30 + later
+            target, payload = call(policy, fn, *args, effective)
+            payload = bytes.fromhex(payload[2:]) if isinstance(payload, str) else bytes(payload)
+            ok, receipt = send(members[0], council, "propose", [target], [payload], "fuzz policy")
+            if not self.done(ok):
+                return
+            pid = int(receipt["logs"][0]["topics"][1], 16)
+            if not self.done(send(members[1], council, "approve", pid)[0]):
+                return
+            before = policy.figure(figure)
+            advance(int(delay) + 1)
+            if not self.done(send(members[0], council, "execute", pid)[0]):
+                return
+            assert policy.figure(figure) == before, "a policy change took effect before its time"
+            advance(30 + later)
+            after = policy.figure(figure)
+            bit = 1 << (switch or 0)
+            want = value if switch is None else (before | bit if value % 2 else before & ~bit)
+            assert after == want, f"policy {which}: {after} in force, {want} scheduled"
+            counters["policy_changes"] += 1
+
         # ----------------------------------------------------------------- the bank's default
         @rule(data=st.data(), bidder=names, over=st.booleans())
         def enforcement_sale(self, data, bidder, over):
@@ -822,7 +864,7 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
     assert counters["steps"] >= TOTAL_STEPS
     assert counters["accepted"] > TOTAL_STEPS // 5  # the run did move rights and money
     for kind in ("council_executed", "enforcement_sales", "reserve_payouts", "buy_backs",
-                 "publications", "abuse_refused"):  # fmt: skip
+                 "publications", "abuse_refused", "policy_changes"):  # fmt: skip
         assert counters[kind] > 0, f"the walk never reached {kind}"
     rpc.call("evm_revert", snapshot[0])
 

@@ -9,10 +9,11 @@ the rights' supply."""
 from brownie import chain
 
 from backend.chain.domain import TradeMode
+from backend.chain.policy import Switch
 from tests.conftest import BENCHMARKS, DAY, YEAR
 from tests.contracts.market.conftest import ascending, sealed
 from tests.contracts.market.orders import both_sign, commitment, terms
-from tests.helpers import fen_at_benchmark, now, reverts
+from tests.helpers import fen_at_benchmark, now, policy_switch_now, reverts
 
 EXISTING, NEW_UNIT, EXPANSION = range(3)
 COD, SO2 = BENCHMARKS["COD"], BENCHMARKS["SO2"]
@@ -30,6 +31,7 @@ def after(timestamp):
 
 def test_full_primary_and_secondary_cycle(
     city,
+    policy,
     ledger,
     registry,
     permits,
@@ -225,7 +227,11 @@ def test_full_primary_and_secondary_cycle(
             cod,
             1_000,
             "LedgerSectorNotEnabled",
-            lambda on: registry.setSectorEnabled(3, not on, {"from": regulator}),
+            # a city with a roll-out (Chongqing 2014's policy; the default has none)
+            lambda on: (
+                policy_switch_now(policy, regulator, Switch.SECTOR_ROLLOUT, on),
+                registry.setSectorEnabled(3, not on, {"from": regulator}),
+            ),
             None,
         ),
         (

@@ -8,8 +8,18 @@ import pytest
 from brownie import chain
 
 from backend.chain.domain import Op, Origin, Reason, Sector, TradeMode
+from backend.chain.policy import Switch
 from tests.conftest import BENCHMARKS, DAY, YEAR
-from tests.helpers import fen_at_benchmark, loan, movement, now, plain, publish_now, reverts
+from tests.helpers import (
+    fen_at_benchmark,
+    loan,
+    movement,
+    now,
+    plain,
+    policy_switch_now,
+    publish_now,
+    reverts,
+)
 
 COD_PRICE = BENCHMARKS["COD"]
 SO2_PRICE = BENCHMARKS["SO2"]
@@ -417,10 +427,12 @@ def test_green_channel_only_from_the_reserve_R21(ledger, exchange, market):
 
 @pytest.mark.parametrize("side", ["seller", "buyer"])
 def test_units_of_sectors_not_yet_enabled_cannot_trade_R38(
-    ledger, exchange, registry, regulator, market, side
+    ledger, exchange, registry, regulator, market, policy, side
 ):
-    """R-38: phased roll-out per sector (industry first)."""
+    """R-38: phased roll-out per sector (industry first), in a city whose policy has one
+    (Chongqing 2014; tests/contracts/policy compares the profiles)."""
     cod = market.pollutant["COD"]
+    policy_switch_now(policy, regulator, Switch.SECTOR_ROLLOUT)
     registry.setSectorEnabled(
         int(Sector.LIVESTOCK if side == "seller" else Sector.SERVICE), False, {"from": regulator}
     )

@@ -1,0 +1,60 @@
+"""The explorer's /policy page (docs/registry.md "Policy"): the policy in force, a change waiting
+for its effective time, the history with each change's transaction, Chinese first with the
+English switch, no wider than a phone's screen allows (no fixed widths)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from brownie import web3
+
+from backend.chain.policy import Figure, Switch
+from tests.backend.disclosure_city import served
+
+
+@pytest.fixture(scope="module")
+def changed(deployment, regulator):
+    """The green channel lowered to 0.5 t from in an hour; leasing turned off now (the test
+    deployment's regulator holds the council's role on the policy book)."""
+    from brownie import PolicyBook
+
+    policy = PolicyBook.at(deployment.contracts["PolicyBook"].address)
+    now = web3.eth.get_block("latest").timestamp
+    lower = policy.schedule(
+        int(Figure.GREEN_CHANNEL_LIMIT_KG), 500, now + 3_600, {"from": regulator}
+    )
+    off = policy.scheduleSwitch(int(Switch.LEASING), False, now + 1, {"from": regulator})
+    return lower.txid, off.txid
+
+
+@pytest.fixture(scope="module")
+def site(changed, deployment, tmp_path_factory, rpc_url):
+    with served(deployment, rpc_url, tmp_path_factory.mktemp("policy")) as client:
+        yield client
+
+
+def _main(page: str) -> str:
+    body = page.split('<main id="main">', 1)[1].split("</main>", 1)[0]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def test_the_policy_in_force_and_its_history_with_transactions(site, changed):
+    lower, off = changed
+    page = site.get("/policy", params={"lang": "zh"})
+    assert page.status_code == 200
+    text = _main(page.text)
+    assert "本市排污权交易政策" in text
+    # in force now: the green channel at 1 t until its time, leasing already off
+    assert "绿色通道限额（项目合计少于） 1 t 0.5 t" in text
+    assert "排污权租赁 不实行" in text and "交易主体资格审查 不实行" not in text
+    # the history: both changes with their transactions, the profile loaded at deployment
+    assert "绿色通道限额（项目合计少于）（R-21）：1 t → 0.5 t" in text
+    assert "排污权租赁（R-35）不实行" in text and "本市政策载入" in text
+    for tx in (lower, off):
+        assert f"/tx/{tx}" in page.text
+    english = _main(site.get("/policy", params={"lang": "en"}).text)
+    assert "green channel limit (a project's total below) (R-21): 1 t → 0.5 t" in english
+    assert "leasing (R-35) off" in english
+    assert 'style="width' not in page.text  # nothing wider than the page (390 px phones)
