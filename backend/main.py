@@ -27,6 +27,7 @@ from backend.api.routes import (
     payments,
     permits,
     pledges,
+    policy,
     prices,
     primary,
     public,
@@ -169,7 +170,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.include_router(money.router, prefix="/api/v1")
     for concern in (registry, allocation, permits, prices, compliance, verification, pledges,
                     reserve, lifecycle, leasing, roles, payments, settlement, market,
-                    auctions, primary, council):  # fmt: skip
+                    auctions, primary, council, policy):  # fmt: skip
         app.include_router(concern.router, prefix="/api/v1")
     app.include_router(pages.router)
     return app

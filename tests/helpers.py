@@ -180,7 +180,4 @@ def policy_switch_now(policy, council, rule, on: bool = True) -> None:
     """The city policy's ``rule`` (a ``backend.chain.policy.Switch``) turned on or off from this
     block (``council``: an account holding the policy book's TIMELOCK_ROLE, as the test
     deployment's regulator does)."""
-    effective = (
-        brownie.web3.eth.get_block("latest").timestamp + 1
-    )  # the next block's at the earliest
-    policy.scheduleSwitch(int(rule), on, effective, {"from": council})
+    policy.scheduleSwitch(int(rule), on, 0, {"from": council})  # 0: on execution

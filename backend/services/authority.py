@@ -850,8 +850,10 @@ def default_operations() -> OperationRegistry:
     from backend.services.council_ops import COUNCIL_OPS
     from backend.services.market_ops import MARKET_OPS
     from backend.services.payment_ops import PAYMENT_OPS, SETTLEMENT_OPS
+    from backend.services.policy_ops import POLICY_OPS
 
-    return OperationRegistry([*OPS, *MARKET_OPS, *PAYMENT_OPS, *SETTLEMENT_OPS, *COUNCIL_OPS])
+    ops = [*OPS, *MARKET_OPS, *PAYMENT_OPS, *SETTLEMENT_OPS, *COUNCIL_OPS, *POLICY_OPS]
+    return OperationRegistry(ops)
 
 
 CONCERNS: dict[str, str] = {
@@ -872,4 +874,5 @@ CONCERNS: dict[str, str] = {
     "auctions": "auctions of rights (units, banks, exchange operator)",
     "primary": "applications for initial and new rights (units, regulators, treasury)",
     "council": "high-impact actions approved 2 of 3 and time-locked (regulator council)",
+    "policy": "the city's policy: figures and switches at a stated time (regulator council)",
 }

@@ -83,17 +83,18 @@ interface IPolicyBook {
     /// @return true when on
     function isOn(Switch rule) external view returns (bool);
 
-    /// @notice Council only (TIMELOCK_ROLE): `figure` becomes `value` at `effectiveAt` (≥ now).
-    /// A change still pending is replaced. Emits `PolicyChangeScheduled`.
+    /// @notice Council only (TIMELOCK_ROLE): `figure` becomes `value` at `effectiveAt` (≥ now;
+    /// 0: at once, on execution). A change still pending is replaced. Emits `PolicyChangeScheduled`.
     /// @param figure_ the figure
     /// @param value the new value
-    /// @param effectiveAt when the change takes effect, unix seconds
+    /// @param effectiveAt when the change takes effect, unix seconds (0: on execution)
     function schedule(Figure figure_, uint64 value, uint64 effectiveAt) external;
 
-    /// @notice Council only (TIMELOCK_ROLE): `rule` is turned on or off at `effectiveAt` (≥ now).
+    /// @notice Council only (TIMELOCK_ROLE): `rule` is turned on or off at `effectiveAt` (≥ now;
+    /// 0: at once, on execution).
     /// @param rule the switch
     /// @param on true to turn it on
-    /// @param effectiveAt when the change takes effect, unix seconds
+    /// @param effectiveAt when the change takes effect, unix seconds (0: on execution)
     function scheduleSwitch(Switch rule, bool on, uint64 effectiveAt) external;
 
     /// @notice Council only (TIMELOCK_ROLE): attach a rule module (asked after the built-in rules).

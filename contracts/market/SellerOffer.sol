@@ -11,8 +11,8 @@ import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 /// when the rights are offered so that no one bids on rights the seller could not deliver.
 library SellerOffer {
     /// @dev The ledger's `Op.Offer` rules — not blacklisted (R-17), recognised for the quantity
-    /// (R-39), unpledged paid rights above the permit (R-05 – R-07) — and the seller's sector open
-    /// to trading (R-38), which the ledger otherwise decides only with the buyer. Reverts with the
+    /// (R-39), unpledged paid rights above the permit (R-05 – R-07), the seller's sector open to
+    /// trading where the city's policy rolls trading out by sector (R-38). Reverts with the
     /// ledger's named error, the one the settlement would give. Returns whether the seller is the
     /// government reserve.
     function requireDeliverable(
@@ -26,10 +26,6 @@ library SellerOffer {
             ledger,
             IRightsLedger.Movement(Op.Offer, seller, address(0), pollutant, kg, 0, TradeMode.None, 0, Origin.Paid, false)
         );
-        Sector sector = registry.profile(seller).sector;
-        reserve = sector == Sector.Government;
-        if (!reserve && !registry.sectorEnabled(sector)) {
-            revert IRightsLedger.LedgerSectorNotEnabled(seller, uint8(sector));
-        }
+        reserve = registry.profile(seller).sector == Sector.Government;
     }
 }

@@ -56,7 +56,8 @@ contract PolicyBook is IPolicyBook, TransferRules, AccessControl {
 
     /// @inheritdoc IPolicyBook
     function schedule(Figure figure_, uint64 value, uint64 effectiveAt) public onlyRole(TIMELOCK_ROLE) {
-        if (effectiveAt < block.timestamp) revert PolicyEffectiveInPast(effectiveAt, block.timestamp);
+        if (effectiveAt == 0) effectiveAt = uint64(block.timestamp); // on execution
+        else if (effectiveAt < block.timestamp) revert PolicyEffectiveInPast(effectiveAt, block.timestamp);
         if (figure_ == Figure.Switches) {
             Rules storage r = _rules;
             uint64 old = _roll(r.value, r.next, r.effectiveAt);

@@ -131,12 +131,12 @@ contract RightsLedger is IRightsLedger, AccessControl {
 
     /// @inheritdoc IRightsLedger
     function pledgeRights(address holder, uint32 pollutant, uint64 kg) external onlyRole(PLEDGE_MANAGER_ROLE) {
-        _update(Movement(Op.Pledge, holder, holder, pollutant, kg, 0, TradeMode.None, 0, Origin.Paid, false));
+        _move(Op.Pledge, holder, holder, pollutant, kg, Origin.Paid);
     }
 
     /// @inheritdoc IRightsLedger
     function releaseRights(address holder, uint32 pollutant, uint64 kg) external onlyRole(PLEDGE_MANAGER_ROLE) {
-        _update(Movement(Op.Release, holder, holder, pollutant, kg, 0, TradeMode.None, 0, Origin.Paid, false));
+        _move(Op.Release, holder, holder, pollutant, kg, Origin.Paid);
     }
 
     /// @inheritdoc IRightsLedger
@@ -182,7 +182,7 @@ contract RightsLedger is IRightsLedger, AccessControl {
 
     /// @inheritdoc IRightsLedger
     function create(address reserve, uint32 pollutant, uint64 kg, uint16 region) external onlyRole(RESERVE_ROLE) {
-        _update(Movement(Op.Allocate, address(0), reserve, pollutant, kg, 0, TradeMode.None, region, Origin.Paid, false));
+        _update(_allocationIn(region, reserve, pollutant, Origin.Paid, kg));
     }
 
     /// @inheritdoc IRightsLedger
@@ -190,12 +190,12 @@ contract RightsLedger is IRightsLedger, AccessControl {
         external
         onlyRole(RESERVE_ROLE)
     {
-        _update(Movement(Op.Reclaim, from, reserve, pollutant, kg, 0, TradeMode.None, 0, origin, false));
+        _move(Op.Reclaim, from, reserve, pollutant, kg, origin);
     }
 
     /// @inheritdoc IRightsLedger
     function lease(address lessor, address lessee, uint32 pollutant, uint64 kg) external onlyRole(LEASING_ROLE) {
-        _update(Movement(Op.LeaseOut, lessor, lessee, pollutant, kg, 0, TradeMode.None, 0, Origin.Paid, false));
+        _move(Op.LeaseOut, lessor, lessee, pollutant, kg, Origin.Paid);
     }
 
     /// @inheritdoc IRightsLedger
@@ -223,7 +223,7 @@ contract RightsLedger is IRightsLedger, AccessControl {
         Position storage source = _positions[from][pollutant];
         for (uint8 o; o < 3; ++o) {
             if (kgByOrigin[o] == 0) continue;
-            _update(Movement(Op.Succession, from, to, pollutant, kgByOrigin[o], 0, TradeMode.None, 0, Origin(o), false));
+            _move(Op.Succession, from, to, pollutant, kgByOrigin[o], Origin(o));
         }
         uint64 owedBefore = _owed[from][pollutant];
         if (permitted > source.permitted || tradable > source.tradable || owedKg > owedBefore) {
@@ -306,6 +306,11 @@ contract RightsLedger is IRightsLedger, AccessControl {
         }
     }
 
+    /// @dev A movement without a price, a mode or a region.
+    function _move(Op op, address from, address to, uint32 pollutant, uint64 kg, Origin origin) private {
+        _update(Movement(op, from, to, pollutant, kg, 0, TradeMode.None, 0, origin, false));
+    }
+
     function _credit(address holder, uint32 pollutant, Origin origin, uint64 kg) private {
         Balance storage b = _balances[holder][pollutant];
         if (origin == Origin.Paid) b.paid += kg;
@@ -325,7 +330,14 @@ contract RightsLedger is IRightsLedger, AccessControl {
         view
         returns (Movement memory)
     {
-        uint16 region = registry.profile(holder).district;
+        return _allocationIn(registry.profile(holder).district, holder, pollutant, origin, kg);
+    }
+
+    function _allocationIn(uint16 region, address holder, uint32 pollutant, Origin origin, uint64 kg)
+        private
+        pure
+        returns (Movement memory)
+    {
         return Movement(Op.Allocate, address(0), holder, pollutant, kg, 0, TradeMode.None, region, origin, false);
     }
 

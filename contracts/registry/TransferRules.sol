@@ -15,11 +15,11 @@ import {Op, Origin, TradeMode, Reason, Sector, PollutantClass} from "../interfac
 /// named custom error. Which rules and instruments apply, and the green channel's limit, are the
 /// city's policy (`Switch`, `Figure`): read once per movement from the policy book's own storage.
 abstract contract TransferRules {
-    /// @dev Movements with one party and no placement rules (surrender, pledge, release, offer):
+    /// @dev Movements with one party and no placement rules (surrender, pledge, release):
     /// the holder's profile and the pollutant are all their rules read (`holderContext`, cheaper
     /// than the two-party `movementContext`). A bit per `Op`.
     uint256 private constant _ONE_PARTY_OPS =
-        (1 << uint8(Op.Surrender)) | (1 << uint8(Op.Pledge)) | (1 << uint8(Op.Release)) | (1 << uint8(Op.Offer));
+        (1 << uint8(Op.Surrender)) | (1 << uint8(Op.Pledge)) | (1 << uint8(Op.Release));
 
     /// @notice The ledger whose balances the rules read.
     IRightsLedger public immutable ledger;
@@ -148,7 +148,8 @@ abstract contract TransferRules {
     }
 
     /// @dev The seller's side of a sale before there is a buyer (a listing): not blacklisted
-    /// (R-17), recognised for the quantity (R-39), holding it unpledged above its permit (R-05–R-07).
+    /// (R-17), recognised for the quantity (R-39), holding it unpledged above its permit (R-05–R-07),
+    /// its sector open to trading where the city's policy rolls trading out by sector (R-38).
     function _offerRules(IRightsLedger.Movement memory m, IAccountRegistry.MovementContext memory c, uint256 sw)
         private
         view
@@ -158,7 +159,12 @@ abstract contract TransferRules {
         IRightsLedger.HolderState memory seller = ledger.holderState(m.from, m.pollutant);
         (r, have, need) = _recognitionRules(m, c, sw, seller.position.tradable);
         if (r != Reason.Ok) return (r, have, need);
-        return _sellerRules(m, seller);
+        (r, have, need) = _sellerRules(m, seller);
+        if (r != Reason.Ok) return (r, have, need);
+        if (!_enabled(c.from.sector, c.fromSectorEnabled, sw)) {
+            return (Reason.SectorNotEnabled, uint160(m.from), uint8(c.from.sector));
+        }
+        return (Reason.Ok, 0, 0);
     }
 
     /// @dev R-39: units sell only recognised quantities after the party review; the reserve needs none.

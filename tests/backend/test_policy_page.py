@@ -25,7 +25,7 @@ def changed(deployment, regulator):
     lower = policy.schedule(
         int(Figure.GREEN_CHANNEL_LIMIT_KG), 500, now + 3_600, {"from": regulator}
     )
-    off = policy.scheduleSwitch(int(Switch.LEASING), False, now + 1, {"from": regulator})
+    off = policy.scheduleSwitch(int(Switch.LEASING), False, 0, {"from": regulator})  # at once
     return lower.txid, off.txid
 
 

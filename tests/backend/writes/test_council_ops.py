@@ -149,3 +149,30 @@ def test_quorum_and_dispute_window_change_only_through_the_council_R23(api, prod
     jump(scheduled["eta"])
     operate(api, "council/council-execute", {"id": 1}, "council_deputy_b")
     assert (oracle.quorum(), oracle.disputeWindow()) == (1, 0)
+
+
+def test_a_policy_figure_changed_over_the_api_at_a_stated_time(api, prod):
+    """docs/registry.md "Policy": a member proposes `schedule-policy-figure` inside
+    `council-propose`; a lone regulator key is refused it; after the approval, the delay and the
+    execution the new figure is in force from its effective time (0: on execution)."""
+    from brownie import PolicyBook, RegulatorCouncil
+
+    policy = PolicyBook.at(prod.contracts["PolicyBook"].address)
+    change = {"figure": "green_channel_limit_kg", "value": 500, "effectiveAt": 0}
+    alone = build(
+        api, "policy/schedule-policy-figure", {"sender": address_of("regulator"), **change}
+    )
+    refused(alone, 403, "AccessControlUnauthorizedAccount")
+    unknown = {"operation": "schedule-policy-figure", "body": {**change, "figure": "price"}}
+    refused(step(api, "propose", "council_director", calls=[unknown], description="x"), 422,
+            "RequestInvalid")  # fmt: skip
+    body = {"calls": [{"operation": "schedule-policy-figure", "body": change}],
+            "description": "绿色通道限额调整"}  # fmt: skip
+    operate(api, "council/council-propose", body, "council_director")
+    council = RegulatorCouncil.at(prod.contracts["RegulatorCouncil"].address)
+    pid = council.proposalCount()
+    operate(api, "council/council-approve", {"id": pid}, "council_deputy_a")
+    assert policy.figure(1) == 1_000
+    jump(council.proposal(pid)["eta"])
+    operate(api, "council/council-execute", {"id": pid}, "council_deputy_b")
+    assert policy.figure(1) == 500

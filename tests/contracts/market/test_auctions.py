@@ -6,10 +6,11 @@ import pytest
 from brownie import chain
 
 from backend.chain.domain import MarketReason, Reason, Sector, TradeMode
+from backend.chain.policy import Switch
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG, ascending, sealed
 from tests.contracts.market.orders import commitment
-from tests.helpers import fen_at_benchmark, loan, now, plain, reverts
+from tests.helpers import fen_at_benchmark, loan, now, plain, policy_switch_now, reverts
 
 COD_PRICE = BENCHMARKS["COD"]
 KG = 5_000
@@ -132,7 +133,7 @@ def test_joining_needs_the_deposit_and_eligibility_R16_R17(
 
 
 def test_rights_the_seller_could_not_deliver_are_not_offered_R05_R07_R17_R38_R39(
-    auctions, ledger, registry, pledges, permits, traders, cod, regulator, bank
+    auctions, ledger, registry, pledges, permits, traders, cod, regulator, bank, policy
 ):
     """A lot is refused when it is offered — with the ledger's own error, the one its settlement
     would give — when the seller could not deliver it today, by the rules a listing checks:
@@ -167,6 +168,7 @@ def test_rights_the_seller_could_not_deliver_are_not_offered_R05_R07_R17_R38_R39
     refused(hotel, KG, "LedgerSellerNotQualified", hotel)
     registry.setRestriction(farm, 2, True, "挂牌督办", {"from": regulator})
     refused(farm, KG, "LedgerBlacklisted", farm, 2)
+    policy_switch_now(policy, regulator, Switch.SECTOR_ROLLOUT)  # a city with a roll-out (R-38)
     registry.setSectorEnabled(int(Sector.THERMAL_POWER), False, {"from": regulator})
     refused(power, KG, "LedgerSectorNotEnabled", power, int(Sector.THERMAL_POWER))
     assert auctions.lotCount() == 0

@@ -4,6 +4,7 @@ import brownie
 from eth_account import Account
 
 from backend.chain.deployment import Deployment
+from backend.chain.policy import Figure, Switch, load
 from scripts import demo
 from scripts.demo_money import DEMO_GASLESS_KEY
 
@@ -55,3 +56,26 @@ def test_demo_city_trades_through_the_exchange(tmp_path, monkeypatch, parties):
     assert brownie.web3.eth.get_balance(gasless) == 0
     assert market.listing(2)["status"] == TAKEN and market.listing(2)["seller"] == gasless
     assert cny.totalRedeemed() == 150_000_000 and cny.pendingRedemptions() == 0
+    # the city's policy (default: Shijiazhuang 2023): a lease under it, and the council's change
+    # of the green channel's limit waiting for its effective time (docs/registry.md "Policy")
+    policy = at["PolicyBook"]
+    assert at["LeaseBook"].leaseCount() == 1
+    assert council.state(4) == EXECUTED
+    assert policy.figure(int(Figure.GREEN_CHANNEL_LIMIT_KG)) == 1_000
+    assert policy.scheduled(int(Figure.GREEN_CHANNEL_LIMIT_KG))["next"] == 500
+
+
+def test_demo_city_under_the_chongqing_2014_policy(tmp_path, monkeypatch):
+    """`make run POLICY=chongqing-2014`: the same demo under the Chongqing plan — no lease and no
+    green-channel change (the plan has neither), every other step as under the default."""
+    record = tmp_path / "demo.json"
+    monkeypatch.setenv("DRR_DEPLOYMENT_FILE", str(record))
+    monkeypatch.setenv("DRR_POLICY", "chongqing-2014")
+    demo.main()
+    d = Deployment.load(record)
+    at = {name: getattr(brownie, name).at(c.address) for name, c in d.contracts.items()}
+    policy = at["PolicyBook"]
+    assert policy.figure(int(Figure.SWITCHES)) == load("chongqing-2014").switch_word
+    assert not policy.isOn(int(Switch.LEASING)) and at["LeaseBook"].leaseCount() == 0
+    assert at["Exchange"].listing(1)["status"] == SETTLED_LISTING
+    assert at["AuctionHouse"].lotCount() == 3

@@ -6,10 +6,11 @@ import pytest
 from brownie import chain
 
 from backend.chain.domain import MarketReason, Reason, Sector, TradeMode
+from backend.chain.policy import Switch
 from tests.conftest import BENCHMARKS
 from tests.contracts.market.conftest import FUNDS_FEN, STOCK_KG
 from tests.contracts.market.orders import HOUR
-from tests.helpers import fen_at_benchmark, loan, now, plain, reverts
+from tests.helpers import fen_at_benchmark, loan, now, plain, policy_switch_now, reverts
 
 COD_PRICE = BENCHMARKS["COD"]
 KG = 2_000
@@ -70,7 +71,7 @@ def test_listing_terms_are_checked(secondary, traders, cod):
 
 
 def test_rights_the_seller_could_not_deliver_are_not_listed_R05_R07_R17_R38_R39(
-    secondary, ledger, registry, pledges, permits, traders, cod, regulator, bank
+    secondary, ledger, registry, pledges, permits, traders, cod, regulator, bank, policy
 ):
     """Offering rights is refused at once, with the ledger's own error (the one the take would
     give), when the seller could not deliver them today: more than it holds unpledged (R-05,
@@ -95,6 +96,7 @@ def test_rights_the_seller_could_not_deliver_are_not_listed_R05_R07_R17_R38_R39(
     refused(hotel, KG, "LedgerSellerNotQualified", hotel)
     registry.setRestriction(steel, 2, True, "挂牌督办", {"from": regulator})  # supervision
     refused(steel, KG, "LedgerBlacklisted", steel, 2)
+    policy_switch_now(policy, regulator, Switch.SECTOR_ROLLOUT)  # a city with a roll-out (R-38)
     registry.setSectorEnabled(int(Sector.INVESTOR), False, {"from": regulator})
     refused(fund, KG, "LedgerSectorNotEnabled", fund, int(Sector.INVESTOR))
     assert secondary.listingCount() == 0

@@ -6,6 +6,7 @@ import pytest
 from brownie import chain
 
 from backend.chain.domain import MarketReason, Origin, Reason
+from backend.chain.policy import Switch
 from tests.conftest import BENCHMARKS, CAP_KG
 from tests.contracts.market.conftest import ascending, issue
 from tests.contracts.market.orders import (
@@ -14,7 +15,15 @@ from tests.contracts.market.orders import (
     PURCHASE_FIELDS,
     key_of,
 )
-from tests.helpers import fen_at_benchmark, now, plain, publish_now, reverts, signed
+from tests.helpers import (
+    fen_at_benchmark,
+    now,
+    plain,
+    policy_switch_now,
+    publish_now,
+    reverts,
+    signed,
+)
 
 EXISTING, NEW_UNIT, EXPANSION = range(3)
 APPLIED, APPROVED, REJECTED, WITHDRAWN, SETTLED = range(1, 6)
@@ -237,9 +246,13 @@ def test_units_failing_industrial_policy_get_no_rights_R11(
         primary.purchase(app, {"from": applicants.chem.account})
 
 
-def test_paid_use_waits_for_the_sectors_roll_out_R38(primary, registry, regulator, applicants):
+def test_paid_use_waits_for_the_sectors_roll_out_R38(
+    primary, registry, regulator, applicants, policy
+):
     """R-38: services cannot apply for, be approved or buy paid rights while their sector is not
-    enabled — refused at whichever step finds it closed, with the same error."""
+    enabled — refused at whichever step finds it closed, with the same error (a city whose policy
+    rolls paid use out by sector: Chongqing 2014)."""
+    policy_switch_now(policy, regulator, Switch.SECTOR_ROLLOUT)
     cod = applicants.pollutant["COD"]
     opened = submit(primary, applicants.hotel, cod, 1_000)
     registry.setSectorEnabled(3, False, {"from": regulator})

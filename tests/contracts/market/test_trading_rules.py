@@ -5,9 +5,18 @@ allowed path settles. The rules live in the ledger only; the exchange adds none 
 import pytest
 
 from backend.chain.domain import MarketReason, Reason, TradeMode
+from backend.chain.policy import Switch
 from tests.conftest import BENCHMARKS, DAY, YEAR
 from tests.contracts.market.orders import both_sign, terms
-from tests.helpers import fen_at_benchmark, loan, now, plain, publish_now, reverts
+from tests.helpers import (
+    fen_at_benchmark,
+    loan,
+    now,
+    plain,
+    policy_switch_now,
+    publish_now,
+    reverts,
+)
 
 COD_PRICE, SO2_PRICE = BENCHMARKS["COD"], BENCHMARKS["SO2"]
 
@@ -259,9 +268,11 @@ def test_green_channel_stops_at_one_tonne_R21(secondary, ledger, rules, stranger
 
 
 def test_sectors_not_yet_enabled_do_not_trade_R38(
-    secondary, ledger, registry, regulator, rules, stranger
+    secondary, ledger, registry, regulator, rules, stranger, policy
 ):
-    """R-38: services wait for the roll-out; the hotel buys once its sector is enabled."""
+    """R-38: services wait for the roll-out (a city whose policy has one); the hotel buys once
+    its sector is enabled."""
+    policy_switch_now(policy, regulator, Switch.SECTOR_ROLLOUT)
     cod = rules.pollutant["COD"]
     registry.setSectorEnabled(3, False, {"from": regulator})  # Sector.Service
     t = terms(rules.chem, rules.hotel, cod, 1_000, at_benchmark(1_000))

@@ -132,6 +132,12 @@ def test_only_the_council_changes_the_policy(policy, regulator, companies, parti
         policy.attach(companies[1], {"from": companies[0]})
     with reverts("PolicyEffectiveInPast", now - 10, ...):
         policy.schedule(int(Figure.GREEN_CHANNEL_LIMIT_KG), 1, now - 10, {"from": regulator})
+    tx = policy.schedule(int(Figure.GREEN_CHANNEL_LIMIT_KG), 800, 0, {"from": regulator})
+    assert tx.events["PolicyChangeScheduled"]["effectiveAt"] == tx.timestamp  # 0: on execution
+    assert policy.figure(int(Figure.GREEN_CHANNEL_LIMIT_KG)) == 800
+    tx = policy.schedule(int(Figure.GREEN_CHANNEL_LIMIT_KG), 800, 0, {"from": regulator})
+    assert tx.events["PolicyChangeScheduled"]["effectiveAt"] == tx.timestamp  # 0: on execution
+    assert policy.figure(int(Figure.GREEN_CHANNEL_LIMIT_KG)) == 800
     holders = deployment.roles["PolicyBook.TIMELOCK_ROLE"]
     assert deployment.contracts["CouncilTimelock"].address in holders
     assert PolicyBook.at(policy.address).hasRole(

@@ -1,8 +1,9 @@
 """Creating rights: primary and legacy free allocation, caps (R-08, R-10, R-11, R-12, R-38)."""
 
 from backend.chain.domain import Op, Origin, Reason, Sector
+from backend.chain.policy import Switch
 from tests.conftest import CAP_KG
-from tests.helpers import movement, plain, reverts
+from tests.helpers import movement, plain, policy_switch_now, reverts
 
 
 def test_exchange_allocates_paid_and_waived_rights_R08_R12(ledger, exchange, city):
@@ -89,8 +90,10 @@ def test_no_rights_for_units_failing_industrial_policy_R11(
         ledger.allocateFree(city.chem, 1, 1_000, {"from": regulator})
 
 
-def test_paid_use_only_in_enabled_sectors_R38(ledger, exchange, registry, regulator, city):
-    """R-38: paid use follows the sector roll-out; legacy free rights do not depend on it."""
+def test_paid_use_only_in_enabled_sectors_R38(ledger, exchange, registry, regulator, city, policy):
+    """R-38: paid use follows the sector roll-out (a city whose policy has one); legacy free
+    rights do not depend on it."""
+    policy_switch_now(policy, regulator, Switch.SECTOR_ROLLOUT)
     registry.setSectorEnabled(int(Sector.SERVICE), False, {"from": regulator})
     with reverts("LedgerSectorNotEnabled", city.hotel, int(Sector.SERVICE)):
         ledger.allocate(city.hotel, 1, 0, 1_000, {"from": exchange})
