@@ -231,7 +231,7 @@ def deploy(
         )
     d.grant(policy_book, "TIMELOCK_ROLE", timelock)  # the city's policy: only through the council
     permits = d.deploy(PermitRegistry, admin, registry, ledger)
-    pledges = d.deploy(PledgeBook, admin, ledger)
+    pledges = d.deploy(PledgeBook, admin, ledger, registry)
     d.deploy(RightsLens, ledger, registry)
 
     d.grant(registry, "REGULATOR_ROLE", parties["city_regulator"])

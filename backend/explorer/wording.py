@@ -363,9 +363,9 @@ EVENTS: dict[str, Sentence] = {
         "第 {id} 号质押处置成交：{buyer:party}以{priceFen:yuan}受让（R-34）",
         "Pledge {id} sold on enforcement to {buyer:party} for {priceFen:yuan} (R-34)",
     ),
-    "PledgeSucceeded": (
-        "第 {id} 号质押由{from:party}转由{to:party}承继（R-30）",
-        "Pledge {id} passed from {from:party} to {to:party} (R-30)",
+    "PledgesSucceeded": (
+        "{from:party}的在押质押转由{to:party}承继，质权人不变（R-30）",
+        "The open pledges of {from:party} passed to {to:party}; the banks keep them (R-30)",
     ),
     # -- prices (PriceBook) -------------------------------------------------------------------
     "BenchmarkPublished": (

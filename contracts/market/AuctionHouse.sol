@@ -13,6 +13,7 @@ import {ITradingAccounts} from "../interfaces/ITradingAccounts.sol";
 import {MarketReason} from "../interfaces/MarketTypes.sol";
 import {Op, Origin, Reason, TradeMode} from "../interfaces/Types.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
+import {Roles} from "../access/Roles.sol";
 
 /// @title AuctionHouse
 /// @notice Ascending and sealed-bid auctions of sale, enforcement and primary lots (R-09, R-14,
@@ -22,7 +23,7 @@ import {SignedActions} from "../utils/SignedActions.sol";
 /// Every act of a unit (offer and cancel its lot, join, bid, commit, reveal) can be signed as typed
 /// data and relayed (`…BySig`), so a company needs no gas of its own (docs/signing.md).
 contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
-    bytes32 public constant OPERATOR_ROLE = keccak256("EXCHANGE_OPERATOR_ROLE");
+    bytes32 public constant OPERATOR_ROLE = Roles.EXCHANGE_OPERATOR;
     // The signed structs' typehashes are private (docs/signing.md rule 6): the contract is at the
     // EIP-170 size limit; the service's structs are checked against this source by the tests.
     bytes32 private constant OFFER_TYPEHASH = keccak256(

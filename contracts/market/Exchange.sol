@@ -12,6 +12,7 @@ import {SignedActions} from "../utils/SignedActions.sol";
 import {TradingAccounts} from "./TradingAccounts.sol";
 import {SellerOffer} from "./SellerOffer.sol";
 import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
+import {Roles} from "../access/Roles.sol";
 
 /// @title Exchange
 /// @notice Negotiated trades and listings with electronic bidding, settled delivery versus payment
@@ -20,7 +21,7 @@ import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 /// move and offered before through the pre-checks. A listing is refused at once when its seller
 /// could not deliver it (`list`).
 contract Exchange is IExchange, IRuleGate, TradingAccounts {
-    bytes32 public constant OPERATOR_ROLE = keccak256("EXCHANGE_OPERATOR_ROLE");
+    bytes32 public constant OPERATOR_ROLE = Roles.EXCHANGE_OPERATOR;
     /// A bid this close to the end extends the bidding to this long after it (延时竞价).
     uint40 public constant BID_EXTENSION = 5 minutes;
     bytes32 private constant TRADE_TYPEHASH = keccak256(

@@ -7,6 +7,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ITradingAccounts} from "../interfaces/ITradingAccounts.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
+import {Roles} from "../access/Roles.sol";
 
 /// @title TradingAccounts
 /// @notice The members' money at the exchange, by book entry (R-16). Every change of an account
@@ -21,7 +22,7 @@ abstract contract TradingAccounts is ITradingAccounts, AccessControl, SignedActi
     using SafeERC20 for IERC20;
 
     /// The exchange's market contracts (auction house, primary market) that settle through this book.
-    bytes32 public constant MARKET_ROLE = keccak256("MARKET_ROLE");
+    bytes32 public constant MARKET_ROLE = Roles.MARKET;
     bytes32 private constant WITHDRAWAL_TYPEHASH =
         keccak256("Withdrawal(address account,uint256 amountFen,uint256 nonce,uint256 deadline)");
 

@@ -19,7 +19,7 @@ from backend.chain.domain import LEDGER_REASONS, Op, Origin, TradeMode
 from backend.services.actions.company import COMPANY_ACTIONS
 from backend.services.actions.market import MARKET_ACTIONS
 from backend.services.actions.spec import ActionBody, ActionRegistry, ActionSpec, PreCheck
-from backend.services.fields import Address, Kg, Uint32, Uint64
+from backend.services.fields import Address, Kg, Uint32
 
 
 class ProbeTransferBody(ActionBody):
@@ -57,12 +57,14 @@ class PledgeBody(ActionBody):
     bank: Address = Field(description="the pledgee (a bank with the PLEDGEE role)")
     pollutant: Uint32 = Field(description="pollutant id")
     quantity_kg: Kg = Field(alias="quantityKg")
-    claim_fen: Annotated[int, Field(strict=True, ge=1, le=2**128 - 1)] = Field(
+    # the typed data's fields are uint128 and uint64; the pledge book keeps 40 and 48 bits
+    # (IPledgeBook.Pledge) and refuses more with PledgeInvalidTerms
+    claim_fen: Annotated[int, Field(strict=True, ge=1, le=2**40 - 1)] = Field(
         alias="claimFen",
-        description="the debt the pledge secures, in fen: the most the bank may claim from a "
-        "sale on default (R-34)",
+        description="the debt the pledge secures, in fen (at most 2^40 - 1, 11 billion yuan): "
+        "the most the bank may claim from a sale on default (R-34)",
     )
-    maturity: Uint64 = Field(
+    maturity: Annotated[int, Field(strict=True, ge=0, le=2**48 - 1)] = Field(
         description="when the debt falls due (unix seconds, in the future): the bank may declare "
         "default only from then on"
     )

@@ -51,10 +51,15 @@ def test_merger_passes_everything_to_the_successor_R30(
     assert (pos["permitted"], pos["tradable"]) == (6_000, 1_000)
     assert (ledger.owed(unit.steel, cod), ledger.owed(unit.chem, cod)) == (300, 0)
     assert pledges.pledgeOf(1)["holder"] == unit.steel.address
+    succeeded = tx.events["PledgesSucceeded"]
+    assert (succeeded["from"], succeeded["to"]) == (unit.chem.address, unit.steel.address)
+    assert pledges.hasActivePledges(unit.steel)
+    assert not pledges.hasActivePledges(unit.chem)
     assert compliance.obligor(unit.chem) == unit.steel.address
     assert registry.profile(unit.chem)["closed"]
     pledges.release(1, {"from": bank})  # the bank still holds the pledge
     assert ledger.balanceOf(unit.steel, cod)["pledged"] == 0
+    assert not pledges.hasActivePledges(unit.steel)
     with reverts("LedgerAccountClosed", unit.chem):
         ledger.allocate(unit.chem, cod, 0, 1, {"from": exchange})
 
