@@ -248,6 +248,26 @@ class NegotiatedMode(IntEnum):
 
 # Each mirror → its Solidity enum (``Contract.Enum`` for one declared in a contract or
 # interface), or ``Contract.PREFIX_`` for a set of constants ``PREFIX_<MEMBER>``.
+class Figure(IntEnum):
+    SWITCHES = 0
+    GREEN_CHANNEL_LIMIT_KG = 1
+    LEASE_MAX_TERM_SECONDS = 2
+    PERMIT_VALIDITY_SECONDS = 3
+
+
+class Switch(IntEnum):
+    GREEN_CHANNEL = 0
+    LEASING = 1
+    PRICE_FLOOR = 2
+    THERMAL_POWER_AIR_BAN = 3
+    INDUSTRY_LIVESTOCK_BAN = 4
+    SECTOR_ROLLOUT = 5
+    TRADABLE_RECOGNITION = 6
+    PARTY_REVIEW = 7
+    NON_ATTAINMENT_BAN = 8
+    BUY_BACK = 9
+
+
 SOLIDITY: dict[type[IntEnum], str] = {
     Sector: "Sector",
     PollutantClass: "PollutantClass",
@@ -271,6 +291,8 @@ SOLIDITY: dict[type[IntEnum], str] = {
     RedemptionStatus: "ISettlementToken.RedemptionStatus",
     CouncilState: "IRegulatorCouncil.State",
     Restriction: "AccountRegistry.RESTRICTION_",
+    Figure: "Figure",
+    Switch: "Switch",
 }
 SUBSETS: dict[type[IntEnum], type[IntEnum]] = {NegotiatedMode: TradeMode}
 
