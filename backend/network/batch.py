@@ -95,6 +95,13 @@ class Batch:
         self.send_raw(tx_hash, raw, f"deploy {name}")
         return self.w3.eth.contract(address=to_checksum_address(address), abi=art["abi"])
 
+    def creation_address(self, account: LocalAccount, later: int = 0) -> str:
+        """The address of the contract ``account``'s creation ``later`` transactions from now
+        will make."""
+        return to_checksum_address(
+            get_create_address(account.address, self._nonce(account) + later)
+        )
+
     def call(
         self, account: LocalAccount, contract: Contract, fn: str, *args: object, gas: int = CALL_GAS
     ) -> str:

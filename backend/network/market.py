@@ -3,10 +3,10 @@
 The full deployment (``scripts/deploy.py``) goes through Brownie one transaction per block:
 about a minute at one block per second. The network's tests and its throughput benchmark need a
 market in seconds, so this module deploys the contracts a listing trade touches — account
-registry, price book, rights ledger, settlement money, exchange — with the same constructor
-arguments and role grants as ``scripts/deploy.py`` (plus the ledger's exchange role for the
-exchange operator, as the contract tests do, so it can allocate paid rights directly), sending
-each stage's transactions together (``backend/network/batch.py``).
+registry, price book, policy book, rights ledger, settlement money, exchange — with the same
+constructor arguments and role grants as ``scripts/deploy.py`` (plus the ledger's exchange role
+for the exchange operator, as the contract tests do, so it can allocate paid rights directly),
+sending each stage's transactions together (``backend/network/batch.py``).
 
 Rules exercised by a trade: R-13 (the exchange moves rights), R-14 (listing taken at the ask),
 R-15 (benchmark price), R-16 (delivery versus payment), R-39 (tradable quantity certified).
@@ -26,6 +26,7 @@ from web3.contract import Contract
 from backend.chain.deployment import DeployedContract, Deployment
 from backend.chain.devkeys import DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
 from backend.chain.domain import ListingStatus, Origin, PollutantClass, Sector
+from backend.chain.policy import load as load_policy
 from backend.network.batch import Batch, artifact
 
 COD = 1  # pollutant id of the first pollutant added
@@ -94,15 +95,24 @@ def deploy_market(w3: Web3, *, sellers: int = 1, buyers: int = 1) -> Market:
     # the throughput harness's own price book: no notice period, so its one benchmark takes effect
     # in the next blocks (the product's deployment gives a week's notice, scripts/deploy.py)
     prices = b.deploy(admin, "PriceBook", admin.address, registry.address, 0, 5_000)
-    ledger = b.deploy(admin, "RightsLedger", admin.address, registry.address, prices.address)
+    # the policy book and the ledger know each other: the policy book is created first, for the
+    # ledger's address-to-be (the deployer's next creation), as scripts/deploy.py does
+    ledger_at = b.creation_address(admin, 1)
+    figures = load_policy().figures_on_chain()
+    policy = b.deploy(
+        admin, "PolicyBook", admin.address, ledger_at, registry.address, prices.address, figures
+    )
+    ledger = b.deploy(admin, "RightsLedger", admin.address, registry.address, policy.address)
+    assert ledger.address == ledger_at, (ledger.address, ledger_at)
     money = b.deploy(admin, "SettlementToken", admin.address)
     exchange = b.deploy(
         admin, "Exchange", admin.address, ledger.address, registry.address, money.address,
         party("finance_bureau").address,
     )  # fmt: skip
     receipts = b.wait()
-    names = ["AccountRegistry", "PriceBook", "RightsLedger", "SettlementToken", "Exchange"]
-    contracts = dict(zip(names, (registry, prices, ledger, money, exchange), strict=True))
+    names = ["AccountRegistry", "PriceBook", "PolicyBook", "RightsLedger", "SettlementToken",
+             "Exchange"]  # fmt: skip
+    contracts = dict(zip(names, (registry, prices, policy, ledger, money, exchange), strict=True))
     blocks = {n: r["blockNumber"] for n, r in zip(names, receipts, strict=True)}
     hashes = {
         n: "0x" + bytes(r["transactionHash"]).hex() for n, r in zip(names, receipts, strict=True)
