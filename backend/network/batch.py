@@ -88,12 +88,12 @@ class Batch:
     def deploy(self, account: LocalAccount, name: str, *args: object) -> Contract:
         """Send the creation of contract ``name``; returns it at its future address."""
         art = artifact(name)
-        address = get_create_address(account.address, self._nonce(account))
+        address = self.creation_address(account)
         factory = self.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
         data = factory.constructor(*args).data_in_transaction
         tx_hash, raw = self.sign(account, {"data": data, "gas": DEPLOY_GAS})
         self.send_raw(tx_hash, raw, f"deploy {name}")
-        return self.w3.eth.contract(address=to_checksum_address(address), abi=art["abi"])
+        return self.w3.eth.contract(address=address, abi=art["abi"])
 
     def creation_address(self, account: LocalAccount, later: int = 0) -> str:
         """The address of the contract ``account``'s creation ``later`` transactions from now
