@@ -99,11 +99,14 @@ network: deps
 geth: $(VENV)/.installed
 	$(PY) -m backend.network build
 
+# ruff, the Slither gate, and the service's layers: no import circle in backend/, no import from
+# a lower layer to a higher one (.importlinter, docs/architecture.md)
 lint: install slither
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	@# upgradeable contracts: no stored variable moved, retyped or removed (docs/operations.md)
 	$(PY) -m backend.toolchain.storage_layout check
+	$(VENV)/bin/lint-imports --no-cache
 
 # Static analysis gate (docs/security.md): fails on any high/medium Slither finding and on any
 # low/informational detector the triage table there does not justify.

@@ -22,7 +22,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,92 +30,28 @@ from pathlib import Path
 from types import FrameType
 
 import requests
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.stack import anvil, records
 from backend.stack.datadir import FOREIGN, INCOMPLETE, NEW, RESTORING, DataDir, DataDirError
+from backend.stack.processes import (
+    StackError,
+    brownie_env,
+    require_free,
+    stop,
+    wait_for_http,
+    wait_for_rpc,
+)
+from backend.stack.settings import StackSettings
 from backend.toolchain import networks
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_DIR = ROOT / ".run"
 
 
-class StackSettings(BaseSettings):
-    """Where the default stack keeps its data and listens (environment, prefix ``DRR_``)."""
-
-    model_config = SettingsConfigDict(env_prefix="DRR_", env_file=".env", extra="ignore")
-
-    data_dir: Path = ROOT / "data"
-    chain_port: int = 18545
-    api_port: int = 8700
-    state_interval_seconds: float = 2.0
-
-
-class StackError(RuntimeError):
-    """The stack cannot start; the message says why and what to do."""
-
-
-def port_taken(port: int, host: str = "127.0.0.1") -> bool:
-    """Whether something already accepts connections on ``host:port``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
-def require_free(port: int, what: str, variable: str) -> None:
-    if port_taken(port):
-        raise StackError(
-            f"port {port} ({what}) is already in use. Stop whatever listens there "
-            f"(e.g. an earlier `make run`), or choose another port: make <target> {variable}=<port>"
-        )
-
-
-def wait_for_rpc(
-    url: str, proc: subprocess.Popen, timeout: float = 30.0, log: Path | str = ".run/"
-) -> int:
-    """Wait until the node answers; returns its chain id."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise StackError(f"the chain node exited with code {proc.returncode}; see {log}")
-        try:
-            body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
-            return int(requests.post(url, json=body, timeout=1).json()["result"], 16)
-        except (requests.RequestException, KeyError, ValueError):
-            time.sleep(0.2)
-    raise StackError(f"the chain node did not answer on {url} within {timeout:.0f} s")
-
-
-def wait_for_http(
-    url: str, proc: subprocess.Popen, timeout: float = 60.0, log: Path | str = ".run/"
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise StackError(f"the service exited with code {proc.returncode}; see {log}")
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.RequestException:
-            time.sleep(0.3)
-    raise StackError(f"the service did not answer on {url} within {timeout:.0f} s")
-
-
 def start_chain(port: int, folder: Path | None = None) -> subprocess.Popen:
     """A fresh anvil of the project's settings on ``port`` (benchmarks); its log and cache in
     ``folder`` (default .run/chain-<port>/), the cache removed when this process exits."""
     return anvil.start(port, folder or RUN_DIR / f"chain-{port}")
-
-
-def brownie_env(home: Path | None = None) -> dict[str, str]:
-    """The environment of a Brownie subprocess: the project's compiler and anvil; with ``home``,
-    a Brownie home of the run's own (``networks.brownie_home``) instead of the user's."""
-    env = dict(os.environ)
-    if home is not None:
-        env["HOME"] = str(home)
-    env["SOLCX_BINARY_PATH"] = str(ROOT / ".solc")
-    env["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}"
-    return env
 
 
 def local_network(port: int) -> str:
@@ -158,17 +93,6 @@ def start_service(
         cmd, cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
-
-
-def stop(procs: list[subprocess.Popen]) -> None:
-    for proc in reversed(procs):
-        if proc.poll() is None:
-            proc.terminate()
-    for proc in reversed(procs):
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 class Dumper:

@@ -12,37 +12,7 @@ from sqlalchemy.engine import make_url
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.api import docs_pages, errors, guard
-from backend.api.routes import (
-    accounts,
-    allocation,
-    auctions,
-    authority,
-    compliance,
-    council,
-    leasing,
-    lifecycle,
-    market,
-    money,
-    oracle,
-    payments,
-    permits,
-    pledges,
-    policy,
-    prices,
-    primary,
-    public,
-    registry,
-    reserve,
-    roles,
-    settlement,
-    system,
-    trades,
-    tx,
-    validators,
-    verification,
-    writer,
-)
-from backend.api.routes import actions as action_routes
+from backend.api.router import api_router
 from backend.chain import relayer as relayer_module
 from backend.chain.client import Chain
 from backend.chain.deployment import Deployment
@@ -56,7 +26,9 @@ from backend.indexer.decode import EventDecoder
 from backend.indexer.hooks import Hooks
 from backend.indexer.scanner import Indexer, IndexerThread
 from backend.indexer.store import create_schema, open_database
-from backend.services.actions import ActionRegistry, default_actions
+from backend.services.actions.catalogue import default_actions
+from backend.services.actions.spec import ActionRegistry
+from backend.services.operation_catalogue import default_operations
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +36,13 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, actions: ActionRegistry | None = None) -> FastAPI:
     """Build the application; the lifespan opens the resources it shares.
 
-    ``actions`` is the registry of signable actions (default: the product's).
+    ``actions`` is the registry of signable actions (default: the product's). The registry of
+    authority operations is built here, once, and handed to the routes and the council.
     """
     settings = settings or get_settings()
     if actions is None:
         actions = default_actions(_deployed_contracts(settings))
+    operations = default_operations()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -153,25 +127,12 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     )
     app.state.settings = settings
     app.state.actions = actions
+    app.state.operations = operations
     app.state.signer_limits = _signer_limits(settings)
     errors.install(app, page=pages.error_page)
     _install_guards(app, settings)
     app.include_router(docs_pages.router)
-    app.include_router(system.router, prefix="/api/v1")
-    app.include_router(accounts.router, prefix="/api/v1")
-    app.include_router(oracle.router, prefix="/api/v1")
-    app.include_router(action_routes.build_router(actions), prefix="/api/v1")
-    app.include_router(tx.router, prefix="/api/v1")
-    app.include_router(trades.router, prefix="/api/v1")
-    app.include_router(public.router, prefix="/api/v1")
-    app.include_router(writer.router, prefix="/api/v1")
-    app.include_router(authority.router, prefix="/api/v1")
-    app.include_router(validators.router, prefix="/api/v1")
-    app.include_router(money.router, prefix="/api/v1")
-    for concern in (registry, allocation, permits, prices, compliance, verification, pledges,
-                    reserve, lifecycle, leasing, roles, payments, settlement, market,
-                    auctions, primary, council, policy):  # fmt: skip
-        app.include_router(concern.router, prefix="/api/v1")
+    app.include_router(api_router(actions, operations), prefix="/api/v1")
     app.include_router(pages.router)
     return app
 

@@ -33,11 +33,11 @@ def connect():
 def start_anvil(port: int, *extra: str, gas_limit: int | None = None):
     """An anvil of the project's settings plus ``extra`` options, started before Brownie
     connects (Brownie then attaches to it); its log and cache in .run/chains/<port>/ (the cache
-    removed at exit); stop it with ``backend.devstack.stop([proc])``."""
+    removed at exit); stop it with ``backend.stack.processes.stop([proc])``."""
     import sys
 
-    from backend.devstack import wait_for_rpc
     from backend.stack import anvil
+    from backend.stack.processes import wait_for_rpc
     from backend.toolchain import networks
 
     folder = networks.chain_folder(port)

@@ -29,6 +29,7 @@ from backend.network import geth
 from backend.network.batch import BUILD, Batch, wait_receipt
 from backend.network.market import deploy_market, list_lots
 from backend.network.nodes import RPC_NODE, Network
+from backend.stack import processes
 from benchmarks.common import BENCH_PORT, ROOT, write_result
 
 TRADES = int(os.environ.get("DRR_BENCH_TRADES", "300"))
@@ -83,21 +84,21 @@ def on_geth() -> dict:
 
 
 def on_anvil() -> dict:
-    devstack.require_free(BENCH_PORT, "benchmark chain", "BENCH_PORT")
+    processes.require_free(BENCH_PORT, "benchmark chain", "BENCH_PORT")
     devstack.RUN_DIR.mkdir(exist_ok=True)
     proc = devstack.start_chain(BENCH_PORT)
     try:
         url = f"http://127.0.0.1:{BENCH_PORT}"
-        devstack.wait_for_rpc(url, proc)
+        processes.wait_for_rpc(url, proc)
         return measure(connect_web3(url, timeout=60))
     finally:
-        devstack.stop([proc])
+        processes.stop([proc])
 
 
 def main() -> int:
     if not (BUILD / "Exchange.json").exists():
         brownie = Path(sys.executable).with_name("brownie")
-        subprocess.run([str(brownie), "compile"], cwd=ROOT, env=devstack.brownie_env(), check=True)
+        subprocess.run([str(brownie), "compile"], cwd=ROOT, env=processes.brownie_env(), check=True)
     results = {"anvil (automine)": on_anvil(), "geth Clique, 3 validators, 1 s blocks": on_geth()}
     for chain, figures in results.items():
         print(f"{chain}: {figures}")

@@ -28,7 +28,8 @@ from eth_utils import keccak
 from backend.chain.client import Chain
 from backend.chain.domain import POLLUTANT_IDS, Sector
 from backend.chain.typed_data import sign
-from backend.services.actions import ActionPolicy, default_actions
+from backend.services.actions.catalogue import default_actions
+from backend.services.actions.pipeline import ActionPolicy
 from backend.services.money import deposit_call, prepare_deposit
 from backend.services.registration import with_check
 from scripts.demo_city import UNITS

@@ -26,6 +26,7 @@ from brownie import (
     PolicyBook,
     PriceBook,
     PrimaryMarket,
+    ProxyAdmin,
     RegistryProxy,
     RegulatorCouncil,
     RelayBatch,
@@ -54,6 +55,7 @@ from backend.chain.policy import load as load_policy
 from backend.network.devnet import DEV_NETWORK_CHAIN_ID
 from scripts.deployment_records import keep_no_brownie_records
 from scripts.receipts import wait_for_receipts_first
+from scripts.upgrade import proxy_admin_of
 
 # every script that deploys or loads the demo imports this module: Brownie's receipt wait made
 # safe under load for all of them (scripts/receipts.py), and no deployment records of Brownie's
@@ -68,8 +70,6 @@ ORACLE_QUORUM = 2
 ORACLE_DISPUTE_WINDOW = 7 * 24 * 3600
 DEV_NETWORK_COMPANIES = 30  # demo companies' dev keys added on the validator network
 HOUR = 3_600
-# Roles.TIMELOCK (contracts/access/Roles.sol): the regulator council's time lock
-TIMELOCK_ROLE_ID = web3.keccak(text="TIMELOCK_ROLE")
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,8 @@ class CouncilSettings:
         ("RegulatorCouncil", "setThreshold", 48 * HOUR),  # the council's own rules
         ("RegulatorCouncil", "setDelay", 48 * HOUR),
         ("CouncilTimelock", "updateDelay", 48 * HOUR),
-        # replacing a contract's code (every upgradeable contract; docs/operations.md "Upgrades")
-        ("AccountRegistry", "upgradeToAndCall", 72 * HOUR),
+        # replacing a contract's code (every proxy's admin; docs/operations.md "Upgrades")
+        ("ProxyAdmin", "upgradeAndCall", 72 * HOUR),
     )
 
     def scaled(self, seconds_per_hour: float) -> CouncilSettings:
@@ -146,7 +146,8 @@ def deploy_contract(container, sender, *args):
     """The single way a contract of the registry is deployed (scripts, tests, benchmarks).
 
     An upgradeable contract (one with ``initialize``) is deployed as its implementation and a
-    ``RegistryProxy`` that initializes it in the same transaction (docs/operations.md
+    ``RegistryProxy`` that initializes it in the same transaction and creates the ``ProxyAdmin``
+    that ``sender`` owns until the hand-over to the council's time lock (docs/operations.md
     "Upgrades"): ``args`` are the contract's arguments in their old constructor order — the
     initializer's first (the admin; the oracle's quorum and dispute window), then the
     implementation's constructor arguments (its peers' proxy addresses and fixed settings).
@@ -157,7 +158,7 @@ def deploy_contract(container, sender, *args):
     split = len(init["inputs"])
     implementation = container.deploy(*args[split:], {"from": sender}, silent=True)
     data = implementation.initialize.encode_input(*args[:split])
-    proxy = RegistryProxy.deploy(implementation, data, {"from": sender}, silent=True)
+    proxy = RegistryProxy.deploy(implementation, sender, data, {"from": sender}, silent=True)
     RegistryProxy.remove(proxy)  # Brownie keeps one container per address: the contract's own
     return container.at(proxy.address, tx=proxy.tx), implementation
 
@@ -189,11 +190,6 @@ class Deployer:
         role = b"\0" * 32 if role_name == "DEFAULT_ADMIN_ROLE" else getattr(contract, role_name)()
         send(contract.grantRole, role, holder, sender=self.admin)
         self.note(contract._name, role_name, holder)
-
-    def holds(self, contract: str, role_name: str, holder) -> bool:
-        return str(getattr(holder, "address", holder)) in self.roles.get(
-            f"{contract}.{role_name}", ()
-        )
 
     def note(self, contract: str, role_name: str, holder) -> None:
         address = getattr(holder, "address", holder)
@@ -276,7 +272,7 @@ def deploy(
         )
     d.grant(policy_book, "TIMELOCK_ROLE", timelock)  # the city's policy: only through the council
     permits = d.deploy(PermitRegistry, admin, registry, ledger)
-    pledges = d.deploy(PledgeBook, admin, ledger)
+    pledges = d.deploy(PledgeBook, admin, ledger, registry)
     d.deploy(RightsLens, ledger, registry)
 
     d.grant(registry, "REGULATOR_ROLE", parties["city_regulator"])
@@ -362,6 +358,7 @@ def deploy_council(d: Deployer, parties: dict, settings: CouncilSettings):
         "VerificationOracle": VerificationOracle,
         "RegulatorCouncil": RegulatorCouncil,
         "CouncilTimelock": CouncilTimelock,
+        "ProxyAdmin": ProxyAdmin,
     }
 
     def selector(contract: str, function: str) -> bytes:
@@ -394,15 +391,17 @@ def deploy_council(d: Deployer, parties: dict, settings: CouncilSettings):
 
 
 def hand_over(d: Deployer, timelock, *, keep_admin: bool) -> None:
-    """The time lock becomes the admin of every contract and the only key that may replace the
-    code of an upgradeable one (TIMELOCK_ROLE); the deployer renounces its own administration."""
+    """The time lock becomes the admin of every contract and the owner of every proxy's
+    ``ProxyAdmin``, the only key that may replace an upgradeable contract's code (also under
+    ``keep_admin``: no deployment lets one key upgrade); the deployer renounces its own
+    administration."""
     for name, contract in d.contracts.items():
         if name in ("RegulatorCouncil", "CouncilTimelock") or not hasattr(contract, "grantRole"):
             continue
         d.grant(contract, "DEFAULT_ADMIN_ROLE", timelock)
-        if d.records[name].implementation and not d.holds(name, "TIMELOCK_ROLE", timelock):
-            send(contract.grantRole, TIMELOCK_ROLE_ID, timelock, sender=d.admin)
-            d.note(name, "TIMELOCK_ROLE", timelock)
+        if d.records[name].implementation:
+            admin = ProxyAdmin.at(proxy_admin_of(web3, contract.address))
+            send(admin.transferOwnership, timelock, sender=d.admin)
         if keep_admin:
             d.note(name, "DEFAULT_ADMIN_ROLE", d.admin)
         else:
@@ -419,7 +418,7 @@ def deploy_exchange(d: Deployer, parties: dict, registry, prices, ledger, pledge
     exchange = d.deploy(Exchange, admin, ledger, registry, money, treasury)
     primary = d.deploy(PrimaryMarket, admin, registry, ledger, prices, exchange, treasury)
     auctions = d.deploy(
-        AuctionHouse, admin, registry, ledger, prices, pledges, exchange, primary, treasury
+        AuctionHouse, admin, exchange, primary, registry, ledger, prices, pledges, treasury
     )
     d.grant(money, "SETTLEMENT_BANK_ROLE", parties["settlement_bank"])
     for market in (exchange, primary, auctions):

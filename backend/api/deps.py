@@ -12,7 +12,9 @@ from backend.chain.client import Chain
 from backend.chain.relayer import Relayer
 from backend.core.config import Settings
 from backend.indexer.decode import EventDecoder
-from backend.services.actions import ActionPolicy, ActionRegistry
+from backend.services.actions.pipeline import ActionPolicy
+from backend.services.actions.spec import ActionRegistry
+from backend.services.operations import OperationRegistry
 
 
 def _chain(request: Request) -> Chain:
@@ -29,6 +31,10 @@ def _relayer(request: Request) -> Relayer:
 
 def _actions(request: Request) -> ActionRegistry:
     return request.app.state.actions
+
+
+def _operations(request: Request) -> OperationRegistry:
+    return request.app.state.operations
 
 
 def _events(request: Request) -> EventDecoder:
@@ -74,6 +80,7 @@ def _submit_limit(request: Request) -> Admit:
 
 
 ChainDep = Annotated[Chain, Depends(_chain)]
+OperationsDep = Annotated[OperationRegistry, Depends(_operations)]
 PrepareLimit = Annotated[Admit, Depends(_prepare_limit)]
 SubmitLimit = Annotated[Admit, Depends(_submit_limit)]
 SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.chain.errors import ServiceError
+from backend.core.jsontext import json_depth
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -61,22 +61,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 # -- bodies -----------------------------------------------------------------------------------
-
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-
-
-def json_depth(body: bytes) -> int:
-    """How deep a JSON text nests arrays and objects (brackets inside strings do not count)."""
-    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
-    depth = deepest = 0
-    for byte in brackets:
-        if byte in b"[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
 
 
 class BodyLimit:

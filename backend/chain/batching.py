@@ -1,8 +1,9 @@
 """Batched relaying: the signed orders that arrive together go to the chain in one transaction.
 
 Each request checks its own order first, as without batching (signature, deadline, nonce, the
-contract's pre-check and the simulation of its unsigned twin: ``backend/services/actions.py``), so
-a refusal is named to its client before anything is sent. The request then claims its
+contract's pre-check and the simulation of its unsigned twin:
+``backend/services/actions/pipeline.py``), so a refusal is named to its client before anything
+is sent. The request then claims its
 idempotency key (``Relayer.relay``) and hands its call to the :class:`RelayBatcher` of the
 process, which the relayer sends from one thread:
 
@@ -62,7 +63,18 @@ from backend.chain.errors import ContractError, ServiceError, revert_data
 from backend.chain.reads import Reads
 
 if TYPE_CHECKING:
-    from backend.chain.relayer import Relayed, Relayer
+    from backend.chain.relayer import Relayer
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """A transaction the relayer sent (or found again for a retried request)."""
+
+    tx_hash: str
+    receipt: Mapping[str, Any]
+    replayed: bool
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
 
 # the states of a key (backend/chain/relayer.py): queued for the leader, refused by its simulation
 CLAIMED, QUEUED, SENT, MINED, FAILED, REFUSED = (
@@ -402,8 +414,6 @@ class RelayBatcher:
 
     def _settle(self, orders: list[_Order], tx_hash: str, batched: bool) -> None:
         relayer = self._relayer
-        from backend.chain.relayer import Relayed
-
         try:
             receipt = relayer.wait(tx_hash, relayer.receipt_timeout)
         except ServiceError as exc:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
 from web3.middleware import ExtraDataToPOAMiddleware
 
 from backend.chain.deployment import Deployment
+from backend.chain.errors import ErrorDecoder
 from backend.chain.failover import FailoverProvider, node_session
 from backend.chain.typed_data import Domain, domain_of
 
@@ -63,3 +66,26 @@ class Chain:
         if name not in self._domains:
             self._domains[name] = domain_of(self.contract(name))
         return self._domains[name]
+
+
+def chain_now(chain: Chain) -> int:
+    """The time a transaction sent now would see (never earlier than the latest block)."""
+    return chain_time(chain.w3.eth.get_block("latest"))
+
+
+def chain_time(head: Mapping[str, Any]) -> int:
+    """:func:`chain_now` from a block header already read."""
+    return max(int(time.time()), int(head["timestamp"]))
+
+
+_DECODERS: dict[int, ErrorDecoder] = {}
+
+
+def error_decoder(chain: Chain) -> ErrorDecoder:
+    """The decoder of every error of the chain's deployment (cached per deployment)."""
+    key = id(chain.deployment)
+    if key not in _DECODERS:
+        _DECODERS[key] = ErrorDecoder.from_abis(
+            {n: c.abi for n, c in chain.deployment.contracts.items()}
+        )
+    return _DECODERS[key]

@@ -13,6 +13,12 @@ from eth_account import Account
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 
+# the chains these keys are for: anvil's default chain id and the local Clique network
+# (backend/network/devnet.py; Chongqing's plan, 2014, + 1)
+ANVIL_CHAIN_ID = 31337
+DEV_NETWORK_CHAIN_ID = 20_141
+DEV_CHAIN_IDS = frozenset({ANVIL_CHAIN_ID, DEV_NETWORK_CHAIN_ID})
+
 # index on the dev mnemonic → party; fixed so that demo, tests and docs agree
 DEV_AUTHORITIES: dict[str, int] = {
     "city_regulator": 0,

@@ -1,40 +1,21 @@
 """City policy profiles (``policy/<id>.json``): the figures and switches a city's plan sets, each
 with the seed section it comes from, as the deploy loads them into the ``PolicyBook``.
 
-Mirrors ``Figure`` and ``Switch`` of ``contracts/interfaces/IPolicyBook.sol`` (checked by
-tests/contracts/test_domain_sync.py). docs/registry.md "Policy" describes the format.
+Figures and switches are ``Figure`` and ``Switch`` of ``contracts/interfaces/IPolicyBook.sol``,
+mirrored in :mod:`backend.chain.domain`. docs/registry.md "Policy" describes the format.
 """
 
 from __future__ import annotations
 
 import json
-from enum import IntEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from backend.chain.domain import Figure, Switch
+
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 DEFAULT_POLICY = "shijiazhuang-2023"
-
-
-class Figure(IntEnum):
-    SWITCHES = 0
-    GREEN_CHANNEL_LIMIT_KG = 1
-    LEASE_MAX_TERM_SECONDS = 2
-    PERMIT_VALIDITY_SECONDS = 3
-
-
-class Switch(IntEnum):
-    GREEN_CHANNEL = 0
-    LEASING = 1
-    PRICE_FLOOR = 2
-    THERMAL_POWER_AIR_BAN = 3
-    INDUSTRY_LIVESTOCK_BAN = 4
-    SECTOR_ROLLOUT = 5
-    TRADABLE_RECOGNITION = 6
-    PARTY_REVIEW = 7
-    NON_ATTAINMENT_BAN = 8
-    BUY_BACK = 9
 
 
 class _Strict(BaseModel):

@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -74,10 +74,11 @@ from backend.chain.batching import (
     REFUSED,
     SENT,
     RelayBatcher,
+    Relayed,
     call_outcome,
     order_receipt,
 )
-from backend.chain.devkeys import authority_key
+from backend.chain.devkeys import DEV_CHAIN_IDS, authority_key
 from backend.chain.errors import (
     ContractError,
     DecodedError,
@@ -86,13 +87,11 @@ from backend.chain.errors import (
     revert_data,
 )
 from backend.chain.reads import Read, Reads
-from backend.network.devnet import DEV_NETWORK_CHAIN_ID
 
 log = logging.getLogger(__name__)
 
 # anvil and the local validator network (backend/network/devnet.py): the only chains the dev
 # relayer key may be used on
-DEV_CHAIN_IDS = frozenset({31337, DEV_NETWORK_CHAIN_ID})
 
 metadata = MetaData()
 
@@ -167,16 +166,6 @@ class SendPlan:
         if tip is None:
             tip = int(self._tip.value(), 16) if self._tip is not None else 0
         return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
-
-
-@dataclass(frozen=True)
-class Relayed:
-    """A transaction the relayer sent (or found again for a retried request)."""
-
-    tx_hash: str
-    receipt: Mapping[str, Any]
-    replayed: bool
-    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _now() -> datetime:

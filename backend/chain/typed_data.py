@@ -8,13 +8,18 @@ verifies a signature publishes its domain through ERC-5267 ``eip712Domain()`` (O
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
+
+from backend.chain.errors import ConfigurationError
 
 Fields = list[tuple[str, str]]  # (name, solidity type) in declaration order
 
@@ -76,3 +81,20 @@ def recover_signer(data: dict[str, Any], signature: bytes | str) -> str:
     """The checksummed address that signed ``data``."""
     signable = encode_typed_data(full_message=data)
     return Account.recover_message(signable, signature=signature)
+
+
+def digest_of(full: Mapping[str, Any]) -> bytes:
+    """The EIP-712 hash a signer signs: keccak256(0x1901 ‖ domainSeparator ‖ structHash)."""
+    signable = encode_typed_data(full_message=dict(full))
+    return keccak(b"\x19\x01" + signable.header + signable.body)
+
+
+def parse_struct(text: str) -> Fields:
+    """The fields of an EIP-712 type string ``Name(type name,…)``, in order."""
+    match = re.fullmatch(r"\s*\w+\((.*)\)\s*", text)
+    if not match:
+        raise ConfigurationError(f"not an EIP-712 type string: {text!r}")
+    fields = [tuple(p.split()) for p in match.group(1).split(",") if p.strip()]
+    if any(len(f) != 2 for f in fields):
+        raise ConfigurationError(f"not an EIP-712 type string: {text!r}")
+    return [(name, kind) for kind, name in fields]

@@ -152,7 +152,7 @@ class Settings(BaseSettings):
     )
     rate_limit_signer_burst: float = Field(default=30.0, ge=1)
 
-    # -- signed actions (backend/services/actions.py) ----------------------------------------
+    # -- signed actions (backend/services/actions/) ---------------------------------------
     action_ttl_seconds: int = Field(
         default=3600, gt=0, description="default validity of a prepared action"
     )
@@ -176,7 +176,7 @@ class Settings(BaseSettings):
         default=100_000, gt=0, description="largest eth_getLogs range the indexer grows to"
     )
 
-    # -- command-line tool (backend/cli.py) --------------------------------------------------
+    # -- command-line tool (backend/cli/) -----------------------------------------------------
     api_url: str = Field(default="http://127.0.0.1:8700", description="service the CLI talks to")
     wallet_dir: Path = Field(
         default=Path.home() / ".drr" / "wallets", description="keystore files of the CLI"

@@ -546,6 +546,10 @@ ENUMS: dict[str, dict[int, tuple[str, str]]] = {
         0: ("收回", "reclaimed"), 1: ("回购", "bought back"), 2: ("集中治理设施", "facility"),
         3: ("闲置收回", "idle"), 4: ("欺诈收回", "fraud"),
     },
+    "policy_figure": {
+        0: ("规则开关", "rule switches"), 1: ("绿色通道限额", "green-channel limit"),
+        2: ("租赁最长期限", "longest lease term"), 3: ("排污许可有效期", "permit validity"),
+    },
     "app_kind": {
         0: ("现有单位（基准价）", "existing unit (benchmark)"),
         1: ("新建（竞价）", "new unit (auction)"), 2: ("改扩建（竞价）", "expansion (auction)"),

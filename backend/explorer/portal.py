@@ -17,12 +17,12 @@ from sqlalchemy import Connection
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.chain.client import Chain
-from backend.chain.domain import Sector
+from backend.chain.domain import ApplicationStatus, ListingStatus, LotStatus, Sector
 from backend.chain.errors import ServiceError
 from backend.services import disclosure, explain
 
-OPEN_LISTING = (1, 2)  # IExchange.ListingStatus Open, Bidding
-OPEN_LOT = 1  # IAuctionHouse.Status Open
+OPEN_LISTING = (ListingStatus.OPEN, ListingStatus.BIDDING)
+OPEN_LOT = LotStatus.OPEN
 FIGURES = ("paid", "free", "waived", "pledged", "permitted", "tradable", "leased_in",
            "leased_out", "owed")  # fmt: skip
 
@@ -119,7 +119,7 @@ def view(conn: Connection, chain: Chain, account: str | None, lang: str = "zh") 
     }
 
 
-APPROVED = 2  # IPrimaryMarket.Status Approved
+APPROVED = ApplicationStatus.APPROVED
 
 
 def applications(chain: Chain, conn: Connection, account: str) -> list[dict[str, Any]]:

@@ -267,6 +267,7 @@ KINDS: dict[str, Callable[[Speaker, Any, Mapping[str, Any]], str]] = {
             "class",
             "reason",
             "market_reason",
+            "policy_figure",
         )
     },
 }

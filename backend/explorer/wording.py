@@ -39,6 +39,14 @@ class Variants:
 
 Sentence = Pair | Variants
 
+# a policy figure that is a length of time (lease term, permit validity)
+_POLICY_DURATION: Pair = (
+    "本市政策“{figure:policy_figure}”由{oldValue:duration}调整为{newValue:duration}，"
+    "自{effectiveAt:time}起生效（监管委员会决定）",
+    "The city's policy “{figure:policy_figure}” changes from {oldValue:duration} to "
+    "{newValue:duration} from {effectiveAt:time} (the regulator council's decision)",
+)
+
 EVENTS: dict[str, Sentence] = {
     # -- accounts, attributes, the blacklist (AccountRegistry) --------------------------------
     "PollutantAdded": (
@@ -363,9 +371,42 @@ EVENTS: dict[str, Sentence] = {
         "第 {id} 号质押处置成交：{buyer:party}以{priceFen:yuan}受让（R-34）",
         "Pledge {id} sold on enforcement to {buyer:party} for {priceFen:yuan} (R-34)",
     ),
-    "PledgeSucceeded": (
-        "第 {id} 号质押由{from:party}转由{to:party}承继（R-30）",
-        "Pledge {id} passed from {from:party} to {to:party} (R-30)",
+    "PledgesSucceeded": (
+        "{from:party}的在押质押转由{to:party}承继，质权人不变（R-30）",
+        "The open pledges of {from:party} passed to {to:party}; the banks keep them (R-30)",
+    ),
+    # -- the city's policy (PolicyBook) -------------------------------------------------------
+    "PolicyChangeScheduled": Variants(
+        "figure",
+        {
+            1: (
+                "本市政策“{figure:policy_figure}”由{oldValue:kg}调整为{newValue:kg}，"
+                "自{effectiveAt:time}起生效（监管委员会决定）",
+                "The city's policy “{figure:policy_figure}” changes from {oldValue:kg} to "
+                "{newValue:kg} from {effectiveAt:time} (the regulator council's decision)",
+            ),
+            2: _POLICY_DURATION,
+            3: _POLICY_DURATION,
+        },
+        default=(
+            "本市政策规则开关调整（{oldValue} → {newValue}），自{effectiveAt:time}起生效（监管委员会决定，详见政策页）",
+            "The city's rule switches change ({oldValue} → {newValue}) from {effectiveAt:time} "
+            "(the regulator council's decision; see the policy page)",
+        ),
+    ),
+    "RuleModuleChanged": Variants(
+        "attached",
+        {
+            False: (
+                "监管委员会撤除规则模块{module:contract}（{ruleId:text}）",
+                "The regulator council detached the rule module {module:contract} ({ruleId:text})",
+            )
+        },
+        default=(
+            "监管委员会增设规则模块{module:contract}（{ruleId:text}），此后每笔变动均须通过",
+            "The regulator council attached the rule module {module:contract} ({ruleId:text}); "
+            "every movement must pass it from now on",
+        ),
     ),
     # -- prices (PriceBook) -------------------------------------------------------------------
     "BenchmarkPublished": (

@@ -15,22 +15,10 @@ node), district_regulator_2 (a validator candidate). Ports from ``DRR_GETH_BASE_
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
 from backend.network import geth
-from backend.network.nodes import RPC_NODE, Network, NetworkError
-
-RUN_ROOT = geth.ROOT / ".run" / "network"
-
-
-def network() -> Network:
-    """The network of ``DRR_GETH_BASE_PORT`` (default 18600) in ``DRR_NETWORK_DIR`` (default
-    .run/network/)."""
-    base = int(os.environ.get("DRR_GETH_BASE_PORT", "18600"))
-    root = Path(os.environ.get("DRR_NETWORK_DIR") or RUN_ROOT)
-    return Network(root, base_port=base, geth=geth.GETH_BINARY)
+from backend.network.nodes import RPC_NODE, NetworkError, network
 
 
 def main(argv: list[str]) -> int:

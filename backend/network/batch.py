@@ -88,12 +88,12 @@ class Batch:
     def deploy(self, account: LocalAccount, name: str, *args: object) -> Contract:
         """Send the creation of contract ``name``; returns it at its future address."""
         art = artifact(name)
-        address = get_create_address(account.address, self._nonce(account))
+        address = self.creation_address(account)
         factory = self.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
         data = factory.constructor(*args).data_in_transaction
         tx_hash, raw = self.sign(account, {"data": data, "gas": DEPLOY_GAS})
         self.send_raw(tx_hash, raw, f"deploy {name}")
-        return self.w3.eth.contract(address=to_checksum_address(address), abi=art["abi"])
+        return self.w3.eth.contract(address=address, abi=art["abi"])
 
     def creation_address(self, account: LocalAccount, later: int = 0) -> str:
         """The address of the contract ``account``'s creation ``later`` transactions from now
@@ -110,8 +110,9 @@ class Batch:
     def deploy_contract(self, account: LocalAccount, name: str, *args: object) -> Contract:
         """The web3 twin of ``scripts/deploy.py``'s ``deploy_contract``: an upgradeable contract
         (one with ``initialize``) is sent as its implementation and a ``RegistryProxy`` that
-        initializes it (the initializer's arguments first, as in the old constructor order);
-        returns the contract at the proxy's address, the last transaction sent."""
+        initializes it (the initializer's arguments first, as in the old constructor order) and
+        whose ``ProxyAdmin`` ``account`` owns; returns the contract at the proxy's address, the
+        last transaction sent."""
         abi = artifact(name)["abi"]
         init = next((e for e in abi if e.get("name") == "initialize"), None)
         if init is None:
@@ -119,7 +120,7 @@ class Batch:
         split = len(init["inputs"])
         implementation = self.deploy(account, name, *args[split:])
         data = implementation.encode_abi("initialize", args=list(args[:split]))
-        proxy = self.deploy(account, "RegistryProxy", implementation.address, data)
+        proxy = self.deploy(account, "RegistryProxy", implementation.address, account.address, data)
         return self.w3.eth.contract(address=proxy.address, abi=abi)
 
     def call(

@@ -21,11 +21,15 @@ from eth_account.hdaccount.deterministic import HDPath, derive_child_key, hmac_s
 from eth_account.signers.local import LocalAccount
 from eth_keys import keys
 
-from backend.chain.devkeys import DEV_AUTHORITIES, DEV_MNEMONIC, FIRST_COMPANY_INDEX
+from backend.chain.devkeys import (
+    DEV_AUTHORITIES,
+    DEV_MNEMONIC,
+    DEV_NETWORK_CHAIN_ID,
+    FIRST_COMPANY_INDEX,
+)
 
 Account.enable_unaudited_hdwallet_features()
 
-DEV_NETWORK_CHAIN_ID = 20_141  # the local Clique network (Chongqing's plan, 2014, + 1)
 BLOCK_PERIOD_SECONDS = 1
 GAS_LIMIT = 30_000_000
 EPOCH = 30_000  # Clique: blocks between checkpoints that reset pending votes

@@ -25,7 +25,7 @@ from web3.contract import Contract
 
 from backend.chain.deployment import DeployedContract, Deployment
 from backend.chain.devkeys import DEV_AUTHORITIES, FIRST_COMPANY_INDEX, dev_key
-from backend.chain.domain import Origin, PollutantClass, Sector
+from backend.chain.domain import ListingStatus, Origin, PollutantClass, Sector
 from backend.chain.policy import load as load_policy
 from backend.network.batch import Batch, artifact
 
@@ -193,4 +193,4 @@ def listing_status(market: Market, listing: int) -> dict[str, Any]:
     return {"seller": fields[0], "quantity": fields[2], "status": fields[6]}
 
 
-LISTING_TAKEN = 3  # IExchange.ListingStatus.Taken
+LISTING_TAKEN = ListingStatus.TAKEN

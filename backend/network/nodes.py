@@ -27,7 +27,7 @@ from pathlib import Path
 import requests
 from eth_account import Account
 
-from backend.network import devnet
+from backend.network import devnet, geth
 
 RPC_NODE = "rpc"
 DEV_PASSWORD = "dev-only-not-a-secret"  # noqa: S105 - dev node keystores of the local network
@@ -339,3 +339,14 @@ class Network:
         for name in self.default_nodes():
             if self.running(name):
                 self.wait_block(name, head, timeout)
+
+
+RUN_ROOT = geth.ROOT / ".run" / "network"
+
+
+def network() -> Network:
+    """The network of ``DRR_GETH_BASE_PORT`` (default 18600) in ``DRR_NETWORK_DIR`` (default
+    .run/network/)."""
+    base = int(os.environ.get("DRR_GETH_BASE_PORT", "18600"))
+    root = Path(os.environ.get("DRR_NETWORK_DIR") or RUN_ROOT)
+    return Network(root, base_port=base, geth=geth.GETH_BINARY)

@@ -19,11 +19,10 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from backend import devstack
 from backend.chain.devkeys import authority_key
 from backend.network import geth
-from backend.network.__main__ import network
-from backend.network.nodes import RPC_NODE, Network, NetworkError
+from backend.network.nodes import RPC_NODE, Network, NetworkError, network
+from backend.stack import processes
 from backend.toolchain import networks
 
 ROOT = geth.ROOT
@@ -54,7 +53,7 @@ def seed(net: Network) -> Path:
     home = net.root / "brownie-home"
     network_id = brownie_network(net, networks.brownie_home(home))
     record = record_path()
-    env = devstack.brownie_env(home)
+    env = processes.brownie_env(home)
     env["DRR_DEPLOYMENT_FILE"] = str(record)
     brownie = Path(sys.executable).with_name("brownie")
     subprocess.run(
@@ -104,8 +103,8 @@ def run() -> int:
     try:
         for spec in net.specs.values():
             for port in (spec.http_port, spec.p2p_port, spec.auth_port):
-                devstack.require_free(port, f"geth node {spec.name}", "GETH_BASE_PORT")
-        devstack.require_free(api_port, "API and explorer", "API_PORT")
+                processes.require_free(port, f"geth node {spec.name}", "GETH_BASE_PORT")
+        processes.require_free(api_port, "API and explorer", "API_PORT")
         print("[1/4] geth v1.13.15", flush=True)
         geth.build()
         print(f"[2/4] starting 3 validators and the RPC node (chain id {net.chain_id})", flush=True)
@@ -120,7 +119,7 @@ def run() -> int:
             api_port, service_env(net, deployment_file), net.root / "service.log"
         )
         url = f"http://127.0.0.1:{api_port}"
-        devstack.wait_for_http(f"{url}/api/v1/deployment", service)
+        processes.wait_for_http(f"{url}/api/v1/deployment", service)
         print(
             f"\n  Explorer:   {url}/\n  API docs:   {url}/docs"
             f"\n  Validators: {url}/api/v1/validators"
@@ -137,7 +136,7 @@ def run() -> int:
         print("\nstopping…", flush=True)
         return 0
     except (
-        devstack.StackError,
+        processes.StackError,
         geth.GethUnavailableError,
         NetworkError,
         subprocess.CalledProcessError,
@@ -146,5 +145,5 @@ def run() -> int:
         return 1
     finally:
         if service is not None:
-            devstack.stop([service])
+            processes.stop([service])
         net.stop_all()

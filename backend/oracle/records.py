@@ -368,7 +368,7 @@ def _csv_lines(reader: Iterator[list[str]]) -> Iterator[tuple[int, dict[str, str
 
 
 def _json_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    from backend.api.guard import json_depth
+    from backend.core.jsontext import json_depth
 
     depth = json_depth(text.encode("utf-8", errors="surrogateescape"))
     if depth > MAX_JSON_DEPTH:

@@ -87,7 +87,7 @@ def check(
 ) -> str:  # fmt: skip
     """The upload's digest once its signature, deadline and signer's role hold; else the named
     refusal. ``is_verifier(address) -> bool`` asks the chain."""
-    from backend.services.actions import parse_signature
+    from backend.chain.signatures import parse_signature
 
     now = time.time() if now is None else now
     if upload.deadline < now:

@@ -1,63 +1,46 @@
 """Every privileged operation of the deployed contracts, as an :class:`Operation`.
 
-Grouped by concern (one API router each, ``backend/api/routes/<concern>.py``). Each body is a
-documented, validated request; ``args`` maps it to the contract call. Who may call is the
-contract's business (a refusal is the decoded ``AccessControlUnauthorizedAccount`` or the
-contract's own error, 403); ``role`` documents it.
+Grouped by concern (one API router each, built by ``backend/api/routes/operations.py``); each
+is declared with ``op(…)`` beside its body, a documented, validated request; ``args`` maps it to
+the contract call. Who may call is the contract's business (a refusal is the decoded
+``AccessControlUnauthorizedAccount`` or the contract's own error, 403); ``role`` documents it.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from backend.chain.client import Chain
-from backend.chain.domain import Origin, PollutantClass, Sector
+from backend.chain.domain import (
+    Origin,
+    PollutantClass,
+    ReserveSource,
+    ReserveUse,
+    Restriction,
+    Sector,
+)
 from backend.chain.errors import ServiceError
-from backend.services.actions import Address, Bytes32, Fen, Kg, Uint256
-from backend.services.operations import (
+from backend.services.fields import (
+    Address,
+    Bytes32,
     CreditCode,
-    Operation,
-    OperationBody,
-    OperationRegistry,
+    Fen,
+    Kg,
     Pollutant,
     Reason,
     Text,
+    Uint256,
     by_name,
-    pollutant_id,
 )
+from backend.services.operations import Catalogue, OperationBody, pollutant_id
 from backend.services.registration import NAME_MAX, check_name
-
-
-class ReserveSourceKind(IntEnum):  # IGovernmentReserve.Source
-    RECLAIMED = 0
-    BOUGHT_BACK = 1
-    FACILITY = 2
-    IDLE = 3
-    FRAUD = 4
-
-
-class ReserveUse(IntEnum):  # IGovernmentReserve.Use
-    MARKET = 0
-    PRIORITY_PROJECT = 1
-    GREEN_CHANNEL = 2
-
-
-class Restriction(IntEnum):  # AccountRegistry.RESTRICTION_*
-    CREDIT = 1
-    SUPERVISION = 2
-    RECTIFICATION = 4
-    REGIONAL_SUSPENSION = 8
-    FRAUD = 16
-    LEGAL = 32
-
 
 SectorField = by_name(Sector, "sector")
 OriginField = by_name(Origin, "origin")
 ClassField = by_name(PollutantClass, "pollutant class")
-SourceField = by_name(ReserveSourceKind, "reserve source")
+SourceField = by_name(ReserveSource, "reserve source")
 UseField = by_name(ReserveUse, "reserve use")
 RestrictionField = by_name(Restriction, "restriction (R-17)")
 District = Annotated[int, Field(strict=True, ge=0, le=2**16 - 1, description="district id")]
@@ -72,13 +55,7 @@ def _p(chain: Chain, value: int | str) -> int:
     return pollutant_id(chain, value)
 
 
-OPS: list[Operation] = []
-
-
-def op(**kwargs: object) -> Operation:
-    operation = Operation(**kwargs)  # type: ignore[arg-type]
-    OPS.append(operation)
-    return operation
+op = Catalogue()
 
 
 # =============================================================================================
@@ -623,7 +600,7 @@ class Reclaim(OperationBody):
     origin: OriginField
     kg: Kg
     source: SourceField = Field(
-        default=int(ReserveSourceKind.RECLAIMED), description="reclaimed or idle"
+        default=int(ReserveSource.RECLAIMED), description="reclaimed or idle"
     )
     reason: Text = ""
 
@@ -843,36 +820,3 @@ op(name="revoke-role", concern="roles", contract=lambda b: b.contract, function=
    body=RevokeRole, summary="Revoke a role",
    role="the role's admin: the regulator council (council-propose)",
    args=_role_args)  # fmt: skip
-
-
-def default_operations() -> OperationRegistry:
-    """Every authority operation the service offers (payments are added in payments_ops)."""
-    from backend.services.council_ops import COUNCIL_OPS
-    from backend.services.market_ops import MARKET_OPS
-    from backend.services.payment_ops import PAYMENT_OPS, SETTLEMENT_OPS
-    from backend.services.policy_ops import POLICY_OPS
-
-    ops = [*OPS, *MARKET_OPS, *PAYMENT_OPS, *SETTLEMENT_OPS, *COUNCIL_OPS, *POLICY_OPS]
-    return OperationRegistry(ops)
-
-
-CONCERNS: dict[str, str] = {
-    "registry": "accounts and attributes (regulators)",
-    "allocation": "caps, certification and legacy free allocation (regulators)",
-    "permits": "discharge permits (regulators)",
-    "prices": "benchmark prices (price bureau)",
-    "compliance": "periods, surrender and carry-over (regulators)",
-    "verification": "verified usage (verifiers, regulator)",
-    "pledges": "pledges (banks)",
-    "reserve": "the government reserve (regulators)",
-    "lifecycle": "mergers, splits, closures, fraud (regulators)",
-    "leasing": "leases (anyone)",
-    "roles": "role grants (admins)",
-    "payments": "settlement money (companies, treasury)",
-    "settlement": "money in and out: issue against bank transfers, redemptions (settlement bank)",
-    "market": "trading accounts, listings, negotiated trades (units, exchange operator)",
-    "auctions": "auctions of rights (units, banks, exchange operator)",
-    "primary": "applications for initial and new rights (units, regulators, treasury)",
-    "council": "high-impact actions approved 2 of 3 and time-locked (regulator council)",
-    "policy": "the city's policy: figures and switches at a stated time (regulator council)",
-}

@@ -22,10 +22,10 @@ from eth_account.messages import hash_domain
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.chain import consent
-from backend.chain.client import Chain
+from backend.chain.client import Chain, error_decoder
 from backend.chain.errors import ContractError, ServiceError, revert_data
-from backend.services import actions
-from backend.services.actions import ActionPolicy, digest_of, error_decoder
+from backend.chain.typed_data import digest_of
+from backend.services.actions.pipeline import ActionPolicy, resolve_deadline
 
 CONTRACT = "UnitLifecycle"
 
@@ -100,7 +100,7 @@ def prepare_merge(
     """The typed data ``from_unit`` and ``to_unit`` sign for the merger (in that order)."""
     _lifecycle(chain)
     _simulate_as_council(chain, "merge", [from_unit, to_unit, "", 0, []])
-    deadline = actions.resolve_deadline(chain, deadline, policy)
+    deadline = resolve_deadline(chain, deadline, policy)
     return _prepared(
         chain,
         "merge",
@@ -124,7 +124,7 @@ def prepare_split(
     _lifecycle(chain)
     lines = [tuple(line[name] for name, _ in consent.SPLIT_LINE_FIELDS) for line in plan]
     _simulate_as_council(chain, "split", [from_unit, lines, obligor, "", 0, []])
-    deadline = actions.resolve_deadline(chain, deadline, policy)
+    deadline = resolve_deadline(chain, deadline, policy)
     return _prepared(
         chain,
         "split",

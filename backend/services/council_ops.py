@@ -21,19 +21,20 @@ from sqlalchemy import Connection
 
 from backend.chain.calls import decode_call
 from backend.chain.client import Chain
+from backend.chain.domain import CouncilState
 from backend.chain.errors import ServiceError
 from backend.services import disclosure
-from backend.services.actions import Uint256
+from backend.services.fields import Reason, Uint256
 from backend.services.operations import (
-    Operation,
+    Catalogue,
     OperationBody,
-    Reason,
+    OperationRegistry,
     build_transaction,
 )
 
 COUNCIL = "RegulatorCouncil"
 TIMELOCK = "CouncilTimelock"
-STATES = ("none", "pending", "scheduled", "ready", "executed", "cancelled", "withdrawn")
+STATES = tuple(s.name.lower() for s in CouncilState)
 
 
 class CouncilCall(BaseModel):
@@ -81,12 +82,12 @@ def _require_council(chain: Chain) -> str:
     return chain.deployment.contracts[TIMELOCK].address
 
 
-def inner_calls(chain: Chain, calls: list[CouncilCall]) -> tuple[list[str], list[str]]:
-    """Targets and calldata of the proposed operations, each simulated from the time lock."""
-    from backend.services.authority import default_operations
-
+def inner_calls(
+    chain: Chain, calls: list[CouncilCall], operations: OperationRegistry
+) -> tuple[list[str], list[str]]:
+    """Targets and calldata of the proposed operations (any of ``operations`` but the council's
+    own steps), each simulated from the time lock."""
     timelock = _require_council(chain)
-    operations = default_operations()
     targets, payloads = [], []
     for i, item in enumerate(calls):
         operation = operations.get(item.operation)
@@ -110,28 +111,63 @@ def inner_calls(chain: Chain, calls: list[CouncilCall]) -> tuple[list[str], list
     return targets, payloads
 
 
-def _propose_args(b: Propose, c: Chain) -> list[object]:
-    targets, payloads = inner_calls(c, b.calls)
-    return [targets, payloads, b.description]
+def operations(registry: OperationRegistry) -> Catalogue:
+    """The council's operations; a proposal's calls are any operation of ``registry`` (the
+    service's one registry, which these join)."""
+    op = Catalogue()
 
+    def propose_args(b: Propose, c: Chain) -> list[object]:
+        targets, payloads = inner_calls(c, b.calls, registry)
+        return [targets, payloads, b.description]
 
-COUNCIL_OPS = [
-    Operation(name="council-propose", concern="council", contract=COUNCIL, function="propose",
-              body=Propose, summary="Propose high-impact actions to the regulator council",
-              role="council member", rules=("R-10", "R-17", "R-27", "R-33"),
-              args=_propose_args),
-    Operation(name="council-approve", concern="council", contract=COUNCIL, function="approve",
-              body=Approve, summary="Approve a council proposal", role="council member"),
-    Operation(name="council-execute", concern="council", contract=COUNCIL, function="execute",
-              body=Execute, summary="Execute a council proposal after its delay",
-              role="council member"),
-    Operation(name="council-cancel", concern="council", contract=COUNCIL, function="cancel",
-              body=Cancel, summary="Cancel a scheduled council proposal",
-              role="guardian (provincial authority)"),
-    Operation(name="council-withdraw", concern="council", contract=COUNCIL, function="withdraw",
-              body=Withdraw, summary="Withdraw a council proposal before it is scheduled",
-              role="the proposer"),
-]  # fmt: skip
+    op(
+        name="council-propose",
+        concern="council",
+        contract=COUNCIL,
+        function="propose",
+        body=Propose,
+        summary="Propose high-impact actions to the regulator council",
+        role="council member",
+        rules=("R-10", "R-17", "R-27", "R-33"),
+        args=propose_args,
+    )
+    op(
+        name="council-approve",
+        concern="council",
+        contract=COUNCIL,
+        function="approve",
+        body=Approve,
+        summary="Approve a council proposal",
+        role="council member",
+    )
+    op(
+        name="council-execute",
+        concern="council",
+        contract=COUNCIL,
+        function="execute",
+        body=Execute,
+        summary="Execute a council proposal after its delay",
+        role="council member",
+    )
+    op(
+        name="council-cancel",
+        concern="council",
+        contract=COUNCIL,
+        function="cancel",
+        body=Cancel,
+        summary="Cancel a scheduled council proposal",
+        role="guardian (provincial authority)",
+    )
+    op(
+        name="council-withdraw",
+        concern="council",
+        contract=COUNCIL,
+        function="withdraw",
+        body=Withdraw,
+        summary="Withdraw a council proposal before it is scheduled",
+        role="the proposer",
+    )
+    return op  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,51 +12,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from sqlalchemy import Column, Connection, Table, func, or_, select, union
 
-from backend.chain.domain import TradeMode
+from backend.chain.domain import ComplianceStatus, TradeMode
 from backend.indexer import store
 from backend.indexer.projections import tables as t
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
-
-
-class ComplianceStatus(IntEnum):
-    """IComplianceManager.Status."""
-
-    NONE = 0
-    OPEN = 1
-    AWAITING_VERIFICATION = 2
-    DUE = 3
-    OVERDUE = 4
-    COMPLIANT = 5
-    NON_COMPLIANT = 6
-
-
-class PledgeStatus(IntEnum):
-    NONE = 0
-    ACTIVE = 1
-    RELEASED = 2
-    ENFORCING = 3
-    ENFORCED = 4
-
-
-class ReserveSource(IntEnum):
-    RECLAIMED = 0
-    BOUGHT_BACK = 1
-    FACILITY = 2
-    IDLE = 3
-    FRAUD = 4
-
-
-class ReserveUse(IntEnum):
-    MARKET = 0
-    PRIORITY_PROJECT = 1
-    GREEN_CHANNEL = 2
 
 
 @dataclass(frozen=True)

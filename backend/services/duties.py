@@ -13,8 +13,14 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from backend.chain.domain import (
+    ApplicationStatus,
+    ComplianceStatus,
+    ListingStatus,
+    LotStatus,
+    PledgeStatus,
+)
 from backend.indexer.projections import tables as t
-from backend.indexer.projections.market import ApplicationStatus, ListingStatus, LotStatus
 from backend.services import disclosure
 
 LIMIT = 20  # the newest; each list links to the page with all of them
@@ -63,7 +69,7 @@ def surrenders(conn: Connection, *, now: int, district: int | None = None) -> li
     )
     query = _district_filter(query, c.unit, district)
     rows = [dict(r) for r in conn.execute(query.order_by(c.pos.desc()).limit(LIMIT)).mappings()]
-    due = (disclosure.ComplianceStatus.DUE, disclosure.ComplianceStatus.OVERDUE)
+    due = (ComplianceStatus.DUE, ComplianceStatus.OVERDUE)
     out = []
     for r in rows:
         r["status"] = int(disclosure.compliance_status(r, periods[latest], now))
@@ -102,7 +108,7 @@ def bank_pledges(conn: Connection, bank: str) -> list[dict[str, Any]]:
         select(t.pledges)
         .where(
             c.bank == bank,
-            c.status.in_((disclosure.PledgeStatus.ACTIVE, disclosure.PledgeStatus.ENFORCING)),
+            c.status.in_((PledgeStatus.ACTIVE, PledgeStatus.ENFORCING)),
         )
         .order_by(c.id.desc())
         .limit(LIMIT)
@@ -115,6 +121,6 @@ def batches(due: list[dict[str, Any]]) -> dict[tuple[int, int], list[str]]:
     (``run-surrender-batch``, at most 100 units)."""
     out: dict[tuple[int, int], list[str]] = {}
     for r in due:
-        if r["status"] == disclosure.ComplianceStatus.DUE:
+        if r["status"] == ComplianceStatus.DUE:
             out.setdefault((r["pollutant"], r["period"]), []).append(r["unit"])
     return {k: v[:100] for k, v in out.items() if len(v) > 1}

@@ -14,22 +14,24 @@ and the service relays is a signed action of its own (backend/services/trades.py
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from backend.chain.client import Chain
-from backend.chain.domain import TradeMode
-from backend.services.actions import Address, Bytes32, Fen, Kg, Uint64, Uint256
-from backend.services.operations import (
-    Operation,
-    OperationBody,
+from backend.chain.domain import ApplicationKind, AuctionFormat, NegotiatedMode
+from backend.services.fields import (
+    Address,
+    Bytes32,
+    Fen,
+    Kg,
     Pollutant,
     Reason,
+    Uint64,
+    Uint256,
     by_name,
-    pollutant_id,
 )
+from backend.services.operations import Catalogue, OperationBody, pollutant_id
 
 EXCHANGE, AUCTIONS, PRIMARY = "Exchange", "AuctionHouse", "PrimaryMarket"
 
@@ -46,23 +48,6 @@ Signature = Annotated[
 ]
 
 
-class AuctionFormat(IntEnum):  # IAuctionHouse.Format
-    ASCENDING = 0
-    SEALED = 1
-
-
-class ApplicationKind(IntEnum):  # IPrimaryMarket.Kind
-    EXISTING = 0
-    NEW_UNIT = 1
-    EXPANSION = 2
-
-
-class NegotiatedMode(IntEnum):  # the trade modes IExchange.settleTrade accepts
-    NEGOTIATED = int(TradeMode.NEGOTIATED)
-    GREEN_CHANNEL = int(TradeMode.GREEN_CHANNEL)
-    RESERVE_RELEASE = int(TradeMode.RESERVE_RELEASE)
-
-
 FormatField = by_name(AuctionFormat, "auction format")
 KindField = by_name(ApplicationKind, "application kind")
 NegotiatedModeField = by_name(NegotiatedMode, "trade mode")
@@ -72,13 +57,7 @@ def _p(chain: Chain, value: int | str) -> int:
     return pollutant_id(chain, value)
 
 
-MARKET_OPS: list[Operation] = []
-
-
-def op(**kwargs: object) -> Operation:
-    operation = Operation(**kwargs)  # type: ignore[arg-type]
-    MARKET_OPS.append(operation)
-    return operation
+op = Catalogue()
 
 
 # =============================================================================================

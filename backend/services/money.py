@@ -24,14 +24,16 @@ from eth_utils import keccak
 from hexbytes import HexBytes
 from pydantic import ValidationError
 
-from backend.chain.client import Chain
+from backend.chain.client import Chain, chain_now
+from backend.chain.domain import RedemptionStatus
 from backend.chain.errors import ServiceError
 from backend.chain.relayer import Relayer
+from backend.chain.signatures import parse_signature
 from backend.chain.typed_data import recover_signer, typed_data
 from backend.chain.wallet_formats import check_typed_data
 from backend.indexer.decode import EventDecoder
 from backend.services import payments
-from backend.services.actions import ActionPolicy, chain_now, parse_signature, resolve_deadline
+from backend.services.actions.pipeline import ActionPolicy, resolve_deadline
 from backend.services.operations import Operation, OperationBody, build_transaction
 
 EXCHANGE = "Exchange"
@@ -229,7 +231,7 @@ def pending_redemptions(chain: Chain, *, scan: int = 200) -> list[dict[str, Any]
     out = []
     for rid in range(count, max(count - scan, 0), -1):
         holder, amount, account, status = token.redemption(rid).call()
-        if status == 1:  # Requested
+        if status == RedemptionStatus.REQUESTED:
             out.append({"id": rid, "holder": holder, "amount_fen": int(amount),
                         "bank_account": "0x" + bytes(account).hex()})  # fmt: skip
     return out

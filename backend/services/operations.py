@@ -18,25 +18,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from hexbytes import HexBytes
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
 )
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, Web3Exception, Web3RPCError
 
-from backend.chain.client import Chain
+from backend.chain.client import Chain, error_decoder
 from backend.chain.errors import ContractError, ServiceError, jsonable, revert_data
 from backend.chain.wallet_formats import rpc_transaction
-from backend.services.actions import Address, error_decoder
-from backend.services.registration import check_credit_code, check_text
+from backend.services.fields import Address
 
 GAS_MARGIN = 1.25
 
@@ -84,11 +80,44 @@ class Operation:
         return f"/{self.concern}/{self.name}"
 
 
+class Catalogue:
+    """The operations one module declares, each beside its body: ``op = Catalogue()`` then
+    ``op(name=…, concern=…, …)`` (the one way to declare an operation)."""
+
+    def __init__(self) -> None:
+        self._ops: list[Operation] = []
+
+    def __call__(
+        self,
+        *,
+        name: str,
+        concern: str,
+        contract: str | Callable[[Any], str],
+        function: str,
+        body: type[OperationBody],
+        summary: str,
+        role: str,
+        rules: tuple[str, ...] = (),
+        args: Args | None = None,
+    ) -> Operation:
+        operation = Operation(name, concern, contract, function, body, summary, role, rules, args)
+        self._ops.append(operation)
+        return operation
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self._ops)
+
+
 class OperationRegistry:
-    """The operations the service offers, by concern and name."""
+    """The operations the service offers, by concern and name: built once when the service
+    starts (:func:`backend.services.operation_catalogue.default_operations`) and handed to the
+    routes and the council."""
 
     def __init__(self, operations: Iterable[Operation] = ()) -> None:
         self._ops: dict[str, Operation] = {}
+        self.extend(operations)
+
+    def extend(self, operations: Iterable[Operation]) -> None:
         for op in operations:
             if op.name in self._ops:
                 raise ValueError(f"operation {op.name!r} registered twice")
@@ -101,6 +130,10 @@ class OperationRegistry:
 
     def concern(self, concern: str) -> list[Operation]:
         return [op for op in self if op.concern == concern]
+
+    def concerns(self) -> list[str]:
+        """The concerns of the operations, in the order they were declared."""
+        return list(dict.fromkeys(op.concern for op in self))
 
     def get(self, name: str) -> Operation:
         try:
@@ -253,59 +286,6 @@ def _returned(abi: Mapping[str, Any], value: Any) -> Any:  # noqa: ANN401 - JSON
     }
 
 
-# ---------------------------------------------------------------------------------------------
-# Field types of operation bodies (besides those of backend.services.actions)
-
-# GB 32100-2015: 18 characters of 0-9 and the capitals without I, O, S, V, Z, the last one the
-# check character of the first 17 (backend/services/registration.py)
-CreditCode = Annotated[
-    str,
-    StringConstraints(strict=True, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$"),
-    AfterValidator(check_credit_code),
-    Field(
-        description="unified social credit code (统一社会信用代码), 18 characters with its "
-        "GB 32100 check character",
-        examples=["91500000MA5U000010"],
-    ),
-]
-Text = Annotated[
-    str,
-    StringConstraints(strict=True, min_length=0, max_length=500),
-    AfterValidator(check_text),
-    Field(description="text"),
-]
-Reason = Annotated[
-    str,
-    StringConstraints(strict=True, min_length=1, max_length=500),
-    AfterValidator(check_text),
-    Field(description="reason recorded on chain (required; no control characters)"),
-]
-
-
-def by_name(enum: type, what: str) -> Any:  # noqa: ANN401 - a type alias
-    """An enum field given by its name (case-insensitive, ``-`` or ``_``) or its number."""
-    names = {m.name.lower(): int(m) for m in enum}
-
-    def parse(value: object) -> int:
-        if isinstance(value, bool):
-            raise ValueError(f"{what}: expected one of {sorted(names)}")
-        if isinstance(value, int):
-            if value not in names.values():
-                raise ValueError(f"{what}: {value} is not one of {sorted(names.values())}")
-            return value
-        if isinstance(value, str):
-            key = value.strip().lower().replace("-", "_")
-            if key in names:
-                return names[key]
-        raise ValueError(f"{what}: expected one of {sorted(names)}")
-
-    return Annotated[
-        int,
-        BeforeValidator(parse),
-        Field(description=f"{what}: one of {', '.join(sorted(names))} (or its number)"),
-    ]
-
-
 def pollutant_ids(chain: Chain) -> dict[str, int]:
     """Pollutant code, as the regulator registered it (``NOx``), → id, read from the account
     registry (pollutants are data, R-01)."""
@@ -331,27 +311,3 @@ def pollutant_id(chain: Chain, value: int | str) -> int:
             args={"code": value, "known": list(ids)},
         )
     return by_case[value.upper()]
-
-
-PollutantRef = Annotated[
-    int | str,
-    Field(
-        description="pollutant id (1 …) or code (COD, NH3-N, SO2, NOx, GISW, SEWAGE, GARBAGE …)",
-        examples=["COD", 1],
-    ),
-]
-
-
-def _pollutant_ref(value: object) -> object:
-    if isinstance(value, bool):
-        raise ValueError("pollutant: expected an id or a code")
-    if isinstance(value, int):
-        if not 1 <= value <= 2**32 - 1:
-            raise ValueError("pollutant id must be 1 … 4294967295")
-        return value
-    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}", value):
-        return value
-    raise ValueError("pollutant: expected an id (integer) or a code such as COD")
-
-
-Pollutant = Annotated[PollutantRef, BeforeValidator(_pollutant_ref)]

@@ -14,11 +14,13 @@ from pydantic import Field
 
 from backend.chain.client import Chain
 from backend.chain.errors import ServiceError
-from backend.services.actions import Address, Fen, Uint256
-from backend.services.operations import Operation, OperationBody, Reason
+from backend.services.fields import Address, Fen, Reason, Uint256
+from backend.services.operations import Catalogue, OperationBody
 
 TOKEN = "SettlementToken"  # noqa: S105 - a contract name
 SPENDERS = ("Exchange", "LeaseBook", "GovernmentReserve")
+
+op = Catalogue()
 
 
 class Approve(OperationBody):
@@ -47,6 +49,15 @@ def _fund_args(b: FundReserve, c: Chain) -> list[object]:
     if "GovernmentReserve" not in c.deployment.contracts:
         raise ServiceError("OperationUnavailable", "the reserve is not deployed")
     return [c.deployment.contracts["GovernmentReserve"].address, b.fen]
+
+
+op(name="approve", concern="payments", contract=TOKEN, function="approve",
+   body=Approve, summary="Allow a contract to draw a payment", role="any account",
+   rules=("R-16",), args=_approve_args)  # fmt: skip
+
+op(name="fund-reserve", concern="payments", contract=TOKEN, function="transfer",
+   body=FundReserve, summary="Pay into the reserve fund", role="treasury",
+   rules=("R-27", "R-29"), args=_fund_args)  # fmt: skip
 
 
 Reference = Annotated[
@@ -91,27 +102,18 @@ class RejectRedemption(OperationBody):
     reason: Reason
 
 
-SETTLEMENT_OPS: tuple[Operation, ...] = (
-    Operation(name="issue", concern="settlement", contract=TOKEN, function="issue", body=Issue,
-              summary="Issue settlement money against a bank transfer (入金)",
-              role="settlement bank", rules=("R-16",),
-              args=lambda b, c: [b.to, b.fen, reference_hash(b.reference)]),
-    Operation(name="confirm-redemption", concern="settlement", contract=TOKEN,
-              function="confirmRedemption", body=ConfirmRedemption,
-              summary="Confirm a redemption paid out to the member's bank account (出金)",
-              role="settlement bank", rules=("R-16",),
-              args=lambda b, c: [b.id, reference_hash(b.reference)]),
-    Operation(name="reject-redemption", concern="settlement", contract=TOKEN,
-              function="rejectRedemption", body=RejectRedemption,
-              summary="Refuse a redemption: the money goes back", role="settlement bank",
-              rules=("R-16",)),
-)  # fmt: skip
+op(name="issue", concern="settlement", contract=TOKEN, function="issue", body=Issue,
+   summary="Issue settlement money against a bank transfer (入金)",
+   role="settlement bank", rules=("R-16",),
+   args=lambda b, c: [b.to, b.fen, reference_hash(b.reference)])  # fmt: skip
 
-PAYMENT_OPS: tuple[Operation, ...] = (
-    Operation(name="approve", concern="payments", contract=TOKEN, function="approve",
-              body=Approve, summary="Allow a contract to draw a payment", role="any account",
-              rules=("R-16",), args=_approve_args),
-    Operation(name="fund-reserve", concern="payments", contract=TOKEN, function="transfer",
-              body=FundReserve, summary="Pay into the reserve fund", role="treasury",
-              rules=("R-27", "R-29"), args=_fund_args),
-)  # fmt: skip
+op(name="confirm-redemption", concern="settlement", contract=TOKEN,
+   function="confirmRedemption", body=ConfirmRedemption,
+   summary="Confirm a redemption paid out to the member's bank account (出金)",
+   role="settlement bank", rules=("R-16",),
+   args=lambda b, c: [b.id, reference_hash(b.reference)])  # fmt: skip
+
+op(name="reject-redemption", concern="settlement", contract=TOKEN,
+   function="rejectRedemption", body=RejectRedemption,
+   summary="Refuse a redemption: the money goes back", role="settlement bank",
+   rules=("R-16",))  # fmt: skip

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from backend.chain.policy import Figure, Switch
-from backend.services.actions import Uint64
-from backend.services.operations import Operation, OperationBody
+from backend.services.fields import Uint64
+from backend.services.operations import Catalogue, OperationBody
 
 FIGURE_NAMES = "|".join(f.name.lower() for f in Figure if f != Figure.SWITCHES)
 SWITCH_NAMES = "|".join(s.name.lower() for s in Switch)
@@ -32,20 +32,21 @@ class SchedulePolicySwitch(OperationBody):
     effective_at: Uint64 = Field(alias="effectiveAt")
 
 
-POLICY_OPS: list[Operation] = [
-    Operation(
-        name="schedule-policy-figure", concern="policy", contract="PolicyBook",
-        function="schedule", body=SchedulePolicyFigure,
-        summary="Change a figure of the city's policy at a stated time",
-        role="regulator council (council-propose)", rules=("R-21", "R-22", "R-35"),
-        args=lambda b, c: [int(Figure[b.figure.upper()]), b.value, b.effective_at],
-    ),
-    Operation(
-        name="schedule-policy-switch", concern="policy", contract="PolicyBook",
-        function="scheduleSwitch", body=SchedulePolicySwitch,
-        summary="Turn a rule of the city's policy on or off at a stated time",
-        role="regulator council (council-propose)",
-        rules=("R-15", "R-18", "R-19", "R-20", "R-21", "R-26", "R-35", "R-38", "R-39"),
-        args=lambda b, c: [int(Switch[b.rule.upper()]), b.on, b.effective_at],
-    ),
-]  # fmt: skip
+op = Catalogue()
+
+op(
+    name="schedule-policy-figure", concern="policy", contract="PolicyBook",
+    function="schedule", body=SchedulePolicyFigure,
+    summary="Change a figure of the city's policy at a stated time",
+    role="regulator council (council-propose)", rules=("R-21", "R-22", "R-35"),
+    args=lambda b, c: [int(Figure[b.figure.upper()]), b.value, b.effective_at],
+)  # fmt: skip
+
+op(
+    name="schedule-policy-switch", concern="policy", contract="PolicyBook",
+    function="scheduleSwitch", body=SchedulePolicySwitch,
+    summary="Turn a rule of the city's policy on or off at a stated time",
+    role="regulator council (council-propose)",
+    rules=("R-15", "R-18", "R-19", "R-20", "R-21", "R-26", "R-35", "R-38", "R-39"),
+    args=lambda b, c: [int(Switch[b.rule.upper()]), b.on, b.effective_at],
+)  # fmt: skip

@@ -29,24 +29,20 @@ from eth_utils import keccak
 from pydantic import Field, ValidationError
 from web3.contract import Contract
 
+from backend.chain import signatures
 from backend.chain.client import Chain
-from backend.chain.domain import verdict_error
+from backend.chain.domain import NegotiatedMode, verdict_error
 from backend.chain.errors import ContractError, DecodedError, ServiceError
 from backend.chain.relayer import Relayer
-from backend.chain.typed_data import Domain, Fields, recover_signer, typed_data
+from backend.chain.typed_data import Domain, Fields, digest_of, recover_signer, typed_data
 from backend.chain.wallet_formats import check_typed_data
 from backend.indexer.decode import EventDecoder
-from backend.services import actions, explain
-from backend.services.actions import (
-    ActionBody,
-    ActionPolicy,
-    Address,
-    Fen,
-    Kg,
-    Uint32,
-    digest_of,
-)
-from backend.services.market_ops import NegotiatedMode, NegotiatedModeField
+from backend.services import explain
+from backend.services.actions import pipeline
+from backend.services.actions.pipeline import ActionPolicy
+from backend.services.actions.spec import ActionBody
+from backend.services.fields import Address, Fen, Kg, Uint32
+from backend.services.market_ops import NegotiatedModeField
 
 CONTRACT = "Exchange"
 PRIMARY_TYPE = "Trade"
@@ -139,7 +135,7 @@ def prepare_trade(
     exchange = _exchange(chain)
     message = {
         **terms.model_dump(by_alias=True),
-        "deadline": actions.resolve_deadline(chain, deadline, policy),
+        "deadline": pipeline.resolve_deadline(chain, deadline, policy),
     }
     _pre_check(exchange, message)
     domain = chain.domain(CONTRACT)
@@ -197,13 +193,13 @@ def _signature_of(
     if not isinstance(text, str):
         raise ServiceError("SignatureMalformed", f"{party}: the signature must be a hex string")
     if chain.w3.eth.get_code(signer):
-        sig = actions.contract_signature(text)
-        if not actions.erc1271_accepts(chain, signer, digest_of(document), sig):
+        sig = signatures.contract_signature(text)
+        if not signatures.erc1271_accepts(chain, signer, digest_of(document), sig):
             raise ServiceError(
                 "SignerMismatch", f"{party}: the contract wallet {signer} refuses the signature"
             )
         return sig
-    sig = actions.parse_signature(text)
+    sig = signatures.parse_signature(text)
     if recover_signer(document, sig) != signer:
         raise ServiceError(
             "SignerMismatch",
@@ -252,9 +248,9 @@ def submit_trade(
     )
     hold: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if relayer.find(key) is None:
-        actions.check_not_expired(chain, message["deadline"], policy)
+        pipeline.check_not_expired(chain, message["deadline"], policy)
         for party in PARTIES:
-            actions.check_next_nonce(exchange, message[party], nonces[party])
+            pipeline.check_next_nonce(exchange, message[party], nonces[party])
         _pre_check(exchange, message)
         if relayer.address:  # the exact revert, with the contract's own arguments
             relayer.estimate(sender=relayer.address, to=exchange.address, data=data)

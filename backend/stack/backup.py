@@ -38,7 +38,7 @@ from backend.stack import anvil, records
 from backend.stack.datadir import NEW, READY, DataDir, DataDirError
 
 if TYPE_CHECKING:
-    from backend.devstack import StackSettings
+    from backend.stack.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKUPS = ROOT / "backups"
@@ -145,7 +145,7 @@ def _unpack(file: Path, target: Path) -> dict:
 
 def restore(settings: StackSettings, file: Path) -> int:
     """Restore ``file`` into the (empty) data folder and check it against the chain."""
-    from backend import devstack
+    from backend.stack import processes
 
     data = DataDir(settings.data_dir.resolve())
     if data.status() != NEW:
@@ -153,7 +153,7 @@ def restore(settings: StackSettings, file: Path) -> int:
             f"{data.root} is not empty: a restore goes into a new folder "
             "(make restore BACKUP=… DATA_DIR=<new folder>)"
         )
-    devstack.require_free(settings.chain_port, "local chain", "LOCAL_PORT")
+    processes.require_free(settings.chain_port, "local chain", "LOCAL_PORT")
     started = time.monotonic()
     with data.lock():
         _say(f"[1/4] unpacking {file} into {data.root}")
@@ -170,7 +170,7 @@ def restore(settings: StackSettings, file: Path) -> int:
             genesis_timestamp=manifest["stack"].get("genesis_timestamp"),
         )
         try:
-            devstack.wait_for_rpc(rpc_url, chain, timeout=120, log=data.logs)
+            processes.wait_for_rpc(rpc_url, chain, timeout=120, log=data.logs)
             rpc = anvil.Rpc(rpc_url)
             if rpc.genesis()[0] != manifest["stack"].get("genesis"):
                 raise DataDirError("the restored chain state is not the backup's chain")
@@ -186,7 +186,7 @@ def restore(settings: StackSettings, file: Path) -> int:
                     ready=True, restoring=None, restored_from=str(file), restored_at=time.time()
                 )
         finally:
-            devstack.stop([chain])
+            processes.stop([chain])
             shutil.rmtree(data.run, ignore_errors=True)
     if not result:
         print(f"error: the restored index differs from the chain; {data.root} is kept for "

@@ -2,8 +2,9 @@
 
 A contract behind an ERC-1967 proxy keeps its records in the proxy's storage; new code must read
 every stored variable where the old code wrote it. This module compiles the upgradeable
-contracts (those with ``upgradeToAndCall``) with solc's ``storageLayout`` output and compares
-each with its committed snapshot ``contracts/layouts/<Contract>.json``, slot by slot:
+contracts (those deployed behind a proxy: the ones with ``initialize``) with solc's
+``storageLayout`` output and compares each with its committed snapshot
+``contracts/layouts/<Contract>.json``, slot by slot:
 
 - every variable of the snapshot must still be there, at the same slot and offset, with the
   same name and the same type (a struct compared member by member);
@@ -156,7 +157,7 @@ def save_snapshot(contract: str, layout: list[Slot]) -> None:
 
 
 def compile_layouts() -> dict[str, tuple[str, list[Slot]]]:
-    """Storage layouts of every deployable upgradeable contract (ABI with ``upgradeToAndCall``)
+    """Storage layouts of every deployable upgradeable contract (ABI with ``initialize``)
     in the project's sources, including the test implementations of contracts/testing:
     name → (source path, layout)."""
     import solcx
@@ -189,7 +190,7 @@ def compile_layouts() -> dict[str, tuple[str, list[Slot]]]:
         text = files[path]["content"]
         for name, c in contracts.items():
             abstract = re.search(rf"abstract\s+contract\s+{name}\b", text)
-            if not abstract and any(e.get("name") == "upgradeToAndCall" for e in c["abi"]):
+            if not abstract and any(e.get("name") == "initialize" for e in c["abi"]):
                 layouts[name] = (path, layout_of(c["storageLayout"]))
     return layouts
 

@@ -33,4 +33,24 @@ library Roles {
     bytes32 internal constant TIMELOCK = keccak256("TIMELOCK_ROLE");
     /// Contract modules allowed to maintain account status (closure, fraud).
     bytes32 internal constant ACCOUNT_MANAGER = keccak256("ACCOUNT_MANAGER_ROLE");
+    /// 市生态环境局领导班子: members of the regulator council, who approve its proposals M-of-N.
+    bytes32 internal constant COUNCIL_MEMBER = keccak256("COUNCIL_MEMBER_ROLE");
+    /// The council's guardian: may cancel a queued proposal during its delay, never propose.
+    bytes32 internal constant GUARDIAN = keccak256("GUARDIAN_ROLE");
+    /// 交易机构's operators: open and close the exchange's sessions and auctions (R-14, R-16).
+    bytes32 internal constant EXCHANGE_OPERATOR = keccak256("EXCHANGE_OPERATOR_ROLE");
+    /// The exchange's market contracts (auction house, primary market) that settle through the
+    /// exchange's trading accounts.
+    bytes32 internal constant MARKET = keccak256("MARKET_ROLE");
+    /// The auction house, registering auction wins in the primary market (R-09).
+    bytes32 internal constant AUCTION = keccak256("AUCTION_ROLE");
+    /// The service's relayer keys, sending batches of signed actions (docs/operations.md).
+    bytes32 internal constant RELAYER = keccak256("RELAYER_ROLE");
+    /// OpenZeppelin's ids, listed so that this file names every role a deployment holds:
+    /// AccessControl's admin of every contract, and the council time lock's (TimelockController)
+    /// proposer, executor and canceller (all three held by the council contract).
+    bytes32 internal constant DEFAULT_ADMIN = 0x00;
+    bytes32 internal constant TIMELOCK_PROPOSER = keccak256("PROPOSER_ROLE");
+    bytes32 internal constant TIMELOCK_EXECUTOR = keccak256("EXECUTOR_ROLE");
+    bytes32 internal constant TIMELOCK_CANCELLER = keccak256("CANCELLER_ROLE");
 }

@@ -5,6 +5,7 @@ import {AccessControlEnumerable} from "@openzeppelin/contracts/access/extensions
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IRegulatorCouncil} from "../interfaces/IRegulatorCouncil.sol";
 import {CouncilTimelock} from "./CouncilTimelock.sol";
+import {Roles} from "../access/Roles.sol";
 
 /// @title RegulatorCouncil
 /// @notice The regulator's leadership approves high-impact actions M-of-N; OpenZeppelin's
@@ -12,8 +13,8 @@ import {CouncilTimelock} from "./CouncilTimelock.sol";
 /// The time lock is the council's admin: members, threshold, guardian and delays change only by a
 /// council proposal that itself waits out its delay.
 contract RegulatorCouncil is IRegulatorCouncil, AccessControlEnumerable {
-    bytes32 public constant MEMBER_ROLE = keccak256("COUNCIL_MEMBER_ROLE");
-    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    bytes32 public constant MEMBER_ROLE = Roles.COUNCIL_MEMBER;
+    bytes32 public constant GUARDIAN_ROLE = Roles.GUARDIAN;
 
     TimelockController public immutable timelock;
 

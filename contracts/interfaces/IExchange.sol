@@ -55,6 +55,14 @@ interface IExchange is ITradingAccounts {
         uint96 priceFen;
     }
 
+    /// @notice `seller` listed `quantityKg` of paid rights at `askFen` until `endsAt` (挂牌, R-14).
+    /// @param id the listing's number
+    /// @param seller the selling member
+    /// @param pollutant the pollutant's id in the account registry
+    /// @param quantityKg the quantity, kg
+    /// @param askFen the ask, fen (the whole lot)
+    /// @param stepFen the smallest raise, fen
+    /// @param endsAt the end, unix seconds
     event Listed(
         uint256 indexed id,
         address indexed seller,
@@ -64,24 +72,79 @@ interface IExchange is ITradingAccounts {
         uint256 stepFen,
         uint256 endsAt
     );
+    /// @notice `buyer` took the whole listing at the ask (摘牌): settled at once.
+    /// @param id the listing's number
+    /// @param buyer the buying member
+    /// @param priceFen the price, fen
     event ListingTaken(uint256 indexed id, address indexed buyer, uint256 priceFen);
+    /// @notice `bidder` leads the bidding at `priceFen`; a late bid extends the end (延时竞价).
+    /// @param id the listing's number
+    /// @param bidder the bidding member
+    /// @param priceFen the price, fen
+    /// @param endsAt the end, unix seconds
     event ListingBid(uint256 indexed id, address indexed bidder, uint256 priceFen, uint256 endsAt);
+    /// @notice The bidding ended and the listing settled to the best bid (delivery versus payment).
+    /// @param id the listing's number
+    /// @param buyer the buying member
+    /// @param priceFen the price, fen
     event ListingSettled(uint256 indexed id, address indexed buyer, uint256 priceFen);
+    /// @notice The listing closed without a sale: expired, cancelled by the seller or suspended by the operator.
+    /// @param id the listing's number
+    /// @param status its status
+    /// @param by who closed it
     event ListingClosed(uint256 indexed id, ListingStatus status, address indexed by);
+    /// @notice The best bid could not settle when the bidding ended: the rule engine's reason and figures; the bid was refunded.
+    /// @param id the listing's number
+    /// @param reason the rule engine's reason
+    /// @param have the figure the refusal found
+    /// @param need the figure the rule asks
     event ListingFailed(uint256 indexed id, Reason reason, uint256 have, uint256 need);
 
+    /// @notice A negotiated trade names a mode the exchange does not settle.
+    /// @param mode the mode asked
     error ExchangeInvalidMode(TradeMode mode);
+    /// @notice No listing has this number.
+    /// @param id the listing's number
     error ExchangeUnknownListing(uint256 id);
+    /// @notice The listing is not open for this step.
+    /// @param id the listing's number
+    /// @param status its status
     error ExchangeListingNotOpen(uint256 id, ListingStatus status);
+    /// @notice The listing's time is over.
+    /// @param id the listing's number
+    /// @param endsAt the end, unix seconds
     error ExchangeListingEnded(uint256 id, uint256 endsAt);
+    /// @notice The listing's time is not over yet.
+    /// @param id the listing's number
+    /// @param endsAt the end, unix seconds
     error ExchangeListingNotEnded(uint256 id, uint256 endsAt);
+    /// @notice A listing with bids is no longer withdrawn.
+    /// @param id the listing's number
     error ExchangeListingHasBids(uint256 id);
+    /// @notice A listing asks more than zero, steps by more than zero and ends in the future.
+    /// @param askFen the ask, fen (the whole lot)
+    /// @param stepFen the smallest raise, fen
+    /// @param endsAt the end, unix seconds
     error ExchangeInvalidListing(uint256 askFen, uint256 stepFen, uint256 endsAt);
+    /// @notice A bid is at least the ask, or the leading bid plus the step.
+    /// @param id the listing's number
+    /// @param priceFen the price, fen
+    /// @param minimumFen the least bid, fen
     error ExchangeBidTooLow(uint256 id, uint256 priceFen, uint256 minimumFen);
+    /// @notice Only the listing's seller withdraws it.
+    /// @param id the listing's number
+    /// @param caller who asked
     error ExchangeNotSeller(uint256 id, address caller);
+    /// @notice The best bid can settle: the listing is settled, not abandoned.
+    /// @param id the listing's number
     error ExchangeListingCanSettle(uint256 id);
+    /// @notice A deployment without a treasury or settlement money.
     error ExchangeZeroAddress();
     /// @notice A signed acceptance names terms other than the listing's (pollutant, quantity, ask).
+    /// @param id the listing's number
+    /// @param pollutant the pollutant's id in the account registry
+    /// @param quantityKg the quantity, kg
+    /// @param askFen the ask, fen (the whole lot)
     error ExchangeTermsMismatch(uint256 id, uint32 pollutant, uint64 quantityKg, uint96 askFen);
 
     // ---- negotiated trades (协议转让) ----
@@ -91,6 +154,9 @@ interface IExchange is ITradingAccounts {
     /// (R-29) — and the rights move, in one transaction (R-16). Anyone may submit it; a party that
     /// submits it itself needs no signature of its own (pass empty bytes). Reverts with the
     /// ledger's named error when a rule refuses.
+    /// @param terms the trade's terms both parties signed
+    /// @param sellerSignature the seller's EIP-712 signature
+    /// @param buyerSignature the buyer's EIP-712 signature
     function settleTrade(Terms calldata terms, bytes calldata sellerSignature, bytes calldata buyerSignature)
         external;
 
@@ -102,6 +168,12 @@ interface IExchange is ITradingAccounts {
     /// could not deliver today: blacklisted (R-17), its sector not open to trading (R-38), not
     /// qualified or certified for that quantity (R-39), or short of unpledged paid rights above its
     /// permit (R-05, R-06, R-07).
+    /// @param pollutant the pollutant's id in the account registry
+    /// @param quantityKg the quantity, kg
+    /// @param askFen the ask, fen (the whole lot)
+    /// @param stepFen the smallest raise, fen
+    /// @param endsAt the end, unix seconds
+    /// @return id the new listing's number
     function list(uint32 pollutant, uint64 quantityKg, uint96 askFen, uint96 stepFen, uint40 endsAt)
         external
         returns (uint256 id);
@@ -109,6 +181,15 @@ interface IExchange is ITradingAccounts {
     /// @notice `list` signed by `seller` as typed data
     /// `List(address seller,uint32 pollutant,uint64 quantityKg,uint96 askFen,uint96 stepFen,uint40 endsAt,uint256 nonce,uint256 deadline)`
     /// (relayable: the seller needs no gas).
+    /// @param seller the selling member
+    /// @param pollutant the pollutant's id in the account registry
+    /// @param quantityKg the quantity, kg
+    /// @param askFen the ask, fen (the whole lot)
+    /// @param stepFen the smallest raise, fen
+    /// @param endsAt the end, unix seconds
+    /// @param deadline the signature's last valid time, unix seconds
+    /// @param signature the signer's EIP-712 signature (a contract wallet's: ERC-1271)
+    /// @return id the new listing's number
     function listBySig(
         address seller,
         uint32 pollutant,
@@ -121,11 +202,19 @@ interface IExchange is ITradingAccounts {
     ) external returns (uint256 id);
 
     /// @notice Buy the whole listing at the ask before any bid (摘牌): settles at once.
+    /// @param id the listing's number
     function take(uint256 id) external;
 
     /// @notice `take` signed by `buyer` over the listing's terms as typed data
     /// `Take(address buyer,uint256 listing,uint32 pollutant,uint64 quantityKg,uint96 priceFen,uint256 nonce,uint256 deadline)`:
     /// the buyer pays exactly the price it signed (`ExchangeTermsMismatch` otherwise).
+    /// @param buyer the buying member
+    /// @param listing the listing's number
+    /// @param pollutant the pollutant's id in the account registry
+    /// @param quantityKg the quantity, kg
+    /// @param priceFen the price, fen
+    /// @param deadline the signature's last valid time, unix seconds
+    /// @param signature the signer's EIP-712 signature (a contract wallet's: ERC-1271)
     function takeBySig(
         address buyer,
         uint256 listing,
@@ -140,47 +229,87 @@ interface IExchange is ITradingAccounts {
     /// is locked and the bid it beats is refunded. A bid in the last `BID_EXTENSION` seconds extends
     /// the bidding to that long after it. A bid whose settlement the ledger would refuse now is
     /// refused with the ledger's named error.
+    /// @param id the listing's number
+    /// @param priceFen the price, fen
     function bid(uint256 id, uint96 priceFen) external;
 
     /// @notice `bid` signed by `bidder` as typed data
     /// `Bid(address bidder,uint256 listing,uint96 priceFen,uint256 nonce,uint256 deadline)`.
+    /// @param bidder the bidding member
+    /// @param listing the listing's number
+    /// @param priceFen the price, fen
+    /// @param deadline the signature's last valid time, unix seconds
+    /// @param signature the signer's EIP-712 signature (a contract wallet's: ERC-1271)
     function bidBySig(address bidder, uint256 listing, uint96 priceFen, uint256 deadline, bytes calldata signature)
         external;
 
     /// @notice After the end: settle to the best bid (delivery versus payment), or close unsold.
+    /// @param id the listing's number
     function settleListing(uint256 id) external;
 
     /// @notice The seller withdraws a listing without bids; the operator may suspend any open
     /// listing (the leading bid is refunded).
+    /// @param id the listing's number
     function cancelListing(uint256 id) external;
 
     /// @notice `cancelListing` signed by the seller as typed data
     /// `CancelListing(address seller,uint256 listing,uint256 nonce,uint256 deadline)`.
+    /// @param seller the selling member
+    /// @param listing the listing's number
+    /// @param deadline the signature's last valid time, unix seconds
+    /// @param signature the signer's EIP-712 signature (a contract wallet's: ERC-1271)
     function cancelListingBySig(address seller, uint256 listing, uint256 deadline, bytes calldata signature) external;
 
     /// @notice After the end, when the rule engine refuses the best bid's settlement: close the
     /// listing as failed and refund the bid. Refused while the listing can settle.
+    /// @param id the listing's number
     function abandonListing(uint256 id) external;
 
     // ---- pre-checks (never revert) ----
 
     /// @notice Whether `terms` would settle now, signatures aside: the exchange's reason, or
     /// `RuleRefused` with the rule engine's reason and values.
+    /// @param terms the trade's terms both parties signed
+    /// @return market the exchange's reason (`MarketReason.Ok` when it has none)
+    /// @return rule the rule engine's reason (`Reason.Ok` when it allows)
+    /// @return have the figure the refusal found
+    /// @return need the figure the rule asks
     function checkTrade(Terms calldata terms)
         external
         view
         returns (MarketReason market, Reason rule, uint256 have, uint256 need);
 
+    /// @notice Whether `buyer` could take listing `id` now: the exchange's reason, or the rule engine's with its figures.
+    /// @param id the listing's number
+    /// @param buyer the buying member
+    /// @return market the exchange's reason (`MarketReason.Ok` when it has none)
+    /// @return rule the rule engine's reason (`Reason.Ok` when it allows)
+    /// @return have the figure the refusal found
+    /// @return need the figure the rule asks
     function checkTake(uint256 id, address buyer)
         external
         view
         returns (MarketReason market, Reason rule, uint256 have, uint256 need);
 
+    /// @notice Whether `bidder` could bid `priceFen` on listing `id` now, with the reason when not.
+    /// @param id the listing's number
+    /// @param bidder the bidding member
+    /// @param priceFen the price, fen
+    /// @return market the exchange's reason (`MarketReason.Ok` when it has none)
+    /// @return rule the rule engine's reason (`Reason.Ok` when it allows)
+    /// @return have the figure the refusal found
+    /// @return need the figure the rule asks
     function checkBid(uint256 id, address bidder, uint256 priceFen)
         external
         view
         returns (MarketReason market, Reason rule, uint256 have, uint256 need);
 
+    /// @notice Whether listing `id` would settle to its best bid now, with the reason when not.
+    /// @param id the listing's number
+    /// @return market the exchange's reason (`MarketReason.Ok` when it has none)
+    /// @return rule the rule engine's reason (`Reason.Ok` when it allows)
+    /// @return have the figure the refusal found
+    /// @return need the figure the rule asks
     function checkSettleListing(uint256 id)
         external
         view
@@ -188,7 +317,15 @@ interface IExchange is ITradingAccounts {
 
     // ---- views ----
 
+    /// @notice The listing numbered `id`.
+    /// @param id the listing's number
+    /// @return the listing
     function listing(uint256 id) external view returns (Listing memory);
+    /// @notice The leading bid of listing `id` (zero when none).
+    /// @param id the listing's number
+    /// @return the bid
     function leadingBid(uint256 id) external view returns (Bid memory);
+    /// @notice How many listings were made (numbers 1 … this).
+    /// @return the number of listings
     function listingCount() external view returns (uint256);
 }

@@ -9,6 +9,7 @@ import {IRightsLedger} from "./IRightsLedger.sol";
 /// movement after the built-in rules allowed it, and detaches it again.
 interface IRuleModule {
     /// @notice The rule's id in the city's policy (e.g. "R-18B"), shown by the explorer.
+    /// @return the rule id
     function ruleId() external view returns (string memory);
 
     /// @notice Whether `m` is allowed by this rule and, if not, the figure the refusal is about

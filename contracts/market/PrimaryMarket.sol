@@ -20,7 +20,7 @@ import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 /// docs/operations.md "Upgrades")
 contract PrimaryMarket is IPrimaryMarket, CouncilUpgradeable, SignedActions {
     bytes32 public constant TREASURY_ROLE = Roles.TREASURY;
-    bytes32 public constant AUCTION_ROLE = keccak256("AUCTION_ROLE");
+    bytes32 public constant AUCTION_ROLE = Roles.AUCTION;
     bytes32 private constant APPLICATION_TYPEHASH = keccak256(
         "Application(address applicant,uint32 pollutant,uint64 quantityKg,uint8 kind,uint256 nonce,uint256 deadline)"
     );

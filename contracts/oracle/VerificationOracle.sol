@@ -6,22 +6,22 @@ import {AccessControlEnumerableUpgradeable} from
 import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
 import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 
 import {IUsageOracle} from "../interfaces/IUsageOracle.sol";
 import {IVerificationOracle} from "../interfaces/IVerificationOracle.sol";
+import {Roles} from "../access/Roles.sol";
+import {SignatureCheck} from "../utils/SignatureCheck.sol";
 
 /// @title VerificationOracle
 /// @notice Verified actual usage per unit, pollutant and compliance period (R-23), agreed by a
 /// quorum of independent verifiers and correctable by the regulator during a dispute window.
 /// Surrender (R-24) reads only final figures through {IUsageOracle-finalUsage}.
 contract VerificationOracle is IVerificationOracle, AccessControlEnumerableUpgradeable, CouncilUpgradeable, EIP712 {
-    bytes32 public constant VERIFIER_ROLE = keccak256("VERIFIER_ROLE");
-    bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
+    bytes32 public constant VERIFIER_ROLE = Roles.VERIFIER;
+    bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     /// @notice The regulator council's time lock: the quorum and the dispute window decide when
     /// every figure becomes final (R-23), so they change only M-of-N and delayed (docs/security.md).
-    bytes32 public constant TIMELOCK_ROLE = keccak256("TIMELOCK_ROLE");
+    bytes32 public constant TIMELOCK_ROLE = Roles.TIMELOCK;
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
         "Attestation(address verifier,address unit,uint32 pollutant,uint32 period,uint64 kg,bytes32 evidence,uint256 nonce,uint64 deadline)"
     );
@@ -80,7 +80,7 @@ contract VerificationOracle is IVerificationOracle, AccessControlEnumerableUpgra
     function attestBySig(Attestation calldata a, bytes calldata signature) external {
         if (block.timestamp > a.deadline) revert OracleSignatureExpired(a.verifier, a.deadline, block.timestamp);
         if (_usedNonces[a.verifier][a.nonce]) revert OracleNonceUsed(a.verifier, a.nonce);
-        if (!_isValidSignature(a.verifier, hashAttestation(a), signature)) {
+        if (!SignatureCheck.isValidNow(a.verifier, hashAttestation(a), signature)) {
             revert OracleInvalidSignature(a.verifier);
         }
         _checkRole(VERIFIER_ROLE, a.verifier);
@@ -315,18 +315,6 @@ contract VerificationOracle is IVerificationOracle, AccessControlEnumerableUpgra
         uint48 previous = _disputeWindow;
         _disputeWindow = newWindow;
         emit DisputeWindowChanged(previous, newWindow);
-    }
-
-    /// @dev An EOA's ECDSA signature, or an ERC-1271 contract wallet's approval (OpenZeppelin's
-    /// SignatureChecker, whose 5.4 release does not compile for the paris EVM).
-    function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool) {
-        (address recovered, ECDSA.RecoverError error, bytes32 detail) = ECDSA.tryRecover(digest, signature);
-        if (error == ECDSA.RecoverError.NoError && detail == bytes32(0) && recovered == signer) return true;
-        if (signer.code.length == 0) return false;
-        (bool success, bytes memory result) =
-            signer.staticcall(abi.encodeCall(IERC1271.isValidSignature, (digest, signature)));
-        return success && result.length >= 32
-            && abi.decode(result, (bytes32)) == bytes32(IERC1271.isValidSignature.selector);
     }
 
     function _status(FigureData storage f) private view returns (Status) {

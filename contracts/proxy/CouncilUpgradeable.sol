@@ -2,19 +2,18 @@
 pragma solidity 0.8.30;
 
 import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
-import {Roles} from "../access/Roles.sol";
 
 /// @title CouncilUpgradeable
-/// @notice The implementation side of a registry contract behind an ERC-1967 proxy (UUPS): the
-/// proxy keeps the address and every record; only the regulator council's time lock
-/// (`TIMELOCK_ROLE`) may replace the code, after the council's approvals and delay
-/// (docs/operations.md "Upgrades"). Roles live in OpenZeppelin's namespaced (ERC-7201) storage;
-/// each contract's own variables keep the plain layout that `make lint`'s layout check guards
-/// against moves, retypes and removals (contracts/layouts/).
+/// @notice The implementation side of a registry contract behind a transparent ERC-1967 proxy
+/// (`RegistryProxy`): the proxy keeps the address and every record, and only its `ProxyAdmin`,
+/// owned by the regulator council's time lock, may replace the code, after the council's approvals
+/// and delay (docs/operations.md "Upgrades"). The upgrade code lives in the proxy, none of it here.
+/// Roles live in OpenZeppelin's namespaced (ERC-7201) storage; each contract's own variables keep
+/// the plain layout that `make lint`'s layout check guards against moves, retypes and removals
+/// (contracts/layouts/).
 /// @dev An implementation is never initialized itself (its constructor disables initializers);
 /// the proxy runs `initialize` once, in the same transaction that creates it.
-abstract contract CouncilUpgradeable is AccessControlUpgradeable, UUPSUpgradeable {
+abstract contract CouncilUpgradeable is AccessControlUpgradeable {
     error UpgradeZeroAdmin();
 
     /// @custom:oz-upgrades-unsafe-allow constructor
@@ -27,8 +26,4 @@ abstract contract CouncilUpgradeable is AccessControlUpgradeable, UUPSUpgradeabl
         if (admin == address(0)) revert UpgradeZeroAdmin();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
-
-    /// @dev Only the regulator council's time lock replaces the code (a proposal, the council's
-    /// approvals and the time lock's delay before it runs).
-    function _authorizeUpgrade(address) internal view override onlyRole(Roles.TIMELOCK) {}
 }

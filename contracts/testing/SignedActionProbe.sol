@@ -2,13 +2,15 @@
 pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Roles} from "../access/Roles.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
 import {ISignedActionProbe} from "./ISignedActionProbe.sol";
 
 /// @title SignedActionProbe
 /// @notice TEST ONLY: the reference implementation of the signed-action pattern (docs/signing.md).
 contract SignedActionProbe is ISignedActionProbe, AccessControl, SignedActions {
-    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+    /// The probe stands in for the exchange: its operator role is the exchange operator's.
+    bytes32 public constant OPERATOR_ROLE = Roles.EXCHANGE_OPERATOR;
     bytes32 public constant TRANSFER_TYPEHASH = keccak256(
         "Transfer(address from,address to,uint32 pollutant,uint64 kg,uint256 nonce,uint256 deadline)"
     );

@@ -11,7 +11,7 @@ import {IPolicyBook} from "../interfaces/IPolicyBook.sol";
 /// @notice TESTS ONLY: the next version of the pledge book (one view added, every stored
 /// variable where it was), which the upgrade tests install through the council.
 contract PledgeBookV2 is PledgeBook {
-    constructor(IRightsLedger ledger_) PledgeBook(ledger_) {}
+    constructor(IRightsLedger ledger_, IAccountRegistry registry_) PledgeBook(ledger_, registry_) {}
 
     /// @notice The code's version (1 before the upgrade had no such view).
     function codeVersion() external pure returns (uint256) {
@@ -35,7 +35,7 @@ abstract contract InsertedVariable {
 /// @notice TESTS ONLY: a replacement that would move every stored variable of the pledge book by
 /// one slot; the storage-layout check refuses it (backend/toolchain/storage_layout.py).
 contract PledgeBookShifted is InsertedVariable, PledgeBook {
-    constructor(IRightsLedger ledger_) PledgeBook(ledger_) {}
+    constructor(IRightsLedger ledger_, IAccountRegistry registry_) PledgeBook(ledger_, registry_) {}
 }
 
 /// @notice TESTS ONLY: the next version of the rights ledger (one view added).

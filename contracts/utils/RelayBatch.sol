@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Roles} from "../access/Roles.sol";
 
 /// @title RelayBatch
 /// @notice Many signed actions in one transaction. The service's relayer collects the signed
@@ -14,7 +15,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 /// does not fit: it delegate-calls one contract and reverts the whole batch on the first failure.
 contract RelayBatch is AccessControl {
     /// The service's relayer keys (docs/operations.md: granted by the council's time lock).
-    bytes32 public constant RELAYER_ROLE = keccak256("RELAYER_ROLE");
+    bytes32 public constant RELAYER_ROLE = Roles.RELAYER;
     /// More calls than this in one batch are refused (a batch must fit a block with room to spare).
     uint256 public constant MAX_CALLS = 256;
 

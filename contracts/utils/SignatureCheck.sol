@@ -6,7 +6,9 @@ import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 
 /// @title SignatureCheck
 /// @notice Whether `signer` signed `digest`: its account key (ECDSA) or, for a contract wallet,
-/// its ERC-1271 `isValidSignature`. Shared by `SignedActions` and the settlement token.
+/// its ERC-1271 `isValidSignature`. The one signature check of the product: every signed action
+/// (`SignedActions` and the contracts built on it, the settlement token's redemption,
+/// the oracle's signed attestations) asks it; no contract recovers a signer on its own.
 library SignatureCheck {
     /// @dev OpenZeppelin's SignatureChecker.isValidSignatureNow for ECDSA and ERC-1271 signers,
     /// ECDSA first (as Solady's SignatureCheckerLib): a signature the signer's key made is valid

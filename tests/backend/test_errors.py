@@ -19,16 +19,9 @@ from backend.chain.errors import (
     ServiceError,
     revert_data,
 )
-from backend.services.actions import (
-    PROBE_TRANSFER,
-    ActionBody,
-    ActionRegistry,
-    ActionSpec,
-    Address,
-    Kg,
-    Uint32,
-    default_actions,
-)
+from backend.services.actions.catalogue import PROBE_TRANSFER, default_actions
+from backend.services.actions.spec import ActionBody, ActionRegistry, ActionSpec
+from backend.services.fields import Address, Kg, Uint32
 
 OZ_ARTIFACTS = Path(__file__).resolve().parents[2] / "node_modules/@openzeppelin/contracts/build"
 

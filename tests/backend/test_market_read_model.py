@@ -10,9 +10,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from backend.chain.domain import Origin
+from backend.chain.domain import ApplicationStatus, ListingStatus, LotStatus, Origin
 from backend.indexer.projections import tables as t
-from backend.indexer.projections.market import ApplicationStatus, ListingStatus, LotStatus
 from backend.services import disclosure
 from tests.backend.disclosure_city import index, served
 from tests.conftest import BENCHMARKS

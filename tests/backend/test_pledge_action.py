@@ -8,8 +8,7 @@ ledger's rule engine as the pre-check and relays `pledgeBySig`.
 import pytest
 from brownie import web3
 
-from backend.chain.domain import Origin
-from backend.services.actions import LEDGER_REASONS
+from backend.chain.domain import LEDGER_REASONS, Origin
 from tests.backend.flows import act, error_of, prepare, signed, submit
 from tests.conftest import DAY, YEAR
 from tests.helpers import loan, now, plain

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from backend.chain import domain
 from backend.chain.client import Chain
 from backend.chain.domain import Origin, TradeMode
 from backend.indexer.decode import EventDecoder
@@ -136,15 +137,15 @@ def test_compliance_blacklist_pledges_and_reserve_R17_R24_R27_R34(indexed, city)
         assert (record["unit"], record["usage_kg"], record["surrendered"]) == (
             city.chem.address, USAGE_KG, USAGE_KG,
         )  # fmt: skip
-        assert record["status"] == disclosure.ComplianceStatus.COMPLIANT
+        assert record["status"] == domain.ComplianceStatus.COMPLIANT
         (black,) = disclosure.blacklist(conn)
         assert (black["holder"], black["reason"], black["holder_name"]) == (
             city.farm.address, "环保信用不良", "farm",
         )  # fmt: skip
         statuses = {r["id"]: r["status"] for r in disclosure.pledges(conn).rows}
-        assert statuses == {1: disclosure.PledgeStatus.ACTIVE, 2: disclosure.PledgeStatus.RELEASED}
+        assert statuses == {1: domain.PledgeStatus.ACTIVE, 2: domain.PledgeStatus.RELEASED}
         (stock,) = disclosure.reserve_stock(conn)
-        assert (stock["source"], stock["stock"]) == (disclosure.ReserveSource.RECLAIMED, 1_000)
+        assert (stock["source"], stock["stock"]) == (domain.ReserveSource.RECLAIMED, 1_000)
         (reclaim,) = disclosure.reclaims(conn).rows
         assert (reclaim["unit"], reclaim["origin"], reclaim["kg"]) == (
             city.steel.address, Origin.WAIVED, 1_000,

@@ -64,3 +64,15 @@ def test_cli_status_reports_chain_and_contracts(settings, deployment, monkeypatc
     assert result.exit_code == 0, result.output
     assert f"chain {deployment.chain_id}" in result.output
     assert deployment.contracts["RightsLedger"].address in result.output
+
+
+def test_one_registry_of_operations_serves_the_routes_and_the_list(client):
+    """The service builds its registry of authority operations once, when the app is created:
+    each operation has its route under its concern, and ``GET /operations`` lists the same."""
+    registry = client.app.state.operations
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {f"/api/v1{op.path}" for op in registry} <= set(paths)
+    assert all("post" in paths[f"/api/v1{op.path}"] for op in registry)
+    listed = [o["name"] for o in client.get("/api/v1/operations").json()]
+    assert listed == [op.name for op in registry]
+    assert registry.get("council-propose").concern == "council"

@@ -95,6 +95,9 @@ def test_visitor_browses_verifies_and_downloads_R36_R37(stack, page):
     page.goto(stack.url + "/council")  # the demo's caps and reclaim went through the council
     expect(page.locator("#council")).to_contain_text("总量控制指标设为")  # the call in words
     expect(page.locator("#council")).to_contain_text("已执行")
+    page.goto(stack.url + "/policy")  # the demo's council change of the green channel's limit
+    expect(page.locator("#policy-history")).to_contain_text("1 t → 0.5 t")
+    expect(page.locator("#policy-in-force")).to_contain_text("排污权租赁")
     page.goto(stack.url + "/compliance")
     expect(page.locator("#compliance")).to_contain_text("已履约")
     expect(page.locator("#compliance")).to_contain_text("待清缴")

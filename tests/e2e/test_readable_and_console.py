@@ -62,6 +62,7 @@ def main_pages(stack) -> dict[str, str]:
         "compliance": "/compliance",
         "blacklist": "/blacklist",
         "council": "/council",
+        "policy": "/policy",
         "proposal": "/council/3",
         "units": "/units",
         "unit": f"/units/{chem['holder']}",

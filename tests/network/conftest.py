@@ -22,7 +22,6 @@ import pytest
 from fastapi.testclient import TestClient
 from web3 import Web3
 
-from backend import devstack
 from backend.chain.client import connect_web3
 from backend.chain.devkeys import authority_key
 from backend.core.config import Settings
@@ -30,6 +29,7 @@ from backend.main import create_app
 from backend.network import geth
 from backend.network.market import deploy_market, list_lots
 from backend.network.nodes import RPC_NODE, Network
+from backend.stack import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_PORT = int(os.environ.get("DRR_GETH_TEST_BASE_PORT", "18625"))
@@ -52,7 +52,7 @@ def net(geth_binary, tmp_path_factory):
     network = Network(root, base_port=BASE_PORT, geth=geth_binary)
     for spec in network.specs.values():
         for port in (spec.http_port, spec.p2p_port, spec.auth_port):
-            if devstack.port_taken(port):
+            if processes.port_taken(port):
                 pytest.fail(f"port {port} (geth test node {spec.name}) is in use; "
                             "set GETH_TEST_BASE_PORT=<port> (25 free ports)")  # fmt: skip
     network.init()
@@ -128,7 +128,7 @@ def service_url(service_settings, tmp_path_factory):
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        devstack.wait_for_http(f"{url}/api/v1/deployment", service)
+        processes.wait_for_http(f"{url}/api/v1/deployment", service)
         yield url
     finally:
-        devstack.stop([service])
+        processes.stop([service])

@@ -23,11 +23,13 @@ import pytest
 import requests
 from eth_account import Account
 
-from backend import devstack
 from backend.chain.client import connect_web3
 from backend.chain.devkeys import FIRST_COMPANY_INDEX, authority_key, dev_key
-from backend.cli import ApiClient, sign_envelope, sign_transaction
+from backend.cli.actions import sign_envelope
+from backend.cli.context import ApiClient
+from backend.cli.operations import sign_transaction
 from backend.network.nodes import RPC_NODE, Network
+from backend.stack import processes
 from tests.network.conftest import BASE_PORT, ROOT
 from tests.stack.stack import free_port
 
@@ -45,7 +47,7 @@ def make_network(geth_binary):
     probe = Network(folder, base_port=BASE, geth=geth_binary)
     for spec in probe.specs.values():
         for port in (spec.http_port, spec.p2p_port, spec.auth_port):
-            if devstack.port_taken(port):
+            if processes.port_taken(port):
                 pytest.fail(f"port {port} (node {spec.name}) is in use; set GETH_TEST_BASE_PORT")
     api_port = free_port()
     env = {

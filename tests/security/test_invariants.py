@@ -61,7 +61,7 @@ from backend.chain.devkeys import COUNCIL_MEMBERS
 from backend.chain.domain import POLLUTANTS, Sector
 from backend.services.registration import with_check
 from scripts.council import call, enact, jump
-from scripts.upgrade import implementation_of
+from scripts.upgrade import implementation_of, proxy_admin_of
 from tests.conftest import CITY_UNITS, YEAR
 from tests.helpers import NOTICE, earliest_effect, settle_benchmarks
 
@@ -243,15 +243,16 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
     web3.provider.make_request("evm_mine", [])
 
     # the next versions the council installs (and rolls back) during the walk
-    from brownie import PledgeBookV2, RightsLedgerV2, SettlementTokenV2
+    from brownie import PledgeBookV2, ProxyAdmin, RightsLedgerV2, SettlementTokenV2
 
     upgradeable = {"RightsLedger": ledger, "PledgeBook": pledges, "SettlementToken": cny}
     originals = {n: implementation_of(web3, x.address) for n, x in upgradeable.items()}
+    admins = {n: ProxyAdmin.at(proxy_admin_of(web3, x.address)) for n, x in upgradeable.items()}
     nexts = {
         "RightsLedger": RightsLedgerV2.deploy(
             ledger.registry(), ledger.policy(), {"from": regulator}
         ),
-        "PledgeBook": PledgeBookV2.deploy(ledger, {"from": regulator}),
+        "PledgeBook": PledgeBookV2.deploy(ledger, pledges.registry(), {"from": regulator}),
         "SettlementToken": SettlementTokenV2.deploy({"from": regulator}),
     }
 
@@ -699,22 +700,23 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
             next version, or back to the previous one): proposed, approved 2 of 3, time-locked,
             executed; every record reads the same (the invariants after the step). A member's
             own key is refused."""
-            proxy = upgradeable[which]
+            proxy, admin = upgradeable[which], admins[which]
             now_at = implementation_of(web3, proxy.address)
             target = nexts[which] if now_at == originals[which] else originals[which]
+            args = (proxy.address, str(target), b"")
             if by_member:
-                ok, _ = send(members[0], proxy, "upgradeToAndCall", str(target), b"")
+                ok, _ = send(members[0], admin, "upgradeAndCall", *args)
                 self.done(ok, must_fail=True)
                 counters["abuse_refused"] += 1
                 return
-            payload = bytes.fromhex(data(proxy, "upgradeToAndCall", str(target), b"")[2:])
-            ok, receipt = send(members[0], council, "propose", [proxy.address], [payload], "fuzz")
+            payload = bytes.fromhex(data(admin, "upgradeAndCall", *args)[2:])
+            ok, receipt = send(members[0], council, "propose", [admin.address], [payload], "fuzz")
             if not self.done(ok):
                 return
             pid = int(receipt["logs"][0]["topics"][1], 16)
             if not self.done(send(members[1], council, "approve", pid)[0]):
                 return
-            advance(int(council.delayOf(proxy.upgradeToAndCall.signature)) + 1)
+            advance(int(council.delayOf(admin.upgradeAndCall.signature)) + 1)
             if not self.done(send(members[0], council, "execute", pid)[0]):
                 return
             assert implementation_of(web3, proxy.address) == str(target), "upgrade not in force"

@@ -2,10 +2,10 @@
 deployed contract and a stranger (SPEC §1, R-13, docs/security.md).
 
 The privileged functions are derived from the contracts' source (an ``onlyRole(X)`` modifier, an
-authority check over a unit, AccessControl's ``grantRole`` / ``revokeRole``, an upgradeable
-contract's ``upgradeToAndCall``) and must equal the ``MATRIX`` below: a new privileged function
-that is not in the matrix fails the test, and so does a matrix entry whose guard went away. Each
-entry is then called (``eth_call``, nothing is sent) by every caller:
+authority check over a unit, AccessControl's ``grantRole`` / ``revokeRole``) and must equal the
+``MATRIX`` below: a new privileged function that is not in the matrix fails the test, and so does
+a matrix entry whose guard went away. Each entry is then called (``eth_call``, nothing is sent) by
+every caller:
 
 * a caller without the role is refused with exactly ``AccessControlUnauthorizedAccount(caller,
   role)`` (or the contract's own authority error with its arguments);
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -24,6 +25,7 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from backend.chain.domain import Sector
+from scripts.upgrade import proxy_admin_of
 from tests.helpers import open_paid_use
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -236,21 +238,7 @@ def derived_matrix(deployment) -> dict[str, str]:
         if any(e.get("name") == "grantRole" for e in record.abi):
             derived[f"{name}.grantRole"] = ADMIN
             derived[f"{name}.revokeRole"] = ADMIN
-        derived.update(dict.fromkeys(_upgrade_entries({name: record}), UPGRADE))
     return derived
-
-
-# replacing a contract's code (OpenZeppelin's UUPS ``upgradeToAndCall``, authorised by
-# contracts/proxy/CouncilUpgradeable.sol): the council's time lock only (docs/operations.md)
-UPGRADE = "TIMELOCK_ROLE"
-
-
-def _upgrade_entries(contracts) -> list[str]:
-    return sorted(
-        f"{n}.upgradeToAndCall"
-        for n, r in contracts.items()
-        if any(e.get("name") == "upgradeToAndCall" for e in r.abi)
-    )
 
 
 def test_matrix_lists_every_privileged_function(deployment):
@@ -263,7 +251,6 @@ def test_matrix_lists_every_privileged_function(deployment):
     for name, record in deployment.contracts.items():
         if any(e.get("name") == "grantRole" for e in record.abi):
             expected[f"{name}.grantRole"] = expected[f"{name}.revokeRole"] = ADMIN
-    expected.update(dict.fromkeys(_upgrade_entries(deployment.contracts), UPGRADE))
     missing = sorted(set(derived) - set(expected))
     stale = sorted(set(expected) - set(derived))
     assert not missing, f"privileged functions missing from the matrix: {missing}"
@@ -409,13 +396,10 @@ def test_role_gated_functions_refuse_everyone_but_the_role_holders(deployment, c
         for f in ("grantRole", "revokeRole")
         if any(e.get("name") == "grantRole" for e in r.abi)
     )
-    upgrades = _upgrade_entries(deployment.contracts)
-    assert len(upgrades) >= 13
-    entries += upgrades
     cells = 0
     for entry in entries:
         contract, function = entry.split(".")
-        role = MATRIX.get(entry, UPGRADE if entry in upgrades else ADMIN)
+        role = MATRIX.get(entry, ADMIN)
         record = deployment.contracts[contract]
         abi = _abi_of(record, function)
         args = [_zero(i["type"], i.get("components")) for i in abi["inputs"]]
@@ -431,6 +415,27 @@ def test_role_gated_functions_refuse_everyone_but_the_role_holders(deployment, c
                 assert data == refusal, f"{entry}: {name} not refused with {role} ({data!r})"
             cells += 1
     assert cells == len(entries) * len(callers)
+
+
+def test_only_the_time_lock_may_upgrade_any_contract(deployment, callers):
+    """Replacing a contract's code (docs/operations.md "Upgrades"): each proxy's ``ProxyAdmin``
+    × each caller: exactly ``OwnableUnauthorizedAccount(caller)`` for everyone but the council's
+    time lock, whose re-pointing passes."""
+    from brownie import ProxyAdmin, web3
+
+    proxied = {n: r for n, r in deployment.contracts.items() if r.implementation}
+    assert len(proxied) == 15, sorted(proxied)
+    timelock = deployment.contracts["CouncilTimelock"].address
+    for name, record in proxied.items():
+        admin = SimpleNamespace(address=proxy_admin_of(web3, record.address), abi=ProxyAdmin.abi)
+        args = [record.address, record.implementation, b""]
+        answers = _revert_data(web3, admin, "upgradeAndCall", args, list(callers.values()))
+        for (who, caller), data in zip(callers.items(), answers, strict=True):
+            if caller == timelock:
+                assert data is None, f"{name}: the time lock refused ({data!r})"
+            else:
+                refusal = _error("OwnableUnauthorizedAccount(address)", ["address"], [caller])
+                assert data == refusal, f"{name}: {who} not refused ({data!r})"
 
 
 # Batches whose guard runs per line (each line under the single call's check): an empty batch

@@ -1,5 +1,5 @@
 """A company-and-authority load on the demo city through the API, one request at a time, as the
-CLI sends it (``backend/cli.py``): each party signs with its own (dev) key.
+CLI sends it (``backend/cli/``): each party signs with its own (dev) key.
 
 Three kinds of action, in turn:
 
@@ -25,7 +25,9 @@ import httpx
 from eth_account import Account
 
 from backend.chain.devkeys import authority_key, dev_key
-from backend.cli import ApiClient, sign_envelope, sign_transaction
+from backend.cli.actions import sign_envelope
+from backend.cli.context import ApiClient
+from backend.cli.operations import sign_transaction
 
 COD = 1
 LOT_KG = 100

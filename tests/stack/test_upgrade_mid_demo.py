@@ -4,7 +4,8 @@
 ``make run``'s stack on a copy of the loaded demo city: the demo's actions go on (pledges,
 trades, certifications through the service), the regulator council upgrades the pledge book and
 the settlement money to a next version (proposal → a second member's approval → the time lock's
-delay → execution), and every balance, pledge, permit, obligation, lease, the money and the
+delay → execution) while any other key's upgrade and a second initialisation are refused by
+name, and every balance, pledge, permit, obligation, lease, the money and the
 explorer's history read the same afterwards; the demo's actions go on through the same addresses.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from eth_account import Account
 from web3 import Web3
+from web3.exceptions import ContractCustomError
 
 from backend.chain.deployment import Deployment
 from backend.chain.devkeys import COUNCIL_MEMBERS, authority_key
@@ -88,6 +90,22 @@ def by_council(w3: Web3, calls: list[tuple[str, bytes]], description: str, deplo
     batch.wait()
 
 
+def error_data(signature: str, *addresses: str) -> bytes:
+    """A custom error's revert data (or a call's data): its selector and its address arguments."""
+    return Web3.keccak(text=signature)[:4] + b"".join(
+        bytes(12) + bytes.fromhex(a[2:]) for a in addresses
+    )
+
+
+def refusal(w3: Web3, sender: str, to: str, data: bytes) -> bytes:
+    """The revert data of ``data`` sent by ``sender`` to ``to`` (nothing is sent)."""
+    try:
+        w3.eth.call({"from": sender, "to": to, "data": data})
+    except ContractCustomError as refused:
+        return bytes.fromhex(str(refused.data).removeprefix("0x"))
+    raise AssertionError(f"{sender} was not refused")
+
+
 def _eta(council, pid: int) -> int:
     (scheduled,) = council.events.ProposalScheduled().get_logs(
         from_block=0, argument_filters={"id": pid}
@@ -119,7 +137,15 @@ def test_the_council_upgrades_live_code_mid_demo_and_every_record_stays(stack):
         assert any("moved from slot 0:0 to 1:0" in p for p in refused.problems), refused
     old = {n: upgrade.implementation_of(w3, deployment.contracts[n].address) for n in UPGRADES}
     new = {n: upgrade.prepare(w3, deployment, n, c, deployer, layouts) for n, c in UPGRADES.items()}
-    calls = [upgrade.council_call(deployment, n, new[n]) for n in UPGRADES]
+    calls = [upgrade.council_call(w3, deployment.contracts[n].address, new[n]) for n in UPGRADES]
+    # no key but the council's time lock may upgrade, nor initialise a contract a second time
+    (target, data), stranger = calls[0], Account.create().address
+    for key in (deployer.address, stranger):
+        refused = error_data("OwnableUnauthorizedAccount(address)", key)
+        assert refusal(w3, key, target, data) == refused
+    pledge_book = deployment.contracts["PledgeBook"].address
+    initialize = error_data("initialize(address)", stranger)  # the same encoding: selector, address
+    assert refusal(w3, stranger, pledge_book, initialize) == error_data("InvalidInitialization()")
     by_council(w3, calls, "升级质押登记和结算资金合约 (test)", deployment)
     for name, candidate in UPGRADES.items():
         deployment = upgrade.record(path, w3, name, candidate)

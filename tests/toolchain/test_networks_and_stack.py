@@ -7,7 +7,7 @@ import socket
 import pytest
 import yaml
 
-from backend import devstack
+from backend.stack import processes
 from backend.toolchain import networks
 
 
@@ -36,6 +36,6 @@ def test_taken_port_is_refused_with_a_clear_message():
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         port = listener.getsockname()[1]
-        with pytest.raises(devstack.StackError, match=rf"port {port} .*LOCAL_PORT=<port>"):
-            devstack.require_free(port, "local chain", "LOCAL_PORT")
-    devstack.require_free(port, "local chain", "LOCAL_PORT")
+        with pytest.raises(processes.StackError, match=rf"port {port} .*LOCAL_PORT=<port>"):
+            processes.require_free(port, "local chain", "LOCAL_PORT")
+    processes.require_free(port, "local chain", "LOCAL_PORT")

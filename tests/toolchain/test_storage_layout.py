@@ -34,7 +34,8 @@ def layouts():
 
 def test_every_upgradeable_contract_matches_its_committed_snapshot(layouts):
     product = product_layouts(layouts)
-    assert {"AccountRegistry", "PledgeBook", "SettlementToken", "LeaseBook"} <= set(product)
+    assert {"AccountRegistry", "PledgeBook", "SettlementToken", "LeaseBook", "RightsLedger",
+            "Exchange", "AuctionHouse"} <= set(product)  # fmt: skip
     assert check(product) == []
 
 
@@ -46,10 +47,12 @@ def test_a_next_version_that_only_adds_code_is_accepted(layouts):
 def test_a_replacement_that_shifts_the_stored_variables_is_refused(layouts):
     with pytest.raises(LayoutError) as refused:
         check_replacement("PledgeBook", "PledgeBookShifted", layouts)
-    first = load_snapshot("PledgeBook")[0]
-    assert f"{first.label} moved from slot 0:0 to 1:0" in refused.value.problems
+    stored = load_snapshot("PledgeBook")
+    end = max(s.slot + s.slots for s in stored)
+    assert f"{stored[0].label} moved from slot 0:0 to 1:0" in refused.value.problems
     assert (
-        "new variable _inserted at slot 0, inside the stored slots (< 5)" in refused.value.problems
+        f"new variable _inserted at slot 0, inside the stored slots (< {end})"
+        in refused.value.problems
     )
 
 

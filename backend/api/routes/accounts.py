@@ -17,7 +17,7 @@ from backend.api.deps import EngineDep
 from backend.api.errors import ERROR_RESPONSES
 from backend.chain.domain import Sector
 from backend.services import disclosure
-from backend.services.operations import by_name
+from backend.services.fields import by_name
 
 router = APIRouter(tags=["accounts"])
 I64 = 2**63 - 1

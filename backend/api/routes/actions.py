@@ -2,7 +2,7 @@
 
 One pair of routes per registered action, generated from the action registry so each
 action's request body is documented in the OpenAPI schema. The flow is the same for every
-action (backend/services/actions.py): prepare → sign in the actor's own wallet → submit.
+action (backend/services/actions/): prepare → sign in the actor's own wallet → submit.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI must see the generated body models.
@@ -23,8 +23,9 @@ from backend.api.deps import (
 )
 from backend.api.errors import ERROR_RESPONSES
 from backend.chain.errors import ServiceError
-from backend.services import actions as service
-from backend.services.actions import ActionSpec, Uint256
+from backend.services.actions import pipeline as service
+from backend.services.actions.spec import ActionRegistry, ActionSpec
+from backend.services.fields import Uint256
 
 IdempotencyKey = Annotated[
     str | None,
@@ -129,7 +130,7 @@ class ActionOut(BaseModel):
     reasons: list[str]
 
 
-def build_router(registry: service.ActionRegistry) -> APIRouter:
+def build_router(registry: ActionRegistry) -> APIRouter:
     """The routes of every action in ``registry``."""
     router = APIRouter(prefix="/actions", tags=["actions"])
 

@@ -7,15 +7,15 @@ anyone sees a high-impact action coming before it takes effect (R-36).
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from backend.api.deps import ChainDep, EngineDep
 from backend.api.errors import ERROR_RESPONSES
-from backend.api.routes.authority import concern_router
 from backend.services import council_ops, disclosure
 
-router = concern_router("council")
+# mounted under /council beside the concern's operations (backend/api/routes/operations.py)
+router = APIRouter()
 
 
 class CouncilCallOut(BaseModel):

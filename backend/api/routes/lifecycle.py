@@ -1,6 +1,6 @@
-"""Operations of the concern `lifecycle`: mergers, splits, closures, fraud (regulators).
+"""The consents of the concern `lifecycle`: mergers, splits, closures, fraud (regulators).
 
-Each operation builds an unsigned transaction (backend/api/routes/authority.py). A merger or
+Each operation builds an unsigned transaction (backend/api/routes/operations.py). A merger or
 split needs the units' consent: ``POST /lifecycle/consents/merge`` and ``…/split`` give the
 typed data each unit signs in its own wallet (backend/services/consents.py); the regulator then
 builds ``merge`` / ``split`` with their signatures.
@@ -10,17 +10,18 @@ builds ``merge`` / ``split`` with their signatures.
 
 from typing import Any
 
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.api.deps import ChainDep, PolicyDep
 from backend.api.errors import ERROR_RESPONSES
-from backend.api.routes.authority import concern_router
 from backend.services import consents as service
-from backend.services.actions import Address, Uint256
 from backend.services.authority import SplitLine
+from backend.services.fields import Address, Uint256
 from backend.services.operations import pollutant_id
 
-router = concern_router("lifecycle")
+# mounted under /lifecycle beside the concern's operations (backend/api/routes/operations.py)
+router = APIRouter()
 
 
 class MergeConsentIn(BaseModel):

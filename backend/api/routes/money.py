@@ -10,12 +10,11 @@ from typing import Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.api.deps import ChainDep, EventsDep, PolicyDep, RelayerDep
+from backend.api.deps import ChainDep, EventsDep, OperationsDep, PolicyDep, RelayerDep
 from backend.api.errors import ERROR_RESPONSES
 from backend.api.routes.actions import EventOut, IdempotencyKey
-from backend.api.routes.authority import OPERATIONS
 from backend.services import money as service
-from backend.services.actions import Address, Fen, Uint256
+from backend.services.fields import Address, Fen, Uint256
 
 router = APIRouter(tags=["money: deposits by permit, the keeper"])
 
@@ -102,6 +101,7 @@ def keep(
     chain: ChainDep,
     relayer: RelayerDep,
     events: EventsDep,
+    operations: OperationsDep,
     operation: str = Path(pattern="^(" + "|".join(service.KEEPER_OPERATIONS) + ")$"),
 ) -> RelayedOut:
     """The operation's fields without ``sender``, e.g. ``{"id": 3}`` for ``settle-listing``:
@@ -110,7 +110,7 @@ def keep(
         chain=chain,
         relayer=relayer,
         events=events,
-        operation=OPERATIONS.get(operation),
+        operation=operations.get(operation),
         fields=body,
     )
     return RelayedOut(**vars(done))

@@ -27,7 +27,7 @@ from backend.oracle.store import CONFIRMED, UploadReplayed
 from backend.oracle.upload import MAX_FILES, SignedUpload
 from backend.oracle.upload import check as check_upload
 from backend.oracle.wiring import OracleConfigError, context_from, service_signers
-from backend.services.actions import checksummed
+from backend.services.fields import checksummed
 
 router = APIRouter(prefix="/oracle", tags=["oracle"])
 MAX_ERRORS = 1000  # per rejected unit in a response; the count is always complete

@@ -20,10 +20,11 @@ from sqlalchemy.types import JSON, BigInteger
 
 from backend.api.deps import ChainDep, EngineDep, EventsDep
 from backend.api.errors import ERROR_RESPONSES
+from backend.chain.domain import ListingStatus
 from backend.chain.errors import ServiceError
 from backend.indexer.projections import tables as t
 from backend.services import disclosure, money, verify
-from backend.services.actions import Address
+from backend.services.fields import Address
 
 router = APIRouter(prefix="/public", tags=["public"], responses=ERROR_RESPONSES)
 
@@ -272,7 +273,9 @@ def listings(
     engine: EngineDep,
     pollutant: PollutantQ = None,
     seller: Address | None = None,
-    status: Annotated[int | None, Query(ge=1, le=7, description="IExchange.ListingStatus")] = None,
+    status: Annotated[
+        int | None, Query(ge=1, le=max(ListingStatus), description="IExchange.ListingStatus")
+    ] = None,
     before: Before = None,
     after: After = None,
     limit: Limit = disclosure.DEFAULT_LIMIT,

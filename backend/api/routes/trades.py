@@ -21,10 +21,11 @@ from backend.api.deps import (
 )
 from backend.api.errors import ERROR_RESPONSES
 from backend.api.routes.actions import EventOut, IdempotencyKey
+from backend.chain.domain import NegotiatedMode
 from backend.services import trades as service
-from backend.services.actions import Address, Fen, Kg, Uint256
-from backend.services.market_ops import NegotiatedMode, NegotiatedModeField
-from backend.services.operations import Pollutant, pollutant_id
+from backend.services.fields import Address, Fen, Kg, Pollutant, Uint256
+from backend.services.market_ops import NegotiatedModeField
+from backend.services.operations import pollutant_id
 
 router = APIRouter(prefix="/trades", tags=["trades: negotiated trades both parties sign"])
 

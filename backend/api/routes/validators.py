@@ -16,7 +16,7 @@ from backend.api.deps import ChainDep, SettingsDep
 from backend.api.errors import ERROR_RESPONSES
 from backend.chain.errors import ServiceError
 from backend.services import validators as service
-from backend.services.actions import Address
+from backend.services.fields import Address
 
 router = APIRouter(prefix="/validators", tags=["validators"])
 

@@ -13,7 +13,8 @@ from backend.api.deps import ActionsDep, ChainDep, RelayerDep
 from backend.api.errors import ERROR_RESPONSES
 from backend.chain.errors import ServiceError
 from backend.chain.relayer import FAILED, MINED
-from backend.services.actions import checksummed, request_key
+from backend.services.actions.pipeline import request_key
+from backend.services.fields import checksummed
 
 router = APIRouter(tags=["writers"])
 

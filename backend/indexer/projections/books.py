@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from backend.chain.domain import PledgeStatus
 from backend.indexer.projections import tables as t
 from backend.indexer.projections.writes import Change, address
-
-
-class PledgeStatus:  # IPledgeBook.Status
-    ACTIVE, RELEASED, ENFORCING, ENFORCED = 1, 2, 3, 4
 
 
 def pledged(c: Change) -> None:
@@ -49,9 +48,18 @@ def pledge_enforced(c: Change) -> None:
     )
 
 
-def pledge_succeeded(c: Change) -> None:
-    """R-30: the pledge passes to the successor; the bank keeps it."""
-    c.put(t.pledges, {"id": c.args["id"]}, holder=address(c.args["to"]))
+def pledges_succeeded(c: Change) -> None:
+    """R-30: the merged unit's open pledges (active, being enforced) pass to the successor; the
+    banks keep them. One event per merger: the book records the successor, not each pledge."""
+    merged = address(c.args["from"])
+    open_ids = c.conn.execute(
+        select(t.pledges.c.id).where(
+            t.pledges.c.holder == merged,
+            t.pledges.c.status.in_((PledgeStatus.ACTIVE, PledgeStatus.ENFORCING)),
+        )
+    ).scalars()
+    for pledge_id in list(open_ids):
+        c.put(t.pledges, {"id": pledge_id}, holder=address(c.args["to"]))
 
 
 def period_defined(c: Change) -> None:
@@ -209,7 +217,7 @@ HANDLERS = {
     "PledgeReleased": pledge_released,
     "PledgeEnforcementStarted": pledge_enforcement_started,
     "PledgeEnforced": pledge_enforced,
-    "PledgeSucceeded": pledge_succeeded,
+    "PledgesSucceeded": pledges_succeeded,
     "PeriodDefined": period_defined,
     "UsageAttested": usage_attested,
     "UsageAgreed": usage_agreed,

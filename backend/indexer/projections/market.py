@@ -12,22 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.chain.domain import Origin
+from backend.chain.domain import ApplicationStatus, ListingStatus, LotStatus, Origin
 from backend.indexer.projections import tables as t
 from backend.indexer.projections.rights import benchmark_at, fee_fen
 from backend.indexer.projections.writes import Change, address
-
-
-class ApplicationStatus:  # IPrimaryMarket.Status
-    APPLIED, APPROVED, REJECTED, WITHDRAWN, SETTLED = 1, 2, 3, 4, 5
-
-
-class ListingStatus:  # IExchange.ListingStatus
-    OPEN, BIDDING, TAKEN, SETTLED, EXPIRED, CANCELLED, FAILED = 1, 2, 3, 4, 5, 6, 7
-
-
-class LotStatus:  # IAuctionHouse.Status
-    OPEN, SOLD, UNSOLD, FAILED, CANCELLED = 1, 2, 3, 4, 5
 
 
 def _party(value: str | None) -> str | None:

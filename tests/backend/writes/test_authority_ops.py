@@ -6,7 +6,7 @@ import pytest
 from brownie import web3
 
 from backend.chain.domain import Origin
-from backend.services.authority import default_operations
+from backend.services.operation_catalogue import default_operations
 from backend.services.registration import with_check
 from tests.backend.flows import error_of, signed
 from tests.backend.writes.conftest import (

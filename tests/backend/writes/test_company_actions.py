@@ -339,7 +339,7 @@ def test_every_signed_action_matches_its_contract(full_deployment, deployment, r
     and every field, pre-check and simulation exists in the deployed ABIs (the settlement
     token as deployed, not the test money that stands in for it in this module)."""
     from backend.chain.client import Chain
-    from backend.services.actions import default_actions
+    from backend.services.actions.catalogue import default_actions
 
     token = deployment.contracts["SettlementToken"]
     record = full_deployment.model_copy(

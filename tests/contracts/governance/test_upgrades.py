@@ -1,18 +1,18 @@
 """Replacing a contract's code (docs/operations.md "Upgrades"): only the regulator council's time
-lock may upgrade an ERC-1967 proxy (proposal → a second member's approval → the delay →
-execution), every record stays, an initializer runs once, and rolling back is the same path.
-Runs on the production role layout (fixture ``production``, dev delays)."""
+lock, owner of every proxy's ``ProxyAdmin``, may upgrade a transparent ERC-1967 proxy (proposal →
+a second member's approval → the delay → execution), every record stays, an initializer runs
+once, and rolling back is the same path. Runs on the production role layout (fixture
+``production``, dev delays)."""
 
 from __future__ import annotations
 
 import pytest
 from brownie import web3
 
-from scripts.council import call, enact, jump
-from scripts.upgrade import implementation_of
+from scripts.council import enact, jump
+from scripts.upgrade import council_call, implementation_of, proxy_admin_of
 from tests.helpers import reverts
 
-TIMELOCK_ROLE = web3.keccak(text="TIMELOCK_ROLE")
 FEN = 123_456
 
 
@@ -64,14 +64,33 @@ def test_the_deployment_record_keeps_the_proxy_and_its_implementation(production
 
 
 def test_only_the_council_time_lock_may_upgrade(production, money, candidate, parties, members):
-    assert money.hasRole(TIMELOCK_ROLE, production.contracts["CouncilTimelock"].address)
+    from brownie import ProxyAdmin
+
+    timelock = production.contracts["CouncilTimelock"].address
+    for name, entry in production.contracts.items():
+        if entry.implementation:  # every proxy's admin is owned by the time lock alone
+            assert ProxyAdmin.at(proxy_admin_of(web3, entry.address)).owner() == timelock, name
+    admin = ProxyAdmin.at(proxy_admin_of(web3, money.address))
     for key in (parties["city_regulator"], parties["settlement_bank"], members[0]):
-        with reverts("AccessControlUnauthorizedAccount", key.address, TIMELOCK_ROLE):
-            money.upgradeToAndCall(candidate, b"", {"from": key})
+        with reverts("OwnableUnauthorizedAccount", key.address):
+            admin.upgradeAndCall(money, candidate, b"", {"from": key})
+        # the proxy itself hands every other caller to the implementation, which has no upgrade
+        with pytest.raises(ValueError) as refused:
+            web3.eth.call(
+                {"from": key.address, "to": money.address, "data": upgrade_data(candidate)}
+            )
+        assert refused.value.args[0]["data"] == "0x"  # no such function behind the proxy
     assert (
         implementation_of(web3, money.address)
         == production.contracts["SettlementToken"].implementation
     )
+
+
+def upgrade_data(implementation) -> str:
+    """``upgradeToAndCall(implementation, "")`` as a transparent proxy's admin would send it."""
+    head = web3.keccak(text="upgradeToAndCall(address,bytes)")[:4]
+    args = web3.codec.encode(["address", "bytes"], [implementation.address, b""])
+    return "0x" + (head + args).hex()
 
 
 def test_an_initializer_runs_once_and_never_on_the_implementation(production, money, stranger):
@@ -82,8 +101,9 @@ def test_an_initializer_runs_once_and_never_on_the_implementation(production, mo
     implementation = SettlementToken.at(production.contracts["SettlementToken"].implementation)
     with reverts("InvalidInitialization"):
         implementation.initialize(stranger, {"from": stranger})
-    with reverts("UUPSUnauthorizedCallContext"):
-        implementation.upgradeToAndCall(implementation, b"", {"from": stranger})
+    # the upgrade code lives in the proxy and its admin: no implementation carries any
+    for name, entry in production.contracts.items():
+        assert not any(e.get("name") == "upgradeToAndCall" for e in entry.abi), name
 
 
 def test_the_council_upgrades_the_money_every_record_stays_and_it_rolls_back(
@@ -96,7 +116,7 @@ def test_the_council_upgrades_the_money_every_record_stays_and_it_rolls_back(
     before = held(money, holders)
     old = implementation_of(web3, money.address)
 
-    upgrade = [call(money, "upgradeToAndCall", candidate, b"")]
+    upgrade = [council_call(web3, money.address, candidate.address)]
     proposal = council.propose(
         [t for t, _ in upgrade],
         [d for _, d in upgrade],
@@ -109,10 +129,14 @@ def test_the_council_upgrades_the_money_every_record_stays_and_it_rolls_back(
         council.execute(proposal, {"from": members_of(parties)[0]})
     jump(eta)
     executed = council.execute(proposal, {"from": members_of(parties)[0]})
-    assert executed.events["Upgraded"]["implementation"] == candidate.address
     upgraded = web3.keccak(text="Upgraded(address)")
     logs = web3.eth.get_transaction_receipt(executed.txid)["logs"]
-    assert [log["address"] for log in logs if log["topics"][0] == upgraded] == [money.address]
+    # the proxy emits Upgraded(the candidate), once
+    assert [
+        (log["address"], web3.to_checksum_address(log["topics"][1][-20:]))
+        for log in logs
+        if log["topics"][0] == upgraded
+    ] == [(money.address, candidate.address)]
 
     assert implementation_of(web3, money.address) == candidate.address
     v2 = web3.eth.contract(address=money.address, abi=candidate.abi)
@@ -122,7 +146,7 @@ def test_the_council_upgrades_the_money_every_record_stays_and_it_rolls_back(
     money.issue(holders[1], 1, b"\x02" * 32, {"from": bank})  # the money goes on
     assert money.balanceOf(holders[1]) == before[1] + 1
 
-    enact(council, [call(money, "upgradeToAndCall", old, b"")], "回退", parties, wait=jump)
+    enact(council, [council_call(web3, money.address, old)], "回退", parties, wait=jump)
     assert implementation_of(web3, money.address) == old
     assert money.balanceOf(holders[0]) == before[0]
     assert money.totalIssued() == before[-5] + 1

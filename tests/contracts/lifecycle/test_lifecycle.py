@@ -51,10 +51,15 @@ def test_merger_passes_everything_to_the_successor_R30(
     assert (pos["permitted"], pos["tradable"]) == (6_000, 1_000)
     assert (ledger.owed(unit.steel, cod), ledger.owed(unit.chem, cod)) == (300, 0)
     assert pledges.pledgeOf(1)["holder"] == unit.steel.address
+    succeeded = tx.events["PledgesSucceeded"]
+    assert (succeeded["from"], succeeded["to"]) == (unit.chem.address, unit.steel.address)
+    assert pledges.hasActivePledges(unit.steel)
+    assert not pledges.hasActivePledges(unit.chem)
     assert compliance.obligor(unit.chem) == unit.steel.address
     assert registry.profile(unit.chem)["closed"]
     pledges.release(1, {"from": bank})  # the bank still holds the pledge
     assert ledger.balanceOf(unit.steel, cod)["pledged"] == 0
+    assert not pledges.hasActivePledges(unit.steel)
     with reverts("LedgerAccountClosed", unit.chem):
         ledger.allocate(unit.chem, cod, 0, 1, {"from": exchange})
 
@@ -359,17 +364,21 @@ def test_a_split_every_unit_signed_moves_by_the_plan_R31(
     assert ledger.owed(unit.hotel, cod) == 300
 
 
-def test_authority_accounts_are_never_a_party_R27_R32(lifecycle, reserve, regulator, unit):
+@pytest.mark.parametrize(
+    "act",
+    [
+        lambda lc, reserve, steel, by: lc.close(reserve, "注销", by),
+        lambda lc, reserve, steel, by: lc.merge(reserve, steel, "合并", 0, [], by),
+        lambda lc, reserve, steel, by: lc.merge(steel, reserve, "合并", 0, [], by),
+        lambda lc, reserve, steel, by: lc.sanctionFraud(reserve, "虚报", by),
+    ],
+    ids=["closed", "merged-away", "merged-into", "sanctioned"],
+)
+def test_authority_accounts_are_never_a_party_R27_R32(lifecycle, reserve, regulator, unit, act):
     """SPEC §8, R-32: the government reserve (a Government-sector account) is neither closed,
     merged nor split, even by the council."""
     with reverts("LifecycleAuthorityAccount", reserve):
-        lifecycle.close(reserve, "注销", {"from": regulator})
-    with reverts("LifecycleAuthorityAccount", reserve):
-        lifecycle.merge(reserve, unit.steel, "合并", 0, [], {"from": regulator})
-    with reverts("LifecycleAuthorityAccount", reserve):
-        lifecycle.merge(unit.steel, reserve, "合并", 0, [], {"from": regulator})
-    with reverts("LifecycleAuthorityAccount", reserve):
-        lifecycle.sanctionFraud(reserve, "虚报", {"from": regulator})
+        act(lifecycle, reserve, unit.steel, {"from": regulator})
 
 
 def test_closure_waits_for_the_periods_its_permit_covers_R32(

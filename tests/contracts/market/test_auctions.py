@@ -181,23 +181,41 @@ def test_rights_the_seller_could_not_deliver_are_not_offered_R05_R07_R17_R38_R39
         auctions.join(lot.return_value, 0, {"from": steel.account})
 
 
-def test_reserve_price_is_at_least_the_benchmark_value_R09_R15(auctions, traders, cod):
-    """R-15: the auction cannot start below the lot's benchmark value; terms must be coherent."""
-    with reverts("AuctionReserveBelowBenchmark", RESERVE - 1, RESERVE):
-        auctions.offer(cod, KG, ascending(RESERVE - 1, DEPOSIT), {"from": traders.chem.account})
-    with reverts("AuctionInvalidTerms"):  # deposit above the reserve
-        auctions.offer(cod, KG, ascending(RESERVE, RESERVE + 1), {"from": traders.chem.account})
-    with reverts("AuctionInvalidTerms"):  # no deposit (R-16)
-        auctions.offer(cod, KG, ascending(RESERVE, 0), {"from": traders.chem.account})
-    with reverts("AuctionInvalidTerms"):  # no step
-        auctions.offer(cod, KG, ascending(RESERVE, DEPOSIT, 0), {"from": traders.chem.account})
-    with reverts("AuctionInvalidTerms"):  # reveals must follow the commitments
-        auctions.offer(cod, KG, sealed(RESERVE, DEPOSIT, 1, 0), {"from": traders.chem.account})
-    with reverts("AuctionZeroQuantity"):
-        auctions.offer(cod, 0, ascending(RESERVE, DEPOSIT), {"from": traders.chem.account})
-    gisw = traders.pollutant["GISW"]
-    with reverts("PriceBookNoBenchmark", gisw, 0):
-        auctions.offer(gisw, KG, ascending(RESERVE, DEPOSIT), {"from": traders.chem.account})
+def NONE(_pid):  # a refusal without arguments, in the table below
+    return ()
+
+
+@pytest.mark.parametrize(
+    ("pollutant", "kg", "terms", "error", "args"),
+    [
+        ("COD", KG, lambda: ascending(RESERVE - 1, DEPOSIT), "AuctionReserveBelowBenchmark",
+         lambda pid: (RESERVE - 1, RESERVE)),
+        ("COD", KG, lambda: ascending(RESERVE, RESERVE + 1), "AuctionInvalidTerms", NONE),
+        ("COD", KG, lambda: ascending(RESERVE, 0), "AuctionInvalidTerms", NONE),
+        ("COD", KG, lambda: ascending(RESERVE, DEPOSIT, 0), "AuctionInvalidTerms", NONE),
+        ("COD", KG, lambda: sealed(RESERVE, DEPOSIT, 1, 0), "AuctionInvalidTerms", NONE),
+        ("COD", 0, lambda: ascending(RESERVE, DEPOSIT), "AuctionZeroQuantity", NONE),
+        ("GISW", KG, lambda: ascending(RESERVE, DEPOSIT), "PriceBookNoBenchmark",
+         lambda pid: (pid, 0)),
+    ],
+    ids=[
+        "reserve-below-benchmark",
+        "deposit-above-reserve",
+        "no-deposit-R16",
+        "no-step",
+        "reveals-before-commitments",
+        "zero-quantity",
+        "no-benchmark",
+    ],
+)  # fmt: skip
+def test_reserve_price_is_at_least_the_benchmark_value_R09_R15(
+    auctions, traders, pollutant, kg, terms, error, args
+):
+    """R-15: the auction cannot start below the lot's benchmark value; terms must be coherent
+    (a deposit, at most the reserve, R-16; a step; reveals after the commitments)."""
+    pid = traders.pollutant[pollutant]
+    with reverts(error, *args(pid)):
+        auctions.offer(pid, kg, terms(), {"from": traders.chem.account})
     assert auctions.lotCount() == 0
 
 

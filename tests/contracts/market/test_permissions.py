@@ -189,10 +189,10 @@ def test_fees_cannot_be_sent_to_nobody_R29(regulator, registry, ledger, prices, 
 
     zero = "0x" + "00" * 20
     with reverts("ExchangeZeroAddress"):
-        Exchange.deploy(regulator, ledger, registry, cny, zero, {"from": regulator})
+        deploy_contract(Exchange, regulator, regulator, ledger, registry, cny, zero)
     with reverts("PrimaryZeroAddress"):
         deploy_contract(PrimaryMarket, regulator, regulator, registry, ledger, prices, cny, zero)[0]
     with reverts("AuctionZeroAddress"):
-        AuctionHouse.deploy(
-            regulator, registry, ledger, prices, pledges, cny, cny, zero, {"from": regulator}
+        deploy_contract(
+            AuctionHouse, regulator, regulator, cny, cny, registry, ledger, prices, pledges, zero
         )

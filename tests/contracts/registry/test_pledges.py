@@ -50,10 +50,11 @@ def test_pledge_excess_paid_rights_R34(pledges, ledger, bank, holder):
         maturity,
         claim,
     )
-    assert plain(pledges.pledgesOf(holder.chem)) == (1,)
+    assert pledges.pledgeCount() == 1
+    assert tx.events["Pledged"]["id"] == 1 and tx.events["Pledged"]["holder"] == holder.chem
 
 
-def test_a_pledge_records_a_claim_and_a_future_maturity_R34(pledges, bank, holder):
+def test_a_pledge_records_a_claim_and_a_future_maturity_R34(pledges, ledger, bank, holder):
     """R-34: the secured claim is above zero and the debt falls due in the future; otherwise the
     pledge is refused and nothing is locked."""
     cod = holder.pollutant["COD"]
@@ -63,7 +64,16 @@ def test_a_pledge_records_a_claim_and_a_future_maturity_R34(pledges, bank, holde
     past = now() - 1
     with reverts("PledgeInvalidTerms", claim, past):
         pledges.pledge(bank, cod, 1_000, claim, past, {"from": holder.chem.account})
+    # the record's widths: a claim up to 2^40 - 1 fen (11 billion yuan), a maturity up to 2^48 - 1
+    with reverts("PledgeInvalidTerms", 2**40, maturity):
+        pledges.pledge(bank, cod, 1_000, 2**40, maturity, {"from": holder.chem.account})
+    with reverts("PledgeInvalidTerms", claim, 2**48):
+        pledges.pledge(bank, cod, 1_000, claim, 2**48, {"from": holder.chem.account})
     assert pledges.pledgeCount() == 0
+    assert ledger.balanceOf(holder.chem, cod)["pledged"] == 0
+    pledges.pledge(bank, cod, 1_000, 2**40 - 1, 2**48 - 1, {"from": holder.chem.account})
+    record = pledges.pledgeOf(1)
+    assert (record["claimFen"], record["maturity"]) == (2**40 - 1, 2**48 - 1)
 
 
 def test_only_the_excess_over_the_permit_is_pledged_R07(pledges, ledger, bank, holder):

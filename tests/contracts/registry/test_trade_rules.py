@@ -518,8 +518,16 @@ def test_reserve_release_and_buy_back_need_no_certification_R28_R26(ledger, exch
     assert ledger.positionOf(market.chem, cod)["tradable"] == 10_000
 
 
-def test_buy_back_and_reserve_release_need_the_reserve_R26_R28(ledger, exchange, market):
-    """R-26 buy-backs go into the reserve; R-28 releases come out of it."""
+@pytest.mark.parametrize(
+    ("mode", "party"),
+    [(TradeMode.BUY_BACK, "steel"), (TradeMode.RESERVE_RELEASE, "chem")],
+    ids=["buy-back-R26", "reserve-release-R28"],
+)
+def test_buy_back_and_reserve_release_need_the_reserve_R26_R28(
+    ledger, exchange, market, mode, party
+):
+    """R-26 buy-backs go into the reserve; R-28 releases come out of it: a trade between two
+    units in either mode names the unit that should have been the reserve."""
     cod = market.pollutant["COD"]
     price = fen_at_benchmark(100, COD_PRICE)
     refused(
@@ -532,21 +540,8 @@ def test_buy_back_and_reserve_release_need_the_reserve_R26_R28(ledger, exchange,
         price,
         Reason.NOT_RESERVE,
         "LedgerNotReserve",
-        market.steel,
-        mode=TradeMode.BUY_BACK,
-    )
-    refused(
-        ledger,
-        exchange,
-        market.chem,
-        market.steel,
-        cod,
-        100,
-        price,
-        Reason.NOT_RESERVE,
-        "LedgerNotReserve",
-        market.chem,
-        mode=TradeMode.RESERVE_RELEASE,
+        getattr(market, party),
+        mode=mode,
     )
 
 
@@ -568,47 +563,37 @@ def test_buyer_failing_industrial_policy_refused_R11(ledger, exchange, registry,
     )
 
 
-def test_same_account_unknown_pollutant_zero_and_mode_refused(ledger, exchange, market):
-    """A trade needs two parties, a known pollutant, a quantity and a trade mode."""
+@pytest.mark.parametrize(
+    ("case", "reason", "error"),
+    [
+        ("same-account", Reason.SAME_ACCOUNT, "LedgerSameAccount"),
+        ("unknown-pollutant", Reason.UNKNOWN_POLLUTANT, "LedgerUnknownPollutant"),
+        ("zero-quantity", Reason.ZERO_QUANTITY, "LedgerZeroQuantity"),
+    ],
+    ids=["same-account", "unknown-pollutant", "zero-quantity"],
+)
+def test_same_account_unknown_pollutant_and_zero_refused(
+    ledger, exchange, market, case, reason, error
+):
+    """A trade needs two parties, a known pollutant and a quantity."""
     cod = market.pollutant["COD"]
-    refused(
-        ledger,
-        exchange,
-        market.chem,
-        market.chem,
-        cod,
-        100,
-        10**9,
-        Reason.SAME_ACCOUNT,
-        "LedgerSameAccount",
-        market.chem,
-    )
-    refused(
-        ledger,
-        exchange,
-        market.chem,
-        market.steel,
-        42,
-        100,
-        10**9,
-        Reason.UNKNOWN_POLLUTANT,
-        "LedgerUnknownPollutant",
-        42,
-    )
-    refused(
-        ledger,
-        exchange,
-        market.chem,
-        market.steel,
-        cod,
-        0,
-        10**9,
-        Reason.ZERO_QUANTITY,
-        "LedgerZeroQuantity",
-    )
-    for mode in (TradeMode.NONE, TradeMode.ENFORCEMENT):
-        with reverts("LedgerInvalidMode", int(mode)):
-            trade(ledger, exchange, market.chem, market.steel, cod, 100, 10**9, mode)
+    buyer, pollutant, kg, args = {
+        "same-account": (market.chem, cod, 100, (market.chem,)),
+        "unknown-pollutant": (market.steel, 42, 100, (42,)),
+        "zero-quantity": (market.steel, cod, 0, ()),
+    }[case]
+    refused(ledger, exchange, market.chem, buyer, pollutant, kg, 10**9, reason, error, *args)
+
+
+@pytest.mark.parametrize(
+    "mode", [TradeMode.NONE, TradeMode.ENFORCEMENT], ids=["none", "enforcement"]
+)
+def test_a_trade_needs_a_trade_mode(ledger, exchange, market, mode):
+    """A ledger trade names how it was traded; enforcement sales are not plain trades."""
+    with reverts("LedgerInvalidMode", int(mode)):
+        trade(
+            ledger, exchange, market.chem, market.steel, market.pollutant["COD"], 100, 10**9, mode
+        )
 
 
 def test_closed_and_unregistered_accounts_cannot_trade_R32(

@@ -20,23 +20,10 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 
 from backend.chain.client import Chain
-from backend.chain.domain import Op, Origin, TradeMode
+from backend.chain.domain import LEDGER_REASONS, Op, Origin, TradeMode
 from backend.chain.errors import DecodedError
-from backend.services.actions import (
-    LEDGER_REASONS,
-    ActionBody,
-    ActionSpec,
-    Address,
-    Bytes32,
-    Fen,
-    Kg,
-    PreCheck,
-    Simulation,
-    Uint8,
-    Uint32,
-    Uint64,
-    Uint256,
-)
+from backend.services.actions.spec import ActionBody, ActionSpec, PreCheck, Simulation
+from backend.services.fields import Address, Bytes32, Fen, Kg, Uint8, Uint32, Uint64, Uint256
 
 Fen96 = Annotated[int, Field(strict=True, ge=0, le=2**96 - 1, description="fen (uint96)")]
 Seconds40 = Annotated[int, Field(strict=True, ge=0, le=2**40 - 1, description="unix seconds")]

@@ -3,20 +3,22 @@
 ``POST /api/v1/<concern>/<operation>`` validates the body, simulates the call from ``sender``
 and returns the unsigned transaction; the authority signs it in its own wallet and posts it
 to ``POST /api/v1/tx/raw`` (backend/services/operations.py). ``GET /api/v1/operations`` lists
-them all.
+them all. The routers are built from the service's one registry
+(backend/services/operation_catalogue.py) when the app is created (:func:`concern_routers`).
 """
 
 # No ``from __future__ import annotations`` here: FastAPI must see the body models.
 
+from collections.abc import Mapping
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from backend.api.deps import ChainDep, SettingsDep
+from backend.api.deps import ChainDep, OperationsDep, SettingsDep
 from backend.api.errors import ERROR_RESPONSES
 from backend.services import operations as service
-from backend.services.authority import CONCERNS, default_operations
+from backend.services.operation_catalogue import CONCERNS
 
 
 class UnsignedTxOut(BaseModel):
@@ -45,19 +47,20 @@ class OperationOut(BaseModel):
     fields: dict[str, Any] = Field(description="JSON schema of the request body")
 
 
-OPERATIONS = default_operations()
-
-
-def _operations(request: Request) -> service.OperationRegistry:
-    return getattr(request.app.state, "operations", OPERATIONS)
-
-
-def concern_router(concern: str) -> APIRouter:
-    """The routes of one concern's operations."""
-    router = APIRouter(prefix=f"/{concern}", tags=[f"{concern}: {CONCERNS[concern]}"])
-    for operation in OPERATIONS.concern(concern):
-        _add(router, operation)
-    return router
+def concern_routers(
+    operations: service.OperationRegistry, extra: Mapping[str, APIRouter]
+) -> list[APIRouter]:
+    """One router per concern (in the order of ``CONCERNS``): ``/<concern>/<operation>`` for
+    each of its operations, then the concern's ``extra`` routes (e.g. the council's proposals)."""
+    routers = []
+    for concern in [c for c in CONCERNS if operations.concern(c)]:
+        router = APIRouter(prefix=f"/{concern}", tags=[f"{concern}: {CONCERNS[concern]}"])
+        for operation in operations.concern(concern):
+            _add(router, operation)
+        if concern in extra:
+            router.include_router(extra[concern])
+        routers.append(router)
+    return routers
 
 
 def _add(router: APIRouter, operation: service.Operation) -> None:
@@ -91,7 +94,7 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/operations", response_model=list[OperationOut], summary="Authority operations")
-def list_operations(request: Request) -> list[OperationOut]:
+def list_operations(operations: OperationsDep) -> list[OperationOut]:
     """Every operation an authority can build a transaction for, with its body's schema."""
     return [
         OperationOut(
@@ -105,5 +108,5 @@ def list_operations(request: Request) -> list[OperationOut]:
             function=op.function,
             fields=op.body.model_json_schema(by_alias=True),
         )
-        for op in _operations(request)
+        for op in operations
     ]

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from backend.chain.client import Chain
 from backend.chain.deployment import Deployment
+from backend.cli.context import CliContext
 from backend.core.config import Settings, get_settings
 from backend.oracle import demo_data, pollutants
 from backend.oracle.contract import OracleContract
@@ -245,7 +246,6 @@ def upload_command(
     """Send the monitoring files at PATH (a file or folder) to the oracle service, signed with
     the verifier's key: the service takes uploads from verifiers only, and keeps each
     verifier's figures apart (docs/oracle.md, "Who may upload")."""
-    from backend.cli import CliContext
     from backend.oracle.upload import sign_upload
 
     cli = click.get_current_context().find_object(CliContext) or CliContext()

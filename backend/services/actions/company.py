@@ -19,19 +19,8 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 
 from backend.chain.errors import DecodedError
-from backend.services.actions import (
-    ActionBody,
-    ActionSpec,
-    Address,
-    Bytes32,
-    Fen,
-    Kg,
-    Payment,
-    Simulation,
-    Uint32,
-    Uint64,
-    Uint256,
-)
+from backend.services.actions.spec import ActionBody, ActionSpec, Payment, Simulation
+from backend.services.fields import Address, Bytes32, Fen, Kg, Uint32, Uint64, Uint256
 
 # -- compliance (contracts/registry/ComplianceManager.sol) ------------------------------------
 

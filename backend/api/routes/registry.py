@@ -1,8 +1,0 @@
-"""Operations of the concern `registry`: accounts and attributes (regulators).
-
-Each route builds an unsigned transaction (backend/api/routes/authority.py).
-"""
-
-from backend.api.routes.authority import concern_router
-
-router = concern_router("registry")
