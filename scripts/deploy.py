@@ -183,6 +183,7 @@ class Deployer:
             block=contract.tx.block_number,
             tx_hash=contract.tx.txid,
             implementation=implementation.address if implementation else None,
+            proxy_admin=proxy_admin_of(web3, contract.address) if implementation else None,
         )
         return contract
 
@@ -400,7 +401,7 @@ def hand_over(d: Deployer, timelock, *, keep_admin: bool) -> None:
             continue
         d.grant(contract, "DEFAULT_ADMIN_ROLE", timelock)
         if d.records[name].implementation:
-            admin = ProxyAdmin.at(proxy_admin_of(web3, contract.address))
+            admin = ProxyAdmin.at(d.records[name].proxy_admin)
             send(admin.transferOwnership, timelock, sender=d.admin)
         if keep_admin:
             d.note(name, "DEFAULT_ADMIN_ROLE", d.admin)

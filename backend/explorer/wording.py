@@ -772,6 +772,15 @@ EVENTS: dict[str, Sentence] = {
 
 # calls the regulator council proposes, by function name (arguments by position)
 CALLS: dict[str, tuple[tuple[str, ...], Sentence]] = {
+    # a proxy's ProxyAdmin (named after the contract behind it; docs/operations.md "Upgrades")
+    "upgradeAndCall": (
+        ("proxy", "implementation", "data"),
+        (
+            "更换{_contract:contract}的程序代码为新实现 {implementation:hash}，地址和全部记录不变",
+            "Replace the code of {_contract:contract} with implementation {implementation:hash}; "
+            "its address and every record stay",
+        ),
+    ),
     "setCap": (
         ("region", "pollutant", "capKg"),
         (
