@@ -189,6 +189,17 @@ interface IRightsLedger {
     /// @notice What a surrender can burn for the account now (R-24, R-07): its unpledged
     /// holdings and the rights leased in.
     function usable(address holder, uint32 pollutant) external view returns (uint64);
+    /// @notice What a surrender reads before it burns, in one call: `usable`, `holdings` and
+    /// the rights leased in (burned first, R-24; no part of the holdings).
+    /// @param holder the account
+    /// @param pollutant the pollutant's id
+    /// @return usableKg what a surrender can burn now (`usable`)
+    /// @return holdingsKg paid + free + waived (`holdings`)
+    /// @return leasedInKg the rights leased in
+    function surrenderable(address holder, uint32 pollutant)
+        external
+        view
+        returns (uint64 usableKg, uint64 holdingsKg, uint64 leasedInKg);
     function capOf(uint16 region, uint32 pollutant) external view returns (Cap memory);
     function totalSupply(uint32 pollutant) external view returns (uint256);
     function greenChannelIntake(address holder) external view returns (uint64);
