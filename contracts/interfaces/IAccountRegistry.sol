@@ -284,17 +284,20 @@ interface IAccountRegistry {
     /// @notice What the rule engine reads about a movement, in one call and three words (decoded
     /// by `RuleContext`; cheaper to return and check than the struct): each party's profile as
     /// stored (the `Profile` slot; 0 for `address(0)`, which is not read), and the facts word:
-    /// the pollutant's existence and class, and for a receiving party (`to` != 0) whether each
-    /// party's sector is enabled (R-38) and whether `to`'s district and basin fail the
-    /// pollutant's standard (R-18). One-party movements (surrender, pledge, release, offer) pass
-    /// `to` = 0 and read nothing of a counterparty, the roll-out or the lists.
+    /// the pollutant's existence and class, whether each party's sector is enabled (R-38, if
+    /// `rollout`) and whether `to`'s district and basin fail the pollutant's standard (R-18, if
+    /// `lists`): the rule engine asks for what the city's policy applies. One-party movements
+    /// (surrender, pledge, release) pass `to` = 0 and neither flag: they read the holder's
+    /// profile and the pollutant only.
     /// @param from the sending party (0: none, an allocation)
     /// @param to the receiving party (0: none)
     /// @param pollutant the pollutant's id
+    /// @param rollout whether to read the sector roll-out (R-38)
+    /// @param lists whether to read the non-attainment lists (R-18)
     /// @return fromProfile `from`'s profile word
     /// @return toProfile `to`'s profile word
     /// @return facts the facts word (`RuleContext`)
-    function ruleContext(address from, address to, uint32 pollutant)
+    function ruleContext(address from, address to, uint32 pollutant, bool rollout, bool lists)
         external
         view
         returns (uint256 fromProfile, uint256 toProfile, uint256 facts);

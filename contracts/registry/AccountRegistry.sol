@@ -277,24 +277,30 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
     }
 
     /// @inheritdoc IAccountRegistry
-    function ruleContext(address from, address to, uint32 pollutantId)
+    function ruleContext(address from, address to, uint32 pollutantId, bool rollout, bool lists)
         external
         view
         returns (uint256 fromProfile, uint256 toProfile, uint256 facts)
     {
         Pollutant storage p = _pollutants[pollutantId];
         facts = RuleContext.pollutantFacts(p.exists, p.class);
+        // address(0) is never registered (`RegistryZeroAddress`): its profile is 0, unread
         if (from != address(0)) fromProfile = _profileWord(from);
-        if (to == address(0)) return (fromProfile, 0, facts);
-        toProfile = _profileWord(to);
-        uint256 enabled = _enabledSectors;
-        NonAttainment memory list = _nonAttainment[pollutantId];
-        facts |= RuleContext.placeFacts(
-            enabled & (1 << RuleContext.sector(fromProfile)) != 0,
-            enabled & (1 << RuleContext.sector(toProfile)) != 0,
-            _listed(list.districts, RuleContext.district(toProfile)),
-            _listed(list.basins, RuleContext.basin(toProfile))
-        );
+        if (to != address(0)) toProfile = _profileWord(to);
+        if (rollout) {
+            uint256 enabled = _enabledSectors;
+            facts |= RuleContext.rolloutFacts(
+                enabled & (1 << RuleContext.sector(fromProfile)) != 0,
+                enabled & (1 << RuleContext.sector(toProfile)) != 0
+            );
+        }
+        if (lists) {
+            NonAttainment memory list = _nonAttainment[pollutantId];
+            facts |= RuleContext.listFacts(
+                _listed(list.districts, RuleContext.district(toProfile)),
+                _listed(list.basins, RuleContext.basin(toProfile))
+            );
+        }
     }
 
     // ---------------------------------------------------------------- internals

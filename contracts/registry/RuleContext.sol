@@ -11,8 +11,9 @@ import {Sector, PollutantClass} from "../interfaces/Types.sol";
 /// closed (1), policyRestricted (2), qualifiedSeller (3), restrictions (4), sector (5),
 /// district (bytes 6–7), basin (8–9), updatedAtBlock (10–17). The facts word: the pollutant
 /// exists (bit 0), its class (bits 8–15), the sending and the receiving party's sector enabled
-/// (bits 16, 17, R-38), the receiving party's district and basin in non-attainment (bits 18,
-/// 19, R-18).
+/// (bits 16, 17, R-38; read only when the city rolls trading out by sector), the receiving
+/// party's district and basin in non-attainment (bits 18, 19, R-18; read only when the city bans
+/// sales into non-attainment areas).
 library RuleContext {
     uint256 private constant _EXISTS = 1;
     uint256 private constant _FROM_ENABLED = 1 << 16;
@@ -25,14 +26,14 @@ library RuleContext {
         return (exists ? _EXISTS : 0) | (uint256(uint8(class)) << 8);
     }
 
-    /// @dev The facts word's placement part (R-38, R-18).
-    function placeFacts(bool fromEnabled, bool toEnabled, bool toDistrictListed, bool toBasinListed)
-        internal
-        pure
-        returns (uint256 facts)
-    {
+    /// @dev The facts word's roll-out part (R-38).
+    function rolloutFacts(bool fromEnabled, bool toEnabled) internal pure returns (uint256 facts) {
         if (fromEnabled) facts |= _FROM_ENABLED;
         if (toEnabled) facts |= _TO_ENABLED;
+    }
+
+    /// @dev The facts word's non-attainment part (R-18).
+    function listFacts(bool toDistrictListed, bool toBasinListed) internal pure returns (uint256 facts) {
         if (toDistrictListed) facts |= _TO_DISTRICT_LISTED;
         if (toBasinListed) facts |= _TO_BASIN_LISTED;
     }

@@ -50,8 +50,9 @@ abstract contract TransferRules {
         uint256 sw = _switchesNow();
         // R-35: a city without leasing takes no new lease; open leases run to their term
         if (op == Op.LeaseOut && !_on(sw, Switch.Leasing)) return (Reason.NotInPolicy, uint8(Switch.Leasing), 0);
-        address counterparty = _ONE_PARTY_OPS & (1 << uint8(op)) != 0 ? address(0) : m.to;
-        IAccountRegistry.MovementContext memory c = _context(m.from, counterparty, m.pollutant);
+        IAccountRegistry.MovementContext memory c = _ONE_PARTY_OPS & (1 << uint8(op)) != 0
+            ? _context(m.from, address(0), m.pollutant, 0)
+            : _context(m.from, m.to, m.pollutant, sw);
         if (!c.pollutant.exists) return (Reason.UnknownPollutant, m.pollutant, 0);
         bool twoParties =
             op != Op.Allocate && op != Op.Surrender && op != Op.Pledge && op != Op.Release && op != Op.Offer;
@@ -81,13 +82,17 @@ abstract contract TransferRules {
         return _successionRules(m);
     }
 
-    /// @dev The registry's one read for a movement (`to` = 0: one party), decoded.
-    function _context(address from, address to, uint32 pollutant)
+    /// @dev The registry's one read for a movement, decoded. The roll-out and the lists are read
+    /// only where `sw` applies them (R-38, R-18): a rule that is off never looks at them. A
+    /// one-party movement passes no counterparty and no switches.
+    function _context(address from, address to, uint32 pollutant, uint256 sw)
         private
         view
         returns (IAccountRegistry.MovementContext memory)
     {
-        (uint256 fromWord, uint256 toWord, uint256 facts) = registry.ruleContext(from, to, pollutant);
+        (uint256 fromWord, uint256 toWord, uint256 facts) = registry.ruleContext(
+            from, to, pollutant, _on(sw, Switch.SectorRollout), _on(sw, Switch.NonAttainmentBan)
+        );
         return RuleContext.decode(fromWord, toWord, facts);
     }
 

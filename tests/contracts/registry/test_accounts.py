@@ -281,20 +281,26 @@ def test_rule_context_is_the_profiles_pollutant_and_lists_in_three_words_R18_R38
     registry.setSectorEnabled(int(Sector.INDUSTRY), True, {"from": regulator})
     profiles = [tuple(registry.profile(c)) for c in companies[:2]]
 
-    sender, receiver, facts = registry.ruleContext(companies[0], companies[1], 1)
+    sender, receiver, facts = registry.ruleContext(companies[0], companies[1], 1, True, True)
     assert (_profile_word(sender), _profile_word(receiver)) == tuple(profiles)
     assert facts & 1 and (facts >> 8) & 0xFF == int(PollutantClass.AIR)
     # sending sector enabled, receiving not; the receiver's district listed, its basin not
     assert (facts >> 16) & 0xF == 0b0101
-    _, _, facts = registry.ruleContext(companies[1], companies[0], 1)
+    _, _, facts = registry.ruleContext(companies[1], companies[0], 1, True, True)
     assert (facts >> 16) & 0xF == 0b1010  # the other way round: the basin 2 receiver
+    # a city without the roll-out or the non-attainment ban reads neither
+    assert registry.ruleContext(companies[0], companies[1], 1, False, True)[2] >> 16 == 0b0100
+    assert registry.ruleContext(companies[0], companies[1], 1, True, False)[2] >> 16 == 0b0001
+    assert registry.ruleContext(companies[0], companies[1], 1, False, False)[2] >> 16 == 0
 
-    holder, nobody, facts = registry.ruleContext(companies[0], ZERO_ADDRESS, 1)
+    holder, nobody, facts = registry.ruleContext(companies[0], ZERO_ADDRESS, 1, False, False)
     assert _profile_word(holder) == profiles[0] and nobody == 0
     assert facts == 1 | int(PollutantClass.AIR) << 8  # no roll-out or list read
-    allocation_from, _, _ = registry.ruleContext(ZERO_ADDRESS, companies[0], 1)
+    # a listing's offer has no buyer yet: the seller's roll-out is read
+    assert registry.ruleContext(companies[0], ZERO_ADDRESS, 1, True, False)[2] >> 16 == 0b0001
+    allocation_from, _, _ = registry.ruleContext(ZERO_ADDRESS, companies[0], 1, True, True)
     assert allocation_from == 0
-    unknown, _, facts = registry.ruleContext(companies[2], ZERO_ADDRESS, 9)
+    unknown, _, facts = registry.ruleContext(companies[2], ZERO_ADDRESS, 9, True, True)
     assert unknown == 0 and facts == 0  # not registered, no such pollutant
 
 
