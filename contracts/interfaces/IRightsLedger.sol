@@ -585,6 +585,17 @@ interface IRightsLedger {
     /// @param pollutant the pollutant's id in the account registry
     /// @return the usable rights, kg
     function usable(address holder, uint32 pollutant) external view returns (uint64);
+    /// @notice What a surrender reads before it burns, in one call: `usable`, `holdings` and
+    /// the rights leased in (burned first, R-24; no part of the holdings).
+    /// @param holder the account
+    /// @param pollutant the pollutant's id in the account registry
+    /// @return usableKg what a surrender can burn now (`usable`)
+    /// @return holdingsKg paid + free + waived (`holdings`)
+    /// @return leasedInKg the rights leased in
+    function surrenderable(address holder, uint32 pollutant)
+        external
+        view
+        returns (uint64 usableKg, uint64 holdingsKg, uint64 leasedInKg);
     /// @notice The cap of `pollutant` in `region` and what was allocated under it (R-10).
     /// @param region the district's code
     /// @param pollutant the pollutant's id in the account registry
