@@ -51,13 +51,17 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         engine = open_database(settings.database_url)
         create_schema(engine, projections.metadata)
         relay_url = settings.relay_database
-        relay_engine = (
-            engine if relay_url == settings.database_url else open_database(relay_url, durable=True)
-        )
+        own_file = relay_url != settings.database_url
+        relay_engine = open_database(relay_url) if own_file else engine
         relayer_module.metadata.create_all(relay_engine)
         # every transaction the service sends is journaled first; lost ones go back on chain
-        # before anything new is sent (backend/chain/journal.py)
-        journal = Journal(relay_engine)
+        # before anything new is sent (backend/chain/journal.py). The journal commits durably
+        # (synchronous=FULL on SQLite): that sync of the write-ahead log also carries every
+        # earlier commit of the relayer's rows in the same file (the key claimed, the batch
+        # marked sent), so each of them is on disk before its transaction reaches the node,
+        # without a sync of its own per order
+        journal_engine = open_database(relay_url, durable=True) if own_file else relay_engine
+        journal = Journal(journal_engine)
         chain.w3.middleware_onion.add(journal.middleware(), name="journal")
         try:
             journal.recover(chain.w3)
@@ -115,6 +119,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
             app.state.relayer.close()
             engine.dispose()
             relay_engine.dispose()
+            journal_engine.dispose()
 
     app = FastAPI(
         title="Discharge Rights Registry API",
