@@ -20,7 +20,7 @@ from backend.chain.errors import ErrorDecoder
 from backend.chain.journal import Journal
 from backend.chain.relayer import Relayer, relayer_account
 from backend.core.config import Settings, get_settings
-from backend.explorer import pages
+from backend.explorer import i18n, pages
 from backend.indexer import projections
 from backend.indexer.decode import EventDecoder
 from backend.indexer.hooks import Hooks
@@ -174,6 +174,7 @@ def _install_cache(app: FastAPI, settings: Settings) -> None:
         cache.CachedReads,
         store=app.state.response_cache,
         head=lambda scope: getattr(scope["app"].state, "index_head", None),
+        languages=i18n.LANGS,
     )
 
 

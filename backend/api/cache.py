@@ -42,7 +42,6 @@ from urllib.parse import parse_qsl
 from sqlalchemy import Engine, select
 
 from backend.api.guard import ASGIApp, Message, Receive, Scope, Send, _header
-from backend.explorer.i18n import LANGS
 from backend.indexer.store import cursors
 
 log = logging.getLogger(__name__)
@@ -151,14 +150,17 @@ class CachedReads:
     """ASGI middleware: answer the public reads from an :class:`AnswerStore`.
 
     ``head`` gives the :class:`IndexHead` of the running service (None before its lifespan has
-    opened the database, or when the cache is off: every request then passes through).
+    opened the database: every request then passes through); ``languages``: the pages'
+    languages, the first the default (``backend.explorer.i18n.LANGS``).
     """
 
     def __init__(self, app: ASGIApp, *, store: AnswerStore,
-                 head: Callable[[Scope], IndexHead | None]) -> None:  # fmt: skip
+                 head: Callable[[Scope], IndexHead | None],
+                 languages: tuple[str, ...]) -> None:  # fmt: skip
         self.app = app
         self.store = store
         self.head = head
+        self.languages = languages
         self._building: dict[Hashable, asyncio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -177,7 +179,7 @@ class CachedReads:
             await self.app(scope, receive, _not_kept(send, path))
             return
         self.store.at(head)
-        key = _key(scope)
+        key = self._key(scope)
         answer = self.store.get(key)
         if answer is None and key in self._building:
             await self._building[key].wait()  # the same answer is being built: use it
@@ -198,26 +200,24 @@ class CachedReads:
             del self._building[key]
             done.set()
 
+    def _key(self, scope: Scope) -> Hashable:
+        path = scope["path"]
+        query = scope.get("query_string", b"")
+        if path.startswith("/api/"):
+            return path, query
+        return path, query, self._language(query, _header(scope, b"cookie"))
 
-def _key(scope: Scope) -> Hashable:
-    path = scope["path"]
-    query = scope.get("query_string", b"")
-    if path.startswith("/api/"):
-        return path, query
-    return path, query, _language(query, _header(scope, b"cookie"))
-
-
-def _language(query: bytes, cookie: str | None) -> str:
-    """The page's language as the pages choose it (backend/explorer/pages.py ``_lang``): the
-    query's ``lang``, else the language cookie, else Chinese."""
-    asked = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True)).get(LANG_COOKIE)
-    if asked in LANGS:  # the last ``lang`` of the query, as Starlette reads it
-        return asked
-    for part in (cookie or "").split(";"):
-        name, _, value = part.strip().partition("=")
-        if name == LANG_COOKIE and value in LANGS:
-            return value
-    return LANGS[0]
+    def _language(self, query: bytes, cookie: str | None) -> str:
+        """The page's language as the pages choose it (backend/explorer/pages.py ``_lang``):
+        the query's ``lang``, else the language cookie, else the default."""
+        asked = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True)).get(LANG_COOKIE)
+        if asked in self.languages:  # the last ``lang`` of the query, as Starlette reads it
+            return asked
+        for part in (cookie or "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == LANG_COOKIE and value in self.languages:
+                return value
+        return self.languages[0]
 
 
 def _etag_matches(scope: Scope, etag: bytes) -> bool:
