@@ -27,11 +27,13 @@ PUBLIC_READS = (
 
 
 def _settings(deployment, rpc_url, folder, **extra) -> Settings:
+    """Answers kept for an hour while the index stands still: only the indexer's moves (and the
+    bounds) drop them here, however slowly the test runs; expiry: the store's own test."""
     deployment_file = folder / "deployment.json"
     deployment.save(deployment_file)
     return Settings(rpc_url=rpc_url, deployment_file=deployment_file,
                     database_url=f"sqlite:///{folder / 'index.db'}", indexer_enabled=False,
-                    **extra)  # fmt: skip
+                    **{"response_cache_seconds": 3600, **extra})  # fmt: skip
 
 
 @pytest.fixture
