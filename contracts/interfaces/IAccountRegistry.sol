@@ -38,7 +38,7 @@ interface IAccountRegistry {
         bool exists;
     }
 
-    /// @notice Everything the rule engine needs about a proposed movement, read in one call.
+    /// @notice Everything the rule engine needs about a proposed movement (`ruleContext`, decoded).
     struct MovementContext {
         Profile from;
         Profile to;
@@ -281,20 +281,24 @@ interface IAccountRegistry {
     /// @return true when it may
     function isAuthorityFor(address actor, address holder) external view returns (bool);
 
-    /// @notice Profiles of both parties, the pollutant and the lists that apply, in one call.
-    /// @param from the sending party
-    /// @param to the receiving party
+    /// @notice What the rule engine reads about a movement, in one call and three words (decoded
+    /// by `RuleContext`; cheaper to return and check than the struct): each party's profile as
+    /// stored (the `Profile` slot; 0 for `address(0)`, which is not read), and the facts word:
+    /// the pollutant's existence and class, whether each party's sector is enabled (R-38, if
+    /// `rollout`) and whether `to`'s district and basin fail the pollutant's standard (R-18, if
+    /// `lists`): the rule engine asks for what the city's policy applies. One-party movements
+    /// (surrender, pledge, release) pass `to` = 0 and neither flag: they read the holder's
+    /// profile and the pollutant only.
+    /// @param from the sending party (0: none, an allocation)
+    /// @param to the receiving party (0: none)
     /// @param pollutant the pollutant's id
-    /// @return the context
-    function movementContext(address from, address to, uint32 pollutant)
+    /// @param rollout whether to read the sector roll-out (R-38)
+    /// @param lists whether to read the non-attainment lists (R-18)
+    /// @return fromProfile `from`'s profile word
+    /// @return toProfile `to`'s profile word
+    /// @return facts the facts word (`RuleContext`)
+    function ruleContext(address from, address to, uint32 pollutant, bool rollout, bool lists)
         external
         view
-        returns (MovementContext memory);
-
-    /// @notice The context of a movement with one party and no placement rules (surrender,
-    /// pledge, release, offer): `from` and `pollutant` filled, every other field zero.
-    /// @param holder the account
-    /// @param pollutant the pollutant's id
-    /// @return the context
-    function holderContext(address holder, uint32 pollutant) external view returns (MovementContext memory);
+        returns (uint256 fromProfile, uint256 toProfile, uint256 facts);
 }

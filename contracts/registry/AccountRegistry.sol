@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {Sector, PollutantClass} from "../interfaces/Types.sol";
 import {Roles} from "../access/Roles.sol";
+import {RuleContext} from "./RuleContext.sol";
 
 /// @title AccountRegistry
 /// @notice Who may hold discharge rights (注册登记): accounts and the regulator-maintained data the
@@ -276,26 +277,30 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
     }
 
     /// @inheritdoc IAccountRegistry
-    function movementContext(address from, address to, uint32 pollutantId)
+    function ruleContext(address from, address to, uint32 pollutantId, bool rollout, bool lists)
         external
         view
-        returns (MovementContext memory ctx)
+        returns (uint256 fromProfile, uint256 toProfile, uint256 facts)
     {
-        ctx.from = _profiles[from];
-        ctx.to = _profiles[to];
-        ctx.pollutant = _pollutants[pollutantId];
-        uint256 enabled = _enabledSectors;
-        ctx.fromSectorEnabled = enabled & (1 << uint8(ctx.from.sector)) != 0;
-        ctx.toSectorEnabled = enabled & (1 << uint8(ctx.to.sector)) != 0;
-        NonAttainment memory list = _nonAttainment[pollutantId];
-        ctx.toDistrictNonAttainment = _listed(list.districts, ctx.to.district);
-        ctx.toBasinNonAttainment = _listed(list.basins, ctx.to.basin);
-    }
-
-    /// @inheritdoc IAccountRegistry
-    function holderContext(address holder, uint32 pollutantId) external view returns (MovementContext memory ctx) {
-        ctx.from = _profiles[holder];
-        ctx.pollutant = _pollutants[pollutantId];
+        Pollutant storage p = _pollutants[pollutantId];
+        facts = RuleContext.pollutantFacts(p.exists, p.class);
+        // address(0) is never registered (`RegistryZeroAddress`): its profile is 0, unread
+        if (from != address(0)) fromProfile = _profileWord(from);
+        if (to != address(0)) toProfile = _profileWord(to);
+        if (rollout) {
+            uint256 enabled = _enabledSectors;
+            facts |= RuleContext.rolloutFacts(
+                enabled & (1 << RuleContext.sector(fromProfile)) != 0,
+                enabled & (1 << RuleContext.sector(toProfile)) != 0
+            );
+        }
+        if (lists) {
+            NonAttainment memory list = _nonAttainment[pollutantId];
+            facts |= RuleContext.listFacts(
+                _listed(list.districts, RuleContext.district(toProfile)),
+                _listed(list.basins, RuleContext.basin(toProfile))
+            );
+        }
     }
 
     // ---------------------------------------------------------------- internals
@@ -327,6 +332,14 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
 
     function _requireCouncil() private view {
         if (!hasRole(TIMELOCK_ROLE, msg.sender)) revert AccessControlUnauthorizedAccount(msg.sender, TIMELOCK_ROLE);
+    }
+
+    /// @dev `holder`'s `Profile` slot as stored (the layout `RuleContext` decodes).
+    function _profileWord(address holder) private view returns (uint256 word) {
+        Profile storage p = _profiles[holder];
+        assembly ("memory-safe") {
+            word := sload(p.slot)
+        }
     }
 
     function _listed(uint128 bitmap, uint16 area) private pure returns (bool) {

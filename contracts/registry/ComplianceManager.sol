@@ -246,22 +246,18 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
         if (r.surrendered >= usage) revert ComplianceNothingDue(unit, pollutant, periodId);
         uint64 due = usage - r.surrendered;
         address owner = obligor(unit);
-        uint64 burned = ledger.usable(owner, pollutant);
+        (uint64 burned, uint64 holdings, uint64 leasedIn) = ledger.surrenderable(owner, pollutant);
         if (burned > due) burned = due;
         if (burned == 0) revert ComplianceNothingToSurrender(unit, pollutant, due);
         r.surrendered += burned;
         emit Surrendered(unit, pollutant, periodId, burned, due - burned, msg.sender);
-        // R-26: what the unit holds once its usage is met is the period's surplus
-        if (burned == due) _recordSurplus(r, unit, pollutant, periodId, _holdingsAfter(owner, pollutant, burned));
+        // R-26: what the unit holds once its usage is met is the period's surplus; leased-in
+        // rights are burned first and are no part of its holdings (R-24)
+        if (burned == due) {
+            uint64 fromHoldings = burned > leasedIn ? burned - leasedIn : 0;
+            _recordSurplus(r, unit, pollutant, periodId, holdings - fromHoldings);
+        }
         ledger.surrender(owner, pollutant, burned); // burns exactly `burned` (R-24 order)
-    }
-
-    /// @dev The holdings `owner` keeps after a surrender of `burned`: leased-in rights are burned
-    /// first and are no part of its holdings (R-24).
-    function _holdingsAfter(address owner, uint32 pollutant, uint64 burned) private view returns (uint64) {
-        uint64 leasedIn = ledger.positionOf(owner, pollutant).leasedIn;
-        uint64 fromHoldings = burned > leasedIn ? burned - leasedIn : 0;
-        return ledger.holdings(owner, pollutant) - fromHoldings;
     }
 
     /// @dev Saturates at uint40 (1.1 × 10⁹ t), far beyond any unit's holdings of one pollutant.

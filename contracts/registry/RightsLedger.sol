@@ -400,6 +400,18 @@ contract RightsLedger is IRightsLedger, AccessControl {
     }
 
     /// @inheritdoc IRightsLedger
+    function surrenderable(address holder, uint32 pollutant)
+        external
+        view
+        returns (uint64 usableKg, uint64 holdingsKg, uint64 leasedInKg)
+    {
+        Balance storage b = _balances[holder][pollutant];
+        holdingsKg = b.paid + b.free + b.waived;
+        leasedInKg = _positions[holder][pollutant].leasedIn;
+        usableKg = holdingsKg - b.pledged + leasedInKg;
+    }
+
+    /// @inheritdoc IRightsLedger
     function capOf(uint16 region, uint32 pollutant) external view returns (Cap memory) {
         return _caps[region][pollutant];
     }

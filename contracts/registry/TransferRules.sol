@@ -5,6 +5,7 @@ import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IPriceBook} from "../interfaces/IPriceBook.sol";
 import {Switch} from "../interfaces/IPolicyBook.sol";
+import {RuleContext} from "./RuleContext.sol";
 import {Op, Origin, TradeMode, Reason, Sector, PollutantClass} from "../interfaces/Types.sol";
 
 /// @title TransferRules
@@ -16,8 +17,8 @@ import {Op, Origin, TradeMode, Reason, Sector, PollutantClass} from "../interfac
 /// city's policy (`Switch`, `Figure`): read once per movement from the policy book's own storage.
 abstract contract TransferRules {
     /// @dev Movements with one party and no placement rules (surrender, pledge, release):
-    /// the holder's profile and the pollutant are all their rules read (`holderContext`, cheaper
-    /// than the two-party `movementContext`). A bit per `Op`.
+    /// the holder's profile and the pollutant are all their rules read (`ruleContext` without a
+    /// receiving party). A bit per `Op`.
     uint256 private constant _ONE_PARTY_OPS =
         (1 << uint8(Op.Surrender)) | (1 << uint8(Op.Pledge)) | (1 << uint8(Op.Release));
 
@@ -49,9 +50,9 @@ abstract contract TransferRules {
         uint256 sw = _switchesNow();
         // R-35: a city without leasing takes no new lease; open leases run to their term
         if (op == Op.LeaseOut && !_on(sw, Switch.Leasing)) return (Reason.NotInPolicy, uint8(Switch.Leasing), 0);
-        IAccountRegistry.MovementContext memory c = (1 << uint8(op)) & _ONE_PARTY_OPS != 0
-            ? registry.holderContext(m.from, m.pollutant)
-            : registry.movementContext(m.from, m.to, m.pollutant);
+        IAccountRegistry.MovementContext memory c = _ONE_PARTY_OPS & (1 << uint8(op)) != 0
+            ? _context(m.from, address(0), m.pollutant, 0)
+            : _context(m.from, m.to, m.pollutant, sw);
         if (!c.pollutant.exists) return (Reason.UnknownPollutant, m.pollutant, 0);
         bool twoParties =
             op != Op.Allocate && op != Op.Surrender && op != Op.Pledge && op != Op.Release && op != Op.Offer;
@@ -79,6 +80,20 @@ abstract contract TransferRules {
             return leasedOut < m.kg ? (Reason.InsufficientRights, leasedOut, m.kg) : (Reason.Ok, 0, 0);
         }
         return _successionRules(m);
+    }
+
+    /// @dev The registry's one read for a movement, decoded. The roll-out and the lists are read
+    /// only where `sw` applies them (R-38, R-18): a rule that is off never looks at them. A
+    /// one-party movement passes no counterparty and no switches.
+    function _context(address from, address to, uint32 pollutant, uint256 sw)
+        private
+        view
+        returns (IAccountRegistry.MovementContext memory)
+    {
+        (uint256 fromWord, uint256 toWord, uint256 facts) = registry.ruleContext(
+            from, to, pollutant, _on(sw, Switch.SectorRollout), _on(sw, Switch.NonAttainmentBan)
+        );
+        return RuleContext.decode(fromWord, toWord, facts);
     }
 
     /// @dev R-30, R-31: a successor takes what the unit holds of each origin, pledged paid included.

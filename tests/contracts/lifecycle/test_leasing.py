@@ -55,8 +55,12 @@ def test_leased_rights_count_for_the_lessees_surrender_and_the_rest_returns_R35(
     t0 = now()
     compliance.definePeriod(t0 - YEAR, t0 - 1, t0 + YEAR, t0 + 2 * YEAR, {"from": regulator})
     usage.post(lessor.steel, cod, 1, 1_500, True)
+    holdings = ledger.holdings(lessor.steel, cod)
     tx = compliance.surrender(lessor.steel, cod, 1, {"from": lessor.steel.account})
     assert tx.events["RightsSurrendered"][0]["leased"] is True
+    # R-26: the surplus is what the unit holds itself; the leased-in rights burned first are no
+    # part of it, so all of its holdings are surplus
+    assert tx.events["SurplusRecorded"]["kg"] == holdings
     with reverts("LeaseNotOver"):
         leases.endLease(lease_id, {"from": lessor.hotel.account})
     chain.sleep(30 * DAY + 1)
@@ -70,6 +74,26 @@ def test_leased_rights_count_for_the_lessees_surrender_and_the_rest_returns_R35(
     assert ledger.positionOf(lessor.chem, cod)["leasedOut"] == 0
     assert leases.lease(lease_id)["unreturned"] == 1_500
     assert leases.activeLease(lessor.steel, cod) == 0
+
+
+def test_a_surrender_beyond_the_leased_in_rights_leaves_the_rest_as_surplus_R24_R26(
+    leases, ledger, compliance, usage, regulator, exchange, lessor
+):
+    """R-24: leased-in rights are burned first, then the unit's own; R-26: what the unit holds
+    once its usage is met, after the burn, is the period's surplus."""
+    cod = lessor.pollutant["COD"]
+    ledger.allocate(lessor.steel, cod, int(Origin.PAID), 3_000, {"from": exchange})
+    lease_id = offer(leases, lessor, term=30 * DAY)
+    leases.acceptLease(lease_id, {"from": lessor.steel.account})
+    t0 = now()
+    compliance.definePeriod(t0 - YEAR, t0 - 1, t0 + YEAR, t0 + 2 * YEAR, {"from": regulator})
+    usage.post(lessor.steel, cod, 1, 5_000, True)  # the 4 000 leased in and 1 000 of its own
+    holdings = ledger.holdings(lessor.steel, cod)
+    tx = compliance.surrender(lessor.steel, cod, 1, {"from": lessor.steel.account})
+    burned = [(e["leased"], e["kg"]) for e in tx.events["RightsSurrendered"]]
+    assert burned[0] == (True, 4_000) and sum(kg for _, kg in burned[1:]) == 1_000
+    assert tx.events["SurplusRecorded"]["kg"] == holdings - 1_000
+    assert ledger.holdings(lessor.steel, cod) == holdings - 1_000
 
 
 def test_lease_obeys_the_sellers_rules_R05_R06_R07(

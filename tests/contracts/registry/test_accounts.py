@@ -4,9 +4,12 @@ import pytest
 from brownie import chain
 
 from backend.chain.domain import PollutantClass, Sector
+from backend.services.registration import with_check
 from tests.helpers import reverts
 
 CODE = "91500000MA5U99999U"
+CODE2 = with_check("91500000MA5U88888")
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def test_add_pollutant_as_data_R01(registry, regulator):
@@ -250,29 +253,55 @@ def test_non_attainment_and_sector_rollout_are_city_lists_R18_R38(
         registry.setSectorEnabled(int(Sector.LIVESTOCK), True, {"from": district_regulator})
 
 
-def test_one_party_context_reads_the_holder_and_the_pollutant_only_R18_R38(
+def _profile_word(word: int) -> tuple:
+    """A profile word of `ruleContext` as `profile()` answers (registry/RuleContext.sol)."""
+    byte = lambda i: (word >> (8 * i)) & 0xFF
+    return (
+        byte(0) != 0, byte(1) != 0, byte(2) != 0, byte(3) != 0, byte(4), byte(5),
+        (word >> 48) & 0xFFFF, (word >> 64) & 0xFFFF, (word >> 80) & (2**64 - 1),
+    )  # fmt: skip
+
+
+def test_rule_context_is_the_profiles_pollutant_and_lists_in_three_words_R18_R38(
     registry, regulator, companies
 ):
-    """The rule engine's read for surrender, pledge, release and offers: the holder's profile and
-    the pollutant as in the two-party read, nothing of a counterparty, the roll-out or the
-    non-attainment lists (no rule of those movements reads them)."""
-    registry.addPollutant("COD", "化学需氧量", int(PollutantClass.WATER), {"from": regulator})
+    """The rule engine's one read of the registry: both profiles as stored, the pollutant, the
+    roll-out and the non-attainment lists of the receiving party; without a receiving party
+    (surrender, pledge, release) the holder's profile and the pollutant only."""
+    registry.addPollutant("SO2", "二氧化硫", int(PollutantClass.AIR), {"from": regulator})
     registry.registerAccount(
         companies[0], CODE, "x", int(Sector.INDUSTRY), 4, 2, {"from": regulator}
     )
-    registry.setNonAttainment(False, 4, 1, True, {"from": regulator})  # district 4
+    registry.registerAccount(
+        companies[1], CODE2, "y", int(Sector.LIVESTOCK), 5, 3, {"from": regulator}
+    )
+    registry.setQualifiedSeller(companies[0], True, {"from": regulator})
+    registry.setNonAttainment(False, 5, 1, True, {"from": regulator})  # district 5
+    registry.setNonAttainment(True, 2, 1, True, {"from": regulator})  # basin 2
     registry.setSectorEnabled(int(Sector.INDUSTRY), True, {"from": regulator})
-    both = registry.movementContext(companies[0], companies[0], 1)
-    assert both["toDistrictNonAttainment"] and both["fromSectorEnabled"]
-    one = registry.holderContext(companies[0], 1)
-    assert one["from"] == both["from"] == registry.profile(companies[0])
-    assert one["from"]["registered"] and one["from"]["district"] == 4
-    assert one["pollutant"] == both["pollutant"] == registry.pollutant(1)
-    assert not any(one["to"])
-    assert not any(one[k] for k in ("fromSectorEnabled", "toSectorEnabled",
-                                    "toDistrictNonAttainment", "toBasinNonAttainment"))  # fmt: skip
-    unknown = registry.holderContext(companies[1], 9)
-    assert not unknown["from"]["registered"] and not unknown["pollutant"]["exists"]
+    profiles = [tuple(registry.profile(c)) for c in companies[:2]]
+
+    sender, receiver, facts = registry.ruleContext(companies[0], companies[1], 1, True, True)
+    assert (_profile_word(sender), _profile_word(receiver)) == tuple(profiles)
+    assert facts & 1 and (facts >> 8) & 0xFF == int(PollutantClass.AIR)
+    # sending sector enabled, receiving not; the receiver's district listed, its basin not
+    assert (facts >> 16) & 0xF == 0b0101
+    _, _, facts = registry.ruleContext(companies[1], companies[0], 1, True, True)
+    assert (facts >> 16) & 0xF == 0b1010  # the other way round: the basin 2 receiver
+    # a city without the roll-out (R-38) or the non-attainment ban (R-18) reads neither
+    assert registry.ruleContext(companies[0], companies[1], 1, False, True)[2] >> 16 == 0b0100
+    assert registry.ruleContext(companies[0], companies[1], 1, True, False)[2] >> 16 == 0b0001
+    assert registry.ruleContext(companies[0], companies[1], 1, False, False)[2] >> 16 == 0
+
+    holder, nobody, facts = registry.ruleContext(companies[0], ZERO_ADDRESS, 1, False, False)
+    assert _profile_word(holder) == profiles[0] and nobody == 0
+    assert facts == 1 | int(PollutantClass.AIR) << 8  # no roll-out or list read
+    # a listing's offer has no buyer yet: the seller's roll-out is read (R-38)
+    assert registry.ruleContext(companies[0], ZERO_ADDRESS, 1, True, False)[2] >> 16 == 0b0001
+    allocation_from, _, _ = registry.ruleContext(ZERO_ADDRESS, companies[0], 1, True, True)
+    assert allocation_from == 0
+    unknown, _, facts = registry.ruleContext(companies[2], ZERO_ADDRESS, 9, True, True)
+    assert unknown == 0 and facts == 0  # not registered, no such pollutant
 
 
 def test_closing_needs_the_account_manager_module_R32(registry, regulator, companies, stranger):
