@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from web3.exceptions import ContractLogicError, Web3RPCError
 
-from backend.api import docs_pages, errors, guard
+from backend.api import cache, docs_pages, errors, guard
 from backend.api.router import api_router
 from backend.chain import relayer as relayer_module
 from backend.chain.client import Chain
@@ -20,7 +20,7 @@ from backend.chain.errors import ErrorDecoder
 from backend.chain.journal import Journal
 from backend.chain.relayer import Relayer, relayer_account
 from backend.core.config import Settings, get_settings
-from backend.explorer import pages
+from backend.explorer import i18n, pages
 from backend.indexer import projections
 from backend.indexer.decode import EventDecoder
 from backend.indexer.hooks import Hooks
@@ -110,9 +110,16 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
             indexer_thread = IndexerThread(indexer, settings.indexer_poll_seconds)
             indexer_thread.start()
         app.state.indexer = indexer_thread.indexer if indexer_thread else None
+        if settings.response_cache_enabled:
+            # its own engine: read on the event loop, never waiting behind the routes' pool
+            app.state.index_head = cache.IndexHead(
+                open_database(settings.database_url), deployment.chain_id
+            )
         try:
             yield
         finally:
+            if settings.response_cache_enabled:
+                app.state.index_head.close()
             if indexer_thread is not None:
                 indexer_thread.stop()
             journal.close()
@@ -135,6 +142,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.state.operations = operations
     app.state.signer_limits = _signer_limits(settings)
     errors.install(app, page=pages.error_page)
+    _install_cache(app, settings)
     _install_guards(app, settings)
     app.include_router(docs_pages.router)
     app.include_router(api_router(actions, operations), prefix="/api/v1")
@@ -155,6 +163,24 @@ def _signer_limits(settings: Settings) -> dict[str, guard.Limiter] | None:
         return None
     rate = guard.Rate(settings.rate_limit_signer_per_second, settings.rate_limit_signer_burst)
     return {"prepare": guard.Limiter(rate), "submit": guard.Limiter(rate)}
+
+
+def _install_cache(app: FastAPI, settings: Settings) -> None:
+    """Public reads answered once per index block (backend/api/cache.py), inside the rate limits
+    and the security headers, which apply to a kept answer as to any other."""
+    if not settings.response_cache_enabled:
+        return
+    app.state.response_cache = cache.AnswerStore(
+        max_entries=settings.response_cache_max_entries,
+        max_bytes=settings.response_cache_max_bytes,
+        max_age=settings.response_cache_seconds,
+    )
+    app.add_middleware(
+        cache.CachedReads,
+        store=app.state.response_cache,
+        head=lambda scope: getattr(scope["app"].state, "index_head", None),
+        languages=i18n.LANGS,
+    )
 
 
 def _install_guards(app: FastAPI, settings: Settings) -> None:
