@@ -83,6 +83,9 @@ def start_service(
     api_port: int, env_extra: dict[str, str], log: Path, *, indexer_poll: float | None = None
 ) -> subprocess.Popen:
     env = dict(os.environ, **env_extra)
+    # two malloc arenas instead of eight per core: the request threads' allocations reuse
+    # freed memory instead of spreading over new arenas (resident memory stays flat)
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     if indexer_poll is not None:
         env["DRR_INDEXER_POLL_SECONDS"] = str(indexer_poll)
     cmd = [

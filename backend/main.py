@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from web3.exceptions import ContractLogicError, Web3RPCError
 
-from backend.api import docs_pages, errors, guard
+from backend.api import cache, docs_pages, errors, guard
 from backend.api.router import api_router
 from backend.chain import relayer as relayer_module
 from backend.chain.client import Chain
@@ -20,7 +20,7 @@ from backend.chain.errors import ErrorDecoder
 from backend.chain.journal import Journal
 from backend.chain.relayer import Relayer, relayer_account
 from backend.core.config import Settings, get_settings
-from backend.explorer import pages
+from backend.explorer import i18n, pages
 from backend.indexer import projections
 from backend.indexer.decode import EventDecoder
 from backend.indexer.hooks import Hooks
@@ -51,13 +51,17 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         engine = open_database(settings.database_url)
         create_schema(engine, projections.metadata)
         relay_url = settings.relay_database
-        relay_engine = (
-            engine if relay_url == settings.database_url else open_database(relay_url, durable=True)
-        )
+        own_file = relay_url != settings.database_url
+        relay_engine = open_database(relay_url) if own_file else engine
         relayer_module.metadata.create_all(relay_engine)
         # every transaction the service sends is journaled first; lost ones go back on chain
-        # before anything new is sent (backend/chain/journal.py)
-        journal = Journal(relay_engine)
+        # before anything new is sent (backend/chain/journal.py). The journal commits durably
+        # (synchronous=FULL on SQLite): that sync of the write-ahead log also carries every
+        # earlier commit of the relayer's rows in the same file (the key claimed, the batch
+        # marked sent), so each of them is on disk before its transaction reaches the node,
+        # without a sync of its own per order
+        journal_engine = open_database(relay_url, durable=True) if own_file else relay_engine
+        journal = Journal(journal_engine)
         chain.w3.middleware_onion.add(journal.middleware(), name="journal")
         try:
             journal.recover(chain.w3)
@@ -106,15 +110,23 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
             indexer_thread = IndexerThread(indexer, settings.indexer_poll_seconds)
             indexer_thread.start()
         app.state.indexer = indexer_thread.indexer if indexer_thread else None
+        if settings.response_cache_enabled:
+            # its own engine: read on the event loop, never waiting behind the routes' pool
+            app.state.index_head = cache.IndexHead(
+                open_database(settings.database_url), deployment.chain_id
+            )
         try:
             yield
         finally:
+            if settings.response_cache_enabled:
+                app.state.index_head.close()
             if indexer_thread is not None:
                 indexer_thread.stop()
             journal.close()
             app.state.relayer.close()
             engine.dispose()
             relay_engine.dispose()
+            journal_engine.dispose()
 
     app = FastAPI(
         title="Discharge Rights Registry API",
@@ -130,6 +142,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
     app.state.operations = operations
     app.state.signer_limits = _signer_limits(settings)
     errors.install(app, page=pages.error_page)
+    _install_cache(app, settings)
     _install_guards(app, settings)
     app.include_router(docs_pages.router)
     app.include_router(api_router(actions, operations), prefix="/api/v1")
@@ -150,6 +163,24 @@ def _signer_limits(settings: Settings) -> dict[str, guard.Limiter] | None:
         return None
     rate = guard.Rate(settings.rate_limit_signer_per_second, settings.rate_limit_signer_burst)
     return {"prepare": guard.Limiter(rate), "submit": guard.Limiter(rate)}
+
+
+def _install_cache(app: FastAPI, settings: Settings) -> None:
+    """Public reads answered once per index block (backend/api/cache.py), inside the rate limits
+    and the security headers, which apply to a kept answer as to any other."""
+    if not settings.response_cache_enabled:
+        return
+    app.state.response_cache = cache.AnswerStore(
+        max_entries=settings.response_cache_max_entries,
+        max_bytes=settings.response_cache_max_bytes,
+        max_age=settings.response_cache_seconds,
+    )
+    app.add_middleware(
+        cache.CachedReads,
+        store=app.state.response_cache,
+        head=lambda scope: getattr(scope["app"].state, "index_head", None),
+        languages=i18n.LANGS,
+    )
 
 
 def _install_guards(app: FastAPI, settings: Settings) -> None:

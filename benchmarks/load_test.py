@@ -15,7 +15,11 @@ against `make run`'s stack (not part of `make test`; `make load-test`).
 3. Picks the demo companies that may pledge 1 kg of a pollutant they hold to the bank (a prepare
    that answers 200), writes the Locust users' configuration, and runs Locust headless
    (benchmarks/load/locustfile.py, in .venv-load) with ``--users`` users for ``--minutes``.
-4. Samples the resident memory of the service and of anvil every 10 s.
+4. Samples the resident memory of the service and of anvil, the service's CPU time and the
+   machine's load average every 10 s.
+
+``--result NAME`` writes ``NAME.json`` instead (a comparison run, e.g. with
+``DRR_RESPONSE_CACHE_ENABLED=false`` in the environment: the service inherits it).
 
 Writes benchmarks/results/load_test.json: per endpoint the count, failures (5xx or no answer),
 p50/p95/p99 and the answers by status; the error rate; memory over time; load averages.
@@ -38,6 +42,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.common import ROOT, proc_mb, write_result
+from benchmarks.e2e_throughput import cpu_seconds
 
 LOAD_VENV = ROOT / ".venv-load"
 RATE_LIMITS = {
@@ -127,6 +132,8 @@ def sample_memory(pids: dict, stop: threading.Event, out: list, started: float) 
             "second": round(time.monotonic() - started),
             "service_rss_mb": rss_mb(pids["service"]),
             "anvil_rss_mb": rss_mb(pids["anvil"]),
+            "service_cpu_s": round(cpu_seconds(pids["service"]), 2) if pids["service"] else None,
+            "load_average": round(os.getloadavg()[0], 1),
         })  # fmt: skip
         stop.wait(10)
 
@@ -160,6 +167,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--spawn-rate", type=float, default=5)
+    parser.add_argument("--result", default="load_test", help="result file name (no .json)")
     args = parser.parse_args()
     locust = LOAD_VENV / "bin" / "locust"
     if not locust.exists():
@@ -219,8 +227,11 @@ def main() -> int:
     no_answer = sum(n for k, n in statuses.items() if k.endswith(" 0"))
     reads = [s for s in stats if s["method"] == "GET"]
     service_mb = [m["service_rss_mb"] for m in memory if m["service_rss_mb"] is not None]
+    cpu = [m["service_cpu_s"] for m in memory if m.get("service_cpu_s") is not None]
+    cpu_used = cpu[-1] - cpu[0] if len(cpu) > 1 else None
+    seconds = memory[-1]["second"] - memory[0]["second"] if len(memory) > 1 else None
     path = write_result(
-        "load_test",
+        args.result,
         {
             "tool": "locust 2.47.0",
             "users": args.users,
@@ -240,6 +251,20 @@ def main() -> int:
             if service_mb
             else None,
             "load_average_before_after": [load_before, load_after],
+            "load_average_min_max": [
+                min(m["load_average"] for m in memory),
+                max(m["load_average"] for m in memory),
+            ]
+            if memory
+            else None,
+            "response_cache": os.environ.get("DRR_RESPONSE_CACHE_ENABLED", "true"),
+            "service_cpu_seconds": round(cpu_used, 1) if cpu_used is not None else None,
+            "service_cpu_share_of_one_core": round(cpu_used / seconds, 3)
+            if cpu_used is not None and seconds
+            else None,
+            "service_cpu_ms_per_request": round(cpu_used * 1000 / max(total["requests"], 1), 2)
+            if cpu_used is not None and total
+            else None,
             "endpoints": stats,
             "answers_by_status": statuses,
             "memory": memory,

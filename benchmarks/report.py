@@ -385,6 +385,18 @@ def throughput_tables() -> list[str]:
     return out
 
 
+def _load_cpu(data: dict) -> str:
+    """The machine's load average during a load test and the service's CPU (when recorded)."""
+    out = ""
+    if data.get("load_average_min_max"):
+        low, high = data["load_average_min_max"]
+        out += f"Load average during the run {low}–{high}. "
+    if data.get("service_cpu_seconds") is not None:
+        out += (f"Service CPU {data['service_cpu_share_of_one_core']} of one core, "
+                f"{data['service_cpu_ms_per_request']} ms per request. ")  # fmt: skip
+    return out
+
+
 def load_tables() -> list[str]:
     """The Locust load test (`make load-test`, benchmarks/load_test.py)."""
     data = load("load_test")
@@ -400,7 +412,8 @@ def load_tables() -> list[str]:
         f"{n(data['no_answer'])} (error rate {data['error_rate']:.3%}); slowest public read p95 "
         f"{n(data['public_reads_p95_max_ms'])} ms (target < 200 ms); service memory "
         f"{n(memory[0])} MB at the start, {n(memory[1])} MB at the end, {n(memory[2])} MB at most. "
-        "Per-client rate limits raised for one client at 127.0.0.1: "
+        + _load_cpu(data)
+        + "Per-client rate limits raised for one client at 127.0.0.1: "
         + ", ".join(f"`{k}={v}`" for k, v in data["rate_limits"].items()),
         "",
     ]
@@ -429,12 +442,13 @@ def load_tables() -> list[str]:
         step = max(1, len(samples) // 12)
         out += ["", "Memory over time (resident, MB):", ""]
         out += table(
-            ["second", "service", "anvil"],
+            ["second", "service", "anvil", "load average"],
             [
-                [str(m["second"]), n(m["service_rss_mb"]), n(m["anvil_rss_mb"])]
+                [str(m["second"]), n(m["service_rss_mb"]), n(m["anvil_rss_mb"]),
+                 str(m.get("load_average", "–"))]
                 for m in samples[::step]
             ],
-        )
+        )  # fmt: skip
     return out
 
 

@@ -59,6 +59,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from web3.exceptions import ContractLogicError, Web3RPCError
 
+from backend.chain.abi import encode_call
 from backend.chain.errors import ContractError, ServiceError, revert_data
 from backend.chain.reads import Reads
 
@@ -409,8 +410,7 @@ class RelayBatcher:
         if len(orders) == 1:
             return orders[0].to, orders[0].data
         calls = [(o.to, o.data) for o in orders]
-        fn = self._contract.functions.relay(calls)
-        return self.address, bytes(HexBytes(fn._encode_transaction_data()))
+        return self.address, encode_call(self._contract, "relay", [calls])
 
     def _settle(self, orders: list[_Order], tx_hash: str, batched: bool) -> None:
         relayer = self._relayer

@@ -152,6 +152,22 @@ class Settings(BaseSettings):
     )
     rate_limit_signer_burst: float = Field(default=30.0, ge=1)
 
+    # -- public reads answered from memory (backend/api/cache.py, docs/explorer.md) ----------
+    response_cache_enabled: bool = Field(
+        default=True,
+        description="keep the public pages' and the public API's answers per index block",
+    )
+    response_cache_max_entries: int = Field(default=512, ge=1, description="answers kept")
+    response_cache_max_bytes: int = Field(
+        default=16 << 20, ge=1, description="bytes of answers kept (bodies and headers)"
+    )
+    response_cache_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="longest an answer is reused while the index stands still (figures that "
+        "follow the clock, e.g. a benchmark coming into force, are at most this late)",
+    )
+
     # -- signed actions (backend/services/actions/) ---------------------------------------
     action_ttl_seconds: int = Field(
         default=3600, gt=0, description="default validity of a prepared action"

@@ -108,16 +108,18 @@ def open_database(url: str, *, durable: bool = False) -> Engine:
     """An engine for ``url`` (SQLite file, created with its folder, or PostgreSQL).
 
     ``durable``: on SQLite every commit reaches the disk before it returns (``synchronous=FULL``):
-    the relayer's records and journal, which must survive a power cut. The index is rebuilt from
-    the chain, so its commits may trail by the last moments (``NORMAL``, crash-safe)."""
+    the service's journal of sent transactions, which must survive a power cut. Its sync of the
+    write-ahead log also carries every earlier commit to the same file, so the relayer's rows
+    (``NORMAL``) are on disk before any transaction they lead to reaches the node
+    (backend/main.py). The index is rebuilt from the chain, so its commits may trail by the last
+    moments (``NORMAL``, crash-safe)."""
     url = database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_pre_ping=True
-        )
+        # a file has no server to lose the connection: no ping before each use
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: object) -> None:  # noqa: ANN401

@@ -63,6 +63,20 @@ def test_actions_the_chain_lost_go_back_once_at_their_block_time(service_setting
     assert probe.nonces(acme.address) == 3
 
 
+def test_the_journal_syncs_each_commit_and_the_relayers_rows_ride_on_it(service_settings):
+    """On SQLite the journal commits with ``synchronous=FULL`` (on disk before the node sees a
+    transaction); the relayer's rows use ``NORMAL`` in the same file, so the journal's sync of
+    the one write-ahead log carries them to disk before the broadcast too."""
+    with TestClient(create_app(service_settings)) as api:
+        journal, relay = api.app.state.journal._engine, api.app.state.relayer._engine
+        assert journal.url.database == relay.url.database
+        with journal.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        with relay.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
 def test_a_lost_transaction_whose_nonce_another_took_is_reported_superseded(
     service_settings, probe, funded, caplog
 ):

@@ -284,5 +284,6 @@ def test_the_settlement_bank_issues_from_the_console_and_the_totals_are_public_R
         == 123_456
     )
     screenshot(page, "console-settlement")
+    stack.wait_indexed()  # the overview is built once per index block (docs/explorer.md)
     page.goto(stack.url + "/?lang=zh")
     expect(page.locator("#money-totals")).to_contain_text(f"{after['issued_fen'] / 100:,.2f} 元")

@@ -32,12 +32,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_account.messages import hash_domain
 from eth_utils import keccak
 from pydantic import ValidationError
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, Web3RPCError
 
+from backend.chain.abi import FunctionCall
 from backend.chain.client import Chain, chain_now, chain_time, error_decoder
 from backend.chain.domain import LEDGER_REASONS
 from backend.chain.errors import (
@@ -56,6 +56,7 @@ from backend.chain.signatures import (
 )
 from backend.chain.typed_data import (
     digest_of,
+    domain_separator,
     recover_signer,
 )
 from backend.chain.wallet_formats import check_typed_data
@@ -136,7 +137,9 @@ def prepare_action(
     head = reads.block()
     check = _precheck_read(reads, bound, message)
     simulation = _simulate_read(reads, bound, message, signer)
-    next_nonce = reads.call(bound.contract.functions.nonces(signer)) if _ordered(bound) else None
+    next_nonce = (
+        reads.call(FunctionCall(bound.contract, "nonces", [signer])) if _ordered(bound) else None
+    )
     reads.send()
     deadline = resolve_deadline(chain, deadline, policy, now=chain_time(head.value()))
     _precheck(bound, message, result=check)
@@ -159,7 +162,7 @@ def prepare_action(
         deadline=deadline,
         typed_data=full,
         digest="0x" + digest_of(full).hex(),
-        domain_separator="0x" + bytes(hash_domain(full["domain"])).hex(),
+        domain_separator="0x" + domain_separator(full["domain"]).hex(),
         payment=plan.as_dict() if plan else None,
         permit=plan.permit if plan else None,
     )
@@ -393,7 +396,7 @@ def _simulation_call(bound: BoundAction, message: Mapping[str, Any]) -> Any:  # 
     sim = bound.spec.simulate
     assert sim is not None and bound.simulate_contract is not None
     args = sim.args(message) if sim.args else [message[n] for n in bound.call_inputs[1:]]
-    return getattr(bound.simulate_contract.functions, sim.function)(*args)
+    return FunctionCall(bound.simulate_contract, sim.function, args)
 
 
 def _simulate_read(
@@ -484,8 +487,8 @@ def _check_fresh(
 def _nonce_read(reads: Reads, bound: BoundAction, signer: str, nonce: int) -> Read:
     """What :func:`_check_fresh` reads of the nonce: the next one, or whether ``nonce`` is used."""
     if bound.spec.unordered_nonce is None:
-        return reads.call(bound.contract.functions.nonces(signer))
-    return reads.call(getattr(bound.contract.functions, bound.spec.unordered_nonce)(signer, nonce))
+        return reads.call(FunctionCall(bound.contract, "nonces", [signer]))
+    return reads.call(FunctionCall(bound.contract, bound.spec.unordered_nonce, [signer, nonce]))
 
 
 def check_not_expired(
@@ -580,7 +583,7 @@ def _precheck_call(bound: BoundAction, message: Mapping[str, Any]) -> Any:  # no
     check = bound.spec.pre_check
     assert check is not None and bound.precheck_contract is not None
     args = check.args(message) if check.args else [message[n] for n in bound.call_inputs]
-    return getattr(bound.precheck_contract.functions, check.function)(*args)
+    return FunctionCall(bound.precheck_contract, check.function, args)
 
 
 def _precheck_read(reads: Reads, bound: BoundAction, message: Mapping[str, Any]) -> Read | None:

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils import keccak
-from hexbytes import HexBytes
 from pydantic import BaseModel, ConfigDict
 from web3.contract import Contract
 
+from backend.chain.abi import encode_call
 from backend.chain.client import Chain
 from backend.chain.errors import (
     ConfigurationError,
@@ -182,16 +182,12 @@ class BoundAction:
         """Calldata of ``<action>BySig(..., deadline, signature)`` for a signed message."""
         if self.spec.struct_argument:
             struct = tuple(message[name] for name, _ in self.fields)
-            encoded = self.contract.encode_abi(self.spec.function, args=[struct, signature])
-            return bytes(HexBytes(encoded))
+            return encode_call(self.contract, self.spec.function, [struct, signature])
         if self.spec.call_args is not None:  # the function's own arguments (e.g. a tuple)
             args = list(self.spec.call_args(message))
         else:
             args = [message[name] for name in self.call_inputs]
-        encoded = self.contract.encode_abi(
-            self.spec.function, args=[*args, message[DEADLINE], signature]
-        )
-        return bytes(HexBytes(encoded))
+        return encode_call(self.contract, self.spec.function, [*args, message[DEADLINE], signature])
 
     def counter_bits(self, name: str) -> int:
         """Bits of the ``nonce`` or ``deadline`` field (uint256, or uint64 for some structs)."""
