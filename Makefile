@@ -104,6 +104,8 @@ geth: $(VENV)/.installed
 lint: install slither
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# upgradeable contracts: no stored variable moved, retyped or removed (docs/operations.md)
+	$(PY) -m backend.toolchain.storage_layout check
 	$(VENV)/bin/lint-imports --no-cache
 
 # Static analysis gate (docs/security.md): fails on any high/medium Slither finding and on any

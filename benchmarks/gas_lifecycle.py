@@ -78,7 +78,7 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
     from backend.chain.devkeys import FIRST_COMPANY_INDEX, dev_key
     from backend.chain.domain import POLLUTANTS, Origin, Sector
     from backend.chain.typed_data import sign
-    from scripts.deploy import deploy_regulator_alone, dev_parties
+    from scripts.deploy import deploy_contract, deploy_regulator_alone, dev_parties
 
     parties = dev_parties()
     reg, ex, bank = parties["city_regulator"], parties["exchange_operator"], parties["bank"]
@@ -102,17 +102,19 @@ def measure() -> tuple[dict[str, int], dict[str, int], dict]:
 
     # ---- the contracts of the reserve and lifecycle wired as the tests wire them (posted usage)
     usage = PostedUsage.deploy({"from": reg})
-    compliance = ComplianceManager.deploy(reg, registry, ledger, usage, {"from": reg})
+    compliance = deploy_contract(ComplianceManager, reg, reg, registry, ledger, usage)[0]
     compliance.grantRole(compliance.REGULATOR_ROLE(), reg, {"from": reg})
     ledger.grantRole(ledger.COMPLIANCE_ROLE(), compliance, {"from": reg})
     money = TestMoney.deploy({"from": reg})
     treasury = parties["finance_bureau"]
-    reserve = GovernmentReserve.deploy(
-        reg, registry, ledger, prices, compliance, money, treasury, {"from": reg}
-    )
+    reserve = deploy_contract(
+        GovernmentReserve, reg, reg, registry, ledger, prices, compliance, money, treasury
+    )[0]
     compliance.grantRole(compliance.RESERVE_ROLE(), reserve, {"from": reg})  # R-26 surplus
-    life = UnitLifecycle.deploy(reg, registry, ledger, pledges, compliance, reserve, {"from": reg})
-    leases = LeaseBook.deploy(ledger, money, registry, prices, {"from": reg})
+    life = deploy_contract(UnitLifecycle, reg, reg, registry, ledger, pledges, compliance, reserve)[
+        0
+    ]
+    leases = deploy_contract(LeaseBook, reg, reg, ledger, money, registry, prices)[0]
     for p in POLLUTANTS:
         registry.addPollutant(p.code, p.name_zh, int(p.pollutant_class), {"from": reg})
     for sector in (Sector.INDUSTRY, Sector.TREATMENT_FACILITY):

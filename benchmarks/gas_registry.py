@@ -18,7 +18,7 @@ def measure() -> dict[str, int]:
 
     from backend.chain.devkeys import FIRST_COMPANY_INDEX
     from backend.chain.domain import POLLUTANTS, Origin, Sector
-    from scripts.deploy import deploy_regulator_alone, dev_parties
+    from scripts.deploy import deploy_contract, deploy_regulator_alone, dev_parties
 
     parties = dev_parties()
     reg, ex, bank = parties["city_regulator"], parties["exchange_operator"], parties["bank"]
@@ -31,7 +31,7 @@ def measure() -> dict[str, int]:
     # the ledger's own cost, settled directly by the operator (the exchange's is gas_exchange.py)
     ledger.grantRole(ledger.EXCHANGE_ROLE(), ex, {"from": reg})
     usage = PostedUsage.deploy({"from": reg})
-    compliance = ComplianceManager.deploy(reg, registry, ledger, usage, {"from": reg})
+    compliance = deploy_contract(ComplianceManager, reg, reg, registry, ledger, usage)[0]
     compliance.grantRole(compliance.REGULATOR_ROLE(), reg, {"from": reg})
     ledger.grantRole(ledger.COMPLIANCE_ROLE(), compliance, {"from": reg})
 

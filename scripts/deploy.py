@@ -26,6 +26,8 @@ from brownie import (
     PolicyBook,
     PriceBook,
     PrimaryMarket,
+    ProxyAdmin,
+    RegistryProxy,
     RegulatorCouncil,
     RelayBatch,
     RightsLedger,
@@ -53,6 +55,7 @@ from backend.chain.policy import load as load_policy
 from backend.network.devnet import DEV_NETWORK_CHAIN_ID
 from scripts.deployment_records import keep_no_brownie_records
 from scripts.receipts import wait_for_receipts_first
+from scripts.upgrade import proxy_admin_of
 
 # every script that deploys or loads the demo imports this module: Brownie's receipt wait made
 # safe under load for all of them (scripts/receipts.py), and no deployment records of Brownie's
@@ -100,6 +103,8 @@ class CouncilSettings:
         ("RegulatorCouncil", "setThreshold", 48 * HOUR),  # the council's own rules
         ("RegulatorCouncil", "setDelay", 48 * HOUR),
         ("CouncilTimelock", "updateDelay", 48 * HOUR),
+        # replacing a contract's code (every proxy's admin; docs/operations.md "Upgrades")
+        ("ProxyAdmin", "upgradeAndCall", 72 * HOUR),
     )
 
     def scaled(self, seconds_per_hour: float) -> CouncilSettings:
@@ -127,6 +132,37 @@ def send(fn, *args, sender):
     return fn(*args, {"from": sender}, silent=True)
 
 
+def initializer_abi(container) -> dict | None:
+    """The ``initialize`` function of an upgradeable contract (None: a plain contract)."""
+    return next((e for e in container.abi if e.get("name") == "initialize"), None)
+
+
+def creations(container) -> int:
+    """Transactions :func:`deploy_contract` sends for ``container`` (implementation and proxy)."""
+    return 2 if initializer_abi(container) else 1
+
+
+def deploy_contract(container, sender, *args):
+    """The single way a contract of the registry is deployed (scripts, tests, benchmarks).
+
+    An upgradeable contract (one with ``initialize``) is deployed as its implementation and a
+    ``RegistryProxy`` that initializes it in the same transaction and creates the ``ProxyAdmin``
+    that ``sender`` owns until the hand-over to the council's time lock (docs/operations.md
+    "Upgrades"): ``args`` are the contract's arguments in their old constructor order — the
+    initializer's first (the admin; the oracle's quorum and dispute window), then the
+    implementation's constructor arguments (its peers' proxy addresses and fixed settings).
+    Returns ``(contract at the proxy's address, implementation or None)``."""
+    init = initializer_abi(container)
+    if init is None:
+        return container.deploy(*args, {"from": sender}, silent=True), None
+    split = len(init["inputs"])
+    implementation = container.deploy(*args[split:], {"from": sender}, silent=True)
+    data = implementation.initialize.encode_input(*args[:split])
+    proxy = RegistryProxy.deploy(implementation, sender, data, {"from": sender}, silent=True)
+    RegistryProxy.remove(proxy)  # Brownie keeps one container per address: the contract's own
+    return container.at(proxy.address, tx=proxy.tx), implementation
+
+
 class Deployer:
     """Deploys contracts and grants roles, keeping the deployment record as it goes."""
 
@@ -137,13 +173,17 @@ class Deployer:
         self.roles: dict[str, set[str]] = {}
 
     def deploy(self, container, *args):
-        contract = container.deploy(*args, {"from": self.admin}, silent=True)
+        """Deploy through :func:`deploy_contract`; the record keeps the proxy's address (stable
+        across upgrades) and the implementation's."""
+        contract, implementation = deploy_contract(container, self.admin, *args)
         self.contracts[container._name] = contract
         self.records[container._name] = DeployedContract(
             address=contract.address,
             abi=contract.abi,
             block=contract.tx.block_number,
             tx_hash=contract.tx.txid,
+            implementation=implementation.address if implementation else None,
+            proxy_admin=proxy_admin_of(web3, contract.address) if implementation else None,
         )
         return contract
 
@@ -219,10 +259,12 @@ def deploy(
     registry = d.deploy(AccountRegistry, admin)
     prices = d.deploy(PriceBook, admin, registry, council.price_notice, council.price_band_bps)
     # the policy book and the ledger know each other by immutable references: the policy book
-    # is created first, for the ledger's address-to-be (the deployer's next creation)
-    ledger_address = contract_address(admin.address, admin.nonce + 1)
+    # is created first, for the ledger's address-to-be (its proxy: the deployer's creation after
+    # the policy book's and the ledger's implementation)
+    after = creations(PolicyBook) + creations(RightsLedger) - 1
+    ledger_address = contract_address(admin.address, admin.nonce + after)
     policy_book = d.deploy(
-        PolicyBook, admin, ledger_address, registry, prices, profile.figures_on_chain()
+        PolicyBook, admin, profile.figures_on_chain(), ledger_address, registry, prices
     )
     ledger = d.deploy(RightsLedger, admin, registry, policy_book)
     if ledger.address != ledger_address:
@@ -317,6 +359,7 @@ def deploy_council(d: Deployer, parties: dict, settings: CouncilSettings):
         "VerificationOracle": VerificationOracle,
         "RegulatorCouncil": RegulatorCouncil,
         "CouncilTimelock": CouncilTimelock,
+        "ProxyAdmin": ProxyAdmin,
     }
 
     def selector(contract: str, function: str) -> bytes:
@@ -349,11 +392,17 @@ def deploy_council(d: Deployer, parties: dict, settings: CouncilSettings):
 
 
 def hand_over(d: Deployer, timelock, *, keep_admin: bool) -> None:
-    """The time lock becomes the admin of every contract; the deployer renounces its own."""
+    """The time lock becomes the admin of every contract and the owner of every proxy's
+    ``ProxyAdmin``, the only key that may replace an upgradeable contract's code (also under
+    ``keep_admin``: no deployment lets one key upgrade); the deployer renounces its own
+    administration."""
     for name, contract in d.contracts.items():
         if name in ("RegulatorCouncil", "CouncilTimelock") or not hasattr(contract, "grantRole"):
             continue
         d.grant(contract, "DEFAULT_ADMIN_ROLE", timelock)
+        if d.records[name].implementation:
+            admin = ProxyAdmin.at(d.records[name].proxy_admin)
+            send(admin.transferOwnership, timelock, sender=d.admin)
         if keep_admin:
             d.note(name, "DEFAULT_ADMIN_ROLE", d.admin)
         else:
@@ -370,7 +419,7 @@ def deploy_exchange(d: Deployer, parties: dict, registry, prices, ledger, pledge
     exchange = d.deploy(Exchange, admin, ledger, registry, money, treasury)
     primary = d.deploy(PrimaryMarket, admin, registry, ledger, prices, exchange, treasury)
     auctions = d.deploy(
-        AuctionHouse, admin, registry, ledger, prices, pledges, exchange, primary, treasury
+        AuctionHouse, admin, exchange, primary, registry, ledger, prices, pledges, treasury
     )
     d.grant(money, "SETTLEMENT_BANK_ROLE", parties["settlement_bank"])
     for market in (exchange, primary, auctions):
@@ -432,7 +481,7 @@ def deploy_reserve_and_lifecycle(
     d.grant(reserve, "LIFECYCLE_ROLE", lifecycle)
     # R-33 sanctions; R-30, R-31 mergers and splits the units did not sign
     d.grant(lifecycle, "TIMELOCK_ROLE", d.contracts["CouncilTimelock"])
-    leases = d.deploy(LeaseBook, ledger, money, registry, prices)
+    leases = d.deploy(LeaseBook, admin, ledger, money, registry, prices)
     d.grant(ledger, "LEASING_ROLE", leases)
 
 

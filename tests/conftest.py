@@ -15,7 +15,7 @@ from backend.chain.devkeys import FIRST_COMPANY_INDEX
 from backend.chain.domain import POLLUTANT_IDS, POLLUTANTS, Origin, Sector
 from backend.services.registration import with_check
 from backend.toolchain import networks
-from scripts.deploy import deploy, deploy_regulator_alone, dev_parties
+from scripts.deploy import deploy, deploy_contract, deploy_regulator_alone, dev_parties
 from scripts.receipts import wait_for_receipts_first
 from tests.helpers import FUNDS_FEN, STOCK_KG, earliest_effect, issue, settle_benchmarks
 
@@ -217,7 +217,7 @@ def usage(regulator):
 def compliance(regulator, registry, ledger, usage):
     from brownie import ComplianceManager
 
-    manager = ComplianceManager.deploy(regulator, registry, ledger, usage, {"from": regulator})
+    manager = deploy_contract(ComplianceManager, regulator, regulator, registry, ledger, usage)[0]
     manager.grantRole(manager.REGULATOR_ROLE(), regulator, {"from": regulator})
     ledger.grantRole(ledger.COMPLIANCE_ROLE(), manager, {"from": regulator})
     return manager
@@ -310,9 +310,17 @@ def reserve(regulator, registry, ledger, prices, compliance, money, treasury):
     """The government reserve contract, registered as the city's Government account."""
     from brownie import GovernmentReserve
 
-    r = GovernmentReserve.deploy(
-        regulator, registry, ledger, prices, compliance, money, treasury, {"from": regulator}
-    )
+    r = deploy_contract(
+        GovernmentReserve,
+        regulator,
+        regulator,
+        registry,
+        ledger,
+        prices,
+        compliance,
+        money,
+        treasury,
+    )[0]
     registry.registerAccount(
         r,
         "11500000MB0000001M",
@@ -336,9 +344,9 @@ def reserve(regulator, registry, ledger, prices, compliance, money, treasury):
 def lifecycle(regulator, registry, ledger, pledges, compliance, reserve):
     from brownie import UnitLifecycle
 
-    life = UnitLifecycle.deploy(
-        regulator, registry, ledger, pledges, compliance, reserve, {"from": regulator}
-    )
+    life = deploy_contract(
+        UnitLifecycle, regulator, regulator, registry, ledger, pledges, compliance, reserve
+    )[0]
     ledger.grantRole(ledger.LIFECYCLE_ROLE(), life, {"from": regulator})
     registry.grantRole(registry.ACCOUNT_MANAGER_ROLE(), life, {"from": regulator})
     pledges.grantRole(pledges.LIFECYCLE_ROLE(), life, {"from": regulator})
@@ -353,7 +361,7 @@ def lifecycle(regulator, registry, ledger, pledges, compliance, reserve):
 def leases(regulator, ledger, money, registry, prices):
     from brownie import LeaseBook
 
-    book = LeaseBook.deploy(ledger, money, registry, prices, {"from": regulator})
+    book = deploy_contract(LeaseBook, regulator, regulator, ledger, money, registry, prices)[0]
     ledger.grantRole(ledger.LEASING_ROLE(), book, {"from": regulator})
     return book
 

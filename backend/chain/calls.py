@@ -45,15 +45,33 @@ def _table(name: str, address: str, abi: list[dict[str, Any]]) -> dict[bytes, di
     return _TABLES[key]
 
 
+# OpenZeppelin's ProxyAdmin.upgradeAndCall: the one call that replaces a contract's code
+UPGRADE_ABI: list[dict[str, Any]] = [
+    {
+        "type": "function",
+        "name": "upgradeAndCall",
+        "inputs": [
+            {"name": "proxy", "type": "address"},
+            {"name": "implementation", "type": "address"},
+            {"name": "data", "type": "bytes"},
+        ],
+    }
+]
+
+
 def decode_call(deployment: Deployment, target: str, data: str | bytes) -> DecodedCall:
-    """What a call to ``target`` with ``data`` does, by name and arguments."""
+    """What a call to ``target`` with ``data`` does, by name and arguments. A call to a proxy's
+    ``ProxyAdmin`` is named after the contract behind that proxy (its upgrade)."""
     by_address = {r.address.lower(): n for n, r in deployment.contracts.items()}
+    admins = {r.proxy_admin.lower(): n for n, r in deployment.contracts.items() if r.proxy_admin}
     name = by_address.get(str(target).lower())
+    abi = deployment.contracts[name].abi if name else UPGRADE_ABI
     if name is None:
-        return DecodedCall(None)
+        name = admins.get(str(target).lower())
+        if name is None:
+            return DecodedCall(None)
     raw = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
-    record = deployment.contracts[name]
-    function = _table(name, record.address, record.abi).get(raw[:4])
+    function = _table(name, str(target), abi).get(raw[:4])
     if function is None:
         return DecodedCall(name)
     inputs = function["inputs"]

@@ -20,6 +20,16 @@ class DeployedContract(BaseModel):
     abi: list[dict[str, Any]]
     block: int = Field(description="block in which the contract was created")
     tx_hash: str
+    implementation: str | None = Field(
+        default=None,
+        description="the code behind an upgradeable contract's proxy (ERC-1967), which the "
+        "council may replace; ``address`` (the proxy) never changes (docs/operations.md)",
+    )
+    proxy_admin: str | None = Field(
+        default=None,
+        description="the proxy's ``ProxyAdmin``, owned by the council's time lock: the only "
+        'account that may replace the implementation (docs/operations.md "Upgrades")',
+    )
 
 
 class Deployment(BaseModel):

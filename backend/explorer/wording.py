@@ -754,6 +754,16 @@ EVENTS: dict[str, Sentence] = {
         "{_contract:contract}的“{role:role}”权限改由“{newAdminRole:role}”管理",
         "The role “{role:role}” on {_contract:contract} is now administered by “{newAdminRole:role}”",
     ),
+    # -- upgradeable contracts (ERC-1967 proxies; docs/operations.md "Upgrades") ------------
+    "Upgraded": (
+        "{_contract:contract}的程序代码经委员会时间锁更换为新实现 {implementation:hash}，地址和全部记录不变",
+        "The council's time lock replaced the code of {_contract:contract} with implementation "
+        "{implementation:hash}; its address and every record stay",
+    ),
+    "Initialized": (
+        "{_contract:contract}已初始化（第 {version:n} 版）",
+        "{_contract:contract} initialized (version {version:n})",
+    ),
     "EIP712DomainChanged": (
         "{_contract:contract}的签名域已更新",
         "The signing domain of {_contract:contract} changed",
@@ -762,6 +772,15 @@ EVENTS: dict[str, Sentence] = {
 
 # calls the regulator council proposes, by function name (arguments by position)
 CALLS: dict[str, tuple[tuple[str, ...], Sentence]] = {
+    # a proxy's ProxyAdmin (named after the contract behind it; docs/operations.md "Upgrades")
+    "upgradeAndCall": (
+        ("proxy", "implementation", "data"),
+        (
+            "更换{_contract:contract}的程序代码为新实现 {implementation:hash}，地址和全部记录不变",
+            "Replace the code of {_contract:contract} with implementation {implementation:hash}; "
+            "its address and every record stay",
+        ),
+    ),
     "setCap": (
         ("region", "pollutant", "capKg"),
         (

@@ -102,6 +102,27 @@ class Batch:
             get_create_address(account.address, self._nonce(account) + later)
         )
 
+    @staticmethod
+    def creations(name: str) -> int:
+        """Transactions :meth:`deploy_contract` sends for ``name`` (implementation and proxy)."""
+        return 2 if any(e.get("name") == "initialize" for e in artifact(name)["abi"]) else 1
+
+    def deploy_contract(self, account: LocalAccount, name: str, *args: object) -> Contract:
+        """The web3 twin of ``scripts/deploy.py``'s ``deploy_contract``: an upgradeable contract
+        (one with ``initialize``) is sent as its implementation and a ``RegistryProxy`` that
+        initializes it (the initializer's arguments first, as in the old constructor order) and
+        whose ``ProxyAdmin`` ``account`` owns; returns the contract at the proxy's address, the
+        last transaction sent."""
+        abi = artifact(name)["abi"]
+        init = next((e for e in abi if e.get("name") == "initialize"), None)
+        if init is None:
+            return self.deploy(account, name, *args)
+        split = len(init["inputs"])
+        implementation = self.deploy(account, name, *args[split:])
+        data = implementation.encode_abi("initialize", args=list(args[:split]))
+        proxy = self.deploy(account, "RegistryProxy", implementation.address, account.address, data)
+        return self.w3.eth.contract(address=proxy.address, abi=abi)
+
     def call(
         self, account: LocalAccount, contract: Contract, fn: str, *args: object, gas: int = CALL_GAS
     ) -> str:

@@ -3,10 +3,10 @@
 The full deployment (``scripts/deploy.py``) goes through Brownie one transaction per block:
 about a minute at one block per second. The network's tests and its throughput benchmark need a
 market in seconds, so this module deploys the contracts a listing trade touches — account
-registry, price book, policy book, rights ledger, settlement money, exchange — with the same
-constructor arguments and role grants as ``scripts/deploy.py`` (plus the ledger's exchange role
-for the exchange operator, as the contract tests do, so it can allocate paid rights directly),
-sending each stage's transactions together (``backend/network/batch.py``).
+registry, price book, policy book, rights ledger, settlement money, exchange — behind the same
+proxies, with the same arguments and role grants as ``scripts/deploy.py`` (plus the ledger's
+exchange role for the exchange operator, as the contract tests do, so it can allocate paid rights
+directly), sending each stage's transactions together (``backend/network/batch.py``).
 
 Rules exercised by a trade: R-13 (the exchange moves rights), R-14 (listing taken at the ask),
 R-15 (benchmark price), R-16 (delivery versus payment), R-39 (tradable quantity certified).
@@ -91,28 +91,32 @@ def deploy_market(w3: Web3, *, sellers: int = 1, buyers: int = 1) -> Market:
     admin, regulator = party("city_regulator"), party("city_regulator")
     operator, bank = party("exchange_operator"), party("settlement_bank")
     b = Batch(w3)
-    registry = b.deploy(admin, "AccountRegistry", admin.address)
+    registry = b.deploy_contract(admin, "AccountRegistry", admin.address)
     # the throughput harness's own price book: no notice period, so its one benchmark takes effect
     # in the next blocks (the product's deployment gives a week's notice, scripts/deploy.py)
-    prices = b.deploy(admin, "PriceBook", admin.address, registry.address, 0, 5_000)
-    # the policy book and the ledger know each other: the policy book is created first, for the
-    # ledger's address-to-be (the deployer's next creation), as scripts/deploy.py does
-    ledger_at = b.creation_address(admin, 1)
+    prices = b.deploy_contract(admin, "PriceBook", admin.address, registry.address, 0, 5_000)
+    # the policy book reads the ledger's address-to-be (its proxy, after the policy book's
+    # creations and the ledger's implementation), as scripts/deploy.py does
+    later = b.creations("PolicyBook") + b.creations("RightsLedger") - 1
+    ledger_at = b.creation_address(admin, later)
     figures = load_policy().figures_on_chain()
-    policy = b.deploy(
-        admin, "PolicyBook", admin.address, ledger_at, registry.address, prices.address, figures
+    policy = b.deploy_contract(
+        admin, "PolicyBook", admin.address, figures, ledger_at, registry.address, prices.address
     )
-    ledger = b.deploy(admin, "RightsLedger", admin.address, registry.address, policy.address)
+    ledger = b.deploy_contract(
+        admin, "RightsLedger", admin.address, registry.address, policy.address
+    )
     assert ledger.address == ledger_at, (ledger.address, ledger_at)
-    money = b.deploy(admin, "SettlementToken", admin.address)
-    exchange = b.deploy(
+    money = b.deploy_contract(admin, "SettlementToken", admin.address)
+    exchange = b.deploy_contract(
         admin, "Exchange", admin.address, ledger.address, registry.address, money.address,
         party("finance_bureau").address,
     )  # fmt: skip
-    receipts = b.wait()
     names = ["AccountRegistry", "PriceBook", "PolicyBook", "RightsLedger", "SettlementToken",
              "Exchange"]  # fmt: skip
     contracts = dict(zip(names, (registry, prices, policy, ledger, money, exchange), strict=True))
+    by_address = {r["contractAddress"]: r for r in b.wait() if r.get("contractAddress")}
+    receipts = [by_address[c.address] for c in contracts.values()]  # the proxies' creations
     blocks = {n: r["blockNumber"] for n, r in zip(names, receipts, strict=True)}
     hashes = {
         n: "0x" + bytes(r["transactionHash"]).hex() for n, r in zip(names, receipts, strict=True)

@@ -10,11 +10,14 @@ import {IPriceBook} from "../interfaces/IPriceBook.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
 import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 import {Op, Origin, TradeMode} from "../interfaces/Types.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 
 /// @title LeaseBook
 /// @notice Lease agreements; the ledger holds the lent quantities (leasedOut / leasedIn). A lease
 /// is a term's use, not a sale: the term is bounded and the rent has a floor (R-13, R-15, R-35).
-contract LeaseBook is ILeaseBook, SignedActions {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract LeaseBook is ILeaseBook, SignedActions, CouncilUpgradeable {
     using SafeERC20 for IERC20;
 
     /// The longest term: the 5-year period for which rights are confirmed (seed 003 §2(一)); a
@@ -45,6 +48,12 @@ contract LeaseBook is ILeaseBook, SignedActions {
         money = money_;
         registry = registry_;
         priceBook = priceBook_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        _initCouncilAdmin(admin);
     }
 
     /// @inheritdoc ILeaseBook

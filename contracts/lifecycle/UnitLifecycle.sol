@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IUnitLifecycle} from "../interfaces/IUnitLifecycle.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
@@ -14,7 +14,9 @@ import {SignedActions} from "../utils/SignedActions.sol";
 
 /// @title UnitLifecycle
 /// @notice Merger, split, closure and fraud sanction, each in one transaction (SPEC §9).
-contract UnitLifecycle is IUnitLifecycle, AccessControl, SignedActions {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract UnitLifecycle is IUnitLifecycle, CouncilUpgradeable, SignedActions {
     /// The council's time lock: fraud sanctions, and mergers and splits without the units' consent.
     bytes32 public constant TIMELOCK_ROLE = Roles.TIMELOCK;
     bytes32 public constant MERGE_TYPEHASH = keccak256("Merge(address from,address to,uint256 nonce,uint256 deadline)");
@@ -33,19 +35,23 @@ contract UnitLifecycle is IUnitLifecycle, AccessControl, SignedActions {
     IGovernmentReserve public immutable reserve;
 
     constructor(
-        address admin,
         IAccountRegistry registry_,
         IRightsLedger ledger_,
         IPledgeBook pledges_,
         IComplianceManager compliance_,
         IGovernmentReserve reserve_
     ) SignedActions("UnitLifecycle", "1") {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
         ledger = ledger_;
         pledges = pledges_;
         compliance = compliance_;
         reserve = reserve_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        _initCouncilAdmin(admin);
     }
 
     /// @inheritdoc IUnitLifecycle

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IAuctionHouse} from "../interfaces/IAuctionHouse.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IPledgeBook} from "../interfaces/IPledgeBook.sol";
@@ -22,7 +22,9 @@ import {Roles} from "../access/Roles.sol";
 /// refused at once) and decides the settlement itself.
 /// Every act of a unit (offer and cancel its lot, join, bid, commit, reveal) can be signed as typed
 /// data and relayed (`…BySig`), so a company needs no gas of its own (docs/signing.md).
-contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract AuctionHouse is IAuctionHouse, CouncilUpgradeable, SignedActions {
     bytes32 public constant OPERATOR_ROLE = Roles.EXCHANGE_OPERATOR;
     // The signed structs' typehashes are private (docs/signing.md rule 6): the contract is at the
     // EIP-170 size limit; the service's structs are checked against this source by the tests.
@@ -49,8 +51,6 @@ contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
     IRightsLedger public immutable ledger;
     IPriceBook public immutable priceBook;
     IPledgeBook public immutable pledges;
-    ITradingAccounts public immutable accounts;
-    IPrimaryMarket public immutable primary;
     address public immutable treasury;
 
     uint256 private _lotCount;
@@ -58,26 +58,35 @@ contract AuctionHouse is IAuctionHouse, AccessControl, SignedActions {
     mapping(uint256 id => mapping(address bidder => Bidder)) private _bidders;
     mapping(uint256 id => mapping(address bidder => bytes32)) private _commitments;
     mapping(uint256 pledge => uint256 id) private _enforcementLots;
+    /// The exchange's trading accounts and the primary market: stored, set by `initialize` (the
+    /// only peers kept in storage: as immutables their many call sites would take the contract
+    /// past EIP-170; docs/operations.md "Upgrades").
+    ITradingAccounts public accounts;
+    IPrimaryMarket public primary;
 
     constructor(
-        address admin,
         IAccountRegistry registry_,
         IRightsLedger ledger_,
         IPriceBook priceBook_,
         IPledgeBook pledges_,
-        ITradingAccounts accounts_,
-        IPrimaryMarket primary_,
         address treasury_
     ) SignedActions("AuctionHouse", "1") {
         if (treasury_ == address(0)) revert AuctionZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
         ledger = ledger_;
         priceBook = priceBook_;
         pledges = pledges_;
+        treasury = treasury_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    /// @param accounts_ the exchange's trading accounts (the auction's deposits and payments)
+    /// @param primary_ the primary market (applications bound by their bids, R-09)
+    function initialize(address admin, ITradingAccounts accounts_, IPrimaryMarket primary_) external initializer {
+        _initCouncilAdmin(admin);
         accounts = accounts_;
         primary = primary_;
-        treasury = treasury_;
     }
 
     // ------------------------------------------------------------------ lots

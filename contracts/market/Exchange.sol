@@ -20,6 +20,8 @@ import {Roles} from "../access/Roles.sol";
 /// state, time, money, signatures); every trading rule is the ledger's, evaluated when the rights
 /// move and offered before through the pre-checks. A listing is refused at once when its seller
 /// could not deliver it (`list`).
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
 contract Exchange is IExchange, IRuleGate, TradingAccounts {
     bytes32 public constant OPERATOR_ROLE = Roles.EXCHANGE_OPERATOR;
     /// A bid this close to the end extends the bidding to this long after it (延时竞价).
@@ -46,15 +48,20 @@ contract Exchange is IExchange, IRuleGate, TradingAccounts {
     mapping(uint256 id => Listing) private _listings; // ids from 1; an unknown id has status None
     mapping(uint256 id => Bid) private _bids;
 
-    constructor(address admin, IRightsLedger ledger_, IAccountRegistry registry_, IERC20 money_, address treasury_)
+    constructor(IRightsLedger ledger_, IAccountRegistry registry_, IERC20 money_, address treasury_)
         TradingAccounts(money_)
         SignedActions("Exchange", "1")
     {
         if (treasury_ == address(0)) revert ExchangeZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         ledger = ledger_;
         registry = registry_;
         treasury = treasury_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        _initCouncilAdmin(admin);
     }
 
     // ------------------------------------------------------------------ negotiated trades

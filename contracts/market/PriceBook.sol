@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IPriceBook} from "../interfaces/IPriceBook.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {Roles} from "../access/Roles.sol";
@@ -10,7 +10,9 @@ import {Roles} from "../access/Roles.sol";
 /// @notice Benchmark prices per pollutant and region with their effective times (R-15): the price
 /// bureau's publications wait out a notice period and move within a band; the council decides
 /// outside them (docs/security.md).
-contract PriceBook is IPriceBook, AccessControl {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract PriceBook is IPriceBook, CouncilUpgradeable {
     bytes32 public constant PRICE_SETTER_ROLE = Roles.PRICE_SETTER;
     bytes32 public constant TIMELOCK_ROLE = Roles.TIMELOCK; // the council's time lock
     uint16 private constant BPS = 10_000;
@@ -33,11 +35,16 @@ contract PriceBook is IPriceBook, AccessControl {
     /// @param notice_ seconds between a price bureau publication and its effect
     /// @param bandBps_ largest change of a publication against the benchmark it replaces, in
     /// basis points (5 000 = ±50 %)
-    constructor(address admin, IAccountRegistry registry_, uint64 notice_, uint16 bandBps_) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(IAccountRegistry registry_, uint64 notice_, uint16 bandBps_) {
         registry = registry_;
         _notice = notice_;
         _bandBps = bandBps_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        _initCouncilAdmin(admin);
     }
 
     /// @inheritdoc IPriceBook

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IPrimaryMarket} from "../interfaces/IPrimaryMarket.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
@@ -16,7 +16,9 @@ import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 /// @title PrimaryMarket
 /// @notice Applications, approvals, waivers and benchmark purchases (R-08 – R-12); auction wins are
 /// registered here for the auction house. Rights appear only in the transaction that pays for them.
-contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract PrimaryMarket is IPrimaryMarket, CouncilUpgradeable, SignedActions {
     bytes32 public constant TREASURY_ROLE = Roles.TREASURY;
     bytes32 public constant AUCTION_ROLE = Roles.AUCTION;
     bytes32 private constant APPLICATION_TYPEHASH = keccak256(
@@ -37,7 +39,6 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
     mapping(uint256 id => Application) private _applications; // ids from 1; unknown: status None
 
     constructor(
-        address admin,
         IAccountRegistry registry_,
         IRightsLedger ledger_,
         IPriceBook priceBook_,
@@ -45,12 +46,17 @@ contract PrimaryMarket is IPrimaryMarket, AccessControl, SignedActions {
         address treasury_
     ) SignedActions("PrimaryMarket", "2") {
         if (treasury_ == address(0)) revert PrimaryZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
         ledger = ledger_;
         priceBook = priceBook_;
         accounts = accounts_;
         treasury = treasury_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        _initCouncilAdmin(admin);
     }
 
     // ------------------------------------------------------------------ applicant

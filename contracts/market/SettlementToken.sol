@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
-import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
+import {ERC20PermitUpgradeable} from
+    "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC20PermitUpgradeable.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {SignatureCheck} from "../utils/SignatureCheck.sol";
 import {ISettlementToken} from "../interfaces/ISettlementToken.sol";
 import {Roles} from "../access/Roles.sol";
@@ -14,7 +15,7 @@ import {Roles} from "../access/Roles.sol";
 /// Money out (R-16): the holder signs a redemption to its bank account in its wallet (typed data
 /// `Redemption`, relayable: no gas of its own); the amount waits in this contract until the bank
 /// confirms the payout (burned) or refuses it (returned).
-contract SettlementToken is ISettlementToken, ERC20, ERC20Permit, AccessControl {
+contract SettlementToken is ISettlementToken, ERC20Upgradeable, ERC20PermitUpgradeable, CouncilUpgradeable {
     bytes32 public constant SETTLEMENT_BANK_ROLE = Roles.SETTLEMENT_BANK;
     bytes32 public constant REDEMPTION_TYPEHASH = keccak256(
         "Redemption(address holder,uint256 amountFen,bytes32 bankAccount,uint256 nonce,uint256 deadline)"
@@ -26,8 +27,12 @@ contract SettlementToken is ISettlementToken, ERC20, ERC20Permit, AccessControl 
     uint256 private _requestCount;
     mapping(uint256 id => RedemptionRequest) private _requests;
 
-    constructor(address admin) ERC20("Settlement yuan", "CNYS") ERC20Permit("Settlement yuan") {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        __ERC20_init("Settlement yuan", "CNYS");
+        __ERC20Permit_init("Settlement yuan");
+        _initCouncilAdmin(admin);
     }
 
     /// @notice Amounts are fen: 2 decimals.
@@ -113,7 +118,7 @@ contract SettlementToken is ISettlementToken, ERC20, ERC20Permit, AccessControl 
     }
 
     /// @inheritdoc ISettlementToken
-    function nonces(address owner) public view override(ERC20Permit, ISettlementToken) returns (uint256) {
+    function nonces(address owner) public view override(ERC20PermitUpgradeable, ISettlementToken) returns (uint256) {
         return super.nonces(owner);
     }
 

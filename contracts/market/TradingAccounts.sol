@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ITradingAccounts} from "../interfaces/ITradingAccounts.sol";
 import {SignedActions} from "../utils/SignedActions.sol";
 import {Roles} from "../access/Roles.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 
 /// @title TradingAccounts
 /// @notice The members' money at the exchange, by book entry (R-16). Every change of an account
@@ -18,7 +18,9 @@ import {Roles} from "../access/Roles.sol";
 /// money: a settlement that consumes a party's signature also writes its money, so the nonce costs
 /// a warm write instead of a slot of its own (≈ 4 800 gas per signature, docs/benchmarks.md).
 /// Amounts are therefore uint112 (up to 5.19e33 fen), the nonce uint32 (4.29e9 signed actions).
-abstract contract TradingAccounts is ITradingAccounts, AccessControl, SignedActions {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+abstract contract TradingAccounts is ITradingAccounts, CouncilUpgradeable, SignedActions {
     using SafeERC20 for IERC20;
 
     /// The exchange's market contracts (auction house, primary market) that settle through this book.

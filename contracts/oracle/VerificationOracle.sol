@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControlEnumerable} from "@openzeppelin/contracts/access/extensions/AccessControlEnumerable.sol";
+import {AccessControlEnumerableUpgradeable} from
+    "@openzeppelin/contracts-upgradeable/access/extensions/AccessControlEnumerableUpgradeable.sol";
+import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 import {IUsageOracle} from "../interfaces/IUsageOracle.sol";
@@ -13,7 +16,7 @@ import {SignatureCheck} from "../utils/SignatureCheck.sol";
 /// @notice Verified actual usage per unit, pollutant and compliance period (R-23), agreed by a
 /// quorum of independent verifiers and correctable by the regulator during a dispute window.
 /// Surrender (R-24) reads only final figures through {IUsageOracle-finalUsage}.
-contract VerificationOracle is IVerificationOracle, AccessControlEnumerable, EIP712 {
+contract VerificationOracle is IVerificationOracle, AccessControlEnumerableUpgradeable, CouncilUpgradeable, EIP712 {
     bytes32 public constant VERIFIER_ROLE = Roles.VERIFIER;
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     /// @notice The regulator council's time lock: the quorum and the dispute window decide when
@@ -43,12 +46,15 @@ contract VerificationOracle is IVerificationOracle, AccessControlEnumerable, EIP
     mapping(bytes32 figureKey => Correction) private _corrections;
     mapping(address verifier => mapping(uint256 nonce => bool)) private _usedNonces;
 
+    constructor() EIP712("VerificationOracle", "1") {}
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
     /// @param admin holder of DEFAULT_ADMIN_ROLE (grants VERIFIER_ROLE and REGULATOR_ROLE)
     /// @param initialQuorum agreeing verifiers needed (at least 1; verifiers are granted after deployment)
     /// @param initialDisputeWindow seconds between agreement and finality
-    constructor(address admin, uint16 initialQuorum, uint48 initialDisputeWindow) EIP712("VerificationOracle", "1") {
+    function initialize(address admin, uint16 initialQuorum, uint48 initialDisputeWindow) external initializer {
         if (initialQuorum == 0) revert OracleInvalidQuorum(initialQuorum, 0);
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _initCouncilAdmin(admin);
         _setQuorum(initialQuorum);
         _setDisputeWindow(initialDisputeWindow);
     }
@@ -320,5 +326,32 @@ contract VerificationOracle is IVerificationOracle, AccessControlEnumerable, EIP
 
     function _key(address unit, uint32 pollutant, uint32 period) private pure returns (bytes32) {
         return keccak256(abi.encode(unit, pollutant, period));
+    }
+
+    // ---------------------------------------------------------------- roles (enumerable)
+
+    function supportsInterface(bytes4 interfaceId)
+        public
+        view
+        override(AccessControlUpgradeable, AccessControlEnumerableUpgradeable)
+        returns (bool)
+    {
+        return super.supportsInterface(interfaceId);
+    }
+
+    function _grantRole(bytes32 role, address account)
+        internal
+        override(AccessControlUpgradeable, AccessControlEnumerableUpgradeable)
+        returns (bool)
+    {
+        return super._grantRole(role, account);
+    }
+
+    function _revokeRole(bytes32 role, address account)
+        internal
+        override(AccessControlUpgradeable, AccessControlEnumerableUpgradeable)
+        returns (bool)
+    {
+        return super._revokeRole(role, account);
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IPriceBook} from "../interfaces/IPriceBook.sol";
@@ -18,7 +18,9 @@ import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 /// ledger. Figures and switches change only through the regulator council's time lock, at a
 /// stated time: before it the old value applies (a scheduled value, no keeper needed). Rules a
 /// city adds are `IRuleModule`s the council attaches; they are asked after the built-in rules.
-contract PolicyBook is IPolicyBook, TransferRules, AccessControl {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract PolicyBook is IPolicyBook, TransferRules, CouncilUpgradeable {
     bytes32 public constant TIMELOCK_ROLE = Roles.TIMELOCK;
     /// @notice At most this many modules (each is asked on every movement).
     uint256 public constant MAX_MODULES = 8;
@@ -35,15 +37,15 @@ contract PolicyBook is IPolicyBook, TransferRules, AccessControl {
     mapping(Figure figure => Scheduled) private _figures;
     IRuleModule[MAX_MODULES] private _modules;
 
+    constructor(IRightsLedger ledger_, IAccountRegistry registry_, IPriceBook priceBook_)
+        TransferRules(ledger_, registry_, priceBook_)
+    {}
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
     /// @param figures_ the value of each `Figure` in its order (`figures_[0]`: the switch word)
-    constructor(
-        address admin,
-        IRightsLedger ledger_,
-        IAccountRegistry registry_,
-        IPriceBook priceBook_,
-        uint64[] memory figures_
-    ) TransferRules(ledger_, registry_, priceBook_) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    function initialize(address admin, uint64[] calldata figures_) external initializer {
+        _initCouncilAdmin(admin);
         _rules.value = figures_[0];
         emit PolicyChangeScheduled(Figure.Switches, 0, figures_[0], uint64(block.timestamp));
         for (uint256 i = 1; i < figures_.length; ++i) {

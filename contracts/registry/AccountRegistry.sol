@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {Sector, PollutantClass} from "../interfaces/Types.sol";
 import {Roles} from "../access/Roles.sol";
@@ -10,7 +10,7 @@ import {RuleContext} from "./RuleContext.sol";
 /// @title AccountRegistry
 /// @notice Who may hold discharge rights (注册登记): accounts and the regulator-maintained data the
 /// rules read. It moves no rights; RightsLedger does, and asks this registry.
-contract AccountRegistry is IAccountRegistry, AccessControl {
+contract AccountRegistry is IAccountRegistry, CouncilUpgradeable {
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     bytes32 public constant DISTRICT_REGULATOR_ROLE = Roles.DISTRICT_REGULATOR;
     bytes32 public constant ACCOUNT_MANAGER_ROLE = Roles.ACCOUNT_MANAGER;
@@ -48,9 +48,11 @@ contract AccountRegistry is IAccountRegistry, AccessControl {
     uint256 private _enabledSectors; // bit i set = Sector(i) enabled (R-38); one slot for the rule engine
     mapping(address regulator => uint16 district) private _districtOfRegulator;
 
-    constructor(address admin) {
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
         if (admin == address(0)) revert RegistryZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _initCouncilAdmin(admin);
     }
 
     // ---------------------------------------------------------------- pollutants (R-01)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IComplianceManager} from "../interfaces/IComplianceManager.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
@@ -11,7 +11,9 @@ import {SignedActions} from "../utils/SignedActions.sol";
 
 /// @title ComplianceManager
 /// @notice Runs the permit cycle's end: surrender against verified usage, shortfall, carry-over.
-contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract ComplianceManager is IComplianceManager, CouncilUpgradeable, SignedActions {
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
     bytes32 public constant RESERVE_ROLE = Roles.RESERVE; // the government reserve's buy-backs (R-26)
@@ -31,13 +33,18 @@ contract ComplianceManager is IComplianceManager, AccessControl, SignedActions {
     mapping(address unit => mapping(uint32 pollutant => mapping(uint32 period => Record))) private _records;
     mapping(address unit => address) private _successor;
 
-    constructor(address admin, IAccountRegistry registry_, IRightsLedger ledger_, IUsageOracle oracle_)
+    constructor(IAccountRegistry registry_, IRightsLedger ledger_, IUsageOracle oracle_)
         SignedActions("ComplianceManager", "1")
     {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
         ledger = ledger_;
         oracle = oracle_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        _initCouncilAdmin(admin);
     }
 
     /// @inheritdoc IComplianceManager

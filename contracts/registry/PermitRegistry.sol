@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IPermitRegistry} from "../interfaces/IPermitRegistry.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
@@ -10,14 +10,21 @@ import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 /// @notice Issues, changes, renews and revokes discharge permits (R-22), refusing while holdings are
 /// below the permitted quantity or a shortfall is owed (R-25). The city regulator acts for every
 /// unit, a district regulator for the units of its district.
-contract PermitRegistry is IPermitRegistry, AccessControl {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract PermitRegistry is IPermitRegistry, CouncilUpgradeable {
     IRightsLedger public immutable ledger;
     IAccountRegistry public immutable registry;
 
-    constructor(address admin, IAccountRegistry registry_, IRightsLedger ledger_) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(IAccountRegistry registry_, IRightsLedger ledger_) {
         registry = registry_;
         ledger = ledger_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        _initCouncilAdmin(admin);
     }
 
     modifier onlyAuthorityFor(address holder) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IPledgeBook} from "../interfaces/IPledgeBook.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
@@ -15,7 +15,9 @@ import {SignedActions} from "../utils/SignedActions.sol";
 /// explorer's to list (events `Pledged`, `PledgesSucceeded`); whether a holder has active pledges
 /// is the ledger's pledged quantities; a merger records the successor once (R-30) and every
 /// pledge of the merged unit answers with its successor from then on.
-contract PledgeBook is IPledgeBook, AccessControl, SignedActions {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract PledgeBook is IPledgeBook, CouncilUpgradeable, SignedActions {
     bytes32 public constant PLEDGEE_ROLE = Roles.PLEDGEE;
     bytes32 public constant EXCHANGE_ROLE = Roles.EXCHANGE;
     bytes32 public constant LIFECYCLE_ROLE = Roles.LIFECYCLE;
@@ -37,16 +39,20 @@ contract PledgeBook is IPledgeBook, AccessControl, SignedActions {
 
     IRightsLedger public immutable ledger;
     IAccountRegistry public immutable registry;
-    uint256 private _nextId = 1; // the next pledge's number; pledgeCount() = _nextId - 1
+    uint256 private _nextId; // the next pledge's number (1 from `initialize`); pledgeCount() = _nextId - 1
     mapping(uint256 id => Record) private _pledges;
     mapping(address merged => address successor) private _successor; // R-30
 
-    constructor(address admin, IRightsLedger ledger_, IAccountRegistry registry_)
-        SignedActions("PledgeBook", "2")
-    {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(IRightsLedger ledger_, IAccountRegistry registry_) SignedActions("PledgeBook", "2") {
         ledger = ledger_;
         registry = registry_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        _initCouncilAdmin(admin);
+        _nextId = 1;
     }
 
     /// @inheritdoc IPledgeBook

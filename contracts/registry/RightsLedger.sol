@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
 import {IPolicyBook} from "../interfaces/IPolicyBook.sol";
@@ -14,7 +14,9 @@ import {Roles} from "../access/Roles.sol";
 /// `_update` idea). No holder-callable transfer exists (R-13). The rules are the city's
 /// `PolicyBook`'s (`contracts/registry/TransferRules.sol` and the modules the council attached):
 /// one call per movement, which reverts with the refusing rule's named error.
-contract RightsLedger is IRightsLedger, AccessControl {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract RightsLedger is IRightsLedger, CouncilUpgradeable {
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
     bytes32 public constant EXCHANGE_ROLE = Roles.EXCHANGE;
     bytes32 public constant PERMIT_MANAGER_ROLE = Roles.PERMIT_MANAGER;
@@ -37,10 +39,15 @@ contract RightsLedger is IRightsLedger, AccessControl {
     /// @notice The city's policy and rule engine, asked before every change.
     IPolicyBook public immutable policy;
 
-    constructor(address admin, IAccountRegistry registry_, IPolicyBook policy_) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(IAccountRegistry registry_, IPolicyBook policy_) {
         registry = registry_;
         policy = policy_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        _initCouncilAdmin(admin);
     }
 
     modifier onlyAuthorityFor(address holder) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IGovernmentReserve} from "../interfaces/IGovernmentReserve.sol";
@@ -16,7 +16,9 @@ import {SignedActions} from "../utils/SignedActions.sol";
 
 /// @title GovernmentReserve
 /// @notice The reserve account and its books: stock by source, releases by use (SPEC §8).
-contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
+/// @custom:oz-upgrades-unsafe-allow state-variable-immutable (peer proxy addresses and fixed settings;
+/// docs/operations.md "Upgrades")
+contract GovernmentReserve is IGovernmentReserve, CouncilUpgradeable, SignedActions {
     using SafeERC20 for IERC20;
 
     bytes32 public constant REGULATOR_ROLE = Roles.REGULATOR;
@@ -42,7 +44,6 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
     Offer[] private _offers; // id = index + 1
 
     constructor(
-        address admin,
         IAccountRegistry registry_,
         IRightsLedger ledger_,
         IPriceBook priceBook_,
@@ -51,13 +52,18 @@ contract GovernmentReserve is IGovernmentReserve, AccessControl, SignedActions {
         address treasury_
     ) SignedActions("GovernmentReserve", "2") {
         if (treasury_ == address(0)) revert ReserveZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         registry = registry_;
         ledger = ledger_;
         priceBook = priceBook_;
         compliance = compliance_;
         money = money_;
         treasury = treasury_;
+    }
+
+    /// @notice Runs once, through the proxy that creates this contract (docs/operations.md "Upgrades").
+    /// @param admin holder of DEFAULT_ADMIN_ROLE until it hands administration to the council's time lock
+    function initialize(address admin) external initializer {
+        _initCouncilAdmin(admin);
     }
 
     // ------------------------------------------------------------------ inflows (R-27)

@@ -64,10 +64,13 @@ def test_every_event_of_the_deployment_has_a_sentence_naming_only_its_arguments(
 
 
 def test_every_council_call_matches_a_deployed_function(deployment):
+    from brownie import ProxyAdmin
+
+    assert any(r.proxy_admin for r in deployment.contracts.values())
     functions = {
         (item["name"], len(item["inputs"]))
-        for record in deployment.contracts.values()
-        for item in record.abi
+        for abi in [*(r.abi for r in deployment.contracts.values()), ProxyAdmin.abi]
+        for item in abi
         if item.get("type") == "function"
     }
     for name, (params, sentence) in CALLS.items():
@@ -175,3 +178,24 @@ def test_a_proposed_call_is_decoded_into_a_sentence(speaker, deployment):
         == "授予长江商业银行排污权质押登记的“质权银行”权限"
     )
     assert "本系统以外" in _text(speaker("zh").call(STRANGER, data))
+
+
+def test_an_upgrade_the_council_proposes_names_the_contract_and_its_new_code(speaker, deployment):
+    """The call goes to the proxy's ProxyAdmin; the sentence names the contract behind it."""
+    from brownie import ProxyAdmin
+    from web3 import Web3
+
+    money = deployment.contracts["SettlementToken"]
+    new = "0x" + "ab" * 20
+    data = (
+        Web3()
+        .eth.contract(abi=ProxyAdmin.abi)
+        .encode_abi("upgradeAndCall", [money.address, Web3.to_checksum_address(new), b""])
+    )
+    zh = _text(speaker("zh").call(money.proxy_admin, data))
+    assert zh == "更换交易结算资金的程序代码为新实现 0xABaBaB…ABaB，地址和全部记录不变"
+    en = _text(speaker("en").call(money.proxy_admin, data))
+    assert en == (
+        "Replace the code of Settlement money with implementation 0xABaBaB…ABaB; "
+        "its address and every record stay"
+    )

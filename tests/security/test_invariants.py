@@ -61,6 +61,7 @@ from backend.chain.devkeys import COUNCIL_MEMBERS
 from backend.chain.domain import POLLUTANTS, Sector
 from backend.services.registration import with_check
 from scripts.council import call, enact, jump
+from scripts.upgrade import implementation_of, proxy_admin_of
 from tests.conftest import CITY_UNITS, YEAR
 from tests.helpers import NOTICE, earliest_effect, settle_benchmarks
 
@@ -241,6 +242,20 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
     web3.provider.make_request("evm_increaseTime", [oracle.disputeWindow() + 1])
     web3.provider.make_request("evm_mine", [])
 
+    # the next versions the council installs (and rolls back) during the walk
+    from brownie import PledgeBookV2, ProxyAdmin, RightsLedgerV2, SettlementTokenV2
+
+    upgradeable = {"RightsLedger": ledger, "PledgeBook": pledges, "SettlementToken": cny}
+    originals = {n: implementation_of(web3, x.address) for n, x in upgradeable.items()}
+    admins = {n: ProxyAdmin.at(proxy_admin_of(web3, x.address)) for n, x in upgradeable.items()}
+    nexts = {
+        "RightsLedger": RightsLedgerV2.deploy(
+            ledger.registry(), ledger.policy(), {"from": regulator}
+        ),
+        "PledgeBook": PledgeBookV2.deploy(ledger, pledges.registry(), {"from": regulator}),
+        "SettlementToken": SettlementTokenV2.deploy({"from": regulator}),
+    }
+
     holders = [*addr.values(), reserve.address]
     money_holders = [*addr.values(), secondary.address, reserve.address, treasury.address,
                      facility.address]  # fmt: skip
@@ -248,7 +263,7 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
     counters = {"steps": 0, "accepted": 0, "refused": 0, "examples": 0, "waits": 0,
                 "abuse_refused": 0, "council_executed": 0, "enforcement_sales": 0,
                 "reserve_payouts": 0, "buy_backs": 0, "publications": 0,
-                "policy_changes": 0}  # fmt: skip
+                "policy_changes": 0, "upgrades": 0}  # fmt: skip
     rpc = Rpc(web3.provider.endpoint_uri)
     encoders = {}
 
@@ -677,6 +692,36 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
             assert after == want, f"policy {which}: {after} in force, {want} scheduled"
             counters["policy_changes"] += 1
 
+        # ----------------------------------------------------------------- upgrades
+        @rule(which=st.sampled_from(("RightsLedger", "PledgeBook", "SettlementToken")),
+              by_member=st.booleans())  # fmt: skip
+        def council_upgrades(self, which, by_member):
+            """The council replaces the code of the ledger, the pledge book or the money (the
+            next version, or back to the previous one): proposed, approved 2 of 3, time-locked,
+            executed; every record reads the same (the invariants after the step). A member's
+            own key is refused."""
+            proxy, admin = upgradeable[which], admins[which]
+            now_at = implementation_of(web3, proxy.address)
+            target = nexts[which] if now_at == originals[which] else originals[which]
+            args = (proxy.address, str(target), b"")
+            if by_member:
+                ok, _ = send(members[0], admin, "upgradeAndCall", *args)
+                self.done(ok, must_fail=True)
+                counters["abuse_refused"] += 1
+                return
+            payload = bytes.fromhex(data(admin, "upgradeAndCall", *args)[2:])
+            ok, receipt = send(members[0], council, "propose", [admin.address], [payload], "fuzz")
+            if not self.done(ok):
+                return
+            pid = int(receipt["logs"][0]["topics"][1], 16)
+            if not self.done(send(members[1], council, "approve", pid)[0]):
+                return
+            advance(int(council.delayOf(admin.upgradeAndCall.signature)) + 1)
+            if not self.done(send(members[0], council, "execute", pid)[0]):
+                return
+            assert implementation_of(web3, proxy.address) == str(target), "upgrade not in force"
+            counters["upgrades"] += 1
+
         # ----------------------------------------------------------------- the bank's default
         @rule(data=st.data(), bidder=names, over=st.booleans())
         def enforcement_sale(self, data, bidder, over):
@@ -864,7 +909,7 @@ def test_registry_exchange_reserve_and_authorities_invariants_hold_together(
     assert counters["steps"] >= TOTAL_STEPS
     assert counters["accepted"] > TOTAL_STEPS // 5  # the run did move rights and money
     for kind in ("council_executed", "enforcement_sales", "reserve_payouts", "buy_backs",
-                 "publications", "abuse_refused", "policy_changes"):  # fmt: skip
+                 "publications", "abuse_refused", "policy_changes", "upgrades"):  # fmt: skip
         assert counters[kind] > 0, f"the walk never reached {kind}"
     rpc.call("evm_revert", snapshot[0])
 

@@ -15,6 +15,7 @@ from backend.oracle.calendar import ChainPeriodCalendar, PeriodSpan
 from backend.oracle.directory import ChainUnitDirectory
 from backend.oracle.store import CONFIRMED
 from backend.oracle.wiring import context_from
+from scripts.deploy import deploy_contract
 from tests.backend.oracle.conftest import (
     CHEM,
     END,
@@ -34,7 +35,7 @@ def compliance(regulator, registry, ledger, deployment):
     from brownie import ComplianceManager
 
     oracle = deployment.contracts["VerificationOracle"].address
-    manager = ComplianceManager.deploy(regulator, registry, ledger, oracle, {"from": regulator})
+    manager = deploy_contract(ComplianceManager, regulator, regulator, registry, ledger, oracle)[0]
     manager.grantRole(manager.REGULATOR_ROLE(), regulator, {"from": regulator})
     return manager
 

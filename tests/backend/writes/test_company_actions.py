@@ -9,6 +9,7 @@ import pytest
 from brownie import chain, web3
 
 from backend.chain.domain import Origin
+from scripts.deploy import deploy_contract
 from tests.backend.flows import error_of, prepare, signed, submit
 from tests.backend.writes.conftest import address_of, events, key_of, operate
 from tests.conftest import BENCHMARKS, DAY, YEAR
@@ -271,7 +272,9 @@ def permit_leases(regulator, ledger, permit_money, registry, prices):
     """A lease book drawing rents in permit-capable money."""
     from brownie import LeaseBook
 
-    book = LeaseBook.deploy(ledger, permit_money, registry, prices, {"from": regulator})
+    book = deploy_contract(LeaseBook, regulator, regulator, ledger, permit_money, registry, prices)[
+        0
+    ]
     ledger.grantRole(ledger.LEASING_ROLE(), book, {"from": regulator})
     return book
 

@@ -5,6 +5,7 @@ import pytest
 from brownie import chain
 
 from backend.chain.domain import Origin, Sector
+from scripts.deploy import deploy_contract
 from tests.conftest import BENCHMARKS, DAY, YEAR
 from tests.helpers import fen_at_benchmark, loan, now, plain, reverts
 
@@ -284,9 +285,17 @@ def test_paid_reclaim_needs_money_in_the_fund_R27(
     """R-27: a buy-back the fund cannot pay is refused and changes nothing."""
     from brownie import GovernmentReserve
 
-    empty = GovernmentReserve.deploy(
-        regulator, registry, ledger, prices, compliance, money, treasury, {"from": regulator}
-    )
+    empty = deploy_contract(
+        GovernmentReserve,
+        regulator,
+        regulator,
+        registry,
+        ledger,
+        prices,
+        compliance,
+        money,
+        treasury,
+    )[0]
     registry.registerAccount(
         empty, "11500000MB0000002Q", "区级储备", int(Sector.GOVERNMENT), 0, 0, {"from": regulator}
     )

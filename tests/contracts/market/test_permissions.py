@@ -5,6 +5,7 @@ import brownie
 import pytest
 
 from backend.chain.domain import MarketReason
+from scripts.deploy import deploy_contract
 from tests.contracts.market.conftest import ascending, issue
 from tests.helpers import now, reverts
 
@@ -188,10 +189,10 @@ def test_fees_cannot_be_sent_to_nobody_R29(regulator, registry, ledger, prices, 
 
     zero = "0x" + "00" * 20
     with reverts("ExchangeZeroAddress"):
-        Exchange.deploy(regulator, ledger, registry, cny, zero, {"from": regulator})
+        deploy_contract(Exchange, regulator, regulator, ledger, registry, cny, zero)
     with reverts("PrimaryZeroAddress"):
-        PrimaryMarket.deploy(regulator, registry, ledger, prices, cny, zero, {"from": regulator})
+        deploy_contract(PrimaryMarket, regulator, regulator, registry, ledger, prices, cny, zero)[0]
     with reverts("AuctionZeroAddress"):
-        AuctionHouse.deploy(
-            regulator, registry, ledger, prices, pledges, cny, cny, zero, {"from": regulator}
+        deploy_contract(
+            AuctionHouse, regulator, regulator, cny, cny, registry, ledger, prices, pledges, zero
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from scripts.deploy import deploy_contract
 from tests.contracts.oracle.conftest import COD, DAY, EVIDENCE, PERIOD, raw
 from tests.helpers import reverts
 
@@ -34,7 +35,7 @@ def test_constructor_refuses_zero_quorum_R23(regulator):
     from brownie import VerificationOracle
 
     with reverts("OracleInvalidQuorum", 0, 0):
-        VerificationOracle.deploy(regulator, 0, DAY, {"from": regulator})
+        deploy_contract(VerificationOracle, regulator, regulator, 0, DAY)[0]
 
 
 def test_council_sets_dispute_window_with_event_R23(oracle, regulator):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import brownie
 import pytest
 
+from scripts.deploy import deploy_contract
 from tests.contracts.oracle.conftest import COD, DAY, EVIDENCE, NH3N, OTHER_EVIDENCE, PERIOD, SO2
 from tests.helpers import reverts
 
@@ -235,7 +236,7 @@ def test_one_of_one_small_deployment_R23(regulator, verifier_a, unit):
     """R-23: a small deployment with one verifier and quorum 1."""
     from brownie import VerificationOracle
 
-    small = VerificationOracle.deploy(regulator, 1, DAY, {"from": regulator})
+    small = deploy_contract(VerificationOracle, regulator, regulator, 1, DAY)[0]
     small.grantRole(small.VERIFIER_ROLE(), verifier_a, {"from": regulator})
     tx = small.attest(unit, COD, PERIOD, 77, EVIDENCE, {"from": verifier_a})
     assert tx.events["UsageAgreed"]["votes"] == 1
