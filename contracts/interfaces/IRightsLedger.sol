@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Op, Origin, TradeMode, Reason} from "./Types.sol";
+import {IPolicyBook} from "./IPolicyBook.sol";
 
 /// @title IRightsLedger
 /// @notice The register of discharge rights: balances per account and pollutant split by origin
@@ -177,6 +178,9 @@ interface IRightsLedger {
     ) external;
 
     // ---- views ----
+    /// @notice The city's policy book: its figures and switches in force, and the rule engine.
+    /// @return the policy book
+    function policy() external view returns (IPolicyBook);
     function balanceOf(address holder, uint32 pollutant) external view returns (Balance memory);
     function positionOf(address holder, uint32 pollutant) external view returns (Position memory);
     function permitOf(address holder) external view returns (Permit memory);
