@@ -177,6 +177,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "policy.col.next": ("待生效", "Scheduled"),
     "policy.col.change": ("变更", "Change"),
     "policy.col.effective": ("生效时间", "Takes effect"),
+    "policy.pending": ("待生效", "pending"),
+    "policy.superseded": (
+        "生效前已被后一项变更取代",
+        "replaced by a later change before it took effect",
+    ),
     "policy.col.when": ("时间", "When"),
     "council.title": (
         "重大监管事项（委员会批准、等待期公示）",
