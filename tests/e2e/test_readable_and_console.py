@@ -422,6 +422,35 @@ def test_council_members_propose_and_approve_and_the_guardian_cancels_in_their_c
     context.close()
 
 
+def test_a_council_member_proposes_a_policy_change_in_words_R35(stack, browser):
+    """The director proposes, in the console, the longest lease term of 3 years (years, not
+    seconds; on execution); a deputy's console lists it as a sentence and approves it (2 of 3:
+    the waiting period starts); the guardian cancels it during the wait (docs/registry.md
+    "Policy": a figure changes only through the council)."""
+    description = "租赁最长期限调整为 3 年（演示）"
+    context, page, problems = _console(browser, stack, authority("council_director"))
+    form = page.locator("#propose-policy-term")
+    form.locator("select[name='call.figure']").select_option("lease_max_term_seconds")
+    form.locator("input[name='call.value']").fill("3")
+    form.locator("textarea[name=description]").fill(description)
+    form.locator("button[type=submit]").click()
+    _done(page, form)
+    context.close()
+
+    for who, op in (("council_deputy_a", "council-approve"), ("provincial_authority",
+                                                              "council-cancel")):  # fmt: skip
+        stack.wait_indexed()
+        context, page, more = _console(browser, stack, authority(who))
+        item = page.locator("#work-proposals li", has_text=description)
+        expect(item).to_contain_text("将本市政策“租赁最长期限”调整为 3 年")
+        step = item.locator(f"form[data-op={op}]")
+        step.locator("button[type=submit]").click()
+        _done(page, step)
+        problems += more
+        context.close()
+    assert problems == []
+
+
 def test_a_council_proposal_reads_in_words(stack, browser):
     """The demo's caps, period and reclaim went through the council: each call is a sentence with
     the district, the pollutant and the quantity, and the proposal has a page."""
