@@ -10,7 +10,7 @@ interface IPermitRegistry {
     /// @param actor who asked
     /// @param holder the permit holder's account
     error PermitNotAuthority(address actor, address holder);
-    /// @notice A permit's quantity must be covered by the rights the holder holds (R-20).
+    /// @notice A permit's quantity must be covered by the rights the holder holds (R-22).
     /// @param holder the permit holder's account
     /// @param pollutant the pollutant's id in the account registry
     /// @param holdings what it holds, kg
