@@ -229,6 +229,10 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "A rule the regulator council added to the city's policy refuses it",
               "监管委员会增设的本市规则不允许此操作"),
     ErrorRule("Policy.*", 422, "The policy change is invalid", "政策变更无效"),
+    ErrorRule("PermitValidityTooLong", 422,
+              "The permit runs longer than the city's permit validity; a renewal counts from"
+              " today (R-22)",
+              "排污许可有效期超过本市规定的最长期限，延续自当日起算（R-22）"),
     ErrorRule("PermitHoldingsBelowPermit", 409,
               "The unit holds less than the permitted quantity (R-22)",
               "该单位持有的排污权少于许可排放量（R-22）"),
@@ -328,8 +332,9 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
               "Beyond what is left of the period's surplus (R-26)",
               "超出该履约期剩余的富余排污权（R-26）"),
     ErrorRule("LeaseTermTooLong", 422,
-              "The lease ends after 5 years or after the lessor's permit (R-35)",
-              "租赁期超过5年或超过出租方排污许可有效期（R-35）"),
+              "The lease ends after the city's longest lease term or after the lessor's permit"
+              " (R-35)",
+              "租赁期超过本市规定的最长租赁期限或出租方排污许可有效期（R-35）"),
     ErrorRule("LeaseRentBelowFloor", 422,
               "The rent is below the benchmark value of the rights for the term (R-35)",
               "租金低于租赁期内排污权的基准价值（R-35）"),

@@ -179,6 +179,22 @@ CONSOLE_LABELS: dict[str, tuple[str, str]] = {
     "cn.reclaim": ("收回排污权至政府储备（R-27）", "Reclaim rights into the reserve (R-27)"),
     "cn.fraud": ("欺诈处罚（R-33）", "Fraud sanction (R-33)"),
     "cn.period": ("设定核查期（R-22）", "Define a compliance period (R-22)"),
+    "cn.policy_limit": ("调整绿色通道限额（R-21）", "Change the green-channel limit (R-21)"),
+    "cn.policy_limit_t": ("新限额（项目合计少于）", "New limit (a project's total below)"),
+    "cn.policy_term": (
+        "调整租赁最长期限或排污许可有效期（R-35、R-22）",
+        "Change the longest lease term or the permit validity (R-35, R-22)",
+    ),
+    "cn.policy_item": ("政策项目", "Policy item"),
+    "cn.policy_years": ("新期限（年）", "New term (years)"),
+    "cn.policy_switch": ("实行或停止一项政策规则", "Turn a rule of the city's policy on or off"),
+    "cn.policy_rule": ("规则", "Rule"),
+    "cn.policy_on": ("实行", "In force"),
+    "cn.effective": ("生效时间", "Takes effect"),
+    "cn.effective_hint": (
+        "北京时间；留空则在执行时生效（批准后须等待 72 小时）",
+        "Beijing time; empty: when executed (72 h after approval)",
+    ),
     "cn.grant": (
         "授予权限（任命银行、核查机构等）",
         "Grant a role (appoint a bank, a verifier, …)",

@@ -177,6 +177,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "policy.col.next": ("待生效", "Scheduled"),
     "policy.col.change": ("变更", "Change"),
     "policy.col.effective": ("生效时间", "Takes effect"),
+    "policy.pending": ("待生效", "pending"),
+    "policy.superseded": (
+        "生效前已被后一项变更取代",
+        "replaced by a later change before it took effect",
+    ),
     "policy.col.when": ("时间", "When"),
     "council.title": (
         "重大监管事项（委员会批准、等待期公示）",
@@ -550,6 +555,16 @@ ENUMS: dict[str, dict[int, tuple[str, str]]] = {
         0: ("规则开关", "rule switches"), 1: ("绿色通道限额", "green-channel limit"),
         2: ("租赁最长期限", "longest lease term"), 3: ("排污许可有效期", "permit validity"),
     },
+    "policy_switch": {
+        0: ("绿色通道", "green channel"), 1: ("排污权租赁", "leasing"),
+        2: ("成交价不低于基准价", "price floor at the benchmark"),
+        3: ("火电大气污染物限制", "thermal power keeps air pollutants"),
+        4: ("工业与畜禽养殖不得交易", "no industry–livestock trades"),
+        5: ("分行业逐步实施", "sector roll-out"), 6: ("可交易排污权认定", "tradable recognition"),
+        7: ("交易主体资格审查", "trading-party review"),
+        8: ("不得卖向未达标区域", "no sale into non-attainment areas"),
+        9: ("政府回购", "buy-back by the reserve"),
+    },
     "app_kind": {
         0: ("现有单位（基准价）", "existing unit (benchmark)"),
         1: ("新建（竞价）", "new unit (auction)"), 2: ("改扩建（竞价）", "expansion (auction)"),
@@ -582,8 +597,8 @@ ENUMS: dict[str, dict[int, tuple[str, str]]] = {
 }  # fmt: skip
 
 EN_POLLUTANTS = {p.code: p.name_en for p in POLLUTANTS}
-UNITS_OF_TIME = {"day": ("天", "day"), "hour": ("小时", "hour"), "minute": ("分钟", "minute"),
-                 "second": ("秒", "second")}  # fmt: skip
+UNITS_OF_TIME = {"year": ("年", "year"), "day": ("天", "day"), "hour": ("小时", "hour"),
+                 "minute": ("分钟", "minute"), "second": ("秒", "second")}  # fmt: skip
 
 
 def _reasons(enum: type[IntEnum], prefix: str) -> dict[int, tuple[str, str]]:

@@ -29,6 +29,7 @@ from web3.exceptions import TransactionNotFound
 
 from backend.api.deps import ChainDep, EngineDep, SettingsDep
 from backend.chain.errors import ServiceError
+from backend.chain.policy import Figure, Switch
 from backend.chain.text import REPLACEMENT
 from backend.explorer import charts, i18n, sentences, urls
 from backend.explorer import portal as company
@@ -622,6 +623,12 @@ def _options(conn: Connection, lang: i18n.Lang) -> dict[str, list[tuple[Any, str
         "sources": of("source", (0, 3)),  # a reclaim's sources (GovernmentReserve.reclaim)
         "formats": of("lot_format", range(2)),
         "grants": [(key, _grant_label(lang, key)) for key in parties.GRANTABLE],
+        # the city's policy (PolicyBook): the terms in years, the switches by the profile's names
+        "policy_terms": [
+            (f.name.lower(), enum["policy_figure"][int(f)][i])
+            for f in (Figure.LEASE_MAX_TERM_SECONDS, Figure.PERMIT_VALIDITY_SECONDS)
+        ],
+        "policy_switches": [(s.name.lower(), enum["policy_switch"][int(s)][i]) for s in Switch],
         "periods": [
             (i, f"#{i} {i18n.when(p['start'])} – {i18n.when(p['end'])}") for i, p in periods
         ],

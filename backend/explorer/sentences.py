@@ -87,7 +87,7 @@ class Speaker:
 
     def function(self, contract: str, function: str, values: list[Any]) -> Markup:
         """A contract function with its arguments (by position) as a sentence."""
-        known = CALLS.get(function)
+        known = CALLS.get(f"{contract}.{function}") or CALLS.get(function)
         if known is None:
             args = {f"arg{i}": v for i, v in enumerate(values)}
             return self._generic(f"{contract}.{function}", {"_contract": contract, **args})
@@ -212,7 +212,7 @@ def _enum(kind: str) -> Callable[[Speaker, Any, Mapping[str, Any]], str]:
 
 def _duration(s: Speaker, value: Any, _a: Mapping[str, Any]) -> str:  # noqa: ANN401
     seconds = int(value)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    for unit, size in (("year", 365 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size and seconds % size == 0:
             return escape(s.lang.duration(seconds // size, unit))
     return escape(s.lang.duration(seconds, "second"))
@@ -268,6 +268,7 @@ KINDS: dict[str, Callable[[Speaker, Any, Mapping[str, Any]], str]] = {
             "reason",
             "market_reason",
             "policy_figure",
+            "policy_switch",
         )
     },
 }

@@ -770,7 +770,14 @@ EVENTS: dict[str, Sentence] = {
     ),
 }
 
-# calls the regulator council proposes, by function name (arguments by position)
+_WHEN_EXECUTED = ("[，自{effectiveAt:time}起生效]", "[, from {effectiveAt:time}]")
+_SCHEDULE_DURATION: Pair = (
+    "将本市政策“{figure:policy_figure}”调整为{value:duration}" + _WHEN_EXECUTED[0],
+    "change the city's policy “{figure:policy_figure}” to {value:duration}" + _WHEN_EXECUTED[1],
+)
+
+# calls the regulator council proposes, by function name or "Contract.function" (arguments by
+# position)
 CALLS: dict[str, tuple[tuple[str, ...], Sentence]] = {
     # a proxy's ProxyAdmin (named after the contract behind it; docs/operations.md "Upgrades")
     "upgradeAndCall": (
@@ -779,6 +786,37 @@ CALLS: dict[str, tuple[tuple[str, ...], Sentence]] = {
             "更换{_contract:contract}的程序代码为新实现 {implementation:hash}，地址和全部记录不变",
             "Replace the code of {_contract:contract} with implementation {implementation:hash}; "
             "its address and every record stay",
+        ),
+    ),
+    "PolicyBook.schedule": (
+        ("figure", "value", "effectiveAt"),
+        Variants(
+            "figure",
+            {
+                1: (
+                    "将本市政策“{figure:policy_figure}”调整为{value:kg}" + _WHEN_EXECUTED[0],
+                    "change the city's policy “{figure:policy_figure}” to {value:kg}"
+                    + _WHEN_EXECUTED[1],
+                ),
+                2: _SCHEDULE_DURATION,
+                3: _SCHEDULE_DURATION,
+            },
+        ),
+    ),
+    "PolicyBook.scheduleSwitch": (
+        ("rule", "on", "effectiveAt"),
+        Variants(
+            "on",
+            {
+                True: (
+                    "实行本市政策规则“{rule:policy_switch}”" + _WHEN_EXECUTED[0],
+                    "turn on the city's rule “{rule:policy_switch}”" + _WHEN_EXECUTED[1],
+                ),
+                False: (
+                    "停止实行本市政策规则“{rule:policy_switch}”" + _WHEN_EXECUTED[0],
+                    "turn off the city's rule “{rule:policy_switch}”" + _WHEN_EXECUTED[1],
+                ),
+            },
         ),
     ),
     "setCap": (

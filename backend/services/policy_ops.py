@@ -20,7 +20,7 @@ class SchedulePolicyFigure(OperationBody):
 
     figure: str = Field(pattern=rf"^({FIGURE_NAMES})$")
     value: Uint64
-    effective_at: Uint64 = Field(alias="effectiveAt")
+    effective_at: Uint64 = Field(0, alias="effectiveAt")
 
 
 class SchedulePolicySwitch(OperationBody):
@@ -29,7 +29,7 @@ class SchedulePolicySwitch(OperationBody):
 
     rule: str = Field(pattern=rf"^({SWITCH_NAMES})$")
     on: bool
-    effective_at: Uint64 = Field(alias="effectiveAt")
+    effective_at: Uint64 = Field(0, alias="effectiveAt")
 
 
 op = Catalogue()

@@ -74,7 +74,9 @@ def _changes(old: int, new: int, lang: str) -> str:
 
 def policy(conn: Connection, now: int, lang: str) -> dict[str, Any]:
     """``in_force``: each switch and figure now, with a pending change; ``modules``: the rule
-    modules attached; ``history``: every change, newest first, with its transaction."""
+    modules attached; ``history``: every change, newest first, with its transaction; a change
+    replaced by a later one of the same figure before its effective time is ``superseded`` (it
+    never took effect)."""
     e = store.events.c
     rows = conn.execute(
         select(e.event, e.args, e.block_timestamp, e.tx_hash)
@@ -82,6 +84,7 @@ def policy(conn: Connection, now: int, lang: str) -> dict[str, Any]:
         .order_by(e.block_number, e.log_index)
     ).all()
     last: dict[Figure, dict] = {}
+    entries: dict[Figure, dict] = {}  # each figure's latest history entry
     modules: dict[str, str] = {}
     history = []
     i = 0 if lang == "zh" else 1
@@ -100,6 +103,9 @@ def policy(conn: Connection, now: int, lang: str) -> dict[str, Any]:
         figure = Figure(int(args["figure"]))
         old, new, effective = int(args["oldValue"]), int(args["newValue"]), int(args["effectiveAt"])
         initial = figure not in last
+        replaced = entries.get(figure)
+        if replaced is not None and replaced["effective"] > stamp:
+            replaced["superseded"], replaced["pending"] = True, False
         last[figure] = {"old": old, "new": new, "effective": effective}
         if figure == Figure.SWITCHES:
             what = (
@@ -115,8 +121,9 @@ def policy(conn: Connection, now: int, lang: str) -> dict[str, Any]:
                     f"{_figure_text(figure, new, lang)}")  # fmt: skip
         if initial and figure != Figure.SWITCHES:
             continue  # the deployment's figures are one entry: "the city's policy loaded"
-        history.append({"at": stamp, "what": what, "effective": effective, "tx": tx,
-                        "pending": effective > now, "initial": initial})  # fmt: skip
+        entries[figure] = {"at": stamp, "what": what, "effective": effective, "tx": tx,
+                           "pending": effective > now, "initial": initial}  # fmt: skip
+        history.append(entries[figure])
     in_force = []
     for figure, s in last.items():
         value = s["new"] if s["effective"] <= now else s["old"]

@@ -6,9 +6,10 @@ pragma solidity 0.8.30;
 /// lessee accepts and pays the rent in the same transaction (R-16); the rights count for the
 /// lessee's surrender during the term and return automatically at its end — as much as is left,
 /// the rest recorded as owed by the lessee to the lessor. A lease is a term's use, never a sale in
-/// disguise (R-13, R-15): the term ends within 5 years (`MAX_TERM`) and within the lessor's valid
-/// permit, and the rent is at least the benchmark value of the rights pro rata of the term
-/// (`rentFloor`), both checked at the offer and again at the acceptance.
+/// disguise (R-13, R-15): the term ends within the city's longest lease term (the policy figure
+/// `LeaseMaxTermSeconds`: 5 years in Shijiazhuang) and within the lessor's valid permit, and the
+/// rent is at least the benchmark value of the rights pro rata of the term (`rentFloor`), both
+/// checked at the offer and again at the acceptance.
 interface ILeaseBook {
     enum Status {
         None,
@@ -165,7 +166,8 @@ interface ILeaseBook {
     function endLease(uint256 id) external;
 
     /// @notice The least rent for lending `kg` of `pollutant` to `lessee` until `endsAt`, in fen:
-    /// kg × the benchmark of the lessee's district × the term's share of `MAX_TERM`, rounded up.
+    /// kg × the benchmark of the lessee's district × the term's share of `RENT_PERIOD` (5 years),
+    /// rounded up.
     /// @param lessee the borrowing unit
     /// @param pollutant the pollutant's id in the account registry
     /// @param kg the quantity, kg
@@ -173,7 +175,7 @@ interface ILeaseBook {
     /// @return the rent floor, fen
     function rentFloor(address lessee, uint32 pollutant, uint64 kg, uint64 endsAt) external view returns (uint256);
 
-    /// @notice The latest end of a lease `lessor` offers now: `MAX_TERM` from now, or the end of its
+    /// @notice The latest end of a lease `lessor` offers now: the policy's longest term from now, or the end of its
     /// valid permit if sooner.
     /// @param lessor the lending unit
     /// @return the latest end, unix seconds

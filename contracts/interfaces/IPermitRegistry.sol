@@ -10,7 +10,7 @@ interface IPermitRegistry {
     /// @param actor who asked
     /// @param holder the permit holder's account
     error PermitNotAuthority(address actor, address holder);
-    /// @notice A permit's quantity must be covered by the rights the holder holds (R-20).
+    /// @notice A permit's quantity must be covered by the rights the holder holds (R-22).
     /// @param holder the permit holder's account
     /// @param pollutant the pollutant's id in the account registry
     /// @param holdings what it holds, kg
@@ -25,6 +25,12 @@ interface IPermitRegistry {
     /// @param validFrom the permit's first second, unix seconds
     /// @param validTo the permit's end, unix seconds
     error PermitInvalidPeriod(uint64 validFrom, uint64 validTo);
+    /// @notice A permit runs at most the city's permit validity (R-22, the policy figure
+    /// `PermitValiditySeconds`); a renewal counts from today.
+    /// @param validFrom the first second counted, unix seconds
+    /// @param validTo the permit's end asked, unix seconds
+    /// @param longestSeconds the longest validity in force, seconds
+    error PermitValidityTooLong(uint64 validFrom, uint64 validTo, uint64 longestSeconds);
     /// @notice The holder has no valid permit to change or renew.
     /// @param holder the permit holder's account
     error PermitNoValidPermit(address holder);
@@ -42,7 +48,8 @@ interface IPermitRegistry {
     /// @param holder the permit holder's account
     error PermitAccountNotOpen(address holder);
 
-    /// @notice Issue a permit (a new version); pollutants not listed are permitted 0 kg.
+    /// @notice Issue a permit (a new version); pollutants not listed are permitted 0 kg. It runs at
+    /// most the city's permit validity (`PermitValidityTooLong`).
     /// @param holder the permit holder's account
     /// @param pollutants the pollutants' ids, as many as `quantities`
     /// @param quantities the permitted quantities, kg, one per pollutant
@@ -62,7 +69,8 @@ interface IPermitRegistry {
     /// @param quantities the permitted quantities, kg, one per pollutant
     function changePermit(address holder, uint32[] calldata pollutants, uint64[] calldata quantities) external;
 
-    /// @notice Extend a permit to `validTo` (re-confirmation, seed 003 §2(一)).
+    /// @notice Extend a permit to `validTo` (re-confirmation, seed 003 §2(一)), at most the city's
+    /// permit validity from today (`PermitValidityTooLong`).
     /// @param holder the permit holder's account
     /// @param validTo the permit's end, unix seconds
     function renewPermit(address holder, uint64 validTo) external;

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Op, Origin, TradeMode, Reason} from "./Types.sol";
+import {IPolicyBook} from "./IPolicyBook.sol";
 
 /// @title IRightsLedger
 /// @notice The register of discharge rights: balances per account and pollutant split by origin
@@ -546,6 +547,9 @@ interface IRightsLedger {
     ) external;
 
     // ---- views ----
+    /// @notice The city's policy book: its figures and switches in force, and the rule engine.
+    /// @return the policy book
+    function policy() external view returns (IPolicyBook);
     /// @notice `holder`'s rights of `pollutant` by origin, with the pledged part of the paid ones.
     /// @param holder the account
     /// @param pollutant the pollutant's id in the account registry

@@ -11,6 +11,7 @@ import {SignedActions} from "../utils/SignedActions.sol";
 import {LedgerRefusals} from "../registry/LedgerRefusals.sol";
 import {Op, Origin, TradeMode} from "../interfaces/Types.sol";
 import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
+import {Figure} from "../interfaces/IPolicyBook.sol";
 
 /// @title LeaseBook
 /// @notice Lease agreements; the ledger holds the lent quantities (leasedOut / leasedIn). A lease
@@ -20,9 +21,10 @@ import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 contract LeaseBook is ILeaseBook, SignedActions, CouncilUpgradeable {
     using SafeERC20 for IERC20;
 
-    /// The longest term: the 5-year period for which rights are confirmed (seed 003 §2(一)); a
-    /// lease also ends with the lessor's permit when it has a valid one.
-    uint64 public constant MAX_TERM = 5 * 365 days;
+    /// The period a right's benchmark value covers: the 5 years for which rights are confirmed
+    /// (seed 003 §2(一)); the rent floor is the value's share of it. The longest term is the city's
+    /// policy figure `LeaseMaxTermSeconds` (R-35), read when a lease is offered or accepted.
+    uint64 public constant RENT_PERIOD = 5 * 365 days;
 
     bytes32 public constant OFFER_LEASE_TYPEHASH = keccak256(
         "OfferLease(address lessor,address lessee,uint32 pollutant,uint64 kg,uint64 endsAt,uint256 rentFen,uint256 nonce,uint256 deadline)"
@@ -134,12 +136,12 @@ contract LeaseBook is ILeaseBook, SignedActions, CouncilUpgradeable {
     function rentFloor(address lessee, uint32 pollutant, uint64 kg, uint64 endsAt) public view returns (uint256) {
         if (endsAt <= block.timestamp) return 0;
         uint256 value = priceBook.quote(pollutant, registry.profile(lessee).district, kg);
-        return (value * (endsAt - block.timestamp) + MAX_TERM - 1) / MAX_TERM;
+        return (value * (endsAt - block.timestamp) + RENT_PERIOD - 1) / RENT_PERIOD;
     }
 
     /// @inheritdoc ILeaseBook
     function latestEnd(address lessor) public view returns (uint64 latest) {
-        latest = uint64(block.timestamp) + MAX_TERM;
+        latest = uint64(block.timestamp) + ledger.policy().figure(Figure.LeaseMaxTermSeconds);
         if (ledger.permitValid(lessor)) {
             uint64 permitEnds = ledger.permitOf(lessor).validTo;
             if (permitEnds < latest) latest = permitEnds;
@@ -166,16 +168,17 @@ contract LeaseBook is ILeaseBook, SignedActions, CouncilUpgradeable {
         returns (uint256 id)
     {
         if (kg == 0) revert LeaseZeroQuantity();
-        _requireTerms(lessor, lessee, pollutant, kg, endsAt, rentFen);
-        // what the acceptance would refuse today is refused now, with the same error: a lease of
-        // the lessee that outlasts this term (one lease per lessee and pollutant at a time), and
-        // the ledger's rules for lending (R-05 – R-07, R-17 – R-20, R-38)
-        uint256 current = _active[lessee][pollutant];
-        if (current != 0 && _leases[current - 1].endsAt >= endsAt) revert LeaseAlreadyActive(lessee, pollutant, current);
+        // what the acceptance would refuse today is refused now, with the same error: the ledger's
+        // rules for lending (the city's leasing switch first, R-05 – R-07, R-17 – R-20, R-38), the
+        // term and rent (R-35), and a lease of the lessee that outlasts this term (one lease per
+        // lessee and pollutant at a time)
         LedgerRefusals.requireAllowed(
             ledger,
             IRightsLedger.Movement(Op.LeaseOut, lessor, lessee, pollutant, kg, 0, TradeMode.None, 0, Origin.Paid, false)
         );
+        _requireTerms(lessor, lessee, pollutant, kg, endsAt, rentFen);
+        uint256 current = _active[lessee][pollutant];
+        if (current != 0 && _leases[current - 1].endsAt >= endsAt) revert LeaseAlreadyActive(lessee, pollutant, current);
         _leases.push(Lease(lessor, lessee, pollutant, kg, endsAt, Status.Offered, 0, rentFen));
         id = _leases.length;
         emit LeaseOffered(id, lessor, lessee, pollutant, kg, endsAt, rentFen);

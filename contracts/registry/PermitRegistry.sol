@@ -5,6 +5,7 @@ import {CouncilUpgradeable} from "../proxy/CouncilUpgradeable.sol";
 import {IPermitRegistry} from "../interfaces/IPermitRegistry.sol";
 import {IRightsLedger} from "../interfaces/IRightsLedger.sol";
 import {IAccountRegistry} from "../interfaces/IAccountRegistry.sol";
+import {Figure} from "../interfaces/IPolicyBook.sol";
 
 /// @title PermitRegistry
 /// @notice Issues, changes, renews and revokes discharge permits (R-22), refusing while holdings are
@@ -43,6 +44,7 @@ contract PermitRegistry is IPermitRegistry, CouncilUpgradeable {
         uint64 validTo
     ) external onlyAuthorityFor(holder) {
         if (validFrom >= validTo || validTo <= block.timestamp) revert PermitInvalidPeriod(validFrom, validTo);
+        _requireWithinValidity(validFrom, validTo);
         _checkQuantities(holder, pollutants, quantities);
         ledger.recordPermit(holder, validFrom, validTo, msg.sender);
         _recordQuantities(holder, pollutants, quantities);
@@ -65,6 +67,7 @@ contract PermitRegistry is IPermitRegistry, CouncilUpgradeable {
         IRightsLedger.Permit memory permit = ledger.permitOf(holder);
         if (permit.version == 0) revert PermitNoValidPermit(holder);
         if (validTo <= permit.validTo || validTo <= block.timestamp) revert PermitInvalidPeriod(permit.validFrom, validTo);
+        _requireWithinValidity(uint64(block.timestamp), validTo); // a renewal re-confirms from today
         _requireNoShortfall(holder);
         uint32 count = registry.pollutantCount();
         for (uint32 p = 1; p <= count; ++p) {
@@ -81,6 +84,13 @@ contract PermitRegistry is IPermitRegistry, CouncilUpgradeable {
     }
 
     /// @dev Every check before any write, so a refused permit changes nothing.
+    /// @dev R-22: a permit runs at most the city's validity (the policy figure `PermitValiditySeconds`,
+    /// 5 years in both plans); the rights are re-confirmed after it.
+    function _requireWithinValidity(uint64 from, uint64 validTo) private view {
+        uint64 longest = ledger.policy().figure(Figure.PermitValiditySeconds);
+        if (validTo - from > longest) revert PermitValidityTooLong(from, validTo, longest);
+    }
+
     function _checkQuantities(address holder, uint32[] calldata pollutants, uint64[] calldata quantities)
         private
         view

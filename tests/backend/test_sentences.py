@@ -3,6 +3,7 @@ t, 元 and Beijing time, in Chinese and English; what a transaction chose (a nam
 
 from __future__ import annotations
 
+import html
 import re
 import string
 
@@ -64,17 +65,24 @@ def test_every_event_of_the_deployment_has_a_sentence_naming_only_its_arguments(
 
 
 def test_every_council_call_matches_a_deployed_function(deployment):
+    """A sentence keyed ``Contract.function`` matches that contract's function; one keyed by the
+    function's name alone, a function of any contract (a proxy's ProxyAdmin included)."""
     from brownie import ProxyAdmin
 
     assert any(r.proxy_admin for r in deployment.contracts.values())
+    abis = {name: record.abi for name, record in deployment.contracts.items()}
+    abis["ProxyAdmin"] = ProxyAdmin.abi
     functions = {
-        (item["name"], len(item["inputs"]))
-        for abi in [*(r.abi for r in deployment.contracts.values()), ProxyAdmin.abi]
+        (contract, item["name"], len(item["inputs"]))
+        for contract, abi in abis.items()
         for item in abi
         if item.get("type") == "function"
     }
     for name, (params, sentence) in CALLS.items():
-        assert (name, len(params)) in functions, name
+        contract, _, function = name.rpartition(".")
+        assert any((c, f, n) == (contract or c, function, len(params)) for c, f, n in functions), (
+            name
+        )
         for pair in _pairs(sentence):
             for template in pair:
                 assert all(f in params or f.startswith("_") for f, _ in _fields(template)), name
@@ -102,7 +110,8 @@ def speaker(deployment):
 
 
 def _text(markup: Markup) -> str:
-    return re.sub(r"<[^>]+>", "", str(markup))
+    """What a reader sees: tags removed, entities read."""
+    return html.unescape(re.sub(r"<[^>]+>", "", str(markup)))
 
 
 def test_a_trade_reads_with_names_tonnes_and_yuan_in_both_languages(speaker):
@@ -198,4 +207,30 @@ def test_an_upgrade_the_council_proposes_names_the_contract_and_its_new_code(spe
     assert en == (
         "Replace the code of Settlement money with implementation 0xABaBaB…ABaB; "
         "its address and every record stay"
+    )
+
+
+def test_a_proposed_policy_change_reads_in_words(speaker, deployment):
+    """The council's policy calls (docs/registry.md "Policy"): the figure in t or years, the
+    effective time in Beijing time or, for 0, nothing (on execution); a switch by its name."""
+    from web3 import Web3
+
+    book = deployment.contracts["PolicyBook"]
+    encode = Web3().eth.contract(abi=book.abi).encode_abi
+    limit = encode("schedule", [1, 500, 0])
+    assert _text(speaker("zh").call(book.address, limit)) == (
+        "将本市政策“绿色通道限额”调整为 500 kg"
+    )
+    term = encode("schedule", [2, 3 * 365 * 86_400, TX_TIME])
+    assert _text(speaker("zh").call(book.address, term)) == (
+        "将本市政策“租赁最长期限”调整为 3 年，自 2025-12-08 16:00 起生效"
+    )
+    assert _text(speaker("en").call(book.address, term)) == (
+        "change the city's policy “longest lease term” to 3 years, from 2025-12-08 16:00"
+    )
+    off = encode("scheduleSwitch", [1, False, 0])
+    assert _text(speaker("zh").call(book.address, off)) == "停止实行本市政策规则“排污权租赁”"
+    on = encode("scheduleSwitch", [2, True, 0])
+    assert _text(speaker("en").call(book.address, on)) == (
+        "turn on the city's rule “price floor at the benchmark”"
     )

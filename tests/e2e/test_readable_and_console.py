@@ -370,7 +370,7 @@ def test_a_refusal_shows_next_to_the_button_with_its_rule_and_figures(stack, bro
     cod = form.locator("input[data-pollutant=COD]")
     cod.fill("1.2345")
     form.locator("input[name=validFrom]").fill("2026-01-01")
-    form.locator("input[name=validTo]").fill("2030-12-31")
+    form.locator("input[name=validTo]").fill("2030-06-30")
     form.locator("button[type=submit]").click()
     expect(form.locator("output")).to_contain_text("最多 3 位小数")
     expect(cod).to_have_attribute("aria-invalid", "true")
@@ -420,6 +420,35 @@ def test_council_members_propose_and_approve_and_the_guardian_cancels_in_their_c
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert problems + more == []
     context.close()
+
+
+def test_a_council_member_proposes_a_policy_change_in_words_R35(stack, browser):
+    """The director proposes, in the console, the longest lease term of 3 years (years, not
+    seconds; on execution); a deputy's console lists it as a sentence and approves it (2 of 3:
+    the waiting period starts); the guardian cancels it during the wait (docs/registry.md
+    "Policy": a figure changes only through the council)."""
+    description = "租赁最长期限调整为 3 年（演示）"
+    context, page, problems = _console(browser, stack, authority("council_director"))
+    form = page.locator("#propose-policy-term")
+    form.locator("select[name='call.figure']").select_option("lease_max_term_seconds")
+    form.locator("input[name='call.value']").fill("3")
+    form.locator("textarea[name=description]").fill(description)
+    form.locator("button[type=submit]").click()
+    _done(page, form)
+    context.close()
+
+    for who, op in (("council_deputy_a", "council-approve"), ("provincial_authority",
+                                                              "council-cancel")):  # fmt: skip
+        stack.wait_indexed()
+        context, page, more = _console(browser, stack, authority(who))
+        item = page.locator("#work-proposals li", has_text=description)
+        expect(item).to_contain_text("将本市政策“租赁最长期限”调整为 3 年")
+        step = item.locator(f"form[data-op={op}]")
+        step.locator("button[type=submit]").click()
+        _done(page, step)
+        problems += more
+        context.close()
+    assert problems == []
 
 
 def test_a_council_proposal_reads_in_words(stack, browser):

@@ -70,6 +70,7 @@
     const text = input.value.trim();
     switch (kind) {
       case "t": return decimal(input, 3);  // kg
+      case "years": return decimal(input, 2) * 315360n;  // seconds: hundredths of a 365-day year
       case "yuan": case "yuan_per_t": return decimal(input, 2);  // fen
       case "datetime": return beijing(input, true);
       case "date": return beijing(input, false);

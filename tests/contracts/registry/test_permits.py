@@ -18,7 +18,8 @@ def held(city, ledger, exchange, regulator):
     return city
 
 
-def issue(permits, actor, unit, pollutants, quantities, start_offset=-DAY, length=5 * YEAR):
+def issue(permits, actor, unit, pollutants, quantities, start_offset=-DAY, length=5 * YEAR - DAY):
+    """A permit from ``start_offset`` to ``length`` from now (default: the city's 5 years, R-22)."""
     t0 = now()
     return permits.issuePermit(
         unit, pollutants, quantities, t0 + start_offset, t0 + length, {"from": actor}
@@ -57,7 +58,7 @@ def test_issue_refused_while_a_shortfall_is_owed_R25(permits, ledger, compliance
     with reverts("PermitOwesShortfall", held.chem, cod, 5):
         permits.changePermit(held.chem, [cod], [900], {"from": regulator})
     with reverts("PermitOwesShortfall", held.chem, cod, 5):
-        permits.renewPermit(held.chem, now() + 10 * YEAR, {"from": regulator})
+        permits.renewPermit(held.chem, now() + 5 * YEAR, {"from": regulator})
 
 
 def test_change_replaces_all_quantities_in_a_new_version_R22(permits, ledger, regulator, held):
@@ -87,7 +88,7 @@ def test_renewal_re_checks_holdings_R22(permits, ledger, exchange, regulator, he
     """R-22 (seed 003: re-confirmed every 5 years): renewal needs holdings ≥ permitted again."""
     cod = held.pollutant["COD"]
     issue(permits, regulator, held.chem, [cod], [12_000])
-    new_end = now() + 10 * YEAR
+    new_end = now() + 5 * YEAR  # 5 years from today: the longest renewal (R-22)
     ledger.grantRole(ledger.COMPLIANCE_ROLE(), regulator, {"from": regulator})
     ledger.surrender(held.chem, cod, 1, {"from": regulator})  # usage took 1 kg
     with reverts("PermitHoldingsBelowPermit", held.chem, cod, 11_999, 12_000):
