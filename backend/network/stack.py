@@ -144,6 +144,10 @@ def run() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
+        # the stop is not interrupted: Ctrl-C reaches make and this process both, and a second
+        # signal in the middle of stopping would leave nodes running
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if service is not None:
             processes.stop([service])
         net.stop_all()
