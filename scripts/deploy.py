@@ -10,6 +10,7 @@ service, the indexer and the CLI read, to ``$DRR_DEPLOYMENT_FILE`` or else
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from brownie import (
     web3,
 )
 from brownie.network import priority_fee
+from brownie.network.transaction import TransactionReceipt
 
 from backend.chain.deployment import DeployedContract, Deployment
 from backend.chain.devkeys import (
@@ -142,6 +144,18 @@ def creations(container) -> int:
     return 2 if initializer_abi(container) else 1
 
 
+def _attached(container, deployed):
+    """What ``container.deploy`` returned, as the contract. Brownie hands back the creation's
+    receipt instead when the node served the receipt a moment before it served the new code (seen
+    on a geth network under load): wait for the code (bounded), then attach."""
+    if not isinstance(deployed, TransactionReceipt):
+        return deployed
+    deadline = time.monotonic() + 10
+    while len(web3.eth.get_code(deployed.contract_address)) == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return container.at(deployed.contract_address, tx=deployed)
+
+
 def deploy_contract(container, sender, *args):
     """The single way a contract of the registry is deployed (scripts, tests, benchmarks).
 
@@ -154,11 +168,16 @@ def deploy_contract(container, sender, *args):
     Returns ``(contract at the proxy's address, implementation or None)``."""
     init = initializer_abi(container)
     if init is None:
-        return container.deploy(*args, {"from": sender}, silent=True), None
+        return _attached(container, container.deploy(*args, {"from": sender}, silent=True)), None
     split = len(init["inputs"])
-    implementation = container.deploy(*args[split:], {"from": sender}, silent=True)
+    implementation = _attached(
+        container, container.deploy(*args[split:], {"from": sender}, silent=True)
+    )
     data = implementation.initialize.encode_input(*args[:split])
-    proxy = RegistryProxy.deploy(implementation, sender, data, {"from": sender}, silent=True)
+    proxy = _attached(
+        RegistryProxy,
+        RegistryProxy.deploy(implementation, sender, data, {"from": sender}, silent=True),
+    )
     RegistryProxy.remove(proxy)  # Brownie keeps one container per address: the contract's own
     return container.at(proxy.address, tx=proxy.tx), implementation
 
