@@ -146,8 +146,8 @@ def creations(container) -> int:
 
 def _attached(container, deployed):
     """What ``container.deploy`` returned, as the contract. Brownie hands back the creation's
-    receipt instead when the node served the receipt a moment before it served the new code (seen
-    on a geth network under load): wait for the code (bounded), then attach."""
+    receipt instead when the node serves the receipt a moment before it serves the new code (as a
+    geth node under load can): wait for the code (bounded), then attach."""
     if not isinstance(deployed, TransactionReceipt):
         return deployed
     deadline = time.monotonic() + 10
