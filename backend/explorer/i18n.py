@@ -13,6 +13,7 @@ from enum import IntEnum
 from markupsafe import Markup, escape
 
 from backend.chain.domain import POLLUTANTS, MarketReason, Reason, camel
+from backend.services.policy_view import SWITCHES
 
 LANGS = ("zh", "en")
 CHINA = timezone(timedelta(hours=8))
@@ -555,16 +556,8 @@ ENUMS: dict[str, dict[int, tuple[str, str]]] = {
         0: ("规则开关", "rule switches"), 1: ("绿色通道限额", "green-channel limit"),
         2: ("租赁最长期限", "longest lease term"), 3: ("排污许可有效期", "permit validity"),
     },
-    "policy_switch": {
-        0: ("绿色通道", "green channel"), 1: ("排污权租赁", "leasing"),
-        2: ("成交价不低于基准价", "price floor at the benchmark"),
-        3: ("火电大气污染物限制", "thermal power keeps air pollutants"),
-        4: ("工业与畜禽养殖不得交易", "no industry–livestock trades"),
-        5: ("分行业逐步实施", "sector roll-out"), 6: ("可交易排污权认定", "tradable recognition"),
-        7: ("交易主体资格审查", "trading-party review"),
-        8: ("不得卖向未达标区域", "no sale into non-attainment areas"),
-        9: ("政府回购", "buy-back by the reserve"),
-    },
+    # the city policy's switches, in the words of the /policy page
+    "policy_switch": {int(s): (zh, en) for s, (_rule, zh, en) in SWITCHES.items()},
     "app_kind": {
         0: ("现有单位（基准价）", "existing unit (benchmark)"),
         1: ("新建（竞价）", "new unit (auction)"), 2: ("改扩建（竞价）", "expansion (auction)"),
