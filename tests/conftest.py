@@ -367,6 +367,16 @@ def leases(regulator, ledger, money, registry, prices):
 
 
 @pytest.fixture(scope="module")
+def lessor(city, ledger, exchange, money, leases, regulator):
+    """chem: 10 t paid COD; steel holds money for rents and lets the lease book draw them."""
+    cod = city.pollutant["COD"]
+    ledger.allocate(city.chem, cod, int(Origin.PAID), 10_000, {"from": exchange})
+    money.mint(city.steel, 10**9, {"from": regulator})
+    money.approve(leases, 10**9, {"from": city.steel.account})
+    return city
+
+
+@pytest.fixture(scope="module")
 def traders(city, ledger, registry, exchange, regulator, cny, secondary, settlement_bank):
     """Every unit and the reserve: 50 t paid COD, NH3-N, SO2 and NOx (through the ledger directly,
     as the primary market's own tests cover how rights are bought), qualified and certified

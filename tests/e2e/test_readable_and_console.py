@@ -383,6 +383,25 @@ def test_a_refusal_shows_next_to_the_button_with_its_rule_and_figures(stack, bro
     context.close()
 
 
+def _approved_then_cancelled(stack, browser, description: str, sentence: str) -> list[str]:
+    """A deputy approves the proposal ``description`` (2 of 3: the waiting period starts) and the
+    guardian cancels it, each in its own console, where it reads as ``sentence``; the pages'
+    errors."""
+    problems: list[str] = []
+    for who, op in (("council_deputy_a", "council-approve"), ("provincial_authority",
+                                                              "council-cancel")):  # fmt: skip
+        stack.wait_indexed()  # the console lists what the index has read of the last step
+        context, page, more = _console(browser, stack, authority(who))
+        item = page.locator("#work-proposals li", has_text=description)
+        expect(item).to_contain_text(sentence)
+        step = item.locator(f"form[data-op={op}]")
+        step.locator("button[type=submit]").click()
+        _done(page, step)
+        problems += more
+        context.close()
+    return problems
+
+
 def test_council_members_propose_and_approve_and_the_guardian_cancels_in_their_consoles(
     stack, browser
 ):
@@ -400,17 +419,9 @@ def test_council_members_propose_and_approve_and_the_guardian_cancels_in_their_c
     _done(page, form)
     context.close()
 
-    for who, op in (("council_deputy_a", "council-approve"), ("provincial_authority",
-                                                              "council-cancel")):  # fmt: skip
-        stack.wait_indexed()  # the console lists what the index has read of the last step
-        context, page, more = _console(browser, stack, authority(who))
-        item = page.locator("#work-proposals li", has_text=description)
-        expect(item).to_contain_text("将长寿区化学需氧量 (COD)总量控制指标设为 1,500 t（R-10）")
-        step = item.locator(f"form[data-op={op}]")
-        step.locator("button[type=submit]").click()
-        _done(page, step)
-        problems += more
-        context.close()
+    problems += _approved_then_cancelled(
+        stack, browser, description, "将长寿区化学需氧量 (COD)总量控制指标设为 1,500 t（R-10）"
+    )
 
     stack.wait_indexed()
     context, page, _, more = _open(browser, PHONE, stack.url + "/council?lang=zh")
@@ -437,17 +448,9 @@ def test_a_council_member_proposes_a_policy_change_in_words_R35(stack, browser):
     _done(page, form)
     context.close()
 
-    for who, op in (("council_deputy_a", "council-approve"), ("provincial_authority",
-                                                              "council-cancel")):  # fmt: skip
-        stack.wait_indexed()
-        context, page, more = _console(browser, stack, authority(who))
-        item = page.locator("#work-proposals li", has_text=description)
-        expect(item).to_contain_text("将本市政策“租赁最长期限”调整为 3 年")
-        step = item.locator(f"form[data-op={op}]")
-        step.locator("button[type=submit]").click()
-        _done(page, step)
-        problems += more
-        context.close()
+    problems += _approved_then_cancelled(
+        stack, browser, description, "将本市政策“租赁最长期限”调整为 3 年"
+    )
     assert problems == []
 
 

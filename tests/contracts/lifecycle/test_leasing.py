@@ -1,22 +1,10 @@
 """Leasing of paid rights for a term (R-35)."""
 
-import pytest
 from brownie import chain
 
 from backend.chain.domain import Origin
 from tests.conftest import DAY, YEAR
 from tests.helpers import loan, now, plain, reverts
-
-
-@pytest.fixture(scope="module")
-def lessor(city, ledger, exchange, money, leases, regulator):
-    """chem: 10 t paid COD; steel holds money for rents and lets the lease book draw them."""
-    cod = city.pollutant["COD"]
-    ledger.allocate(city.chem, cod, int(Origin.PAID), 10_000, {"from": exchange})
-    money.mint(city.steel, 10**9, {"from": regulator})
-    money.approve(leases, 10**9, {"from": city.steel.account})
-    return city
-
 
 RENT = 400_000  # above the floor of 4 t COD for a year (4 t × 4 000 元/t × 1/5 = 3 200 元)
 

@@ -7,10 +7,9 @@ test_council_policy.py)."""
 
 from __future__ import annotations
 
-import pytest
 from brownie import chain
 
-from backend.chain.domain import MarketReason, Origin, Reason
+from backend.chain.domain import MarketReason, Reason
 from backend.chain.policy import Figure, Switch
 from tests.conftest import BENCHMARKS, DAY, YEAR
 from tests.contracts.market.orders import both_sign, terms
@@ -22,15 +21,6 @@ FIVE_YEARS = 5 * 365 * DAY
 def schedule(policy, council, figure: Figure, value: int, effective: int = 0):
     """``figure`` set to ``value`` from ``effective`` (0: from this block)."""
     policy.schedule(int(figure), value, effective, {"from": council})
-
-
-@pytest.fixture(scope="module")
-def lessor(city, ledger, exchange, money, leases, regulator):
-    cod = city.pollutant["COD"]
-    ledger.allocate(city.chem, cod, int(Origin.PAID), 10_000, {"from": exchange})
-    money.mint(city.steel, 10**9, {"from": regulator})
-    money.approve(leases, 10**9, {"from": city.steel.account})
-    return city
 
 
 def test_the_longest_lease_term_is_the_policy_in_force_R35(leases, policy, regulator, lessor):
