@@ -53,6 +53,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     insert,
     select,
@@ -619,27 +620,29 @@ class Relayer:
             state = SENT if tx_hash else CLAIMED
             self._set(keys[0], state=state, tx_hash=tx_hash, raw_tx=raw)
             return
-        now = _now()
         with self._engine.begin() as conn:
             query = select(relayed.c.key, relayed.c.meta).where(relayed.c.key.in_(keys))
-            rows = conn.execute(query)
-            metas = {k: dict(m or {}) for k, m in rows}
+            metas = {k: dict(m or {}) for k, m in conn.execute(query)}
+            rows = []
             for position, key in enumerate(keys):
                 meta = metas.get(key, {})
                 meta.pop(BATCH_INDEX, None)
                 if tx_hash is not None and indices is not None:
                     meta[BATCH_INDEX] = indices[position]
-                conn.execute(
-                    update(relayed)
-                    .where(relayed.c.key == key)
-                    .values(
-                        state=SENT if tx_hash else CLAIMED,
-                        tx_hash=tx_hash,
-                        raw_tx=raw,
-                        meta=meta,
-                        updated_at=now,
-                    )
-                )
+                rows.append({"row_key": key, "row_meta": meta})
+            # one statement for every key (executemany), not one built and run per key
+            conn.execute(
+                update(relayed)
+                .where(relayed.c.key == bindparam("row_key"))
+                .values(
+                    state=SENT if tx_hash else CLAIMED,
+                    tx_hash=tx_hash,
+                    raw_tx=raw,
+                    meta=bindparam("row_meta", type_=relayed.c.meta.type),
+                    updated_at=_now(),
+                ),
+                rows,
+            )
 
     def _broadcast(self, raw: bytes, tx_hash: str) -> None:
         """Send a signed transaction; an "already known" answer counts as sent."""
