@@ -421,7 +421,7 @@ def load_tables() -> list[str]:
         ["endpoint", "requests", "failures (5xx)", "p50 ms", "p95 ms", "p99 ms", "per second"],
         [
             [
-                f"{e['method']} {e['endpoint']}".strip() if e["method"] else e["endpoint"],
+                e["endpoint"],  # Locust's name already starts with the method
                 n(e["requests"]),
                 n(e["failures"]),
                 n(e["p50_ms"]),
