@@ -10,14 +10,17 @@ process, which the relayer sends from one thread:
 1. every order waiting (at most ``max_calls``, after a ``linger`` of a few milliseconds for the
    orders arriving just behind) is taken; a single order goes to its contract directly, as
    without batching; several go through ``RelayBatch.relay`` (contracts/utils/RelayBatch.sol);
-2. **one simulation** of the whole batch (``eth_call`` of ``relay``: each call's outcome and
-   revert data) with its gas estimate, the fees and the relayer's pending nonce, in one JSON-RPC
-   batch; an order the simulation refuses is answered with its contract's custom error and its key
-   released, nothing of it sent, and the others go on;
+2. **one simulation** of the whole batch (``debug_traceCall`` of ``relay``: each call's outcome
+   and revert data, and the gas the batch used, from which its gas limit is set: no
+   ``eth_estimateGas``; ``eth_call`` and the estimate on a node without the debug API) with the
+   fees and the relayer's pending nonce, in one JSON-RPC batch; an order the simulation refuses
+   is answered with its contract's custom error and its key released, nothing of it sent, and
+   the others go on;
 3. **one transaction**: the keys of all the batch's orders are marked sent with its hash and raw
    bytes (and each order's position in it) in one database transaction, the transaction is
    journaled and broadcast (``backend/chain/journal.py``);
-4. a waiter thread reads the receipt once and answers every order: the batch's ``CallRelayed``
+4. while the sending thread takes the next batch, the settling thread reads the receipts in the
+   order the batches were sent and answers every order: the batch's ``CallRelayed``
    event of its position says whether its call went through; its answer carries the logs its own
    call emitted and the gas it used. A call that reverted in the mined batch (something changed
    between the simulation and the block) is that order's ``ContractError`` with the transaction's
