@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from eth_utils import to_checksum_address
 from sqlalchemy import Connection, Table, and_, delete, insert, select, update
 
+from backend.chain.errors import checksum
 from backend.indexer.projections.tables import metadata, undo_log
 from backend.indexer.store import IndexedEvent
 
@@ -32,7 +32,8 @@ def split_pos(pos: int) -> tuple[int, int]:
 
 
 def address(value: str) -> str:
-    return to_checksum_address(value)
+    """EIP-55 form (cached: the same accounts recur in every event)."""
+    return checksum(value)
 
 
 class Change:
