@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -408,6 +409,8 @@ def main() -> int:
         engine.dispose()
         if pg is not None:
             pg.stop()
+        # the run's deployment, store and profile (its summary is in the results file)
+        shutil.rmtree(folder, ignore_errors=True)
     ratio = relayed["per_second"] / raw["per_second"]
     if "node_cpu_ms_per_order" in relayed:
         # what the machine's cores allow at the measured CPU cost of one order (service + node),

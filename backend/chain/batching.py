@@ -10,14 +10,17 @@ process, which the relayer sends from one thread:
 1. every order waiting (at most ``max_calls``, after a ``linger`` of a few milliseconds for the
    orders arriving just behind) is taken; a single order goes to its contract directly, as
    without batching; several go through ``RelayBatch.relay`` (contracts/utils/RelayBatch.sol);
-2. **one simulation** of the whole batch (``eth_call`` of ``relay``: each call's outcome and
-   revert data) with its gas estimate, the fees and the relayer's pending nonce, in one JSON-RPC
-   batch; an order the simulation refuses is answered with its contract's custom error and its key
-   released, nothing of it sent, and the others go on;
+2. **one simulation** of the whole batch (``debug_traceCall`` of ``relay``: each call's outcome
+   and revert data, and the gas the batch used, from which its gas limit is set: no
+   ``eth_estimateGas``; ``eth_call`` and the estimate on a node without the debug API) with the
+   fees and the relayer's pending nonce, in one JSON-RPC batch; an order the simulation refuses
+   is answered with its contract's custom error and its key released, nothing of it sent, and
+   the others go on;
 3. **one transaction**: the keys of all the batch's orders are marked sent with its hash and raw
    bytes (and each order's position in it) in one database transaction, the transaction is
    journaled and broadcast (``backend/chain/journal.py``);
-4. a waiter thread reads the receipt once and answers every order: the batch's ``CallRelayed``
+4. while the sending thread takes the next batch, the settling thread reads the receipts in the
+   order the batches were sent and answers every order: the batch's ``CallRelayed``
    event of its position says whether its call went through; its answer carries the logs its own
    call emitted and the gas it used. A call that reverted in the mined batch (something changed
    between the simulation and the block) is that order's ``ContractError`` with the transaction's
@@ -61,7 +64,7 @@ from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.chain.abi import encode_call
 from backend.chain.errors import ContractError, ServiceError, revert_data
-from backend.chain.reads import Reads
+from backend.chain.reads import Read, Reads
 
 if TYPE_CHECKING:
     from backend.chain.relayer import Relayer
@@ -180,6 +183,11 @@ class RelayBatcher:
         self._lead_retry = lead_retry
         self._local: dict[str, _Order] = {}  # this process's waiting requests (shared queue)
         self.leadership = Leadership(relayer._engine) if shared else None
+        # sent, receipt not yet read: (orders, hash, batched), oldest first (the settling thread)
+        self._sent: deque[tuple[list[_Order], str, bool]] = deque()
+        self._settler: threading.Thread | None = None
+        self._sent_cv = threading.Condition()
+        self._traced = True  # the node answers debug_traceCall (else eth_call + estimate)
 
     def relay(
         self, *, key: str, to: str, data: bytes, meta: Mapping[str, Any], timeout: float
@@ -225,6 +233,8 @@ class RelayBatcher:
         with self._cv:
             self._closed = True
             self._cv.notify_all()
+        with self._sent_cv:
+            self._sent_cv.notify_all()  # the settling thread answers what was sent, then ends
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         if self.leadership is not None:
@@ -360,20 +370,24 @@ class RelayBatcher:
         to, data = self._call(orders)
         reads = Reads(relayer.w3)
         simulation = None
+        traced = not single and self._traced
         if not single:
-            simulation = reads.add(
-                "eth_call", [{"from": account.address, "to": to, "data": _hex(data)}, "latest"]
-            )
-        plan = relayer.plan_reads(reads, to=to, data=data)
+            tx = {"from": account.address, "to": to, "data": _hex(data)}
+            if traced:
+                simulation = reads.add("debug_traceCall", [tx, "latest", TRACE_TOP_CALL])
+            else:
+                simulation = reads.add("eth_call", [tx, "latest"])
+        plan = relayer.plan_reads(reads, to=to, data=data, estimate=not traced)
         reads.send()
+        used: int | None = None
         if simulation is not None:
             try:
-                answer = simulation.value()
-            except (ContractLogicError, Web3RPCError) as exc:  # the batch as a whole refused
-                data_hex = revert_data(exc)
-                if data_hex is None and not isinstance(exc, ContractLogicError):
-                    raise
-                raise ContractError(relayer._decoder.decode(data_hex)) from exc
+                answer, used = self._simulated(simulation, traced)
+            except _NoTracingError as exc:
+                log.warning("relay batches: the node does not trace calls (%s); estimating", exc)
+                self._traced = False
+                self._send(orders)
+                return
             ok, reverts = abi_decode(["bool[]", "bytes[]"], bytes(HexBytes(answer)))
             kept = []
             for order, passed, revert in zip(orders, ok, reverts, strict=True):
@@ -387,7 +401,9 @@ class RelayBatcher:
                 orders = kept
                 to, data = self._call(orders)
         try:
-            gas = plan.gas()  # the whole batch's estimate: an upper bound for what is kept
+            # the whole batch's figure: an upper bound for what is kept (a call refused in the
+            # simulation changed nothing the others read; it only used gas)
+            gas = relayer.gas_limit(used) if used is not None else plan.gas()
         except ContractError as exc:
             if not single:
                 raise
@@ -402,15 +418,62 @@ class RelayBatcher:
             self.sent_batches += 1
         for order in orders:
             order.tx_hash = tx_hash
-        threading.Thread(
-            target=self._settle, args=(orders, tx_hash, indices is not None), daemon=True
-        ).start()
+        # the receipt is awaited by the settling thread, in the order sent, while this thread
+        # takes and sends the next batch
+        with self._sent_cv:
+            self._sent.append((orders, tx_hash, indices is not None))
+            if self._settler is None:
+                self._settler = threading.Thread(
+                    target=self._settle_sent, name="relay-settle", daemon=True
+                )
+                self._settler.start()
+            self._sent_cv.notify()
+
+    def _simulated(self, read: Read, traced: bool) -> tuple[str, int | None]:
+        """The batch's simulation: ``relay``'s return data and, traced, the gas it used. A
+        revert of the batch as a whole (not of one call: ``RelayBatch`` catches those) raises
+        its decoded error."""
+        decoder = self._relayer._decoder
+        try:
+            answer = read.value()
+        except (ContractLogicError, Web3RPCError) as exc:
+            if traced and not isinstance(exc, ContractLogicError) and _untraceable(exc):
+                raise _NoTracingError(str(exc)) from exc
+            data_hex = revert_data(exc)
+            if data_hex is None and not isinstance(exc, ContractLogicError):
+                raise
+            raise ContractError(decoder.decode(data_hex)) from exc
+        if not traced:
+            return answer, None
+        output = answer.get("output") or "0x"
+        if answer.get("error"):
+            if output == "0x" and "revert" not in str(answer["error"]).lower():
+                raise ServiceError("NodeRejected", f"the batch's simulation: {answer['error']}")
+            raise ContractError(decoder.decode(output if output != "0x" else None))
+        return output, int(answer["gasUsed"], 16)
 
     def _call(self, orders: list[_Order]) -> tuple[str, bytes]:
         if len(orders) == 1:
             return orders[0].to, orders[0].data
         calls = [(o.to, o.data) for o in orders]
         return self.address, encode_call(self._contract, "relay", [calls])
+
+    def _settle_sent(self) -> None:
+        """The settling thread: each sent transaction's receipt, in the order sent."""
+        while True:
+            with self._sent_cv:
+                while not self._sent and not self._closed:
+                    self._sent_cv.wait()
+                if not self._sent:
+                    return
+                orders, tx_hash, batched = self._sent.popleft()
+            try:
+                self._settle(orders, tx_hash, batched)
+            except Exception as exc:  # the store or the node failed: a retry reads the key's row
+                log.warning("relay batch %s not settled: %s", tx_hash, exc)
+                for order in orders:
+                    if not order.done.is_set():
+                        order.fail(exc)
 
     def _settle(self, orders: list[_Order], tx_hash: str, batched: bool) -> None:
         relayer = self._relayer
@@ -432,6 +495,26 @@ class RelayBatcher:
 
 def _hex(value: bytes | str) -> str:
     return "0x" + bytes(HexBytes(value)).hex()
+
+
+# The batch's simulation in one execution: debug_traceCall's call tracer on the top call gives
+# ``relay``'s return data (each call's outcome) and the gas the batch used, where eth_call and
+# eth_estimateGas (a search that runs the batch several times) took two reads and a node's
+# CPU for several executions. A node without the debug API falls back to the two reads.
+TRACE_TOP_CALL = {"tracer": "callTracer", "tracerConfig": {"onlyTopCall": True}}
+
+
+class _NoTracingError(Exception):
+    """The node does not answer debug_traceCall (or not with the call tracer)."""
+
+
+def _untraceable(exc: Web3RPCError) -> bool:
+    response = exc.rpc_response or {}
+    error = response.get("error") if isinstance(response, Mapping) else None
+    code = error.get("code") if isinstance(error, Mapping) else None
+    message = str(exc).lower()
+    words = ("not supported", "does not exist", "not available", "unsupported", "not found")
+    return code == -32601 or any(w in message for w in words)
 
 
 class Leadership:

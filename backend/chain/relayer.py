@@ -53,6 +53,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     insert,
     select,
@@ -132,7 +133,7 @@ class SendPlan:
     def __init__(
         self,
         relayer: Relayer,
-        estimate: Read,
+        estimate: Read | None,
         head: Read,
         tip: Read | None,
         pending: Read | None = None,
@@ -156,6 +157,8 @@ class SendPlan:
 
     def gas(self) -> int:
         """The gas limit with the relayer's margin; a revert raises the decoded error."""
+        if self._estimate is None:
+            raise RuntimeError("this plan was read without a gas estimate")
         return self._relayer._gas_of(self._estimate)
 
     def fees(self) -> dict[str, int]:
@@ -425,16 +428,17 @@ class Relayer:
             return None
         return self.plan_reads(reads, to=to, data=data)
 
-    def plan_reads(self, reads: Reads, *, to: str, data: bytes) -> SendPlan:
-        """The gas estimate, fee and pending-nonce reads of a transaction, added to ``reads``."""
+    def plan_reads(self, reads: Reads, *, to: str, data: bytes, estimate: bool = True) -> SendPlan:
+        """The gas estimate, fee and pending-nonce reads of a transaction, added to ``reads``
+        (``estimate=False``: the caller has the gas from its own simulation, :meth:`gas_limit`)."""
         address = self._require_account().address
-        estimate = reads.estimate_gas(sender=address, to=to, data=data)
+        gas = reads.estimate_gas(sender=address, to=to, data=data) if estimate else None
         head = reads.block()
         tip = None if self._priority_fee is not None else reads.add("eth_maxPriorityFeePerGas", [])
         assert self.nonces is not None
         local = self.nonces.local  # before the pending count is read (NonceManager.reserve)
         pending = reads.add("eth_getTransactionCount", [address, "pending"], lambda r: int(r, 16))
-        return SendPlan(self, estimate, head, tip, pending, local)
+        return SendPlan(self, gas, head, tip, pending, local)
 
     def forward_raw(
         self, raw: bytes, *, sender: str, to: str, timeout: float | None = None
@@ -505,6 +509,15 @@ class Relayer:
                 raise
             raise ContractError(self._decoder.decode(data_hex)) from exc
         return int(gas * self._gas_margin)
+
+    def gas_limit(self, used: int) -> int:
+        """The gas limit of a transaction whose simulation used ``used`` gas, without an
+        ``eth_estimateGas`` (which runs the call again and again to narrow the figure down):
+        ``used`` is net of refunds, which are at most a fifth of the gross (EIP-3529), so
+        ×5/4 gives back the gross; the relayer's margin on top covers the 1/64 each nested
+        call keeps back (EIP-150) and a state a little different when mined. Only the gas
+        used is paid; the limit bounds a runaway call."""
+        return int(used * 5 / 4 * self._gas_margin)
 
     def _gas_of(self, estimate: Read) -> int:
         """:meth:`estimate` from a batched read."""
@@ -607,27 +620,29 @@ class Relayer:
             state = SENT if tx_hash else CLAIMED
             self._set(keys[0], state=state, tx_hash=tx_hash, raw_tx=raw)
             return
-        now = _now()
         with self._engine.begin() as conn:
             query = select(relayed.c.key, relayed.c.meta).where(relayed.c.key.in_(keys))
-            rows = conn.execute(query)
-            metas = {k: dict(m or {}) for k, m in rows}
+            metas = {k: dict(m or {}) for k, m in conn.execute(query)}
+            rows = []
             for position, key in enumerate(keys):
                 meta = metas.get(key, {})
                 meta.pop(BATCH_INDEX, None)
                 if tx_hash is not None and indices is not None:
                     meta[BATCH_INDEX] = indices[position]
-                conn.execute(
-                    update(relayed)
-                    .where(relayed.c.key == key)
-                    .values(
-                        state=SENT if tx_hash else CLAIMED,
-                        tx_hash=tx_hash,
-                        raw_tx=raw,
-                        meta=meta,
-                        updated_at=now,
-                    )
-                )
+                rows.append({"row_key": key, "row_meta": meta})
+            # one statement for every key (executemany), not one built and run per key
+            conn.execute(
+                update(relayed)
+                .where(relayed.c.key == bindparam("row_key"))
+                .values(
+                    state=SENT if tx_hash else CLAIMED,
+                    tx_hash=tx_hash,
+                    raw_tx=raw,
+                    meta=bindparam("row_meta", type_=relayed.c.meta.type),
+                    updated_at=_now(),
+                ),
+                rows,
+            )
 
     def _broadcast(self, raw: bytes, tx_hash: str) -> None:
         """Send a signed transaction; an "already known" answer counts as sent."""
@@ -735,6 +750,10 @@ class Relayer:
             try:
                 self._broadcast(bytes(HexBytes(row["raw_tx"])), tx_hash)
             except _NonceConflict:
+                if self._known(tx_hash) is not None:
+                    # another key of the same batch, retried at the same time, put it back
+                    # first (and it was mined at once): wait for it as for any sent transaction
+                    return Relayed(tx_hash, self._finish(key, tx_hash, timeout, index), True, meta)
                 if row["key"].startswith("raw:"):
                     raise ServiceError(
                         "NodeRejected", f"the nonce of {tx_hash} was used by another transaction"

@@ -16,7 +16,8 @@ import requests
 class RpcCounter:
     """``with RpcCounter(upstream) as counter:`` → ``counter.url`` for the service."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, *, without: frozenset[str] = frozenset()) -> None:
+        """``without``: methods answered "method not found", as a node without that API."""
         self.upstream = upstream
         self.round_trips: list[list[str]] = []
         self._lock = threading.Lock()
@@ -30,14 +31,22 @@ class RpcCounter:
                 calls = payload if isinstance(payload, list) else [payload]
                 with counter._lock:
                     counter.round_trips.append([c.get("method", "?") for c in calls])
-                answer = session.post(
-                    counter.upstream, data=body, headers={"Content-Type": "application/json"}
-                )
-                self.send_response(answer.status_code)
+                refused = [c for c in calls if c.get("method") in without]
+                if refused:
+                    body = json.dumps(_answer_without(calls, without, counter.upstream)).encode()
+                    if not isinstance(payload, list):
+                        body = json.dumps(json.loads(body)[0]).encode()
+                    status, content = 200, body
+                else:
+                    answer = session.post(
+                        counter.upstream, data=body, headers={"Content-Type": "application/json"}
+                    )
+                    status, content = answer.status_code, answer.content
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer.content)))
+                self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
-                self.wfile.write(answer.content)
+                self.wfile.write(content)
 
             def log_message(self, *_args: object) -> None:
                 pass
@@ -59,3 +68,16 @@ class RpcCounter:
         with self._lock:
             taken, self.round_trips = self.round_trips, []
         return taken
+
+
+def _answer_without(calls: list[dict], without: frozenset[str], upstream: str) -> list[dict]:
+    """The answers to ``calls`` with those of the methods ``without`` "method not found"."""
+    kept = [c for c in calls if c.get("method") not in without]
+    answers = requests.post(upstream, json=kept, timeout=30).json() if kept else []
+    by_id = {a.get("id"): a for a in answers}
+    missing = {"code": -32601, "message": "the method does not exist/is not available"}
+    return [
+        by_id[c.get("id")] if c.get("method") not in without else
+        {"jsonrpc": "2.0", "id": c.get("id"), "error": missing}
+        for c in calls
+    ]  # fmt: skip

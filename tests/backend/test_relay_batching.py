@@ -24,6 +24,7 @@ from backend.chain.relayer import MINED, SENT, Relayer, metadata, relayer_accoun
 from backend.indexer.store import open_database
 from backend.main import create_app
 from tests.backend.flows import prepare, signed, submit
+from tests.backend.rpc_counter import RpcCounter
 from tests.helpers import signed as sign_action
 
 POLLUTANT = 3
@@ -46,6 +47,7 @@ def relay_db(tmp_path):
 
 
 def make_relayer(rpc_url, engine, service_deployment, *, linger=0.3, timeout=10.0) -> Relayer:
+    """A batching relayer on ``rpc_url`` (the test chain, or a proxy in front of it)."""
     decoder = ErrorDecoder.from_abis({n: c.abi for n, c in service_deployment.contracts.items()})
     w3 = Web3(Web3.HTTPProvider(rpc_url))
     relayer = Relayer(
@@ -226,6 +228,99 @@ def test_a_retry_after_a_crash_between_send_and_receipt_settles_each_key_once(
     assert probe.balanceOf(sink, POLLUTANT) == 100 + 3 * 7  # each order once
     assert [probe.nonces(k.address) for k in holders[:3]] == [1, 1, 1]
     second.close()
+
+
+def test_the_batch_is_simulated_once_and_its_gas_limit_comes_from_that_simulation(
+    rpc_url, relay_db, service_deployment, probe, holders
+):
+    """One debug_traceCall gives each call's outcome and the gas the batch uses: no
+    eth_call and no eth_estimateGas (which runs the batch several times) for the batch."""
+    sink = holders[5].address
+    calls = [(f"t{i}", probe.address, transfer_call(probe, k, sink, 3))
+             for i, k in enumerate(holders[:4])]  # fmt: skip
+    with RpcCounter(rpc_url) as counter:
+        relayer = make_relayer(counter.url, relay_db, service_deployment)
+        results = relay_together(relayer, calls)
+        relayer.close()
+        trips = counter.take()
+    (tx_hash,) = {r.tx_hash for r in results.values()}
+    (simulation,) = [t for t in trips if "debug_traceCall" in t]
+    assert "eth_estimateGas" not in simulation and "eth_call" not in simulation
+    assert not [t for t in trips if "eth_estimateGas" in t]
+    receipt = web3.eth.get_transaction_receipt(tx_hash)
+    # the traced figure is the gas the mined batch used: its limit is that with the margins
+    assert web3.eth.get_transaction(tx_hash)["gas"] == relayer.gas_limit(receipt["gasUsed"])
+    assert probe.balanceOf(sink, POLLUTANT) == 100 + 4 * 3
+
+
+def test_a_node_without_the_debug_api_has_the_batch_estimated(
+    rpc_url, relay_db, service_deployment, probe, holders
+):
+    """A node that does not answer debug_traceCall: the batch is simulated with eth_call and
+    estimated with eth_estimateGas, and the node is not asked to trace again."""
+    sink = holders[5].address
+    with RpcCounter(rpc_url, without=frozenset({"debug_traceCall"})) as counter:
+        relayer = make_relayer(counter.url, relay_db, service_deployment)
+        for round_ in range(2):
+            calls = [(f"n{round_}-{i}", probe.address, transfer_call(probe, k, sink, 2))
+                     for i, k in enumerate(holders[:3])]  # fmt: skip
+            counter.take()
+            results = relay_together(relayer, calls)
+            assert len({r.tx_hash for r in results.values()}) == 1, results
+            trips = counter.take()
+            estimated = [t for t in trips if "eth_estimateGas" in t]
+            assert len(estimated) == 1 and "eth_call" in estimated[0]
+            assert len([t for t in trips if "debug_traceCall" in t]) == (1 if round_ == 0 else 0)
+        relayer.close()
+    assert probe.balanceOf(sink, POLLUTANT) == 100 + 2 * 3 * 2
+
+
+def test_two_batches_in_flight_the_first_dropped_each_order_settles_once(
+    rpc_url, relay_db, service_deployment, probe, holders
+):
+    """Batch 2 is sent while batch 1 waits for its block; the node then loses batch 1, so
+    batch 2 cannot be mined either (its relayer nonce comes after). Every order times out
+    with its transaction named; the retries with the same keys put batch 1 back byte for byte
+    and each order of both batches settles exactly once, in its own batch."""
+    sink = holders[5].address
+    first = [(f"p{i}", probe.address, transfer_call(probe, k, sink, 6))
+             for i, k in enumerate(holders[:2])]  # fmt: skip
+    second = [(f"q{i}", probe.address, transfer_call(probe, k, sink, 8))
+              for i, k in enumerate(holders[2:4])]  # fmt: skip
+    relayer = make_relayer(rpc_url, relay_db, service_deployment, timeout=2.0)
+    web3.provider.make_request("evm_setAutomine", [False])
+    try:
+        answers: dict = {}
+        worker = threading.Thread(target=lambda: answers.update(relay_together(relayer, first)))
+        worker.start()
+        deadline = time.monotonic() + 10
+        while not (relayer.find("p0") or {}).get("tx_hash") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        answers.update(relay_together(relayer, second))  # sent behind batch 1, times out
+        worker.join()
+        rows = {k: relayer.find(k) for k, _, _ in first + second}
+        batch_1, batch_2 = rows["p0"]["tx_hash"], rows["q0"]["tx_hash"]
+        assert batch_1 != batch_2 and {r["state"] for r in rows.values()} == {SENT}
+        assert web3.eth.get_transaction(batch_2)["nonce"] == (
+            web3.eth.get_transaction(batch_1)["nonce"] + 1
+        )
+        for key, answer in answers.items():
+            assert isinstance(answer, ServiceError) and answer.name == "RelayTimeout", answer
+            assert answer.extra["tx_hash"] == rows[key]["tx_hash"]
+        web3.provider.make_request("anvil_dropTransaction", [batch_1])
+        web3.provider.make_request("evm_mine", [])
+        assert probe.balanceOf(sink, POLLUTANT) == 100  # nothing of either batch mined
+    finally:
+        web3.provider.make_request("evm_setAutomine", [True])
+    retried = relay_together(relayer, first + second)
+    relayer.close()
+    for key, answer in retried.items():
+        assert not isinstance(answer, Exception), (key, answer)
+        assert answer.replayed and answer.tx_hash == rows[key]["tx_hash"], key
+        assert len(answer.receipt["logs"]) == 1
+        assert relayer.find(key)["state"] == MINED
+    assert probe.balanceOf(sink, POLLUTANT) == 100 + 2 * 6 + 2 * 8  # each order once
+    assert [probe.nonces(k.address) for k in holders[:4]] == [1, 1, 1, 1]
 
 
 def test_signed_actions_through_the_api_share_a_batch(service_settings, probe, holders):

@@ -9,11 +9,12 @@ a counter, a status or an appended row are all undone the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-from eth_utils import to_checksum_address
 from sqlalchemy import Connection, Table, and_, delete, insert, select, update
 
+from backend.chain.errors import checksum
 from backend.indexer.projections.tables import metadata, undo_log
 from backend.indexer.store import IndexedEvent
 
@@ -31,7 +32,8 @@ def split_pos(pos: int) -> tuple[int, int]:
 
 
 def address(value: str) -> str:
-    return to_checksum_address(value)
+    """EIP-55 form (cached: the same accounts recur in every event)."""
+    return checksum(value)
 
 
 class Change:
@@ -66,7 +68,7 @@ class Change:
         values = {**values, **self.origin}
         if before is None:
             row = {**_defaults(table), **key, **values}
-            self.conn.execute(insert(table).values(**row))
+            self.conn.execute(_insert(table), row)
             return row
         self.conn.execute(update(table).where(_match(table, key)).values(**values))
         return {**before, **values}
@@ -81,17 +83,18 @@ class Change:
         row = {**values, **{k: v for k, v in self.origin.items() if k in table.c}}
         key = {c.name: row[c.name] for c in table.primary_key.columns}
         self._log(table, key, None)
-        self.conn.execute(insert(table).values(**row))
+        self.conn.execute(_insert(table), row)
 
     def _log(self, table: Table, key: Mapping[str, Any], before: Mapping[str, Any] | None) -> None:
         self.conn.execute(
-            insert(undo_log).values(
-                pos=self.pos,
-                seq=self._seq,
-                table_name=table.name,
-                key=dict(key),
-                before=dict(before) if before is not None else None,
-            )
+            _insert(undo_log),
+            {
+                "pos": self.pos,
+                "seq": self._seq,
+                "table_name": table.name,
+                "key": dict(key),
+                "before": dict(before) if before is not None else None,
+            },
         )
         self._seq += 1
 
@@ -110,6 +113,13 @@ def undo(conn: Connection, event: IndexedEvent) -> None:
         else:
             conn.execute(update(table).where(where).values(**entry["before"]))
     conn.execute(delete(undo_log).where(undo_log.c.pos == pos))
+
+
+@cache
+def _insert(table: Table) -> Any:  # noqa: ANN401 - a SQL statement
+    """One insert statement per table, its values given as parameters: SQLAlchemy compiles it
+    once (per set of columns) instead of building and keying a new statement for each row."""
+    return insert(table)
 
 
 def _match(table: Table, key: Mapping[str, Any]) -> Any:  # noqa: ANN401 - a SQL expression
