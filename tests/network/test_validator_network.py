@@ -3,7 +3,8 @@
 Three validators — city regulator, exchange, district regulator (SPEC §1: regulators and the
 exchange run the chain's validator nodes) — seal one block per second with Clique; the service
 reads and writes through a list of RPC endpoints with failover. The tests run in file order on
-one network: outage, trade during the outage, restart, the service's node dying, then votes.
+one network: the relayer's traced simulation, outage, trade during the outage, restart, the
+service's node dying, then votes.
 """
 
 from __future__ import annotations
@@ -12,13 +13,19 @@ import time
 
 import pytest
 from eth_account import Account
+from sqlalchemy import create_engine
 from web3 import Web3
 
+from backend.chain.batching import TRACE_TOP_CALL
 from backend.chain.client import connect_web3
 from backend.chain.devkeys import authority_key
+from backend.chain.domain import Origin
+from backend.chain.errors import ErrorDecoder
 from backend.chain.failover import FailoverProvider
+from backend.chain.relayer import Relayer
 from backend.chain.typed_data import sign
-from backend.network.market import COD, LISTING_TAKEN, fen_at_benchmark, listing_status
+from backend.network.batch import Batch, wait_receipt
+from backend.network.market import COD, LISTING_TAKEN, fen_at_benchmark, listing_status, party
 from backend.network.nodes import RPC_NODE
 from tests.clients.node import run_ethers_client
 from tests.network.conftest import LOT_KG
@@ -28,6 +35,30 @@ DOWN = "exchange_operator"
 
 def sealed_by(net, first: int, last: int) -> set[str]:
     return {net.block_signer(RPC_NODE, n).lower() for n in range(first, last + 1)}
+
+
+def test_a_relay_batch_gas_limit_from_its_traced_simulation_holds_on_geth(net, w3, market):
+    """The relayer takes a batch's gas limit from one ``debug_traceCall`` (call tracer, top call)
+    on the network's RPC node instead of ``eth_estimateGas`` (backend/chain/batching.py). On geth
+    the traced figure is what the mined transaction uses — through the proxies of the ledger,
+    the policy book and the registry — and the limit derived from it is enough."""
+    operator, seller = party("exchange_operator"), market.sellers[0]
+    data = market.ledger.encode_abi("allocate", args=[seller.address, COD, int(Origin.PAID), 1_000])
+    call = {"from": operator.address, "to": market.ledger.address, "data": data}
+    traced = w3.provider.make_request("debug_traceCall", [call, "latest", TRACE_TOP_CALL])
+    assert "error" not in traced and not traced["result"].get("error"), traced
+    used = int(traced["result"]["gasUsed"], 16)
+    relayer = Relayer(
+        w3=w3, account=None, engine=create_engine("sqlite://"), decoder=ErrorDecoder.from_abis({})
+    )
+    limit = relayer.gas_limit(used)
+    assert used < limit < 2 * used
+    tx_hash = Batch(w3).sign_and_send(
+        operator, {"to": market.ledger.address, "data": data, "gas": limit}, "allocate"
+    )
+    receipt = wait_receipt(w3, tx_hash, timeout=30)
+    assert receipt["status"] == 1
+    assert receipt["gasUsed"] == used
 
 
 @pytest.fixture(scope="module")
