@@ -107,6 +107,17 @@ def relay_together(relayer, calls):
     return results
 
 
+def relaying_in_background(relayer, calls, into: dict) -> threading.Thread:
+    """:func:`relay_together` in a thread of its own (its answers into ``into``), returned once
+    the batch of the first call is sent (its key has a transaction hash), for the caller to join."""
+    worker = threading.Thread(target=lambda: into.update(relay_together(relayer, calls)))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not (relayer.find(calls[0][0]) or {}).get("tx_hash") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return worker
+
+
 def test_orders_arriving_together_settle_in_one_transaction(
     rpc_url, relay_db, service_deployment, probe, holders
 ):
@@ -177,11 +188,7 @@ def test_a_call_reverting_in_the_mined_batch_fails_alone(
     web3.provider.make_request("evm_setAutomine", [False])
     try:
         results: dict = {}
-        worker = threading.Thread(target=lambda: results.update(relay_together(relayer, calls)))
-        worker.start()
-        deadline = time.monotonic() + 10
-        while not (relayer.find("a") or {}).get("tx_hash") and time.monotonic() < deadline:
-            time.sleep(0.05)
+        worker = relaying_in_background(relayer, calls, results)
         # holder 1's account is frozen in the same block, before the batch (a higher tip)
         probe.freeze(holders[1].address, {"from": regulator, "priority_fee": "2 gwei",
                                           "required_confs": 0})  # fmt: skip
@@ -291,11 +298,7 @@ def test_two_batches_in_flight_the_first_dropped_each_order_settles_once(
     web3.provider.make_request("evm_setAutomine", [False])
     try:
         answers: dict = {}
-        worker = threading.Thread(target=lambda: answers.update(relay_together(relayer, first)))
-        worker.start()
-        deadline = time.monotonic() + 10
-        while not (relayer.find("p0") or {}).get("tx_hash") and time.monotonic() < deadline:
-            time.sleep(0.05)
+        worker = relaying_in_background(relayer, first, answers)
         answers.update(relay_together(relayer, second))  # sent behind batch 1, times out
         worker.join()
         rows = {k: relayer.find(k) for k, _, _ in first + second}
