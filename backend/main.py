@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,15 @@ from backend.services.actions.spec import ActionRegistry
 from backend.services.operation_catalogue import default_operations
 
 log = logging.getLogger(__name__)
+
+
+def _telemetry() -> dict[str, bool] | None:
+    """FastAPI's OpenTelemetry instrumentation: as FastAPI sets it when the environment
+    configures OpenTelemetry (``OTEL_*``), else off. Left on without a provider, FastAPI looks
+    for one in the environment on every request (docs/benchmarks.md)."""
+    if any(name.startswith("OTEL_") or name.startswith("FASTAPI_OTEL") for name in os.environ):
+        return None
+    return {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None, actions: ActionRegistry | None = None) -> FastAPI:
@@ -136,6 +146,7 @@ def create_app(settings: Settings | None = None, actions: ActionRegistry | None 
         lifespan=lifespan,
         docs_url=None,  # served from local files by backend/api/docs_pages.py
         redoc_url=None,
+        telemetry=_telemetry(),
     )
     app.state.settings = settings
     app.state.actions = actions

@@ -1,4 +1,9 @@
-"""Dependencies shared by the routes, as ``Annotated`` aliases."""
+"""Dependencies shared by the routes, as ``Annotated`` aliases.
+
+Each reads the application's state and nothing else, so each is ``async``: FastAPI runs a plain
+``def`` dependency in its worker threads, a hand-off per dependency and request (several per
+signed order) that costs more than the dependency itself (docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
@@ -17,35 +22,35 @@ from backend.services.actions.spec import ActionRegistry
 from backend.services.operations import OperationRegistry
 
 
-def _chain(request: Request) -> Chain:
+async def _chain(request: Request) -> Chain:
     return request.app.state.chain
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _relayer(request: Request) -> Relayer:
+async def _relayer(request: Request) -> Relayer:
     return request.app.state.relayer
 
 
-def _actions(request: Request) -> ActionRegistry:
+async def _actions(request: Request) -> ActionRegistry:
     return request.app.state.actions
 
 
-def _operations(request: Request) -> OperationRegistry:
+async def _operations(request: Request) -> OperationRegistry:
     return request.app.state.operations
 
 
-def _events(request: Request) -> EventDecoder:
+async def _events(request: Request) -> EventDecoder:
     return request.app.state.events
 
 
-def _engine(request: Request) -> Engine:
+async def _engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def _policy(request: Request) -> ActionPolicy:
+async def _policy(request: Request) -> ActionPolicy:
     settings: Settings = request.app.state.settings
     return ActionPolicy(
         ttl_seconds=settings.action_ttl_seconds,
@@ -71,11 +76,11 @@ def signer_limit(request: Request, kind: str) -> Admit:
     return lambda signer: limiter.admit(signer.lower(), f"{kind}s of signer {signer}")
 
 
-def _prepare_limit(request: Request) -> Admit:
+async def _prepare_limit(request: Request) -> Admit:
     return signer_limit(request, "prepare")
 
 
-def _submit_limit(request: Request) -> Admit:
+async def _submit_limit(request: Request) -> Admit:
     return signer_limit(request, "submit")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from eth_abi.codec import ABICodec
@@ -122,5 +123,12 @@ def _normal(param: Mapping[str, Any], value: Any) -> Any:  # noqa: ANN401
     if kind.startswith("bytes") and isinstance(value, str):
         return bytes(HexBytes(value))
     if kind == "address" and isinstance(value, str):
-        validate_address(value)  # a mixed-case address with a wrong checksum is refused
+        _check_address(value)  # a mixed-case address with a wrong checksum is refused
     return value
+
+
+@lru_cache(maxsize=65536)
+def _check_address(value: str) -> None:
+    """web3's check of an address argument, once per distinct string (it hashes the address
+    for its checksum; the same accounts recur in every order). A refusal is not cached."""
+    validate_address(value)

@@ -13,7 +13,8 @@ from web3.middleware import ExtraDataToPOAMiddleware
 
 from backend.chain.deployment import Deployment
 from backend.chain.errors import ErrorDecoder
-from backend.chain.failover import FailoverProvider, node_session
+from backend.chain.failover import FailoverProvider
+from backend.chain.transport import node_provider
 from backend.chain.typed_data import Domain, domain_of
 
 
@@ -25,9 +26,7 @@ def connect_web3(rpc_url: str | Sequence[str], timeout: float = 30.0) -> Web3:
     """
     urls = [rpc_url] if isinstance(rpc_url, str) else list(rpc_url)
     if len(urls) == 1:
-        w3 = Web3(
-            Web3.HTTPProvider(urls[0], request_kwargs={"timeout": timeout}, session=node_session())
-        )
+        w3 = Web3(node_provider(urls[0], timeout=timeout))
     else:
         w3 = Web3(FailoverProvider(urls, timeout=timeout))
     w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)

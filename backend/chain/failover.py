@@ -16,10 +16,8 @@ nonce here. ``eth_sendTransaction`` (the node signs) is not idempotent and is ne
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -29,31 +27,13 @@ from web3.providers.base import JSONBaseProvider
 from web3.providers.rpc import HTTPProvider
 from web3.types import RPCEndpoint, RPCResponse
 
+from backend.chain.transport import node_provider
+
 log = logging.getLogger(__name__)
 
 NEVER_REPEATED = frozenset({"eth_sendTransaction", "personal_sendTransaction"})
 _KNOWN = ("already known", "already imported", "known transaction")
 _PROBABLY_MINED = ("nonce too low",)
-
-
-_PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
-
-
-def node_session() -> requests.Session:
-    """The HTTP session to a node. requests looks up proxies, CA bundles and ``.netrc`` in the
-    environment on every request (milliseconds of CPU per round trip): the CA bundle is read
-    once here, and without proxies or ``.netrc`` the session does not look again."""
-    session = requests.Session()
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle:
-        session.verify = bundle
-    proxies = any(name.lower() in _PROXIES for name in os.environ)
-    netrc = os.environ.get("NETRC") or any(
-        (Path.home() / name).exists() for name in (".netrc", "_netrc")
-    )
-    if not proxies and not netrc:
-        session.trust_env = False
-    return session
 
 
 class AllNodesDown(requests.ConnectionError):
@@ -70,13 +50,7 @@ class FailoverProvider(JSONBaseProvider):
         self.urls = list(urls)
         # no retries inside a provider: a dead node is left at once for the next one
         self._providers = [
-            HTTPProvider(
-                u,
-                request_kwargs={"timeout": timeout},
-                exception_retry_configuration=None,
-                session=node_session(),
-            )
-            for u in self.urls
+            node_provider(u, timeout=timeout, exception_retry_configuration=None) for u in self.urls
         ]
         self._current = 0
         self._lock = threading.Lock()

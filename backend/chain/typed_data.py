@@ -16,10 +16,9 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
-from web3 import Web3
 from web3.contract import Contract
 
-from backend.chain.errors import ConfigurationError
+from backend.chain.errors import ConfigurationError, checksum
 
 Fields = list[tuple[str, str]]  # (name, solidity type) in declaration order
 
@@ -45,7 +44,7 @@ class Domain:
             "name": self.name,
             "version": self.version,
             "chainId": self.chain_id,
-            "verifyingContract": Web3.to_checksum_address(self.verifying_contract),
+            "verifyingContract": checksum(self.verifying_contract),  # cached EIP-55 form
         }
 
 

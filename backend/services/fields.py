@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from eth_utils import to_checksum_address
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
+from backend.chain.errors import checksum
 from backend.services.registration import check_credit_code, check_text
 
 
@@ -28,7 +28,7 @@ def checksummed(value: str) -> str:
     if not re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
         raise ValueError("not an address: expected 0x followed by 40 hex digits")
     digits = value[2:]
-    form = to_checksum_address(value)
+    form = checksum(value)  # cached: the same accounts recur in every request
     if digits != digits.lower() and digits != digits.upper() and form != value:
         raise ValueError(
             f"the EIP-55 checksum of this mixed-case address is wrong (did you mean {form}?)"

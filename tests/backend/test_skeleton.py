@@ -1,5 +1,7 @@
 """The service answers from the chain it is pointed at."""
 
+import os
+
 from backend.chain.domain import Origin
 from tests.backend.disclosure_city import index
 
@@ -76,3 +78,15 @@ def test_one_registry_of_operations_serves_the_routes_and_the_list(client):
     listed = [o["name"] for o in client.get("/api/v1/operations").json()]
     assert listed == [op.name for op in registry]
     assert registry.get("council-propose").concern == "council"
+
+
+def test_opentelemetry_is_instrumented_only_when_the_environment_configures_it(monkeypatch):
+    """An operator who configures OpenTelemetry (OTEL_* variables) gets FastAPI's spans and
+    metrics; without it FastAPI is told so once, not asked on every request."""
+    from backend.main import _telemetry
+
+    for name in [n for n in os.environ if n.startswith(("OTEL_", "FASTAPI_OTEL"))]:
+        monkeypatch.delenv(name)
+    assert _telemetry() == {"tracing": False, "metrics": False, "logs": False}
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
+    assert _telemetry() is None  # FastAPI's own defaults: instrumented

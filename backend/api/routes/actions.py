@@ -10,6 +10,7 @@ action (backend/services/actions/): prepare â†’ sign in the actor's own wallet â
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from backend.api.deps import (
@@ -172,6 +173,13 @@ def build_router(registry: ActionRegistry) -> APIRouter:
     return router
 
 
+def _answer(model: BaseModel) -> Response:
+    """The model as FastAPI would answer it (the route's ``response_model`` keeps the docs),
+    without its second validation of the answer, which a sync route runs in a worker thread:
+    a hand-off per order (docs/benchmarks.md)."""
+    return JSONResponse(model.model_dump(mode="json"))
+
+
 def _add_action(router: APIRouter, spec: ActionSpec) -> None:
     prepare_model: Any = create_model(
         f"{spec.struct_name}Prepare",
@@ -188,7 +196,7 @@ def _add_action(router: APIRouter, spec: ActionSpec) -> None:
         actions: ActionsDep,
         policy: PolicyDep,
         admit: PrepareLimit,
-    ) -> PreparedOut:
+    ) -> Response:
         fields = spec.body.model_validate(body.model_dump(by_alias=True, exclude={"deadline"}))
         admit(str(fields.model_dump(by_alias=True)[spec.signer_field]))
         prepared = service.prepare_action(
@@ -199,7 +207,7 @@ def _add_action(router: APIRouter, spec: ActionSpec) -> None:
             deadline=body.deadline,
             policy=policy,
         )
-        return PreparedOut(**vars(prepared))
+        return _answer(PreparedOut(**vars(prepared)))
 
     def submit(
         body: SubmitIn,
@@ -210,7 +218,7 @@ def _add_action(router: APIRouter, spec: ActionSpec) -> None:
         policy: PolicyDep,
         admit: SubmitLimit,
         idempotency_key: IdempotencyKey = None,
-    ) -> SubmittedOut:
+    ) -> Response:
         if body.action is not None and body.action != spec.name:
             raise ServiceError("TypedDataMismatch", f"the envelope is for {body.action!r}")
         submitted = service.submit_action(
@@ -226,7 +234,7 @@ def _add_action(router: APIRouter, spec: ActionSpec) -> None:
             permit=body.permit.model_dump() if body.permit else None,
             admit=admit,
         )
-        return SubmittedOut(**vars(submitted))
+        return _answer(SubmittedOut(**vars(submitted)))
 
     router.add_api_route(
         f"/{spec.name}/prepare",

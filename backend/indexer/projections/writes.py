@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select, update
 
 from backend.chain.errors import checksum
 from backend.indexer.projections.tables import metadata, undo_log
@@ -58,25 +58,42 @@ class Change:
         }
 
     def get(self, table: Table, **key: Any) -> dict[str, Any] | None:  # noqa: ANN401
-        row = self.conn.execute(select(table).where(_match(table, key))).mappings().first()
+        if None in key.values():  # "IS NULL", which a parameter cannot say
+            row = self.conn.execute(select(table).where(_match(table, key))).mappings().first()
+        else:
+            row = self.conn.execute(_select(table, tuple(key)), _keyed(key)).mappings().first()
         return dict(row) if row is not None else None
 
     def put(self, table: Table, key: Mapping[str, Any], **values: Any) -> dict[str, Any]:  # noqa: ANN401
         """Insert or update the row at ``key``; it records this event as its last change."""
+        return self._put(table, key, self.get(table, **key), values)
+
+    def add(self, table: Table, key: Mapping[str, Any], **deltas: int) -> dict[str, Any]:
+        """Add ``deltas`` to counters of the row at ``key`` (created with zeros)."""
         before = self.get(table, **key)
+        base = before or _defaults(table)
+        values = {k: (base.get(k) or 0) + v for k, v in deltas.items()}
+        return self._put(table, key, before, values)
+
+    def _put(
+        self,
+        table: Table,
+        key: Mapping[str, Any],
+        before: Mapping[str, Any] | None,
+        values: Mapping[str, Any],
+    ) -> dict[str, Any]:
         self._log(table, key, before)
         values = {**values, **self.origin}
         if before is None:
             row = {**_defaults(table), **key, **values}
             self.conn.execute(_insert(table), row)
             return row
-        self.conn.execute(update(table).where(_match(table, key)).values(**values))
+        if None in key.values():
+            self.conn.execute(update(table).where(_match(table, key)).values(**values))
+        else:
+            params = {**_keyed(key), **{f"v_{k}": v for k, v in values.items()}}
+            self.conn.execute(_update(table, tuple(key), tuple(values)), params)
         return {**before, **values}
-
-    def add(self, table: Table, key: Mapping[str, Any], **deltas: int) -> dict[str, Any]:
-        """Add ``deltas`` to counters of the row at ``key`` (created with zeros)."""
-        before = self.get(table, **key) or _defaults(table)
-        return self.put(table, key, **{k: (before.get(k) or 0) + v for k, v in deltas.items()})
 
     def append(self, table: Table, **values: Any) -> None:  # noqa: ANN401
         """Append a row keyed by this event's position."""
@@ -120,6 +137,28 @@ def _insert(table: Table) -> Any:  # noqa: ANN401 - a SQL statement
     """One insert statement per table, its values given as parameters: SQLAlchemy compiles it
     once (per set of columns) instead of building and keying a new statement for each row."""
     return insert(table)
+
+
+@cache
+def _select(table: Table, names: tuple[str, ...]) -> Any:  # noqa: ANN401 - a SQL statement
+    """The row of ``table`` at a key of these columns, the key's values as parameters (one
+    statement per table and key, compiled once, as :func:`_insert`)."""
+    return select(table).where(_bound(table, names))
+
+
+@cache
+def _update(table: Table, names: tuple[str, ...], columns: tuple[str, ...]) -> Any:  # noqa: ANN401
+    """``UPDATE table SET columns WHERE key``, every value a parameter."""
+    values = {c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns}
+    return update(table).where(_bound(table, names)).values(values)
+
+
+def _bound(table: Table, names: tuple[str, ...]) -> Any:  # noqa: ANN401 - a SQL expression
+    return and_(*(table.c[k] == bindparam(f"k_{k}") for k in names))
+
+
+def _keyed(key: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"k_{k}": v for k, v in key.items()}
 
 
 def _match(table: Table, key: Mapping[str, Any]) -> Any:  # noqa: ANN401 - a SQL expression
