@@ -14,6 +14,10 @@ city of ``--signers`` companies holding paid COD. Then, in this order and in one
    typed data with the company's key and submits, for at least ``--seconds``; the clock stops
    when the indexer's cursor has passed the block of the last settled order.
 
+``--indexer-process``: the indexer runs as a process of its own (``backend indexer run`` on the
+same SQLite store, the service started with ``DRR_INDEXER_ENABLED=false``), as
+docs/operations.md allows; its CPU is counted with the service's.
+
 The CPU time of the service and of anvil is read from /proc around both phases: per order and
 per raw transaction, it gives the rate this machine's cores could carry at all
 (``cpu_ceiling_per_second``). Peak memory (VmHWM) of the service process is read from /proc at
@@ -163,6 +167,24 @@ def start_service(
     )  # fmt: skip
     wait_for_http(f"http://127.0.0.1:{port}/api/v1/deployment", proc)
     return proc
+
+
+def start_indexer(rpc: str, deployment_file: Path, db: str) -> subprocess.Popen:
+    """``backend indexer run`` as a process of its own, on the service's store."""
+    from backend.devstack import RUN_DIR
+
+    env = {
+        **os.environ,
+        "DRR_RPC_URL": rpc,
+        "DRR_DEPLOYMENT_FILE": str(deployment_file),
+        "DRR_DATABASE_URL": db,
+        "DRR_INDEXER_POLL_SECONDS": "0.5",
+    }
+    log = (RUN_DIR / "bench-e2e-indexer.log").open("w")
+    return subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "indexer", "run"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
 
 
 def service_rate(
@@ -318,6 +340,11 @@ def main() -> int:
         default=1,
         help="service processes; more than one share a PostgreSQL store (one relay leader)",
     )
+    parser.add_argument(
+        "--indexer-process",
+        action="store_true",
+        help="the indexer as a process of its own (backend indexer run), not inside the service",
+    )
     parser.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_EXTRA_PORT",
                         "18540")) + 2)  # fmt: skip
     args = parser.parse_args()
@@ -357,10 +384,18 @@ def main() -> int:
     else:
         db = f"sqlite:///{folder / 'service.db'}"
     services = [
-        start_service(rpc, folder / "deployment.json", db, args.api_port + i, indexer=i == 0)
+        start_service(
+            rpc,
+            folder / "deployment.json",
+            db,
+            args.api_port + i,
+            indexer=i == 0 and not args.indexer_process,
+        )
         for i in range(args.processes)
     ]
     service = services[0]
+    if args.indexer_process:
+        services.append(start_indexer(rpc, folder / "deployment.json", db))
     engine = open_database(db)
     try:
         # the indexer catches up with the deployment and the raw run before the clock starts
@@ -390,6 +425,7 @@ def main() -> int:
         relayed["service_cpu_share_of_one_core"] = round(cpu / relayed["seconds_to_indexed"], 2)
         relayed["service_processes"] = args.processes
         relayed["service_store"] = "postgresql" if pg is not None else "sqlite"
+        relayed["indexer"] = "own process" if args.indexer_process else "inside the service"
         relayed["service_peak_rss_mb"] = max(peak_rss_mb(p.pid) or 0 for p in services)
         if args.profile_seconds:
             print(f"profiling the service for {args.profile_seconds:.0f} s…", flush=True)

@@ -99,7 +99,8 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if is_json and body:
+        # no deeper than the brackets it opens: only a body with more than the limit is walked
+        if is_json and body and body.count(b"[") + body.count(b"{") > self.max_depth:
             depth = json_depth(body)
             if depth > self.max_depth:
                 await _answer(

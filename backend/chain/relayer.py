@@ -123,6 +123,9 @@ in_flight = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# a key's row: one statement, compiled once (every signed order asks it)
+_FIND = select(relayed).where(relayed.c.key == bindparam("key"))
+
 # claimed → (queued →) sent → mined | failed; queued → refused (several processes' queue)
 _RESYNC_ERRORS = ("nonce too low", "replacement transaction underpriced", "nonce too high")
 
@@ -312,7 +315,7 @@ class Relayer:
     def find(self, key: str) -> Mapping[str, Any] | None:
         """The stored row of an idempotency key, if any."""
         with self._engine.connect() as conn:
-            row = conn.execute(select(relayed).where(relayed.c.key == key)).mappings().first()
+            row = conn.execute(_FIND, {"key": key}).mappings().first()
         return dict(row) if row else None
 
     def relay(
