@@ -24,10 +24,12 @@ from eth_abi import decode as abi_decode
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import ContractFunction
+from web3.datastructures import AttributeDict
 from web3.exceptions import ContractLogicError, Web3RPCError
 from web3.types import RPCEndpoint, RPCResponse
 
 from backend.chain.abi import abi_type
+from backend.chain.errors import checksum
 
 _UNSET = object()
 
@@ -131,6 +133,62 @@ def _block(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "timestamp": int(result["timestamp"], 16),
         "baseFeePerGas": int(base, 16) if base is not None else None,
     }
+
+
+def receipt_of(result: Mapping[str, Any]) -> AttributeDict:
+    """A transaction receipt as the node answered it, in the form web3's
+    ``eth.get_transaction_receipt`` gives (its ``RECEIPT_FORMATTERS``: integers, ``HexBytes``,
+    EIP-55 addresses, ``AttributeDict`` all the way down), with the service's cached checksums:
+    a relay batch's receipt carries every order's logs, which web3's generic formatters walk
+    field by field (tests/backend/test_relayer.py compares the two)."""
+    out: dict[str, Any] = {}
+    for name, value in result.items():
+        if name == "logs":
+            value = [_log_entry(entry) for entry in value]
+        elif value is None:
+            pass
+        elif name in _RECEIPT_INTS:
+            value = _int(value)
+        elif name in _RECEIPT_BYTES:
+            value = HexBytes(value)
+        elif name in ("from", "contractAddress") or (name == "to" and _is_address(value)):
+            value = checksum(value)
+        out[name] = value
+    return AttributeDict(out)
+
+
+_RECEIPT_INTS = frozenset(
+    {"blockNumber", "transactionIndex", "cumulativeGasUsed", "status", "gasUsed",
+     "effectiveGasPrice", "type", "blobGasPrice", "blobGasUsed"}
+)  # fmt: skip
+_RECEIPT_BYTES = frozenset({"blockHash", "transactionHash", "logsBloom"})
+_LOG_INTS = frozenset({"blockNumber", "transactionIndex", "logIndex"})
+_LOG_BYTES = frozenset({"blockHash", "transactionHash", "data"})
+
+
+def _log_entry(entry: Mapping[str, Any]) -> AttributeDict:
+    out: dict[str, Any] = {}
+    for name, value in entry.items():
+        if name == "topics":
+            value = [HexBytes(t) for t in value]
+        elif name == "address":
+            value = checksum(value)
+        elif value is None and name != "data":
+            pass
+        elif name in _LOG_INTS:
+            value = _int(value)
+        elif name in _LOG_BYTES:
+            value = HexBytes(value)
+        out[name] = value
+    return AttributeDict(out)
+
+
+def _int(value: Any) -> Any:  # noqa: ANN401 - as web3's to_integer_if_hex
+    return int(value, 16) if isinstance(value, str) and value.startswith("0x") else value
+
+
+def _is_address(value: Any) -> bool:  # noqa: ANN401
+    return isinstance(value, str) and len(value) == 42 and value.startswith("0x")
 
 
 def _error_of(response: Mapping[str, Any]) -> Exception:

@@ -62,6 +62,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+from web3.types import RPCEndpoint
 
 from backend.chain.batching import (
     BATCH_INDEX,
@@ -87,7 +88,7 @@ from backend.chain.errors import (
     ServiceError,
     revert_data,
 )
-from backend.chain.reads import Read, Reads
+from backend.chain.reads import Read, Reads, receipt_of
 
 log = logging.getLogger(__name__)
 
@@ -481,7 +482,7 @@ class Relayer:
         delay = self._poll
         while True:
             try:
-                return self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+                return self._receipt(tx_hash)
             except TransactionNotFound:
                 if time.monotonic() >= deadline:
                     raise ServiceError(
@@ -491,6 +492,19 @@ class Relayer:
                     ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
+
+    def _receipt(self, tx_hash: str) -> Mapping[str, Any]:
+        """``eth.get_transaction_receipt``: through the same middlewares (the journal records
+        where its transactions were mined), formatted by :func:`receipt_of`."""
+        response = self.w3.manager._make_request(
+            RPCEndpoint("eth_getTransactionReceipt"), [_hex(tx_hash)]
+        )
+        if "error" in response:  # web3's own call raises what it raised before
+            return self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+        result = response.get("result")
+        if not result:
+            raise TransactionNotFound(f"Transaction with hash: '{_hex(tx_hash)}' not found.")
+        return receipt_of(result)
 
     # -- sending -------------------------------------------------------------------------------
 

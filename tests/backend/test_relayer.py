@@ -10,6 +10,7 @@ from brownie import accounts, web3
 from eth_account import Account
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.exceptions import TransactionNotFound
 
 from backend.chain.devkeys import authority_key
 from backend.chain.errors import ContractError, ErrorDecoder, ServiceError
@@ -334,3 +335,30 @@ def test_relay_does_not_wait_for_the_indexers_write_lock(
         index.rollback()
         index.close()
     assert probe.balanceOf(beta.address, POLLUTANT) == 10
+
+
+def test_receipts_the_relayer_reads_are_web3s_own(relayer, probe, regulator):
+    """The relayer formats receipts itself (backend/chain/reads.py ``receipt_of``: a relay
+    batch's receipt carries every order's logs); each is what web3's
+    ``get_transaction_receipt`` gives, field for field: deployments (a created contract's
+    address), transactions with logs, and a reverted one (status 0)."""
+    w3 = relayer.w3
+    failed = w3.eth.send_transaction(
+        {"from": regulator.address, "to": probe.address, "data": "0xdeadbeef", "gas": 100_000}
+    )
+    head = w3.eth.block_number
+    hashes = [failed.hex()] + [
+        tx.hex() for n in range(max(0, head - 120), head + 1)
+        for tx in w3.eth.get_block(n)["transactions"]
+    ]  # fmt: skip
+    kinds = {"created": 0, "logs": 0, "reverted": 0}
+    for tx_hash in hashes:
+        ours, theirs = relayer._receipt(tx_hash), w3.eth.get_transaction_receipt(tx_hash)
+        assert ours == theirs
+        assert [dict(log) for log in ours["logs"]] == [dict(log) for log in theirs["logs"]]
+        kinds["created"] += ours["contractAddress"] is not None
+        kinds["logs"] += bool(ours["logs"])
+        kinds["reverted"] += ours["status"] == 0
+    assert all(kinds.values()), kinds  # every kind was compared
+    with pytest.raises(TransactionNotFound):
+        relayer._receipt("0x" + "ab" * 32)
