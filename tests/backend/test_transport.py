@@ -32,7 +32,7 @@ class _Node(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         return None
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:  # http.server's name
         server = self.server
         body = self.rfile.read(int(self.headers["Content-Length"]))
         server.requests += 1  # type: ignore[attr-defined]
@@ -120,8 +120,7 @@ def test_answers_are_those_of_web3s_own_session_and_one_connection_carries_them(
     with pytest.raises(Web3RPCError, match="does not exist"):
         unknown.value()
     connections = node.connections
-    for _ in range(30):
-        pooled.eth.block_number
+    assert [pooled.eth.block_number for _ in range(30)] == [42] * 30
     assert node.connections == connections  # kept alive: no new connection per round trip
 
 
@@ -144,7 +143,7 @@ def test_a_node_that_is_down_is_a_connection_error():
         f"http://127.0.0.1:{_free_port()}", timeout=2, exception_retry_configuration=None
     )
     with pytest.raises(requests.ConnectionError):
-        Web3(provider).eth.block_number
+        _ = Web3(provider).eth.block_number
 
 
 def test_a_node_that_does_not_answer_in_time_is_a_read_timeout(node):
@@ -170,7 +169,7 @@ def test_an_http_error_status_is_an_http_error_and_web3_retries_it(node):
     provider.exception_retry_configuration.backoff_factor = 0.01
     before = node.requests
     with pytest.raises(requests.HTTPError):
-        Web3(provider).eth.chain_id
+        _ = Web3(provider).eth.chain_id
     assert node.requests - before == provider.exception_retry_configuration.retries
 
 
