@@ -123,10 +123,6 @@ class PooledPost:
             )
         return response.data
 
-    def clear(self) -> None:
-        """Close every kept connection."""
-        self._pool.clear()
-
 
 def node_provider(
     endpoint_uri: str,

@@ -58,10 +58,8 @@ class Change:
         }
 
     def get(self, table: Table, **key: Any) -> dict[str, Any] | None:  # noqa: ANN401
-        if None in key.values():  # "IS NULL", which a parameter cannot say
-            row = self.conn.execute(select(table).where(_match(table, key))).mappings().first()
-        else:
-            row = self.conn.execute(_select(table, tuple(key)), _keyed(key)).mappings().first()
+        # a key is a table's primary key, never NULL: its values can be parameters
+        row = self.conn.execute(_select(table, tuple(key)), _keyed(key)).mappings().first()
         return dict(row) if row is not None else None
 
     def put(self, table: Table, key: Mapping[str, Any], **values: Any) -> dict[str, Any]:  # noqa: ANN401
@@ -88,11 +86,8 @@ class Change:
             row = {**_defaults(table), **key, **values}
             self.conn.execute(_insert(table), row)
             return row
-        if None in key.values():
-            self.conn.execute(update(table).where(_match(table, key)).values(**values))
-        else:
-            params = {**_keyed(key), **{f"v_{k}": v for k, v in values.items()}}
-            self.conn.execute(_update(table, tuple(key), tuple(values)), params)
+        params = {**_keyed(key), **{f"v_{k}": v for k, v in values.items()}}
+        self.conn.execute(_update(table, tuple(key), tuple(values)), params)
         return {**before, **values}
 
     def append(self, table: Table, **values: Any) -> None:  # noqa: ANN401
