@@ -158,6 +158,9 @@ def test_the_transaction_page_waits_for_the_index_instead_of_404_R37(
 
     reverted = web3.eth.send_transaction({"from": regulator.address, "to": registry.address,
                                           "data": "0xdeadbeef", "gas": 100_000})  # fmt: skip
+    # anvil answers eth_sendTransaction before its automine has the receipt: wait for the block,
+    # as the page itself does by reloading while the transaction is pending.
+    assert web3.eth.wait_for_transaction_receipt(reverted, timeout=30)["status"] == 0
     failed = site.get(f"/tx/0x{bytes(reverted).hex()}", params={"lang": "zh"})
     assert failed.status_code == 200 and "执行失败（已回滚）" in failed.text
     assert 'http-equiv="refresh"' not in failed.text

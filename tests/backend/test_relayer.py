@@ -346,6 +346,7 @@ def test_receipts_the_relayer_reads_are_web3s_own(relayer, probe, regulator):
     failed = w3.eth.send_transaction(
         {"from": regulator.address, "to": probe.address, "data": "0xdeadbeef", "gas": 100_000}
     )
+    w3.eth.wait_for_transaction_receipt(failed, timeout=30)  # anvil mines after it answers
     head = w3.eth.block_number
     hashes = [failed.hex()] + [
         tx.hex() for n in range(max(0, head - 120), head + 1)
