@@ -128,6 +128,8 @@ in_flight = Table(
 _FIND = select(relayed).where(relayed.c.key == bindparam("key"))
 
 # claimed → (queued →) sent → mined | failed; queued → refused (several processes' queue)
+# the first wait before a receipt is read again (then doubled up to half a second)
+FIRST_RECEIPT_POLL = 0.004
 _RESYNC_ERRORS = ("nonce too low", "replacement transaction underpriced", "nonce too high")
 
 
@@ -479,7 +481,9 @@ class Relayer:
     def wait(self, tx_hash: str, timeout: float) -> Mapping[str, Any]:
         """The receipt of ``tx_hash``; ``RelayTimeout`` if it is not mined within ``timeout``."""
         deadline = time.monotonic() + timeout
-        delay = self._poll
+        # a node that mines on arrival (anvil, a dev chain) answers the send a millisecond before
+        # its block exists: ask again soon, then back off towards the block time
+        delay = min(self._poll, FIRST_RECEIPT_POLL)
         while True:
             try:
                 return self._receipt(tx_hash)

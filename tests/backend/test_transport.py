@@ -36,6 +36,7 @@ class _Node(BaseHTTPRequestHandler):
         server = self.server
         body = self.rfile.read(int(self.headers["Content-Length"]))
         server.requests += 1  # type: ignore[attr-defined]
+        server.paths.append(self.path)  # type: ignore[attr-defined]
         mode = server.mode  # type: ignore[attr-defined]
         if mode == "hang":
             time.sleep(3)
@@ -78,6 +79,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Node)
         self.mode = "ok"
         self.requests = 0
+        self.paths: list[str] = []
         self.connections = 0
 
     def get_request(self) -> tuple[socket.socket, object]:
@@ -180,7 +182,7 @@ def test_a_node_back_after_a_restart_is_reached_again():
         post.make_post_request(f"http://127.0.0.1:{port}/", b"{}", timeout=2)
     server = _Server.__new__(_Server)
     ThreadingHTTPServer.__init__(server, ("127.0.0.1", port), _Node)
-    server.mode, server.requests, server.connections = "ok", 0, 0
+    server.mode, server.requests, server.connections, server.paths = "ok", 0, 0, []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -192,3 +194,15 @@ def test_a_node_back_after_a_restart_is_reached_again():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_node_behind_a_path_is_posted_to_that_path_through_one_pool(node):
+    """A node served under a path and query (a gateway's ``/rpc/<project>?key=…``) gets every
+    request there; two URLs of the same host are two nodes to the transport, each its own."""
+    post = PooledPost()
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).encode()
+    headers = {"Content-Type": "application/json"}
+    for url in (f"{_url(node)}/rpc/city?key=a1", f"{_url(node)}/rpc/city?key=a1", _url(node)):
+        answer = post.make_post_request(url, body, timeout=2, headers=headers)
+        assert json.loads(answer)["result"] == "0x539"
+    assert node.paths[-3:] == ["/rpc/city?key=a1", "/rpc/city?key=a1", "/"]
