@@ -107,27 +107,43 @@ class CallOutcome:
     logs: list[Mapping[str, Any]]  # the events the call itself emitted
 
 
-def call_outcome(receipt: Mapping[str, Any], batch: str, index: int) -> CallOutcome:
-    """The outcome of call ``index`` in a mined ``RelayBatch.relay`` transaction: its
-    ``CallRelayed`` event and the logs between the previous call's event and it."""
+def call_outcomes(receipt: Mapping[str, Any], batch: str) -> dict[int, CallOutcome]:
+    """The outcome of every call of a mined ``RelayBatch.relay`` transaction, by position: its
+    ``CallRelayed`` event and the logs between the previous call's event and it (the receipt's
+    logs read once for all the batch's orders)."""
     batch = batch.lower()
+    outcomes: dict[int, CallOutcome] = {}
     start = 0
-    for position, entry in enumerate(receipt["logs"]):
-        topics = [_hex(t) for t in entry["topics"]]
-        if str(entry["address"]).lower() != batch or not topics or topics[0] != CALL_RELAYED:
+    logs = receipt["logs"]
+    for position, entry in enumerate(logs):
+        topics = entry["topics"]
+        if not topics or str(entry["address"]).lower() != batch or _hex(topics[0]) != CALL_RELAYED:
             continue
-        at = int(topics[1], 16)
-        if at == index:
-            ok, gas_used, revert = abi_decode(
-                ["bool", "uint256", "bytes"], bytes(HexBytes(entry["data"]))
-            )
-            own = list(receipt["logs"][start:position])
-            return CallOutcome(bool(ok), int(gas_used), "0x" + bytes(revert).hex(), own)
+        data = bytes(HexBytes(entry["data"]))
+        ok, gas_used, revert = abi_decode(["bool", "uint256", "bytes"], data)
+        index = int(_hex(topics[1]), 16)
+        outcomes[index] = CallOutcome(
+            bool(ok), int(gas_used), "0x" + bytes(revert).hex(), list(logs[start:position])
+        )
         start = position + 1
-    raise ServiceError(
-        "NodeRejected",
-        f"no outcome of call {index} in batch transaction {_hex(receipt['transactionHash'])}",
-    )
+    return outcomes
+
+
+def call_outcome(
+    receipt: Mapping[str, Any],
+    batch: str,
+    index: int,
+    outcomes: dict[int, CallOutcome] | None = None,
+) -> CallOutcome:
+    """The outcome of call ``index`` in a mined ``RelayBatch.relay`` transaction (``outcomes``:
+    :func:`call_outcomes` of the receipt, when several of its calls are read)."""
+    found = (outcomes if outcomes is not None else call_outcomes(receipt, batch)).get(index)
+    if found is None:
+        raise ServiceError(
+            "NodeRejected",
+            f"no outcome of call {index} in batch transaction {_hex(receipt['transactionHash'])}",
+        )
+    return found
 
 
 def order_receipt(receipt: Mapping[str, Any], outcome: CallOutcome) -> dict[str, Any]:

@@ -78,6 +78,7 @@ from backend.chain.batching import (
     RelayBatcher,
     Relayed,
     call_outcome,
+    call_outcomes,
     order_receipt,
 )
 from backend.chain.devkeys import DEV_CHAIN_IDS, authority_key
@@ -700,13 +701,16 @@ class Relayer:
         answers: list[Mapping[str, Any] | ContractError] = []
         states: dict[str, str] = {}
         tx_hash = _hex(receipt["transactionHash"])
+        outcomes = None
         for key, index in keys:
             if receipt["status"] != 1:
                 answers.append(self._revert_of(receipt))
             elif index is None:
                 answers.append(receipt)
             else:
-                outcome = call_outcome(receipt, receipt["to"], index)
+                if outcomes is None:
+                    outcomes = call_outcomes(receipt, receipt["to"])
+                outcome = call_outcome(receipt, receipt["to"], index, outcomes)
                 if outcome.ok:
                     answers.append(order_receipt(receipt, outcome))
                 else:

@@ -19,9 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eth_utils import to_checksum_address
-
-from backend.chain.errors import ServiceError
+from backend.chain.errors import ServiceError, checksum
 from backend.chain.typed_data import DOMAIN_FIELDS, Domain, Fields
 
 QUANTITIES = (
@@ -85,7 +83,7 @@ def canonical_value(kind: str, value: object) -> object:
     if kind == "address":
         if not isinstance(value, str) or not re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
             raise ValueError("not an address")
-        return to_checksum_address(value)
+        return checksum(value)  # cached: the same contracts and accounts recur in every request
     if kind == "bool":
         if isinstance(value, bool):
             return value

@@ -36,6 +36,7 @@ def apply(conn: Connection, event: IndexedEvent) -> None:
     if handler is not None:
         handler(change)
     books.unit_history(change)
+    change.close()
 
 
 def read_model() -> Projection:

@@ -1,8 +1,8 @@
 """How projections write: every change of one event is logged, so a rewind undoes it exactly.
 
-A handler opens a :class:`Change` for its event and writes through it. Each write stores the
-row's previous values (or that it did not exist) in ``rm_undo`` under the event's position;
-:func:`undo` restores them newest first. So every projection's undo is the same function, and
+A handler opens a :class:`Change` for its event and writes through it. Each write keeps the
+row's previous values (or that it did not exist), stored in ``rm_undo`` under the event's
+position when the change is closed; :func:`undo` restores them newest first. So every projection's undo is the same function, and
 a counter, a status or an appended row are all undone the same way.
 """
 
@@ -45,6 +45,7 @@ class Change:
         self.args = event.args
         self.pos = pos_of(event)
         self._seq = 0
+        self._undo: list[dict[str, Any]] = []  # written by :meth:`close`, in one statement
 
     @property
     def origin(self) -> dict[str, Any]:
@@ -98,17 +99,23 @@ class Change:
         self.conn.execute(_insert(table), row)
 
     def _log(self, table: Table, key: Mapping[str, Any], before: Mapping[str, Any] | None) -> None:
-        self.conn.execute(
-            _insert(undo_log),
+        self._undo.append(
             {
                 "pos": self.pos,
                 "seq": self._seq,
                 "table_name": table.name,
                 "key": dict(key),
                 "before": dict(before) if before is not None else None,
-            },
+            }
         )
         self._seq += 1
+
+    def close(self) -> None:
+        """Store the event's write log, every entry in one statement (in the transaction of its
+        writes: both are kept, or neither)."""
+        if self._undo:
+            self.conn.execute(_insert(undo_log), self._undo)
+            self._undo = []
 
 
 def undo(conn: Connection, event: IndexedEvent) -> None:
