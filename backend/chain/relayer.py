@@ -127,6 +127,10 @@ in_flight = Table(
 
 # a key's row: one statement, compiled once (every signed order asks it)
 _FIND = select(relayed).where(relayed.c.key == bindparam("key"))
+# the statements of every order, built once (SQLAlchemy keys and finds their compiled form
+# again for each new statement object)
+_CLAIM = insert(relayed)
+_HOLD = insert(in_flight)
 
 # claimed → (queued →) sent → mined | failed; queued → refused (several processes' queue)
 # the first wait before a receipt is read again (then doubled up to half a second)
@@ -383,7 +387,7 @@ class Relayer:
         rows = [{"slot": s, "key": key, "signature": signature, "created_at": now} for s in slots]
         try:
             with self._engine.begin() as conn:
-                conn.execute(insert(in_flight), rows)
+                conn.execute(_HOLD, rows)
             return
         except IntegrityError:
             pass
@@ -418,7 +422,7 @@ class Relayer:
             mine = {r["slot"] for r in held if r["key"] == key}
             missing = [r for r in rows if r["slot"] not in mine]
             if missing:
-                conn.execute(insert(in_flight), missing)
+                conn.execute(_HOLD, missing)
         return None
 
     def _free(self, slots: list[str], key: str) -> None:
@@ -834,7 +838,7 @@ class Relayer:
         }
         try:
             with self._engine.begin() as conn:
-                conn.execute(insert(relayed), row)
+                conn.execute(_CLAIM, row)
             return None
         except IntegrityError:
             existing = self.find(key)

@@ -35,7 +35,7 @@ from typing import Any
 import requests
 from sqlalchemy import Engine
 from web3 import Web3
-from web3.exceptions import BlockNotFound, Web3RPCError
+from web3.exceptions import Web3RPCError
 from web3.types import RPCEndpoint
 
 from backend.chain.deployment import Deployment
@@ -322,11 +322,15 @@ class Indexer:
     def _hash_at(self, number: int, head: int | None = None) -> str | None:
         if number < 0 or (head is not None and number > head):
             return None
-        try:
-            block = self.w3.eth.get_block(number)
-        except BlockNotFound:
-            return None
-        return "0x" + bytes(block["hash"]).hex()
+        # the raw answer: web3 would format the whole block (its transactions' hashes too)
+        response = self.w3.provider.make_request(
+            RPCEndpoint("eth_getBlockByNumber"), [hex(number), False]
+        )
+        if response.get("error") is not None:
+            error = response["error"]
+            raise Web3RPCError(str(error.get("message", error)), rpc_response=response)
+        block = response.get("result")
+        return str(block["hash"]).lower() if block else None
 
     def _timestamps(self, logs: Sequence[Mapping[str, Any]]) -> dict[int, int]:
         """Block timestamps of the logs (from the logs when the node includes them)."""

@@ -2,8 +2,9 @@
 
 A handler opens a :class:`Change` for its event and writes through it. Each write keeps the
 row's previous values (or that it did not exist), stored in ``rm_undo`` under the event's
-position when the change is closed; :func:`undo` restores them newest first. So every projection's undo is the same function, and
-a counter, a status or an appended row are all undone the same way.
+position when the change is closed; :func:`undo` restores them newest first. So every
+projection's undo is the same function, and a counter, a status or an appended row are all
+undone the same way.
 """
 
 from __future__ import annotations
