@@ -9,14 +9,16 @@ city of ``--signers`` companies holding paid COD. Then, in this order and in one
 1. **raw**: every company signs plain `PledgeBook.pledge` transactions with its own key ahead of
    time; one thread per company pushes them with `eth_sendRawTransaction` as fast as the node
    takes them; the rate counts until the last receipt is mined.
-2. **service**: the service (uvicorn, its own process, indexer inside, SQLite) relays the same
-   operation as the signed action `pledge`: each company's thread prepares, signs the EIP-712
-   typed data with the company's key and submits, for at least ``--seconds``; the clock stops
-   when the indexer's cursor has passed the block of the last settled order.
+2. **service**: the service (uvicorn, its own process, SQLite) relays the same operation as the
+   signed action `pledge`: each company's thread prepares, signs the EIP-712 typed data with the
+   company's key and submits, for at least ``--seconds``; the clock stops when the indexer's
+   cursor has passed the block of the last settled order.
 
-``--indexer-process``: the indexer runs as a process of its own (``backend indexer run`` on the
-same SQLite store, the service started with ``DRR_INDEXER_ENABLED=false``), as
-docs/operations.md allows; its CPU is counted with the service's.
+The indexer runs as a process of its own (``backend indexer run`` on the same SQLite store, the
+service started with ``DRR_INDEXER_ENABLED=false``), as docs/operations.md advises for a
+service under load: the index's catch-up then never holds the interpreter lock the requests
+wait for. Its CPU is counted with the service's. ``--indexer inside``: the indexer as a thread
+of the service, as ``make run`` runs it.
 
 The CPU time of the service and of anvil is read from /proc around both phases: per order and
 per raw transaction, it gives the rate this machine's cores could carry at all
@@ -341,9 +343,10 @@ def main() -> int:
         help="service processes; more than one share a PostgreSQL store (one relay leader)",
     )
     parser.add_argument(
-        "--indexer-process",
-        action="store_true",
-        help="the indexer as a process of its own (backend indexer run), not inside the service",
+        "--indexer",
+        choices=("process", "inside"),
+        default="process",
+        help="the indexer as a process of its own (backend indexer run), or inside the service",
     )
     parser.add_argument("--pg-port", type=int, default=int(os.environ.get("BENCH_EXTRA_PORT",
                         "18540")) + 2)  # fmt: skip
@@ -389,12 +392,12 @@ def main() -> int:
             folder / "deployment.json",
             db,
             args.api_port + i,
-            indexer=i == 0 and not args.indexer_process,
+            indexer=i == 0 and args.indexer == "inside",
         )
         for i in range(args.processes)
     ]
     service = services[0]
-    if args.indexer_process:
+    if args.indexer == "process":
         services.append(start_indexer(rpc, folder / "deployment.json", db))
     engine = open_database(db)
     try:
@@ -425,7 +428,7 @@ def main() -> int:
         relayed["service_cpu_share_of_one_core"] = round(cpu / relayed["seconds_to_indexed"], 2)
         relayed["service_processes"] = args.processes
         relayed["service_store"] = "postgresql" if pg is not None else "sqlite"
-        relayed["indexer"] = "own process" if args.indexer_process else "inside the service"
+        relayed["indexer"] = "own process" if args.indexer == "process" else "inside the service"
         relayed["service_peak_rss_mb"] = max(peak_rss_mb(p.pid) or 0 for p in services)
         if args.profile_seconds:
             print(f"profiling the service for {args.profile_seconds:.0f} s…", flush=True)
