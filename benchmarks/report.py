@@ -226,7 +226,7 @@ def throughput_tables() -> list[str]:
                 ],
                 [
                     "service: `pledge` signed action, prepare → sign → submit, to indexed"
-                    + (f" (the indexer {s['indexer']})" if s.get("indexer") else ""),
+                    + (f" (indexer: {s['indexer']})" if s.get("indexer") else ""),
                     n(s["orders"]),
                     n(s["seconds_to_indexed"]),
                     n(s["per_second"]),
