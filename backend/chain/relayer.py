@@ -132,9 +132,10 @@ _FIND = select(relayed).where(relayed.c.key == bindparam("key"))
 _CLAIM = insert(relayed)
 _HOLD = insert(in_flight)
 
-# claimed → (queued →) sent → mined | failed; queued → refused (several processes' queue)
 # the first wait before a receipt is read again (then doubled up to half a second)
 FIRST_RECEIPT_POLL = 0.004
+
+# claimed → (queued →) sent → mined | failed; queued → refused (several processes' queue)
 _RESYNC_ERRORS = ("nonce too low", "replacement transaction underpriced", "nonce too high")
 
 
