@@ -130,14 +130,10 @@ def call_outcomes(receipt: Mapping[str, Any], batch: str) -> dict[int, CallOutco
 
 
 def call_outcome(
-    receipt: Mapping[str, Any],
-    batch: str,
-    index: int,
-    outcomes: dict[int, CallOutcome] | None = None,
+    receipt: Mapping[str, Any], outcomes: Mapping[int, CallOutcome], index: int
 ) -> CallOutcome:
-    """The outcome of call ``index`` in a mined ``RelayBatch.relay`` transaction (``outcomes``:
-    :func:`call_outcomes` of the receipt, when several of its calls are read)."""
-    found = (outcomes if outcomes is not None else call_outcomes(receipt, batch)).get(index)
+    """Call ``index``'s outcome among the receipt's (:func:`call_outcomes`)."""
+    found = outcomes.get(index)
     if found is None:
         raise ServiceError(
             "NodeRejected",

@@ -715,7 +715,7 @@ class Relayer:
             else:
                 if outcomes is None:
                     outcomes = call_outcomes(receipt, receipt["to"])
-                outcome = call_outcome(receipt, receipt["to"], index, outcomes)
+                outcome = call_outcome(receipt, outcomes, index)
                 if outcome.ok:
                     answers.append(order_receipt(receipt, outcome))
                 else:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,17 @@ from web3.providers.rpc import HTTPProvider
 # meanwhile is replaced before it is used (urllib3 checks it when taking it from the pool)
 _NO_RETRY = Retry(total=0, read=False, redirect=False)
 POOL_SIZE = 64  # connections kept per node: the request threads, the relayer, the indexer
-_UNSET = object()
 _PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@lru_cache(maxsize=16)
+def _timeout(timeout: float | tuple[float, float] | None) -> urllib3.Timeout | None:
+    """requests' ``timeout`` (seconds, or ``(connect, read)``) as urllib3's, built once."""
+    if isinstance(timeout, tuple):
+        return urllib3.Timeout(connect=timeout[0], read=timeout[1])
+    if timeout is not None:
+        return urllib3.Timeout(connect=timeout, read=timeout)
+    return None
 
 
 def _ca_bundle() -> str | None:
@@ -86,7 +96,6 @@ class PooledPost:
         # each node's pool and request path, made once (urllib3's PoolManager parses the URL and
         # looks its pool up again on every request: ≈ 0.1 ms of CPU a round trip)
         self._nodes: dict[str, tuple[HTTPConnectionPool, str]] = {}
-        self._timeouts: dict[object, urllib3.Timeout | None] = {}
         self._lock = threading.Lock()
 
     def _node(self, endpoint_uri: str) -> tuple[HTTPConnectionPool, str]:
@@ -107,18 +116,6 @@ class PooledPost:
                     self._nodes[endpoint_uri] = found
         return found
 
-    def _timeout(self, timeout: object) -> urllib3.Timeout | None:
-        found = self._timeouts.get(timeout, _UNSET)
-        if found is _UNSET:
-            if isinstance(timeout, tuple):
-                found = urllib3.Timeout(connect=timeout[0], read=timeout[1])
-            elif timeout is not None:
-                found = urllib3.Timeout(connect=timeout, read=timeout)
-            else:
-                found = None
-            self._timeouts[timeout] = found
-        return found  # type: ignore[return-value]
-
     def make_post_request(self, endpoint_uri: str, data: bytes | str, **kwargs: Any) -> bytes:  # noqa: ANN401
         """POST ``data`` to ``endpoint_uri``; the answer's body, or what requests raises."""
         pool, path = self._node(endpoint_uri)
@@ -129,7 +126,7 @@ class PooledPost:
                 path,
                 body=body,
                 headers=kwargs.get("headers"),
-                timeout=self._timeout(kwargs.get("timeout")),
+                timeout=_timeout(kwargs.get("timeout")),
                 retries=_NO_RETRY,
                 redirect=False,
                 assert_same_host=False,

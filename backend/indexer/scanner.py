@@ -310,26 +310,23 @@ class Indexer:
 
     # -- chain reads ---------------------------------------------------------------------------
 
-    def _get_logs(self, start: int, end: int) -> list[dict[str, Any]]:
-        """Raw ``eth_getLogs`` (web3's result formatting costs more than decoding)."""
-        params = {"fromBlock": hex(start), "toBlock": hex(end), "address": list(self.addresses)}
-        response = self.w3.provider.make_request(RPCEndpoint("eth_getLogs"), [params])
+    def _request(self, method: str, params: list[Any]) -> Any:  # noqa: ANN401 - JSON
+        """The node's raw answer (web3's result formatting costs more than what is read of it);
+        a JSON-RPC error raised as web3 raises it."""
+        response = self.w3.provider.make_request(RPCEndpoint(method), params)
         if response.get("error") is not None:
             error = response["error"]
             raise Web3RPCError(str(error.get("message", error)), rpc_response=response)
-        return response["result"]
+        return response.get("result")
+
+    def _get_logs(self, start: int, end: int) -> list[dict[str, Any]]:
+        params = {"fromBlock": hex(start), "toBlock": hex(end), "address": list(self.addresses)}
+        return self._request("eth_getLogs", [params])
 
     def _hash_at(self, number: int, head: int | None = None) -> str | None:
         if number < 0 or (head is not None and number > head):
             return None
-        # the raw answer: web3 would format the whole block (its transactions' hashes too)
-        response = self.w3.provider.make_request(
-            RPCEndpoint("eth_getBlockByNumber"), [hex(number), False]
-        )
-        if response.get("error") is not None:
-            error = response["error"]
-            raise Web3RPCError(str(error.get("message", error)), rpc_response=response)
-        block = response.get("result")
+        block = self._request("eth_getBlockByNumber", [hex(number), False])
         return str(block["hash"]).lower() if block else None
 
     def _timestamps(self, logs: Sequence[Mapping[str, Any]]) -> dict[int, int]:

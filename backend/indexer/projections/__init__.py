@@ -31,12 +31,11 @@ HANDLERS: Mapping[str, Handler] = {
 
 
 def apply(conn: Connection, event: IndexedEvent) -> None:
-    change = Change(conn, event)
-    handler = HANDLERS.get(event.event)
-    if handler is not None:
-        handler(change)
-    books.unit_history(change)
-    change.close()
+    with Change(conn, event) as change:
+        handler = HANDLERS.get(event.event)
+        if handler is not None:
+            handler(change)
+        books.unit_history(change)
 
 
 def read_model() -> Projection:

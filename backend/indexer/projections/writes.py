@@ -1,10 +1,10 @@
 """How projections write: every change of one event is logged, so a rewind undoes it exactly.
 
-A handler opens a :class:`Change` for its event and writes through it. Each write keeps the
-row's previous values (or that it did not exist), stored in ``rm_undo`` under the event's
-position when the change is closed; :func:`undo` restores them newest first. So every
-projection's undo is the same function, and a counter, a status or an appended row are all
-undone the same way.
+A handler opens a :class:`Change` for its event (``with Change(conn, event) as change``) and
+writes through it. Each write keeps the row's previous values (or that it did not exist),
+stored in ``rm_undo`` under the event's position when the block ends; :func:`undo` restores
+them newest first. So every projection's undo is the same function, and a counter, a status or
+an appended row are all undone the same way.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Change:
         self.args = event.args
         self.pos = pos_of(event)
         self._seq = 0
-        self._undo: list[dict[str, Any]] = []  # written by :meth:`close`, in one statement
+        self._undo: list[dict[str, Any]] = []  # stored when the ``with`` block ends
 
     @property
     def origin(self) -> dict[str, Any]:
@@ -111,12 +111,15 @@ class Change:
         )
         self._seq += 1
 
-    def close(self) -> None:
-        """Store the event's write log, every entry in one statement (in the transaction of its
-        writes: both are kept, or neither)."""
-        if self._undo:
+    def __enter__(self) -> Change:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """Store the event's write log, every entry in one statement, in the transaction of
+        its writes (an error rolls both back)."""
+        if kind is None and self._undo:
             self.conn.execute(_insert(undo_log), self._undo)
-            self._undo = []
+        self._undo = []
 
 
 def undo(conn: Connection, event: IndexedEvent) -> None:
